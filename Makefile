@@ -1,0 +1,34 @@
+# BoltLink: the two commands are `make up` and `make test`.
+SHELL := /bin/bash
+PNPM := ./scripts/pnpm.sh
+
+.PHONY: up test deps install lint typecheck test-unit test-integration build bench migrate clean
+
+deps: install
+	@./scripts/ensure-redis.sh
+
+install:
+	@$(PNPM) install --frozen-lockfile --prefer-offline --reporter=append-only
+
+## Start Postgres, Redis, migrations and all three services; Ctrl-C stops everything.
+up: deps
+	@$(PNPM) exec tsx scripts/stack/up.ts
+
+## Lint, typecheck, unit and integration tests against real Postgres and Redis.
+test: deps
+	@$(PNPM) lint
+	@$(PNPM) typecheck
+	@$(PNPM) test:unit
+	@$(PNPM) test:integration
+
+build: install
+	@$(PNPM) build
+
+migrate: install
+	@$(PNPM) db:migrate
+
+bench: deps build
+	@$(PNPM) --filter @boltlink/bench run all
+
+clean:
+	rm -rf node_modules apps/*/node_modules packages/*/node_modules apps/*/dist .turbo .tools

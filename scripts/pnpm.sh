@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the workspace's pinned pnpm, installing it into .tools/ on first use.
+# corepack's signature check fails on some Node 20 builds, so pnpm comes from the npm registry instead;
+# this works the same on a developer laptop and on CI, with nothing installed globally.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+want="$(node -p "require('$root/package.json').packageManager.split('@')[1]")"
+bin="$root/.tools/pnpm/node_modules/.bin/pnpm"
+if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$want" ]; then
+  echo "[boltlink] installing pnpm $want into .tools/pnpm" >&2
+  mkdir -p "$root/.tools/pnpm"
+  npm install --prefix "$root/.tools/pnpm" --no-save --no-audit --no-fund --loglevel=error "pnpm@$want" >&2
+fi
+export COREPACK_ENABLE_STRICT=0
+exec "$bin" "$@"
