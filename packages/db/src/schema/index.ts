@@ -1,0 +1,19 @@
+export { type ApiKey, type ApiKeyScope, apiKeyScopes, apiKeys, type NewApiKey } from './api-keys.ts';
+export { type Campaign, campaigns, type NewCampaign } from './campaigns.ts';
+export { type ClickEvent, clickEvents, type NewClickEvent } from './click-events.ts';
+export { type LinkClicksDaily, linkClicksDaily, type NewLinkClicksDaily } from './link-clicks-daily.ts';
+export { type LinkClicksHourly, linkClicksHourly, type NewLinkClicksHourly } from './link-clicks-hourly.ts';
+export {
+  type ClickDimension,
+  clickDimensions,
+  type LinkDimensionsDaily,
+  linkDimensionsDaily,
+  type NewLinkDimensionsDaily,
+} from './link-dimensions-daily.ts';
+export {
+  type LinkVisitorsDaily,
+  linkVisitorsDaily,
+  type NewLinkVisitorsDaily,
+} from './link-visitors-daily.ts';
+export { type Link, links, type NewLink, type RedirectType, redirectTypes } from './links.ts';
+export { type NewUser, type User, users } from './users.ts';

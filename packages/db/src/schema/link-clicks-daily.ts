@@ -1,0 +1,27 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, date, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
+import { links } from './links.ts';
+
+/** Clicks per link per UTC day; same counting rules as the hourly roll-up. */
+export const linkClicksDaily = pgTable(
+  'link_clicks_daily',
+  {
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => links.id, { onDelete: 'cascade' }),
+    // 'YYYY-MM-DD' strings: a calendar day has no time zone to get wrong in a JS Date.
+    bucket: date('bucket', { mode: 'string' }).notNull(),
+    clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
+    botClicks: bigint('bot_clicks', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ name: 'link_clicks_daily_pkey', columns: [t.linkId, t.bucket] }),
+    check(
+      'link_clicks_daily_counts_check',
+      sql`${t.clicks} >= 0 AND ${t.botClicks} >= 0 AND ${t.botClicks} <= ${t.clicks}`,
+    ),
+  ],
+);
+
+export type LinkClicksDaily = typeof linkClicksDaily.$inferSelect;
+export type NewLinkClicksDaily = typeof linkClicksDaily.$inferInsert;

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, date, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { links } from './links.ts';
+
+export const clickDimensions = ['country', 'referrer', 'device', 'browser', 'os'] as const;
+export type ClickDimension = (typeof clickDimensions)[number];
+
+/**
+ * Clicks per link, UTC day, dimension and value (e.g. country = 'DE'). Feeds the "top countries,
+ * referrers, devices, browsers, OS" lists without scanning raw click events.
+ */
+export const linkDimensionsDaily = pgTable(
+  'link_dimensions_daily',
+  {
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => links.id, { onDelete: 'cascade' }),
+    bucket: date('bucket', { mode: 'string' }).notNull(),
+    dimension: text('dimension').$type<ClickDimension>().notNull(),
+    value: text('value').notNull(),
+    clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
+    botClicks: bigint('bot_clicks', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({
+      name: 'link_dimensions_daily_pkey',
+      columns: [t.linkId, t.bucket, t.dimension, t.value],
+    }),
+    check(
+      'link_dimensions_daily_dimension_check',
+      sql`${t.dimension} IN ('country', 'referrer', 'device', 'browser', 'os')`,
+    ),
+    check('link_dimensions_daily_value_length_check', sql`char_length(${t.value}) <= 255`),
+    check(
+      'link_dimensions_daily_counts_check',
+      sql`${t.clicks} >= 0 AND ${t.botClicks} >= 0 AND ${t.botClicks} <= ${t.clicks}`,
+    ),
+  ],
+);
+
+export type LinkDimensionsDaily = typeof linkDimensionsDaily.$inferSelect;
+export type NewLinkDimensionsDaily = typeof linkDimensionsDaily.$inferInsert;

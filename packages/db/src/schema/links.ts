@@ -1,0 +1,72 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { campaigns } from './campaigns.ts';
+import { users } from './users.ts';
+
+export const redirectTypes = [301, 302, 307, 308] as const;
+export type RedirectType = (typeof redirectTypes)[number];
+
+export const links = pgTable(
+  'links',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    domain: text('domain').notNull(),
+    code: text('code').notNull(),
+    url: text('url').notNull(),
+    title: text('title'),
+    description: text('description'),
+    image: text('image'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    maxClicks: integer('max_clicks'),
+    passwordHash: text('password_hash'),
+    redirectType: smallint('redirect_type').$type<RedirectType>().notNull().default(302),
+    campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
+    // A JS number is exact up to 2^53 clicks, far beyond any single link.
+    clickCount: bigint('click_count', { mode: 'number' }).notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    // The redirect lookup key; also what makes concurrent creates of one alias yield exactly one winner.
+    unique('links_domain_code_unique').on(t.domain, t.code),
+    // Keyset pagination of a user's links, newest first, with id as the tie breaker. NULLS FIRST matches
+    // a plain `ORDER BY ... DESC`, so the planner can walk this index instead of sorting.
+    index('links_user_id_created_at_id_idx').on(
+      t.userId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('links_tags_gin_idx').using('gin', t.tags),
+    // Backs the campaignId filter and the ON DELETE SET NULL when a campaign is removed.
+    index('links_campaign_id_idx').on(t.campaignId).where(sql`${t.campaignId} IS NOT NULL`),
+    check('links_redirect_type_check', sql`${t.redirectType} IN (301, 302, 307, 308)`),
+    check('links_max_clicks_check', sql`${t.maxClicks} IS NULL OR ${t.maxClicks} >= 1`),
+    check('links_click_count_check', sql`${t.clickCount} >= 0`),
+    check('links_code_format_check', sql`${t.code} ~ '^[A-Za-z0-9_-]{1,64}$'`),
+    // A host name (253) plus an optional :port.
+    check('links_domain_length_check', sql`char_length(${t.domain}) BETWEEN 1 AND 259`),
+    check('links_url_length_check', sql`char_length(${t.url}) BETWEEN 1 AND 8192`),
+    check('links_tags_count_check', sql`coalesce(array_length(${t.tags}, 1), 0) <= 10`),
+  ],
+);
+
+export type Link = typeof links.$inferSelect;
+export type NewLink = typeof links.$inferInsert;
