@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './free-port.ts';
+import { isRunning, OutputTail, sleep, terminate, trackChild } from './process.ts';
+
+export { freePort, isPortFree } from './free-port.ts';
+
+export type MaxmemoryPolicy =
+  | 'noeviction'
+  | 'allkeys-lru'
+  | 'allkeys-lfu'
+  | 'allkeys-random'
+  | 'volatile-lru'
+  | 'volatile-lfu'
+  | 'volatile-random'
+  | 'volatile-ttl';
+
+export interface StartRedisOptions {
+  /** Where the AOF/RDB files live. Omitted: a temporary directory removed on stop(). */
+  dataDir?: string;
+  /** Omitted: a free port chosen by the kernel. */
+  port?: number;
+  /** AOF with fsync every second (default true: BullMQ queues must survive a restart). */
+  appendOnly?: boolean;
+  /** Default `noeviction`: an evicting Redis silently loses BullMQ jobs. */
+  maxmemoryPolicy?: MaxmemoryPolicy;
+  /** e.g. `256mb`; omitted means no limit. */
+  maxmemory?: string;
+  /** Binary to run (default: `redis-server` from PATH). */
+  binary?: string;
+  /** Run in its own process group so a terminal Ctrl-C reaches only the parent, which then stops it in order. */
+  detached?: boolean;
+  /** Receives the server's log lines. */
+  onLog?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface LocalRedis {
+  url: string;
+  port: number;
+  pid: number;
+  dataDir: string;
+  /** Graceful: SHUTDOWN via SIGTERM (Redis flushes the AOF), then SIGKILL if it hangs. */
+  stop(): Promise<void>;
+  /** Abrupt SIGKILL, as in a crash (chaos tests). */
+  kill(): Promise<void>;
+  /** Resolves when the process exits for any reason. */
+  exited: Promise<void>;
+}
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<LocalRedis> {
+  const port = options.port ?? (await freePort());
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir =
+    options.dataDir === undefined
+      ? await mkdtemp(join(tmpdir(), 'boltlink-redis-'))
+      : resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+
+  const appendOnly = options.appendOnly ?? true;
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dataDir,
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    '--logfile',
+    '',
+    '--save',
+    '',
+    '--appendonly',
+    appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    options.maxmemoryPolicy ?? 'noeviction',
+  ];
+  if (options.maxmemory !== undefined) args.push('--maxmemory', options.maxmemory);
+
+  const binary = options.binary ?? 'redis-server';
+  const child = spawn(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  const tail = new OutputTail();
+  const onOutput = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail.push(text);
+    if (options.onLog) for (const line of text.split('\n')) if (line.trim() !== '') options.onLog(line);
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+
+  const spawnError = new Promise<Error>((resolveError) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      resolveError(
+        error.code === 'ENOENT'
+          ? new Error(
+              `${binary} was not found on PATH. Install Redis 6.2+ (Debian/Ubuntu: apt-get install redis-server, macOS: brew install redis) or set REDIS_URL.`,
+            )
+          : error,
+      );
+    });
+  });
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  trackChild(child, 'SIGKILL');
+
+  const cleanup = async () => {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await Promise.race([
+      waitForPong(port, child, options.startTimeoutMs ?? 20_000),
+      spawnError.then((error) => Promise.reject(error)),
+    ]);
+  } catch (error) {
+    await terminate(child, [{ signal: 'SIGKILL', timeoutMs: 2_000 }]);
+    await cleanup();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`redis-server did not start on 127.0.0.1:${port}: ${reason}\n${tail.toString()}`);
+  }
+
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('redis-server started without a pid');
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
+    dataDir,
+    exited,
+    async stop() {
+      await terminate(child, [{ signal: 'SIGTERM', timeoutMs: 10_000 }]);
+      await cleanup();
+    },
+    async kill() {
+      await terminate(child, []);
+    },
+  };
+}
+
+async function waitForPong(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (!isRunning(child)) throw new Error(`process exited with code ${child.exitCode ?? child.signalCode}`);
+    last = await ping(port).catch((error: Error) => error.message);
+    if (last === '+PONG') return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for PING (last: ${last})`);
+}
+
+/** One inline-protocol PING; answers `+PONG`, or `-LOADING ...` while the AOF is replayed. */
+export function ping(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<string> {
+  return new Promise((resolvePing, reject) => {
+    const socket = connect({ host, port });
+    let buffer = '';
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error('PING timed out'));
+    });
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      const end = buffer.indexOf('\r\n');
+      if (end >= 0) {
+        socket.end();
+        resolvePing(buffer.slice(0, end));
+      }
+    });
+  });
+}
