@@ -1,0 +1,68 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { loadConfig } from './env.ts';
+import { commaList, int, isHostWithPort } from './fields.ts';
+import {
+  type DerivedShared,
+  deriveShared,
+  linkCacheFields,
+  rateLimitFields,
+  sharedFields,
+  webConcurrencyFields,
+} from './shared.ts';
+
+const isOrigin = (value: string): boolean => {
+  if (!URL.canParse(value)) return false;
+  const parsed = new URL(value);
+  // An origin is scheme://host[:port] and nothing else; a trailing path would never match a browser's Origin.
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === value;
+};
+
+export const ApiConfigSchema = Type.Object({
+  ...sharedFields(3000),
+  ...webConcurrencyFields(),
+  ...linkCacheFields(),
+  corsOrigins: commaList({
+    default: [],
+    itemRule: 'an origin such as https://app.example.com',
+    item: isOrigin,
+    description: 'Browser origins allowed by CORS; empty allows none',
+  }),
+  blockedDomains: commaList({
+    default: [],
+    lowercase: true,
+    itemRule: 'a host name',
+    item: (value) => isHostWithPort(value) && !value.includes(':'),
+    description: 'Destination domains refused for new links (subdomains included)',
+  }),
+  codeLength: int({ default: 7, min: 4, max: 32, description: 'Length of random short codes (base62)' }),
+  sessionTtlSeconds: int({
+    default: 7 * 86_400,
+    min: 60,
+    max: 365 * 86_400,
+    description: 'Lifetime of a login session',
+  }),
+  ...rateLimitFields('default', 'requests per client IP', { max: 300, windowMs: 60_000 }),
+  ...rateLimitFields('signup', 'sign-ups per client IP', { max: 5, windowMs: 3_600_000 }),
+  ...rateLimitFields('login', 'login attempts per client IP', { max: 10, windowMs: 900_000 }),
+  ...rateLimitFields('loginAccount', 'failed logins per account', { max: 10, windowMs: 900_000 }),
+  ...rateLimitFields('linkCreate', 'link creations per principal', { max: 120, windowMs: 60_000 }),
+  ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
+  bodyLimit: int({
+    default: 1_048_576,
+    min: 1024,
+    max: 100 * 1_048_576,
+    description: 'Largest request body in bytes',
+  }),
+  bulkBodyLimit: int({
+    default: 10 * 1_048_576,
+    min: 1024,
+    max: 100 * 1_048_576,
+    description: 'Largest body in bytes for POST /api/v1/links/bulk',
+  }),
+});
+
+export type ApiConfig = Static<typeof ApiConfigSchema> & DerivedShared;
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return deriveShared(loadConfig(ApiConfigSchema, env));
+}

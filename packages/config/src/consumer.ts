@@ -1,0 +1,39 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { loadConfig } from './env.ts';
+import { int } from './fields.ts';
+import { type DerivedShared, deriveShared, sharedFields } from './shared.ts';
+
+// No WEB_CONCURRENCY: the consumer scales by worker concurrency and replicas, not by forking.
+export const ConsumerConfigSchema = Type.Object({
+  ...sharedFields(3001),
+  clickWorkerConcurrency: int({
+    default: 2,
+    min: 1,
+    max: 256,
+    description: 'Click batches ingested in parallel (each is one Postgres transaction)',
+  }),
+  metadataWorkerConcurrency: int({
+    default: 4,
+    min: 1,
+    max: 256,
+    description: 'Link metadata fetches in parallel',
+  }),
+  metadataTimeoutMs: int({
+    default: 5000,
+    min: 100,
+    max: 60_000,
+    description: 'Total deadline of one metadata fetch, redirects included',
+  }),
+  metadataMaxBytes: int({
+    default: 1_048_576,
+    min: 1024,
+    max: 16 * 1_048_576,
+    description: 'Most bytes read from a page when fetching its metadata',
+  }),
+});
+
+export type ConsumerConfig = Static<typeof ConsumerConfigSchema> & DerivedShared;
+
+export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
+  return deriveShared(loadConfig(ConsumerConfigSchema, env));
+}

@@ -1,0 +1,80 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { loadConfig } from './env.ts';
+import { int, optional, str } from './fields.ts';
+import {
+  type DerivedShared,
+  deriveShared,
+  linkCacheFields,
+  rateLimitFields,
+  sharedFields,
+  webConcurrencyFields,
+} from './shared.ts';
+
+export const EdgeConfigSchema = Type.Object({
+  ...sharedFields(8080),
+  ...webConcurrencyFields(),
+  ...linkCacheFields(),
+  lruMaxEntries: int({
+    default: 100_000,
+    min: 0,
+    max: 10_000_000,
+    description: 'Links kept in the in-process LRU; 0 disables it',
+  }),
+  lruTtlMs: int({
+    default: 5_000,
+    min: 0,
+    max: 3_600_000,
+    description: 'Lifetime of an in-process LRU entry (invalidations drop entries sooner)',
+  }),
+  negativeCacheTtlSeconds: int({
+    default: 30,
+    min: 1,
+    max: 86_400,
+    description: 'How long an unknown code is remembered as unknown in Redis',
+  }),
+  clickBatchSize: int({
+    default: 500,
+    min: 1,
+    max: 5000,
+    description: 'Clicks per queued batch; a full batch is enqueued at once',
+  }),
+  clickBatchIntervalMs: int({
+    default: 100,
+    min: 1,
+    max: 60_000,
+    description: 'Longest time a click waits in memory before its batch is enqueued',
+  }),
+  clickBufferMax: int({
+    default: 50_000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Clicks held in memory while the queue is unreachable; beyond it clicks are dropped and counted',
+  }),
+  ...rateLimitFields('redirect', 'redirects per client', { max: 6000, windowMs: 60_000 }),
+  ...rateLimitFields('notFound', 'unknown-code answers per client', { max: 60, windowMs: 60_000 }),
+  ...rateLimitFields('password', 'password attempts per link and client', { max: 5, windowMs: 900_000 }),
+  unlockCookieTtlSeconds: int({
+    default: 3600,
+    min: 60,
+    max: 30 * 86_400,
+    description: 'Lifetime of the signed cookie that remembers an unlocked password-protected link',
+  }),
+  countryHeader: optional(
+    str({
+      pattern: '^[A-Za-z0-9-]+$',
+      rule: 'an HTTP header name',
+      description:
+        'Trusted request header holding the visitor country (e.g. CF-IPCountry); unset ignores headers',
+    }),
+  ),
+  geoipDbPath: optional(
+    str({ description: 'Path to a MaxMind GeoLite2/GeoIP2 Country database; unset disables lookups' }),
+  ),
+});
+
+export type EdgeConfig = Static<typeof EdgeConfigSchema> & DerivedShared;
+
+export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  return deriveShared(loadConfig(EdgeConfigSchema, env));
+}

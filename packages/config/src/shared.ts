@@ -1,0 +1,161 @@
+import { availableParallelism } from 'node:os';
+import type { TInteger } from '@sinclair/typebox';
+import {
+  commaList,
+  int,
+  isHostWithPort,
+  isProxyAddress,
+  oneOf,
+  optional,
+  port,
+  secret,
+  str,
+  url,
+} from './fields.ts';
+
+const POSTGRES = ['postgres:', 'postgresql:'] as const;
+const REDIS = ['redis:', 'rediss:'] as const;
+
+/**
+ * Variables every service reads, defined once. Each service spreads these into its own schema with its
+ * default port; names and defaults are part of the operator-facing contract (README).
+ */
+export function sharedFields(defaultPort: number) {
+  return {
+    nodeEnv: oneOf(['development', 'test', 'production'], {
+      default: 'development',
+      description: 'Runtime mode; production requires APP_SECRET and disables development conveniences',
+    }),
+    logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      default: 'info',
+      description: 'Minimum pino log level',
+    }),
+    host: str({ default: '0.0.0.0', description: 'Interface the HTTP server binds to' }),
+    port: port(defaultPort),
+    databaseUrl: url({
+      protocols: POSTGRES,
+      default: 'postgres://boltlink:boltlink@127.0.0.1:5432/boltlink',
+      description: 'PostgreSQL connection URL (primary; may point at PgBouncer in transaction mode)',
+    }),
+    databaseReadUrl: url({
+      protocols: POSTGRES,
+      defaultFrom: 'databaseUrl',
+      description: 'PostgreSQL URL for read-only queries (a replica); used for redirect fallbacks and stats',
+    }),
+    databasePoolMax: int({ default: 10, min: 1, max: 1000, description: 'Maximum connections per pool' }),
+    redisUrl: url({
+      protocols: REDIS,
+      default: 'redis://127.0.0.1:6379',
+      description:
+        'Redis for queues, sessions, counters and rate limits (must be maxmemory-policy noeviction)',
+    }),
+    cacheRedisUrl: url({
+      protocols: REDIS,
+      defaultFrom: 'redisUrl',
+      description: 'Redis for the link cache; may be a separate, evicting (allkeys-lru) instance',
+    }),
+    redisKeyPrefix: str({
+      default: 'bl',
+      pattern: '^[A-Za-z0-9_-]+$',
+      rule: 'letters, digits, "_" or "-"',
+      description: 'Prefix of every Redis key and channel BoltLink writes',
+    }),
+    queuePrefix: str({
+      default: '{bl}',
+      pattern: '^\\{[A-Za-z0-9_-]+\\}$',
+      rule: 'a Redis Cluster hash tag such as {bl}',
+      description: 'BullMQ key prefix; a hash tag keeps each queue in one Redis Cluster slot',
+    }),
+    shortDomains: commaList({
+      default: ['localhost:8080'],
+      minItems: 1,
+      lowercase: true,
+      itemRule: 'a host name with an optional :port',
+      item: isHostWithPort,
+      description: 'Domains that serve short links (host[:port]); the first is the default domain',
+    }),
+    shortUrlScheme: oneOf(['http', 'https'], {
+      default: 'http',
+      description: 'Scheme of generated short URLs',
+    }),
+    trustProxy: commaList({
+      default: [],
+      itemRule: 'an IP address, a CIDR range, or loopback/linklocal/uniquelocal',
+      item: isProxyAddress,
+      description: 'Proxies trusted for X-Forwarded-For (IPs/CIDRs); empty trusts none and uses the socket',
+    }),
+    appSecret: secret({
+      minLength: 32,
+      developmentDefault: 'boltlink-development-secret-do-not-use-in-production',
+      description: 'Key for signed cookies and visitor hashing (>= 32 characters)',
+    }),
+    shutdownTimeoutMs: int({
+      default: 10_000,
+      min: 100,
+      max: 600_000,
+      description: 'Graceful shutdown deadline before the process exits anyway',
+    }),
+  };
+}
+
+/** TTL of the Redis link cache: written by the API after a change and by the edge on a read-through. */
+export function linkCacheFields() {
+  return {
+    linkCacheTtlSeconds: int({
+      default: 3600,
+      min: 1,
+      max: 30 * 86_400,
+      description: 'Lifetime of a link in the Redis cache',
+    }),
+  };
+}
+
+/** Worker processes sharing the port (node:cluster) for the HTTP services. */
+export function webConcurrencyFields() {
+  return {
+    webConcurrency: int({
+      default: availableParallelism(),
+      min: 1,
+      max: 256,
+      defaultDescription: 'the number of CPU cores',
+      description: 'Worker processes (node:cluster) sharing the HTTP port; 1 runs a single process',
+    }),
+  };
+}
+
+type RateLimitFields<P extends string> = {
+  [K in `${P}RateLimitMax` | `${P}RateLimitWindowMs`]: TInteger;
+};
+
+/** A `<NAME>_RATE_LIMIT_MAX` / `<NAME>_RATE_LIMIT_WINDOW_MS` pair: at most max requests per window. */
+export function rateLimitFields<P extends string>(
+  name: P,
+  what: string,
+  defaults: { max: number; windowMs: number },
+): RateLimitFields<P> {
+  return {
+    [`${name}RateLimitMax`]: int({ default: defaults.max, min: 1, description: `Rate limit: ${what}` }),
+    [`${name}RateLimitWindowMs`]: int({
+      default: defaults.windowMs,
+      min: 1000,
+      description: `Window of the ${what} rate limit, in milliseconds`,
+    }),
+  } as RateLimitFields<P>;
+}
+
+/** Fields derived after validation, common to every service. */
+export interface DerivedShared {
+  /** The first of SHORT_DOMAINS: where links are created when none is given and what the edge assumes. */
+  defaultDomain: string;
+}
+
+export function deriveShared<C extends { shortDomains: string[] }>(config: C): C & DerivedShared {
+  // minItems: 1 in the schema guarantees a first domain.
+  const [defaultDomain = 'localhost:8080'] = config.shortDomains;
+  return { ...config, defaultDomain };
+}
+
+/** Optional string that is absent rather than empty when unset. */
+export function optionalStr(description: string) {
+  return optional(str({ description }));
+}
