@@ -13,7 +13,7 @@ export interface CreateLoggerOptionsInput {
 
 // Field names whose values are credentials wherever they appear in a logged object.
 const SECRET_FIELDS = ['password', 'passwordHash', 'key', 'token', 'secret', 'apiKey'] as const;
-const SECRET_HEADERS = ['authorization', 'cookie', '"set-cookie"', '"x-api-key"'] as const;
+const SECRET_HEADERS = ['.authorization', '.cookie', '["set-cookie"]', '["x-api-key"]'] as const;
 
 // fast-redact needs explicit paths; a wildcard matches one level, so each depth is listed.
 // Four levels cover `{ body: { user: { password } } }` under a logged request or job.
@@ -28,7 +28,7 @@ const HEADER_PARENTS = [
 
 export const REDACT_PATHS: readonly string[] = [
   ...FIELD_PREFIXES.flatMap((prefix) => SECRET_FIELDS.map((field) => `${prefix}${field}`)),
-  ...HEADER_PARENTS.flatMap((parent) => SECRET_HEADERS.map((header) => `${parent}.${header}`)),
+  ...HEADER_PARENTS.flatMap((parent) => SECRET_HEADERS.map((header) => `${parent}${header}`)),
 ];
 
 /** Fastify hands the request serializer its FastifyRequest; only these fields are read. */
