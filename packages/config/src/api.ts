@@ -47,6 +47,40 @@ export const ApiConfigSchema = Type.Object({
   ...rateLimitFields('loginAccount', 'failed logins per account', { max: 10, windowMs: 900_000 }),
   ...rateLimitFields('linkCreate', 'link creations per principal', { max: 120, windowMs: 60_000 }),
   ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
+  apiKeyLastUsedFlushMs: int({
+    default: 30_000,
+    min: 1000,
+    max: 3_600_000,
+    description: 'How often API key lastUsedAt timestamps buffered in Redis are written to Postgres',
+  }),
+  // OWASP's argon2id minimum (m=19456 KiB, t=2, p=1) is the floor; raising a value rehashes passwords at
+  // their next successful login.
+  argon2MemoryKib: int({
+    default: 19_456,
+    min: 19_456,
+    max: 4_194_304,
+    description: 'argon2id memory cost (KiB)',
+  }),
+  argon2TimeCost: int({ default: 2, min: 2, max: 20, description: 'argon2id iterations' }),
+  argon2Parallelism: int({ default: 1, min: 1, max: 16, description: 'argon2id lanes' }),
+  requestTimeoutMs: int({
+    default: 30_000,
+    min: 1000,
+    max: 600_000,
+    description: 'Longest time to receive a whole request (slow-body clients are cut off)',
+  }),
+  headersTimeoutMs: int({
+    default: 10_000,
+    min: 1000,
+    max: 600_000,
+    description: 'Longest time to receive the request headers (slowloris protection)',
+  }),
+  keepAliveTimeoutMs: int({
+    default: 65_000,
+    min: 1000,
+    max: 600_000,
+    description: 'Idle keep-alive connection lifetime (above a typical load balancer idle timeout)',
+  }),
   bodyLimit: int({
     default: 1_048_576,
     min: 1024,
