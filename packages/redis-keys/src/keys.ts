@@ -1,0 +1,60 @@
+/**
+ * Every Redis key and channel BoltLink uses. Nothing else in the codebase spells a key.
+ *
+ * Redis Cluster: a `{...}` hash tag picks the slot. Keys that are touched together carry the same tag: the
+ * cached link and its negative entry share `{domain/code}`, so a create can clear the miss and write the
+ * link in one MULTI. Everything else is single-key, tagged by the entity so load spreads across slots.
+ */
+
+export interface RedisKeys {
+  readonly prefix: string;
+  /** Cached redirect projection (see ./link-cache). The version segment changes with the value schema. */
+  linkCache(domain: string, code: string): string;
+  /** "This code does not exist" marker, short TTL, so a scan of random codes reaches Postgres once per code. */
+  linkNegative(domain: string, code: string): string;
+  /** Atomic counter of served redirects for a link with maxClicks. */
+  clickCap(linkId: string): string;
+  /** Session, keyed by the SHA-256 of the token (the token itself is never stored). */
+  session(tokenHash: string): string;
+  /** One hash: api key id -> last-used epoch ms, flushed to Postgres in bulk. */
+  apiKeyLastUsed(): string;
+  /** Key prefix (nameSpace) for @fastify/rate-limit's Redis store, one per limit. */
+  rateLimit(name: string): string;
+  /** Failed password attempts for a protected link by one client. */
+  passwordAttempts(linkId: string, client: string): string;
+  /** Pub/sub channel on which link changes are announced to every edge. */
+  invalidationChannel(): string;
+}
+
+/** Bumped when the cached link value changes incompatibly, so old and new edges never read each other's. */
+export const LINK_CACHE_KEY_VERSION = 'v1';
+
+const PREFIX = /^[A-Za-z0-9_-]+$/;
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+// Codes and domains come from the URL and Host header of public requests. Encoding keeps braces (which would
+// change the hash tag), separators and control characters out of the key while leaving valid codes unchanged.
+const part = (value: string): string => encodeURIComponent(value);
+
+export function createRedisKeys(prefix: string): RedisKeys {
+  if (!PREFIX.test(prefix)) {
+    throw new Error(`Redis key prefix must match ${PREFIX} (got ${JSON.stringify(prefix)})`);
+  }
+  const link = (domain: string, code: string): string => `{${part(domain.toLowerCase())}/${part(code)}}`;
+
+  return {
+    prefix,
+    linkCache: (domain, code) => `${prefix}:link:${LINK_CACHE_KEY_VERSION}:${link(domain, code)}`,
+    linkNegative: (domain, code) => `${prefix}:link-miss:${LINK_CACHE_KEY_VERSION}:${link(domain, code)}`,
+    clickCap: (linkId) => `${prefix}:click-cap:{${part(linkId)}}`,
+    session: (tokenHash) => `${prefix}:session:{${part(tokenHash)}}`,
+    apiKeyLastUsed: () => `${prefix}:api-key-last-used`,
+    rateLimit: (name) => {
+      if (!NAME.test(name))
+        throw new Error(`rate-limit name must match ${NAME} (got ${JSON.stringify(name)})`);
+      return `${prefix}:rl:${name}:`;
+    },
+    passwordAttempts: (linkId, client) => `${prefix}:pw-attempts:{${part(linkId)}}:${part(client)}`,
+    invalidationChannel: () => `${prefix}:link-invalidation`,
+  };
+}

@@ -1,0 +1,100 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { ValueErrorIterator } from '@sinclair/typebox/errors';
+
+/**
+ * What the redirect edge needs of a link, as stored in the Redis cache. A wire format that outlives a deploy:
+ * versioned, validated when written and when read, and not the table row type. An edge that meets a version
+ * it does not know treats it as a cache miss and reads Postgres.
+ */
+export const CachedLinkV1 = Type.Object(
+  {
+    v: Type.Literal(1),
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    url: Type.String({ minLength: 1, maxLength: 8192 }),
+    redirectType: Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)]),
+    /** Epoch milliseconds; null = never expires. */
+    expiresAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    maxClicks: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    /** argon2id hash, verified by the edge; null = not protected. */
+    passwordHash: Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
+    /** Campaign UTM parameters added to the destination (utm_source...); null = no campaign. */
+    utm: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.String()), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type CachedLinkV1 = Static<typeof CachedLinkV1>;
+
+/** The version this code writes. */
+export type CachedLink = CachedLinkV1;
+
+const checkV1 = TypeCompiler.Compile(CachedLinkV1);
+
+export class InvalidCachedValueError extends Error {
+  override readonly name = 'InvalidCachedValueError';
+}
+
+function firstError(check: { Errors(value: unknown): ValueErrorIterator }, value: unknown): string {
+  const error = check.Errors(value).First();
+  return error ? `${error.path || '/'}: ${error.message}` : 'invalid value';
+}
+
+export function encodeCachedLink(value: CachedLink): string {
+  if (!checkV1.Check(value)) {
+    throw new InvalidCachedValueError(`refusing to cache an invalid link (${firstError(checkV1, value)})`);
+  }
+  return JSON.stringify(value);
+}
+
+/** Null for anything this version cannot use (absent, corrupt, or another version): a cache miss. */
+export function decodeCachedLink(raw: string | null | undefined): CachedLink | null {
+  if (!raw) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  switch ((value as { v?: unknown }).v) {
+    case 1:
+      return checkV1.Check(value) ? value : null;
+    default:
+      return null;
+  }
+}
+
+/** Published on the invalidation channel after a link is created, changed or deleted. */
+export const LinkInvalidationV1 = Type.Object(
+  {
+    v: Type.Literal(1),
+    domain: Type.String({ minLength: 1, maxLength: 253 }),
+    code: Type.String({ minLength: 1, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+export type LinkInvalidationV1 = Static<typeof LinkInvalidationV1>;
+export type LinkInvalidation = LinkInvalidationV1;
+
+const checkInvalidation = TypeCompiler.Compile(LinkInvalidationV1);
+
+export function encodeLinkInvalidation(message: Omit<LinkInvalidation, 'v'>): string {
+  const value: LinkInvalidation = { v: 1, domain: message.domain, code: message.code };
+  if (!checkInvalidation.Check(value)) {
+    throw new InvalidCachedValueError(
+      `refusing to publish an invalid invalidation (${firstError(checkInvalidation, value)})`,
+    );
+  }
+  return JSON.stringify(value);
+}
+
+/** Null for a message this version cannot read; the subscriber then logs and ignores it. */
+export function decodeLinkInvalidation(raw: string): LinkInvalidation | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  return checkInvalidation.Check(value) ? value : null;
+}
