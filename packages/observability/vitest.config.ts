@@ -1,8 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
+// Unit tests (src/**); integration tests under test/ use vitest.integration.config.ts (real servers).
 export default defineConfig({
-  test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
+  test: { include: ['src/**/*.test.ts'] },
 });

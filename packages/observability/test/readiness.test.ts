@@ -1,32 +1,15 @@
+import { createCacheRedis, createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { type PrivateRedis, startPrivateRedis, testRedisUrl } from '@boltlink/testing/redis';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '../src/health.ts';
-import { type PrivateRedis, startPrivateRedis } from './support/servers.ts';
 
-// The same presets the services use (see @boltlink/redis-keys): the cache client fails fast with no
-// offline queue; the worker client queues commands while disconnected and would wait forever.
-function cacheClient(url: string): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    connectTimeout: 1000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 500),
-  });
-  redis.on('error', () => {});
-  return redis;
-}
-
-function workerClient(url: string): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 500),
-  });
-  redis.on('error', () => {});
-  return redis;
-}
+// The clients the services use: the cache client fails fast (no offline queue); the worker client queues
+// commands while disconnected, so only the per-check timeout stops a probe from hanging on it.
+const ignoreErrors = { onError: () => {} };
 
 async function readyWithin(app: FastifyInstance, status: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -37,7 +20,55 @@ async function readyWithin(app: FastifyInstance, status: number, timeoutMs: numb
   }
 }
 
-describe('/ready against real Redis', () => {
+describe('/ready with real Postgres and Redis', () => {
+  let database: TestDatabase;
+  let cache: Redis;
+  let queue: Redis;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ poolMax: 2 });
+    cache = createCacheRedis(testRedisUrl(), ignoreErrors);
+    queue = createQueueRedis(testRedisUrl(), 'worker', ignoreErrors);
+    app = Fastify();
+    await app.register(healthPlugin, {
+      checks: { postgres: postgresCheck(database.pool), redis: redisCheck(cache), queue: queueRedisCheck(queue) },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    cache?.disconnect();
+    queue?.disconnect();
+    await database?.drop();
+  });
+
+  it('is ready when every dependency answers', async () => {
+    const res = await readyWithin(app, 200, 5000);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'ready',
+      checks: { postgres: { ok: true }, redis: { ok: true }, queue: { ok: true } },
+    });
+  });
+
+  it('fails fast with the driver error when Postgres does not listen', async () => {
+    // A port nothing listens on: the driver gets a real ECONNREFUSED from the kernel.
+    const pool = new pg.Pool({ connectionString: 'postgres://boltlink@127.0.0.1:1/boltlink', connectionTimeoutMillis: 1000 });
+    const broken = Fastify();
+    await broken.register(healthPlugin, { checks: { postgres: postgresCheck(pool), redis: redisCheck(cache) } });
+    const res = await broken.inject('/ready');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({
+      detail: 'failing checks: postgres',
+      checks: { postgres: { ok: false, error: expect.stringContaining('ECONNREFUSED') }, redis: { ok: true } },
+    });
+    await broken.close();
+    await pool.end();
+  });
+});
+
+describe('/ready while Redis goes away and comes back', () => {
   let redis: PrivateRedis;
   let cache: Redis;
   let queue: Redis;
@@ -45,8 +76,8 @@ describe('/ready against real Redis', () => {
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    cache = cacheClient(redis.url);
-    queue = workerClient(redis.url);
+    cache = createCacheRedis(redis.url, ignoreErrors);
+    queue = createQueueRedis(redis.url, 'worker', ignoreErrors);
     app = Fastify();
     await app.register(healthPlugin, {
       checks: { redis: redisCheck(cache), queue: queueRedisCheck(queue) },
@@ -58,41 +89,37 @@ describe('/ready against real Redis', () => {
     await app?.close();
     cache?.disconnect();
     queue?.disconnect();
-    await redis?.stop();
+    await redis?.destroy();
   });
 
-  it('is ready, then 503 while Redis is stopped, then ready again when it returns', async () => {
-    const up = await readyWithin(app, 200, 5000);
-    expect(up.statusCode).toBe(200);
-    expect(up.json()).toMatchObject({
-      status: 'ready',
-      checks: { redis: { ok: true }, queue: { ok: true } },
-    });
+  it('answers 503 within the check timeout while Redis is stopped, and 200 again once it returns', async () => {
+    expect((await readyWithin(app, 200, 5000)).statusCode).toBe(200);
 
     await redis.stop();
     const started = Date.now();
     const down = await app.inject('/ready');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(1500);
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({
       status: 'unavailable',
       checks: { redis: { ok: false }, queue: { ok: false, error: 'timed out after 500 ms' } },
     });
 
-    redis = await startPrivateRedis({ port: redis.port });
+    await redis.start();
     const back = await readyWithin(app, 200, 10_000);
     expect(back.statusCode).toBe(200);
+    expect(back.json()).toMatchObject({ status: 'ready' });
   });
 });
 
-describe('/ready with a queue Redis that may evict', () => {
+describe('/ready with a queue Redis that may evict keys', () => {
   let redis: PrivateRedis;
   let queue: Redis;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    redis = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru' });
-    queue = workerClient(redis.url);
+    redis = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru', appendOnly: false });
+    queue = createQueueRedis(redis.url, 'worker', ignoreErrors);
     app = Fastify();
     await app.register(healthPlugin, { checks: { queue: queueRedisCheck(queue) } });
   });
@@ -100,10 +127,10 @@ describe('/ready with a queue Redis that may evict', () => {
   afterAll(async () => {
     await app?.close();
     queue?.disconnect();
-    await redis?.stop();
+    await redis?.destroy();
   });
 
-  it('answers 503 saying BullMQ would lose jobs and how to fix it, and recovers once fixed', async () => {
+  it('answers 503 saying BullMQ would lose jobs and how to fix it, and 200 once fixed', async () => {
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(503);
     const error = res.json().checks.queue.error as string;
@@ -114,21 +141,5 @@ describe('/ready with a queue Redis that may evict', () => {
 
     await queue.config('SET', 'maxmemory-policy', 'noeviction');
     expect((await app.inject('/ready')).statusCode).toBe(200);
-  });
-});
-
-describe('/ready with Postgres', () => {
-  it('fails fast with the driver error when nothing listens', async () => {
-    const pool = new pg.Pool({
-      connectionString: 'postgres://x:y@127.0.0.1:1/none',
-      connectionTimeoutMillis: 1000,
-    });
-    const app = Fastify();
-    await app.register(healthPlugin, { checks: { postgres: postgresCheck(pool) } });
-    const res = await app.inject('/ready');
-    expect(res.statusCode).toBe(503);
-    expect(res.json().checks.postgres.error).toContain('ECONNREFUSED');
-    await app.close();
-    await pool.end();
   });
 });
