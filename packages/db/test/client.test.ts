@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../testing/src/postgres.ts';
+import { createDb, createPool } from '../src/client.ts';
+import { users } from '../src/schema/index.ts';
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe('createPool / createDb', () => {
+  it('names its connections and serves typed drizzle queries', async () => {
+    const pool = createPool({ connectionString: database.url, applicationName: 'db-client-test', max: 2 });
+    try {
+      const db = createDb(pool);
+      await db.insert(users).values({ email: 'pool@example.com', passwordHash: 'h' });
+      const rows = await db.query.users.findMany({ columns: { email: true } });
+      expect(rows).toEqual([{ email: 'pool@example.com' }]);
+      const names = await pool.query<{ name: string }>('SELECT current_setting($1) AS name', [
+        'application_name',
+      ]);
+      expect(names.rows[0]?.name).toBe('db-client-test');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('cancels a statement that runs past statementTimeoutMs', async () => {
+    const pool = createPool({ connectionString: database.url, statementTimeoutMs: 100 });
+    try {
+      await expect(pool.query('SELECT pg_sleep(2)')).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('reports an idle connection killed by the server to onError and keeps serving', async () => {
+    const errors: Error[] = [];
+    const pool = createPool({
+      connectionString: database.url,
+      applicationName: 'db-client-victim',
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await pool.query('SELECT 1');
+      expect(pool.idleCount).toBe(1);
+
+      await database.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'db-client-victim'`,
+      );
+      await expect.poll(() => errors.length).toBeGreaterThan(0);
+
+      const result = await pool.query<{ ok: number }>('SELECT 1 AS ok');
+      expect(result.rows[0]?.ok).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+});

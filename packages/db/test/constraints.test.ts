@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../testing/src/postgres.ts';
+import {
+  apiKeys,
+  clickEvents,
+  linkClicksDaily,
+  linkClicksHourly,
+  linkDimensionsDaily,
+  links,
+  users,
+} from '../src/schema/index.ts';
+import { insertLink, insertUser, pgErrorOf } from './support.ts';
+
+const CHECK_VIOLATION = '23514';
+const UNIQUE_VIOLATION = '23505';
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe('links', () => {
+  it('fills defaults: generated uuid, 302, no tags, zero clicks, timestamps', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    expect(link.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(link.redirectType).toBe(302);
+    expect(link.tags).toEqual([]);
+    expect(link.clickCount).toBe(0);
+    expect(link.maxClicks).toBeNull();
+    expect(link.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('allows a code once per domain, on several domains, and treats codes case-sensitively', async () => {
+    const user = await insertUser(database.db);
+    await insertLink(database.db, user.id, { domain: 'a.test', code: 'launch' });
+    const duplicate = await pgErrorOf(insertLink(database.db, user.id, { domain: 'a.test', code: 'launch' }));
+    expect(duplicate).toEqual({ code: UNIQUE_VIOLATION, constraint: 'links_domain_code_unique' });
+
+    await insertLink(database.db, user.id, { domain: 'b.test', code: 'launch' });
+    await insertLink(database.db, user.id, { domain: 'a.test', code: 'Launch' });
+    const rows = await database.db.select().from(links).where(eq(links.code, 'launch'));
+    expect(rows.map((row) => row.domain).sort()).toEqual(['a.test', 'b.test']);
+  });
+
+  it('gives exactly one winner when the same alias is created concurrently', async () => {
+    const user = await insertUser(database.db);
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        insertLink(database.db, user.id, { domain: 'race.test', code: 'same' }),
+      ),
+    );
+    expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it.each([
+    ['a redirect type outside 301/302/307/308', { redirectType: 303 as 302 }, 'links_redirect_type_check'],
+    ['max clicks of 0', { maxClicks: 0 }, 'links_max_clicks_check'],
+    ['a negative click count', { clickCount: -1 }, 'links_click_count_check'],
+    ['a code with a slash', { code: 'a/b' }, 'links_code_format_check'],
+    ['an empty code', { code: '' }, 'links_code_format_check'],
+    ['an 11th tag', { tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }, 'links_tags_count_check'],
+    ['an empty destination', { url: '' }, 'links_url_length_check'],
+  ])('rejects %s', async (_label, values, constraint) => {
+    const user = await insertUser(database.db);
+    expect(await pgErrorOf(insertLink(database.db, user.id, values))).toEqual({
+      code: CHECK_VIOLATION,
+      constraint,
+    });
+  });
+
+  it('accepts every allowed redirect type and a cap of 1', async () => {
+    const user = await insertUser(database.db);
+    for (const redirectType of [301, 302, 307, 308] as const) {
+      const link = await insertLink(database.db, user.id, { redirectType, maxClicks: 1 });
+      expect(link.redirectType).toBe(redirectType);
+    }
+  });
+});
+
+describe('users and API keys', () => {
+  it('rejects an email that is not stored lower-cased, and a duplicate email', async () => {
+    expect(await pgErrorOf(insertUser(database.db, 'Mixed@Example.com'))).toEqual({
+      code: CHECK_VIOLATION,
+      constraint: 'users_email_lower_check',
+    });
+    await insertUser(database.db, 'taken@example.com');
+    expect(await pgErrorOf(insertUser(database.db, 'taken@example.com'))).toEqual({
+      code: UNIQUE_VIOLATION,
+      constraint: 'users_email_unique',
+    });
+  });
+
+  it('stores only a sha256 hex digest, once, with known scopes', async () => {
+    const user = await insertUser(database.db);
+    const key = {
+      userId: user.id,
+      name: 'ci',
+      prefix: 'bl_abcd',
+      lastFour: 'wxyz',
+      keyHash: 'a'.repeat(64),
+      scopes: ['links:read' as const],
+    };
+    await database.db.insert(apiKeys).values(key);
+    expect(await pgErrorOf(database.db.insert(apiKeys).values(key))).toEqual({
+      code: UNIQUE_VIOLATION,
+      constraint: 'api_keys_key_hash_unique',
+    });
+    expect(
+      await pgErrorOf(database.db.insert(apiKeys).values({ ...key, keyHash: 'bl_plaintext-key' })),
+    ).toEqual({ code: CHECK_VIOLATION, constraint: 'api_keys_key_hash_sha256_check' });
+    expect(
+      await pgErrorOf(
+        database.db
+          .insert(apiKeys)
+          .values({ ...key, keyHash: 'b'.repeat(64), scopes: ['admin' as 'links:read'] }),
+      ),
+    ).toEqual({ code: CHECK_VIOLATION, constraint: 'api_keys_scopes_check' });
+  });
+});
+
+describe('click events and roll-ups', () => {
+  it('inserts an event id once, so a redelivered batch adds nothing', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    const event = {
+      eventId: randomUUID(),
+      linkId: link.id,
+      occurredAt: new Date(),
+      country: 'DE',
+      device: 'desktop',
+      browser: 'Firefox',
+      os: 'Linux',
+    };
+    const first = await database.db.insert(clickEvents).values(event).onConflictDoNothing().returning();
+    const second = await database.db.insert(clickEvents).values(event).onConflictDoNothing().returning();
+    expect(first).toHaveLength(1);
+    expect(second).toHaveLength(0);
+    expect(first[0]?.isBot).toBe(false);
+  });
+
+  it('rejects a country that is not two upper-case letters', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    const insert = database.db.insert(clickEvents).values({
+      eventId: randomUUID(),
+      linkId: link.id,
+      occurredAt: new Date(),
+      country: 'de',
+      device: 'mobile',
+      browser: 'Safari',
+      os: 'iOS',
+    });
+    expect(await pgErrorOf(insert)).toEqual({
+      code: CHECK_VIOLATION,
+      constraint: 'click_events_country_check',
+    });
+  });
+
+  it('rejects an unknown dimension and accepts the five known ones', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    const row = { linkId: link.id, bucket: '2026-03-01', value: 'x', clicks: 1, botClicks: 0 };
+    expect(
+      await pgErrorOf(
+        database.db.insert(linkDimensionsDaily).values({ ...row, dimension: 'city' as 'country' }),
+      ),
+    ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_dimensions_daily_dimension_check' });
+    for (const dimension of ['country', 'referrer', 'device', 'browser', 'os'] as const) {
+      await database.db.insert(linkDimensionsDaily).values({ ...row, dimension });
+    }
+  });
+
+  it('rejects more bot clicks than clicks, and an hourly bucket that is not on the hour', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    expect(
+      await pgErrorOf(
+        database.db
+          .insert(linkClicksDaily)
+          .values({ linkId: link.id, bucket: '2026-03-01', clicks: 1, botClicks: 2 }),
+      ),
+    ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_clicks_daily_counts_check' });
+    expect(
+      await pgErrorOf(
+        database.db
+          .insert(linkClicksHourly)
+          .values({ linkId: link.id, bucket: new Date('2026-03-01T10:30:00Z'), clicks: 1 }),
+      ),
+    ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_clicks_hourly_bucket_hour_check' });
+    await database.db
+      .insert(linkClicksHourly)
+      .values({ linkId: link.id, bucket: new Date('2026-03-01T10:00:00Z'), clicks: 3, botClicks: 1 });
+  });
+
+  it('judges the hourly bucket in UTC whatever the session time zone', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    const client = await database.pool.connect();
+    try {
+      // India is UTC+05:30: a session-local date_trunc would reject this UTC hour.
+      await client.query(`SET TIME ZONE 'Asia/Kolkata'`);
+      await client.query(
+        `INSERT INTO link_clicks_hourly (link_id, bucket, clicks) VALUES ($1, '2026-03-01T10:00:00Z', 1)`,
+        [link.id],
+      );
+    } finally {
+      await client.query('RESET TIME ZONE');
+      client.release();
+    }
+    const rows = await database.db
+      .select()
+      .from(linkClicksHourly)
+      .where(eq(linkClicksHourly.linkId, link.id));
+    expect(rows.map((row) => row.bucket.toISOString())).toEqual(['2026-03-01T10:00:00.000Z']);
+  });
+
+  it('refuses an event for a link that does not exist', async () => {
+    const insert = database.db.insert(clickEvents).values({
+      eventId: randomUUID(),
+      linkId: randomUUID(),
+      occurredAt: new Date(),
+      device: 'desktop',
+      browser: 'Chrome',
+      os: 'Windows',
+    });
+    expect(await pgErrorOf(insert)).toEqual({
+      code: '23503',
+      constraint: 'click_events_link_id_links_id_fk',
+    });
+  });
+});
+
+it('keeps users deletable by id (sanity of the fixtures)', async () => {
+  const user = await insertUser(database.db);
+  await database.db.delete(users).where(eq(users.id, user.id));
+  expect(await database.db.select().from(users).where(eq(users.id, user.id))).toEqual([]);
+});

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../testing/src/postgres.ts';
+import { defaultMigrationsFolder, runMigrations } from '../src/migrate.ts';
+
+const expectedTables = [
+  'api_keys',
+  'campaigns',
+  'click_events',
+  'link_clicks_daily',
+  'link_clicks_hourly',
+  'link_dimensions_daily',
+  'link_visitors_daily',
+  'links',
+  'users',
+];
+
+// The test database (already migrated from the template) is only used as a foothold on the server,
+// to create and drop empty databases of our own.
+let host: Awaited<ReturnType<typeof createTestDatabase>>;
+const created: string[] = [];
+
+beforeAll(async () => {
+  host = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const name of created) await host.pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await host?.drop();
+});
+
+async function emptyDatabase(): Promise<string> {
+  // Prefixed with this file's database name, so @boltlink/testing's per-run cleanup also finds it.
+  const name = `${host.name}_m${created.length}`;
+  await host.pool.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
+  created.push(name);
+  const url = new URL(host.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every user-visible schema object with its definition, to compare before and after a rerun. */
+async function schemaFingerprint(client: pg.Client) {
+  const tables = await client.query<{ name: string; oid: number }>(
+    `SELECT c.relname AS name, c.oid::int AS oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') ORDER BY c.relname`,
+  );
+  const constraints = await client.query<{ name: string; definition: string }>(
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+     WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
+  );
+  return { tables: tables.rows, constraints: constraints.rows };
+}
+
+async function journalLength(): Promise<number> {
+  const journal = JSON.parse(
+    await readFile(join(defaultMigrationsFolder, 'meta', '_journal.json'), 'utf8'),
+  ) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}
+
+async function appliedMigrations(client: pg.Client): Promise<number> {
+  const result = await client.query<{ count: string }>('SELECT count(*) FROM drizzle.__drizzle_migrations');
+  return Number(result.rows[0]?.count);
+}
+
+describe('runMigrations', () => {
+  it('builds the whole schema in an empty database', async () => {
+    const url = await emptyDatabase();
+    await runMigrations(url);
+    await withClient(url, async (client) => {
+      const tables = await client.query<{ tablename: string }>(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+      );
+      expect(tables.rows.map((row) => row.tablename)).toEqual(expectedTables);
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+    });
+  });
+
+  it('is a no-op on a database that is already current', async () => {
+    const url = await emptyDatabase();
+    await runMigrations(url);
+    const before = await withClient(url, schemaFingerprint);
+    await runMigrations(url);
+    await withClient(url, async (client) => {
+      expect(await schemaFingerprint(client)).toEqual(before);
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+    });
+  });
+
+  it('lets two migrators start at once (two pods): both succeed, each migration applied once', async () => {
+    const url = await emptyDatabase();
+    await Promise.all([runMigrations(url), runMigrations(url), runMigrations(url)]);
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+    });
+  });
+
+  it('gives up with a clear error while another migrator holds the lock past the timeout', async () => {
+    const url = await emptyDatabase();
+    await withClient(url, async (holder) => {
+      // The same key runMigrations uses: this connection plays a migrator that is still running.
+      await holder.query('SELECT pg_advisory_lock(7245861003)');
+      await expect(runMigrations(url, { lockTimeoutMs: 300 })).rejects.toThrow(
+        /could not take the migration lock/,
+      );
+    });
+    await runMigrations(url);
+  });
+
+  it('reports an unreachable server instead of hanging', async () => {
+    const url = new URL(host.url);
+    url.port = '1';
+    await expect(runMigrations(url.toString())).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('reads migrations from an explicit folder (bundled apps, containers)', async () => {
+    const url = await emptyDatabase();
+    await expect(
+      runMigrations(url, { migrationsFolder: join(defaultMigrationsFolder, 'missing') }),
+    ).rejects.toThrow(/Can't find meta\/_journal.json/);
+    await runMigrations(url, { migrationsFolder: defaultMigrationsFolder });
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+    });
+  });
+});

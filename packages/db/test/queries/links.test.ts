@@ -1,0 +1,70 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../testing/src/postgres.ts';
+import { findLinkForRedirect } from '../../src/queries/links.ts';
+import { campaigns } from '../../src/schema/index.ts';
+import { insertCampaign, insertLink, insertUser } from '../support.ts';
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe('findLinkForRedirect', () => {
+  it('returns the redirect projection of a plain link', async () => {
+    const user = await insertUser(database.db);
+    const expiresAt = new Date('2030-01-01T00:00:00Z');
+    const link = await insertLink(database.db, user.id, {
+      domain: 'sho.rt',
+      code: 'plain1',
+      url: 'https://example.com/a?b=c',
+      redirectType: 308,
+      expiresAt,
+      maxClicks: 5,
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y',
+      clickCount: 3,
+      title: 'not needed by the edge',
+    });
+
+    expect(await findLinkForRedirect(database.db, 'sho.rt', 'plain1')).toEqual({
+      id: link.id,
+      url: 'https://example.com/a?b=c',
+      redirectType: 308,
+      expiresAt,
+      maxClicks: 5,
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y',
+      clickCount: 3,
+      utm: null,
+    });
+  });
+
+  it('joins the campaign UTM parameters, leaving out the unset ones', async () => {
+    const user = await insertUser(database.db);
+    const campaign = await insertCampaign(database.db, user.id, { utmTerm: 'shoes', utmContent: null });
+    await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'utm1', campaignId: campaign.id });
+
+    const found = await findLinkForRedirect(database.db, 'sho.rt', 'utm1');
+    expect(found?.utm).toEqual({
+      utm_source: 'newsletter',
+      utm_medium: 'email',
+      utm_campaign: 'spring',
+      utm_term: 'shoes',
+    });
+
+    await database.db.delete(campaigns).where(eq(campaigns.id, campaign.id));
+    expect((await findLinkForRedirect(database.db, 'sho.rt', 'utm1'))?.utm).toBeNull();
+  });
+
+  it('matches domain and code exactly', async () => {
+    const user = await insertUser(database.db);
+    await insertLink(database.db, user.id, { domain: 'one.test', code: 'Case1' });
+
+    expect(await findLinkForRedirect(database.db, 'one.test', 'Case1')).not.toBeNull();
+    expect(await findLinkForRedirect(database.db, 'two.test', 'Case1')).toBeNull();
+    expect(await findLinkForRedirect(database.db, 'one.test', 'case1')).toBeNull();
+    expect(await findLinkForRedirect(database.db, 'one.test', 'nope')).toBeNull();
+  });
+});
