@@ -1,0 +1,193 @@
+import type { EdgeConfig } from '@boltlink/config/services';
+import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
+import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
+import { InvalidJobPayloadError } from '@boltlink/queues/catalog';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { type ClickBatchPublisher, createClickBuffer } from './domain/click-buffer.ts';
+import { createClickCap } from './domain/click-cap.ts';
+import { createClickRecorder } from './domain/click-recorder.ts';
+import { createPasswordAttempts } from './domain/password-attempts.ts';
+import type { LinkStore } from './domain/ports.ts';
+import { createLinkResolver } from './domain/resolve-link.ts';
+import { createDomainResolver } from './domain/short-domains.ts';
+import { createUnlockCookies } from './domain/unlock-cookie.ts';
+import { problems, sendProblem } from './http/problem.ts';
+import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
+import { createRedisLinkCache } from './infra/redis-link-cache.ts';
+import { createEdgeMetrics } from './metrics.ts';
+import { registerRedirectRoutes } from './routes/redirect.ts';
+
+export interface EdgeDeps {
+  config: EdgeConfig;
+  logger: FastifyBaseLogger;
+  /** Read pool: readiness and the link store's connection. */
+  pool: Pool;
+  linkStore: LinkStore;
+  /** CACHE_REDIS_URL: the link projection (may be an evicting Redis). */
+  cacheRedis: Redis;
+  /** REDIS_URL, fail-fast preset: rate limits, click-cap counters and password attempts (must not evict). */
+  stateRedis: Redis;
+  /** REDIS_URL, BullMQ producer connection; checked for `noeviction` by /ready. */
+  queueRedis: Redis;
+  /** Pub/sub connection on CACHE_REDIS_URL for link invalidations from the management API. */
+  subscriber: Redis;
+  clickPublisher: ClickBatchPublisher;
+  metrics: MetricsRegistry;
+  /** Closes the clients above; runs in onClose after the click buffer has been flushed. */
+  close?: () => Promise<void>;
+}
+
+export interface EdgeAppOptions {
+  now?: () => number;
+}
+
+export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const now = opts.now ?? Date.now;
+  const keys = createRedisKeys(config.redisKeyPrefix);
+  const edgeMetrics = createEdgeMetrics(deps.metrics);
+
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // A request line per redirect would cost more than the redirect itself; errors are still logged.
+    disableRequestLogging: true,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    bodyLimit: 16 * 1024,
+  });
+
+  const resolver = createLinkResolver({
+    store: deps.linkStore,
+    cache: createRedisLinkCache({
+      redis: deps.cacheRedis,
+      keys,
+      ttlSeconds: config.linkCacheTtlSeconds,
+      negativeTtlSeconds: config.negativeCacheTtlSeconds,
+    }),
+    lruMax: config.lruMaxEntries,
+    lruTtlMs: config.lruTtlMs,
+    negativeLruTtlMs: Math.min(config.lruTtlMs, config.negativeCacheTtlSeconds * 1000),
+    onLookup: edgeMetrics.lookup,
+    onCacheError: edgeMetrics.cacheError,
+  });
+
+  const buffer = createClickBuffer({
+    publisher: deps.clickPublisher,
+    batchSize: config.clickBatchSize,
+    flushIntervalMs: config.clickBatchIntervalMs,
+    maxBuffered: config.clickBufferMax,
+    onDropped: edgeMetrics.clicksDropped,
+    onPublished: edgeMetrics.clicksEnqueued,
+    isPermanent: (error) => error instanceof InvalidJobPayloadError,
+    onPublishError(error) {
+      edgeMetrics.clickPublishFailed();
+      app.log.warn({ err: error }, 'click batch not enqueued; kept in memory for the next attempt');
+    },
+  });
+  edgeMetrics.observeBuffer(() => buffer.size);
+
+  const unsubscribe = await subscribeToInvalidations({
+    subscriber: deps.subscriber,
+    channel: keys.invalidationChannel(),
+    resolver,
+    logger: app.log,
+  });
+
+  app.addHook('onClose', async () => {
+    await unsubscribe();
+    await buffer.close();
+    await deps.close?.();
+  });
+
+  await app.register(fastifyCookie, { hook: false });
+  await app.register(fastifyFormbody, { bodyLimit: 4096 });
+  // The shared (Redis) limiter for unknown codes: enumeration is spread across edges, so the count must be too.
+  // skipOnError: with Redis down an unknown code is still a 404, never a 500.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    redis: deps.stateRedis,
+    nameSpace: keys.rateLimit('edge-not-found'),
+    skipOnError: true,
+  });
+  const notFoundLimit = app.createRateLimit({
+    max: config.notFoundRateLimitMax,
+    timeWindow: config.notFoundRateLimitWindowMs,
+  });
+
+  async function notFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const limit = await notFoundLimit(request);
+    if (!limit.isAllowed && limit.isExceeded) {
+      reply.header('retry-after', String(limit.ttlInSeconds));
+      return sendProblem(reply, 'rate-limited');
+    }
+    return sendProblem(reply, 'not-found');
+  }
+
+  await app.register(metricsPlugin, { registry: deps.metrics.registry });
+  await app.register(healthPlugin, {
+    checks: {
+      postgres: postgresCheck(deps.pool),
+      redis: queueRedisCheck(deps.queueRedis),
+      cacheRedis: redisCheck(deps.cacheRedis),
+    },
+  });
+
+  app.setNotFoundHandler((request, reply) => notFound(request, reply));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (error.validation !== undefined || status === 400)
+      return sendProblem(reply, 'bad-request', error.message);
+    if (status === 413 || status === 415) {
+      return reply.code(status).type('application/problem+json').send({
+        type: 'about:blank',
+        title: problems['bad-request'].title,
+        status,
+        detail: error.message,
+      });
+    }
+    if (status === 429) return sendProblem(reply, 'rate-limited');
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, 'internal');
+  });
+
+  await app.register(async (redirects) => {
+    // Per-process, in-memory limiter for real redirects: generous, and without a Redis round trip per redirect.
+    await redirects.register(fastifyRateLimit, {
+      global: true,
+      max: config.redirectRateLimitMax,
+      timeWindow: config.redirectRateLimitWindowMs,
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(new Error(`Rate limit exceeded, retry in ${context.after}`), { statusCode: 429 }),
+    });
+    registerRedirectRoutes(redirects, {
+      resolver,
+      clickCap: createClickCap({ redis: deps.stateRedis, keys, seed: (id) => deps.linkStore.clickCount(id) }),
+      recordClick: createClickRecorder({ buffer, appSecret: config.appSecret, now }),
+      unlockCookies: createUnlockCookies(config.appSecret, config.unlockCookieTtlSeconds),
+      passwordAttempts: createPasswordAttempts({
+        redis: deps.stateRedis,
+        keys,
+        max: config.passwordRateLimitMax,
+        windowMs: config.passwordRateLimitWindowMs,
+      }),
+      domainOf: createDomainResolver(config.shortDomains, config.defaultDomain),
+      notFound,
+      countryHeader: config.countryHeader,
+      secureCookies: config.shortUrlScheme === 'https',
+      now,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,71 @@
+import type { EdgeConfig } from '@boltlink/config/services';
+import { createDb, createPool } from '@boltlink/db/client';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { createQueueProducer } from '@boltlink/queues/producer';
+import { createCacheRedis, createQueueRedis, createSubscriber } from '@boltlink/redis-keys/clients';
+import type { FastifyBaseLogger } from 'fastify';
+import type { EdgeDeps } from './app.ts';
+import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
+
+/**
+ * Builds the edge's real clients from its config. The app closes them (onClose) after the last click batch
+ * has been flushed, in the reverse order of their use: producer, Redis connections, then the pool.
+ */
+export function createEdgeDeps(config: EdgeConfig, logger: FastifyBaseLogger): EdgeDeps {
+  const pool = createPool({
+    connectionString: config.databaseReadUrl,
+    max: config.databasePoolMax,
+    applicationName: 'boltlink-redirect-edge',
+    // A redirect waiting on a stuck database is worse than a fast 503.
+    statementTimeoutMs: 2000,
+    connectionTimeoutMs: 2000,
+    onError: (error) => logger.warn({ err: error }, 'postgres idle client error'),
+  });
+  const onRedisError = (connection: string) => (error: Error) =>
+    logger.warn({ err: error, connection }, 'redis connection error');
+
+  const cacheRedis = createCacheRedis(config.cacheRedisUrl, {
+    connectionName: 'edge-cache',
+    onError: onRedisError('cache'),
+  });
+  const stateRedis = createCacheRedis(config.redisUrl, {
+    connectionName: 'edge-state',
+    onError: onRedisError('state'),
+  });
+  const queueRedis = createQueueRedis(config.redisUrl, 'producer', {
+    connectionName: 'edge-queue',
+    onError: onRedisError('queue'),
+  });
+  const subscriber = createSubscriber(config.cacheRedisUrl, {
+    connectionName: 'edge-invalidations',
+    onError: onRedisError('subscriber'),
+  });
+  const producer = createQueueProducer({ connection: queueRedis, prefix: config.queuePrefix });
+
+  return {
+    config,
+    logger,
+    pool,
+    linkStore: createPostgresLinkStore(createDb(pool)),
+    cacheRedis,
+    stateRedis,
+    queueRedis,
+    subscriber,
+    clickPublisher: {
+      async publish(batch) {
+        await producer.enqueueClickBatch(batch);
+      },
+    },
+    metrics: createMetricsRegistry('redirect-edge'),
+    async close() {
+      await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'queue producer close'));
+      // quit() waits for replies in flight; disconnect() is the fallback when Redis is already gone.
+      await Promise.all(
+        [cacheRedis, stateRedis, queueRedis, subscriber].map((redis) =>
+          redis.quit().catch(() => redis.disconnect()),
+        ),
+      );
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { RedisKeys } from '@boltlink/redis-keys/keys';
+import type { Redis } from 'ioredis';
+import { luaScript } from '../infra/lua-script.ts';
+
+/**
+ * One atomic step: a served redirect takes a slot only while the counter is below the cap, so 100
+ * simultaneous requests on a link capped at 10 give exactly 10 redirects. The counter lives only for capped
+ * links; every take refreshes its expiry, so it survives as long as the link is used, and once it has been
+ * idle that long every click has been ingested and Postgres' click_count is an exact re-seed.
+ * Returns 1 = slot taken, 0 = cap reached, -1 = counter missing (seed it first).
+ */
+const TAKE = luaScript(`
+local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+if tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`);
+
+const COUNTER_IDLE_TTL_MS = 7 * 86_400_000;
+
+export type CapDecision = 'allowed' | 'exhausted';
+
+export interface ClickCap {
+  /** Throws when Redis or (for a lost counter) Postgres is unreachable: a cap cannot be honoured blind. */
+  take(linkId: string, maxClicks: number): Promise<CapDecision>;
+}
+
+export function createClickCap(deps: {
+  redis: Redis;
+  keys: RedisKeys;
+  /** Persisted click total, used once when the counter does not exist yet. */
+  seed: (linkId: string) => Promise<number | null>;
+}): ClickCap {
+  const { redis, keys, seed } = deps;
+
+  async function attempt(key: string, maxClicks: number): Promise<number> {
+    return Number(await TAKE(redis, [key], [maxClicks, COUNTER_IDLE_TTL_MS]));
+  }
+
+  return {
+    async take(linkId, maxClicks) {
+      const key = keys.clickCap(linkId);
+      let result = await attempt(key, maxClicks);
+      if (result === -1) {
+        const persisted = (await seed(linkId)) ?? 0;
+        // NX: a concurrent request on another edge may have seeded (and counted) already.
+        await redis.set(key, persisted, 'PX', COUNTER_IDLE_TTL_MS, 'NX');
+        result = await attempt(key, maxClicks);
+      }
+      if (result === -1) throw new Error(`click-cap counter for ${linkId} vanished while seeding`);
+      return result === 1 ? 'allowed' : 'exhausted';
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { CachedLink } from '@boltlink/redis-keys/link-cache';
+
+/** What a redirect needs to know about a link: the versioned cache projection, never the table row. */
+export type RedirectLink = CachedLink;
+
+/** The source of truth (Postgres). Every method may throw when the database is unreachable. */
+export interface LinkStore {
+  findLink(domain: string, code: string): Promise<RedirectLink | null>;
+  /** The persisted click count, used to re-seed a lost click-cap counter. Null when the link is gone. */
+  clickCount(linkId: string): Promise<number | null>;
+}
+
+/** The shared Redis projection of links, with a negative entry for codes that do not exist. */
+export interface LinkCache {
+  /** `undefined` = not cached (or undecodable), `null` = cached as unknown. Throws when Redis is unreachable. */
+  get(domain: string, code: string): Promise<RedirectLink | null | undefined>;
+  set(domain: string, code: string, link: RedirectLink): Promise<void>;
+  setMissing(domain: string, code: string): Promise<void>;
+}

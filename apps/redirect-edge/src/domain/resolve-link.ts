@@ -1,0 +1,132 @@
+import { LRUCache } from 'lru-cache';
+import type { LinkCache, LinkStore, RedirectLink } from './ports.ts';
+
+/** Postgres could not be asked and no cache layer knew the answer: the edge cannot tell found from unknown. */
+export class LinkLookupUnavailableError extends Error {
+  override readonly name = 'LinkLookupUnavailableError';
+}
+
+export type LookupSource = 'lru' | 'redis' | 'postgres';
+
+export interface LinkResolverOptions {
+  store: LinkStore;
+  cache: LinkCache;
+  lruMax: number;
+  lruTtlMs: number;
+  negativeLruTtlMs: number;
+  /** 0 disables the in-process layer (used by the benchmark of the Redis-hit path). */
+  onLookup?: (source: LookupSource) => void;
+  onCacheError?: (error: unknown) => void;
+}
+
+export interface LinkResolver {
+  /** Synchronous LRU lookup: `undefined` = not in the LRU, `null` = known unknown. */
+  peek(domain: string, code: string): RedirectLink | null | undefined;
+  /** The full lookup: LRU, then Redis, then Postgres (written back to Redis). Concurrent misses share one load. */
+  resolve(domain: string, code: string): Promise<RedirectLink | null>;
+  /** Drops the in-process copy (invalidation from the management API). */
+  invalidate(domain: string, code: string): void;
+  clear(): void;
+}
+
+const MISSING = Symbol('missing');
+type Entry = RedirectLink | typeof MISSING;
+
+interface Flight {
+  promise: Promise<RedirectLink | null>;
+  /** Set when an invalidation arrives mid-load: the answer is still returned, but not kept in the LRU. */
+  stale: boolean;
+}
+
+export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
+  const { store, cache, onLookup, onCacheError } = options;
+  const lru =
+    options.lruMax > 0
+      ? new LRUCache<string, Entry>({ max: options.lruMax, ttl: options.lruTtlMs, ttlAutopurge: false })
+      : null;
+  const inFlight = new Map<string, Flight>();
+
+  function remember(key: string, link: RedirectLink | null): void {
+    if (lru === null) return;
+    if (link === null) lru.set(key, MISSING, { ttl: options.negativeLruTtlMs });
+    else lru.set(key, link);
+  }
+
+  async function load(domain: string, code: string): Promise<RedirectLink | null> {
+    let cacheReachable = true;
+    try {
+      const cached = await cache.get(domain, code);
+      if (cached !== undefined) {
+        onLookup?.('redis');
+        return cached;
+      }
+    } catch (error) {
+      cacheReachable = false;
+      onCacheError?.(error);
+    }
+
+    let link: RedirectLink | null;
+    try {
+      link = await store.findLink(domain, code);
+    } catch (error) {
+      throw new LinkLookupUnavailableError('link store unavailable', { cause: error });
+    }
+    onLookup?.('postgres');
+
+    if (cacheReachable) {
+      // The write-back is not awaited by the caller's answer path beyond this point; a failure only costs
+      // the next edge a Postgres read.
+      const write = link === null ? cache.setMissing(domain, code) : cache.set(domain, code, link);
+      write.catch((error: unknown) => onCacheError?.(error));
+    }
+    return link;
+  }
+
+  return {
+    peek(domain, code) {
+      if (lru === null) return undefined;
+      const entry = lru.get(`${domain}/${code}`);
+      if (entry === undefined) return undefined;
+      onLookup?.('lru');
+      return entry === MISSING ? null : entry;
+    },
+
+    resolve(domain, code) {
+      const key = `${domain}/${code}`;
+      const entry = lru?.get(key);
+      if (entry !== undefined) {
+        onLookup?.('lru');
+        return Promise.resolve(entry === MISSING ? null : entry);
+      }
+      const existing = inFlight.get(key);
+      if (existing !== undefined) return existing.promise;
+
+      const flight: Flight = { promise: load(domain, code), stale: false };
+      inFlight.set(key, flight);
+      flight.promise.then(
+        (link) => {
+          inFlight.delete(key);
+          if (!flight.stale) remember(key, link);
+        },
+        () => inFlight.delete(key),
+      );
+      return flight.promise;
+    },
+
+    invalidate(domain, code) {
+      const key = `${domain}/${code}`;
+      lru?.delete(key);
+      const flight = inFlight.get(key);
+      if (flight !== undefined) {
+        flight.stale = true;
+        inFlight.delete(key);
+      }
+    },
+
+    clear() {
+      lru?.clear();
+      for (const flight of inFlight.values()) flight.stale = true;
+      inFlight.clear();
+    },
+  };
+}

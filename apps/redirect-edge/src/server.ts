@@ -1,0 +1,26 @@
+import { exitOnConfigError } from '@boltlink/config/env';
+import { loadEdgeConfig } from '@boltlink/config/services';
+import { createLoggerOptions } from '@boltlink/observability/logger';
+import { installGracefulShutdown } from '@boltlink/observability/shutdown';
+import { waitForReady } from '@boltlink/redis-keys/clients';
+import pino from 'pino';
+import { buildApp } from './app.ts';
+import { createEdgeDeps } from './deps.ts';
+
+const config = exitOnConfigError(() => loadEdgeConfig(process.env));
+const logger = pino(createLoggerOptions({ service: 'redirect-edge', level: config.logLevel }));
+
+const deps = createEdgeDeps(config, logger);
+// The fail-fast clients have no offline queue: give them a moment to connect. A Redis that is down at boot
+// does not stop the edge (Postgres still answers, /ready says what is missing); ioredis keeps reconnecting.
+await Promise.all(
+  [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
+    waitForReady(redis, 3000).catch((error: unknown) =>
+      logger.warn({ err: error }, 'redis not ready at start; continuing'),
+    ),
+  ),
+);
+
+const app = await buildApp(deps);
+installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
+await app.listen({ host: config.host, port: config.port });
