@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CachedLink,
+  decodeCachedLink,
+  decodeLinkInvalidation,
+  encodeCachedLink,
+  encodeLinkInvalidation,
+  InvalidCachedValueError,
+} from './link-cache-value.ts';
+
+const link: CachedLink = {
+  v: 1,
+  id: '6f1c1a4e-9d1b-4c55-8f0e-2a6e8f4c9b10',
+  url: 'https://example.com/landing?a=1',
+  redirectType: 302,
+  expiresAt: null,
+  maxClicks: null,
+  passwordHash: null,
+  utm: null,
+};
+
+describe('cached link value', () => {
+  it('round-trips through its wire format', () => {
+    expect(decodeCachedLink(encodeCachedLink(link))).toEqual(link);
+    const full: CachedLink = {
+      ...link,
+      redirectType: 308,
+      expiresAt: 1_900_000_000_000,
+      maxClicks: 10,
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+      utm: { utm_source: 'news', utm_medium: 'email' },
+    };
+    expect(decodeCachedLink(encodeCachedLink(full))).toEqual(full);
+  });
+
+  it('refuses to write an invalid value', () => {
+    expect(() => encodeCachedLink({ ...link, redirectType: 303 as 302 })).toThrow(InvalidCachedValueError);
+    expect(() => encodeCachedLink({ ...link, maxClicks: 0 })).toThrow(/maxClicks/);
+    expect(() => encodeCachedLink({ ...link, extra: 1 } as CachedLink)).toThrow(InvalidCachedValueError);
+  });
+
+  it.each([
+    ['absent', null],
+    ['empty', ''],
+    ['not JSON', '{"v":1,'],
+    ['a JSON scalar', '42'],
+    ['an unknown version', JSON.stringify({ ...link, v: 2 })],
+    ['no version', JSON.stringify({ ...link, v: undefined })],
+    ['a missing field', JSON.stringify({ ...link, url: undefined })],
+    ['a wrong type', JSON.stringify({ ...link, expiresAt: '2030-01-01' })],
+    ['an extra field', JSON.stringify({ ...link, title: 'x' })],
+  ])('reads %s as a cache miss', (_label, raw) => {
+    expect(decodeCachedLink(raw)).toBeNull();
+  });
+});
+
+describe('link invalidation message', () => {
+  it('round-trips and carries its version', () => {
+    const raw = encodeLinkInvalidation({ domain: 'localhost:8080', code: 'abc' });
+    expect(JSON.parse(raw)).toEqual({ v: 1, domain: 'localhost:8080', code: 'abc' });
+    expect(decodeLinkInvalidation(raw)).toEqual({ v: 1, domain: 'localhost:8080', code: 'abc' });
+  });
+
+  it('rejects what it cannot read', () => {
+    expect(() => encodeLinkInvalidation({ domain: '', code: 'abc' })).toThrow(InvalidCachedValueError);
+    expect(decodeLinkInvalidation('nope')).toBeNull();
+    expect(decodeLinkInvalidation(JSON.stringify({ v: 2, domain: 'd', code: 'c' }))).toBeNull();
+    expect(decodeLinkInvalidation(JSON.stringify({ v: 1, domain: 'd' }))).toBeNull();
+  });
+});
