@@ -1,0 +1,47 @@
+import type { MetricsRegistry } from '@boltlink/observability/metrics';
+import type { Counter, Histogram } from 'prom-client';
+import type { FetchFailureCode } from './metadata/fetch-errors.ts';
+
+export type BatchFailureReason = 'invalid_payload' | 'error';
+export type MetadataOutcome = 'stored' | 'nothing_found' | 'link_gone' | 'retrying' | FetchFailureCode;
+
+export interface ConsumerMetrics {
+  clicksIngested: Counter<string>;
+  clickDuplicatesSkipped: Counter<string>;
+  clicksOrphaned: Counter<string>;
+  clickBatchesFailed: Counter<'reason'>;
+  clickBatchDuration: Histogram<string>;
+  metadataFetches: Counter<'outcome'>;
+}
+
+export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics {
+  return {
+    clicksIngested: metrics.counter({
+      name: 'boltlink_clicks_ingested_total',
+      help: 'Click events stored in click_events and counted in the roll-ups',
+    }),
+    clickDuplicatesSkipped: metrics.counter({
+      name: 'boltlink_click_duplicates_skipped_total',
+      help: 'Click events skipped because their event id was already stored (redelivered or repeated)',
+    }),
+    clicksOrphaned: metrics.counter({
+      name: 'boltlink_clicks_orphaned_total',
+      help: 'Click events dropped because their link no longer exists',
+    }),
+    clickBatchesFailed: metrics.counter({
+      name: 'boltlink_click_batches_failed_total',
+      help: 'Click batch attempts that failed (invalid_payload: dropped at once; error: retried with backoff)',
+      labelNames: ['reason'],
+    }),
+    clickBatchDuration: metrics.histogram({
+      name: 'boltlink_click_batch_duration_seconds',
+      help: 'Time to ingest one click batch (one transaction)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    }),
+    metadataFetches: metrics.counter({
+      name: 'boltlink_link_metadata_fetches_total',
+      help: 'Link metadata jobs by outcome (stored, nothing_found, link_gone, retrying, or why the fetch was refused or failed)',
+      labelNames: ['outcome'],
+    }),
+  };
+}

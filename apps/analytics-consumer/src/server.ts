@@ -1,0 +1,67 @@
+import { exitOnConfigError } from '@boltlink/config/env';
+import { loadConsumerConfig } from '@boltlink/config/services';
+import { createPool } from '@boltlink/db/client';
+import { createLoggerOptions } from '@boltlink/observability/logger';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { installGracefulShutdown } from '@boltlink/observability/shutdown';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { pino } from 'pino';
+import { buildApp } from './app.ts';
+import { createSafeFetcher } from './metadata/safe-fetch.ts';
+import { createConsumerMetrics } from './metrics.ts';
+import { createClicksWorker } from './workers/clicks-worker.ts';
+import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
+
+const SERVICE = 'analytics-consumer';
+
+async function main(): Promise<void> {
+  const config = exitOnConfigError(() => loadConsumerConfig(process.env));
+  const logger = pino(createLoggerOptions({ service: SERVICE, level: config.logLevel }));
+
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    max: config.databasePoolMax,
+    applicationName: SERVICE,
+    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection failed'),
+  });
+  const queueRedis = createQueueRedis(config.redisUrl, 'worker', {
+    connectionName: `${SERVICE}:workers`,
+    onError: (error) => logger.warn({ err: error }, 'queue Redis connection error'),
+  });
+  const registry = createMetricsRegistry(SERVICE);
+  const metrics = createConsumerMetrics(registry);
+
+  // Both workers share one Redis connection: BullMQ duplicates it for its blocking commands.
+  const clicksWorker = createClicksWorker(
+    { pool, metrics, logger: logger.child({ worker: 'clicks' }) },
+    { connection: queueRedis, prefix: config.queuePrefix, concurrency: config.clickWorkerConcurrency },
+  );
+  const metadataWorker = createLinkMetadataWorker(
+    {
+      pool,
+      metrics,
+      logger: logger.child({ worker: 'link-metadata' }),
+      fetchHtml: createSafeFetcher({
+        timeoutMs: config.metadataTimeoutMs,
+        maxBytes: config.metadataMaxBytes,
+      }),
+    },
+    { connection: queueRedis, prefix: config.queuePrefix, concurrency: config.metadataWorkerConcurrency },
+  );
+
+  const app = await buildApp(
+    { pool, queueRedis, metrics: registry, workers: [clicksWorker, metadataWorker] },
+    { logger },
+  );
+  installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
+  await app.listen({ host: config.host, port: config.port });
+  logger.info(
+    {
+      clickConcurrency: config.clickWorkerConcurrency,
+      metadataConcurrency: config.metadataWorkerConcurrency,
+    },
+    'workers started',
+  );
+}
+
+await main();

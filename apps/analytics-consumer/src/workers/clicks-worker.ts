@@ -1,0 +1,55 @@
+import { type ClickBatch, parseClickBatch, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { createValidatedWorker, type ValidatedWorkerOptions } from '@boltlink/queues/worker';
+import { UnrecoverableError, type Worker } from 'bullmq';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Pool } from 'pg';
+import { type IngestResult, ingestClicks } from '../ingest/ingest-clicks.ts';
+import type { ConsumerMetrics } from '../metrics.ts';
+
+export interface ClicksWorkerDeps {
+  pool: Pool;
+  metrics: ConsumerMetrics;
+  logger: FastifyBaseLogger;
+}
+
+/** Ingests one validated click batch and records what happened to its events. */
+export function createClickBatchProcessor({ pool, metrics, logger }: ClicksWorkerDeps) {
+  return async function processClickBatch(batch: ClickBatch): Promise<IngestResult> {
+    const stopTimer = metrics.clickBatchDuration.startTimer();
+    const result = await ingestClicks(pool, batch.events);
+    stopTimer();
+    metrics.clicksIngested.inc(result.inserted);
+    if (result.duplicates > 0) metrics.clickDuplicatesSkipped.inc(result.duplicates);
+    if (result.orphaned > 0) {
+      metrics.clicksOrphaned.inc(result.orphaned);
+      logger.info({ batchId: batch.batchId, orphaned: result.orphaned }, 'dropped clicks of deleted links');
+    }
+    return result;
+  };
+}
+
+/**
+ * The `clicks` queue worker. Each job is one transaction (see ingestClicks), so a job that fails,
+ * stalls or is delivered twice leaves the counts exact; transient errors retry with the producer's
+ * backoff, a malformed payload fails at once (UnrecoverableError from createValidatedWorker).
+ */
+export function createClicksWorker(
+  deps: ClicksWorkerDeps,
+  options: ValidatedWorkerOptions,
+): Worker<unknown, IngestResult> {
+  const worker = createValidatedWorker(
+    QUEUE_NAMES.clicks,
+    parseClickBatch,
+    createClickBatchProcessor(deps),
+    options,
+  );
+  worker.on('failed', (job, error) => {
+    const invalid = error instanceof UnrecoverableError;
+    deps.metrics.clickBatchesFailed.inc({ reason: invalid ? 'invalid_payload' : 'error' });
+    const context = { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error };
+    if (invalid) deps.logger.error(context, 'click batch rejected: invalid payload (not retried)');
+    else deps.logger.warn(context, 'click batch failed; BullMQ retries it with backoff');
+  });
+  worker.on('error', (error) => deps.logger.error({ err: error }, 'clicks worker error'));
+  return worker;
+}
