@@ -141,7 +141,7 @@ describe('click batches', () => {
       createValidatedWorker(
         QUEUE_NAMES.clicks,
         parseClickBatch,
-        async () => {
+        async (): Promise<void> => {
           throw new Error('database restarting');
         },
         { connection: connection('worker'), prefix, concurrency: 1 },
