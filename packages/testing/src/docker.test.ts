@@ -1,0 +1,44 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { dockerEngineAnswers } from './docker.ts';
+import { chooseProvider } from './servers.ts';
+
+describe('dockerEngineAnswers', () => {
+  it('is false at once when the socket does not exist', async () => {
+    const started = Date.now();
+    expect(await dockerEngineAnswers({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('gives up after the timeout when something listens but never answers', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const started = Date.now();
+    try {
+      expect(await dockerEngineAnswers({ DOCKER_HOST: `tcp://127.0.0.1:${port}` }, 300)).toBe(false);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('chooseProvider', () => {
+  it('uses the servers named by DATABASE_URL and REDIS_URL', async () => {
+    const env = { DATABASE_URL: 'postgres://u:p@db:5432/x', REDIS_URL: 'redis://cache:6379' };
+    expect(await chooseProvider(env)).toBe('env');
+  });
+
+  it('falls back to local servers without Docker', async () => {
+    expect(await chooseProvider({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).toBe('local');
+  });
+
+  it('honours and validates BOLTLINK_TEST_PROVIDER', async () => {
+    expect(await chooseProvider({ BOLTLINK_TEST_PROVIDER: 'containers' })).toBe('containers');
+    await expect(chooseProvider({ BOLTLINK_TEST_PROVIDER: 'podman' })).rejects.toThrow(
+      /local" or "containers/,
+    );
+  });
+});
