@@ -1,6 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineIntegrationConfig } from '@boltlink/testing/vitest-config';
 
-// Unit tests (src/**); integration tests under test/ use vitest.integration.config.ts (real servers).
-export default defineConfig({
-  test: { include: ['src/**/*.test.ts'] },
-});
+// One config for both runs: `--dir src` (unit, no servers) and `--dir test` (real Postgres and Redis).
+export default defineIntegrationConfig();

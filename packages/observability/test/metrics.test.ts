@@ -17,7 +17,9 @@ describe('/metrics on a listening service', () => {
     await app.register(healthPlugin, { checks: { postgres: postgresCheck(database.pool) } });
     app.get('/api/v1/links/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
-      const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM links WHERE code = $1', [id]);
+      const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM links WHERE code = $1', [
+        id,
+      ]);
       return rows[0]?.n === 0 ? reply.code(404).send({ title: 'Not Found' }) : { id };
     });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -29,7 +31,8 @@ describe('/metrics on a listening service', () => {
   });
 
   it('exposes the HTTP histogram by route pattern after real requests', async () => {
-    for (const id of ['a', 'b', 'c']) expect((await fetch(`${base}/api/v1/links/${id}?secret=1`)).status).toBe(404);
+    for (const id of ['a', 'b', 'c'])
+      expect((await fetch(`${base}/api/v1/links/${id}?secret=1`)).status).toBe(404);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
 
     const res = await fetch(`${base}/metrics`);

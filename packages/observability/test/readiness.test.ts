@@ -32,7 +32,11 @@ describe('/ready with real Postgres and Redis', () => {
     queue = createQueueRedis(testRedisUrl(), 'worker', ignoreErrors);
     app = Fastify();
     await app.register(healthPlugin, {
-      checks: { postgres: postgresCheck(database.pool), redis: redisCheck(cache), queue: queueRedisCheck(queue) },
+      checks: {
+        postgres: postgresCheck(database.pool),
+        redis: redisCheck(cache),
+        queue: queueRedisCheck(queue),
+      },
     });
   });
 
@@ -54,14 +58,22 @@ describe('/ready with real Postgres and Redis', () => {
 
   it('fails fast with the driver error when Postgres does not listen', async () => {
     // A port nothing listens on: the driver gets a real ECONNREFUSED from the kernel.
-    const pool = new pg.Pool({ connectionString: 'postgres://boltlink@127.0.0.1:1/boltlink', connectionTimeoutMillis: 1000 });
+    const pool = new pg.Pool({
+      connectionString: 'postgres://boltlink@127.0.0.1:1/boltlink',
+      connectionTimeoutMillis: 1000,
+    });
     const broken = Fastify();
-    await broken.register(healthPlugin, { checks: { postgres: postgresCheck(pool), redis: redisCheck(cache) } });
+    await broken.register(healthPlugin, {
+      checks: { postgres: postgresCheck(pool), redis: redisCheck(cache) },
+    });
     const res = await broken.inject('/ready');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({
       detail: 'failing checks: postgres',
-      checks: { postgres: { ok: false, error: expect.stringContaining('ECONNREFUSED') }, redis: { ok: true } },
+      checks: {
+        postgres: { ok: false, error: expect.stringContaining('ECONNREFUSED') },
+        redis: { ok: true },
+      },
     });
     await broken.close();
     await pool.end();

@@ -1,3 +1,0 @@
-import { defineIntegrationConfig } from '@boltlink/testing/vitest-config';
-
-export default defineIntegrationConfig();
