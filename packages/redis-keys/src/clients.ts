@@ -77,7 +77,8 @@ export function createSubscriber(url: string, opts?: Omit<RedisClientOptions, 'c
 /** Resolves once the client is ready; rejects after `timeoutMs` (or if the client is closed meanwhile). */
 export async function waitForReady(redis: Redis, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return;
-  if (redis.status === 'wait') await redis.connect().catch(() => undefined);
+  // A lazy client: start connecting; failures surface as the timeout below, bounded by timeoutMs.
+  if (redis.status === 'wait') redis.connect().catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
