@@ -1,0 +1,54 @@
+import cluster from 'node:cluster';
+import type { ClusterLogger } from './logger.ts';
+import { runPrimary } from './primary.ts';
+import { defaultRestartPolicy, type RestartPolicyOptions } from './restart-policy.ts';
+import { runWorker } from './worker.ts';
+import { workerCountFromEnv } from './worker-count.ts';
+
+export type { ClusterLogger } from './logger.ts';
+export type { RestartPolicyOptions } from './restart-policy.ts';
+export type { StartedService } from './worker.ts';
+export { workerCountFromEnv } from './worker-count.ts';
+
+export interface RunClusteredOptions {
+  /** Worker processes; defaults to WEB_CONCURRENCY, else the available cores. 1 runs `start` in-process. */
+  workers?: number;
+  /**
+   * Starts the service in this process: load config, build clients, listen, install graceful shutdown
+   * on SIGTERM. Called once per worker (never in the primary, which holds no connections). Return
+   * `{ server: app.server }` so a worker stopped by the primary drains keep-alive clients first.
+   */
+  start: () => unknown;
+  logger: ClusterLogger;
+  /** The primary kills workers still running this long after the first stop signal. */
+  shutdownTimeoutMs?: number;
+  /** How long a stopping worker waits for its keep-alive connections to move to other workers. */
+  drainTimeoutMs?: number;
+  restartPolicy?: Partial<RestartPolicyOptions>;
+}
+
+/**
+ * Runs `start` in `workers` processes that share the listening port (node:cluster), or in this process
+ * when one worker is asked for. Resolves once this process has done its part: the primary after forking,
+ * a worker (or the single process) after `start` resolved. Stopping is driven by signals.
+ */
+export async function runClustered(options: RunClusteredOptions): Promise<void> {
+  if (cluster.isWorker) {
+    await runWorker(options.start, options.logger, options.drainTimeoutMs ?? 2_000);
+    return;
+  }
+  const workers = options.workers ?? workerCountFromEnv();
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  }
+  if (workers === 1) {
+    await options.start();
+    return;
+  }
+  runPrimary({
+    workers,
+    logger: options.logger,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
+    restartPolicy: { ...defaultRestartPolicy, ...options.restartPolicy },
+  });
+}
