@@ -1,0 +1,232 @@
+import type { ApiConfig } from '@boltlink/config/services';
+import type { Db } from '@boltlink/db/client';
+import {
+  healthPlugin,
+  postgresCheck,
+  queueRedisCheck,
+  type ReadinessCheck,
+  redisCheck,
+} from '@boltlink/observability/health';
+import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createAuthenticator } from './plugins/auth.ts';
+import { registerDocs } from './plugins/docs.ts';
+import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
+import { registerRateLimits } from './plugins/rate-limits.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { authRoutes } from './routes/auth.ts';
+import { CampaignSchema, campaignRoutes } from './routes/campaigns.ts';
+import { linkRoutes } from './routes/links.ts';
+import { meRoutes } from './routes/me.ts';
+import { qrRoutes } from './routes/qr.ts';
+import { LinkStats, statsRoutes } from './routes/stats.ts';
+import { ProblemSchema } from './schemas/common.ts';
+import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
+import { createApiKeyService } from './services/api-key-service.ts';
+import { createAuthService } from './services/auth-service.ts';
+import { createCampaignService } from './services/campaign-service.ts';
+import { createLastUsedTracker } from './services/last-used-tracker.ts';
+import type { LinkCache } from './services/link-cache.ts';
+import { createLinkService, type MetadataQueue } from './services/link-service.ts';
+import { createPasswordHasher } from './services/password-hasher.ts';
+import { createRedisLinkCache } from './services/redis-link-cache.ts';
+import { createSessionStore } from './services/session-store.ts';
+import { createStatsService } from './services/stats-service.ts';
+
+export interface AppDeps {
+  config: ApiConfig;
+  /** Primary database: every write and the reads that must see them. */
+  db: Db;
+  /** Replica for statistics (DATABASE_READ_URL); the primary when absent. */
+  readDb?: Db;
+  /** Queue Redis (noeviction): sessions, rate-limit counters, API key last-use buffer. */
+  redis: Redis;
+  /** Link cache Redis (may evict); invalidations are published here, where the edges subscribe. */
+  cacheRedis: Redis;
+  metadataQueue: MetadataQueue;
+  metrics: MetricsRegistry;
+  logger: FastifyBaseLogger;
+  clock?: () => Date;
+}
+
+export interface AppOptions {
+  /** Extra readiness checks (e.g. the queue producer's own connection). */
+  readinessChecks?: Record<string, ReadinessCheck>;
+  /** Overrides the link cache port (tests observe writes through it); Redis-backed by default. */
+  linkCache?: LinkCache;
+}
+
+export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
+  const { config, db } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const keys = createRedisKeys(config.redisKeyPrefix);
+
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Client IPs (rate limits, logs) come from the socket unless the proxy is listed in TRUST_PROXY.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  for (const schema of [ProblemSchema, LinkSchema, CreateLinkBody, CampaignSchema, LinkStats]) {
+    app.addSchema(schema);
+  }
+
+  await app.register(helmet, {
+    // The Swagger UI at /docs needs its own inline scripts and styles; the JSON API needs no CSP at all.
+    contentSecurityPolicy: false,
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+  });
+  await registerRateLimits(app, {
+    redis: deps.redis,
+    keys,
+    perIp: { max: config.defaultRateLimitMax, windowMs: config.defaultRateLimitWindowMs },
+  });
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler);
+
+  await app.register(metricsPlugin, { registry: deps.metrics.registry });
+  await app.register(healthPlugin, {
+    checks: {
+      postgres: postgresCheck(db.$client),
+      redis: queueRedisCheck(deps.redis),
+      cacheRedis: redisCheck(deps.cacheRedis),
+      ...opts.readinessChecks,
+    },
+  });
+  await registerDocs(app, {});
+
+  const hasher = createPasswordHasher({
+    memoryCost: config.argon2MemoryKib,
+    timeCost: config.argon2TimeCost,
+    parallelism: config.argon2Parallelism,
+  });
+  const sessions = createSessionStore({
+    redis: deps.redis,
+    keys,
+    ttlSeconds: config.sessionTtlSeconds,
+    clock,
+  });
+  const lastUsed = createLastUsedTracker({
+    redis: deps.redis,
+    db,
+    hashKey: keys.apiKeyLastUsed(),
+    clock,
+    logger: app.log,
+  });
+  const apiKeys = createApiKeyService({ db, lastUsed });
+  const auth = createAuthService({
+    db,
+    redis: deps.redis,
+    hasher,
+    sessions,
+    loginThrottle: {
+      keyPrefix: keys.rateLimit('login-account'),
+      max: config.loginAccountRateLimitMax,
+      windowMs: config.loginAccountRateLimitWindowMs,
+    },
+  });
+  const cache =
+    opts.linkCache ??
+    createRedisLinkCache({
+      cache: deps.cacheRedis,
+      publisher: deps.cacheRedis,
+      keys,
+      ttlSeconds: config.linkCacheTtlSeconds,
+    });
+  const links = createLinkService({
+    db,
+    cache,
+    metadataQueue: deps.metadataQueue,
+    hasher,
+    clock,
+    logger: app.log,
+    settings: {
+      shortDomains: config.shortDomains,
+      shortUrlScheme: config.shortUrlScheme,
+      codeLength: config.codeLength,
+      destinationBlocklist: config.blockedDomains,
+    },
+  });
+  const campaigns = createCampaignService({ db, cache, logger: app.log });
+  const stats = createStatsService({ db: deps.readDb ?? db, clock });
+  const authenticator = createAuthenticator(app, { sessions, apiKeys });
+
+  await app.register(
+    async (api) => {
+      const v1 = api.withTypeProvider<TypeBoxTypeProvider>();
+      authRoutes(v1, {
+        auth,
+        sessions,
+        authenticator,
+        signup: { max: config.signupRateLimitMax, windowMs: config.signupRateLimitWindowMs },
+        login: { max: config.loginRateLimitMax, windowMs: config.loginRateLimitWindowMs },
+      });
+      meRoutes(v1, { auth, authenticator });
+      apiKeyRoutes(v1, {
+        apiKeys,
+        authenticator,
+        createLimit: { max: config.apiKeyCreateRateLimitMax, windowMs: config.apiKeyCreateRateLimitWindowMs },
+      });
+      linkRoutes(v1, {
+        links,
+        db,
+        shortUrlScheme: config.shortUrlScheme,
+        authenticator,
+        createLimit: { max: config.linkCreateRateLimitMax, windowMs: config.linkCreateRateLimitWindowMs },
+        bulkBodyLimit: config.bulkBodyLimit,
+      });
+      qrRoutes(v1, { links, authenticator });
+      campaignRoutes(v1, { campaigns, authenticator });
+      statsRoutes(v1, { stats, authenticator });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  // lastUsedAt reaches Postgres in bulk every few seconds and once more on shutdown.
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushLastUsed = async () => {
+    try {
+      await lastUsed.flush();
+    } catch (error) {
+      app.log.warn({ err: error }, 'API key lastUsedAt flush failed; will retry');
+    }
+  };
+  app.addHook('onReady', async () => {
+    flushTimer = setInterval(() => void flushLastUsed(), config.apiKeyLastUsedFlushMs);
+    flushTimer.unref();
+  });
+  app.addHook('preClose', async () => {
+    clearInterval(flushTimer);
+    await flushLastUsed();
+  });
+
+  app.decorate('flushApiKeyUsage', () => lastUsed.flush());
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Writes buffered API key lastUsedAt values to Postgres now (tests, shutdown). */
+    flushApiKeyUsage(): Promise<number>;
+  }
+}
+
+export type BoltlinkApi = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,73 @@
+import type { ApiKeyScope } from '@boltlink/db/schema';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { ApiKeyService } from '../services/api-key-service.ts';
+import { looksLikeApiKey } from '../services/secrets.ts';
+import type { SessionStore } from '../services/session-store.ts';
+
+export type Principal =
+  | { kind: 'session'; userId: string; tokenHash: string }
+  | { kind: 'apiKey'; userId: string; keyId: string; scopes: readonly ApiKeyScope[] };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{16,512}) *$/i;
+
+const unauthenticated = (detail: string, error?: 'invalid_token') =>
+  new AppError('unauthenticated', detail, {
+    'www-authenticate': error ? `Bearer realm="boltlink", error="${error}"` : 'Bearer realm="boltlink"',
+  });
+
+export interface Authenticator {
+  /**
+   * onRequest hook: resolves the principal from `Authorization: Bearer`, the only place credentials are
+   * read (never a query parameter, which would end up in logs and browser history).
+   * With a scope, an API key without it gets 403; a session has every scope.
+   */
+  require(scope?: ApiKeyScope): onRequestAsyncHookHandler;
+}
+
+export function createAuthenticator(
+  app: FastifyInstance,
+  deps: { sessions: SessionStore; apiKeys: ApiKeyService },
+): Authenticator {
+  app.decorateRequest('principal', null);
+
+  async function resolve(request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '')
+      throw unauthenticated('missing Authorization: Bearer credentials');
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) throw unauthenticated('malformed Authorization header', 'invalid_token');
+    if (looksLikeApiKey(token)) {
+      const key = await deps.apiKeys.authenticate(token);
+      if (!key) throw unauthenticated('invalid or revoked API key', 'invalid_token');
+      return { kind: 'apiKey', ...key };
+    }
+    const session = await deps.sessions.resolve(token);
+    if (!session) throw unauthenticated('invalid or expired session', 'invalid_token');
+    return { kind: 'session', ...session };
+  }
+
+  return {
+    require(scope) {
+      return async (request) => {
+        const principal = await resolve(request);
+        if (scope !== undefined && principal.kind === 'apiKey' && !principal.scopes.includes(scope)) {
+          throw new AppError('forbidden', `this API key lacks the ${scope} scope`);
+        }
+        request.principal = principal;
+      };
+    },
+  };
+}
+
+/** The authenticated principal; routes only call this behind `require()`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthenticated('authentication required');
+  return request.principal;
+}

@@ -1,0 +1,110 @@
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../errors.ts';
+import type { Authenticator } from '../plugins/auth.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
+import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
+import type { ApiKeyService } from '../services/api-key-service.ts';
+import type { App } from '../types.ts';
+
+const Scope = Type.Union([
+  Type.Literal('links:read'),
+  Type.Literal('links:write'),
+  Type.Literal('stats:read'),
+]);
+
+const ApiKeySummary = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  prefix: Type.String({ description: 'First characters of the key, to recognise it' }),
+  lastFour: Type.String({ description: 'Last four characters of the key' }),
+  scopes: Type.Array(Scope),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export function apiKeyRoutes(
+  app: App,
+  deps: { apiKeys: ApiKeyService; authenticator: Authenticator; createLimit: Limit },
+): void {
+  // Managing keys needs a logged-in user: a leaked key must not be able to mint or list more keys.
+  const sessionOnly = async (request: Parameters<ReturnType<Authenticator['require']>>[0]) => {
+    if (principalOf(request).kind !== 'session') {
+      throw new AppError('forbidden', 'API keys are managed with a session, not with an API key');
+    }
+  };
+
+  app.post(
+    '/api-keys',
+    {
+      onRequest: deps.authenticator.require(),
+      preHandler: [sessionOnly, perPrincipalLimit(app, 'api-key-create', deps.createLimit)],
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Create an API key (the key is shown once)',
+        security: [{ bearerAuth: [] }],
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            scopes: Type.Optional(
+              Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Default: all' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            name: Type.String(),
+            prefix: Type.String(),
+            scopes: Type.Array(Scope),
+            key: Type.String({ description: 'The secret key; store it now, it is never shown again' }),
+          }),
+          ...problems(...AUTHED),
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await deps.apiKeys.create(
+        principalOf(request).userId,
+        request.body.name,
+        request.body.scopes,
+      );
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/api-keys',
+    {
+      onRequest: deps.authenticator.require(),
+      preHandler: sessionOnly,
+      schema: {
+        tags: ['api-keys'],
+        summary: 'List active API keys (never the keys themselves)',
+        security: [{ bearerAuth: [] }],
+        response: { 200: Type.Object({ items: Type.Array(ApiKeySummary) }), ...problems(...AUTHED) },
+      },
+    },
+    async (request) => ({ items: await deps.apiKeys.list(principalOf(request).userId) }),
+  );
+
+  app.delete(
+    '/api-keys/:id',
+    {
+      onRequest: deps.authenticator.require(),
+      preHandler: sessionOnly,
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Revoke an API key; it stops working at once',
+        security: [{ bearerAuth: [] }],
+        params: IdParams,
+        response: { 204: NoContent, ...problems(...AUTHED, 'not_found') },
+      },
+    },
+    async (request, reply) => {
+      await deps.apiKeys.revoke(principalOf(request).userId, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,167 @@
+import type { Db } from '@boltlink/db/client';
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { problemOf } from '../errors.ts';
+import type { Authenticator } from '../plugins/auth.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
+import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
+import {
+  BulkCreateBody,
+  BulkCreateResponse,
+  CreateLinkBody,
+  LinkPage,
+  LinkSchema,
+  ListLinksQuery,
+  UpdateLinkBody,
+} from '../schemas/links.ts';
+import { listLinks } from '../services/link-list.ts';
+import type { CreateLinkInput, LinkService } from '../services/link-service.ts';
+import type { App } from '../types.ts';
+
+const checkCreateLink = TypeCompiler.Compile(CreateLinkBody);
+
+/** The first schema violation of one bulk item, phrased like the single-create 400. */
+function bulkItemProblem(item: unknown) {
+  const first = checkCreateLink.Errors(item).First();
+  const field = first?.path ? first.path.slice(1).replaceAll('/', '.') : 'link';
+  return problemOf('validation_failed', `${field}: ${first?.message ?? 'is invalid'}`);
+}
+
+export function linkRoutes(
+  app: App,
+  deps: {
+    links: LinkService;
+    db: Db;
+    shortUrlScheme: string;
+    authenticator: Authenticator;
+    createLimit: Limit;
+    bulkBodyLimit: number;
+  },
+): void {
+  const { authenticator } = deps;
+  const security = [{ bearerAuth: [] }];
+  const createLimit = perPrincipalLimit(app, 'link-create', deps.createLimit);
+
+  app.post(
+    '/links',
+    {
+      onRequest: authenticator.require('links:write'),
+      preHandler: createLimit,
+      schema: {
+        tags: ['links'],
+        summary: 'Create a short link',
+        security,
+        body: CreateLinkBody,
+        response: { 201: Type.Ref(LinkSchema), ...problems(...AUTHED, 'conflict') },
+      },
+    },
+    async (request, reply) => {
+      const link = await deps.links.create(principalOf(request).userId, request.body);
+      return reply.code(201).send(link);
+    },
+  );
+
+  app.post(
+    '/links/bulk',
+    {
+      onRequest: authenticator.require('links:write'),
+      preHandler: createLimit,
+      bodyLimit: deps.bulkBodyLimit,
+      schema: {
+        tags: ['links'],
+        summary: 'Create up to 1000 links; one result per input, in order',
+        description: 'Each item has the fields of POST /links. A bad item yields {error} and fails alone.',
+        security,
+        body: BulkCreateBody,
+        response: { 200: BulkCreateResponse, ...problems(...AUTHED, 'payload_too_large') },
+      },
+    },
+    async (request) => {
+      const userId = principalOf(request).userId;
+      const items = request.body.links;
+      const valid: { index: number; input: CreateLinkInput }[] = [];
+      const out: ({ error: ReturnType<typeof problemOf> } | object)[] = items.map((item, index) => {
+        if (checkCreateLink.Check(item)) {
+          valid.push({ index, input: item });
+          return {};
+        }
+        return { error: bulkItemProblem(item) };
+      });
+      const results = await deps.links.createMany(
+        userId,
+        valid.map((v) => v.input),
+      );
+      results.forEach((result, i) => {
+        const index = valid[i]?.index;
+        if (index === undefined) return;
+        out[index] = result.ok ? result.link : { error: result.error.toProblem() };
+      });
+      return { items: out as never };
+    },
+  );
+
+  app.get(
+    '/links',
+    {
+      onRequest: authenticator.require('links:read'),
+      schema: {
+        tags: ['links'],
+        summary: 'List links, newest first, with an opaque cursor',
+        security,
+        querystring: ListLinksQuery,
+        response: { 200: LinkPage, ...problems(...AUTHED) },
+      },
+    },
+    async (request) => listLinks(deps.db, principalOf(request).userId, request.query, deps.shortUrlScheme),
+  );
+
+  app.get(
+    '/links/:id',
+    {
+      onRequest: authenticator.require('links:read'),
+      schema: {
+        tags: ['links'],
+        summary: 'Get one link',
+        security,
+        params: IdParams,
+        response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found') },
+      },
+    },
+    async (request) => deps.links.get(principalOf(request).userId, request.params.id),
+  );
+
+  app.patch(
+    '/links/:id',
+    {
+      onRequest: authenticator.require('links:write'),
+      schema: {
+        tags: ['links'],
+        summary: 'Change a link (any creatable field but alias)',
+        security,
+        params: IdParams,
+        body: UpdateLinkBody,
+        response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
+      },
+    },
+    async (request) => deps.links.update(principalOf(request).userId, request.params.id, request.body),
+  );
+
+  app.delete(
+    '/links/:id',
+    {
+      onRequest: authenticator.require('links:write'),
+      schema: {
+        tags: ['links'],
+        summary: 'Delete a link; edges stop serving it within a second',
+        security,
+        params: IdParams,
+        response: { 204: NoContent, ...problems(...AUTHED, 'not_found') },
+      },
+    },
+    async (request, reply) => {
+      await deps.links.remove(principalOf(request).userId, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

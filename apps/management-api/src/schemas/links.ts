@@ -1,0 +1,141 @@
+import './formats.ts';
+import { Type } from '@sinclair/typebox';
+import { MAX_TAGS } from '../services/link-rules.ts';
+import { Pagination, ProblemSchema, Uuid } from './common.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+const RedirectTypeSchema = Type.Union(
+  [Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)],
+  {
+    description: 'HTTP status of the redirect (default 302)',
+  },
+);
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: MAX_TAGS });
+const Url = Type.String({ minLength: 1, maxLength: 8192, description: 'Destination, http or https only' });
+const Domain = Type.String({
+  minLength: 1,
+  maxLength: 259,
+  description: 'One of the configured short domains',
+});
+const Title = Type.String({ maxLength: 500 });
+const ExpiresAt = Type.String({ format: 'date-time', description: 'Must be in the future' });
+const MaxClicks = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const LinkPassword = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description: 'Visitors must enter it; stored as an argon2id hash, never returned',
+});
+
+export const LinkSchema = Type.Object(
+  {
+    id: Uuid,
+    code: Type.String(),
+    domain: Type.String(),
+    shortUrl: Type.String(),
+    url: Type.String(),
+    title: Nullable(Type.String()),
+    description: Nullable(Type.String()),
+    image: Nullable(Type.String()),
+    tags: Type.Array(Type.String()),
+    expiresAt: Nullable(Type.String({ format: 'date-time' })),
+    maxClicks: Nullable(Type.Integer()),
+    redirectType: Type.Integer(),
+    hasPassword: Type.Boolean(),
+    campaignId: Nullable(Uuid),
+    clicks: Type.Integer({ description: 'Persisted total of recorded clicks' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Link', title: 'Link' },
+);
+
+export const CreateLinkBody = Type.Object(
+  {
+    url: Url,
+    alias: Type.Optional(
+      Type.String({
+        minLength: 3,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description: 'Custom code (case-sensitive); a random 7-character code otherwise',
+      }),
+    ),
+    domain: Type.Optional(Domain),
+    title: Type.Optional(Title),
+    tags: Type.Optional(Tags),
+    expiresAt: Type.Optional(ExpiresAt),
+    maxClicks: Type.Optional(MaxClicks),
+    password: Type.Optional(LinkPassword),
+    redirectType: Type.Optional(RedirectTypeSchema),
+    campaignId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false, $id: 'CreateLink', title: 'CreateLink' },
+);
+
+export const UpdateLinkBody = Type.Object(
+  {
+    url: Type.Optional(Url),
+    domain: Type.Optional(Domain),
+    title: Type.Optional(Nullable(Title)),
+    tags: Type.Optional(Tags),
+    expiresAt: Type.Optional(Nullable(ExpiresAt)),
+    maxClicks: Type.Optional(Nullable(MaxClicks)),
+    password: Type.Optional(Nullable(LinkPassword)),
+    redirectType: Type.Optional(RedirectTypeSchema),
+    campaignId: Type.Optional(Nullable(Uuid)),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Any creatable field but alias; null clears',
+  },
+);
+
+export const MAX_BULK_LINKS = 1000;
+
+export const BulkCreateBody = Type.Object(
+  {
+    links: Type.Array(
+      // Items are checked one by one against CreateLink in the handler, so a bad item fails alone
+      // instead of failing the whole request.
+      Type.Unknown({ description: 'A CreateLink object' }),
+      { minItems: 1, maxItems: MAX_BULK_LINKS },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BulkCreateResponse = Type.Object({
+  items: Type.Array(
+    Type.Union([Type.Ref(LinkSchema), Type.Object({ error: Type.Ref(ProblemSchema) })], {
+      description: 'The created link, or the problem with this input; same order as the input',
+    }),
+  ),
+});
+
+export const ListLinksQuery = Type.Object(
+  {
+    ...Pagination,
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Search in url, title and code' }),
+    ),
+    campaignId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+);
+
+export const LinkPage = Type.Object({
+  items: Type.Array(Type.Ref(LinkSchema)),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const QrQuery = Type.Object(
+  {
+    format: Type.Union([Type.Literal('svg'), Type.Literal('png')], { default: 'svg' }),
+    size: Type.Integer({ minimum: 64, maximum: 2048, default: 512, description: 'Width in pixels (png)' }),
+  },
+  { additionalProperties: false },
+);

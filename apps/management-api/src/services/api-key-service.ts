@@ -1,0 +1,97 @@
+import type { Db } from '@boltlink/db/client';
+import { type ApiKeyScope, apiKeyScopes, apiKeys } from '@boltlink/db/schema';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { notFound } from '../errors.ts';
+import type { LastUsedTracker } from './last-used-tracker.ts';
+import { newApiKey, sha256Hex } from './secrets.ts';
+
+export const ALL_SCOPES: readonly ApiKeyScope[] = apiKeyScopes;
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  lastFour: string;
+  scopes: ApiKeyScope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeyPrincipal {
+  keyId: string;
+  userId: string;
+  scopes: ApiKeyScope[];
+}
+
+export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker }) {
+  const { db, lastUsed } = deps;
+  return {
+    async create(userId: string, name: string, scopes: readonly ApiKeyScope[] | undefined) {
+      const granted = [...new Set(scopes ?? ALL_SCOPES)];
+      const fresh = newApiKey();
+      const [row] = await db
+        .insert(apiKeys)
+        .values({
+          userId,
+          name: name.trim(),
+          prefix: fresh.prefix,
+          lastFour: fresh.lastFour,
+          keyHash: fresh.hash,
+          scopes: granted,
+        })
+        .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, scopes: apiKeys.scopes });
+      if (!row) throw new Error('insert returned no row');
+      // The only moment the key exists outside the client: it is returned once and never stored.
+      return { ...row, key: fresh.key };
+    },
+
+    async list(userId: string): Promise<ApiKeyView[]> {
+      const rows = await db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+      // Uses not yet flushed to Postgres are still in Redis; show the newer of the two.
+      const pending = await lastUsed.pending(rows.map((row) => row.id));
+      return rows.map((row) => {
+        const buffered = pending.get(row.id);
+        const stored = row.lastUsedAt?.getTime();
+        const latest = Math.max(buffered ?? 0, stored ?? 0);
+        return {
+          id: row.id,
+          name: row.name,
+          prefix: row.prefix,
+          lastFour: row.lastFour,
+          scopes: row.scopes,
+          createdAt: row.createdAt.toISOString(),
+          lastUsedAt: latest > 0 ? new Date(latest).toISOString() : null,
+        };
+      });
+    },
+
+    async revoke(userId: string, id: string): Promise<void> {
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id });
+      if (!row) throw notFound('API key');
+    },
+
+    /**
+     * Looked up in Postgres on every request, deliberately uncached: a revoked key must fail on the very
+     * next request, and the lookup is one index probe on the unique key_hash.
+     */
+    async authenticate(key: string): Promise<ApiKeyPrincipal | null> {
+      const [row] = await db
+        .select({ keyId: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.keyHash, sha256Hex(key)), isNull(apiKeys.revokedAt)));
+      if (!row) return null;
+      lastUsed.touch(row.keyId);
+      return row;
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -1,0 +1,166 @@
+import { AppError } from '../errors.ts';
+
+/** Destinations longer than this are refused: browsers and proxies start truncating around here. */
+export const MAX_DESTINATION_BYTES = 8 * 1024;
+export const ALIAS_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
+export const MAX_TAGS = 10;
+export const REDIRECT_TYPES = [301, 302, 307, 308] as const;
+export type RedirectType = (typeof REDIRECT_TYPES)[number];
+
+/**
+ * Paths the edge or a future dashboard serves itself on a short domain. Compared case-insensitively
+ * so `API` or `Docs` cannot shadow them either.
+ */
+const RESERVED_ALIASES = new Set([
+  'api',
+  'health',
+  'ready',
+  'metrics',
+  'docs',
+  'admin',
+  'static',
+  'assets',
+  'favicon.ico',
+  'robots.txt',
+  '.well-known',
+  'login',
+  'logout',
+  'signup',
+  'auth',
+  'app',
+  'dashboard',
+  'www',
+  'status',
+  'help',
+  'support',
+  'settings',
+  'account',
+  'qr',
+  'stats',
+  'sitemap.xml',
+]);
+
+// ASCII control characters and whitespace: the WHATWG parser silently strips tabs and newlines
+// anywhere and trims leading C0/space, so `java\tscript:` or ` javascript:` would otherwise be judged
+// by a string the user never typed. Refusing them outright keeps the stored URL exactly what was meant.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_OR_EDGE_SPACE = /[\u0000-\u001f\u007f]|^\s|\s$/;
+
+export function normalizeHostname(host: string): string {
+  const lowered = host.trim().toLowerCase();
+  return lowered.endsWith('.') ? lowered.slice(0, -1) : lowered;
+}
+
+/** `localhost:8080` -> `localhost`; IDN domains are compared in their punycode form like URL.hostname. */
+export function hostnameOfDomain(domain: string): string {
+  try {
+    return normalizeHostname(new URL(`http://${domain}`).hostname);
+  } catch {
+    return normalizeHostname(domain);
+  }
+}
+
+export interface DestinationPolicy {
+  /** Hostnames of our own short domains: a destination there would redirect to itself. */
+  ownHostnames: ReadonlySet<string>;
+  /** Blocked registrable domains; a subdomain of one is blocked too. */
+  blocklist: readonly string[];
+}
+
+export function createDestinationPolicy(shortDomains: readonly string[], blocklist: readonly string[]) {
+  return {
+    ownHostnames: new Set(shortDomains.map(hostnameOfDomain)),
+    blocklist: blocklist.map(hostnameOfDomain).filter((d) => d.length > 0),
+  } satisfies DestinationPolicy;
+}
+
+/** Returns the normalized href to store, or throws a validation error that says what is wrong. */
+export function validateDestination(raw: string, policy: DestinationPolicy): string {
+  if (Buffer.byteLength(raw, 'utf8') > MAX_DESTINATION_BYTES) {
+    throw new AppError('validation_failed', `url: must be at most ${MAX_DESTINATION_BYTES} bytes`);
+  }
+  if (CONTROL_OR_EDGE_SPACE.test(raw)) {
+    throw new AppError(
+      'validation_failed',
+      'url: must not contain control characters or leading/trailing whitespace',
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new AppError('validation_failed', 'url: is not an absolute URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new AppError('validation_failed', 'url: only http and https destinations are allowed');
+  }
+  const hostname = normalizeHostname(parsed.hostname);
+  if (hostname.length === 0) {
+    throw new AppError('validation_failed', 'url: must have a host');
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    // `https://bank.example@evil.example` reads as the bank but goes to evil.example.
+    throw new AppError('validation_failed', 'url: must not contain credentials');
+  }
+  if (policy.ownHostnames.has(hostname)) {
+    throw new AppError('validation_failed', 'url: must not point at a short domain (redirect loop)');
+  }
+  for (const blocked of policy.blocklist) {
+    if (hostname === blocked || hostname.endsWith(`.${blocked}`)) {
+      throw new AppError('validation_failed', 'url: destination domain is blocked');
+    }
+  }
+  const href = parsed.href;
+  if (Buffer.byteLength(href, 'utf8') > MAX_DESTINATION_BYTES) {
+    throw new AppError('validation_failed', `url: must be at most ${MAX_DESTINATION_BYTES} bytes`);
+  }
+  return href;
+}
+
+export function validateAlias(alias: string): string {
+  if (!ALIAS_PATTERN.test(alias)) {
+    throw new AppError('validation_failed', 'alias: must be 3 to 64 characters of A-Z a-z 0-9 _ -');
+  }
+  if (RESERVED_ALIASES.has(alias.toLowerCase())) {
+    throw new AppError('validation_failed', `alias: "${alias}" is reserved`);
+  }
+  return alias;
+}
+
+export function validateDomain(domain: string | undefined, shortDomains: readonly string[]): string {
+  const fallback = shortDomains[0];
+  if (domain === undefined) {
+    if (fallback === undefined) throw new AppError('internal', 'no short domain configured');
+    return fallback;
+  }
+  const wanted = domain.trim().toLowerCase();
+  const match = shortDomains.find((d) => d.toLowerCase() === wanted);
+  if (match === undefined) {
+    throw new AppError('validation_failed', `domain: must be one of ${shortDomains.join(', ')}`);
+  }
+  return match;
+}
+
+export function validateExpiry(expiresAt: string, now: Date): Date {
+  const date = new Date(expiresAt);
+  if (Number.isNaN(date.getTime())) {
+    throw new AppError('validation_failed', 'expiresAt: is not a valid date-time');
+  }
+  if (date.getTime() <= now.getTime()) {
+    throw new AppError('validation_failed', 'expiresAt: must be in the future');
+  }
+  return date;
+}
+
+export function validateTags(tags: readonly string[]): string[] {
+  if (tags.length > MAX_TAGS) {
+    throw new AppError('validation_failed', `tags: at most ${MAX_TAGS} tags`);
+  }
+  const cleaned = tags.map((t) => t.trim());
+  for (const tag of cleaned) {
+    if (tag.length < 1 || tag.length > 32) {
+      throw new AppError('validation_failed', 'tags: each tag must be 1 to 32 characters');
+    }
+  }
+  return [...new Set(cleaned)];
+}

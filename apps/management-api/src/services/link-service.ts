@@ -1,0 +1,350 @@
+import type { Db } from '@boltlink/db/client';
+import { type Campaign, campaigns, type Link, links, type NewLink } from '@boltlink/db/schema';
+import type { LinkMetadataJobV1 } from '@boltlink/queues/catalog';
+import { and, eq } from 'drizzle-orm';
+import { AppError, notFound } from '../errors.ts';
+import type { LinkCache, LinkRef } from './link-cache.ts';
+import {
+  createDestinationPolicy,
+  type RedirectType,
+  validateAlias,
+  validateDestination,
+  validateDomain,
+  validateExpiry,
+  validateTags,
+} from './link-rules.ts';
+import { type LinkView, toCacheable, toLinkView } from './link-view.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { isUniqueViolation } from './pg-errors.ts';
+import { generateShortCode } from './short-code.ts';
+
+export interface CreateLinkInput {
+  url: string;
+  alias?: string;
+  domain?: string;
+  title?: string;
+  tags?: string[];
+  expiresAt?: string;
+  maxClicks?: number;
+  password?: string;
+  redirectType?: RedirectType;
+  campaignId?: string;
+}
+
+/** PATCH body: any creatable field but alias; `null` clears an optional field. */
+export interface UpdateLinkInput {
+  url?: string;
+  domain?: string;
+  title?: string | null;
+  tags?: string[];
+  expiresAt?: string | null;
+  maxClicks?: number | null;
+  password?: string | null;
+  redirectType?: RedirectType;
+  campaignId?: string | null;
+}
+
+export interface MetadataQueue {
+  enqueueLinkMetadata(job: LinkMetadataJobV1): Promise<unknown>;
+}
+
+export interface ServiceLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface LinkSettings {
+  shortDomains: readonly string[];
+  shortUrlScheme: string;
+  codeLength: number;
+  destinationBlocklist: readonly string[];
+}
+
+export interface LinkServiceDeps {
+  db: Db;
+  cache: LinkCache;
+  metadataQueue: MetadataQueue;
+  hasher: PasswordHasher;
+  clock: () => Date;
+  logger: ServiceLogger;
+  settings: LinkSettings;
+}
+
+type CampaignUtm = Pick<Campaign, 'utmSource' | 'utmMedium' | 'utmCampaign' | 'utmTerm' | 'utmContent'>;
+
+interface PreparedLink {
+  values: Omit<NewLink, 'code'>;
+  alias: string | undefined;
+  campaign: CampaignUtm | null;
+  wantsMetadata: boolean;
+}
+
+export type BulkItemResult = { ok: true; link: LinkView } | { ok: false; error: AppError };
+
+/** Random codes collide with odds ~n/62^7; a handful of retries only matters for tiny code lengths. */
+const MAX_CODE_ATTEMPTS = 6;
+
+export function createLinkService(deps: LinkServiceDeps) {
+  const { db, cache, hasher, clock, logger, settings } = deps;
+  const policy = createDestinationPolicy(settings.shortDomains, settings.destinationBlocklist);
+  const view = (link: Link) => toLinkView(link, settings.shortUrlScheme);
+
+  async function findCampaign(userId: string, campaignId: string): Promise<CampaignUtm> {
+    const [campaign] = await db
+      .select({
+        utmSource: campaigns.utmSource,
+        utmMedium: campaigns.utmMedium,
+        utmCampaign: campaigns.utmCampaign,
+        utmTerm: campaigns.utmTerm,
+        utmContent: campaigns.utmContent,
+      })
+      .from(campaigns)
+      .where(and(eq(campaigns.id, campaignId), eq(campaigns.userId, userId)));
+    if (!campaign) throw new AppError('validation_failed', 'campaignId: no such campaign');
+    return campaign;
+  }
+
+  async function prepare(
+    userId: string,
+    input: CreateLinkInput,
+    lookupCampaign: (userId: string, campaignId: string) => Promise<CampaignUtm> = findCampaign,
+  ): Promise<PreparedLink> {
+    const url = validateDestination(input.url, policy);
+    const alias = input.alias === undefined ? undefined : validateAlias(input.alias);
+    const domain = validateDomain(input.domain, settings.shortDomains);
+    const expiresAt = input.expiresAt === undefined ? null : validateExpiry(input.expiresAt, clock());
+    const tags = validateTags(input.tags ?? []);
+    const campaign = input.campaignId === undefined ? null : await lookupCampaign(userId, input.campaignId);
+    const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
+    const title = input.title?.trim() || null;
+    return {
+      values: {
+        userId,
+        domain,
+        url,
+        title,
+        tags,
+        expiresAt,
+        maxClicks: input.maxClicks ?? null,
+        passwordHash,
+        redirectType: input.redirectType ?? 302,
+        campaignId: input.campaignId ?? null,
+      },
+      alias,
+      campaign,
+      wantsMetadata: title === null,
+    };
+  }
+
+  /** Inserts with the alias, or with fresh random codes until one is free; a taken alias is a 409. */
+  async function insertOne(prepared: PreparedLink): Promise<Link> {
+    for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
+      const code = prepared.alias ?? generateShortCode(settings.codeLength);
+      const [row] = await db
+        .insert(links)
+        .values({ ...prepared.values, code })
+        .onConflictDoNothing({ target: [links.domain, links.code] })
+        .returning();
+      if (row) return row;
+      if (prepared.alias !== undefined) {
+        throw new AppError(
+          'conflict',
+          `alias "${prepared.alias}" is already taken on ${prepared.values.domain}`,
+        );
+      }
+    }
+    throw new AppError('unavailable', 'could not allocate a free short code; try again');
+  }
+
+  // Postgres has committed by now, so a Redis failure must not turn a successful write into an error
+  // response: the cache entry's TTL bounds how long an edge can serve the old value.
+  async function publish(run: () => Promise<void>, context: object): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      logger.error({ err: error, ...context }, 'link cache update failed after a committed write');
+    }
+  }
+
+  async function enqueueMetadata(link: Link): Promise<void> {
+    try {
+      await deps.metadataQueue.enqueueLinkMetadata({ v: 1, linkId: link.id, url: link.url });
+    } catch (error) {
+      // Metadata is a nicety: a link without a title is still a working link.
+      logger.warn({ err: error, linkId: link.id }, 'could not enqueue link metadata job');
+    }
+  }
+
+  async function afterCreate(created: { link: Link; prepared: PreparedLink }[]): Promise<void> {
+    if (created.length === 0) return;
+    await publish(() => cache.refresh(created.map((c) => toCacheable(c.link, c.prepared.campaign))), {
+      linkIds: created.length === 1 ? created[0]?.link.id : `${created.length} links`,
+    });
+    await Promise.all(created.filter((c) => c.prepared.wantsMetadata).map((c) => enqueueMetadata(c.link)));
+  }
+
+  async function getOwned(userId: string, id: string): Promise<Link> {
+    const [link] = await db
+      .select()
+      .from(links)
+      .where(and(eq(links.id, id), eq(links.userId, userId)));
+    if (!link) throw notFound('link');
+    return link;
+  }
+
+  return {
+    async create(userId: string, input: CreateLinkInput): Promise<LinkView> {
+      const prepared = await prepare(userId, input);
+      const link = await insertOne(prepared);
+      await afterCreate([{ link, prepared }]);
+      return view(link);
+    },
+
+    /** One result per input, in input order; a bad item fails alone. */
+    async createMany(userId: string, inputs: readonly CreateLinkInput[]): Promise<BulkItemResult[]> {
+      const results: (BulkItemResult | undefined)[] = new Array(inputs.length);
+      const pending: { index: number; prepared: PreparedLink }[] = [];
+      // A bulk import usually names one campaign a thousand times; look each one up once.
+      const campaignLookups = new Map<string, Promise<CampaignUtm>>();
+      const lookupCampaign = (owner: string, campaignId: string) => {
+        let lookup = campaignLookups.get(campaignId);
+        if (!lookup) {
+          lookup = findCampaign(owner, campaignId);
+          campaignLookups.set(campaignId, lookup);
+        }
+        return lookup;
+      };
+      const seenAliases = new Set<string>();
+      for (const [index, input] of inputs.entries()) {
+        try {
+          const prepared = await prepare(userId, input, lookupCampaign);
+          if (prepared.alias !== undefined) {
+            const key = `${prepared.values.domain}/${prepared.alias}`;
+            if (seenAliases.has(key)) {
+              throw new AppError('conflict', `alias "${prepared.alias}" appears twice in this request`);
+            }
+            seenAliases.add(key);
+          }
+          pending.push({ index, prepared });
+        } catch (error) {
+          results[index] = { ok: false, error: asAppError(error) };
+        }
+      }
+      const created: { link: Link; prepared: PreparedLink }[] = [];
+      const claimed = new Set<string>();
+      let remaining = pending;
+      for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS && remaining.length > 0; attempt++) {
+        const withCodes = remaining.map((item) => ({
+          ...item,
+          code: item.prepared.alias ?? generateShortCode(settings.codeLength),
+        }));
+        const rows = await db
+          .insert(links)
+          .values(withCodes.map((item) => ({ ...item.prepared.values, code: item.code })))
+          .onConflictDoNothing({ target: [links.domain, links.code] })
+          .returning();
+        const byKey = new Map(rows.map((row) => [`${row.domain}/${row.code}`, row]));
+        const retry: typeof remaining = [];
+        for (const item of withCodes) {
+          const row = byKey.get(`${item.prepared.values.domain}/${item.code}`);
+          // Two random codes of one batch may coincide; only the row's owner (same url) claims it.
+          if (row && row.url === item.prepared.values.url && !claimed.has(row.id)) {
+            claimed.add(row.id);
+            results[item.index] = { ok: true, link: view(row) };
+            created.push({ link: row, prepared: item.prepared });
+          } else if (item.prepared.alias !== undefined) {
+            results[item.index] = {
+              ok: false,
+              error: new AppError('conflict', `alias "${item.prepared.alias}" is already taken`),
+            };
+          } else {
+            retry.push(item);
+          }
+        }
+        remaining = retry;
+      }
+      for (const item of remaining) {
+        results[item.index] = {
+          ok: false,
+          error: new AppError('unavailable', 'could not allocate a free code'),
+        };
+      }
+      await afterCreate(created);
+      return results.map(
+        (result) => result ?? { ok: false, error: new AppError('internal', 'item was not processed') },
+      );
+    },
+
+    async get(userId: string, id: string): Promise<LinkView> {
+      return view(await getOwned(userId, id));
+    },
+
+    async update(userId: string, id: string, input: UpdateLinkInput): Promise<LinkView> {
+      const current = await getOwned(userId, id);
+      const patch: Partial<NewLink> = {};
+      if (input.url !== undefined) patch.url = validateDestination(input.url, policy);
+      if (input.domain !== undefined) patch.domain = validateDomain(input.domain, settings.shortDomains);
+      if (input.title !== undefined) patch.title = input.title?.trim() || null;
+      if (input.tags !== undefined) patch.tags = validateTags(input.tags);
+      if (input.expiresAt !== undefined) {
+        patch.expiresAt = input.expiresAt === null ? null : validateExpiry(input.expiresAt, clock());
+      }
+      if (input.maxClicks !== undefined) patch.maxClicks = input.maxClicks;
+      if (input.redirectType !== undefined) patch.redirectType = input.redirectType;
+      if (input.password !== undefined) {
+        patch.passwordHash = input.password === null ? null : await hasher.hash(input.password);
+      }
+      const campaignId = input.campaignId === undefined ? current.campaignId : input.campaignId;
+      const campaign = campaignId === null ? null : await findCampaign(userId, campaignId);
+      if (input.campaignId !== undefined) patch.campaignId = input.campaignId;
+      patch.updatedAt = clock();
+
+      let updated: Link | undefined;
+      try {
+        [updated] = await db
+          .update(links)
+          .set(patch)
+          .where(and(eq(links.id, id), eq(links.userId, userId)))
+          .returning();
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new AppError('conflict', `code "${current.code}" is already taken on ${patch.domain}`);
+        }
+        throw error;
+      }
+      if (!updated) throw notFound('link');
+      const link = updated;
+      const moved = link.domain !== current.domain;
+      await publish(
+        async () => {
+          if (moved) await cache.invalidate([{ domain: current.domain, code: current.code }]);
+          await cache.refresh([toCacheable(link, campaign)]);
+        },
+        { linkId: link.id },
+      );
+      if (input.url !== undefined && link.url !== current.url && link.title === null) {
+        await enqueueMetadata(link);
+      }
+      return view(link);
+    },
+
+    async remove(userId: string, id: string): Promise<void> {
+      const [deleted] = await db
+        .delete(links)
+        .where(and(eq(links.id, id), eq(links.userId, userId)))
+        .returning({ id: links.id, domain: links.domain, code: links.code });
+      if (!deleted) throw notFound('link');
+      const ref: LinkRef = { domain: deleted.domain, code: deleted.code };
+      await publish(() => cache.invalidate([ref]), { linkId: deleted.id });
+    },
+
+    getOwned,
+  };
+}
+
+export type LinkService = ReturnType<typeof createLinkService>;
+
+function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  throw error;
+}

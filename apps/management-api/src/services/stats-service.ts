@@ -1,0 +1,225 @@
+import type { Db } from '@boltlink/db/client';
+import { type ClickDimension, clickDimensions, links } from '@boltlink/db/schema';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { AppError } from '../errors.ts';
+
+export type StatsInterval = 'hour' | 'day';
+
+export interface StatsQuery {
+  from?: string;
+  to?: string;
+  interval?: StatsInterval;
+  includeBots?: boolean;
+}
+
+export interface StatsRange {
+  from: Date;
+  to: Date;
+  interval: StatsInterval;
+  includeBots: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Bounded ranges keep every answer a few hundred buckets at most: 31 days of hours, 2 years of days. */
+export const MAX_RANGE_MS: Record<StatsInterval, number> = { hour: 31 * DAY_MS, day: 731 * DAY_MS };
+const DEFAULT_RANGE_MS: Record<StatsInterval, number> = { hour: DAY_MS, day: 30 * DAY_MS };
+const TOP = 10;
+
+function parseInstant(name: string, raw: string): Date {
+  const date = new Date(raw);
+  if (Number.isNaN(date.getTime())) {
+    throw new AppError('validation_failed', `${name}: is not a valid date or date-time`);
+  }
+  return date;
+}
+
+export function resolveRange(query: StatsQuery, now: Date): StatsRange {
+  const interval = query.interval ?? 'day';
+  const to = query.to === undefined ? now : parseInstant('to', query.to);
+  const from =
+    query.from === undefined
+      ? new Date(to.getTime() - DEFAULT_RANGE_MS[interval])
+      : parseInstant('from', query.from);
+  if (from.getTime() > to.getTime()) throw new AppError('validation_failed', 'from: must not be after to');
+  if (to.getTime() - from.getTime() > MAX_RANGE_MS[interval]) {
+    const limit = interval === 'hour' ? '31 days with interval=hour' : '731 days with interval=day';
+    throw new AppError('validation_failed', `to: the range may span at most ${limit}`);
+  }
+  return { from, to, interval, includeBots: query.includeBots ?? false };
+}
+
+export interface Counted {
+  value: string;
+  clicks: number;
+}
+
+export interface StatsResult {
+  from: string;
+  to: string;
+  interval: StatsInterval;
+  includeBots: boolean;
+  total: number;
+  uniqueVisitors: number;
+  timeseries: { t: string; clicks: number }[];
+  countries: Counted[];
+  referrers: Counted[];
+  devices: Counted[];
+  browsers: Counted[];
+  os: Counted[];
+}
+
+export interface TopLink {
+  id: string;
+  code: string;
+  domain: string;
+  clicks: number;
+}
+
+const DIMENSION_FIELD: Record<
+  ClickDimension,
+  keyof Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os'>
+> = {
+  country: 'countries',
+  referrer: 'referrers',
+  device: 'devices',
+  browser: 'browsers',
+  os: 'os',
+};
+
+/**
+ * Statistics read only the roll-up tables the analytics consumer maintains, never click_events: the cost of
+ * a query grows with the number of buckets in the range, not with all-time traffic.
+ */
+export function createStatsService(deps: { db: Db; clock: () => Date }) {
+  const { db, clock } = deps;
+
+  const counted = (range: StatsRange, table: SQL) =>
+    range.includeBots ? sql`${table}.clicks` : sql`(${table}.clicks - ${table}.bot_clicks)`;
+
+  async function timeseries(scope: SQL, range: StatsRange) {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
+    const query =
+      range.interval === 'hour'
+        ? sql`
+          SELECT to_char(s.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00.000"Z"') AS t, coalesce(a.clicks, 0)::bigint AS clicks
+          FROM generate_series(date_trunc('hour', ${from}::timestamptz, 'UTC'), ${to}::timestamptz, interval '1 hour') AS s(t)
+          LEFT JOIN (
+            SELECT r.bucket, sum(${counted(range, sql.raw('r'))}) AS clicks
+            FROM link_clicks_hourly r
+            WHERE ${scope} AND r.bucket >= date_trunc('hour', ${from}::timestamptz, 'UTC') AND r.bucket <= ${to}::timestamptz
+            GROUP BY r.bucket
+          ) a ON a.bucket = s.t
+          ORDER BY s.t`
+        : sql`
+          SELECT to_char(s.t, 'YYYY-MM-DD"T"00:00:00.000"Z"') AS t, coalesce(a.clicks, 0)::bigint AS clicks
+          FROM generate_series((${from}::timestamptz AT TIME ZONE 'UTC')::date, (${to}::timestamptz AT TIME ZONE 'UTC')::date, interval '1 day') AS s(t)
+          LEFT JOIN (
+            SELECT r.bucket, sum(${counted(range, sql.raw('r'))}) AS clicks
+            FROM link_clicks_daily r
+            WHERE ${scope} AND r.bucket BETWEEN (${from}::timestamptz AT TIME ZONE 'UTC')::date AND (${to}::timestamptz AT TIME ZONE 'UTC')::date
+            GROUP BY r.bucket
+          ) a ON a.bucket = s.t::date
+          ORDER BY s.t`;
+    const result = await db.execute<{ t: string; clicks: string }>(query);
+    return result.rows.map((row) => ({ t: row.t, clicks: Number(row.clicks) }));
+  }
+
+  // Dimension and visitor roll-ups are daily: for an hourly range they cover the whole UTC days it touches.
+  const dayBounds = (range: StatsRange) => sql`
+    r.bucket BETWEEN (${range.from.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
+      AND (${range.to.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
+
+  async function dimensions(scope: SQL, range: StatsRange) {
+    const result = await db.execute<{ dimension: ClickDimension; value: string; clicks: string }>(sql`
+      SELECT dimension, value, clicks FROM (
+        SELECT r.dimension, r.value, sum(${counted(range, sql.raw('r'))}) AS clicks,
+          row_number() OVER (PARTITION BY r.dimension ORDER BY sum(${counted(range, sql.raw('r'))}) DESC, r.value) AS rank
+        FROM link_dimensions_daily r
+        WHERE ${scope} AND ${dayBounds(range)}
+        GROUP BY r.dimension, r.value
+      ) ranked
+      WHERE rank <= ${TOP} AND clicks > 0
+      ORDER BY dimension, clicks DESC, value`);
+    const out: Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os'> = {
+      countries: [],
+      referrers: [],
+      devices: [],
+      browsers: [],
+      os: [],
+    };
+    for (const row of result.rows) {
+      if (!clickDimensions.includes(row.dimension)) continue;
+      out[DIMENSION_FIELD[row.dimension]].push({ value: row.value, clicks: Number(row.clicks) });
+    }
+    return out;
+  }
+
+  async function uniqueVisitors(scope: SQL, range: StatsRange): Promise<number> {
+    const bots = range.includeBots ? sql`` : sql`AND NOT r.is_bot`;
+    const result = await db.execute<{ visitors: string }>(sql`
+      SELECT count(DISTINCT r.visitor_hash) AS visitors
+      FROM link_visitors_daily r
+      WHERE ${scope} AND ${dayBounds(range)} ${bots}`);
+    return Number(result.rows[0]?.visitors ?? 0);
+  }
+
+  async function statsFor(scope: SQL, range: StatsRange): Promise<StatsResult> {
+    const [series, dims, visitors] = await Promise.all([
+      timeseries(scope, range),
+      dimensions(scope, range),
+      uniqueVisitors(scope, range),
+    ]);
+    return {
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      interval: range.interval,
+      includeBots: range.includeBots,
+      total: series.reduce((sum, point) => sum + point.clicks, 0),
+      uniqueVisitors: visitors,
+      timeseries: series,
+      ...dims,
+    };
+  }
+
+  return {
+    async forLink(userId: string, linkId: string, query: StatsQuery): Promise<StatsResult> {
+      const range = resolveRange(query, clock());
+      const [owned] = await db
+        .select({ id: links.id })
+        .from(links)
+        .where(and(eq(links.id, linkId), eq(links.userId, userId)));
+      if (!owned) throw new AppError('not_found', 'link not found');
+      return statsFor(sql`r.link_id = ${owned.id}::uuid`, range);
+    },
+
+    async forAccount(userId: string, query: StatsQuery): Promise<StatsResult & { topLinks: TopLink[] }> {
+      const range = resolveRange(query, clock());
+      const scope = sql`r.link_id IN (SELECT l.id FROM links l WHERE l.user_id = ${userId}::uuid)`;
+      const [stats, top] = await Promise.all([
+        statsFor(scope, range),
+        db.execute<{ id: string; code: string; domain: string; clicks: string }>(sql`
+          SELECT l.id, l.code, l.domain, t.clicks FROM (
+            SELECT r.link_id, sum(${counted(range, sql.raw('r'))}) AS clicks
+            FROM link_clicks_daily r
+            WHERE ${scope} AND ${dayBounds(range)}
+            GROUP BY r.link_id
+          ) t JOIN links l ON l.id = t.link_id
+          WHERE t.clicks > 0
+          ORDER BY t.clicks DESC, l.id
+          LIMIT ${TOP}`),
+      ]);
+      return {
+        ...stats,
+        topLinks: top.rows.map((row) => ({
+          id: row.id,
+          code: row.code,
+          domain: row.domain,
+          clicks: Number(row.clicks),
+        })),
+      };
+    },
+  };
+}
+
+export type StatsService = ReturnType<typeof createStatsService>;
