@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -62,7 +63,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   const app = Fastify({
     loggerInstance: deps.logger,
     // A request line per redirect would cost more than the redirect itself; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: 16 * 1024,
   });

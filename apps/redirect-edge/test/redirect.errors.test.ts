@@ -1,0 +1,150 @@
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createUser,
+  DOMAIN,
+  insertLink,
+  readClickBatches,
+  startEdge,
+  type TestEdge,
+  waitFor,
+} from './support/edge.ts';
+
+let database: TestDatabase;
+let edge: TestEdge;
+let userId: string;
+let prefix: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  prefix = uniquePrefix('edge-errors');
+  edge = await startEdge({
+    databaseUrl: database.url,
+    redisUrl: testRedisUrl(),
+    prefix,
+    // This file is about answers, not enumeration limits (the security tests cover those).
+    env: { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' },
+  });
+  userId = await createUser(database.db);
+});
+
+afterAll(async () => {
+  await edge?.app.close();
+  await database?.drop();
+});
+
+describe('unknown codes', () => {
+  it('answers 404 problem+json for a code that does not exist, and for paths that cannot be codes', async () => {
+    for (const url of ['/nope404', '/has.dot', '/a/b', `/${'x'.repeat(65)}`]) {
+      const res = await edge.app.inject({ url, headers: { host: DOMAIN } });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ status: 404, title: 'Not Found' });
+    }
+  });
+
+  it('reaches Postgres once for a code requested 1000 times (negative cache, coalesced misses)', async () => {
+    const before = edge.storeLookups();
+    for (let round = 0; round < 10; round += 1) {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          edge.app.inject({ url: '/neverexisted', headers: { host: DOMAIN } }),
+        ),
+      );
+      expect(answers.every((res) => res.statusCode === 404)).toBe(true);
+    }
+    expect(edge.storeLookups() - before).toBe(1);
+  });
+
+  it('remembers unknown codes in Redis so another edge does not ask Postgres either', async () => {
+    await edge.app.inject({ url: '/unknownshared', headers: { host: DOMAIN } });
+    const other = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix,
+      env: { NOT_FOUND_RATE_LIMIT_MAX: '100000' },
+    });
+    try {
+      await waitFor(async () => {
+        const res = await other.app.inject({ url: '/unknownshared', headers: { host: DOMAIN } });
+        expect(res.statusCode).toBe(404);
+        return other.storeLookups() === 0 ? true : undefined;
+      }, 500);
+      expect(other.storeLookups()).toBe(0);
+    } finally {
+      await other.app.close();
+    }
+  });
+});
+
+describe('expired and capped links', () => {
+  it('answers 410 for an expired link and records no click', async () => {
+    const link = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() - 1000) });
+    const res = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    expect(res.statusCode).toBe(410);
+    expect(res.json()).toMatchObject({ status: 410 });
+  });
+
+  it('redirects until the expiry passes', async () => {
+    const link = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() + 60_000) });
+    const res = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+  });
+
+  it('serves exactly maxClicks redirects, then 410', async () => {
+    const link = await insertLink(database.db, { userId, maxClicks: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      statuses.push((await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } })).statusCode);
+    }
+    expect(statuses).toEqual([302, 302, 302, 410, 410]);
+  });
+
+  it('gives exactly 10 redirects to 100 simultaneous requests on a link capped at 10, across two edges', async () => {
+    const link = await insertLink(database.db, { userId, maxClicks: 10 });
+    const other = await startEdge({ databaseUrl: database.url, redisUrl: testRedisUrl(), prefix });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          (i % 2 === 0 ? edge : other).app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } }),
+        ),
+      );
+      const redirects = answers.filter((res) => res.statusCode === 302).length;
+      const gone = answers.filter((res) => res.statusCode === 410).length;
+      expect(redirects).toBe(10);
+      expect(gone).toBe(90);
+    } finally {
+      await other.app.close();
+    }
+    const clicks = await waitFor(async () => {
+      const events = (await readClickBatches(testRedisUrl(), prefix))
+        .flatMap((batch) => batch.events)
+        .filter((event) => event.linkId === link.id);
+      return events.length >= 10 ? events : undefined;
+    });
+    expect(clicks).toHaveLength(10);
+  });
+
+  it('re-seeds a lost cap counter from the persisted click count', async () => {
+    const link = await insertLink(database.db, { userId, maxClicks: 5, clickCount: 4 });
+    const first = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    const second = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    expect([first.statusCode, second.statusCode]).toEqual([302, 410]);
+  });
+});
+
+describe('bad input', () => {
+  it('answers 400, not 500, to a password POST without a password field', async () => {
+    const link = await insertLink(database.db, { userId });
+    const res = await edge.app.inject({
+      method: 'POST',
+      url: `/${link.code}`,
+      headers: { host: DOMAIN, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'nothing=here',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});

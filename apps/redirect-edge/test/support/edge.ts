@@ -1,0 +1,137 @@
+import { type EdgeConfig, loadEdgeConfig } from '@boltlink/config/services';
+import type { Db } from '@boltlink/db/client';
+import { campaigns, links, type NewLink, users } from '@boltlink/db/schema';
+import { type ClickBatch, parseClickBatch } from '@boltlink/queues/catalog';
+import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp, type EdgeDeps } from '../../src/app.ts';
+import { createEdgeDeps } from '../../src/deps.ts';
+import type { LinkStore } from '../../src/domain/ports.ts';
+
+export const DOMAIN = 'sho.rt';
+
+export interface TestEdge {
+  app: FastifyInstance;
+  deps: EdgeDeps;
+  config: EdgeConfig;
+  /** Calls that reached Postgres through the edge's link store (findLink only). */
+  storeLookups: () => number;
+}
+
+/**
+ * A real edge (real Postgres, Redis and BullMQ producer) built exactly as server.ts builds it, with one
+ * addition: the Postgres link store is wrapped to count the lookups that reached it.
+ */
+export async function startEdge(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  env?: Record<string, string>;
+}): Promise<TestEdge> {
+  const config = loadEdgeConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    REDIS_KEY_PREFIX: options.prefix,
+    QUEUE_PREFIX: `{${options.prefix}}`,
+    SHORT_DOMAINS: `${DOMAIN},localhost:8080`,
+    ...options.env,
+  });
+  const deps = createEdgeDeps(config, pino({ level: 'silent' }));
+  let lookups = 0;
+  const store: LinkStore = deps.linkStore;
+  deps.linkStore = {
+    findLink(domain, code) {
+      lookups += 1;
+      return store.findLink(domain, code);
+    },
+    clickCount: (linkId) => store.clickCount(linkId),
+  };
+  await Promise.all(
+    [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
+      waitForReady(redis, 5000).catch(() => undefined),
+    ),
+  );
+  const app = await buildApp(deps);
+  await app.ready();
+  return { app, deps, config, storeLookups: () => lookups };
+}
+
+export async function createUser(
+  db: Db,
+  email = `owner-${crypto.randomUUID()}@example.com`,
+): Promise<string> {
+  const [user] = await db.insert(users).values({ email, passwordHash: 'not-used-by-the-edge' }).returning();
+  if (!user) throw new Error('user insert returned nothing');
+  return user.id;
+}
+
+let codeCounter = 0;
+export function uniqueCode(label = 'c'): string {
+  codeCounter += 1;
+  return `${label}${codeCounter}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function insertLink(db: Db, values: Partial<NewLink> & { userId: string }) {
+  const [link] = await db
+    .insert(links)
+    .values({ domain: DOMAIN, code: uniqueCode(), url: 'https://example.com/landing', ...values })
+    .returning();
+  if (!link) throw new Error('link insert returned nothing');
+  return link;
+}
+
+export async function insertCampaign(db: Db, userId: string) {
+  const [campaign] = await db
+    .insert(campaigns)
+    .values({
+      userId,
+      name: 'Spring',
+      utmSource: 'newsletter',
+      utmMedium: 'email',
+      utmCampaign: 'spring sale',
+    })
+    .returning();
+  if (!campaign) throw new Error('campaign insert returned nothing');
+  return campaign;
+}
+
+/** Reads the click batches the edge enqueued, straight from BullMQ. */
+export async function readClickBatches(redisUrl: string, prefix: string): Promise<ClickBatch[]> {
+  const connection = createQueueRedis(redisUrl, 'producer');
+  await waitForReady(connection);
+  const queue = new Queue('clicks', { connection, prefix: `{${prefix}}` });
+  try {
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
+    return jobs.map((job) => parseClickBatch(job.data));
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 3000,
+  stepMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+export function metricValue(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
