@@ -11,7 +11,25 @@ export function decodeHtml(body: Buffer, contentType: string): string {
   if (bom !== null) return decoderFor(bom).decode(body.subarray(bom === 'utf-8' ? 3 : 2));
 
   const declared = charsetFromContentType(contentType) ?? charsetFromMeta(body);
-  return decoderFor(declared ?? 'utf-8').decode(body);
+  const decoder = decoderFor(declared ?? 'utf-8');
+  // Node 20's windows-1252 decoder (also used for the iso-8859-1 and latin1 labels) drops bytes
+  // 0x80-0x9F instead of mapping them (curly quotes, euro sign, dashes: common in page titles).
+  return decoder.encoding === 'windows-1252' ? decodeWindows1252(body) : decoder.decode(body);
+}
+
+// Code points of bytes 0x80-0x9F in windows-1252 (WHATWG encoding index); undefined bytes map to C1 controls.
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d,
+  0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
+  0x153, 0x9d, 0x17e, 0x178,
+];
+
+function decodeWindows1252(body: Buffer): string {
+  return body
+    .toString('latin1')
+    .replace(/[\u0080-\u009f]/g, (ch) =>
+      String.fromCharCode(WINDOWS_1252_HIGH[ch.charCodeAt(0) - 0x80] ?? 0xfffd),
+    );
 }
 
 function bomEncoding(body: Buffer): string | null {

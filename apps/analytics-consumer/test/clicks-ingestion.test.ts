@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { createPool } from '@boltlink/db/client';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
+import { createClicksWorker } from '../src/workers/clicks-worker.ts';
+import {
+  batchOf,
+  chunk,
+  inspectQueue,
+  makeEvents,
+  rollupsVersusEvents,
+  seedLinks,
+  silentLogger,
+  totals,
+  waitForQueue,
+} from './helpers.ts';
+
+let database: TestDatabase;
+let workerPool: Pool;
+let producerRedis: Redis;
+let workerRedis: Redis;
+let producer: QueueProducer;
+let queue: Queue;
+let worker: Worker;
+let metrics: ConsumerMetrics;
+let finished = 0;
+
+async function counter(name: keyof ConsumerMetrics, labels?: Record<string, string>) {
+  const metric = await metrics[name].get();
+  return metric.values
+    .filter((v) => !labels || Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+async function run(batches: Parameters<QueueProducer['enqueueClickBatch']>[0][]) {
+  for (const batch of batches) await producer.enqueueClickBatch(batch);
+  finished += batches.length;
+  return waitForQueue(queue, finished);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // The worker gets its own pool, as in production; the test reads through database.pool.
+  workerPool = createPool({ connectionString: database.url, max: 6 });
+  const prefix = `{${uniquePrefix('clicks')}}`;
+  producerRedis = createQueueRedis(testRedisUrl(), 'producer');
+  workerRedis = createQueueRedis(testRedisUrl(), 'worker');
+  await producerRedis.ping().catch(() => undefined);
+  producer = createQueueProducer({ connection: producerRedis, prefix });
+  queue = inspectQueue(QUEUE_NAMES.clicks, workerRedis, prefix);
+  metrics = createConsumerMetrics(createMetricsRegistry('test-consumer', { defaultMetrics: false }));
+  // Concurrency 4: overlapping transactions on the same links and roll-up rows must neither deadlock nor lose updates.
+  worker = createClicksWorker(
+    { pool: workerPool, metrics, logger: silentLogger },
+    { connection: workerRedis, prefix, concurrency: 4 },
+  );
+  await worker.waitUntilReady();
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await producer?.close();
+  await queue?.close();
+  await workerPool?.end();
+  producerRedis?.disconnect();
+  workerRedis?.disconnect();
+  await database?.drop();
+});
+
+describe('clicks worker on real Postgres, Redis and BullMQ', () => {
+  it('turns N events into exactly N stored clicks, roll-ups and link counts', async () => {
+    const links = await seedLinks(database.pool, 7);
+    const events = makeEvents(links, 3000);
+    const counts = await run(chunk(events, 250).map(batchOf));
+
+    expect(counts.failed ?? 0).toBe(0);
+    expect(await totals(database.pool)).toEqual({ events: 3000, hourly: 3000, daily: 3000, counted: 3000 });
+    const compared = await rollupsVersusEvents(database.pool);
+    for (const [table, { stored, expected }] of Object.entries(compared)) {
+      expect(stored, table).toEqual(expected);
+    }
+    const dimensionTotal = await database.pool.query<{ dimension: string; clicks: number }>(
+      'SELECT dimension, sum(clicks)::int AS clicks FROM link_dimensions_daily GROUP BY 1 ORDER BY 1',
+    );
+    expect(dimensionTotal.rows).toEqual(
+      ['browser', 'country', 'device', 'os', 'referrer'].map((dimension) => ({ dimension, clicks: 3000 })),
+    );
+    const bots = events.filter((e) => e.isBot).length;
+    const storedBots = await database.pool.query('SELECT sum(bot_clicks)::int AS n FROM link_clicks_daily');
+    expect(storedBots.rows[0].n).toBe(bots);
+    expect(await counter('clicksIngested')).toBe(3000);
+  });
+
+  it('counts a job delivered twice once', async () => {
+    const [link] = await seedLinks(database.pool, 1);
+    const batch = batchOf(makeEvents([link as string], 400));
+    await run([batch]);
+    const before = await totals(database.pool);
+    const duplicatesBefore = await counter('clickDuplicatesSkipped');
+
+    // Same payload again under another job id: what a redelivery after a lost acknowledgement looks like.
+    await queue.add(JOB_NAMES.clickBatch, batch, { jobId: randomUUID() });
+    finished += 1;
+    await waitForQueue(queue, finished);
+
+    expect(await totals(database.pool)).toEqual(before);
+    expect(await counter('clickDuplicatesSkipped')).toBe(duplicatesBefore + 400);
+    const row = await database.pool.query('SELECT click_count::int AS n FROM links WHERE id = $1', [link]);
+    expect(row.rows[0].n).toBe(400);
+  });
+
+  it('stores an event repeated inside one batch once', async () => {
+    const [link] = await seedLinks(database.pool, 1);
+    const [a, b] = makeEvents([link as string], 2);
+    if (!a || !b) throw new Error('events not generated');
+    await run([batchOf([a, a, b, { ...a }])]);
+    const row = await database.pool.query(
+      "SELECT l.click_count::int AS n, (SELECT sum(clicks)::int FROM link_dimensions_daily d WHERE d.link_id = l.id AND dimension = 'os') AS os FROM links l WHERE id = $1",
+      [link],
+    );
+    expect(row.rows[0]).toEqual({ n: 2, os: 2 });
+  });
+
+  it('drops events of a deleted link without failing the rest of the batch', async () => {
+    const [kept, deleted] = await seedLinks(database.pool, 2);
+    const events = makeEvents([kept as string, deleted as string], 100);
+    await database.pool.query('DELETE FROM links WHERE id = $1', [deleted]);
+    const orphanedBefore = await counter('clicksOrphaned');
+    const counts = await run([batchOf(events)]);
+    expect(counts.failed ?? 0).toBe(0);
+    const row = await database.pool.query('SELECT click_count::int AS n FROM links WHERE id = $1', [kept]);
+    expect(row.rows[0].n).toBe(50);
+    expect(await counter('clicksOrphaned')).toBe(orphanedBefore + 50);
+  });
+
+  it('fails a malformed payload after one attempt and stores nothing', async () => {
+    const before = await totals(database.pool);
+    const failedBefore = await counter('clickBatchesFailed', { reason: 'invalid_payload' });
+    const job = await queue.add(
+      JOB_NAMES.clickBatch,
+      { v: 1, batchId: randomUUID(), events: [{ eventId: 'not-a-uuid', linkId: 42 }] },
+      { attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+    );
+    finished += 1;
+    await waitForQueue(queue, finished);
+
+    const failed = await queue.getJob(job.id as string);
+    expect(await failed?.getState()).toBe('failed');
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toMatch(/invalid clicks job payload/);
+    expect(await counter('clickBatchesFailed', { reason: 'invalid_payload' })).toBe(failedBefore + 1);
+    expect(await totals(database.pool)).toEqual(before);
+  });
+});
