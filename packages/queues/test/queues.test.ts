@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { startPrivateRedis, testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { type Job, Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ClickBatch,
   defaultJobOptions,
@@ -15,7 +16,6 @@ import {
 } from '../src/catalog.ts';
 import { createQueueProducer, type QueueProducer } from '../src/producer.ts';
 import { createValidatedWorker } from '../src/worker.ts';
-import { startTestRedis, type TestRedis } from './redis-server.ts';
 
 function batch(events = 2): ClickBatch {
   return {
@@ -36,19 +36,18 @@ function batch(events = 2): ClickBatch {
   };
 }
 
-let redis: TestRedis;
 const connections: Redis[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
 function connection(role: 'producer' | 'worker'): Redis {
-  const client = createQueueRedis(redis.url, role);
+  const client = createQueueRedis(testRedisUrl(), role);
   connections.push(client);
   return client;
 }
 
-/** Each test gets its own BullMQ prefix, so queues never see another test's jobs. */
+/** Each test gets its own BullMQ prefix (a hash tag, as in production), so queues never share jobs. */
 function setup(): { prefix: string; producer: QueueProducer; clicks: Queue; metadata: Queue } {
-  const prefix = `{t${randomUUID().slice(0, 8)}}`;
+  const prefix = `{${uniquePrefix('queues')}}`;
   const producer = createQueueProducer({ connection: connection('producer'), prefix });
   const clicks = new Queue(QUEUE_NAMES.clicks, {
     connection: connection('producer'),
@@ -74,14 +73,9 @@ async function settled(worker: Worker, event: 'completed' | 'failed'): Promise<J
   return job;
 }
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-}, 30_000);
-
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
   for (const client of connections) client.disconnect();
-  await redis?.stop();
 });
 
 describe('click batches', () => {
@@ -204,7 +198,7 @@ describe('link metadata jobs', () => {
 
 describe('producer connection', () => {
   it('fails fast instead of buffering when the queue Redis is down', async () => {
-    const own = await startTestRedis();
+    const own = await startPrivateRedis();
     const client = createQueueRedis(own.url, 'producer');
     client.on('error', () => undefined);
     const producer = createQueueProducer({ connection: client, prefix: '{down}' });
@@ -217,7 +211,7 @@ describe('producer connection', () => {
     } finally {
       await producer.close().catch(() => undefined);
       client.disconnect();
-      await own.stop();
+      await own.destroy();
     }
   }, 30_000);
 });

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrivateRedis, testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { describe, expect, it } from 'vitest';
 import { createCacheRedis, createQueueRedis, createSubscriber, waitForReady } from '../src/clients.ts';
 import { createRedisKeys } from '../src/keys.ts';
 import { decodeLinkInvalidation, encodeLinkInvalidation } from '../src/link-cache-value.ts';
-import { startTestRedis, type TestRedis } from './redis-server.ts';
 
-let redis: TestRedis;
 const ignore = () => undefined;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-}, 30_000);
-
-afterAll(async () => {
-  await redis?.stop();
-});
 
 describe('client presets', () => {
   it('configure each role as documented', () => {
-    const cache = createCacheRedis(redis.url, { lazyConnect: true });
-    const producer = createQueueRedis(redis.url, 'producer', { lazyConnect: true });
-    const worker = createQueueRedis(redis.url, 'worker', { lazyConnect: true });
-    const subscriber = createSubscriber(redis.url, { lazyConnect: true });
+    const cache = createCacheRedis(testRedisUrl(), { lazyConnect: true });
+    const producer = createQueueRedis(testRedisUrl(), 'producer', { lazyConnect: true });
+    const worker = createQueueRedis(testRedisUrl(), 'worker', { lazyConnect: true });
+    const subscriber = createSubscriber(testRedisUrl(), { lazyConnect: true });
     expect(cache.options).toMatchObject({
       enableAutoPipelining: true,
       enableOfflineQueue: false,
@@ -35,9 +26,9 @@ describe('client presets', () => {
 
 describe('cache connection', () => {
   it('fails fast while Redis is down and heals when it returns', async () => {
-    const own = await startTestRedis();
+    const own = await startPrivateRedis();
     const cache = createCacheRedis(own.url, { onError: ignore });
-    const key = createRedisKeys('t').linkCache('example.com', 'abc');
+    const key = createRedisKeys(uniquePrefix('redis-keys')).linkCache('example.com', 'abc');
     try {
       await waitForReady(cache);
       await cache.set(key, 'value');
@@ -49,24 +40,21 @@ describe('cache connection', () => {
       const elapsed = Date.now() - started;
       expect(elapsed).toBeLessThan(1500);
 
-      const restarted = await startTestRedis(own.port);
-      try {
-        await waitForReady(cache, 10_000);
-        await cache.set(key, 'again');
-        expect(await cache.get(key)).toBe('again');
-      } finally {
-        await restarted.stop();
-      }
+      await own.start();
+      await waitForReady(cache, 10_000);
+      await cache.set(key, 'again');
+      expect(await cache.get(key)).toBe('again');
     } finally {
       cache.disconnect();
+      await own.destroy();
     }
   }, 30_000);
 
   it('serves many concurrent lookups through auto-pipelining', async () => {
-    const cache = createCacheRedis(redis.url);
+    const cache = createCacheRedis(testRedisUrl());
     try {
       await waitForReady(cache);
-      const keys = createRedisKeys('t');
+      const keys = createRedisKeys(uniquePrefix('redis-keys'));
       await cache.set(keys.linkCache('d', 'c1'), 'one');
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) => cache.get(keys.linkCache('d', i % 2 === 0 ? 'c1' : 'missing'))),
@@ -92,9 +80,9 @@ describe('waitForReady', () => {
 
 describe('subscriber', () => {
   it('receives invalidations published on the channel', async () => {
-    const keys = createRedisKeys('t');
-    const subscriber = createSubscriber(redis.url);
-    const publisher = createCacheRedis(redis.url);
+    const keys = createRedisKeys(uniquePrefix('redis-keys'));
+    const subscriber = createSubscriber(testRedisUrl());
+    const publisher = createCacheRedis(testRedisUrl());
     try {
       const received = new Promise<string>((resolve) =>
         subscriber.on('message', (_channel, raw) => resolve(raw)),
