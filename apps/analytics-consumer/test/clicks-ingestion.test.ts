@@ -37,7 +37,10 @@ let finished = 0;
 async function counter(name: keyof ConsumerMetrics, labels?: Record<string, string>) {
   const metric = await metrics[name].get();
   return metric.values
-    .filter((v) => !labels || Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .filter((v) => {
+      const actual = v.labels as Record<string, string | number | undefined>;
+      return !labels || Object.entries(labels).every(([k, x]) => actual[k] === x);
+    })
     .reduce((sum, v) => sum + v.value, 0);
 }
 
