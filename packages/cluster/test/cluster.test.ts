@@ -46,20 +46,21 @@ describe('runClustered', () => {
     expect(seen).toEqual(new Set(listeningPids(proc)));
 
     const [victim] = listeningPids(proc);
-    let failures = 0;
+    const failures: number[] = [];
     let answered = 0;
     const answeredBy = new Set<number>();
     let polling = true;
     const poller = (async () => {
       while (polling) {
+        const sentAt = Date.now();
         try {
           const { status, body } = await getJson(port, '/pid');
           if (status === 200) {
             answered += 1;
             answeredBy.add(Number(body.pid));
-          } else failures += 1;
+          } else failures.push(sentAt);
         } catch {
-          failures += 1;
+          failures.push(sentAt);
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -75,11 +76,21 @@ describe('runClustered', () => {
     // Replaced at once: a healthy worker's death is not backed off.
     expect(replacement.time - died.time).toBeLessThan(3_000);
     answeredBy.clear();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const answeredBefore = answered;
+    for (
+      let waited = 0;
+      waited < 10_000 && (!answeredBy.has(replacement.pid) || answered - answeredBefore < 20);
+      waited += 50
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     polling = false;
     await poller;
 
-    expect(failures).toBe(0);
+    // SIGKILL can cut the one request the victim was serving; a request sent after the primary has
+    // seen the death always reaches a live worker.
+    expect(failures.length).toBeLessThanOrEqual(1);
+    expect(failures.filter((time) => time > died.time)).toEqual([]);
     expect(answered).toBeGreaterThan(20);
     expect(answeredBy.has(replacement.pid)).toBe(true);
     expect(answeredBy.has(victim!)).toBe(false);
