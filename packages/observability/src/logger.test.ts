@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createLoggerOptions, pathOnly } from './logger.ts';
@@ -79,38 +79,50 @@ describe('createLoggerOptions', () => {
     expect(out.lines.filter((line) => line.includes('curl/8'))).toHaveLength(3);
   });
 
-  it('keeps the path but never the query string of a request logged by Fastify', async () => {
-    const out = memoryStream();
-    const app = Fastify({
-      logger: {
-        ...createLoggerOptions({ service: 'edge', level: 'info', pretty: false }),
-        stream: out.stream,
-      },
+  const fastifyWith: Record<string, (stream: Writable) => FastifyInstance> = {
+    'logger options': (stream: Writable) =>
+      Fastify({
+        logger: { ...createLoggerOptions({ service: 'edge', level: 'info', pretty: false }), stream },
+      }),
+    // How the services wire it: one pino instance shared by Fastify and the rest of the process.
+    'a pino instance': (stream: Writable) => {
+      const loggerInstance: FastifyBaseLogger = pino(
+        createLoggerOptions({ service: 'edge', level: 'info', pretty: false }),
+        stream,
+      );
+      return Fastify({ loggerInstance });
+    },
+  };
+
+  for (const [how, build] of Object.entries(fastifyWith)) {
+    it(`keeps the path but never the query string or credentials of a request (Fastify given ${how})`, async () => {
+      const out = memoryStream();
+      const app = build(out.stream);
+      app.post('/login', async (request) => {
+        request.log.info({ headers: request.headers, body: request.body }, 'login attempt');
+        return { ok: true };
+      });
+      await app.inject({
+        method: 'POST',
+        url: '/login?token=query-token-secret&next=%2Fhome',
+        headers: { authorization: 'Bearer header-bearer-secret', cookie: 'sid=cookie-secret' },
+        payload: { email: 'a@example.com', password: 'body-password-secret' },
+      });
+      await app.close();
+      const text = out.text();
+      for (const secret of [
+        'query-token-secret',
+        'header-bearer-secret',
+        'cookie-secret',
+        'body-password-secret',
+      ]) {
+        expect(text).not.toContain(secret);
+      }
+      const incoming = out.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'incoming request');
+      expect(incoming).toMatchObject({ service: 'edge', req: { method: 'POST', url: '/login' } });
+      expect(text).toContain('a@example.com');
     });
-    app.post('/login', async (request) => {
-      request.log.info({ headers: request.headers, body: request.body }, 'login attempt');
-      return { ok: true };
-    });
-    await app.inject({
-      method: 'POST',
-      url: '/login?token=query-token-secret&next=%2Fhome',
-      headers: { authorization: 'Bearer header-bearer-secret', cookie: 'sid=cookie-secret' },
-      payload: { email: 'a@example.com', password: 'body-password-secret' },
-    });
-    await app.close();
-    const text = out.text();
-    for (const secret of [
-      'query-token-secret',
-      'header-bearer-secret',
-      'cookie-secret',
-      'body-password-secret',
-    ]) {
-      expect(text).not.toContain(secret);
-    }
-    const incoming = out.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'incoming request');
-    expect(incoming.req).toMatchObject({ method: 'POST', url: '/login' });
-    expect(text).toContain('a@example.com');
-  });
+  }
 });
 
 describe('pathOnly', () => {
