@@ -20,6 +20,23 @@ export interface PasswordHasher {
   dummyVerify(password: string): Promise<void>;
 }
 
+/**
+ * True when the stored hash is not argon2id or uses a lower cost than `params`. Only rising parameters
+ * trigger a rehash: an instance still on older settings (rolling deploy) must not downgrade hashes.
+ */
+export function isWeakerThan(hash: string, params: Argon2Params): boolean {
+  const match = /^\$argon2id\$v=\d+\$([^$]+)\$/.exec(hash);
+  if (!match?.[1]) return true;
+  const stored = new Map(
+    match[1].split(',').map((pair) => {
+      const [name = '', value = ''] = pair.split('=');
+      return [name, Number(value)] as const;
+    }),
+  );
+  const below = (name: string, wanted: number) => !((stored.get(name) ?? 0) >= wanted);
+  return below('m', params.memoryCost) || below('t', params.timeCost) || below('p', params.parallelism);
+}
+
 export function createPasswordHasher(params: Argon2Params): PasswordHasher {
   const options = { type: argon2.argon2id, ...params } as const;
   let dummyHash: Promise<string> | undefined;
@@ -37,13 +54,7 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
         return false;
       }
     },
-    needsRehash: (hash) => {
-      try {
-        return argon2.needsRehash(hash, params);
-      } catch {
-        return true;
-      }
-    },
+    needsRehash: (hash) => isWeakerThan(hash, params),
     async dummyVerify(password) {
       await argon2.verify(await dummy(), password).catch(() => false);
     },

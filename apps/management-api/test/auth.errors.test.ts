@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, PASSWORD, signup, startTestApi, type TestApi, uniqueEmail } from './support/api.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ LOGIN_ACCOUNT_RATE_LIMIT_MAX: '3', SIGNUP_RATE_LIMIT_MAX: '1000' });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  api.app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+// Headers that differ between any two requests whatever their outcome (time, counters of the per-IP limit).
+const VOLATILE = new Set(['date', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id']);
+const stable = (headers: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !VOLATILE.has(name)));
+
+describe('sign-up validation', () => {
+  it.each([
+    ['a 7-character password', { email: uniqueEmail(), password: '1234567' }, 'password'],
+    ['a 257-character password', { email: uniqueEmail(), password: 'x'.repeat(257) }, 'password'],
+    ['a missing email', { password: PASSWORD }, 'email'],
+    ['an email without @', { email: 'not-an-email', password: PASSWORD }, 'email'],
+    ['an unknown field', { email: uniqueEmail(), password: PASSWORD, admin: true }, 'admin'],
+  ])('rejects %s with a 400 naming the field', async (_name, payload, field) => {
+    const problem = expectProblem(await post('/api/v1/auth/signup', payload), 400);
+    expect(problem.detail).toContain(field);
+    expect(problem.type).toBe('https://boltlink.dev/problems/validation-failed');
+  });
+
+  it('rejects a JSON syntax error with a 400 problem', async () => {
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": ',
+    });
+    expectProblem(res, 400);
+  });
+
+  it('answers 409 for an email that is taken, in any casing', async () => {
+    const user = await signup(api);
+    const problem = expectProblem(
+      await post('/api/v1/auth/signup', { email: user.email.toUpperCase(), password: PASSWORD }),
+      409,
+    );
+    expect(problem.type).toBe('https://boltlink.dev/problems/conflict');
+  });
+});
+
+describe('login failures', () => {
+  it('answers an unknown email and a wrong password with the same 401, body and headers', async () => {
+    const user = await signup(api);
+    const unknown = await post('/api/v1/auth/login', { email: uniqueEmail('ghost'), password: PASSWORD });
+    const wrong = await post('/api/v1/auth/login', { email: user.email, password: `${PASSWORD}!` });
+    expectProblem(unknown, 401);
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toBe(unknown.body);
+    expect(stable(wrong.headers)).toEqual(stable(unknown.headers));
+  });
+
+  it('spends comparable time on unknown emails and wrong passwords (dummy verify)', async () => {
+    const user = await signup(api);
+    const time = async (email: string) => {
+      const started = performance.now();
+      await post('/api/v1/auth/login', { email, password: 'wrong password!' });
+      return performance.now() - started;
+    };
+    // argon2id with m=19 MiB, t=2 takes several milliseconds; without a dummy verify an unknown email
+    // would answer in well under one.
+    const unknown = await time(uniqueEmail('nobody'));
+    const wrong = await time(user.email);
+    expect(unknown).toBeGreaterThan(wrong * 0.3);
+  });
+
+  it('locks an account after repeated failures with 429 and Retry-After, for the right password too', async () => {
+    const user = await signup(api);
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await post('/api/v1/auth/login', { email: user.email, password: 'wrong password' })).statusCode,
+      ).toBe(401);
+    }
+    const locked = await post('/api/v1/auth/login', { email: user.email, password: PASSWORD });
+    const problem = expectProblem(locked, 429);
+    expect(problem.type).toBe('https://boltlink.dev/problems/rate-limited');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // Another account is not affected.
+    const other = await signup(api);
+    expect((await post('/api/v1/auth/login', { email: other.email, password: PASSWORD })).statusCode).toBe(
+      200,
+    );
+  });
+});
+
+describe('authentication of requests', () => {
+  it.each([
+    ['no Authorization header', {}],
+    ['a Basic scheme', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['an unknown session token', { authorization: `Bearer ${'A'.repeat(43)}` }],
+    ['an unknown API key', { authorization: `Bearer bl_${'A'.repeat(32)}` }],
+  ])('answers 401 problem+json with WWW-Authenticate for %s', async (_name, headers) => {
+    const res = await api.app.inject({ url: '/api/v1/me', headers });
+    expectProblem(res, 401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="boltlink"/);
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    expectProblem(await api.app.inject({ url: '/api/v1/nope' }), 404);
+  });
+});

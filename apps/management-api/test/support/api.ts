@@ -1,0 +1,178 @@
+import { Writable } from 'node:stream';
+import { loadApiConfig } from '@boltlink/config/services';
+import { createLoggerOptions } from '@boltlink/observability/logger';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { createQueueProducer } from '@boltlink/queues/producer';
+import { createCacheRedis, createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { type BoltlinkApi, buildApp } from '../../src/app.ts';
+
+export interface TestApi {
+  app: BoltlinkApi;
+  database: TestDatabase;
+  redis: Redis;
+  prefix: string;
+  queuePrefix: string;
+  keys: ReturnType<typeof createRedisKeys>;
+  /** Every log line the app wrote, as raw JSON text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Generous limits so tests that are not about rate limiting never meet one. */
+const RELAXED_LIMITS: Record<string, string> = {
+  DEFAULT_RATE_LIMIT_MAX: '100000',
+  SIGNUP_RATE_LIMIT_MAX: '100000',
+  LOGIN_RATE_LIMIT_MAX: '100000',
+  LOGIN_ACCOUNT_RATE_LIMIT_MAX: '100000',
+  LINK_CREATE_RATE_LIMIT_MAX: '100000',
+  API_KEY_CREATE_RATE_LIMIT_MAX: '100000',
+};
+
+/**
+ * The real app on a fresh database and its own Redis key/queue prefix, logging into memory so tests can
+ * read what would have reached the log pipeline.
+ */
+export async function startTestApi(
+  env: Record<string, string> = {},
+  shared?: { database: TestDatabase; prefix: string },
+): Promise<TestApi> {
+  const database = shared?.database ?? (await createTestDatabase());
+  const prefix = shared?.prefix ?? uniquePrefix('api');
+  const queuePrefix = `{${prefix}}`;
+  const redisUrl = testRedisUrl();
+  const config = loadApiConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    QUEUE_PREFIX: queuePrefix,
+    SHORT_DOMAINS: 'sho.rt,localhost:8080',
+    SHORT_URL_SCHEME: 'https',
+    BLOCKED_DOMAINS: 'blocked.example',
+    ...RELAXED_LIMITS,
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = pino(createLoggerOptions({ service: 'management-api', level: 'info', pretty: false }), sink);
+  const redis = createCacheRedis(redisUrl, { connectionName: 'test-api-state' });
+  const cacheRedis = createCacheRedis(redisUrl, { connectionName: 'test-api-cache' });
+  const queueRedis = createQueueRedis(redisUrl, 'producer');
+  await Promise.all([waitForReady(redis), waitForReady(cacheRedis), waitForReady(queueRedis)]);
+  const producer = createQueueProducer({ connection: queueRedis, prefix: queuePrefix });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    redis,
+    cacheRedis,
+    metadataQueue: producer,
+    metrics: createMetricsRegistry('management-api', { defaultMetrics: false }),
+    logger,
+  });
+  await app.ready();
+  return {
+    app,
+    database,
+    redis,
+    prefix,
+    queuePrefix,
+    keys: createRedisKeys(prefix),
+    logs,
+    async close() {
+      await app.close();
+      await producer.close();
+      await Promise.all([redis.quit(), cacheRedis.quit(), queueRedis.quit()]);
+      if (!shared) await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(36)}-${counter++}@example.com`;
+export const PASSWORD = 'correct horse battery staple';
+
+export async function signup(api: TestApi, email = uniqueEmail()) {
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email, password: PASSWORD },
+  });
+  if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
+  const body = res.json() as { user: { id: string; email: string }; token: string };
+  return { ...body, email, auth: { authorization: `Bearer ${body.token}` } };
+}
+
+export async function createApiKey(api: TestApi, sessionToken: string, scopes?: string[]) {
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/api-keys',
+    headers: { authorization: `Bearer ${sessionToken}` },
+    payload: { name: 'test key', ...(scopes ? { scopes } : {}) },
+  });
+  if (res.statusCode !== 201) throw new Error(`api key failed: ${res.statusCode} ${res.body}`);
+  const body = res.json() as { id: string; key: string; prefix: string; scopes: string[] };
+  return { ...body, auth: { authorization: `Bearer ${body.key}` } };
+}
+
+export async function createLink(
+  api: TestApi,
+  auth: Record<string, string>,
+  payload: Record<string, unknown>,
+) {
+  const res = await api.app.inject({ method: 'POST', url: '/api/v1/links', headers: auth, payload });
+  if (res.statusCode !== 201) throw new Error(`create link failed: ${res.statusCode} ${res.body}`);
+  return res.json() as LinkBody;
+}
+
+export interface LinkBody {
+  id: string;
+  code: string;
+  domain: string;
+  shortUrl: string;
+  url: string;
+  title: string | null;
+  tags: string[];
+  expiresAt: string | null;
+  maxClicks: number | null;
+  redirectType: number;
+  hasPassword: boolean;
+  campaignId: string | null;
+  clicks: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
+  status: number,
+) {
+  const body = res.json() as { type: string; title: string; status: number; detail: string };
+  if (
+    res.statusCode !== status ||
+    !String(res.headers['content-type']).startsWith('application/problem+json')
+  ) {
+    throw new Error(
+      `expected problem ${status}, got ${res.statusCode} ${res.headers['content-type']} ${JSON.stringify(body)}`,
+    );
+  }
+  if (
+    body.status !== status ||
+    typeof body.type !== 'string' ||
+    typeof body.detail !== 'string' ||
+    typeof body.title !== 'string'
+  ) {
+    throw new Error(`malformed problem: ${JSON.stringify(body)}`);
+  }
+  return body;
+}
