@@ -7,6 +7,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
 import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
 
+const CLOSE_STEP_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Builds the edge's real clients from its config. The app closes them (onClose) after the last click batch
  * has been flushed, in the reverse order of their use: producer, Redis connections, then the pool.
@@ -58,12 +68,16 @@ export function createEdgeDeps(config: EdgeConfig, logger: FastifyBaseLogger): E
     },
     metrics: createMetricsRegistry('redirect-edge'),
     async close() {
-      await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'queue producer close'));
-      // quit() waits for replies in flight; disconnect() is the fallback when Redis is already gone.
+      // Bounded: with the queue Redis down, closing BullMQ's queue must not hold the shutdown hostage.
+      await withTimeout(producer.close(), CLOSE_STEP_MS).catch((error: unknown) =>
+        logger.warn({ err: error }, 'queue producer did not close cleanly'),
+      );
+      // quit() lets replies in flight arrive; a connection that is not up is simply dropped.
       await Promise.all(
-        [cacheRedis, stateRedis, queueRedis, subscriber].map((redis) =>
-          redis.quit().catch(() => redis.disconnect()),
-        ),
+        [cacheRedis, stateRedis, queueRedis, subscriber].map(async (redis) => {
+          if (redis.status !== 'ready') return redis.disconnect();
+          await withTimeout(redis.quit(), CLOSE_STEP_MS).catch(() => redis.disconnect());
+        }),
       );
       await pool.end();
     },

@@ -41,6 +41,7 @@ export async function subscribeToInvalidations(deps: {
   return async () => {
     subscriber.off('message', onMessage);
     subscriber.off('ready', onReady);
-    await subscriber.unsubscribe(channel).catch(() => undefined);
+    // With Redis down, UNSUBSCRIBE would sit in the offline queue forever; closing the connection ends it anyway.
+    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
   };
 }

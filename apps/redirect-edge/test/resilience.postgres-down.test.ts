@@ -1,0 +1,55 @@
+import { createDb, createPool, type Db } from '@boltlink/db/client';
+import { type PrivatePostgres, startPrivatePostgres } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, DOMAIN, insertLink, startEdge, type TestEdge } from './support/edge.ts';
+
+let postgres: PrivatePostgres;
+let pool: pg.Pool;
+let db: Db;
+const edges: TestEdge[] = [];
+
+beforeAll(async () => {
+  postgres = await startPrivatePostgres({ migrate: true });
+  pool = createPool({ connectionString: postgres.url, max: 2 });
+  db = createDb(pool);
+}, 120_000);
+
+afterAll(async () => {
+  for (const edge of edges) await edge.app.close();
+  await pool?.end().catch(() => undefined);
+  await postgres?.destroy();
+});
+
+describe('with Postgres stopped', () => {
+  it('serves cached links (LRU and Redis) and answers 503, not 404, for a code it cannot look up', async () => {
+    const prefix = uniquePrefix('edge-pg-down');
+    const start = async () => {
+      const edge = await startEdge({ databaseUrl: postgres.url, redisUrl: testRedisUrl(), prefix });
+      edges.push(edge);
+      return edge;
+    };
+    const warm = await start();
+    const userId = await createUser(db);
+    const link = await insertLink(db, { userId, url: 'https://still.example/' });
+    expect((await warm.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } })).statusCode).toBe(302);
+
+    await pool.end();
+    await postgres.stop();
+
+    const fromMemory = await warm.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    expect(fromMemory.statusCode).toBe(302);
+
+    const cold = await start();
+    const fromRedis = await cold.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    expect(fromRedis.statusCode).toBe(302);
+    expect(fromRedis.headers.location).toBe('https://still.example/');
+    expect(cold.storeLookups()).toBe(0);
+
+    const unknown = await cold.app.inject({ url: '/neverseen', headers: { host: DOMAIN } });
+    expect(unknown.statusCode).toBe(503);
+    expect(unknown.headers['content-type']).toContain('application/problem+json');
+    expect((await cold.app.inject({ url: '/ready' })).statusCode).toBe(503);
+  }, 60_000);
+});
