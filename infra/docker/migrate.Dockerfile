@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1.7
+# One-shot migration image: applies packages/db migrations (drizzle, under a Postgres advisory lock)
+# and exits. Run it to completion before rolling out a new version (compose `migrate` service,
+# Kubernetes Job `boltlink-migrate`). Build from the repository root:
+#   docker build -f infra/docker/migrate.Dockerfile --target migrate -t boltlink/migrate:<version> .
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS tools
+RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@9.15.8 turbo@2.11.11 esbuild@0.25.12
+WORKDIR /repo
+
+FROM tools AS pruner
+COPY . .
+RUN turbo prune @boltlink/db --docker --out-dir /pruned
+
+FROM tools AS builder
+COPY --from=pruner /pruned/json/ ./
+RUN --mount=type=cache,id=boltlink-pnpm,target=/pnpm-store \
+    pnpm install --frozen-lockfile --store-dir /pnpm-store
+COPY --from=pruner /pruned/full/ ./
+RUN --mount=type=cache,id=boltlink-pnpm,target=/pnpm-store \
+    pnpm --filter @boltlink/db deploy --prod --store-dir /pnpm-store /out
+# The CLI is TypeScript; bundle it (npm packages stay external, resolved from /out/node_modules).
+RUN esbuild packages/db/src/migrate-cli.ts --bundle --platform=node --format=esm --target=node20 \
+      --packages=external --outfile=/out/dist/migrate-cli.js \
+    && rm -rf /out/drizzle && cp -r packages/db/drizzle /out/drizzle
+
+FROM ${NODE_IMAGE} AS migrate
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    MIGRATIONS_DIR=/app/drizzle
+WORKDIR /app
+COPY --from=builder --chown=node:node /out/ ./
+USER node
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "--enable-source-maps", "dist/migrate-cli.js"]
