@@ -12,7 +12,7 @@ install:
 
 ## Start Postgres, Redis, migrations and all three services; Ctrl-C stops everything.
 up: deps
-	@$(PNPM) exec tsx scripts/stack/up.ts
+	@node --import tsx scripts/stack/up.ts
 
 ## Lint, typecheck, unit and integration tests against real Postgres and Redis.
 test: deps

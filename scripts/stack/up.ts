@@ -1,0 +1,204 @@
+/**
+ * `make up`: Postgres and Redis (embedded, data under .data/, unless DATABASE_URL / REDIS_URL point at
+ * existing servers), migrations, then the three services with readable, prefixed logs. Ctrl-C or SIGTERM
+ * stops the services first (they flush to Redis and Postgres), then Redis, then Postgres.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMigrations } from '@boltlink/db/migrate';
+import { type LocalPostgres, startPostgres } from '@boltlink/local-servers/postgres';
+import { freePort, isPortFree, type LocalRedis, startRedis } from '@boltlink/local-servers/redis';
+import { createFormatter } from './log-format.ts';
+import { ServiceProcess, type ServiceSpec } from './service.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dataDir = join(root, '.data');
+const services: ServiceSpec[] = [
+  { name: 'management-api', dir: 'management-api', port: Number(process.env.API_PORT ?? 3000) },
+  { name: 'redirect-edge', dir: 'redirect-edge', port: Number(process.env.EDGE_PORT ?? 8080) },
+  { name: 'analytics-consumer', dir: 'analytics-consumer', port: Number(process.env.CONSUMER_PORT ?? 3001) },
+];
+
+const format = createFormatter({
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  width: Math.max(...services.map((service) => service.name.length)),
+});
+const log = (source: string, line: string) => process.stdout.write(`${format(source, line)}\n`);
+const say = (line: string) => log('stack', line);
+
+let postgres: LocalPostgres | undefined;
+let redis: LocalRedis | undefined;
+const running: ServiceProcess[] = [];
+let shuttingDown: Promise<void> | undefined;
+
+function shutdown(reason: string, exitCode: number): Promise<void> {
+  shuttingDown ??= (async () => {
+    say(`stopping (${reason})`);
+    const graceMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000) + 5_000;
+    await Promise.all(running.map((service) => service.stop(graceMs)));
+    if (redis) {
+      await redis.stop();
+      say('redis stopped');
+    }
+    if (postgres) {
+      await postgres.stop();
+      say('postgres stopped');
+    }
+    say('everything stopped');
+    process.exit(exitCode);
+  })();
+  return shuttingDown;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (shuttingDown) say(`still stopping; ${signal} again is ignored so nothing is left behind`);
+    void shutdown(signal, signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+async function choosePort(wanted: number, what: string): Promise<number> {
+  if (await isPortFree(wanted)) return wanted;
+  const port = await freePort();
+  say(`port ${wanted} is in use: ${what} listens on ${port} instead`);
+  return port;
+}
+
+async function startDatabases(): Promise<{ databaseUrl: string; redisUrl: string }> {
+  await mkdir(dataDir, { recursive: true });
+  let databaseUrl = process.env.DATABASE_URL;
+  let redisUrl = process.env.REDIS_URL;
+
+  const starting: Promise<void>[] = [];
+  if (databaseUrl) say('using DATABASE_URL (no embedded Postgres)');
+  else {
+    starting.push(
+      (async () => {
+        const port = await choosePort(5432, 'postgres');
+        const fresh = !existsSync(join(dataDir, 'postgres', 'PG_VERSION'));
+        say(`${fresh ? 'initialising' : 'starting'} postgres in .data/postgres on 127.0.0.1:${port}`);
+        postgres = await startPostgres({
+          dataDir: join(dataDir, 'postgres'),
+          port,
+          user: 'boltlink',
+          password: 'boltlink',
+          database: 'boltlink',
+          detached: true,
+          onLog: (line) => {
+            // Connection attempts during start-up and shutdown are expected: only real problems are shown.
+            if (/ERROR|FATAL|PANIC/.test(line) && !/system is (starting up|shutting down)/.test(line))
+              log('postgres', line);
+          },
+        });
+        databaseUrl = postgres.url;
+        say(`postgres ready: ${databaseUrl}`);
+      })(),
+    );
+  }
+  if (redisUrl) say('using REDIS_URL (no local Redis)');
+  else {
+    starting.push(
+      (async () => {
+        const port = await choosePort(6379, 'redis');
+        redis = await startRedis({
+          dataDir: join(dataDir, 'redis'),
+          port,
+          appendOnly: true,
+          maxmemoryPolicy: 'noeviction',
+          detached: true,
+          onLog: (line) => {
+            if (/# |WARNING/.test(line)) log('redis', line);
+          },
+        });
+        redisUrl = redis.url;
+        say(`redis ready: ${redisUrl} (AOF everysec, noeviction, data in .data/redis)`);
+      })(),
+    );
+  }
+  const results = await Promise.allSettled(starting);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (!databaseUrl || !redisUrl) throw new Error('no database or redis URL');
+  return { databaseUrl, redisUrl };
+}
+
+async function checkServicePorts(): Promise<void> {
+  const busy: string[] = [];
+  for (const service of services) {
+    if (!(await isPortFree(service.port))) busy.push(`${service.name} needs port ${service.port}`);
+  }
+  if (busy.length > 0) {
+    throw new Error(`ports in use (another \`make up\` still running?): ${busy.join(', ')}`);
+  }
+}
+
+async function waitUntilReady(startedAt: number): Promise<void> {
+  const pending = new Set(services);
+  const deadline = Date.now() + 120_000;
+  while (pending.size > 0 && Date.now() < deadline && !shuttingDown) {
+    for (const service of [...pending]) {
+      const ok = await fetch(`http://127.0.0.1:${service.port}/ready`, { signal: AbortSignal.timeout(1_000) })
+        .then((response) => response.status === 200)
+        .catch(() => false);
+      if (ok) pending.delete(service);
+    }
+    if (pending.size > 0) await new Promise((done) => setTimeout(done, 500));
+  }
+  if (shuttingDown) return;
+  if (pending.size > 0) {
+    say(
+      `not ready after 120 s: ${[...pending].map((service) => service.name).join(', ')} (see their logs above)`,
+    );
+    return;
+  }
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  say(`all services ready in ${seconds} s:`);
+  for (const service of services) say(`  ${service.name.padEnd(20)} http://localhost:${service.port}`);
+  say('Ctrl-C stops everything');
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  await checkServicePorts();
+  const { databaseUrl, redisUrl } = await startDatabases();
+  if (shuttingDown) return;
+
+  say('applying migrations');
+  await runMigrations(databaseUrl);
+  say('migrations applied');
+
+  const missing = services.filter(
+    (service) => !existsSync(join(root, 'apps', service.dir, 'src', 'server.ts')),
+  );
+  if (missing.length > 0) {
+    throw new Error(`missing ${missing.map((service) => `apps/${service.dir}/src/server.ts`).join(', ')}`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+  };
+  for (const spec of services) {
+    const service = new ServiceProcess(spec, {
+      root,
+      env,
+      log,
+      onGiveUp: (name, reason) => {
+        say(`${name} ${reason}: stopping the stack`);
+        void shutdown(`${name} keeps crashing`, 1);
+      },
+    });
+    running.push(service);
+    service.start();
+  }
+  await waitUntilReady(startedAt);
+}
+
+main().catch((error: unknown) => {
+  say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  void shutdown('start-up failed', 1);
+});
