@@ -19,7 +19,12 @@ test: deps
 	@$(PNPM) lint
 	@$(PNPM) typecheck
 	@$(PNPM) test:unit
-	@$(PNPM) test:integration
+	@$(MAKE) --no-print-directory test-integration
+
+## One Postgres and one Redis for the whole integration run, shared by every package (each test file
+## still gets its own database and key prefix). DATABASE_URL + REDIS_URL, when set, are used instead.
+test-integration: install
+	@node --import tsx packages/testing/src/with-servers.ts -- $(PNPM) test:integration
 
 build: install
 	@$(PNPM) build

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { dockerEngineAnswers } from './docker.ts';
-import { chooseProvider } from './servers.ts';
+import { chooseProvider, environmentUrls } from './servers.ts';
 
 describe('dockerEngineAnswers', () => {
   it('is false at once when the socket does not exist', async () => {
@@ -29,6 +29,15 @@ describe('chooseProvider', () => {
   it('uses the servers named by DATABASE_URL and REDIS_URL', async () => {
     const env = { DATABASE_URL: 'postgres://u:p@db:5432/x', REDIS_URL: 'redis://cache:6379' };
     expect(await chooseProvider(env)).toBe('env');
+  });
+
+  it('prefers the shared set that make test exports over DATABASE_URL and REDIS_URL', async () => {
+    const env = { BOLTLINK_TEST_DATABASE_URL: 'postgres://t@a/b', BOLTLINK_TEST_REDIS_URL: 'redis://c' };
+    expect(await chooseProvider({ ...env, DATABASE_URL: 'postgres://dev@x/y' })).toBe('env');
+    expect(environmentUrls({ ...env, DATABASE_URL: 'postgres://dev@x/y', REDIS_URL: 'redis://d' })).toEqual({
+      databaseUrl: 'postgres://t@a/b',
+      redisUrl: 'redis://c',
+    });
   });
 
   it('falls back to local servers without Docker', async () => {

@@ -19,16 +19,27 @@ export interface ServerSet {
 export type Provider = TestEnvironment['provider'];
 
 /**
- * env URLs first (CI services, a shared run started by `make test`), then Docker, then local binaries.
- * BOLTLINK_TEST_PROVIDER=local|containers forces a choice (e.g. to run against containers on purpose).
+ * Servers named by the environment when there are some: BOLTLINK_TEST_DATABASE_URL/BOLTLINK_TEST_REDIS_URL
+ * (the set `make test` shares across packages) or DATABASE_URL/REDIS_URL (CI services). Else Docker, else
+ * local binaries. BOLTLINK_TEST_PROVIDER=local|containers forces a choice.
  */
+export function environmentUrls(
+  env: NodeJS.ProcessEnv,
+): { databaseUrl: string; redisUrl: string } | undefined {
+  if (env.BOLTLINK_TEST_DATABASE_URL && env.BOLTLINK_TEST_REDIS_URL) {
+    return { databaseUrl: env.BOLTLINK_TEST_DATABASE_URL, redisUrl: env.BOLTLINK_TEST_REDIS_URL };
+  }
+  if (env.DATABASE_URL && env.REDIS_URL) return { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL };
+  return undefined;
+}
+
 export async function chooseProvider(env: NodeJS.ProcessEnv = process.env): Promise<Provider> {
   const forced = env.BOLTLINK_TEST_PROVIDER;
   if (forced === 'local' || forced === 'containers') return forced;
   if (forced !== undefined && forced !== '') {
     throw new Error(`BOLTLINK_TEST_PROVIDER must be "local" or "containers", got "${forced}"`);
   }
-  if (env.DATABASE_URL && env.REDIS_URL) return 'env';
+  if (environmentUrls(env)) return 'env';
   return (await dockerEngineAnswers(env)) ? 'containers' : 'local';
 }
 
@@ -38,9 +49,10 @@ export async function startServerSet(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ServerSet> {
   if (provider === 'env') {
-    const { DATABASE_URL: postgresAdminUrl, REDIS_URL: redisUrl } = env;
-    if (!postgresAdminUrl || !redisUrl) throw new Error('DATABASE_URL and REDIS_URL must both be set');
-    return { provider, postgresAdminUrl, redisUrl, stop: async () => {} };
+    const urls = environmentUrls(env);
+    if (!urls)
+      throw new Error('DATABASE_URL and REDIS_URL (or the BOLTLINK_TEST_ variants) must both be set');
+    return { provider, postgresAdminUrl: urls.databaseUrl, redisUrl: urls.redisUrl, stop: async () => {} };
   }
   if (provider === 'containers') return startContainers();
   return startLocal();
