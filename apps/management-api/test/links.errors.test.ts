@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLink, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+
+let api: TestApi;
+let user: Awaited<ReturnType<typeof signup>>;
+beforeAll(async () => {
+  api = await startTestApi();
+  user = await signup(api);
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const create = (payload: unknown) =>
+  api.app.inject({ method: 'POST', url: '/api/v1/links', headers: user.auth, payload: payload as object });
+
+async function linkCount(): Promise<number> {
+  const { rows } = await api.database.pool.query('SELECT count(*)::int AS n FROM links WHERE user_id = $1', [
+    user.user.id,
+  ]);
+  return rows[0].n;
+}
+
+describe('destination rules', () => {
+  it.each([
+    ['javascript:', 'javascript:alert(1)'],
+    ['mixed-case scheme', 'JaVaScRiPt:alert(1)'],
+    ['tab inside the scheme', 'java\tscript:alert(1)'],
+    ['newline inside the scheme', 'java\nscript:alert(1)'],
+    ['leading space', ' javascript:alert(1)'],
+    ['leading space before http', ' https://example.com/'],
+    ['data:', 'data:text/html,<script>alert(1)</script>'],
+    ['file:', 'file:///etc/passwd'],
+    ['ftp:', 'ftp://example.com/file'],
+    ['vbscript:', 'vbscript:msgbox(1)'],
+    ['relative URL', '/just/a/path'],
+    ['credentials in the URL', 'https://bank.example@evil.example/'],
+    ['self-loop to the default short domain', 'https://sho.rt/abc'],
+    ['self-loop to a short domain with another port', 'http://localhost:9999/x'],
+    ['self-loop with a trailing dot and capitals', 'https://SHO.RT./abc'],
+    ['blocklisted domain', 'https://blocked.example/'],
+    ['blocklisted subdomain', 'https://a.b.Blocked.Example/path'],
+    ['more than 8 KiB', `https://example.com/${'a'.repeat(8200)}`],
+  ])('rejects %s with 400 and stores nothing', async (_name, url) => {
+    const before = await linkCount();
+    const problem = expectProblem(await create({ url }), 400);
+    expect(problem.detail).toMatch(/^url/);
+    expect(await linkCount()).toBe(before);
+  });
+
+  it('accepts a lookalike of a blocked domain and stores the normalized href', async () => {
+    const link = await createLink(api, user.auth, { url: 'HTTPS://notblocked.example:443/A?b=c#d' });
+    expect(link.url).toBe('https://notblocked.example/A?b=c#d');
+  });
+});
+
+describe('field rules', () => {
+  const future = new Date(Date.now() + 3_600_000).toISOString();
+  it.each([
+    ['an alias of 2 characters', { alias: 'ab' }, 'alias'],
+    ['an alias of 65 characters', { alias: 'a'.repeat(65) }, 'alias'],
+    ['an alias with a dot', { alias: 'a.b.c' }, 'alias'],
+    ['an alias with a slash', { alias: 'a/bc' }, 'alias'],
+    ['a reserved alias', { alias: 'api' }, 'alias'],
+    ['a reserved alias in capitals', { alias: 'Docs' }, 'alias'],
+    ['a domain that is not ours', { domain: 'evil.example' }, 'domain'],
+    ['an expiry in the past', { expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt'],
+    ['an expiry that is not a date', { expiresAt: 'tomorrow' }, 'expiresAt'],
+    ['maxClicks 0', { maxClicks: 0 }, 'maxClicks'],
+    ['a 129-character password', { password: 'p'.repeat(129) }, 'password'],
+    ['an empty password', { password: '' }, 'password'],
+    ['redirectType 303', { redirectType: 303 }, 'redirectType'],
+    ['11 tags', { tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }, 'tags'],
+    ['a 33-character tag', { tags: ['x'.repeat(33)] }, 'tags'],
+    ['an unknown campaign', { campaignId: '00000000-0000-4000-8000-000000000000' }, 'campaignId'],
+    ['an unknown field', { colour: 'red' }, 'colour'],
+  ])('rejects %s with 400 naming the field', async (_name, extra, field) => {
+    const problem = expectProblem(
+      await create({ url: 'https://example.com/', expiresAt: future, ...extra }),
+      400,
+    );
+    expect(problem.detail).toContain(field);
+  });
+
+  it('answers 409 for a taken alias; aliases are case-sensitive', async () => {
+    await createLink(api, user.auth, { url: 'https://example.com/', alias: 'CaseAlias' });
+    expectProblem(await create({ url: 'https://example.com/', alias: 'CaseAlias' }), 409);
+    expect((await create({ url: 'https://example.com/', alias: 'casealias' })).statusCode).toBe(201);
+    // The same alias on another short domain is a different link.
+    expect(
+      (await create({ url: 'https://example.com/', alias: 'CaseAlias', domain: 'localhost:8080' }))
+        .statusCode,
+    ).toBe(201);
+  });
+
+  it('refuses to change the alias with PATCH and leaves the link unchanged', async () => {
+    const link = await createLink(api, user.auth, { url: 'https://example.com/p' });
+    const res = await api.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/links/${link.id}`,
+      headers: user.auth,
+      payload: { alias: 'renamed' },
+    });
+    expect(expectProblem(res, 400).detail).toContain('alias');
+    const again = await api.app.inject({ url: `/api/v1/links/${link.id}`, headers: user.auth });
+    expect(again.json().code).toBe(link.code);
+  });
+
+  it('rejects an empty PATCH, a bad id and a forged cursor', async () => {
+    const link = await createLink(api, user.auth, { url: 'https://example.com/q' });
+    expectProblem(
+      await api.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/links/${link.id}`,
+        headers: user.auth,
+        payload: {},
+      }),
+      400,
+    );
+    expectProblem(await api.app.inject({ url: '/api/v1/links/not-a-uuid', headers: user.auth }), 400);
+    expectProblem(await api.app.inject({ url: '/api/v1/links?cursor=garbage', headers: user.auth }), 400);
+    expectProblem(await api.app.inject({ url: '/api/v1/links?limit=501', headers: user.auth }), 400);
+    expectProblem(
+      await api.app.inject({ url: `/api/v1/links/${link.id}/qr?format=gif`, headers: user.auth }),
+      400,
+    );
+  });
+
+  it('answers 413 for a body over 1 MiB and accepts a larger one on the bulk route', async () => {
+    const big = { url: 'https://example.com/', title: 'x'.repeat(1_100_000) };
+    expectProblem(await create(big), 413);
+    const bulk = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/links/bulk',
+      headers: user.auth,
+      payload: {
+        links: Array.from({ length: 200 }, (_, i) => ({
+          url: `https://example.com/${'p'.repeat(6000)}/${i}`,
+        })),
+      },
+    });
+    expect(bulk.statusCode).toBe(200);
+    expectProblem(
+      await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/links/bulk',
+        headers: user.auth,
+        payload: { links: Array.from({ length: 1001 }, () => ({ url: 'https://example.com/' })) },
+      }),
+      400,
+    );
+  });
+});
