@@ -12,4 +12,6 @@ if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$want" ]; then
   npm install --prefix "$root/.tools/pnpm" --no-save --no-audit --no-fund --loglevel=error "pnpm@$want" >&2
 fi
 export COREPACK_ENABLE_STRICT=0
+# turbo runs each task through the package manager it finds on PATH: make it this one.
+export PATH="$root/.tools/pnpm/node_modules/.bin:$PATH"
 exec "$bin" "$@"
