@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createApiKey,
+  createLink,
+  expectProblem,
+  signup,
+  startTestApi,
+  type TestApi,
+} from './support/api.ts';
+
+let api: TestApi;
+let user: Awaited<ReturnType<typeof signup>>;
+let linkA: { id: string; code: string; domain: string };
+let linkB: { id: string; code: string; domain: string };
+
+async function seed(sql: string, params: unknown[]) {
+  await api.database.pool.query(sql, params);
+}
+
+beforeAll(async () => {
+  api = await startTestApi();
+  user = await signup(api);
+  linkA = await createLink(api, user.auth, { url: 'https://example.com/a', title: 'a' });
+  linkB = await createLink(api, user.auth, { url: 'https://example.com/b', title: 'b' });
+  // Roll-up rows as the analytics consumer writes them: clicks include bots, bot_clicks is the subset.
+  const hourly: [string, string, number, number][] = [
+    [linkA.id, '2026-03-01T10:00:00Z', 5, 1],
+    [linkA.id, '2026-03-01T12:00:00Z', 3, 0],
+    [linkB.id, '2026-03-01T12:00:00Z', 4, 4],
+  ];
+  for (const row of hourly) {
+    await seed(
+      'INSERT INTO link_clicks_hourly (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
+      row,
+    );
+  }
+  const daily: [string, string, number, number][] = [
+    [linkA.id, '2026-03-01', 8, 1],
+    [linkA.id, '2026-03-03', 2, 0],
+    [linkB.id, '2026-03-01', 4, 4],
+    [linkB.id, '2026-03-02', 20, 0],
+  ];
+  for (const row of daily) {
+    await seed(
+      'INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
+      row,
+    );
+  }
+  const dims: [string, string, string, string, number, number][] = [
+    [linkA.id, '2026-03-01', 'country', 'DE', 5, 1],
+    [linkA.id, '2026-03-01', 'country', 'FR', 3, 0],
+    [linkA.id, '2026-03-03', 'country', 'FR', 2, 0],
+    [linkA.id, '2026-03-01', 'referrer', 'news.ycombinator.com', 4, 0],
+    [linkA.id, '2026-03-01', 'device', 'desktop', 7, 1],
+    [linkA.id, '2026-03-01', 'device', 'bot', 1, 1],
+    [linkA.id, '2026-03-01', 'browser', 'Firefox', 7, 0],
+    [linkA.id, '2026-03-01', 'os', 'Linux', 7, 0],
+    [linkB.id, '2026-03-02', 'country', 'US', 20, 0],
+  ];
+  for (const row of dims) {
+    await seed(
+      'INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6)',
+      row,
+    );
+  }
+  const visitors: [string, string, string, boolean][] = [
+    [linkA.id, '2026-03-01', 'v1', false],
+    [linkA.id, '2026-03-01', 'v2', false],
+    [linkA.id, '2026-03-03', 'v1', false],
+    [linkA.id, '2026-03-01', 'crawler', true],
+    [linkB.id, '2026-03-02', 'v9', false],
+  ];
+  for (const row of visitors) {
+    await seed(
+      'INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot) VALUES ($1, $2, $3, $4)',
+      row,
+    );
+  }
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const get = async (url: string, auth = user.auth) => {
+  const res = await api.app.inject({ url, headers: auth });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+};
+
+describe('per-link stats', () => {
+  it('returns a zero-filled daily series without bots, with top dimensions and unique visitors', async () => {
+    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-02-28&to=2026-03-04&interval=day`);
+    expect(stats.timeseries).toEqual([
+      { t: '2026-02-28T00:00:00.000Z', clicks: 0 },
+      { t: '2026-03-01T00:00:00.000Z', clicks: 7 },
+      { t: '2026-03-02T00:00:00.000Z', clicks: 0 },
+      { t: '2026-03-03T00:00:00.000Z', clicks: 2 },
+      { t: '2026-03-04T00:00:00.000Z', clicks: 0 },
+    ]);
+    expect(stats.total).toBe(9);
+    expect(stats.uniqueVisitors).toBe(2);
+    expect(stats.countries).toEqual([
+      { value: 'FR', clicks: 5 },
+      { value: 'DE', clicks: 4 },
+    ]);
+    expect(stats.referrers).toEqual([{ value: 'news.ycombinator.com', clicks: 4 }]);
+    // The bot device row has only bot clicks: gone when bots are excluded.
+    expect(stats.devices).toEqual([{ value: 'desktop', clicks: 6 }]);
+    expect(stats.browsers).toEqual([{ value: 'Firefox', clicks: 7 }]);
+    expect(stats.os).toEqual([{ value: 'Linux', clicks: 7 }]);
+  });
+
+  it('counts bots with includeBots=true', async () => {
+    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-03&includeBots=true`);
+    expect(stats.total).toBe(10);
+    expect(stats.uniqueVisitors).toBe(3);
+    expect(stats.devices).toEqual([
+      { value: 'desktop', clicks: 7 },
+      { value: 'bot', clicks: 1 },
+    ]);
+  });
+
+  it('returns an hourly series, zero-filled, from the hourly roll-up', async () => {
+    const stats = await get(
+      `/api/v1/links/${linkA.id}/stats?from=2026-03-01T09:30:00Z&to=2026-03-01T12:00:00Z&interval=hour`,
+    );
+    expect(stats.timeseries).toEqual([
+      { t: '2026-03-01T09:00:00.000Z', clicks: 0 },
+      { t: '2026-03-01T10:00:00.000Z', clicks: 4 },
+      { t: '2026-03-01T11:00:00.000Z', clicks: 0 },
+      { t: '2026-03-01T12:00:00.000Z', clicks: 3 },
+    ]);
+    expect(stats.total).toBe(7);
+  });
+});
+
+describe('account-wide stats', () => {
+  it('adds up every link and ranks the top links', async () => {
+    const stats = await get('/api/v1/stats?from=2026-03-01&to=2026-03-03');
+    expect(stats.timeseries.map((p: { clicks: number }) => p.clicks)).toEqual([7, 20, 2]);
+    expect(stats.total).toBe(29);
+    expect(stats.topLinks).toEqual([
+      { id: linkB.id, code: linkB.code, domain: linkB.domain, clicks: 20 },
+      { id: linkA.id, code: linkA.code, domain: linkA.domain, clicks: 9 },
+    ]);
+    expect(stats.countries[0]).toEqual({ value: 'US', clicks: 20 });
+    expect(stats.uniqueVisitors).toBe(3);
+  });
+
+  it("never includes another account's clicks", async () => {
+    const other = await signup(api);
+    const stats = await get('/api/v1/stats?from=2026-03-01&to=2026-03-03', other.auth);
+    expect(stats.total).toBe(0);
+    expect(stats.topLinks).toEqual([]);
+    expect(stats.timeseries).toHaveLength(3);
+  });
+
+  it('works with an API key that has stats:read', async () => {
+    const key = await createApiKey(api, user.token, ['stats:read']);
+    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-01`, key.auth);
+    expect(stats.total).toBe(7);
+  });
+});
+
+describe('stats errors', () => {
+  it.each([
+    ['an hourly range over 31 days', '?from=2026-01-01&to=2026-02-15&interval=hour'],
+    ['a daily range over 2 years', '?from=2020-01-01&to=2026-01-01'],
+    ['from after to', '?from=2026-03-05&to=2026-03-01'],
+    ['an unparseable date', '?from=yesterday'],
+    ['an unknown interval', '?interval=week'],
+  ])('rejects %s with 400', async (_name, query) => {
+    expectProblem(
+      await api.app.inject({ url: `/api/v1/links/${linkA.id}/stats${query}`, headers: user.auth }),
+      400,
+    );
+  });
+});
