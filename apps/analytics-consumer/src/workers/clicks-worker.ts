@@ -37,12 +37,13 @@ export function createClicksWorker(
   deps: ClicksWorkerDeps,
   options: ValidatedWorkerOptions,
 ): Worker<unknown, IngestResult> {
-  const worker = createValidatedWorker(
-    QUEUE_NAMES.clicks,
-    parseClickBatch,
-    createClickBatchProcessor(deps),
-    options,
-  );
+  const worker = createValidatedWorker(QUEUE_NAMES.clicks, parseClickBatch, createClickBatchProcessor(deps), {
+    // BullMQ fails a job that stalled more than once (default maxStalledCount 1), so two consumer crashes
+    // in a row (an OOM loop, a node drained twice) would strand a batch in the failed set: clicks lost to
+    // the stats. Ingestion is idempotent, so running a stalled batch again is always safe.
+    maxStalledCount: 10,
+    ...options,
+  });
   worker.on('failed', (job, error) => {
     const invalid = error instanceof UnrecoverableError;
     deps.metrics.clickBatchesFailed.inc({ reason: invalid ? 'invalid_payload' : 'error' });
