@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, errors as undiciErrors } from 'undici';
 import { refusalReason, unbracket } from './address-policy.ts';
@@ -180,7 +180,7 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): HtmlFetcher {
           });
 
         if (REDIRECT_STATUSES.has(response.statusCode)) {
-          response.body.destroy();
+          discard(response.body);
           const location = header(response.headers, 'location');
           if (location === undefined) {
             throw new MetadataFetchError('http_status', `redirect ${response.statusCode} without Location`);
@@ -193,14 +193,14 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): HtmlFetcher {
           continue;
         }
         if (response.statusCode < 200 || response.statusCode > 299) {
-          response.body.destroy();
+          discard(response.body);
           const retryable = response.statusCode >= 500 || response.statusCode === 429;
           throw new MetadataFetchError('http_status', `status ${response.statusCode}`, retryable);
         }
         const contentType = header(response.headers, 'content-type') ?? '';
         const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
         if (!HTML_TYPES.has(mediaType)) {
-          response.body.destroy();
+          discard(response.body);
           throw new MetadataFetchError('not_html', `content type ${mediaType || 'missing'}`);
         }
         const encoding = header(response.headers, 'content-encoding')?.trim().toLowerCase();
@@ -218,6 +218,17 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): HtmlFetcher {
   };
 }
 
+function noop(): void {}
+
+/**
+ * Drops a body we will not read. Destroying an undici body emits an AbortError on it; without a
+ * listener that would be an uncaught exception.
+ */
+function discard(body: Readable): void {
+  body.on('error', noop);
+  body.destroy();
+}
+
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -231,13 +242,13 @@ function decoded(body: Readable, encoding: string | undefined): Readable {
       return body;
     case 'gzip':
     case 'x-gzip':
-      return body.pipe(createGunzip());
+      return pipeline(body, createGunzip(), noop);
     case 'deflate':
-      return body.pipe(createInflate());
+      return pipeline(body, createInflate(), noop);
     case 'br':
-      return body.pipe(createBrotliDecompress());
+      return pipeline(body, createBrotliDecompress(), noop);
     default:
-      body.destroy();
+      discard(body);
       throw new MetadataFetchError('not_html', `unsupported content encoding ${encoding}`);
   }
 }
@@ -260,7 +271,7 @@ async function readCapped(stream: Readable, maxBytes: number): Promise<{ body: B
       size += buffer.length;
     }
   } finally {
-    stream.destroy();
+    discard(stream);
   }
   return { body: Buffer.concat(chunks, size), truncated };
 }

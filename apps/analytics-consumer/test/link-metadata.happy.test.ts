@@ -1,0 +1,156 @@
+import { gzipSync } from 'node:zlib';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSafeFetcher, type Resolver } from '../src/metadata/safe-fetch.ts';
+import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
+import { createLinkMetadataWorker } from '../src/workers/link-metadata-worker.ts';
+import { html, startSite, type TestServer } from './fixtures/http-servers.ts';
+import { inspectQueue, seedLinks, silentLogger, waitForQueue } from './helpers.ts';
+
+const ARTICLE = `<!doctype html><html lang="en"><head>
+  <meta charset="utf-8">
+  <title>BoltLink &ndash; short links that count</title>
+  <meta name="description" content="Shorten, share and measure.">
+  <meta property="og:image" content="/static/card.png">
+</head><body><h1>Hello</h1></body></html>`;
+
+let site: TestServer;
+let database: TestDatabase;
+let redis: Redis;
+let producer: QueueProducer;
+let queue: Queue;
+let worker: Worker;
+let metrics: ConsumerMetrics;
+let finished = 0;
+
+// "www.boltlink.test" exists only in this resolver: a successful fetch proves the connection went to the
+// address the fetcher vetted and pinned, not to a second, independent DNS lookup.
+const resolver: Resolver = async (hostname) => {
+  if (hostname !== 'www.boltlink.test') throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+  return [{ address: '127.0.0.1', family: 4 }];
+};
+
+function pageUrl(path: string) {
+  return `http://www.boltlink.test:${site.port}${path}`;
+}
+
+async function runJob(linkId: string, path: string) {
+  await producer.enqueueLinkMetadata({ linkId, url: pageUrl(path) });
+  finished += 1;
+  return waitForQueue(queue, finished, 30_000);
+}
+
+async function linkRow(id: string) {
+  const result = await database.pool.query('SELECT title, description, image FROM links WHERE id = $1', [id]);
+  return result.rows[0];
+}
+
+async function outcome(name: string) {
+  const values = (await metrics.metadataFetches.get()).values;
+  return values.find((v) => v.labels.outcome === name)?.value ?? 0;
+}
+
+beforeAll(async () => {
+  const latin1Title = Buffer.concat([
+    Buffer.from('<html><head><meta charset="windows-1252"><title>Caf'),
+    Buffer.from([0xe9, 0x20, 0x93, 0x4e, 0x6f, 0x69, 0x72, 0x94]),
+    Buffer.from('</title></head></html>'),
+  ]);
+  site = await startSite({
+    '/article': html(ARTICLE),
+    '/moved': (_request, response) => response.writeHead(301, { location: '/article' }).end(),
+    '/latin1': html(latin1Title, 'text/html'),
+    '/gzip': (_request, response) =>
+      response
+        .writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' })
+        .end(gzipSync('<title>Compressed page</title>')),
+    '/huge': html(`<title>Huge page</title><body>${'x'.repeat(3 * 1024 * 1024)}</body>`),
+    '/json': html('{"title":"not html"}', 'application/json'),
+    '/error': (_request, response) => response.writeHead(503).end(),
+    '/slow': () => {
+      // Never answers: the fetch must give up at its deadline.
+    },
+  });
+  database = await createTestDatabase();
+  const prefix = `{${uniquePrefix('metadata-happy')}}`;
+  redis = createQueueRedis(testRedisUrl(), 'worker');
+  producer = createQueueProducer({ connection: redis, prefix });
+  queue = inspectQueue(QUEUE_NAMES.linkMetadata, redis, prefix);
+  metrics = createConsumerMetrics(createMetricsRegistry('test-metadata', { defaultMetrics: false }));
+  worker = createLinkMetadataWorker(
+    {
+      pool: database.pool,
+      metrics,
+      logger: silentLogger,
+      maxTransientAttempts: 2,
+      fetchHtml: createSafeFetcher({ resolve: resolver, allowLoopbackPorts: [site.port], timeoutMs: 700 }),
+    },
+    { connection: redis, prefix, concurrency: 2 },
+  );
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await producer?.close();
+  await queue?.close();
+  redis?.disconnect();
+  await database?.drop();
+  await site?.close();
+});
+
+describe('link-metadata worker', () => {
+  it('stores title, description and og:image of an allowed page, following a redirect', async () => {
+    const [id] = await seedLinks(database.pool, 1);
+    await runJob(id as string, '/moved');
+    expect(await linkRow(id as string)).toEqual({
+      title: 'BoltLink – short links that count',
+      description: 'Shorten, share and measure.',
+      image: `http://www.boltlink.test:${site.port}/static/card.png`,
+    });
+  });
+
+  it('never overwrites a title the user set, but fills the empty fields', async () => {
+    const [id] = await seedLinks(database.pool, 1, { title: 'My own title' });
+    await runJob(id as string, '/article');
+    expect(await linkRow(id as string)).toMatchObject({
+      title: 'My own title',
+      description: 'Shorten, share and measure.',
+    });
+  });
+
+  it('decodes windows-1252 and gzip pages and reads only the first MiB of a huge one', async () => {
+    const [latin, gzip, huge] = await seedLinks(database.pool, 3);
+    await runJob(latin as string, '/latin1');
+    await runJob(gzip as string, '/gzip');
+    await runJob(huge as string, '/huge');
+    expect((await linkRow(latin as string)).title).toBe('Café “Noir”');
+    expect((await linkRow(gzip as string)).title).toBe('Compressed page');
+    expect((await linkRow(huge as string)).title).toBe('Huge page');
+  });
+
+  it('completes without storing anything when the page is not HTML or keeps failing', async () => {
+    const [json, broken, slow] = await seedLinks(database.pool, 3);
+    const notHtmlBefore = await outcome('not_html');
+    await runJob(json as string, '/json');
+    expect(await outcome('not_html')).toBe(notHtmlBefore + 1);
+
+    // 503 and a deadline are transient: one retry (maxTransientAttempts 2), then the job completes.
+    const counts = await runJob(broken as string, '/error');
+    await runJob(slow as string, '/slow');
+    expect(counts.failed ?? 0).toBe(0);
+    expect(await outcome('http_status')).toBe(1);
+    expect(await outcome('timeout')).toBe(1);
+    expect(await outcome('retrying')).toBe(2);
+    for (const id of [json, broken, slow]) {
+      expect(await linkRow(id as string)).toEqual({ title: null, description: null, image: null });
+    }
+    expect(site.hits.filter((path) => path === '/error')).toHaveLength(2);
+  });
+});
