@@ -1,0 +1,248 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildWithBuiltin, findKustomize, type Manifest } from './kustomize.ts';
+import { k8sDir, services } from './paths.ts';
+
+// Loose views of the fields checked; manifests are data from YAML, validated by these tests.
+type Labels = Record<string, string>;
+interface Container {
+  name: string;
+  image: string;
+  ports?: { name?: string; containerPort: number }[];
+  env?: { name: string; value?: string; valueFrom?: Record<string, Record<string, unknown>> }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  lifecycle?: { preStop?: { exec?: { command: string[] }; sleep?: { seconds: number } } };
+}
+interface PodTemplate {
+  metadata: { labels: Labels };
+  spec: { containers: Container[]; terminationGracePeriodSeconds?: number };
+}
+interface Workload extends Manifest {
+  spec: {
+    replicas?: number;
+    selector?: { matchLabels: Labels };
+    strategy?: { type: string; rollingUpdate?: { maxUnavailable?: number | string } };
+    template: PodTemplate;
+  };
+}
+
+const tool = findKustomize();
+const overlays = readdirSync(join(k8sDir, 'overlays'));
+
+const matches = (selector: Labels, labels: Labels): boolean =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+const byKind = <T extends Manifest>(manifests: Manifest[], kind: string): T[] =>
+  manifests.filter((m) => m.kind === kind) as T[];
+const sortKey = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+const sorted = (manifests: Manifest[]): Manifest[] =>
+  [...manifests].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+const containersOf = (workload: Workload): Container[] => workload.spec.template.spec.containers;
+const preStopSeconds = (container: Container): number => {
+  const preStop = container.lifecycle?.preStop;
+  if (preStop?.sleep) return preStop.sleep.seconds;
+  const command = preStop?.exec?.command ?? [];
+  return command[0] === 'sleep' ? Number(command[1]) : Number.NaN;
+};
+
+it('finds the overlays', () => {
+  expect(overlays.sort()).toEqual(['dev', 'production']);
+});
+
+describe.each(overlays)('overlay %s', (overlay) => {
+  const dir = join(k8sDir, 'overlays', overlay);
+  const builtin = buildWithBuiltin(dir);
+  const manifests = tool ? tool.build(dir) : builtin;
+  const deployments = byKind<Workload>(manifests, 'Deployment');
+  const jobs = byKind<Workload>(manifests, 'Job');
+  const namespace = byKind(manifests, 'Namespace')[0]?.metadata.name;
+
+  it(`builds with ${tool?.name ?? 'the built-in kustomize subset (no kustomize binary found)'}`, () => {
+    expect(manifests.length).toBeGreaterThan(10);
+  });
+
+  it.skipIf(!tool)('the built-in builder produces exactly what kustomize produces', () => {
+    expect(sorted(builtin)).toEqual(sorted(manifests));
+  });
+
+  it('has a Deployment and a Service per service, and a migration Job', () => {
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(Object.keys(services).sort());
+    expect(
+      byKind(manifests, 'Service')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual(Object.keys(services).sort());
+    expect(jobs.map((j) => containersOf(j)[0]?.image.split(':')[0])).toEqual(['boltlink/migrate']);
+  });
+
+  it('puts every namespaced resource in the overlay namespace', () => {
+    expect(namespace).toBeDefined();
+    for (const m of manifests.filter((m) => m.kind !== 'Namespace')) {
+      expect(m.metadata.namespace, sortKey(m)).toBe(namespace);
+    }
+  });
+
+  it('gives every container resources, and every service container liveness /health and readiness /ready', () => {
+    for (const workload of [...deployments, ...jobs]) {
+      for (const container of containersOf(workload)) {
+        const where = `${workload.kind}/${workload.metadata.name}/${container.name}`;
+        for (const bound of ['requests', 'limits'] as const) {
+          expect(container.resources?.[bound]?.cpu, `${where} ${bound}.cpu`).toBeDefined();
+          expect(container.resources?.[bound]?.memory, `${where} ${bound}.memory`).toBeDefined();
+        }
+        if (workload.kind !== 'Deployment') continue;
+        expect(container.livenessProbe?.httpGet?.path, where).toBe('/health');
+        expect(container.readinessProbe?.httpGet?.path, where).toBe('/ready');
+        const portNames = (container.ports ?? []).map((p) => p.name);
+        expect(portNames, where).toContain(container.livenessProbe?.httpGet?.port);
+      }
+    }
+  });
+
+  it('pins every image to a version tag (never latest, never untagged)', () => {
+    for (const workload of [...deployments, ...jobs]) {
+      for (const { image } of containersOf(workload)) {
+        const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+        expect(tag, image).toMatch(/^v?\d+\.\d+\.\d+/);
+      }
+    }
+  });
+
+  it('has selectors that match the pod labels, one Deployment per selector', () => {
+    for (const deployment of deployments) {
+      const selector = deployment.spec.selector?.matchLabels ?? {};
+      expect(Object.keys(selector).length).toBeGreaterThan(0);
+      expect(matches(selector, deployment.spec.template.metadata.labels), deployment.metadata.name).toBe(
+        true,
+      );
+    }
+    for (const service of byKind<Manifest & { spec: { selector: Labels } }>(manifests, 'Service')) {
+      const targets = deployments.filter((d) =>
+        matches(service.spec.selector, d.spec.template.metadata.labels),
+      );
+      expect(
+        targets.map((d) => d.metadata.name),
+        `Service ${service.metadata.name}`,
+      ).toEqual([service.metadata.name]);
+    }
+  });
+
+  it('has a PodDisruptionBudget for every Deployment, and HPAs for the edge and the API only', () => {
+    const pdbs = byKind<Manifest & { spec: { selector: { matchLabels: Labels } } }>(
+      manifests,
+      'PodDisruptionBudget',
+    );
+    for (const deployment of deployments) {
+      const covering = pdbs.filter((pdb) =>
+        matches(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels),
+      );
+      expect(covering, deployment.metadata.name).toHaveLength(1);
+    }
+    const hpas = byKind<
+      Manifest & { spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number } }
+    >(manifests, 'HorizontalPodAutoscaler');
+    expect(hpas.map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(['management-api', 'redirect-edge']);
+    for (const hpa of hpas) {
+      expect(hpa.spec.scaleTargetRef.kind).toBe('Deployment');
+      const target = deployments.find((d) => d.metadata.name === hpa.spec.scaleTargetRef.name);
+      expect(target, hpa.metadata.name).toBeDefined();
+      // A replicas field would be reset by every `kubectl apply`, fighting the autoscaler.
+      expect(target?.spec.replicas).toBeUndefined();
+      expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('rolls out without losing capacity, and stops slower than it drains', () => {
+    const config = byKind<Manifest & { data: Record<string, string> }>(manifests, 'ConfigMap')[0];
+    const shutdownSeconds = Number(config?.data.SHUTDOWN_TIMEOUT_MS) / 1000;
+    expect(shutdownSeconds).toBeGreaterThan(0);
+    for (const deployment of deployments) {
+      expect(deployment.spec.strategy?.type).toBe('RollingUpdate');
+      expect(deployment.spec.strategy?.rollingUpdate?.maxUnavailable).toBe(0);
+      const grace = deployment.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      for (const container of containersOf(deployment)) {
+        const pause = preStopSeconds(container);
+        expect(pause, `${deployment.metadata.name} preStop`).toBeGreaterThan(0);
+        expect(grace, deployment.metadata.name).toBeGreaterThan(pause + shutdownSeconds);
+      }
+    }
+  });
+
+  it('reads config from the ConfigMap and secrets from the Secret', () => {
+    const configMaps = byKind(manifests, 'ConfigMap').map((c) => c.metadata.name);
+    const secrets = byKind<Manifest & { stringData?: Record<string, string>; data?: Record<string, string> }>(
+      manifests,
+      'Secret',
+    );
+    for (const workload of [...deployments, ...jobs]) {
+      for (const container of containersOf(workload)) {
+        const where = `${workload.metadata.name}/${container.name}`;
+        for (const source of container.envFrom ?? []) {
+          if (source.configMapRef) expect(configMaps, where).toContain(source.configMapRef.name);
+        }
+        const env = new Map((container.env ?? []).map((e) => [e.name, e]));
+        for (const name of ['APP_SECRET', 'DATABASE_URL']) {
+          if (workload.kind === 'Job' && name === 'APP_SECRET') continue;
+          // Secrets are never inline values.
+          expect(env.get(name)?.value, `${where} ${name}`).toBeUndefined();
+        }
+        for (const variable of env.values()) {
+          const ref = variable.valueFrom?.secretKeyRef as
+            | { name: string; key: string; optional?: boolean }
+            | undefined;
+          if (!ref) continue;
+          expect(ref.name).toBe('boltlink-secrets');
+          // The production Secret comes from the cluster's secret store, not from this repository.
+          const secret = secrets.find((s) => s.metadata.name === ref.name);
+          if (overlay === 'production') expect(secret).toBeUndefined();
+          else if (!ref.optional)
+            expect(Object.keys({ ...secret?.stringData, ...secret?.data }), where).toContain(ref.key);
+        }
+        if (workload.kind === 'Deployment') {
+          expect(env.get('APP_SECRET')?.valueFrom?.secretKeyRef, where).toBeDefined();
+          expect(env.get('DATABASE_URL')?.valueFrom?.secretKeyRef, where).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('runs one edge/API worker per CPU of the limit', () => {
+    for (const name of ['redirect-edge', 'management-api']) {
+      const container = containersOf(deployments.find((d) => d.metadata.name === name) as Workload)[0];
+      const concurrency = container?.env?.find((e) => e.name === 'WEB_CONCURRENCY');
+      expect(concurrency?.valueFrom?.resourceFieldRef).toMatchObject({
+        resource: 'limits.cpu',
+        divisor: '1',
+      });
+    }
+  });
+
+  it('gives the consumer no ingress but its metrics port', () => {
+    const consumer = deployments.find((d) => d.metadata.name === 'analytics-consumer') as Workload;
+    const metricsPort = containersOf(consumer)[0]?.ports?.[0]?.containerPort;
+    expect(metricsPort).toBe(services['analytics-consumer']);
+    const policies = byKind<
+      Manifest & {
+        spec: {
+          podSelector: { matchLabels: Labels };
+          policyTypes: string[];
+          ingress?: { ports?: { port: number | string }[] }[];
+        };
+      }
+    >(manifests, 'NetworkPolicy').filter((p) =>
+      matches(p.spec.podSelector.matchLabels, consumer.spec.template.metadata.labels),
+    );
+    expect(policies).toHaveLength(1);
+    const [policy] = policies;
+    expect(policy?.spec.policyTypes).toContain('Ingress');
+    const rules = policy?.spec.ingress ?? [];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      // A rule without ports would open every port.
+      expect(rule.ports?.map((p) => p.port)).toEqual([metricsPort]);
+    }
+  });
+});
