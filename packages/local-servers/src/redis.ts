@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,6 +59,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Local
       ? await mkdtemp(join(tmpdir(), 'boltlink-redis-'))
       : resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
+  const pidFile = join(dataDir, 'redis-server.pid');
+  await refuseIfAlreadyServed(pidFile, dataDir);
 
   const appendOnly = options.appendOnly ?? true;
   const args = [
@@ -74,6 +76,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Local
     'yes',
     '--logfile',
     '',
+    '--pidfile',
+    pidFile,
     '--save',
     '',
     '--appendonly',
@@ -146,6 +150,32 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Local
       await terminate(child, []);
     },
   };
+}
+
+/**
+ * Redis does not lock its directory: a second server on the same AOF (say, one orphaned by a killed
+ * `make up`, still on the old port) would corrupt it. Its pid file says whether one is still running.
+ */
+async function refuseIfAlreadyServed(pidFile: string, dataDir: string): Promise<void> {
+  const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() =>
+    isAlive(pid) ? 'redis-server' : '',
+  );
+  if (command.includes('redis-server')) {
+    throw new Error(
+      `another redis-server (PID ${pid}) is already using ${dataDir}; stop it first (kill ${pid})`,
+    );
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function waitForPong(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {

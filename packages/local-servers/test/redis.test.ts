@@ -61,6 +61,23 @@ describe('startRedis', () => {
     }
   });
 
+  it('refuses a second server on a data dir that a running one uses', async () => {
+    const dataDir = await tempDir();
+    const first = await startRedis({ dataDir });
+    try {
+      await expect(startRedis({ dataDir })).rejects.toThrow(
+        new RegExp(`another redis-server \\(PID ${first.pid}\\) is already using`),
+      );
+    } finally {
+      await first.stop();
+    }
+    // Once it is gone (even if the pid file was left behind by a crash), the directory is free again.
+    const second = await startRedis({ dataDir });
+    await second.kill();
+    const third = await startRedis({ dataDir });
+    await third.stop();
+  });
+
   it('kill() stops the server abruptly, as a crash would', async () => {
     const redis = await startRedis();
     await redis.kill();
