@@ -212,7 +212,7 @@ describe('reading, changing and deleting links', () => {
 
   it('lists newest first with filters by tag, search and campaign', async () => {
     const owner = await signup(api);
-    const make = (payload: object) => createLink(api, owner.auth, payload);
+    const make = (payload: Record<string, unknown>) => createLink(api, owner.auth, payload);
     const a = await make({ url: 'https://alpha.example/', tags: ['red'], title: 'Alpha page' });
     const b = await make({ url: 'https://beta.example/', tags: ['red', 'blue'] });
     const c = await make({ url: 'https://gamma.example/100%_off', title: 'Gamma' });

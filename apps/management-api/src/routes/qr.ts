@@ -37,6 +37,7 @@ export function qrRoutes(app: App, deps: { links: LinkService; authenticator: Au
     async (request, reply) => {
       const link = await deps.links.get(principalOf(request).userId, request.params.id);
       reply.header('cache-control', 'private, max-age=300');
+      const width = request.query.size ?? 512;
       if (request.query.format === 'png') {
         const png = await QRCode.toBuffer(link.shortUrl, {
           ...QR_OPTIONS,

@@ -17,11 +17,13 @@ const StatsQuery = Type.Object(
     to: Type.Optional(
       Type.String({ minLength: 1, maxLength: 40, description: 'ISO date or date-time (default: now)' }),
     ),
-    interval: Type.Union([Type.Literal('hour'), Type.Literal('day')], {
-      default: 'day',
-      description: 'hour: at most 31 days; day: at most 731 days',
-    }),
-    includeBots: Type.Boolean({ default: false }),
+    interval: Type.Optional(
+      Type.Union([Type.Literal('hour'), Type.Literal('day')], {
+        default: 'day',
+        description: 'hour: at most 31 days; day: at most 731 days',
+      }),
+    ),
+    includeBots: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },
 );

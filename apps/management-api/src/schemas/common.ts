@@ -44,8 +44,11 @@ export function problems(...codes: ErrorCode[]): Record<number, TSchema> {
 /** Errors every authenticated route may answer with. */
 export const AUTHED = ['validation_failed', 'unauthenticated', 'forbidden', 'rate_limited'] as const;
 
+export const DEFAULT_PAGE_SIZE = 50;
+
+// Optional with a default: Fastify's ajv fills the default in, and the OpenAPI document does not claim it is required.
 export const Pagination = {
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_SIZE })),
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' }),
   ),

@@ -134,8 +134,10 @@ export const LinkPage = Type.Object({
 
 export const QrQuery = Type.Object(
   {
-    format: Type.Union([Type.Literal('svg'), Type.Literal('png')], { default: 'svg' }),
-    size: Type.Integer({ minimum: 64, maximum: 2048, default: 512, description: 'Width in pixels (png)' }),
+    format: Type.Optional(Type.Union([Type.Literal('svg'), Type.Literal('png')], { default: 'svg' })),
+    size: Type.Optional(
+      Type.Integer({ minimum: 64, maximum: 2048, default: 512, description: 'Width in pixels' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,7 @@ import type { Db } from '@boltlink/db/client';
 import { type Campaign, campaigns, links } from '@boltlink/db/schema';
 import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import { notFound } from '../errors.ts';
+import { DEFAULT_PAGE_SIZE } from '../schemas/common.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import { decodeCursor, encodeCursor } from './link-list.ts';
 import type { ServiceLogger } from './link-service.ts';
@@ -97,7 +98,8 @@ export function createCampaignService(deps: { db: Db; cache: LinkCache; logger: 
       return toView(row);
     },
 
-    async list(userId: string, query: { limit: number; cursor?: string }) {
+    async list(userId: string, query: { limit?: number; cursor?: string }) {
+      const limit = query.limit ?? DEFAULT_PAGE_SIZE;
       const conditions: SQL[] = [eq(campaigns.userId, userId)];
       if (query.cursor !== undefined) {
         const cursor = decodeCursor(query.cursor);
@@ -113,11 +115,11 @@ export function createCampaignService(deps: { db: Db; cache: LinkCache; logger: 
         .from(campaigns)
         .where(and(...conditions))
         .orderBy(desc(campaigns.createdAt), desc(campaigns.id))
-        .limit(query.limit + 1);
-      const page = rows.slice(0, query.limit);
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor =
-        rows.length > query.limit && last ? encodeCursor({ t: last.cursorTime, id: last.row.id }) : null;
+        rows.length > limit && last ? encodeCursor({ t: last.cursorTime, id: last.row.id }) : null;
       return { items: page.map((r) => toView(r.row)), nextCursor };
     },
 

@@ -2,10 +2,11 @@ import type { Db } from '@boltlink/db/client';
 import { links } from '@boltlink/db/schema';
 import { and, arrayContains, desc, eq, getTableColumns, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
+import { DEFAULT_PAGE_SIZE } from '../schemas/common.ts';
 import { type LinkView, toLinkView } from './link-view.ts';
 
 export interface ListLinksQuery {
-  limit: number;
+  limit?: number;
   cursor?: string;
   tag?: string;
   q?: string;
@@ -54,6 +55,7 @@ export async function listLinks(
   query: ListLinksQuery,
   scheme: string,
 ): Promise<{ items: LinkView[]; nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const conditions: SQL[] = [eq(links.userId, userId)];
   if (query.cursor !== undefined) {
     const cursor = decodeCursor(query.cursor);
@@ -74,10 +76,9 @@ export async function listLinks(
     .from(links)
     .where(and(...conditions))
     .orderBy(desc(links.createdAt), desc(links.id))
-    .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
   const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last ? encodeCursor({ t: last.cursorTime, id: last.id }) : null;
+  const nextCursor = rows.length > limit && last ? encodeCursor({ t: last.cursorTime, id: last.id }) : null;
   return { items: page.map(({ cursorTime: _, ...link }) => toLinkView(link, scheme)), nextCursor };
 }

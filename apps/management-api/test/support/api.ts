@@ -44,7 +44,7 @@ export async function startTestApi(
   const database = shared?.database ?? (await createTestDatabase());
   const prefix = shared?.prefix ?? uniquePrefix('api');
   const queuePrefix = `{${prefix}}`;
-  const redisUrl = testRedisUrl();
+  const redisUrl = env.REDIS_URL ?? testRedisUrl();
   const config = loadApiConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',

@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { apiKeys } from '@boltlink/db/schema';
+import { startPrivateRedis } from '@boltlink/testing/redis';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({ CORS_ORIGINS: 'https://app.example.com' });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('operational endpoints', () => {
+  it('answers /health, /ready with real round trips, and /metrics in Prometheus text', async () => {
+    expect((await api.app.inject({ url: '/health' })).json()).toEqual({ status: 'ok' });
+    const ready = await api.app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(Object.keys(ready.json().checks).sort()).toEqual(['cacheRedis', 'postgres', 'redis']);
+    await api.app.inject({ url: '/api/v1/me' });
+    const metrics = await api.app.inject({ url: '/metrics' });
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*\} 1/);
+  });
+
+  it('sets security headers and allows CORS only for configured origins', async () => {
+    const res = await api.app.inject({ url: '/health', headers: { origin: 'https://app.example.com' } });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const other = await api.app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('failures', () => {
+  it('hides internals of a 500 from the client and logs them with the request context', async () => {
+    const broken = await startTestApi();
+    try {
+      const user = await signup(broken);
+      await broken.database.pool.query('ALTER TABLE campaigns RENAME TO campaigns_gone');
+      const res = await broken.app.inject({ url: '/api/v1/campaigns', headers: user.auth });
+      const problem = expectProblem(res, 500);
+      expect(problem.type).toBe('https://boltlink.dev/problems/internal');
+      expect(res.body).not.toMatch(/campaigns|relation|select|stack/i);
+      const line = broken.logs.map((l) => JSON.parse(l)).find((l) => l.level === 'error');
+      expect(line.msg).toBe('unhandled error while serving request');
+      expect(line.reqId).toBeDefined();
+      expect(line.route).toBe('/api/v1/campaigns');
+      expect(JSON.stringify(line.err)).toContain('campaigns');
+      expect(problem.detail).toContain(String(line.reqId));
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('turns /ready to 503 while Redis is down and back to 200 when it returns', async () => {
+    const redis = await startPrivateRedis({ maxmemoryPolicy: 'noeviction' });
+    const isolated = await startTestApi({ REDIS_URL: redis.url });
+    try {
+      expect((await isolated.app.inject({ url: '/ready' })).statusCode).toBe(200);
+      await redis.stop();
+      const down = await isolated.app.inject({ url: '/ready' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json().checks.redis.ok).toBe(false);
+      await redis.start();
+      await expect
+        .poll(async () => (await isolated.app.inject({ url: '/ready' })).statusCode, {
+          timeout: 15_000,
+          interval: 250,
+        })
+        .toBe(200);
+    } finally {
+      await isolated.close().catch(() => undefined);
+      await redis.destroy();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  it('answers /ready 503 once closing starts and flushes API key usage on close', async () => {
+    const app = await startTestApi({}, undefined);
+    const user = await signup(app);
+    const key = await createApiKey(app, user.token);
+    await app.app.inject({ url: '/api/v1/links', headers: key.auth });
+    app.app.markShuttingDown();
+    expect((await app.app.inject({ url: '/ready' })).statusCode).toBe(503);
+    const db = app.database.db;
+    await app.app.close();
+    const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
+    expect(row?.lastUsedAt).toBeInstanceOf(Date);
+    await app.close();
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('server process', () => {
+  it('boots from the environment, becomes ready, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_URL: api.database.url,
+        REDIS_URL: (await import('@boltlink/testing/redis')).testRedisUrl(),
+        REDIS_KEY_PREFIX: `${api.prefix}-proc`,
+        QUEUE_PREFIX: `{${api.prefix}-proc}`,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await expect
+        .poll(
+          async () => {
+            try {
+              return (await fetch(`http://127.0.0.1:${port}/ready`)).status;
+            } catch {
+              return 0;
+            }
+          },
+          { timeout: 30_000, interval: 250 },
+        )
+        .toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('exits 1 with one message listing every bad variable', async () => {
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd,
+      env: { ...process.env, NODE_ENV: 'production', PORT: 'abc', DATABASE_URL: 'not a url', APP_SECRET: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('DATABASE_URL');
+    expect(stderr).toContain('APP_SECRET');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});

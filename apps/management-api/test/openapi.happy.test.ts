@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from './support/api.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+/** Every route of the public contract (ARCHITECTURE.md), as OpenAPI path templates. */
+const CONTRACT: [string, string][] = [
+  ['post', '/api/v1/auth/signup'],
+  ['post', '/api/v1/auth/login'],
+  ['post', '/api/v1/auth/logout'],
+  ['get', '/api/v1/me'],
+  ['post', '/api/v1/api-keys'],
+  ['get', '/api/v1/api-keys'],
+  ['delete', '/api/v1/api-keys/{id}'],
+  ['post', '/api/v1/links'],
+  ['post', '/api/v1/links/bulk'],
+  ['get', '/api/v1/links'],
+  ['get', '/api/v1/links/{id}'],
+  ['patch', '/api/v1/links/{id}'],
+  ['delete', '/api/v1/links/{id}'],
+  ['get', '/api/v1/links/{id}/qr'],
+  ['get', '/api/v1/links/{id}/stats'],
+  ['get', '/api/v1/stats'],
+  ['post', '/api/v1/campaigns'],
+  ['get', '/api/v1/campaigns'],
+  ['get', '/api/v1/campaigns/{id}'],
+  ['patch', '/api/v1/campaigns/{id}'],
+  ['delete', '/api/v1/campaigns/{id}'],
+];
+
+type Json = Record<string, unknown>;
+
+/** Every `$ref` in the document, wherever it sits. */
+function collectRefs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    for (const item of node) collectRefs(item, out);
+  } else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') out.push(value);
+      else collectRefs(value, out);
+    }
+  }
+  return out;
+}
+
+function resolvePointer(doc: Json, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>(
+      (node, part) => (node as Json | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')],
+      doc,
+    );
+}
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3 document that lists every route of the contract', async () => {
+    const res = await api.app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as Json & { paths: Record<string, Record<string, Json>> };
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect((doc.info as Json).title).toBeTypeOf('string');
+
+    for (const [method, path] of CONTRACT) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method.toUpperCase()} ${path}`).toBeDefined();
+      const responses = operation?.responses as Record<string, Json>;
+      expect(
+        Object.keys(responses).some((status) => /^2\d\d$/.test(status)),
+        `${method} ${path} success`,
+      ).toBe(true);
+      for (const [status, response] of Object.entries(responses)) {
+        expect(response.description, `${method} ${path} ${status} description`).toBeTypeOf('string');
+        if (Number(status) >= 400) {
+          expect(Object.keys(response.content as Json)).toEqual(['application/problem+json']);
+        }
+      }
+      // Path parameters are declared for every template segment.
+      for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+        const params = (operation?.parameters ?? []) as Json[];
+        expect(params.some((p) => p.in === 'path' && `{${p.name}}` === name && p.required === true)).toBe(
+          true,
+        );
+      }
+      if (!path.startsWith('/api/v1/auth/signup') && !path.startsWith('/api/v1/auth/login')) {
+        expect(operation?.security, `${method} ${path} security`).toEqual([{ bearerAuth: [] }]);
+      }
+    }
+    // Only contract routes are documented: probes and the scrape endpoint are operational.
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
+    expect(documented.sort()).toEqual(CONTRACT.map(([m, p]) => `${m} ${p}`).sort());
+
+    const refs = collectRefs(doc);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(resolvePointer(doc, ref), ref).toBeDefined();
+    const schemes = (doc.components as Json).securitySchemes as Json;
+    expect(schemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+
+    // Operation ids, when present, are unique; every operation has a summary.
+    for (const ops of Object.values(doc.paths)) {
+      for (const op of Object.values(ops)) expect(op.summary).toBeTypeOf('string');
+    }
+  });
+
+  it('documents request bodies and the link shape', async () => {
+    const doc = (await api.app.inject({ url: '/docs/json' })).json();
+    const create = doc.paths['/api/v1/links'].post.requestBody.content['application/json'].schema;
+    const createSchema = create.$ref ? resolvePointer(doc, create.$ref) : create;
+    expect(Object.keys((createSchema as { properties: Json }).properties).sort()).toEqual(
+      [
+        'alias',
+        'campaignId',
+        'domain',
+        'expiresAt',
+        'maxClicks',
+        'password',
+        'redirectType',
+        'tags',
+        'title',
+        'url',
+      ].sort(),
+    );
+    const link = resolvePointer(doc, '#/components/schemas/Link') as { properties: Json };
+    expect(Object.keys(link.properties).sort()).toEqual(
+      [
+        'id',
+        'code',
+        'domain',
+        'shortUrl',
+        'url',
+        'title',
+        'description',
+        'image',
+        'tags',
+        'expiresAt',
+        'maxClicks',
+        'redirectType',
+        'hasPassword',
+        'campaignId',
+        'clicks',
+        'createdAt',
+        'updatedAt',
+      ].sort(),
+    );
+  });
+
+  it('serves the Swagger UI at /docs', async () => {
+    const res = await api.app.inject({ url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+  });
+});
