@@ -1,0 +1,121 @@
+import { createPool } from '@boltlink/db/client';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { startPrivateRedis, testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { createConsumerMetrics } from '../src/metrics.ts';
+import { createClicksWorker } from '../src/workers/clicks-worker.ts';
+import { silentLogger, waitFor } from './helpers.ts';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+function appWith(redisUrl: string) {
+  const metrics = createMetricsRegistry('analytics-consumer-test');
+  createConsumerMetrics(metrics);
+  return buildApp({
+    pool: createPool({ connectionString: database.url, max: 2 }),
+    // Refused connections while the test stops Redis are expected; /ready reports them.
+    queueRedis: createQueueRedis(redisUrl, 'worker', { onError: () => {} }),
+    metrics,
+  });
+}
+
+describe('consumer HTTP endpoints', () => {
+  it('serves /health, /ready with real round trips, and /metrics with the consumer counters', async () => {
+    const app = await appWith(testRedisUrl());
+    try {
+      expect((await app.inject('/health')).json()).toEqual({ status: 'ok' });
+      const ready = await app.inject('/ready');
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({
+        status: 'ready',
+        checks: { postgres: { ok: true }, queueRedis: { ok: true } },
+      });
+      const metrics = await app.inject('/metrics');
+      expect(metrics.statusCode).toBe(200);
+      for (const name of [
+        'boltlink_clicks_ingested_total',
+        'boltlink_click_duplicates_skipped_total',
+        'boltlink_click_batches_failed_total',
+        'boltlink_link_metadata_fetches_total',
+        'process_cpu_user_seconds_total',
+      ]) {
+        expect(metrics.body).toContain(name);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is not ready on a queue Redis that may evict jobs, and says why', async () => {
+    const redis = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru' });
+    const app = await appWith(redis.url);
+    try {
+      const ready = await app.inject('/ready');
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks.queueRedis.error).toMatch(/noeviction/);
+      expect(ready.json().checks.postgres.ok).toBe(true);
+    } finally {
+      await app.close();
+      await redis.destroy();
+    }
+  });
+
+  it('turns 503 while Redis is down and 200 when it is back', async () => {
+    const redis = await startPrivateRedis();
+    const app = await appWith(redis.url);
+    try {
+      expect((await app.inject('/ready')).statusCode).toBe(200);
+      await redis.stop();
+      expect((await app.inject('/ready')).statusCode).toBe(503);
+      await redis.start();
+      await waitFor(
+        async () => (await app.inject('/ready')).statusCode,
+        (status) => status === 200,
+        15_000,
+        '/ready 200',
+      );
+    } finally {
+      await app.close();
+      await redis.destroy();
+    }
+  });
+
+  it('closes its workers before its Postgres pool and Redis connection', async () => {
+    const pool = createPool({ connectionString: database.url, max: 2 });
+    const queueRedis = createQueueRedis(testRedisUrl(), 'worker');
+    const metrics = createMetricsRegistry('analytics-consumer-test');
+    const worker = createClicksWorker(
+      { pool, metrics: createConsumerMetrics(metrics), logger: silentLogger },
+      { connection: queueRedis, prefix: `{${uniquePrefix('app-close')}}`, concurrency: 1 },
+    );
+    await worker.waitUntilReady();
+    const order: string[] = [];
+    const close = worker.close.bind(worker);
+    worker.close = async () => {
+      await close();
+      order.push(`worker closed (pool ended: ${pool.ended})`);
+    };
+    const app = await buildApp({ pool, queueRedis, metrics, workers: [worker] });
+    await app.close();
+    expect(order).toEqual(['worker closed (pool ended: false)']);
+    expect(pool.ended).toBe(true);
+    await waitFor(
+      async () => queueRedis.status,
+      (status) => status === 'end',
+      5000,
+      'queue Redis closed',
+    );
+    expect(worker.isRunning()).toBe(false);
+  });
+});

@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@boltlink/local-servers/redis';
+import { createQueueProducer } from '@boltlink/queues/producer';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { batchOf, makeEvents, seedLinks, waitFor } from './helpers.ts';
+
+const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+let database: TestDatabase;
+const children: ChildProcess[] = [];
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', server], {
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => {
+    output += data.toString();
+  });
+  child.stderr?.on('data', (data: Buffer) => {
+    output += data.toString();
+  });
+  return { child, output: () => output };
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await database?.drop();
+});
+
+it('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing its workers', async () => {
+  const port = await freePort();
+  const prefix = `{${uniquePrefix('server')}}`;
+  const { child, output } = startServer({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: prefix,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    () =>
+      fetch(`${base}/ready`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (status) => status === 200,
+    30_000,
+    'consumer /ready',
+  );
+
+  const [link] = await seedLinks(database.pool, 1);
+  const redis = createQueueRedis(testRedisUrl(), 'producer');
+  const producer = createQueueProducer({ connection: redis, prefix });
+  await producer.enqueueClickBatch(batchOf(makeEvents([link as string], 50)));
+  await producer.close();
+  redis.disconnect();
+  await waitFor(
+    async () =>
+      (await database.pool.query('SELECT click_count::int AS n FROM links WHERE id = $1', [link])).rows[0].n,
+    (n) => n === 50,
+    20_000,
+    'clicks ingested by the server',
+  );
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  expect(metrics).toMatch(/boltlink_clicks_ingested_total\{[^}]*\} 50/);
+
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
+  expect(output()).toContain('shutdown complete');
+});
+
+it('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
+  const { child, output } = startServer({
+    PORT: 'eighty',
+    DATABASE_URL: 'not a url',
+    CLICK_WORKER_CONCURRENCY: '0',
+  });
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(1);
+  expect(output()).toMatch(/PORT/);
+  expect(output()).toMatch(/DATABASE_URL/);
+  expect(output()).toMatch(/CLICK_WORKER_CONCURRENCY/);
+  expect(output()).not.toMatch(/\n\s+at /);
+});
