@@ -1,0 +1,79 @@
+// One process against WEB_CONCURRENCY=2 worker processes (node:cluster through @boltlink/cluster),
+// measured in the same run on this machine, for a bare Fastify 302 server and for the real redirect edge
+// on a hot link (LRU hit, click capture on).
+//
+//   pnpm --filter @boltlink/bench edge-cluster        (DURATION=10 CONNECTIONS=100 WORKERS=2)
+//
+// Nothing is pinned: the workers and autocannon share the machine's cores, as they would on one host.
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@boltlink/local-servers/redis';
+import { edgeCallsRunClustered, edgeEntry, startClusterServer } from './lib/cluster-process.ts';
+import { type LoadResult, runLoad } from './lib/load.ts';
+import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
+import { startBenchStack } from './lib/stack.ts';
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
+const WORKERS = Number(process.env.WORKERS ?? 2);
+const DOMAIN = 'bench.local';
+const CODE = 'hot';
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+
+interface Row extends LoadResult {
+  workers: number;
+}
+
+async function measure(
+  name: string,
+  args: string[],
+  workers: number,
+  env: Record<string, string>,
+): Promise<Row> {
+  const server = await startClusterServer({ args, cwd: benchDir, port: await freePort(), workers, env });
+  try {
+    const base = { url: `${server.url}/${CODE}`, connections: CONNECTIONS, headers: { host: DOMAIN } };
+    await runLoad({ ...base, name, durationSeconds: 3, expectStatusClass: 3 });
+    const result = await runLoad({ ...base, name, durationSeconds: DURATION, expectStatusClass: 3 });
+    console.log(
+      `${name}, ${workers} process${workers > 1 ? 'es' : ''}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99} ms, errors ${result.errors}`,
+    );
+    return { ...result, workers };
+  } finally {
+    await server.stop();
+  }
+}
+
+const stack = await startBenchStack();
+try {
+  await seedLink(stack.databaseUrl, DOMAIN, CODE);
+  const edgeEnv = benchEdgeEnv(stack, DOMAIN);
+  console.log(
+    `cluster bench: ${CONNECTIONS} connections, ${DURATION} s per run after a 3 s warm-up, 1 vs ${WORKERS} processes; ` +
+      `edge clustered by ${edgeCallsRunClustered() ? 'its own server.ts' : 'lib/clustered.ts (server.ts not wired yet)'}`,
+  );
+  const pairs: [Row, Row][] = [];
+  for (const [name, args, env] of [
+    ['bare fastify 302', ['lib/cluster-302-server.ts'], {}],
+    ['edge hot link', edgeEntry(), edgeEnv],
+  ] as const) {
+    const one = await measure(name, [...args], 1, env);
+    const many = await measure(name, [...args], WORKERS, env);
+    pairs.push([one, many]);
+  }
+  console.table(
+    pairs.flatMap(([one, many]) =>
+      [one, many].map((row) => ({
+        scenario: row.name,
+        processes: row.workers,
+        'req/s': Math.round(row.requestsPerSecond),
+        'p50 ms': row.p50,
+        'p99 ms': row.p99,
+        errors: row.errors,
+        requests: row.total,
+        'ratio vs 1': (row.requestsPerSecond / one.requestsPerSecond).toFixed(2),
+      })),
+    ),
+  );
+} finally {
+  await stack.stop();
+}

@@ -1,0 +1,41 @@
+import { createDb, createPool } from '@boltlink/db/client';
+import { links, users } from '@boltlink/db/schema';
+
+/** Creates one user and one link `domain/code` -> https://example.com/landing (idempotent on the link). */
+export async function seedLink(databaseUrl: string, domain: string, code: string): Promise<void> {
+  const pool = createPool({ connectionString: databaseUrl, max: 1 });
+  const db = createDb(pool);
+  try {
+    const [user] = await db
+      .insert(users)
+      .values({ email: `bench-${Date.now()}-${process.pid}@example.com`, passwordHash: 'bench' })
+      .returning();
+    if (!user) throw new Error('no user');
+    await db
+      .insert(links)
+      .values({ userId: user.id, domain, code, url: 'https://example.com/landing' })
+      .onConflictDoNothing();
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Environment for the real edge in benchmarks: production mode, limits one client cannot reach. */
+export function benchEdgeEnv(
+  stack: { databaseUrl: string; redisUrl: string },
+  domain: string,
+): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    APP_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    REDIS_KEY_PREFIX: 'bench',
+    QUEUE_PREFIX: '{bench}',
+    SHORT_DOMAINS: domain,
+    REDIRECT_RATE_LIMIT_MAX: '1000000000',
+    NOT_FOUND_RATE_LIMIT_MAX: '1000000000',
+  };
+}
