@@ -1,5 +1,5 @@
 import type { ApiKeyScope } from '@boltlink/db/schema';
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
 import { looksLikeApiKey } from '../services/secrets.ts';
@@ -24,11 +24,14 @@ const unauthenticated = (detail: string, error?: 'invalid_token') =>
 
 export interface Authenticator {
   /**
-   * onRequest hook: resolves the principal from `Authorization: Bearer`, the only place credentials are
+   * preParsing hook: resolves the principal from `Authorization: Bearer`, the only place credentials are
    * read (never a query parameter, which would end up in logs and browser history).
    * With a scope, an API key without it gets 403; a session has every scope.
+   * preParsing, not onRequest: the per-IP rate limit (an onRequest hook) must count a request before
+   * authentication can reject it, or guessing tokens would never be limited; the body is still only read
+   * once the caller is known.
    */
-  require(scope?: ApiKeyScope): onRequestAsyncHookHandler;
+  require(scope?: ApiKeyScope): (request: FastifyRequest) => Promise<void>;
 }
 
 export function createAuthenticator(

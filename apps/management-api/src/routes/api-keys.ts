@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -28,7 +29,7 @@ export function apiKeyRoutes(
   deps: { apiKeys: ApiKeyService; authenticator: Authenticator; createLimit: Limit },
 ): void {
   // Managing keys needs a logged-in user: a leaked key must not be able to mint or list more keys.
-  const sessionOnly = async (request: Parameters<ReturnType<Authenticator['require']>>[0]) => {
+  const sessionOnly = async (request: FastifyRequest) => {
     if (principalOf(request).kind !== 'session') {
       throw new AppError('forbidden', 'API keys are managed with a session, not with an API key');
     }
@@ -37,7 +38,7 @@ export function apiKeyRoutes(
   app.post(
     '/api-keys',
     {
-      onRequest: deps.authenticator.require(),
+      preParsing: deps.authenticator.require(),
       preHandler: [sessionOnly, perPrincipalLimit(app, 'api-key-create', deps.createLimit)],
       schema: {
         tags: ['api-keys'],
@@ -77,7 +78,7 @@ export function apiKeyRoutes(
   app.get(
     '/api-keys',
     {
-      onRequest: deps.authenticator.require(),
+      preParsing: deps.authenticator.require(),
       preHandler: sessionOnly,
       schema: {
         tags: ['api-keys'],
@@ -92,7 +93,7 @@ export function apiKeyRoutes(
   app.delete(
     '/api-keys/:id',
     {
-      onRequest: deps.authenticator.require(),
+      preParsing: deps.authenticator.require(),
       preHandler: sessionOnly,
       schema: {
         tags: ['api-keys'],

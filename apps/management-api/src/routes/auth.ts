@@ -69,7 +69,7 @@ export function authRoutes(
   app.post(
     '/auth/logout',
     {
-      onRequest: deps.authenticator.require(),
+      preParsing: deps.authenticator.require(),
       schema: {
         tags: ['auth'],
         summary: 'Revoke the current session token',

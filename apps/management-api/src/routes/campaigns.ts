@@ -50,7 +50,7 @@ export function campaignRoutes(
   app.post(
     '/campaigns',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       schema: {
         tags: ['campaigns'],
         summary: 'Create a campaign; its links get its UTM parameters on redirect',
@@ -66,7 +66,7 @@ export function campaignRoutes(
   app.get(
     '/campaigns',
     {
-      onRequest: authenticator.require('links:read'),
+      preParsing: authenticator.require('links:read'),
       schema: {
         tags: ['campaigns'],
         summary: 'List campaigns, newest first',
@@ -87,7 +87,7 @@ export function campaignRoutes(
   app.get(
     '/campaigns/:id',
     {
-      onRequest: authenticator.require('links:read'),
+      preParsing: authenticator.require('links:read'),
       schema: {
         tags: ['campaigns'],
         summary: 'Get one campaign',
@@ -102,7 +102,7 @@ export function campaignRoutes(
   app.patch(
     '/campaigns/:id',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       schema: {
         tags: ['campaigns'],
         summary: 'Change a campaign; a UTM change reaches its links on the next redirect',
@@ -124,7 +124,7 @@ export function campaignRoutes(
   app.delete(
     '/campaigns/:id',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       schema: {
         tags: ['campaigns'],
         summary: 'Delete a campaign; its links stay and lose the UTM parameters',

@@ -46,7 +46,7 @@ export function linkRoutes(
   app.post(
     '/links',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       preHandler: createLimit,
       schema: {
         tags: ['links'],
@@ -65,7 +65,7 @@ export function linkRoutes(
   app.post(
     '/links/bulk',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       preHandler: createLimit,
       bodyLimit: deps.bulkBodyLimit,
       schema: {
@@ -104,7 +104,7 @@ export function linkRoutes(
   app.get(
     '/links',
     {
-      onRequest: authenticator.require('links:read'),
+      preParsing: authenticator.require('links:read'),
       schema: {
         tags: ['links'],
         summary: 'List links, newest first, with an opaque cursor',
@@ -119,7 +119,7 @@ export function linkRoutes(
   app.get(
     '/links/:id',
     {
-      onRequest: authenticator.require('links:read'),
+      preParsing: authenticator.require('links:read'),
       schema: {
         tags: ['links'],
         summary: 'Get one link',
@@ -134,7 +134,7 @@ export function linkRoutes(
   app.patch(
     '/links/:id',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       schema: {
         tags: ['links'],
         summary: 'Change a link (any creatable field but alias)',
@@ -150,7 +150,7 @@ export function linkRoutes(
   app.delete(
     '/links/:id',
     {
-      onRequest: authenticator.require('links:write'),
+      preParsing: authenticator.require('links:write'),
       schema: {
         tags: ['links'],
         summary: 'Delete a link; edges stop serving it within a second',

@@ -9,7 +9,7 @@ export function meRoutes(app: App, deps: { auth: AuthService; authenticator: Aut
   app.get(
     '/me',
     {
-      onRequest: deps.authenticator.require(),
+      preParsing: deps.authenticator.require(),
       schema: {
         tags: ['auth'],
         summary: 'The account behind the credentials',

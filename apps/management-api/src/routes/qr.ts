@@ -14,7 +14,7 @@ export function qrRoutes(app: App, deps: { links: LinkService; authenticator: Au
   app.get(
     '/links/:id/qr',
     {
-      onRequest: deps.authenticator.require('links:read'),
+      preParsing: deps.authenticator.require('links:read'),
       schema: {
         tags: ['links'],
         summary: 'QR code of the short URL, as SVG or PNG',
@@ -42,14 +42,14 @@ export function qrRoutes(app: App, deps: { links: LinkService; authenticator: Au
         const png = await QRCode.toBuffer(link.shortUrl, {
           ...QR_OPTIONS,
           type: 'png',
-          width: request.query.size,
+          width,
         });
         return reply.type('image/png').send(png);
       }
       const svg = await QRCode.toString(link.shortUrl, {
         ...QR_OPTIONS,
         type: 'svg',
-        width: request.query.size,
+        width,
       });
       return reply.type('image/svg+xml').send(svg);
     },

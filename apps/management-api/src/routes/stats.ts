@@ -73,7 +73,7 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
   app.get(
     '/links/:id/stats',
     {
-      onRequest: deps.authenticator.require('stats:read'),
+      preParsing: deps.authenticator.require('stats:read'),
       schema: {
         tags: ['stats'],
         summary: 'Clicks of one link: total, timeseries and top dimensions',
@@ -89,7 +89,7 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
   app.get(
     '/stats',
     {
-      onRequest: deps.authenticator.require('stats:read'),
+      preParsing: deps.authenticator.require('stats:read'),
       schema: {
         tags: ['stats'],
         summary: 'Account-wide clicks: totals, timeseries, top dimensions and top links',
