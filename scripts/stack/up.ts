@@ -55,7 +55,8 @@ function shutdown(reason: string, exitCode: number): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (shuttingDown) say(`still stopping; ${signal} again is ignored so nothing is left behind`);
-    void shutdown(signal, signal === 'SIGINT' ? 130 : 143);
+    // Stopping on request is the normal way out: a clean stop exits 0 (make would report "Error 130").
+    void shutdown(signal, 0);
   });
 }
 
