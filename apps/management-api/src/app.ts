@@ -158,6 +158,16 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     hasher,
     clock,
     logger: app.log,
+    counters: {
+      cacheWriteFailures: deps.metrics.counter({
+        name: 'boltlink_api_link_cache_write_failures_total',
+        help: 'Link cache refreshes/invalidations that failed after the Postgres write committed',
+      }),
+      metadataEnqueueFailures: deps.metrics.counter({
+        name: 'boltlink_api_metadata_enqueue_failures_total',
+        help: 'link-metadata jobs that could not be enqueued (the link was still created)',
+      }),
+    },
     settings: {
       shortDomains: config.shortDomains,
       shortUrlScheme: config.shortUrlScheme,

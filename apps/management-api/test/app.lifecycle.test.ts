@@ -27,6 +27,12 @@ describe('operational endpoints', () => {
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*\} 1/);
   });
 
+  it('applies the configured request, header and keep-alive timeouts to the HTTP server', () => {
+    expect(api.app.server.requestTimeout).toBe(30_000);
+    expect(api.app.server.headersTimeout).toBe(10_000);
+    expect(api.app.server.keepAliveTimeout).toBe(65_000);
+  });
+
   it('sets security headers and allows CORS only for configured origins', async () => {
     const res = await api.app.inject({ url: '/health', headers: { origin: 'https://app.example.com' } });
     expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -1,3 +1,4 @@
+import { startPrivateRedis } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLink, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
 
@@ -149,5 +150,33 @@ describe('field rules', () => {
       }),
       400,
     );
+  });
+});
+
+describe('when the link cache Redis is down', () => {
+  it('still creates the link in Postgres, answers 201 and counts the failed cache write', async () => {
+    const cacheServer = await startPrivateRedis();
+    const isolated = await startTestApi({ CACHE_REDIS_URL: cacheServer.url });
+    try {
+      const owner = await signup(isolated);
+      await cacheServer.stop();
+      const res = await isolated.app.inject({
+        method: 'POST',
+        url: '/api/v1/links',
+        headers: owner.auth,
+        payload: { url: 'https://example.com/cache-down', title: 't' },
+      });
+      expect(res.statusCode).toBe(201);
+      const { rows } = await isolated.database.pool.query('SELECT url FROM links WHERE id = $1', [
+        res.json().id,
+      ]);
+      expect(rows[0].url).toBe('https://example.com/cache-down');
+      const metrics = await isolated.app.inject({ url: '/metrics' });
+      expect(metrics.body).toMatch(/boltlink_api_link_cache_write_failures_total\{[^}]*\} 1/);
+      expect((await isolated.app.inject({ url: '/ready' })).statusCode).toBe(503);
+    } finally {
+      await isolated.close().catch(() => undefined);
+      await cacheServer.destroy();
+    }
   });
 });

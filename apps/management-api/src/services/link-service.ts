@@ -60,6 +60,12 @@ export interface LinkSettings {
   destinationBlocklist: readonly string[];
 }
 
+/** Counts of failures that do not fail the request (visible in /metrics). */
+export interface LinkServiceCounters {
+  cacheWriteFailures: { inc(): void };
+  metadataEnqueueFailures: { inc(): void };
+}
+
 export interface LinkServiceDeps {
   db: Db;
   cache: LinkCache;
@@ -68,6 +74,7 @@ export interface LinkServiceDeps {
   clock: () => Date;
   logger: ServiceLogger;
   settings: LinkSettings;
+  counters?: LinkServiceCounters;
 }
 
 type CampaignUtm = Pick<Campaign, 'utmSource' | 'utmMedium' | 'utmCampaign' | 'utmTerm' | 'utmContent'>;
@@ -162,6 +169,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     try {
       await run();
     } catch (error) {
+      deps.counters?.cacheWriteFailures.inc();
       logger.error({ err: error, ...context }, 'link cache update failed after a committed write');
     }
   }
@@ -171,6 +179,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       await deps.metadataQueue.enqueueLinkMetadata({ v: 1, linkId: link.id, url: link.url });
     } catch (error) {
       // Metadata is a nicety: a link without a title is still a working link.
+      deps.counters?.metadataEnqueueFailures.inc();
       logger.warn({ err: error, linkId: link.id }, 'could not enqueue link metadata job');
     }
   }

@@ -66,9 +66,13 @@ export async function startTestApi(
     },
   });
   const logger = pino(createLoggerOptions({ service: 'management-api', level: 'info', pretty: false }), sink);
-  const redis = createCacheRedis(redisUrl, { connectionName: 'test-api-state' });
-  const cacheRedis = createCacheRedis(redisUrl, { connectionName: 'test-api-cache' });
-  const queueRedis = createQueueRedis(redisUrl, 'producer');
+  const quiet = { onError: () => undefined };
+  const redis = createCacheRedis(redisUrl, { connectionName: 'test-api-state', ...quiet });
+  const cacheRedis = createCacheRedis(env.CACHE_REDIS_URL ?? redisUrl, {
+    connectionName: 'test-api-cache',
+    ...quiet,
+  });
+  const queueRedis = createQueueRedis(redisUrl, 'producer', quiet);
   await Promise.all([waitForReady(redis), waitForReady(cacheRedis), waitForReady(queueRedis)]);
   const producer = createQueueProducer({ connection: queueRedis, prefix: queuePrefix });
   const app = await buildApp({
