@@ -25,7 +25,10 @@ COPY --from=pruner /pruned/full/ ./
 # turbo prune copies workspace packages only; the bundler script and the base tsconfig live at the root.
 COPY scripts/build-app.mjs ./scripts/build-app.mjs
 COPY tsconfig.base.json ./tsconfig.base.json
-RUN pnpm --filter @boltlink/management-api build
+# scripts/build-app.mjs imports esbuild, a devDependency of each app rather than of the root: run a copy
+# from the app's directory so the import resolves there (the same bundle `pnpm build` makes).
+RUN cp scripts/build-app.mjs apps/management-api/.build-app.mjs \
+    && cd apps/management-api && node .build-app.mjs && rm .build-app.mjs
 RUN --mount=type=cache,id=boltlink-pnpm,target=/pnpm-store \
     pnpm --filter @boltlink/management-api deploy --prod --store-dir /pnpm-store /out \
     && cp -r apps/management-api/dist /out/dist

@@ -55,7 +55,7 @@ describe.each(Object.entries(services))('%s.Dockerfile', (name, port) => {
     checkCommon(list);
     const run = args(list, 'RUN').join('\n');
     expect(run).toContain(`turbo prune @boltlink/${name} --docker`);
-    expect(run).toContain(`pnpm --filter @boltlink/${name} build`);
+    expect(run).toContain(`cd apps/${name} && node .build-app.mjs`);
     expect(run).toMatch(new RegExp(`pnpm --filter @boltlink/${name} deploy --prod`));
   });
 
