@@ -130,7 +130,7 @@ describe('creating links', () => {
         { url: 'https://example.com/4', alias: 'bulk-taken' },
         { nope: true },
         { url: 'https://example.com/6', alias: 'bulk-new' },
-        { url: 'https://example.com/7', tags: ['x'] },
+        { url: 'https://example.com/7', tags: ['x'], password: 'bulk secret' },
       ],
     });
     expect(res.statusCode).toBe(200);
@@ -141,6 +141,8 @@ describe('creating links', () => {
     expect((items[0] as LinkBody).url).toBe('https://example.com/1');
     expect((items[2] as LinkBody).code).toBe('bulk-new');
     expect((items[6] as LinkBody).tags).toEqual(['x']);
+    expect((items[6] as LinkBody).hasPassword).toBe(true);
+    expect(res.body).not.toContain('bulk secret');
     expect((items[1] as { error: { detail: string } }).error.detail).toContain('url');
     const stored = await api.database.pool.query('SELECT count(*)::int AS n FROM links WHERE url LIKE $1', [
       'https://example.com/_',
