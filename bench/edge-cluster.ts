@@ -49,31 +49,47 @@ try {
   const edgeEnv = benchEdgeEnv(stack, DOMAIN);
   console.log(
     `cluster bench: ${CONNECTIONS} connections, ${DURATION} s per run after a 3 s warm-up, 1 vs ${WORKERS} processes; ` +
-      `edge clustered by ${edgeCallsRunClustered() ? 'its own server.ts' : 'lib/clustered.ts (server.ts not wired yet)'}`,
+      `edge clustered by ${edgeCallsRunClustered() ? 'its own server.ts' : 'lib/edge-clustered-server.ts (server.ts not wired yet)'}`,
   );
-  const pairs: [Row, Row][] = [];
+  // A-B-B-A order, averaged: the machine is shared, and drift in its load then cancels out of the ratio.
+  const rows: Row[] = [];
+  const summary: Record<string, string | number>[] = [];
   for (const [name, args, env] of [
     ['bare fastify 302', ['lib/cluster-302-server.ts'], {}],
     ['edge hot link', edgeEntry(), edgeEnv],
   ] as const) {
-    const one = await measure(name, [...args], 1, env);
-    const many = await measure(name, [...args], WORKERS, env);
-    pairs.push([one, many]);
+    const runs: Row[] = [];
+    for (const workers of [1, WORKERS, WORKERS, 1]) runs.push(await measure(name, [...args], workers, env));
+    rows.push(...runs);
+    const mean = (workers: number, pick: (row: Row) => number) => {
+      const picked = runs.filter((row) => row.workers === workers).map(pick);
+      return picked.reduce((sum, value) => sum + value, 0) / picked.length;
+    };
+    for (const workers of [1, WORKERS]) {
+      summary.push({
+        scenario: name,
+        processes: workers,
+        'mean req/s': Math.round(mean(workers, (row) => row.requestsPerSecond)),
+        'mean p99 ms': Math.round(mean(workers, (row) => row.p99)),
+        errors: runs.filter((row) => row.workers === workers).reduce((sum, row) => sum + row.errors, 0),
+        'ratio vs 1 process': (
+          mean(workers, (row) => row.requestsPerSecond) / mean(1, (row) => row.requestsPerSecond)
+        ).toFixed(2),
+      });
+    }
   }
   console.table(
-    pairs.flatMap(([one, many]) =>
-      [one, many].map((row) => ({
-        scenario: row.name,
-        processes: row.workers,
-        'req/s': Math.round(row.requestsPerSecond),
-        'p50 ms': row.p50,
-        'p99 ms': row.p99,
-        errors: row.errors,
-        requests: row.total,
-        'ratio vs 1': (row.requestsPerSecond / one.requestsPerSecond).toFixed(2),
-      })),
-    ),
+    rows.map((row) => ({
+      scenario: row.name,
+      processes: row.workers,
+      'req/s': Math.round(row.requestsPerSecond),
+      'p50 ms': row.p50,
+      'p99 ms': row.p99,
+      errors: row.errors,
+      requests: row.total,
+    })),
   );
+  console.table(summary);
 } finally {
   await stack.stop();
 }

@@ -7,34 +7,31 @@
 // on its keep-alive connections with `Connection: close` and closes once they moved to another worker.
 // Counting ends when the primary begins to stop the LAST worker: from then on the port closes by design
 // (in a deployment the load balancer has removed the instance during the preStop pause).
-// The real edge is used once its server.ts calls runClustered (it must return { server: app.server } for
-// the drain); until then TARGET defaults to the representative Fastify 302 server.
+// TARGET=edge (default) runs the real edge: its own server.ts once it calls runClustered, until then
+// lib/edge-clustered-server.ts (the proposed wiring). TARGET=bare runs the representative 302 server.
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
-import { edgeCallsRunClustered, startClusterServer } from './lib/cluster-process.ts';
+import { edgeCallsRunClustered, edgeEntry, startClusterServer } from './lib/cluster-process.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { type BenchStack, startBenchStack } from './lib/stack.ts';
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
 const WORKERS = Number(process.env.WORKERS ?? 2);
 const LOAD_BEFORE_MS = Number(process.env.LOAD_BEFORE_MS ?? 3_000);
-const TARGET = process.env.TARGET ?? (edgeCallsRunClustered() ? 'edge' : 'bare');
+const TARGET = process.env.TARGET ?? 'edge';
 const DOMAIN = 'bench.local';
 const CODE = 'hot';
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
-const edgeServer = fileURLToPath(new URL('../apps/redirect-edge/src/server.ts', import.meta.url));
 
 let stack: BenchStack | undefined;
 let env: Record<string, string> = {};
 let args = ['lib/cluster-302-server.ts'];
 if (TARGET === 'edge') {
-  if (!edgeCallsRunClustered())
-    throw new Error('apps/redirect-edge/src/server.ts does not call runClustered yet');
   stack = await startBenchStack();
   await seedLink(stack.databaseUrl, DOMAIN, CODE);
   env = benchEdgeEnv(stack, DOMAIN);
-  args = [edgeServer];
+  args = edgeEntry();
 }
 
 try {
@@ -76,7 +73,7 @@ try {
   const stopped = server.lines.filter((line) => line.msg === 'worker stopped');
   console.log(
     [
-      `target: ${TARGET === 'edge' ? 'redirect edge (real)' : 'representative Fastify 302 server'}, ${WORKERS} workers, ${CONNECTIONS} connections`,
+      `target: ${TARGET === 'edge' ? `redirect edge (${edgeCallsRunClustered() ? 'its server.ts' : 'lib/edge-clustered-server.ts'})` : 'representative Fastify 302 server'}, ${WORKERS} workers, ${CONNECTIONS} connections`,
       `answered before SIGTERM: ${beforeSigterm}; answered between SIGTERM and the last worker's stop (${lastStop.time - sigtermAt} ms): ${answeredWhileStopping}`,
       `status codes: ${JSON.stringify(Object.fromEntries(statuses))}`,
       `failed requests while a worker was accepting: ${failed.length + bad.reduce((sum, [, count]) => sum + count, 0)}` +

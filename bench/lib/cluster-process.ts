@@ -25,9 +25,12 @@ export function edgeCallsRunClustered(): boolean {
   return readFileSync(edgeServer, 'utf8').includes('runClustered(');
 }
 
-/** The command line (relative to bench/) that runs the real edge in WEB_CONCURRENCY processes. */
+/**
+ * The command line (relative to bench/) that runs the real edge in WEB_CONCURRENCY processes: its own
+ * server.ts once wired, else lib/edge-clustered-server.ts (the proposed wiring, with the worker drain).
+ */
 export function edgeEntry(): string[] {
-  return edgeCallsRunClustered() ? [edgeServer] : ['lib/clustered.ts', edgeServer];
+  return edgeCallsRunClustered() ? [edgeServer] : ['lib/edge-clustered-server.ts'];
 }
 
 /**

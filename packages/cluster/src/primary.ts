@@ -32,7 +32,9 @@ export function runPrimary(options: PrimaryOptions): void {
   let exitCode = 0;
 
   const fork = (): void => {
-    cluster.fork();
+    const worker = cluster.fork();
+    // A send to a worker that is exiting fails asynchronously; unhandled, that error would end the primary.
+    worker.on('error', (error) => logger.warn({ err: error, pid: worker.process.pid }, 'worker IPC error'));
   };
 
   const aliveWorkers = (): Worker[] =>
