@@ -71,6 +71,13 @@ describe('API key authorization', () => {
       payload: { name: 'x', scopes: ['admin'] },
     });
     expect(expectProblem(res, 400).detail).toContain('scopes');
+    const blank = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: user.auth,
+      payload: { name: '   ' },
+    });
+    expect(expectProblem(blank, 400).detail).toContain('name');
   });
 
   it('limits API key creation per account with 429', async () => {

@@ -120,6 +120,10 @@ describe('field rules', () => {
     );
     expectProblem(await api.app.inject({ url: '/api/v1/links/not-a-uuid', headers: user.auth }), 400);
     expectProblem(await api.app.inject({ url: '/api/v1/links?cursor=garbage', headers: user.auth }), 400);
+    const forged = Buffer.from(
+      JSON.stringify([1, '0000-01-01T00:00:00.000000Z', '00000000-0000-4000-8000-000000000000']),
+    ).toString('base64url');
+    expectProblem(await api.app.inject({ url: `/api/v1/links?cursor=${forged}`, headers: user.auth }), 400);
     expectProblem(await api.app.inject({ url: '/api/v1/links?limit=501', headers: user.auth }), 400);
     expectProblem(
       await api.app.inject({ url: `/api/v1/links/${link.id}/qr?format=gif`, headers: user.auth }),

@@ -169,6 +169,8 @@ describe('stats errors', () => {
     ['from after to', '?from=2026-03-05&to=2026-03-01'],
     ['an unparseable date', '?from=yesterday'],
     ['an unknown interval', '?interval=week'],
+    ['a date before 1970', '?from=-271821-04-20T00:00:00Z&to=-271821-04-21T00:00:00Z'],
+    ['a date past year 9999', '?from=%2B200000-01-01T00:00:00Z&to=%2B200000-01-02T00:00:00Z'],
   ])('rejects %s with 400', async (_name, query) => {
     expectProblem(
       await api.app.inject({ url: `/api/v1/links/${linkA.id}/stats${query}`, headers: user.auth }),

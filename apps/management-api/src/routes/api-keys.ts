@@ -46,7 +46,7 @@ export function apiKeyRoutes(
         security: [{ bearerAuth: [] }],
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 100 }),
+            name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
             scopes: Type.Optional(
               Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Default: all' }),
             ),

@@ -31,7 +31,15 @@ export function decodeCursor(raw: string): CursorV1 {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 3 && value[0] === 1) {
       const [, t, id] = value as [number, unknown, unknown];
-      if (typeof t === 'string' && TIMESTAMP.test(t) && typeof id === 'string' && UUID.test(id)) {
+      if (
+        typeof t === 'string' &&
+        TIMESTAMP.test(t) &&
+        // A forged year 0000 or 9999+ would reach Postgres as an invalid timestamp.
+        Date.parse(t) >= 0 &&
+        Date.parse(t) < Date.UTC(10000, 0, 1) &&
+        typeof id === 'string' &&
+        UUID.test(id)
+      ) {
         return { t, id };
       }
     }

@@ -25,10 +25,18 @@ export const MAX_RANGE_MS: Record<StatsInterval, number> = { hour: 31 * DAY_MS, 
 const DEFAULT_RANGE_MS: Record<StatsInterval, number> = { hour: DAY_MS, day: 30 * DAY_MS };
 const TOP = 10;
 
+// JavaScript dates reach far beyond what Postgres stores (and no click predates 1970): out-of-range
+// instants are a 400 here rather than a database error.
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+
 function parseInstant(name: string, raw: string): Date {
   const date = new Date(raw);
   if (Number.isNaN(date.getTime())) {
     throw new AppError('validation_failed', `${name}: is not a valid date or date-time`);
+  }
+  if (date.getTime() < EARLIEST || date.getTime() > LATEST) {
+    throw new AppError('validation_failed', `${name}: must be between 1970-01-01 and 9999-12-31`);
   }
   return date;
 }
