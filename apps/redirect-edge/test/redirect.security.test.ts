@@ -191,4 +191,28 @@ describe('enumeration of codes', () => {
       await proxied.app.close();
     }
   });
+
+  it('caps real redirects per client with their own, separate limit', async () => {
+    const limited = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-redirect-limit'),
+      env: { REDIRECT_RATE_LIMIT_MAX: '3' },
+    });
+    try {
+      const link = await insertLink(database.db, { userId });
+      const hit = (ip: string) =>
+        limited.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN }, remoteAddress: ip });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await hit('192.0.2.80')).statusCode);
+      expect(statuses).toEqual([302, 302, 302, 429]);
+      expect((await hit('192.0.2.81')).statusCode).toBe(302);
+      // Probes are not redirects and are never limited.
+      expect((await limited.app.inject({ url: '/health', remoteAddress: '192.0.2.80' })).statusCode).toBe(
+        200,
+      );
+    } finally {
+      await limited.app.close();
+    }
+  });
 });

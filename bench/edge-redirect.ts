@@ -1,0 +1,157 @@
+// Redirect-edge throughput against a bare Fastify 302 baseline measured in the same run.
+//
+//   pnpm --filter @boltlink/bench edge            (DURATION=10 CONNECTIONS=100 by default)
+//
+// Each server runs alone, pinned to SERVER_CPU; the load generator (autocannon) is pinned to LOAD_CPU.
+// Postgres and Redis are not pinned. Scenarios: bare Fastify 302; the edge on a hot link (LRU hit, click
+// capture on); the edge with the LRU off (every redirect reads Redis); a storm of never-created codes
+// (every request misses every cache: Redis, Postgres, negative-cache write, 404 limiter).
+import { fileURLToPath } from 'node:url';
+import { createDb, createPool } from '@boltlink/db/client';
+import { links, users } from '@boltlink/db/schema';
+import { freePort } from '@boltlink/local-servers/redis';
+import type { LoadOptions, LoadResult } from './lib/load.ts';
+import { printTable } from './lib/load.ts';
+import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
+import { startBenchStack } from './lib/stack.ts';
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
+const SERVER_CPU = Number(process.env.SERVER_CPU ?? 0);
+const LOAD_CPU = Number(process.env.LOAD_CPU ?? 1);
+// ONLY=bare,hot runs a subset (bare, hot, redis, storm); the baseline always runs.
+const ONLY = new Set((process.env.ONLY ?? 'bare,hot,redis,storm').split(','));
+const DOMAIN = 'bench.local';
+const CODE = 'hot';
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const edgeDir = fileURLToPath(new URL('../apps/redirect-edge/', import.meta.url));
+
+const stack = await startBenchStack();
+const servers: ServerProcess[] = [];
+
+async function seed(): Promise<void> {
+  const pool = createPool({ connectionString: stack.databaseUrl, max: 1 });
+  const db = createDb(pool);
+  try {
+    const [user] = await db
+      .insert(users)
+      .values({ email: `bench-${Date.now()}@example.com`, passwordHash: 'bench' })
+      .returning();
+    if (!user) throw new Error('no user');
+    await db
+      .insert(links)
+      .values({ userId: user.id, domain: DOMAIN, code: CODE, url: 'https://example.com/landing' })
+      .onConflictDoNothing();
+  } finally {
+    await pool.end();
+  }
+}
+
+function edgeEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    APP_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    DATABASE_URL: stack.databaseUrl,
+    REDIS_URL: stack.redisUrl,
+    REDIS_KEY_PREFIX: 'bench',
+    QUEUE_PREFIX: '{bench}',
+    SHORT_DOMAINS: DOMAIN,
+    // The limiters stay in the path (their cost is measured) but with limits one client cannot reach.
+    REDIRECT_RATE_LIMIT_MAX: '1000000000',
+    NOT_FOUND_RATE_LIMIT_MAX: '1000000000',
+    ...extra,
+  };
+}
+
+async function scenario(
+  name: string,
+  server: { entry: string; cwd: string; env: Record<string, string> },
+  load: Omit<LoadOptions, 'name' | 'url' | 'connections' | 'durationSeconds'>,
+): Promise<LoadResult> {
+  const port = await freePort();
+  const process_ = await startServer({ ...server, port, cpu: SERVER_CPU });
+  servers.push(process_);
+  try {
+    const options: LoadOptions = {
+      name,
+      url: `${process_.url}/${CODE}`,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      headers: { host: DOMAIN },
+      ...load,
+    };
+    // Warm-up (JIT, pools, caches), then the measured run with the server's CPU time read around it.
+    await runPinnedLoad<LoadResult>({
+      cpu: LOAD_CPU,
+      cwd: benchDir,
+      scenario: { ...options, durationSeconds: 3 },
+    });
+    const cpuBefore = await process_.cpuMs();
+    const result = await runPinnedLoad<LoadResult>({ cpu: LOAD_CPU, cwd: benchDir, scenario: options });
+    result.cpuMicrosPerRequest = (((await process_.cpuMs()) - cpuBefore) * 1000) / Math.max(1, result.total);
+    console.log(
+      `${name}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}, server CPU ${result.cpuMicrosPerRequest.toFixed(1)} µs/request`,
+    );
+    return result;
+  } finally {
+    await process_.stop();
+  }
+}
+
+try {
+  await seed();
+  console.log(
+    `edge bench: ${CONNECTIONS} connections, ${DURATION} s per scenario after a 3 s warm-up; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}`,
+  );
+  const bare = await scenario(
+    'bare fastify 302',
+    { entry: 'lib/bare-server.ts', cwd: benchDir, env: {} },
+    {
+      expectStatusClass: 3,
+    },
+  );
+  const edge = { entry: 'src/server.ts', cwd: edgeDir };
+  const results: LoadResult[] = [bare];
+  const hot = !ONLY.has('hot')
+    ? undefined
+    : await scenario(
+        'edge hot link (LRU hit, capture on)',
+        { ...edge, env: edgeEnv({}) },
+        { expectStatusClass: 3 },
+      );
+  if (hot) results.push(hot);
+  const redisHit = !ONLY.has('redis')
+    ? undefined
+    : await scenario(
+        'edge LRU off (Redis hit, capture on)',
+        { ...edge, env: edgeEnv({ LRU_MAX_ENTRIES: '0' }) },
+        { expectStatusClass: 3 },
+      );
+  if (redisHit) results.push(redisHit);
+  const storm = !ONLY.has('storm')
+    ? undefined
+    : await scenario(
+        'edge unknown-code storm (all misses)',
+        { ...edge, env: edgeEnv({}) },
+        { expectStatusClass: 4, paths: 'random-codes' },
+      );
+  if (storm) results.push(storm);
+  printTable(results, bare);
+  const ratio = (r: LoadResult) => r.requestsPerSecond / bare.requestsPerSecond;
+  const verdict = (met: boolean) => (met ? 'MET' : 'NOT MET');
+  if (hot) {
+    console.log(`target hot >= 0.85 x bare req/s: ${ratio(hot).toFixed(2)} ${verdict(ratio(hot) >= 0.85)}`);
+    console.log(`target hot p99 <= 10 ms: ${hot.p99} ms ${verdict(hot.p99 <= 10)}`);
+  }
+  if (redisHit) {
+    console.log(
+      `target Redis hit >= 0.65 x bare req/s: ${ratio(redisHit).toFixed(2)} ${verdict(ratio(redisHit) >= 0.65)}`,
+    );
+  }
+} finally {
+  for (const server of servers) await server.stop();
+  await stack.stop();
+}

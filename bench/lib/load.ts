@@ -1,0 +1,69 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** Socket errors, timeouts and answers other than the expected status class. */
+  errors: number;
+  total: number;
+  /** Server CPU time per answered request, in microseconds: robust to other processes sharing the machine. */
+  cpuMicrosPerRequest?: number;
+}
+
+export interface LoadOptions {
+  name: string;
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  headers?: Record<string, string>;
+  /** `random-codes`: every request asks for a different, never-created code (a scan). */
+  paths?: 'fixed' | 'random-codes';
+  /** Status class every answer must have, e.g. 3 for redirects, 4 for not-found answers. */
+  expectStatusClass: 3 | 4;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const pathFor = options.paths === 'random-codes' ? randomCodePath : undefined;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    headers: options.headers,
+    requests: pathFor ? [{ setupRequest: (request) => ({ ...request, path: pathFor() }) }] : undefined,
+  });
+  const classes = [result['1xx'], result['2xx'], result['3xx'], result['4xx'], result['5xx']];
+  const expected = classes[options.expectStatusClass - 1] ?? 0;
+  const answered = classes.reduce((sum, count) => sum + count, 0);
+  return {
+    name: options.name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (answered - expected),
+    total: answered,
+  };
+}
+
+function randomCodePath(): string {
+  return `/zz${Math.random().toString(36).slice(2, 12)}`;
+}
+
+export function printTable(results: readonly LoadResult[], baseline: LoadResult): void {
+  const rows = results.map((r) => ({
+    scenario: r.name,
+    'req/s': Math.round(r.requestsPerSecond),
+    'p50 ms': r.p50,
+    'p99 ms': r.p99,
+    errors: r.errors,
+    requests: r.total,
+    'vs bare': (r.requestsPerSecond / baseline.requestsPerSecond).toFixed(2),
+    'cpu µs/req': r.cpuMicrosPerRequest?.toFixed(1) ?? '-',
+    'cpu vs bare':
+      r.cpuMicrosPerRequest && baseline.cpuMicrosPerRequest
+        ? (baseline.cpuMicrosPerRequest / r.cpuMicrosPerRequest).toFixed(2)
+        : '-',
+  }));
+  console.table(rows);
+}

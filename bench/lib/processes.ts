@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+
+// USER_HZ: 100 on every Linux configuration Node supports.
+const CLOCK_TICKS = 100;
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** User + system CPU time the server has used so far, in milliseconds (from /proc). */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a TypeScript entry point with tsx, pinned to `cpu` with taskset, and waits until GET /ready answers
+ * 200. Output is kept and printed only if the process fails to become ready.
+ */
+export async function startServer(options: {
+  entry: string;
+  cwd: string;
+  port: number;
+  cpu: number;
+  env: Record<string, string>;
+  readyTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  // BENCH_NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/edge-prof`, profiles the servers under load.
+  const nodeArgs = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter((arg) => arg.length > 0);
+  const args = ['-c', String(options.cpu), process.execPath, ...nodeArgs, '--import', 'tsx', options.entry];
+  const child = spawn('taskset', args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`${options.entry} exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.entry} not ready in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    child,
+    async cpuMs() {
+      // taskset execs node, so the child's pid is the server's. Fields 14 and 15 of stat: utime, stime in ticks.
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    },
+    async stop() {
+      if (process.env.BENCH_SHOW_OUTPUT === '1')
+        process.stderr.write(`--- ${options.entry} output (tail)\n${output}\n`);
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await once(child, 'exit');
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs lib/load-runner.ts pinned to `cpu` and returns its parsed result. */
+export async function runPinnedLoad<T>(options: { cpu: number; cwd: string; scenario: object }): Promise<T> {
+  const child = spawn(
+    'taskset',
+    [
+      '-c',
+      String(options.cpu),
+      process.execPath,
+      '--import',
+      'tsx',
+      'lib/load-runner.ts',
+      JSON.stringify(options.scenario),
+    ],
+    { cwd: options.cwd, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`load runner exited with ${code}`);
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as T;
+}
