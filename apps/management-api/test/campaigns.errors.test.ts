@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const utm = { source: 'newsletter', medium: 'email', campaign: 'spring' };
+
+describe('campaign validation', () => {
+  it('rejects a campaign without the required UTM fields', async () => {
+    const user = await signup(api);
+    for (const payload of [
+      { name: 'x', utm: { source: 'a', medium: 'b' } },
+      { name: 'x', utm: { ...utm, source: '   ' } },
+      { name: '', utm },
+    ]) {
+      expectProblem(
+        await api.app.inject({ method: 'POST', url: '/api/v1/campaigns', headers: user.auth, payload }),
+        400,
+      );
+    }
+  });
+
+  it('answers 404 for an unknown campaign and 400 for an empty PATCH', async () => {
+    const user = await signup(api);
+    expectProblem(
+      await api.app.inject({
+        url: '/api/v1/campaigns/00000000-0000-4000-8000-000000000000',
+        headers: user.auth,
+      }),
+      404,
+    );
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/campaigns',
+      headers: user.auth,
+      payload: { name: 'n', utm },
+    });
+    expectProblem(
+      await api.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/campaigns/${created.json().id}`,
+        headers: user.auth,
+        payload: {},
+      }),
+      400,
+    );
+  });
+});
