@@ -8,6 +8,12 @@ import { buildApp } from './app.ts';
 import { createEdgeDeps } from './deps.ts';
 
 const config = exitOnConfigError(() => loadEdgeConfig(process.env));
+if (config.geoipDbPath !== undefined) {
+  process.stderr.write(
+    'GEOIP_DB_PATH is set, but this build has no MaxMind reader: unset it and use COUNTRY_HEADER (e.g. CF-IPCountry).\n',
+  );
+  process.exit(1);
+}
 const logger = pino(createLoggerOptions({ service: 'redirect-edge', level: config.logLevel }));
 
 const deps = createEdgeDeps(config, logger);

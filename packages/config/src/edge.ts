@@ -68,8 +68,13 @@ export const EdgeConfigSchema = Type.Object({
         'Trusted request header holding the visitor country (e.g. CF-IPCountry); unset ignores headers',
     }),
   ),
+  // Reserved: no MaxMind reader is wired in yet, so the edge refuses to start when this is set rather than
+  // silently recording no countries. Use COUNTRY_HEADER behind a CDN that adds one.
   geoipDbPath: optional(
-    str({ description: 'Path to a MaxMind GeoLite2/GeoIP2 Country database; unset disables lookups' }),
+    str({
+      description:
+        'Reserved for a MaxMind GeoLite2/GeoIP2 Country database; not supported yet (the edge exits if set)',
+    }),
   ),
 });
 

@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort } from '@boltlink/local-servers/redis';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, DOMAIN, insertLink, readClickBatches, waitFor } from './support/edge.ts';
+
+const serverEntry = new URL('../src/server.ts', import.meta.url).pathname;
+const appDir = new URL('..', import.meta.url).pathname;
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return { child, output: () => output };
+}
+
+describe('server.ts', () => {
+  it('boots, reports ready, serves metrics, and on SIGTERM flushes buffered clicks and exits 0', async () => {
+    const port = await freePort();
+    const prefix = uniquePrefix('edge-server');
+    const userId = await createUser(database.db);
+    const link = await insertLink(database.db, { userId });
+    const { child, output } = start({
+      NODE_ENV: 'production',
+      APP_SECRET: 'lifecycle-test-secret-0123456789abcdef',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: prefix,
+      QUEUE_PREFIX: `{${prefix}}`,
+      SHORT_DOMAINS: DOMAIN,
+      // Long enough that only the shutdown flush can deliver the clicks below.
+      CLICK_BATCH_INTERVAL_MS: '60000',
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(
+        async () => {
+          const res = await fetch(`${base}/ready`).catch(() => undefined);
+          return res?.status === 200 ? true : undefined;
+        },
+        30_000,
+        200,
+      );
+      expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+      for (let i = 0; i < 3; i += 1) {
+        const res = await fetch(`${base}/${link.code}`, { headers: { host: DOMAIN }, redirect: 'manual' });
+        expect(res.status).toBe(302);
+      }
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toContain('clicks_dropped_total');
+      expect(metrics).toContain('http_request_duration_seconds_bucket');
+
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code, output()).toBe(0);
+      const events = (await readClickBatches(testRedisUrl(), prefix)).flatMap((batch) => batch.events);
+      expect(events.filter((event) => event.linkId === link.id)).toHaveLength(3);
+      // One line per request would drown a busy edge: no request logging at info.
+      expect(output()).not.toContain(`/${link.code}`);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
+    const { child, output } = start({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://nope' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    const text = output();
+    expect(text).toContain('PORT');
+    expect(text).toContain('REDIS_URL');
+    expect(text).toContain('APP_SECRET');
+    expect(text).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
