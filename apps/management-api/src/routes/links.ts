@@ -1,7 +1,7 @@
 import type { Db } from '@boltlink/db/client';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { problemOf } from '../errors.ts';
+import { type Problem, problemOf } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
@@ -17,6 +17,7 @@ import {
 } from '../schemas/links.ts';
 import { listLinks } from '../services/link-list.ts';
 import type { CreateLinkInput, LinkService } from '../services/link-service.ts';
+import type { LinkView } from '../services/link-view.ts';
 import type { App } from '../types.ts';
 
 const checkCreateLink = TypeCompiler.Compile(CreateLinkBody);
@@ -81,12 +82,10 @@ export function linkRoutes(
       const userId = principalOf(request).userId;
       const items = request.body.links;
       const valid: { index: number; input: CreateLinkInput }[] = [];
-      const out: ({ error: ReturnType<typeof problemOf> } | object)[] = items.map((item, index) => {
-        if (checkCreateLink.Check(item)) {
-          valid.push({ index, input: item });
-          return {};
-        }
-        return { error: bulkItemProblem(item) };
+      const out: (LinkView | { error: Problem })[] = new Array(items.length);
+      items.forEach((item, index) => {
+        if (checkCreateLink.Check(item)) valid.push({ index, input: item });
+        else out[index] = { error: bulkItemProblem(item) };
       });
       const results = await deps.links.createMany(
         userId,
@@ -97,7 +96,7 @@ export function linkRoutes(
         if (index === undefined) return;
         out[index] = result.ok ? result.link : { error: result.error.toProblem() };
       });
-      return { items: out as never };
+      return { items: out };
     },
   );
 
