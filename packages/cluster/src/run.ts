@@ -1,8 +1,10 @@
 import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
 import type { ClusterLogger } from './logger.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { runPrimary } from './primary.ts';
 import { defaultRestartPolicy, type RestartPolicyOptions } from './restart-policy.ts';
-import { runWorker } from './worker.ts';
+import { asStartedService, runWorker } from './worker.ts';
 import { workerCountFromEnv } from './worker-count.ts';
 
 export type { ClusterLogger } from './logger.ts';
@@ -25,6 +27,11 @@ export interface RunClusteredOptions {
   /** How long a stopping worker waits for its keep-alive connections to move to other workers. */
   drainTimeoutMs?: number;
   restartPolicy?: Partial<RestartPolicyOptions>;
+  /**
+   * Serve GET /metrics for the whole service on this port: every worker's `metricsRegistry` summed by
+   * the primary (or the single process's registry when running in-process).
+   */
+  metrics?: { port: number; host?: string };
 }
 
 /**
@@ -41,9 +48,29 @@ export async function runClustered(options: RunClusteredOptions): Promise<void> 
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   }
+  const metrics = options.metrics;
   if (workers === 1) {
-    await options.start();
+    const registry = asStartedService(await options.start())?.metricsRegistry;
+    if (metrics && registry) {
+      await startMetricsServer({
+        host: metrics.host ?? '0.0.0.0',
+        port: metrics.port,
+        logger: options.logger,
+        collect: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      });
+    } else if (metrics) {
+      options.logger.warn({}, 'metrics port requested but start() returned no metricsRegistry');
+    }
     return;
+  }
+  if (metrics) {
+    const aggregator = new AggregatorRegistry();
+    await startMetricsServer({
+      host: metrics.host ?? '0.0.0.0',
+      port: metrics.port,
+      logger: options.logger,
+      collect: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+    });
   }
   runPrimary({
     workers,

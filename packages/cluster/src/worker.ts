@@ -1,13 +1,17 @@
 import type { Server } from 'node:net';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import { drainServer } from './drain.ts';
 import type { ClusterLogger } from './logger.ts';
 import { isShutdownMessage } from './logger.ts';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-/** What `start` may hand back: the listening server lets a stopping worker drain it without resets. */
+/** What `start` may hand back. */
 export interface StartedService {
+  /** The listening server: a worker stopped by the primary drains it without resetting clients. */
   server?: Server;
+  /** The service's Prometheus registry, summed over all workers on the cluster metrics port. */
+  metricsRegistry?: Registry;
 }
 
 /**
@@ -50,13 +54,20 @@ export async function runWorker(
 
   try {
     service = asStartedService(await start());
+    if (service?.metricsRegistry) {
+      // prom-client answers the primary's aggregation requests over IPC with these registries; its IPC
+      // listener is installed by the AggregatorRegistry constructor, in workers too.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([service.metricsRegistry]);
+    }
   } catch (error) {
     logger.error({ err: error, pid: process.pid }, 'worker failed to start');
     process.exit(1);
   }
 }
 
-function asStartedService(value: unknown): StartedService | undefined {
-  if (typeof value !== 'object' || value === null || !('server' in value)) return undefined;
+export function asStartedService(value: unknown): StartedService | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (!('server' in value) && !('metricsRegistry' in value)) return undefined;
   return value as StartedService;
 }

@@ -33,6 +33,18 @@ async function startCluster(
   return { proc, port };
 }
 
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    try {
+      await getJson(port, '/health');
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`port ${port} never answered`);
+}
+
 const listeningPids = (proc: ClusterProcess): number[] =>
   proc.lines.filter((line) => line.msg === 'worker listening').map((line) => line.pid);
 
@@ -97,6 +109,25 @@ describe('runClustered', () => {
 
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it.each([1, 2])('serves metrics summed over %i worker(s) on the metrics port', async (workers) => {
+    const metricsPort = await freePort();
+    const { proc, port } = await startCluster({
+      WEB_CONCURRENCY: String(workers),
+      METRICS_PORT: String(metricsPort),
+    });
+    if (workers > 1) await proc.waitForLog(() => listeningPids(proc).length === workers);
+    else await waitForPort(port);
+
+    const pids = new Set<number>();
+    for (let i = 0; i < 12; i += 1) pids.add(Number((await getJson(port, '/pid')).body.pid));
+    expect(pids.size).toBe(workers);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^fixture_pid_requests_total 12$/m);
+
+    proc.child.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
   });
 
   it('backs off when workers die right after start, then gives up with exit code 1', async () => {
