@@ -18,7 +18,7 @@ interface Container {
   lifecycle?: { preStop?: { exec?: { command: string[] }; sleep?: { seconds: number } } };
 }
 interface PodTemplate {
-  metadata: { labels: Labels };
+  metadata: { labels: Labels; annotations?: Record<string, string> };
   spec: { containers: Container[]; terminationGracePeriodSeconds?: number };
 }
 interface Workload extends Manifest {
@@ -217,6 +217,14 @@ describe.each(overlays)('overlay %s', (overlay) => {
         resource: 'limits.cpu',
         divisor: '1',
       });
+    }
+  });
+
+  it('points the Prometheus scrape annotation at a port the pod declares', () => {
+    for (const deployment of deployments) {
+      const port = Number(deployment.spec.template.metadata.annotations?.['prometheus.io/port']);
+      const declared = containersOf(deployment).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+      expect(declared, deployment.metadata.name).toContain(port);
     }
   });
 
