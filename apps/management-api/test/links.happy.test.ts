@@ -1,3 +1,4 @@
+import { findLinkForRedirect } from '@boltlink/db/queries/links';
 import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeCachedLink, decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { testRedisUrl } from '@boltlink/testing/redis';
@@ -107,6 +108,41 @@ describe('creating links', () => {
     expect(await api.redis.exists(api.keys.linkNegative('sho.rt', 'fresh-one'))).toBe(0);
     expect(await api.redis.ttl(api.keys.linkCache(link.domain, link.code))).toBeGreaterThan(0);
     await expect.poll(() => invalidations.some((m) => m.code === 'fresh-one')).toBe(true);
+  });
+
+  it('writes exactly the projection the edge builds from Postgres on a cache miss', async () => {
+    const campaign = (
+      await inject('POST', '/api/v1/campaigns', {
+        name: 'Same shape',
+        utm: { source: 'src', medium: 'med', campaign: 'camp', content: 'cta' },
+      })
+    ).json();
+    const link = await createLink(api, user.auth, {
+      url: 'https://example.com/shape',
+      campaignId: campaign.id,
+      password: 'pw',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      maxClicks: 5,
+      redirectType: 307,
+    });
+    const row = await findLinkForRedirect(api.database.db, link.domain, link.code);
+    expect(row).not.toBeNull();
+    expect(await cached(link)).toEqual({
+      v: 1,
+      id: row?.id,
+      url: row?.url,
+      redirectType: row?.redirectType,
+      expiresAt: row?.expiresAt?.getTime() ?? null,
+      maxClicks: row?.maxClicks,
+      passwordHash: row?.passwordHash,
+      utm: row?.utm,
+    });
+    expect((await cached(link))?.utm).toEqual({
+      utm_source: 'src',
+      utm_medium: 'med',
+      utm_campaign: 'camp',
+      utm_content: 'cta',
+    });
   });
 
   it('enqueues a link-metadata job only when no title is given', async () => {
