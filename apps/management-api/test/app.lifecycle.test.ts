@@ -68,10 +68,15 @@ describe('failures', () => {
     const isolated = await startTestApi({ REDIS_URL: redis.url });
     try {
       expect((await isolated.app.inject({ url: '/ready' })).statusCode).toBe(200);
+      const user = await signup(isolated);
       await redis.stop();
       const down = await isolated.app.inject({ url: '/ready' });
       expect(down.statusCode).toBe(503);
       expect(down.json().checks.redis.ok).toBe(false);
+      // API requests answer a retryable 503 problem, not a 500.
+      const request = await isolated.app.inject({ url: '/api/v1/me', headers: user.auth });
+      expect(expectProblem(request, 503).type).toBe('https://boltlink.dev/problems/unavailable');
+      expect(request.headers['retry-after']).toBe('5');
       await redis.start();
       await expect
         .poll(async () => (await isolated.app.inject({ url: '/ready' })).statusCode, {
@@ -79,6 +84,7 @@ describe('failures', () => {
           interval: 250,
         })
         .toBe(200);
+      expect((await isolated.app.inject({ url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
     } finally {
       await isolated.close().catch(() => undefined);
       await redis.destroy();

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, problemOf } from '../errors.ts';
+import { isDependencyUnavailable } from './dependency-errors.ts';
 
 const PROBLEM_TYPE = 'application/problem+json';
 
@@ -73,6 +74,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return send(reply, codeForStatus(status), error.message);
+    }
+    if (isDependencyUnavailable(error)) {
+      request.log.error(
+        { err: error, route: request.routeOptions.url, method: request.method },
+        'dependency unavailable while serving request',
+      );
+      return send(reply, 'unavailable', 'a storage dependency is unavailable; retry shortly', {
+        'retry-after': '5',
+      });
     }
     request.log.error(
       { err: error, route: request.routeOptions.url, method: request.method },
