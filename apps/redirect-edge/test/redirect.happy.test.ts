@@ -85,6 +85,19 @@ describe('redirects', () => {
     }
   });
 
+  it('replaces a corrupt cached value with the Postgres answer', async () => {
+    const link = await insertLink(database.db, { userId, url: 'https://repaired.example/' });
+    const keys = createRedisKeys(prefix);
+    await edge.deps.cacheRedis.set(keys.linkCache(DOMAIN, link.code), '{"v":1,"id":');
+    const res = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
+    expect(res.headers.location).toBe('https://repaired.example/');
+    const repaired = await waitFor(async () => {
+      const raw = await edge.deps.cacheRedis.get(keys.linkCache(DOMAIN, link.code));
+      return raw === null ? undefined : decodeCachedLink(raw);
+    });
+    expect(repaired).toMatchObject({ id: link.id, url: 'https://repaired.example/' });
+  });
+
   it("merges the visitor's query (visitor wins), then adds campaign UTM parameters, as ASCII", async () => {
     const campaign = await insertCampaign(database.db, userId);
     const link = await insertLink(database.db, {

@@ -18,11 +18,14 @@ export function createRedisLinkCache(deps: {
   const { redis, keys, ttlSeconds, negativeTtlSeconds } = deps;
   return {
     async get(domain, code) {
-      const raw = await redis.get(keys.linkCache(domain, code));
+      const key = keys.linkCache(domain, code);
+      const raw = await redis.get(key);
       if (raw !== null) {
-        // An undecodable value (another schema version, corruption) is a miss: Postgres answers instead.
         const link = decodeCachedLink(raw);
         if (link !== null) return link;
+        // Undecodable (corrupt, or written by an incompatible build): a miss, and removed so the NX write-back
+        // of the Postgres answer can replace it instead of every request falling through to Postgres.
+        redis.del(key).catch(() => undefined);
         return undefined;
       }
       const missing = await redis.exists(keys.linkNegative(domain, code));
