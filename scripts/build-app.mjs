@@ -1,7 +1,11 @@
 // Bundles an app's src/server.ts (and the workspace packages it imports) into dist/ for `node dist/server.js`.
 // npm dependencies stay external so native modules (argon2) and their own files load as published.
 import { readFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+// esbuild is a devDependency of each app, so resolve it from the app being built, not from this script.
+const { build } = createRequire(join(process.cwd(), 'package.json'))('esbuild');
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@boltlink/'));
