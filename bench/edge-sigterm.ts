@@ -79,6 +79,7 @@ try {
       `failed requests while a worker was accepting: ${failed.length + bad.reduce((sum, [, count]) => sum + count, 0)}` +
         (failed.length > 0 ? ` (${[...new Set(failed.map((error) => error.message))].join(', ')})` : ''),
       `refused after the last worker's stop began (by design): ${errors.length - failed.length}`,
+      `drains that timed out: ${JSON.stringify(server.lines.filter((line) => line.msg === 'drain timed out').map((line) => ({ pid: line.pid, openConnections: line.openConnections })))}`,
       `workers stopped: ${stopped.map((line) => `pid ${line.pid} code ${line.code}`).join(', ')}; primary exit code ${exitCode}`,
     ].join('\n'),
   );

@@ -28,7 +28,14 @@ async function start() {
   const app = await buildApp(deps);
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });
-  return { server: app.server };
+  return { server: app.server, metricsRegistry: deps.metrics.registry };
 }
 
-await runClustered({ start, logger, shutdownTimeoutMs: 30_000 });
+// METRICS_PORT belongs in the shared config schema (config.metricsPort) once the edge is wired.
+const metricsPort = process.env.METRICS_PORT;
+await runClustered({
+  start,
+  logger,
+  shutdownTimeoutMs: 30_000,
+  metrics: metricsPort ? { port: Number(metricsPort) } : undefined,
+});
