@@ -33,7 +33,12 @@ async function main(): Promise<void> {
 
   // Both workers share one Redis connection: BullMQ duplicates it for its blocking commands.
   const clicksWorker = createClicksWorker(
-    { pool, metrics, logger: logger.child({ worker: 'clicks' }) },
+    {
+      pool,
+      metrics,
+      logger: logger.child({ worker: 'clicks' }),
+      partitions: Math.min(config.clickIngestPartitions, config.databasePoolMax),
+    },
     { connection: queueRedis, prefix: config.queuePrefix, concurrency: config.clickWorkerConcurrency },
   );
   const metadataWorker = createLinkMetadataWorker(

@@ -10,6 +10,7 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
 import {
@@ -162,5 +163,24 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(failed?.failedReason).toMatch(/invalid clicks job payload/);
     expect(await counter('clickBatchesFailed', { reason: 'invalid_payload' })).toBe(failedBefore + 1);
     expect(await totals(database.pool)).toEqual(before);
+  });
+
+  it('groups concurrent batches into shared transactions and still counts every event once', async () => {
+    const links = await seedLinks(database.pool, 9);
+    const before = await totals(database.pool);
+    const ingestor = createCoalescingIngestor({ pool: workerPool, partitions: 2 });
+    const batches = chunk(makeEvents(links, 1200), 100);
+    // The same batch twice in one wave: the second copy must come back as duplicates, not inserts.
+    const submissions = [...batches, batches[0] ?? []].map((batch) => ingestor.ingest(batch));
+    const results = await Promise.all(submissions);
+
+    expect(results.reduce((sum, r) => sum + r.inserted, 0)).toBe(1200);
+    expect(results.at(-1)).toMatchObject({ received: 100, inserted: 0, duplicates: 100 });
+    const after = await totals(database.pool);
+    expect(after?.events).toBe((before?.events ?? 0) + 1200);
+    expect(after?.counted).toBe((before?.counted ?? 0) + 1200);
+    for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
+      expect(stored, table).toEqual(expected);
+    }
   });
 });

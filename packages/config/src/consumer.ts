@@ -7,10 +7,18 @@ import { type DerivedShared, deriveShared, sharedFields } from './shared.ts';
 export const ConsumerConfigSchema = Type.Object({
   ...sharedFields(3001),
   clickWorkerConcurrency: int({
-    default: 2,
+    default: 8,
     min: 1,
     max: 256,
-    description: 'Click batches ingested in parallel (each is one Postgres transaction)',
+    description:
+      'Click batch jobs in flight; batches that arrive while a transaction runs are grouped into the next one (group commit)',
+  }),
+  clickIngestPartitions: int({
+    default: 2,
+    min: 1,
+    max: 32,
+    description:
+      'Click transactions in flight at once, each owning a disjoint set of links (never more than DATABASE_POOL_MAX)',
   }),
   metadataWorkerConcurrency: int({
     default: 4,

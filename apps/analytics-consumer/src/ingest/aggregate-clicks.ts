@@ -46,93 +46,119 @@ const HOUR_MS = 3_600_000;
 // U+0000 cannot appear in a Postgres text value, so it cannot appear inside any key part either.
 const SEP = '\u0000';
 
-function utcHour(ms: number): string {
-  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+interface Buckets {
+  hour: string;
+  day: string;
 }
 
-function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+interface Keyed {
+  key: string;
 }
 
-function add(map: Map<string, Counts>, key: string, isBot: boolean): void {
-  const counts = map.get(key);
-  if (counts === undefined) {
-    map.set(key, { clicks: 1, botClicks: isBot ? 1 : 0 });
-  } else {
-    counts.clicks += 1;
-    if (isBot) counts.botClicks += 1;
-  }
+function compareKeys(a: Keyed, b: Keyed): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /**
- * Keys sorted in one fixed order, so two transactions upserting overlapping roll-up rows lock them in
- * the same order and cannot deadlock. Comparison by UTF-16 code units; only consistency matters.
+ * Rows sorted by key in one fixed order, so two transactions upserting overlapping roll-up rows lock
+ * them in the same order and cannot deadlock. Comparison by UTF-16 code units; only consistency matters.
  */
-function sortedEntries<V>(map: Map<string, V>): Array<[string[], V]> {
-  return [...map.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => [key.split(SEP), value]);
+function sortedRows<R extends Keyed>(map: Map<string, R>): Array<Omit<R, 'key'>> {
+  return [...map.values()].sort(compareKeys).map(({ key: _key, ...row }) => row);
 }
 
 export function dimensionValue(value: string): string {
   return value.length <= DIMENSION_VALUE_MAX ? value : value.slice(0, DIMENSION_VALUE_MAX);
 }
 
-/** Pre-aggregates the clicks of one batch into the rows each roll-up table receives. */
+/**
+ * Pre-aggregates the clicks of one batch into the rows each roll-up table receives. Runs for every
+ * click of every batch, so it avoids per-click allocations it can: buckets are computed once per hour,
+ * and each row object is built once and found again by a string key.
+ */
 export function aggregateClicks(clicks: readonly StoredClick[]): ClickAggregates {
-  const links = new Map<string, Counts>();
-  const hourly = new Map<string, Counts>();
-  const daily = new Map<string, Counts>();
-  const dimensions = new Map<string, Counts>();
-  const visitors = new Map<string, boolean>();
+  const bucketsByHour = new Map<number, Buckets>();
+  const links = new Map<string, Keyed & { linkId: string; clicks: number }>();
+  const hourly = new Map<string, Keyed & { linkId: string; bucket: string } & Counts>();
+  const daily = new Map<string, Keyed & { linkId: string; bucket: string } & Counts>();
+  const dimensions = new Map<string, Keyed & ClickAggregates['dimensions'][number]>();
+  const visitors = new Map<string, Keyed & ClickAggregates['visitors'][number]>();
+
+  const countDimension = (linkId: string, day: string, dimension: Dimension, raw: string, isBot: boolean) => {
+    const value = dimensionValue(raw);
+    const key = `${linkId}${SEP}${day}${SEP}${dimension}${SEP}${value}`;
+    const row = dimensions.get(key);
+    if (row === undefined) {
+      dimensions.set(key, {
+        key,
+        linkId,
+        bucket: day,
+        dimension,
+        value,
+        clicks: 1,
+        botClicks: isBot ? 1 : 0,
+      });
+    } else {
+      row.clicks += 1;
+      if (isBot) row.botClicks += 1;
+    }
+  };
 
   for (const click of clicks) {
-    const day = utcDay(click.occurredAt);
-    add(links, click.linkId, click.isBot);
-    add(hourly, click.linkId + SEP + utcHour(click.occurredAt), click.isBot);
-    add(daily, click.linkId + SEP + day, click.isBot);
-    const values: Array<[Dimension, string]> = [
-      ['country', click.country ?? UNKNOWN_COUNTRY],
-      ['referrer', click.referrerHost ?? DIRECT_REFERRER],
-      ['device', click.device],
-      ['browser', click.browser],
-      ['os', click.os],
-    ];
-    for (const [dimension, value] of values) {
-      add(dimensions, [click.linkId, day, dimension, dimensionValue(value)].join(SEP), click.isBot);
+    const hourStart = Math.floor(click.occurredAt / HOUR_MS) * HOUR_MS;
+    let buckets = bucketsByHour.get(hourStart);
+    if (buckets === undefined) {
+      const iso = new Date(hourStart).toISOString();
+      buckets = { hour: iso, day: iso.slice(0, 10) };
+      bucketsByHour.set(hourStart, buckets);
     }
+    const { linkId, isBot } = click;
+    const bot = isBot ? 1 : 0;
+
+    const link = links.get(linkId);
+    if (link === undefined) links.set(linkId, { key: linkId, linkId, clicks: 1 });
+    else link.clicks += 1;
+
+    const hourKey = `${linkId}${SEP}${buckets.hour}`;
+    const hour = hourly.get(hourKey);
+    if (hour === undefined)
+      hourly.set(hourKey, { key: hourKey, linkId, bucket: buckets.hour, clicks: 1, botClicks: bot });
+    else {
+      hour.clicks += 1;
+      hour.botClicks += bot;
+    }
+
+    const dayKey = `${linkId}${SEP}${buckets.day}`;
+    const day = daily.get(dayKey);
+    if (day === undefined)
+      daily.set(dayKey, { key: dayKey, linkId, bucket: buckets.day, clicks: 1, botClicks: bot });
+    else {
+      day.clicks += 1;
+      day.botClicks += bot;
+    }
+
+    countDimension(linkId, buckets.day, 'country', click.country ?? UNKNOWN_COUNTRY, isBot);
+    countDimension(linkId, buckets.day, 'referrer', click.referrerHost ?? DIRECT_REFERRER, isBot);
+    countDimension(linkId, buckets.day, 'device', click.device, isBot);
+    countDimension(linkId, buckets.day, 'browser', click.browser, isBot);
+    countDimension(linkId, buckets.day, 'os', click.os, isBot);
+
     if (click.visitorHash !== null) {
-      const key = [click.linkId, day, click.visitorHash].join(SEP);
-      visitors.set(key, (visitors.get(key) ?? true) && click.isBot);
+      const key = `${linkId}${SEP}${buckets.day}${SEP}${click.visitorHash}`;
+      const visitor = visitors.get(key);
+      if (visitor === undefined) {
+        visitors.set(key, { key, linkId, bucket: buckets.day, visitorHash: click.visitorHash, isBot });
+      } else if (!isBot) {
+        visitor.isBot = false;
+      }
     }
   }
 
   return {
-    links: sortedEntries(links).map(([[linkId = ''], counts]) => ({ linkId, clicks: counts.clicks })),
-    hourly: sortedEntries(hourly).map(([[linkId = '', bucket = ''], counts]) => ({
-      linkId,
-      bucket,
-      ...counts,
-    })),
-    daily: sortedEntries(daily).map(([[linkId = '', bucket = ''], counts]) => ({
-      linkId,
-      bucket,
-      ...counts,
-    })),
-    dimensions: sortedEntries(dimensions).map(
-      ([[linkId = '', bucket = '', dimension = '', value = ''], counts]) => ({
-        linkId,
-        bucket,
-        dimension: dimension as Dimension,
-        value,
-        ...counts,
-      }),
-    ),
-    visitors: sortedEntries(visitors).map(([[linkId = '', bucket = '', visitorHash = ''], isBot]) => ({
-      linkId,
-      bucket,
-      visitorHash,
-      isBot,
-    })),
+    links: sortedRows(links),
+    hourly: sortedRows(hourly),
+    daily: sortedRows(daily),
+    dimensions: sortedRows(dimensions),
+    visitors: sortedRows(visitors),
   };
 }

@@ -3,20 +3,25 @@ import { createValidatedWorker, type ValidatedWorkerOptions } from '@boltlink/qu
 import { UnrecoverableError, type Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
-import { type IngestResult, ingestClicks } from '../ingest/ingest-clicks.ts';
+import { createCoalescingIngestor } from '../ingest/coalescing-ingestor.ts';
+import type { IngestResult } from '../ingest/ingest-clicks.ts';
 import type { ConsumerMetrics } from '../metrics.ts';
 
 export interface ClicksWorkerDeps {
   pool: Pool;
   metrics: ConsumerMetrics;
-  logger: FastifyBaseLogger;
+  /** Only these three levels are used; any pino logger fits. */
+  logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+  /** Click transactions in flight at once (disjoint link sets); default 2. */
+  partitions?: number;
 }
 
 /** Ingests one validated click batch and records what happened to its events. */
-export function createClickBatchProcessor({ pool, metrics, logger }: ClicksWorkerDeps) {
+export function createClickBatchProcessor({ pool, metrics, logger, partitions }: ClicksWorkerDeps) {
+  const ingestor = createCoalescingIngestor({ pool, partitions });
   return async function processClickBatch(batch: ClickBatch): Promise<IngestResult> {
     const stopTimer = metrics.clickBatchDuration.startTimer();
-    const result = await ingestClicks(pool, batch.events);
+    const result = await ingestor.ingest(batch.events);
     stopTimer();
     metrics.clicksIngested.inc(result.inserted);
     if (result.duplicates > 0) metrics.clickDuplicatesSkipped.inc(result.duplicates);
@@ -29,8 +34,9 @@ export function createClickBatchProcessor({ pool, metrics, logger }: ClicksWorke
 }
 
 /**
- * The `clicks` queue worker. Each job is one transaction (see ingestClicks), so a job that fails,
- * stalls or is delivered twice leaves the counts exact; transient errors retry with the producer's
+ * The `clicks` queue worker. A job's events and roll-ups commit in one transaction (jobs processed
+ * concurrently share it: see createCoalescingIngestor, so `concurrency` is also how many batches one
+ * transaction may group), so a job that fails, stalls or is delivered twice leaves the counts exact; transient errors retry with the producer's
  * backoff, a malformed payload fails at once (UnrecoverableError from createValidatedWorker).
  */
 export function createClicksWorker(

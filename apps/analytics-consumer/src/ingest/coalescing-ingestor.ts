@@ -1,0 +1,135 @@
+import type { Pool } from 'pg';
+import { type IncomingClick, type IngestResult, ingestEvents, summarise } from './ingest-clicks.ts';
+
+export interface ClickIngestor {
+  /** Resolves once every event of the batch is committed with its roll-ups; rejects if any part failed. */
+  ingest(batch: readonly IncomingClick[]): Promise<IngestResult>;
+}
+
+export interface CoalescingIngestorOptions {
+  pool: Pool;
+  /**
+   * Transactions in flight at once, each owning a disjoint set of links (by link id hash). Two
+   * transactions of one consumer never touch the same roll-up or link row, so they neither wait for
+   * nor deadlock with each other, and Postgres can use one core per partition. The pool needs at least
+   * this many connections.
+   */
+  partitions?: number;
+  /** Upper bound of events in one transaction (a batch's share is never split to fit). */
+  maxEventsPerTransaction?: number;
+}
+
+interface Submission {
+  events: IncomingClick[];
+  resolve(result: IngestResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for click batches. While a partition's transaction runs, the events of the jobs that
+ * arrive meanwhile wait and then go into its next transaction together, so a busy consumer pays one
+ * commit and one set of roll-up upserts per group instead of per job, and pre-aggregates over more clicks
+ * (a hot link's counters are updated once per group). An idle consumer runs each batch at once, adding
+ * no latency.
+ *
+ * A job resolves only after every transaction holding its events has committed, so acknowledging it
+ * stays safe. If one of them fails, the job fails and BullMQ retries it whole: the part that did commit
+ * is recognised by its event ids and skipped, so nothing is counted twice.
+ */
+export function createCoalescingIngestor({
+  pool,
+  partitions = 2,
+  maxEventsPerTransaction = 5000,
+}: CoalescingIngestorOptions): ClickIngestor {
+  const lanes = Array.from({ length: Math.max(1, partitions) }, () =>
+    createLane(pool, maxEventsPerTransaction),
+  );
+
+  return {
+    async ingest(batch) {
+      const shares: IncomingClick[][] = lanes.map(() => []);
+      for (const click of batch) shares[partitionOf(click.linkId, lanes.length)]?.push(click);
+      const results = await Promise.all(
+        shares.flatMap((events, i) => (events.length === 0 ? [] : [lanes[i]?.submit(events)])),
+      );
+      const total: IngestResult = { received: 0, inserted: 0, duplicates: 0, orphaned: 0 };
+      for (const result of results) {
+        if (result === undefined) continue;
+        total.received += result.received;
+        total.inserted += result.inserted;
+        total.duplicates += result.duplicates;
+        total.orphaned += result.orphaned;
+      }
+      return total;
+    },
+  };
+}
+
+/** Stable spread of link ids over partitions (the last hex digits of a UUID are random). */
+function partitionOf(linkId: string, count: number): number {
+  if (count === 1) return 0;
+  const tail = Number.parseInt(linkId.slice(-4), 16);
+  return Number.isNaN(tail) ? 0 : tail % count;
+}
+
+/** One transaction at a time, grouping whatever arrived while the previous one ran. */
+function createLane(pool: Pool, maxEvents: number) {
+  let pending: Submission[] = [];
+  let running = false;
+
+  function takeGroup(): Submission[] {
+    let events = 0;
+    let count = 0;
+    for (const submission of pending) {
+      if (count > 0 && events + submission.events.length > maxEvents) break;
+      events += submission.events.length;
+      count += 1;
+    }
+    const group = pending.slice(0, count);
+    pending = pending.slice(count);
+    return group;
+  }
+
+  async function flush(group: Submission[]): Promise<void> {
+    try {
+      const outcome = await ingestEvents(
+        pool,
+        group.flatMap((submission) => submission.events),
+      );
+      const claimed = new Set<string>();
+      for (const submission of group) submission.resolve(summarise(submission.events, outcome, claimed));
+    } catch (error) {
+      // A value Postgres refuses in one batch must not fail the jobs it happened to be grouped with:
+      // run them one by one so only the faulty job fails (and retries or dead-letters on its own).
+      if (group.length > 1 && isDataError(error)) {
+        for (const submission of group) await flush([submission]);
+        return;
+      }
+      for (const submission of group) submission.reject(error);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      while (pending.length > 0) await flush(takeGroup());
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    submit(events: IncomingClick[]): Promise<IngestResult> {
+      return new Promise<IngestResult>((resolve, reject) => {
+        pending.push({ events, resolve, reject });
+        if (!running) void drain();
+      });
+    },
+  };
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the rows, not the server. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
