@@ -254,7 +254,6 @@ try {
     return (performance.now() - started) / 1000;
   });
   await worker?.close();
-  console.error(`worker transactions: ${transactions}`);
   await producer.close();
   await workerPool.end();
   producerRedis.disconnect();
@@ -280,6 +279,9 @@ try {
   }
   console.log(
     `\nrow updates that were HOT (no index write): ${hot.rows.map((r) => `${r.relname} ${r.n_tup_hot_upd}/${r.n_tup_upd}`).join(', ')}`,
+  );
+  console.log(
+    `worker transactions (pool checkouts): ${transactions} for ${batches.length} jobs (group commit over concurrent jobs)`,
   );
   const workerRate = EVENTS / (results[2]?.seconds ?? 1);
   console.log(

@@ -47,10 +47,10 @@ const INSERT_EVENTS = `
   RETURNING event_id::text`;
 
 // All roll-ups of the batch in one statement. Each sub-statement gets its keys sorted, and every
-// transaction runs the same plan, so concurrent jobs lock shared roll-up rows in the same order and do
-// not deadlock; should one ever happen, Postgres aborts one transaction and BullMQ retries that job,
-// which is safe because nothing of it was committed. The link rows (hottest of all: every click of a
-// popular link lands on one) come last and stay locked only until the COMMIT that follows.
+// transaction runs the same plan (so the same table order), so concurrent transactions lock shared rows
+// in the same order and do not deadlock; should one ever happen, Postgres aborts one transaction and
+// BullMQ retries its jobs, which is safe because nothing of it was committed. Within one consumer the
+// ingestion lanes own disjoint links and never share a row (see coalescing-ingestor.ts).
 // link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one
 // of the first batch that saw the visitor (human if any of that batch's clicks was).
 const APPLY_ROLLUPS = `
