@@ -33,7 +33,6 @@ export interface ConsumerAppOptions {
 export async function buildApp(deps: ConsumerAppDeps, options: ConsumerAppOptions = {}) {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: false,
   });
 
   await app.register(healthPlugin, {
