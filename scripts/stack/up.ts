@@ -110,7 +110,8 @@ async function startDatabases(): Promise<{ databaseUrl: string; redisUrl: string
           maxmemoryPolicy: 'noeviction',
           detached: true,
           onLog: (line) => {
-            if (/# |WARNING/.test(line)) log('redis', line);
+            // '#' lines are Redis warnings, but its start/stop banner uses them too.
+            if (/WARNING|[Ee]rror|[Ff]ailed|[Cc]orrupt/.test(line)) log('redis', line);
           },
         });
         redisUrl = redis.url;
