@@ -20,4 +20,9 @@ await build({
   sourcemap: true,
   external,
   logLevel: 'warning',
+  // CommonJS dependencies inlined through workspace packages (close-with-grace) call require(); an ESM
+  // bundle has none unless it is created here.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 });

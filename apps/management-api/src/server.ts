@@ -1,3 +1,4 @@
+import { runClustered } from '@boltlink/cluster/run';
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadApiConfig } from '@boltlink/config/services';
 import { createDb, createPool } from '@boltlink/db/client';
@@ -12,69 +13,85 @@ import { buildApp } from './app.ts';
 const config = exitOnConfigError(() => loadApiConfig(process.env));
 const logger = pino(createLoggerOptions({ service: 'management-api', level: config.logLevel }));
 
-const pool = createPool({
-  connectionString: config.databaseUrl,
-  max: config.databasePoolMax,
-  applicationName: 'boltlink-management-api',
-  statementTimeoutMs: 10_000,
-  onError: (error) => logger.warn({ err: error }, 'postgres idle client error'),
-});
-const readPool =
-  config.databaseReadUrl === config.databaseUrl
-    ? pool
-    : createPool({
-        connectionString: config.databaseReadUrl,
-        max: config.databasePoolMax,
-        applicationName: 'boltlink-management-api-read',
-        statementTimeoutMs: 10_000,
-        onError: (error) => logger.warn({ err: error }, 'postgres (read) idle client error'),
-      });
+// Config is read in the primary too, so a bad variable fails once instead of in a crash loop of workers;
+// clients and the server exist only in the process that serves (a worker, or this one when
+// WEB_CONCURRENCY=1).
 
-const onRedisError = (connection: string) => (error: Error) =>
-  logger.warn({ err: error, connection }, 'redis connection error');
-const redis = createCacheRedis(config.redisUrl, {
-  connectionName: 'api-state',
-  onError: onRedisError('state'),
-});
-const cacheRedis = createCacheRedis(config.cacheRedisUrl, {
-  connectionName: 'api-cache',
-  onError: onRedisError('cache'),
-});
-const queueRedis = createQueueRedis(config.redisUrl, 'producer', {
-  connectionName: 'api-queue',
-  onError: onRedisError('queue'),
-});
-// The fail-fast clients have no offline queue: let them connect first. A Redis that is down at boot does
-// not stop the API (/ready reports it, ioredis keeps reconnecting).
-await Promise.all(
-  [redis, cacheRedis, queueRedis].map((client) =>
-    waitForReady(client, 3000).catch((error: unknown) =>
-      logger.warn({ err: error }, 'redis not ready at start; continuing'),
-    ),
-  ),
-);
-const producer = createQueueProducer({ connection: queueRedis, prefix: config.queuePrefix });
+async function start() {
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    max: config.databasePoolMax,
+    applicationName: 'boltlink-management-api',
+    statementTimeoutMs: 10_000,
+    onError: (error) => logger.warn({ err: error }, 'postgres idle client error'),
+  });
+  const readPool =
+    config.databaseReadUrl === config.databaseUrl
+      ? pool
+      : createPool({
+          connectionString: config.databaseReadUrl,
+          max: config.databasePoolMax,
+          applicationName: 'boltlink-management-api-read',
+          statementTimeoutMs: 10_000,
+          onError: (error) => logger.warn({ err: error }, 'postgres (read) idle client error'),
+        });
 
-const app = await buildApp({
-  config,
-  db: createDb(pool),
-  readDb: createDb(readPool),
-  redis,
-  cacheRedis,
-  metadataQueue: producer,
-  metrics: createMetricsRegistry('management-api'),
-  logger,
-});
-
-// Closed after the server stopped taking requests and the last lastUsedAt flush ran (preClose).
-app.addHook('onClose', async () => {
-  await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'queue producer close'));
+  const onRedisError = (connection: string) => (error: Error) =>
+    logger.warn({ err: error, connection }, 'redis connection error');
+  const redis = createCacheRedis(config.redisUrl, {
+    connectionName: 'api-state',
+    onError: onRedisError('state'),
+  });
+  const cacheRedis = createCacheRedis(config.cacheRedisUrl, {
+    connectionName: 'api-cache',
+    onError: onRedisError('cache'),
+  });
+  const queueRedis = createQueueRedis(config.redisUrl, 'producer', {
+    connectionName: 'api-queue',
+    onError: onRedisError('queue'),
+  });
+  // The fail-fast clients have no offline queue: let them connect first. A Redis that is down at boot does
+  // not stop the API (/ready reports it, ioredis keeps reconnecting).
   await Promise.all(
-    [redis, cacheRedis, queueRedis].map((client) => client.quit().catch(() => client.disconnect())),
+    [redis, cacheRedis, queueRedis].map((client) =>
+      waitForReady(client, 3000).catch((error: unknown) =>
+        logger.warn({ err: error }, 'redis not ready at start; continuing'),
+      ),
+    ),
   );
-  await pool.end();
-  if (readPool !== pool) await readPool.end();
-});
+  const producer = createQueueProducer({ connection: queueRedis, prefix: config.queuePrefix });
 
-installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
-await app.listen({ host: config.host, port: config.port });
+  const metrics = createMetricsRegistry('management-api');
+  const app = await buildApp({
+    config,
+    db: createDb(pool),
+    readDb: createDb(readPool),
+    redis,
+    cacheRedis,
+    metadataQueue: producer,
+    metrics,
+    logger,
+  });
+
+  // Closed after the server stopped taking requests and the last lastUsedAt flush ran (preClose).
+  app.addHook('onClose', async () => {
+    await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'queue producer close'));
+    await Promise.all(
+      [redis, cacheRedis, queueRedis].map((client) => client.quit().catch(() => client.disconnect())),
+    );
+    await pool.end();
+    if (readPool !== pool) await readPool.end();
+  });
+
+  installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
+  await app.listen({ host: config.host, port: config.port });
+  return { server: app.server, metricsRegistry: metrics.registry };
+}
+
+await runClustered({
+  workers: config.webConcurrency,
+  start,
+  logger,
+  shutdownTimeoutMs: config.shutdownTimeoutMs * 3,
+  metrics: config.metricsPort === undefined ? undefined : { port: config.metricsPort },
+});

@@ -120,6 +120,15 @@ export function webConcurrencyFields() {
       defaultDescription: 'the number of CPU cores',
       description: 'Worker processes (node:cluster) sharing the HTTP port; 1 runs a single process',
     }),
+    // A scrape of the shared HTTP port reaches one random worker, so the primary serves the sum here.
+    metricsPort: optional(
+      int({
+        min: 1,
+        max: 65535,
+        description:
+          'Port on which the primary process serves /metrics summed over all workers; unset serves none',
+      }),
+    ),
   };
 }
 
