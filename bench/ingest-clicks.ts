@@ -3,7 +3,7 @@
 // parallelism, no idempotency check and no roll-ups.
 //
 //   pnpm --filter @boltlink/bench exec tsx ingest-clicks.ts
-//   EVENTS=200000 BATCH=500 CONCURRENCY=2 WORKER_CONCURRENCY=8 LINKS=1000 (defaults)
+//   EVENTS=200000 BATCH=500 CONCURRENCY=2 WORKER_CONCURRENCY=8 PARTITIONS=2 LINKS=1000 (defaults)
 //
 // Postgres runs with its durable defaults (fsync and synchronous_commit on), because a consumer acknowledges a
 // job only after its commit; INGEST_EPHEMERAL_PG=1 turns them off to see what the disk costs. DATABASE_URL and
@@ -33,6 +33,8 @@ const BATCH = Number(process.env.BATCH ?? 500);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 2);
 // The worker's job concurrency: jobs in flight share a transaction (group commit), see the consumer.
 const WORKER_CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 8);
+// Ingestion transactions in flight in the worker, over disjoint link sets (CLICK_INGEST_PARTITIONS).
+const PARTITIONS = Number(process.env.PARTITIONS ?? 2);
 const LINKS = Number(process.env.LINKS ?? 1000);
 const TARGET = 20_000;
 
@@ -236,13 +238,14 @@ try {
     resolveDone = resolve;
   });
   let worker: ReturnType<typeof createClicksWorker> | undefined;
-  await measure(`BullMQ clicks worker (concurrency ${WORKER_CONCURRENCY})`, async () => {
+  await measure(`BullMQ clicks worker (jobs ${WORKER_CONCURRENCY}, lanes ${PARTITIONS})`, async () => {
     const started = performance.now();
     worker = createClicksWorker(
       {
         pool: workerPool,
         metrics: createConsumerMetrics(createMetricsRegistry('bench', { defaultMetrics: false })),
         logger: quiet,
+        partitions: PARTITIONS,
       },
       { connection: workerRedis, prefix, concurrency: WORKER_CONCURRENCY },
     );
