@@ -87,17 +87,30 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     onCacheError: edgeMetrics.cacheError,
   });
 
+  // One line when enqueuing starts failing and one when it recovers, not one per attempt every 100 ms.
+  let publishFailing = false;
   const buffer = createClickBuffer({
     publisher: deps.clickPublisher,
     batchSize: config.clickBatchSize,
     flushIntervalMs: config.clickBatchIntervalMs,
     maxBuffered: config.clickBufferMax,
     onDropped: edgeMetrics.clicksDropped,
-    onPublished: edgeMetrics.clicksEnqueued,
+    onPublished(count) {
+      edgeMetrics.clicksEnqueued(count);
+      if (publishFailing) {
+        publishFailing = false;
+        app.log.info('click batches are being enqueued again');
+      }
+    },
     isPermanent: (error) => error instanceof InvalidJobPayloadError,
     onPublishError(error) {
       edgeMetrics.clickPublishFailed();
-      app.log.warn({ err: error }, 'click batch not enqueued; kept in memory for the next attempt');
+      if (error instanceof InvalidJobPayloadError) {
+        app.log.error({ err: error }, 'click batch rejected by its schema; dropped');
+      } else if (!publishFailing) {
+        publishFailing = true;
+        app.log.warn({ err: error }, 'click batches cannot be enqueued; buffering in memory up to the bound');
+      }
     },
   });
   edgeMetrics.observeBuffer(() => buffer.size);
