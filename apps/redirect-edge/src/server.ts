@@ -1,3 +1,4 @@
+import { runClustered } from '@boltlink/cluster/run';
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadEdgeConfig } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
@@ -16,17 +17,31 @@ if (config.geoipDbPath !== undefined) {
 }
 const logger = pino(createLoggerOptions({ service: 'redirect-edge', level: config.logLevel }));
 
-const deps = createEdgeDeps(config, logger);
-// The fail-fast clients have no offline queue: give them a moment to connect. A Redis that is down at boot
-// does not stop the edge (Postgres still answers, /ready says what is missing); ioredis keeps reconnecting.
-await Promise.all(
-  [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
-    waitForReady(redis, 3000).catch((error: unknown) =>
-      logger.warn({ err: error }, 'redis not ready at start; continuing'),
+// Config is read in the primary too, so a bad variable fails once instead of in a crash loop of workers;
+// clients and the server exist only in the process that serves (a worker, or this one when
+// WEB_CONCURRENCY=1).
+async function start() {
+  const deps = createEdgeDeps(config, logger);
+  // The fail-fast clients have no offline queue: give them a moment to connect. A Redis that is down at boot
+  // does not stop the edge (Postgres still answers, /ready says what is missing); ioredis keeps reconnecting.
+  await Promise.all(
+    [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
+      waitForReady(redis, 3000).catch((error: unknown) =>
+        logger.warn({ err: error }, 'redis not ready at start; continuing'),
+      ),
     ),
-  ),
-);
+  );
 
-const app = await buildApp(deps);
-installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
-await app.listen({ host: config.host, port: config.port });
+  const app = await buildApp(deps);
+  installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
+  await app.listen({ host: config.host, port: config.port });
+  return { server: app.server, metricsRegistry: deps.metrics.registry };
+}
+
+await runClustered({
+  workers: config.webConcurrency,
+  start,
+  logger,
+  shutdownTimeoutMs: config.shutdownTimeoutMs * 3,
+  metrics: config.metricsPort === undefined ? undefined : { port: config.metricsPort },
+});
