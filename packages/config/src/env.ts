@@ -12,6 +12,7 @@ export {
   oneOf,
   optional,
   port,
+  redisUrl,
   secret,
   str,
   url,

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { REDIS_URL_RULE, redisUrlProblem } from '@boltlink/redis-keys/redis-url';
 import {
   type TArray,
   type TBoolean,
@@ -132,6 +133,25 @@ export function url(
         if (parsed.hostname === '') return `a ${names} URL with a host`;
         return undefined;
       },
+    },
+  });
+}
+
+/**
+ * A Redis URL as the client factories of @boltlink/redis-keys accept it: `redis://`, `rediss://`, or
+ * `redis-sentinel://[user:password@]host:26379[,host:26379…]/<master-name>[?db=N&sentinelPassword=…&tls=true]`.
+ * Judged by the same parser that later connects, so config cannot accept what the services cannot use.
+ */
+export function redisUrl(opts: FieldOptions & { default?: string; defaultFrom?: string }): TString {
+  return Type.String({
+    description: opts.description,
+    default: opts.default,
+    minLength: 1,
+    config: {
+      rule: REDIS_URL_RULE,
+      sensitive: true,
+      defaultFrom: opts.defaultFrom,
+      refine: (value: unknown) => (typeof value === 'string' ? redisUrlProblem(value) : REDIS_URL_RULE),
     },
   });
 }

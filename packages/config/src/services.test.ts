@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { REDIS_CLUSTER_UNSUPPORTED, REDIS_URL_RULE } from '@boltlink/redis-keys/redis-url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig } from './env.ts';
 import {
@@ -69,10 +70,61 @@ describe('service configs', () => {
       }),
     );
     expect(issues).toEqual([
-      { variable: 'REDIS_URL', problem: 'must be a redis:// or rediss:// URL (got http://)' },
-      { variable: 'CACHE_REDIS_URL', problem: 'must be a redis:// or rediss:// URL with a host' },
+      { variable: 'REDIS_URL', problem: `must be ${REDIS_URL_RULE} (got http://)` },
+      { variable: 'CACHE_REDIS_URL', problem: 'must be a redis:// URL with a host' },
       { variable: 'QUEUE_PREFIX', problem: 'must be a Redis Cluster hash tag such as {bl} (got "bl")' },
     ]);
+  });
+
+  it('accepts Redis behind Sentinel for the queues and for the cache', () => {
+    const queues = 'redis-sentinel://:s3cret@10.0.0.1:26379,10.0.0.2:26379,sentinel-3/boltlink-queues';
+    const cache = 'redis-sentinel://cache-sentinel/boltlink-cache?db=2&sentinelPassword=x%2By&tls=true';
+    for (const load of [loadEdgeConfig, loadApiConfig, loadConsumerConfig]) {
+      const config = load({ REDIS_URL: queues, CACHE_REDIS_URL: cache });
+      expect([config.redisUrl, config.cacheRedisUrl]).toEqual([queues, cache]);
+    }
+    // CACHE_REDIS_URL still defaults to the queue Redis, Sentinel or not.
+    expect(loadEdgeConfig({ REDIS_URL: queues }).cacheRedisUrl).toBe(queues);
+  });
+
+  it('says what is wrong with a Sentinel URL without echoing its password', () => {
+    const issues = issuesOf(() =>
+      loadEdgeConfig({
+        REDIS_URL: 'redis-sentinel://:hunter2@10.0.0.1:26379,10.0.0.2:99999/queues',
+        CACHE_REDIS_URL: 'redis-sentinel://:hunter2@10.0.0.1:26379',
+        REDIS_KEY_PREFIX: 'bl',
+      }),
+    );
+    expect(issues).toEqual([
+      {
+        variable: 'REDIS_URL',
+        problem: 'must be a redis-sentinel:// URL whose hosts are host[:port] (invalid: "10.0.0.2:99999")',
+      },
+      {
+        variable: 'CACHE_REDIS_URL',
+        problem:
+          'must be a redis-sentinel:// URL naming its master group: redis-sentinel://host:26379/<master-name>',
+      },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain('hunter2');
+
+    const more = issuesOf(() =>
+      loadConsumerConfig({
+        REDIS_URL: 'redis-sentinel://s1/queues?db=one&tls=true',
+        CACHE_REDIS_URL: 'redis-sentinel://s1/cache?sentinelPasword=typo',
+      }),
+    );
+    expect(more.map((issue) => issue.problem)).toEqual([
+      'must be a redis-sentinel:// URL whose db parameter is a database number (0, 1, …)',
+      'must be a redis-sentinel:// URL with only the parameters db, sentinelUsername, sentinelPassword, tls (unknown: sentinelPasword)',
+    ]);
+  });
+
+  it('refuses Redis Cluster by name, since the services cannot use it yet', () => {
+    const issues = issuesOf(() =>
+      loadApiConfig({ REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001' }),
+    );
+    expect(issues).toEqual([{ variable: 'REDIS_URL', problem: `must be ${REDIS_CLUSTER_UNSUPPORTED}` }]);
   });
 
   it('validates trusted proxies, CORS origins and blocked domains item by item', () => {

@@ -8,13 +8,13 @@ import {
   oneOf,
   optional,
   port,
+  redisUrl,
   secret,
   str,
   url,
 } from './fields.ts';
 
 const POSTGRES = ['postgres:', 'postgresql:'] as const;
-const REDIS = ['redis:', 'rediss:'] as const;
 
 /**
  * Variables every service reads, defined once. Each service spreads these into its own schema with its
@@ -43,16 +43,15 @@ export function sharedFields(defaultPort: number) {
       description: 'PostgreSQL URL for read-only queries (a replica); used for redirect fallbacks and stats',
     }),
     databasePoolMax: int({ default: 10, min: 1, max: 1000, description: 'Maximum connections per pool' }),
-    redisUrl: url({
-      protocols: REDIS,
+    redisUrl: redisUrl({
       default: 'redis://127.0.0.1:6379',
       description:
-        'Redis for queues, sessions, counters and rate limits (must be maxmemory-policy noeviction)',
+        'Redis for queues, sessions, counters and rate limits (must be maxmemory-policy noeviction); a redis-sentinel:// URL follows the master through failovers',
     }),
-    cacheRedisUrl: url({
-      protocols: REDIS,
+    cacheRedisUrl: redisUrl({
       defaultFrom: 'redisUrl',
-      description: 'Redis for the link cache; may be a separate, evicting (allkeys-lru) instance',
+      description:
+        'Redis for the link cache; may be a separate, evicting (allkeys-lru) instance, standalone or behind Sentinel',
     }),
     redisKeyPrefix: str({
       default: 'bl',

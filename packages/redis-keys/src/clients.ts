@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, REDIS_CLUSTER_UNSUPPORTED, RedisUrlError } from './redis-url.ts';
 
 export interface RedisClientOptions {
   /** Shown in CLIENT LIST, so an operator can tell the edge's cache connection from a worker's. */
@@ -15,14 +16,50 @@ export interface RedisClientOptions {
 // Reconnect forever with a capped backoff: a Redis restart must heal on its own, and BullMQ requires it.
 const reconnect = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 
+/**
+ * ioredis options for the URL's topology. A Sentinel URL becomes a client that asks the Sentinels for the
+ * master, re-asks after every disconnect, and (failoverDetector) also reconnects as soon as a Sentinel
+ * announces a failover, so a promoted replica is picked up without waiting for the old master to die.
+ */
+function topologyOptions(url: string): { url?: string; options: RedisOptions } {
+  const topology = parseRedisUrl(url);
+  switch (topology.kind) {
+    case 'standalone':
+      return { url: topology.url, options: {} };
+    case 'sentinel':
+      return {
+        options: {
+          sentinels: topology.sentinels,
+          name: topology.masterName,
+          username: topology.username,
+          password: topology.password,
+          db: topology.db,
+          sentinelUsername: topology.sentinelUsername,
+          sentinelPassword: topology.sentinelPassword,
+          // While no Sentinel answers, keep asking (capped backoff) like a standalone client keeps reconnecting.
+          sentinelRetryStrategy: reconnect,
+          // SENTINEL get-master-addr-by-name answers at once; a Sentinel that hangs is skipped for the next one.
+          sentinelCommandTimeout: 1000,
+          failoverDetector: true,
+          ...(topology.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+        },
+      };
+    case 'cluster':
+      throw new RedisUrlError(REDIS_CLUSTER_UNSUPPORTED);
+  }
+}
+
 function build(url: string, opts: RedisClientOptions | undefined, preset: RedisOptions): Redis {
-  const redis = new Redis(url, {
+  const target = topologyOptions(url);
+  const options: RedisOptions = {
+    ...target.options,
     connectionName: opts?.connectionName,
     connectTimeout: opts?.connectTimeoutMs ?? 2000,
     lazyConnect: opts?.lazyConnect ?? false,
     retryStrategy: reconnect,
     ...preset,
-  });
+  };
+  const redis = target.url === undefined ? new Redis(options) : new Redis(target.url, options);
   if (opts?.onError) redis.on('error', opts.onError);
   return redis;
 }
