@@ -139,7 +139,7 @@ export function url(
 
 /**
  * A Redis URL as the client factories of @boltlink/redis-keys accept it: `redis://`, `rediss://`, or
- * `redis-sentinel://[user:password@]host:26379[,host:26379…]/<master-name>[?db=N&sentinelPassword=…&tls=true]`.
+ * `redis-sentinel://[user:password@]host:26379[,host:26379…]/MASTER[?db=N&sentinelPassword=…&tls=true]`.
  * Judged by the same parser that later connects, so config cannot accept what the services cannot use.
  */
 export function redisUrl(opts: FieldOptions & { default?: string; defaultFrom?: string }): TString {

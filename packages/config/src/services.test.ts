@@ -103,7 +103,7 @@ describe('service configs', () => {
       {
         variable: 'CACHE_REDIS_URL',
         problem:
-          'must be a redis-sentinel:// URL naming its master group: redis-sentinel://host:26379/<master-name>',
+          'must be a redis-sentinel:// URL naming its master group: redis-sentinel://host:26379/MASTER',
       },
     ]);
     expect(JSON.stringify(issues)).not.toContain('hunter2');

@@ -4,8 +4,9 @@
  * connects with it.
  *
  * - `redis://[user:password@]host[:6379][/db]` and `rediss://…` (TLS): one server.
- * - `redis-sentinel://[user:password@]host1[:26379],host2[:26379]/<master-name>[?db=N&sentinelUsername=…&sentinelPassword=…&tls=true]`:
- *   a master found through Redis Sentinel. `user:password` authenticate to the master (and its replicas);
+ * - `redis-sentinel://[user:password@]host1[:26379],host2[:26379]/MASTER[?db=N&sentinelUsername=…&sentinelPassword=…&tls=true]`:
+ *   the master of the group MASTER (the name in `sentinel monitor MASTER …`), found by asking the Sentinels in
+ *   turn; a port defaults to 26379. `user:password` authenticate to the master (and its replicas);
  *   `sentinelUsername`/`sentinelPassword` to the Sentinels (which often run without a password); `tls=true`
  *   uses TLS both to the Sentinels and to the master. Percent-encode reserved characters in every part
  *   (`@ : / ? # & = + %`, e.g. a `+` in sentinelPassword as `%2B`).
@@ -35,7 +36,7 @@ export type RedisTopology =
 
 /** What a valid URL looks like, phrased to follow "must be …" (config errors and the README). */
 export const REDIS_URL_RULE =
-  'a redis:// or rediss:// URL, or redis-sentinel://[user:password@]host:26379[,host:26379…]/<master-name>[?db=N&sentinelPassword=…&tls=true]';
+  'a redis:// or rediss:// URL, or redis-sentinel://[user:password@]host:26379[,host:26379…]/MASTER[?db=N&sentinelPassword=…&tls=true]';
 
 export const REDIS_CLUSTER_UNSUPPORTED =
   'a redis://, rediss:// or redis-sentinel:// URL: redis-cluster:// is not supported yet (the services use single-node connections; run Redis with Sentinel for high availability)';
@@ -135,7 +136,7 @@ function parseSentinel(afterScheme: string): RedisTopology {
   const masterName = decode(path.replace(/^\//, ''), 'master name');
   if (masterName === '' || masterName.includes('/')) {
     throw new RedisUrlError(
-      'a redis-sentinel:// URL naming its master group: redis-sentinel://host:26379/<master-name>',
+      'a redis-sentinel:// URL naming its master group: redis-sentinel://host:26379/MASTER',
     );
   }
 
