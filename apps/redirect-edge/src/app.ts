@@ -24,8 +24,11 @@ import type { LinkStore } from './domain/ports.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
 import { createDomainResolver } from './domain/short-domains.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
+import { createClientAddress } from './http/client-address.ts';
+import { createEdgeServer } from './http/edge-server.ts';
+import { createFastRedirect } from './http/fast-redirect.ts';
 import { problems, sendProblem } from './http/problem.ts';
-import { registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
+import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
 import { createEdgeMetrics } from './metrics.ts';
@@ -61,17 +64,6 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   const keys = createRedisKeys(config.redisKeyPrefix);
   const edgeMetrics = createEdgeMetrics(deps.metrics);
 
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    // A request line per redirect would cost more than the redirect itself; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
-    bodyLimit: 16 * 1024,
-    // No child logger per request (a measurable cost at redirect rates): request.log is the app logger, and
-    // the few error lines the edge writes carry the context they need.
-    childLoggerFactory: (logger) => logger,
-  });
-
   const resolver = createLinkResolver({
     store: deps.linkStore,
     cache: createRedisLinkCache({
@@ -99,21 +91,71 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       edgeMetrics.clicksEnqueued(count);
       if (publishFailing) {
         publishFailing = false;
-        app.log.info('click batches are being enqueued again');
+        deps.logger.info('click batches are being enqueued again');
       }
     },
     isPermanent: (error) => error instanceof InvalidJobPayloadError,
     onPublishError(error) {
       edgeMetrics.clickPublishFailed();
       if (error instanceof InvalidJobPayloadError) {
-        app.log.error({ err: error }, 'click batch rejected by its schema; dropped');
+        deps.logger.error({ err: error }, 'click batch rejected by its schema; dropped');
       } else if (!publishFailing) {
         publishFailing = true;
-        app.log.warn({ err: error }, 'click batches cannot be enqueued; buffering in memory up to the bound');
+        deps.logger.warn(
+          { err: error },
+          'click batches cannot be enqueued; buffering in memory up to the bound',
+        );
       }
     },
   });
   edgeMetrics.observeBuffer(() => buffer.size);
+
+  const recordClick = createClickRecorder({ buffer, appSecret: config.appSecret, now });
+  const domainOf = createDomainResolver(config.shortDomains, config.defaultDomain);
+  const redirectLimiter = createRedirectRateLimiter({
+    max: config.redirectRateLimitMax,
+    windowMs: config.redirectRateLimitWindowMs,
+  });
+  // Filled by the onRoute hook below: static single-segment routes (/health, /ready, /metrics) are Fastify's.
+  const reservedPaths = new Set<string>();
+  let closing = false;
+  const fast = createFastRedirect({
+    resolver,
+    limiter: redirectLimiter,
+    address: createClientAddress(config.trustProxy),
+    domainOf,
+    recordClick,
+    countryHeader: config.countryHeader?.toLowerCase(),
+    reservedPaths,
+    isClosing: () => closing,
+    onServed: () => edgeMetrics.redirectServed('fast'),
+    logger: deps.logger,
+    now,
+  });
+
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // A request line per redirect would cost more than the redirect itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    bodyLimit: 16 * 1024,
+    // No child logger per request (a measurable cost at redirect rates): request.log is the app logger, and
+    // the few error lines the edge writes carry the context they need.
+    childLoggerFactory: (logger) => logger,
+    // The server is ours so the fast path sees each request before Fastify does (see http/fast-redirect.ts).
+    // Configured as Fastify configures its own node:http server.
+    serverFactory: (handler, options) =>
+      createEdgeServer((req, res) => fast.handle(req, res, handler), options),
+  });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.includes('GET') && /^\/[^/:*]+$/.test(route.url)) reservedPaths.add(route.url.slice(1));
+  });
+  // Fastify answers 503 with Connection: close from here on; the fast path steps aside so it can.
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   const unsubscribe = await subscribeToInvalidations({
     subscriber: deps.subscriber,
@@ -180,14 +222,11 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   });
 
   await app.register(async (redirects) => {
-    registerRedirectRateLimit(redirects, {
-      max: config.redirectRateLimitMax,
-      windowMs: config.redirectRateLimitWindowMs,
-    });
+    registerRedirectRateLimit(redirects, redirectLimiter);
     registerRedirectRoutes(redirects, {
       resolver,
       clickCap: createClickCap({ redis: deps.stateRedis, keys, seed: (id) => deps.linkStore.clickCount(id) }),
-      recordClick: createClickRecorder({ buffer, appSecret: config.appSecret, now }),
+      recordClick,
       unlockCookies: createUnlockCookies(config.appSecret, config.unlockCookieTtlSeconds),
       passwordAttempts: createPasswordAttempts({
         redis: deps.stateRedis,
@@ -195,10 +234,11 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
         max: config.passwordRateLimitMax,
         windowMs: config.passwordRateLimitWindowMs,
       }),
-      domainOf: createDomainResolver(config.shortDomains, config.defaultDomain),
+      domainOf,
       notFound,
       countryHeader: config.countryHeader,
       secureCookies: config.shortUrlScheme === 'https',
+      onServed: () => edgeMetrics.redirectServed('fastify'),
       now,
     });
   });

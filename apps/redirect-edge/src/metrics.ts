@@ -1,8 +1,11 @@
 import type { MetricsRegistry } from '@boltlink/observability/metrics';
 import type { LookupSource } from './domain/resolve-link.ts';
 
+export type RedirectPath = 'fast' | 'fastify';
+
 export interface EdgeMetrics {
   lookup(source: LookupSource): void;
+  redirectServed(path: RedirectPath): void;
   cacheError(): void;
   clicksDropped(count: number): void;
   clicksEnqueued(count: number): void;
@@ -10,18 +13,33 @@ export interface EdgeMetrics {
   observeBuffer(size: () => number): void;
 }
 
-/** Counters of the redirect path. Children are bound once: an increment on the hot path is a field update. */
+/**
+ * Counters of the redirect path. The per-request ones (lookups, redirects) are plain integers read by
+ * prom-client's `collect()` at scrape time: the fast path answers a redirect in a few microseconds and does
+ * no prom-client work per request. The HTTP duration histogram of the metrics plugin sees only requests that
+ * Fastify answers; `edge_redirects_total{path="fast"}` counts the ones the fast path served.
+ */
 export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
-  const lookups = metrics.counter({
+  const lookupCounts: Record<LookupSource, number> = { lru: 0, redis: 0, postgres: 0 };
+  metrics.counter({
     name: 'link_lookups_total',
     help: 'Link lookups answered, by the layer that answered (lru, redis, postgres)',
     labelNames: ['source'],
+    collect() {
+      this.reset();
+      for (const source of ['lru', 'redis', 'postgres'] as const) this.inc({ source }, lookupCounts[source]);
+    },
   });
-  const bySource = {
-    lru: lookups.labels('lru'),
-    redis: lookups.labels('redis'),
-    postgres: lookups.labels('postgres'),
-  } as const;
+  const redirectCounts: Record<RedirectPath, number> = { fast: 0, fastify: 0 };
+  metrics.counter({
+    name: 'edge_redirects_total',
+    help: 'Redirects served, by the path that served them (fast: without the framework; fastify: the route)',
+    labelNames: ['path'],
+    collect() {
+      this.reset();
+      for (const path of ['fast', 'fastify'] as const) this.inc({ path }, redirectCounts[path]);
+    },
+  });
   const cacheErrors = metrics.counter({
     name: 'link_cache_errors_total',
     help: 'Failed Redis link-cache reads or write-backs (the lookup fell through to Postgres)',
@@ -48,7 +66,12 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
   });
 
   return {
-    lookup: (source) => bySource[source].inc(),
+    lookup(source) {
+      lookupCounts[source] += 1;
+    },
+    redirectServed(path) {
+      redirectCounts[path] += 1;
+    },
     cacheError: () => cacheErrors.inc(),
     clicksDropped: (count) => dropped.inc(count),
     clicksEnqueued: (count) => enqueued.inc(count),

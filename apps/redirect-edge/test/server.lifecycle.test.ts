@@ -69,8 +69,11 @@ describe('server.ts', () => {
         const res = await fetch(`${base}/${link.code}`, { headers: { host: DOMAIN }, redirect: 'manual' });
         expect(res.status).toBe(302);
       }
+      // Redirects served by the fast path are counted, not timed; the route's answers (a 404 here) are timed.
+      expect((await fetch(`${base}/no-such-code`, { headers: { host: DOMAIN } })).status).toBe(404);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('clicks_dropped_total');
+      expect(metrics).toMatch(/edge_redirects_total\{[^}]*path="fast"[^}]*\} 3\n/);
       expect(metrics).toContain('http_request_duration_seconds_bucket');
 
       child.kill('SIGTERM');

@@ -38,8 +38,10 @@ export function createUnlockCookies(appSecret: string, ttlSeconds: number): Unlo
       if (!/^\d{1,12}$/.test(expiresText)) return false;
       const expires = Number(expiresText);
       if (expires * 1000 <= now) return false;
-      const given = Buffer.from(value.slice(dot + 1), 'base64url');
-      const expected = mac(linkId, expires, passwordHash);
+      // Compared as text, not decoded: base64url decoding ignores the spare low bits of the last character,
+      // so a decoded comparison would accept several spellings of one signature.
+      const given = Buffer.from(value.slice(dot + 1));
+      const expected = Buffer.from(mac(linkId, expires, passwordHash).toString('base64url'));
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };

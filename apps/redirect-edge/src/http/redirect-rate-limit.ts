@@ -1,37 +1,72 @@
 import type { FastifyInstance } from 'fastify';
 import { sendProblem } from './problem.ts';
 
+export interface RedirectRateLimiter {
+  /** Charges one request to `client`; 0 when allowed, else the seconds until the window resets. */
+  take(client: string): number;
+  /**
+   * Charges one request only if it is allowed; a refused request leaves the count alone so the caller can hand
+   * it to `take` (the Fastify hook) which charges and answers 429. The fast path uses this: nothing is charged
+   * twice.
+   */
+  tryTake(client: string): boolean;
+}
+
 /**
  * The generous per-client limit on real redirects, per process and in memory. Not @fastify/rate-limit (which
  * the edge uses for the shared 404 limit): its async hook costs several microseconds per request, a
  * measurable share of a redirect that otherwise never leaves the event loop. A fixed window over a Map is
  * exact enough for a ceiling meant to stop one client hammering one process.
  */
-export function registerRedirectRateLimit(
-  app: FastifyInstance,
-  options: { max: number; windowMs: number; maxClients?: number },
-): void {
+export function createRedirectRateLimiter(options: {
+  max: number;
+  windowMs: number;
+  maxClients?: number;
+  now?: () => number;
+}): RedirectRateLimiter {
   const { max, windowMs } = options;
+  const now = options.now ?? Date.now;
   const maxClients = options.maxClients ?? 100_000;
   let counts = new Map<string, number>();
-  let windowEnds = Date.now() + windowMs;
+  let windowEnds = now() + windowMs;
 
-  app.addHook('onRequest', (request, reply, done) => {
-    const now = Date.now();
-    if (now >= windowEnds) {
+  /** The count this request would reach; 0 = not tracked (the client table is full), always allowed. */
+  function next(client: string, time: number): number {
+    if (time >= windowEnds) {
       counts = new Map();
-      windowEnds = now + windowMs;
+      windowEnds = time + windowMs;
     }
-    const client = request.ip;
     const count = (counts.get(client) ?? 0) + 1;
     // Past maxClients distinct clients in one window, new ones are not tracked: memory stays bounded.
-    if (count === 1 && counts.size >= maxClients) {
-      done();
-      return;
-    }
-    counts.set(client, count);
-    if (count > max) {
-      reply.header('retry-after', String(Math.max(1, Math.ceil((windowEnds - now) / 1000))));
+    if (count === 1 && counts.size >= maxClients) return 0;
+    return count;
+  }
+
+  return {
+    take(client) {
+      const time = now();
+      const count = next(client, time);
+      if (count === 0) return 0;
+      counts.set(client, count);
+      if (count <= max) return 0;
+      return Math.max(1, Math.ceil((windowEnds - time) / 1000));
+    },
+    tryTake(client) {
+      const count = next(client, now());
+      if (count === 0) return true;
+      if (count > max) return false;
+      counts.set(client, count);
+      return true;
+    },
+  };
+}
+
+/** Charges every request of the plugin's routes (GET, HEAD and POST /:code) to the limiter; 429 past it. */
+export function registerRedirectRateLimit(app: FastifyInstance, limiter: RedirectRateLimiter): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const retryAfter = limiter.take(request.ip);
+    if (retryAfter > 0) {
+      reply.header('retry-after', String(retryAfter));
       sendProblem(reply, 'rate-limited');
       return;
     }

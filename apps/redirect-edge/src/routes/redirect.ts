@@ -3,12 +3,13 @@ import argon2 from 'argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClickCap } from '../domain/click-cap.ts';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
-import { buildLocation } from '../domain/location.ts';
 import type { PasswordAttempts } from '../domain/password-attempts.ts';
 import { PASSWORD_PAGE_CSP, renderPasswordPage } from '../domain/password-page.ts';
 import type { RedirectLink } from '../domain/ports.ts';
+import { cacheControl, locationFor, rawQuery } from '../domain/redirect-answer.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { UnlockCookies } from '../domain/unlock-cookie.ts';
+import { takeHandedLookup } from '../http/handed-lookup.ts';
 import { sendProblem } from '../http/problem.ts';
 
 export interface RedirectRouteDeps {
@@ -22,6 +23,8 @@ export interface RedirectRouteDeps {
   notFound: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
   countryHeader: string | undefined;
   secureCookies: boolean;
+  /** Counts a redirect this route served (the fast path counts its own). */
+  onServed: () => void;
   now: () => number;
 }
 
@@ -31,23 +34,6 @@ const Params = Type.Object({ code: Type.String({ maxLength: 2048 }) });
 const PasswordBody = Type.Object({ password: Type.String({ maxLength: 1024 }) });
 type Params = Static<typeof Params>;
 type PasswordBody = Static<typeof PasswordBody>;
-
-// A temporary redirect must not be cached anywhere, so an edit or a cap takes effect at once. A permanent one
-// may be cached by the browser only (a shared cache would swallow clicks), and only when nothing about it
-// can change its answer by itself (expiry, cap, password).
-const NO_STORE = 'private, no-store';
-const PERMANENT = 'private, max-age=3600';
-
-function cacheControl(link: RedirectLink, status: number): string {
-  if (status !== 301 && status !== 308) return NO_STORE;
-  if (link.expiresAt !== null || link.maxClicks !== null || link.passwordHash !== null) return NO_STORE;
-  return PERMANENT;
-}
-
-function rawQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? '' : url.slice(q + 1);
-}
 
 export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRouteDeps): void {
   const { resolver, clickCap, recordClick, unlockCookies, passwordAttempts, domainOf, notFound, now } = deps;
@@ -72,6 +58,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
       .code(status)
       .headers({ location, 'cache-control': cacheControl(link, status), 'x-robots-tag': 'noindex' })
       .send();
+    deps.onServed();
   }
 
   /** Cap check (Redis, only for capped links) then the redirect; everything else is synchronous. */
@@ -81,7 +68,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     link: RedirectLink,
     status: number,
   ): undefined | Promise<unknown> {
-    const location = buildLocation(link.url, rawQuery(request.url), link.utm);
+    const location = locationFor(link, rawQuery(request.url));
     if (location === null) {
       // The API validates destinations; a stored one we cannot serve is a data problem, not the visitor's.
       request.log.warn({ linkId: link.id }, 'stored destination is not a valid http(s) URL');
@@ -165,6 +152,13 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     const { code } = request.params;
     if (!CODE.test(code)) return notFound(request, reply);
     const domain = domainOf(request.host);
+    // The fast path looked this request up already and left the answer to this route.
+    const handed = takeHandedLookup(request.raw, domain, code);
+    if (handed !== undefined) {
+      return handed.link === undefined
+        ? unavailable(request, reply, handed.error)
+        : serve(request, reply, handed.link);
+    }
     const cached = resolver.peek(domain, code);
     if (cached !== undefined) return serve(request, reply, cached);
     return resolver.resolve(domain, code).then(

@@ -1,0 +1,40 @@
+import { buildLocation } from './location.ts';
+import type { RedirectLink } from './ports.ts';
+
+/**
+ * What a served redirect looks like, shared by the Fastify route and the framework-free fast path so both
+ * answer byte for byte the same.
+ */
+
+// A temporary redirect must not be cached anywhere, so an edit or a cap takes effect at once. A permanent one
+// may be cached by the browser only (a shared cache would swallow clicks), and only when nothing about it
+// can change its answer by itself (expiry, cap, password).
+const NO_STORE = 'private, no-store';
+const PERMANENT = 'private, max-age=3600';
+
+export function cacheControl(link: RedirectLink, status: number): string {
+  if (status !== 301 && status !== 308) return NO_STORE;
+  if (link.expiresAt !== null || link.maxClicks !== null || link.passwordHash !== null) return NO_STORE;
+  return PERMANENT;
+}
+
+/** The raw query string of a request target (`/abc?x=1` -> `x=1`), as the visitor wrote it. */
+export function rawQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
+}
+
+// Link values are immutable (a change replaces the cached object), so a visitor without a query string gets a
+// Location that depends on the link alone: parsed and serialised once per cached link, not once per request.
+// Keyed weakly: an entry goes when its link leaves the LRU.
+const plainLocations = new WeakMap<RedirectLink, string | null>();
+
+/** `buildLocation` for a link and a raw visitor query; null when the stored destination cannot be served. */
+export function locationFor(link: RedirectLink, visitorQuery: string): string | null {
+  if (visitorQuery.length > 0) return buildLocation(link.url, visitorQuery, link.utm);
+  const known = plainLocations.get(link);
+  if (known !== undefined) return known;
+  const location = buildLocation(link.url, '', link.utm);
+  plainLocations.set(link, location);
+  return location;
+}

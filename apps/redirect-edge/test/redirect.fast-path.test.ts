@@ -1,0 +1,424 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { links } from '@boltlink/db/schema';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import { encodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createUser,
+  DOMAIN,
+  insertCampaign,
+  insertLink,
+  readClickBatches,
+  startEdge,
+  type TestEdge,
+  uniqueCode,
+  waitFor,
+} from './support/edge.ts';
+
+// The fast path sits in front of Fastify on the real HTTP server; `app.inject` bypasses the server and so
+// always takes the Fastify route. Comparing the two is comparing the fast path with the route.
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  rawHeaderNames: string[];
+}
+
+const BROWSERS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+];
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+function request(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: DOMAIN, ...options.headers },
+        agent,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            rawHeaderNames: res.rawHeaders.filter((_, i) => i % 2 === 0),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function listen(edge: TestEdge): Promise<number> {
+  await edge.app.listen({ host: '127.0.0.1', port: 0 });
+  return (edge.app.server.address() as AddressInfo).port;
+}
+
+/** `edge_redirects_total` for one path label, read through GET /metrics. */
+async function redirectsServed(edge: TestEdge, path: 'fast' | 'fastify'): Promise<number> {
+  const text = (await edge.app.inject({ url: '/metrics' })).body;
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('edge_redirects_total{') && l.includes(`path="${path}"`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+async function lookups(edge: TestEdge, source: 'lru' | 'redis' | 'postgres'): Promise<number> {
+  const text = (await edge.app.inject({ url: '/metrics' })).body;
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('link_lookups_total{') && l.includes(`source="${source}"`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+function visible(status: number, headers: Record<string, unknown>) {
+  const answer = { headers };
+  return {
+    status,
+    location: answer.headers.location,
+    cacheControl: answer.headers['cache-control'],
+    robots: answer.headers['x-robots-tag'],
+    contentLength: answer.headers['content-length'],
+    contentType: answer.headers['content-type'],
+  };
+}
+
+let database: TestDatabase;
+let edge: TestEdge;
+let port: number;
+let userId: string;
+let prefix: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  prefix = uniquePrefix('edge-fast');
+  edge = await startEdge({
+    databaseUrl: database.url,
+    redisUrl: testRedisUrl(),
+    prefix,
+    env: { CLICK_BATCH_INTERVAL_MS: '20' },
+  });
+  port = await listen(edge);
+  userId = await createUser(database.db);
+});
+
+afterAll(async () => {
+  await edge?.app.close();
+  agent.destroy();
+  await database?.drop();
+});
+
+describe('fast path', () => {
+  it('answers exactly as the Fastify route does (status, Location, Cache-Control, X-Robots-Tag), GET and HEAD', async () => {
+    const campaign = await insertCampaign(database.db, userId);
+    const cases = [
+      { link: await insertLink(database.db, { userId }), query: '' },
+      {
+        link: await insertLink(database.db, { userId, url: 'https://example.com/a?x=1&y=2' }),
+        query: '?y=9&z=%C3%A9',
+      },
+      { link: await insertLink(database.db, { userId, redirectType: 301 }), query: '' },
+      { link: await insertLink(database.db, { userId, redirectType: 308 }), query: '?q=1' },
+      { link: await insertLink(database.db, { userId, redirectType: 307 }), query: '' },
+      {
+        link: await insertLink(database.db, {
+          userId,
+          url: 'https://bücher.example/p?utm_source=x',
+          campaignId: campaign.id,
+        }),
+        query: '?utm_medium=visitor&k=v',
+      },
+    ];
+    for (const { link, query } of cases) {
+      for (const method of ['GET', 'HEAD'] as const) {
+        const url = `/${link.code}${query}`;
+        // The route first (it also fills the LRU), then the fast path for the same request.
+        const viaFastify = await edge.app.inject({ method, url, headers: { host: DOMAIN } });
+        const fastBefore = await redirectsServed(edge, 'fast');
+        const viaFastPath = await request(port, url, { method });
+        expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 1);
+        expect(visible(viaFastPath.status, viaFastPath.headers)).toEqual(
+          visible(viaFastify.statusCode, viaFastify.headers),
+        );
+        expect(viaFastPath.status).toBe(link.redirectType);
+        // The order Fastify writes them in (then Node's own), so the bytes differ only in the Date value.
+        expect(viaFastPath.rawHeaderNames).toEqual([
+          'location',
+          'cache-control',
+          'x-robots-tag',
+          'content-length',
+          'Date',
+          'Connection',
+          'Keep-Alive',
+        ]);
+      }
+    }
+  });
+
+  it('leaves password, capped and expired links to the Fastify route; serves a link that expires later', async () => {
+    const locked = await insertLink(database.db, {
+      userId,
+      passwordHash: '$argon2id$v=19$m=4096,t=2,p=1$c2FsdHNhbHQ$aGFzaA',
+    });
+    const capped = await insertLink(database.db, { userId, maxClicks: 2 });
+    const expiring = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() + 60_000) });
+    const expired = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() - 1000) });
+
+    const fastBefore = await redirectsServed(edge, 'fast');
+    const routeBefore = await redirectsServed(edge, 'fastify');
+    // Twice each: the second request finds the link in the LRU, where the fast path could have taken it.
+    for (let i = 0; i < 2; i += 1) {
+      const form = await request(port, `/${locked.code}`);
+      expect(form.status).toBe(200);
+      expect(form.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect((await request(port, `/${expired.code}`)).status).toBe(410);
+      expect((await request(port, `/${expiring.code}`)).status).toBe(302);
+    }
+    expect((await request(port, `/${capped.code}`)).status).toBe(302);
+    expect((await request(port, `/${capped.code}`)).status).toBe(302);
+    expect((await request(port, `/${capped.code}`)).status).toBe(410);
+
+    // The link that expires in a minute, once it is in the LRU (the first request loaded it: also fast).
+    expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 2);
+    // The capped link's two redirects: served by the route (the cap is an atomic Redis counter).
+    expect(await redirectsServed(edge, 'fastify')).toBe(routeBefore + 2);
+  });
+
+  it('leaves other methods, paths that are not codes, unknown codes and probes to Fastify', async () => {
+    const link = await insertLink(database.db, { userId });
+    await request(port, `/${link.code}`);
+    const fastBefore = await redirectsServed(edge, 'fast');
+    expect((await request(port, `/${link.code}`, { method: 'POST' })).status).toBe(400);
+    expect((await request(port, `/${link.code}/`)).status).toBe(404);
+    expect((await request(port, `/a%2F${link.code}`)).status).toBe(404);
+    expect((await request(port, `/${'a'.repeat(65)}`)).status).toBe(404);
+    expect((await request(port, `/${uniqueCode('missing')}`)).status).toBe(404);
+    expect((await request(port, '/health')).status).toBe(200);
+    expect((await request(port, '/ready')).status).toBe(200);
+    expect(await redirectsServed(edge, 'fast')).toBe(fastBefore);
+  });
+
+  it('records one click per fast-path redirect (N redirects, N events enqueued)', async () => {
+    const link = await insertLink(database.db, { userId });
+    await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } }); // one click via the route
+    const fastBefore = await redirectsServed(edge, 'fast');
+    const n = 60;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        request(port, `/${link.code}`, {
+          method: i % 10 === 0 ? 'HEAD' : 'GET',
+          headers: { 'user-agent': BROWSERS[i % BROWSERS.length] ?? '' },
+        }),
+      ),
+    );
+    expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + n);
+    const events = await waitFor(async () => {
+      const batches = await readClickBatches(testRedisUrl(), prefix);
+      const mine = batches.flatMap((batch) => batch.events).filter((event) => event.linkId === link.id);
+      return mine.length >= n + 1 ? mine : undefined;
+    });
+    expect(events).toHaveLength(n + 1);
+    expect(new Set(events.map((event) => event.eventId)).size).toBe(n + 1);
+    // HEAD requests (i = 0, 10, ..., 50: all Chrome) are flagged as bots, exactly as on the route; GETs are not.
+    const chrome = events.filter((event) => event.browser === 'Chrome');
+    expect(chrome.filter((event) => event.isBot)).toHaveLength(n / 10);
+    expect(chrome.filter((event) => !event.isBot)).toHaveLength(n / 2 - n / 10);
+    expect(events.filter((event) => event.browser === 'Mobile Safari' && !event.isBot)).toHaveLength(n / 2);
+  });
+
+  it('drops a fast-path link within a second of an invalidation', async () => {
+    const link = await insertLink(database.db, { userId, url: 'https://before.example/' });
+    await request(port, `/${link.code}`);
+    const served = await request(port, `/${link.code}`);
+    expect(served.headers.location).toBe('https://before.example/');
+
+    await database.db.update(links).set({ url: 'https://after.example/' }).where(eq(links.id, link.id));
+    const keys = createRedisKeys(prefix);
+    await edge.deps.cacheRedis.del(keys.linkCache(DOMAIN, link.code));
+    const published = Date.now();
+    await edge.deps.stateRedis.publish(
+      keys.invalidationChannel(),
+      encodeLinkInvalidation({ domain: DOMAIN, code: link.code }),
+    );
+    await waitFor(async () => {
+      const res = await request(port, `/${link.code}`);
+      return res.headers.location === 'https://after.example/' ? true : undefined;
+    }, 1000);
+    expect(Date.now() - published).toBeLessThan(1000);
+  });
+});
+
+describe('fast path with the LRU off (every lookup reads Redis)', () => {
+  let noLru: TestEdge;
+  let noLruPort: number;
+
+  beforeAll(async () => {
+    noLru = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix,
+      env: { LRU_MAX_ENTRIES: '0' },
+    });
+    noLruPort = await listen(noLru);
+  });
+  afterAll(async () => {
+    await noLru?.app.close();
+  });
+
+  it('answers a Redis hit itself, and hands anything else to Fastify without a second lookup', async () => {
+    const link = await insertLink(database.db, { userId, url: 'https://redis-hit.example/' });
+    const keys = createRedisKeys(prefix);
+    await noLru.deps.cacheRedis.set(
+      keys.linkCache(DOMAIN, link.code),
+      encodeCachedLink({
+        v: 1,
+        id: link.id,
+        url: link.url,
+        redirectType: 302,
+        expiresAt: null,
+        maxClicks: null,
+        passwordHash: null,
+        utm: null,
+      }),
+    );
+    const fastBefore = await redirectsServed(noLru, 'fast');
+    const redisBefore = await lookups(noLru, 'redis');
+    const res = await request(noLruPort, `/${link.code}?a=1`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('https://redis-hit.example/?a=1');
+    expect(await redirectsServed(noLru, 'fast')).toBe(fastBefore + 1);
+    expect(await lookups(noLru, 'redis')).toBe(redisBefore + 1);
+
+    // A capped link: read from Redis once by the fast path, then served by the route with that same answer.
+    const capped = await insertLink(database.db, { userId, maxClicks: 5 });
+    const pgBefore = noLru.storeLookups();
+    const routeBefore = await redirectsServed(noLru, 'fastify');
+    expect((await request(noLruPort, `/${capped.code}`)).status).toBe(302);
+    expect(noLru.storeLookups()).toBe(pgBefore + 1);
+    expect(await redirectsServed(noLru, 'fastify')).toBe(routeBefore + 1);
+
+    // An unknown code: one Postgres lookup, then the 404 from the route.
+    const missing = uniqueCode('nope');
+    expect((await request(noLruPort, `/${missing}`)).status).toBe(404);
+    expect(noLru.storeLookups()).toBe(pgBefore + 2);
+  });
+});
+
+describe('fast path behind a trusted proxy', () => {
+  it('limits by the forwarded client IP exactly as the Fastify route does', async () => {
+    const proxied = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-fast-proxy'),
+      env: { TRUST_PROXY: '127.0.0.1', REDIRECT_RATE_LIMIT_MAX: '3' },
+    });
+    const direct = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-fast-direct'),
+      env: { REDIRECT_RATE_LIMIT_MAX: '3' },
+    });
+    try {
+      const proxiedPort = await listen(proxied);
+      const directPort = await listen(direct);
+      const link = await insertLink(database.db, { userId });
+      const forwarded = (client: string) => ({ 'x-forwarded-for': client });
+
+      // Behind the trusted proxy, each forwarded client has its own budget; the fast path serves them.
+      const fastBefore = await redirectsServed(proxied, 'fast');
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1)
+        statuses.push(
+          (await request(proxiedPort, `/${link.code}`, { headers: forwarded('203.0.113.7') })).status,
+        );
+      expect(statuses).toEqual([302, 302, 302]);
+      expect(await redirectsServed(proxied, 'fast')).toBeGreaterThanOrEqual(fastBefore + 2);
+      // The fourth, over HTTP, is refused; so is one through the route with the same forwarded client: the
+      // fast path charged the very IP Fastify computes.
+      const refused = await request(proxiedPort, `/${link.code}`, { headers: forwarded('203.0.113.7') });
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBeDefined();
+      const viaRoute = await proxied.app.inject({
+        url: `/${link.code}`,
+        headers: { host: DOMAIN, ...forwarded('203.0.113.7') },
+        remoteAddress: '127.0.0.1',
+      });
+      expect(viaRoute.statusCode).toBe(429);
+      expect(
+        (await request(proxiedPort, `/${link.code}`, { headers: forwarded('203.0.113.8') })).status,
+      ).toBe(302);
+      // The route's own budget for a fresh forwarded client, then the fast path sees it spent.
+      for (let i = 0; i < 3; i += 1) {
+        const res = await proxied.app.inject({
+          url: `/${link.code}`,
+          headers: { host: DOMAIN, ...forwarded('203.0.113.9') },
+          remoteAddress: '127.0.0.1',
+        });
+        expect(res.statusCode).toBe(302);
+      }
+      expect(
+        (await request(proxiedPort, `/${link.code}`, { headers: forwarded('203.0.113.9') })).status,
+      ).toBe(429);
+
+      // Without TRUST_PROXY the header is ignored: every request is the socket's client, 127.0.0.1.
+      const directStatuses: number[] = [];
+      for (const client of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4'])
+        directStatuses.push(
+          (await request(directPort, `/${link.code}`, { headers: forwarded(client) })).status,
+        );
+      expect(directStatuses).toEqual([302, 302, 302, 429]);
+      const directRoute = await direct.app.inject({
+        url: `/${link.code}`,
+        headers: { host: DOMAIN },
+        remoteAddress: '127.0.0.1',
+      });
+      expect(directRoute.statusCode).toBe(429);
+    } finally {
+      await proxied.app.close();
+      await direct.app.close();
+    }
+  });
+
+  it('takes the domain from X-Forwarded-Host only when the peer is a trusted proxy', async () => {
+    const proxied = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-fast-host'),
+      env: { TRUST_PROXY: '10.0.0.0/8' },
+    });
+    try {
+      const proxiedPort = await listen(proxied);
+      const link = await insertLink(database.db, { userId, domain: 'localhost:8080' });
+      // The peer (127.0.0.1) is not trusted here: X-Forwarded-Host is ignored, Host decides.
+      const viaHost = await request(proxiedPort, `/${link.code}`, {
+        headers: { host: 'localhost:8080', 'x-forwarded-host': DOMAIN },
+      });
+      expect(viaHost.status).toBe(302);
+      const viaRoute = await proxied.app.inject({
+        url: `/${link.code}`,
+        headers: { host: 'localhost:8080', 'x-forwarded-host': DOMAIN },
+        remoteAddress: '127.0.0.1',
+      });
+      expect(viaRoute.statusCode).toBe(302);
+    } finally {
+      await proxied.app.close();
+    }
+  });
+});
