@@ -1,5 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
-import { aggregateClicks, type StoredClick } from './aggregate-clicks.ts';
+import type { Pool } from 'pg';
 
 /** The fields of a queued click event (ClickEventV1) that ingestion reads. */
 export interface IncomingClick {
@@ -26,57 +25,89 @@ export interface IngestResult {
   orphaned: number;
 }
 
-// Every statement takes whole arrays (unnest), so a batch of any size is a fixed number of bind
-// parameters, far from the 65,535-parameter limit of a multi-row VALUES list. Round trips are what
-// a batch costs on a busy machine (each one waits to be scheduled on both sides), so one job is four:
-// BEGIN, insert events, all roll-ups in one statement, COMMIT.
+/** Dimension values for clicks that did not carry one (see INGEST_BATCH). */
+export const UNKNOWN_COUNTRY = 'unknown';
+export const DIRECT_REFERRER = '(direct)';
+/** link_dimensions_daily.value is capped at 255 characters by a CHECK constraint. */
+export const DIMENSION_VALUE_MAX = 255;
 
-// Events of links that no longer exist are filtered out inside the statement, so one deleted link
-// cannot fail the batch forever on the foreign key. The filter takes no lock (the foreign key check
-// share-locks each link anyway); a link deleted between the two fails this attempt with 23503, and
-// the retry filters its events out.
-const INSERT_EVENTS = `
-  INSERT INTO click_events
-    (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
-  SELECT e.* FROM unnest(
-    $1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[],
-    $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
-    AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
-  WHERE EXISTS (SELECT 1 FROM links l WHERE l.id = e.link_id)
-  ON CONFLICT (event_id) DO NOTHING
-  RETURNING event_id::text`;
-
-// All roll-ups of the batch in one statement. Each sub-statement gets its keys sorted, and every
-// transaction runs the same plan (so the same table order), so concurrent transactions lock shared rows
-// in the same order and do not deadlock; should one ever happen, Postgres aborts one transaction and
-// BullMQ retries its jobs, which is safe because nothing of it was committed. Within one consumer the
-// ingestion lanes own disjoint links and never share a row (see coalescing-ingestor.ts).
-// link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one
-// of the first batch that saw the visitor (human if any of that batch's clicks was).
-const APPLY_ROLLUPS = `
-  WITH hourly AS (
+// One job is one statement: the event insert and every roll-up are data-modifying CTEs of a single
+// statement, which Postgres runs as one implicit transaction (all or nothing), so a batch costs one round
+// trip instead of four (BEGIN, insert, roll-ups, COMMIT) and its roll-ups are aggregated in place from the
+// rows the INSERT actually added (RETURNING): a redelivered event adds nothing anywhere. The events travel
+// as whole arrays (unnest), so a batch of any size is ten bind parameters.
+//
+// Events of links that no longer exist are filtered out, so one deleted link cannot fail the batch forever.
+// The filter takes no lock; click_events' foreign key does (it key-share-locks each link it references
+// until commit), and that is also what keeps a link from being deleted under its roll-ups: they are written
+// only for inserted events. A link deleted between filter and check fails this attempt with 23503, and the
+// retry filters its events out.
+//
+// Every roll-up is grouped and sorted by its key, and every batch runs the same plan (same table order), so
+// concurrent transactions lock shared rows in the same order. Within one consumer the ingestion lanes own
+// disjoint links and never share a row (see coalescing-ingestor.ts); two consumers that ever deadlock on
+// the links update are resolved by Postgres aborting one, whose jobs BullMQ retries: nothing of it committed.
+//
+// link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of
+// the first batch that saw the visitor (human if any of that batch's clicks was). Dimension values are capped
+// to the 255 characters the table allows; a click without a country or referrer counts as 'unknown' and
+// '(direct)', which no real value can be (countries are two capital letters, hosts have no parentheses).
+const INGEST_BATCH = `
+  WITH input AS (
+    SELECT * FROM unnest(
+      $1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[],
+      $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
+      AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+  ), inserted AS (
+    INSERT INTO click_events
+      (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+    SELECT e.* FROM input e
+    WHERE EXISTS (SELECT 1 FROM links l WHERE l.id = e.link_id)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, link_id, occurred_at, referrer_host, country::text, device, browser, os, is_bot, visitor_hash
+  ), stored AS (
+    SELECT *, date_trunc('hour', occurred_at, 'UTC') AS hour, (occurred_at AT TIME ZONE 'UTC')::date AS day
+    FROM inserted
+  ), hourly AS (
     INSERT INTO link_clicks_hourly AS t (link_id, bucket, clicks, bot_clicks)
-    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[])
+    SELECT link_id, hour, count(*), count(*) FILTER (WHERE is_bot) FROM stored GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (link_id, bucket) DO UPDATE
       SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
   ), daily AS (
     INSERT INTO link_clicks_daily AS t (link_id, bucket, clicks, bot_clicks)
-    SELECT * FROM unnest($5::uuid[], $6::date[], $7::bigint[], $8::bigint[])
+    SELECT link_id, day, count(*), count(*) FILTER (WHERE is_bot) FROM stored GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (link_id, bucket) DO UPDATE
       SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
   ), dimensions AS (
     INSERT INTO link_dimensions_daily AS t (link_id, bucket, dimension, value, clicks, bot_clicks)
-    SELECT * FROM unnest($9::uuid[], $10::date[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+    SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
+    FROM stored s CROSS JOIN LATERAL (VALUES
+      ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
+      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
+      ('device', left(s.device, ${DIMENSION_VALUE_MAX})),
+      ('browser', left(s.browser, ${DIMENSION_VALUE_MAX})),
+      ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (link_id, bucket, dimension, value) DO UPDATE
       SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
   ), visitors AS (
     INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
-    SELECT * FROM unnest($15::uuid[], $16::date[], $17::text[], $18::bool[])
+    SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM stored
+    WHERE visitor_hash IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (link_id, bucket, visitor_hash) DO NOTHING
+  ), counted AS (
+    UPDATE links AS l SET click_count = l.click_count + c.clicks
+    FROM (SELECT link_id, count(*) AS clicks FROM stored GROUP BY 1) AS c
+    WHERE l.id = c.link_id
   )
-  UPDATE links AS l SET click_count = l.click_count + v.clicks
-  FROM unnest($19::uuid[], $20::bigint[]) AS v(id, clicks)
-  WHERE l.id = v.id`;
+  SELECT
+    ARRAY(SELECT event_id::text FROM inserted) AS inserted,
+    -- Events not inserted are either already stored or belong to a deleted link; tell them apart only when
+    -- some were not inserted (a metric).
+    CASE WHEN (SELECT count(*) FROM inserted) < cardinality($1::uuid[])
+      THEN ARRAY(SELECT DISTINCT e.link_id::text FROM input e
+                 WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.id = e.link_id))
+      ELSE '{}'::text[] END AS dead`;
 
 const COUNTRY = /^[A-Z]{2}$/;
 
@@ -113,8 +144,8 @@ export interface IngestOutcome {
 }
 
 /**
- * Stores click events and their roll-ups in a single transaction. Only rows that the INSERT actually
- * added (RETURNING) are aggregated, so a redelivered or overlapping batch adds nothing twice.
+ * Stores click events and their roll-ups in a single statement (one transaction). Only rows that the
+ * INSERT actually added (RETURNING) are aggregated, so a redelivered or overlapping batch adds nothing twice.
  */
 export async function ingestEvents(pool: Pool, events: readonly IncomingClick[]): Promise<IngestOutcome> {
   // Sorted by event id: two transactions inserting overlapping events take the unique-index locks in
@@ -126,27 +157,20 @@ export async function ingestEvents(pool: Pool, events: readonly IncomingClick[])
   }
   const unique = [...byId.values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
 
-  const client = await pool.connect();
-  let released = false;
-  try {
-    await client.query('BEGIN');
-    const stored = await insertEvents(client, unique);
-    if (stored.length > 0) await applyRollups(client, stored);
-    // Events not inserted are either already stored or belong to a deleted link; tell them apart only
-    // when it matters (a metric).
-    const deadLinkIds = stored.length === unique.length ? new Set<string>() : await deadLinks(client, unique);
-    await client.query('COMMIT');
-    return { insertedIds: new Set(stored.map((row) => row.eventId)), deadLinkIds };
-  } catch (error) {
-    // A broken connection cannot roll back; destroy it instead of returning it to the pool.
-    await client.query('ROLLBACK').catch(() => {
-      client.release(true);
-      released = true;
-    });
-    throw error;
-  } finally {
-    if (!released) client.release();
-  }
+  const result = await pool.query<{ inserted: string[]; dead: string[] }>(INGEST_BATCH, [
+    unique.map((c) => c.eventId),
+    unique.map((c) => c.linkId),
+    unique.map((c) => new Date(c.occurredAt).toISOString()),
+    unique.map((c) => c.referrerHost),
+    unique.map((c) => c.country),
+    unique.map((c) => c.device),
+    unique.map((c) => c.browser),
+    unique.map((c) => c.os),
+    unique.map((c) => c.isBot),
+    unique.map((c) => c.visitorHash),
+  ]);
+  const row = result.rows[0];
+  return { insertedIds: new Set(row?.inserted ?? []), deadLinkIds: new Set(row?.dead ?? []) };
 }
 
 /**
@@ -176,63 +200,4 @@ export function summarise(
 /** One batch, one transaction. */
 export async function ingestClicks(pool: Pool, batch: readonly IncomingClick[]): Promise<IngestResult> {
   return summarise(batch, await ingestEvents(pool, batch));
-}
-
-/**
- * Inserts the events and returns those actually added. Only event ids come back: the rows are the
- * (normalised) events we sent, so the roll-ups are computed from them without shipping every column
- * back from Postgres.
- */
-async function insertEvents(client: PoolClient, clicks: readonly IncomingClick[]): Promise<StoredClick[]> {
-  const result = await client.query<{ event_id: string }>(INSERT_EVENTS, [
-    clicks.map((c) => c.eventId),
-    clicks.map((c) => c.linkId),
-    clicks.map((c) => new Date(c.occurredAt).toISOString()),
-    clicks.map((c) => c.referrerHost),
-    clicks.map((c) => c.country),
-    clicks.map((c) => c.device),
-    clicks.map((c) => c.browser),
-    clicks.map((c) => c.os),
-    clicks.map((c) => c.isBot),
-    clicks.map((c) => c.visitorHash),
-  ]);
-  if (result.rows.length === clicks.length) return [...clicks];
-  const inserted = new Set(result.rows.map((row) => row.event_id));
-  return clicks.filter((click) => inserted.has(click.eventId));
-}
-
-async function applyRollups(client: PoolClient, stored: readonly StoredClick[]): Promise<void> {
-  const agg = aggregateClicks(stored);
-  await client.query(APPLY_ROLLUPS, [
-    agg.hourly.map((r) => r.linkId),
-    agg.hourly.map((r) => r.bucket),
-    agg.hourly.map((r) => r.clicks),
-    agg.hourly.map((r) => r.botClicks),
-    agg.daily.map((r) => r.linkId),
-    agg.daily.map((r) => r.bucket),
-    agg.daily.map((r) => r.clicks),
-    agg.daily.map((r) => r.botClicks),
-    agg.dimensions.map((r) => r.linkId),
-    agg.dimensions.map((r) => r.bucket),
-    agg.dimensions.map((r) => r.dimension),
-    agg.dimensions.map((r) => r.value),
-    agg.dimensions.map((r) => r.clicks),
-    agg.dimensions.map((r) => r.botClicks),
-    agg.visitors.map((r) => r.linkId),
-    agg.visitors.map((r) => r.bucket),
-    agg.visitors.map((r) => r.visitorHash),
-    agg.visitors.map((r) => r.isBot),
-    agg.links.map((r) => r.linkId),
-    agg.links.map((r) => r.clicks),
-  ]);
-}
-
-/** Links of these events that no longer exist (their events were filtered out, not duplicates). */
-async function deadLinks(client: PoolClient, clicks: readonly IncomingClick[]): Promise<Set<string>> {
-  const linkIds = [...new Set(clicks.map((c) => c.linkId))];
-  const result = await client.query<{ id: string }>('SELECT id::text FROM links WHERE id = ANY($1::uuid[])', [
-    linkIds,
-  ]);
-  const live = new Set(result.rows.map((row) => row.id));
-  return new Set(linkIds.filter((id) => !live.has(id)));
 }
