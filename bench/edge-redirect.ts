@@ -60,6 +60,8 @@ function edgeEnv(extra: Record<string, string>): Record<string, string> {
     REDIS_KEY_PREFIX: 'bench',
     QUEUE_PREFIX: '{bench}',
     SHORT_DOMAINS: DOMAIN,
+    // One process pinned to one core; bench/edge-cluster.ts measures the multi-process edge.
+    WEB_CONCURRENCY: '1',
     // The limiters stay in the path (their cost is measured) but with limits one client cannot reach.
     REDIRECT_RATE_LIMIT_MAX: '1000000000',
     NOT_FOUND_RATE_LIMIT_MAX: '1000000000',
