@@ -244,6 +244,8 @@ try {
 
   const quiet = { info() {}, warn() {}, error: (obj: object, msg?: string) => console.error(msg, obj) };
   const transactions: number[] = [];
+  // Cores the worker's Node process used while draining (the rest of the machine is Postgres and Redis).
+  const workerCpu: number[] = [];
   /** The real clicks worker draining a queue pre-filled with every batch; returns elapsed seconds. */
   async function runWorker(jobs: readonly IncomingClick[][]): Promise<number> {
     await resetClickTables(pool);
@@ -267,6 +269,7 @@ try {
       resolveDone = resolve;
     });
     const started = performance.now();
+    const cpu0 = process.cpuUsage();
     const worker = createClicksWorker(
       {
         pool: workerPool,
@@ -282,6 +285,8 @@ try {
     });
     await done;
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    workerCpu.push((cpu.user + cpu.system) / 1e6 / seconds);
     await worker.close();
     await producer.close();
     await workerPool.end();
@@ -314,6 +319,9 @@ try {
   }
   console.log(
     `\nrow updates that were HOT (no index write), uniform worker run: ${hot.rows.map((r) => `${r.relname} ${r.n_tup_hot_upd}/${r.n_tup_upd}`).join(', ')}`,
+  );
+  console.log(
+    `worker process CPU, uniform / Zipf: ${workerCpu.map((c) => `${c.toFixed(2)} cores`).join(' / ')} (Postgres and Redis share the rest)`,
   );
   console.log(
     `worker transactions (pool checkouts), uniform / Zipf: ${transactions.join(' / ')} for ${batches.length} jobs each (group commit over concurrent jobs)`,
