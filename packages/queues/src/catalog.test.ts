@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type ClickBatch,
+  ClickBatchBuilder,
+  type ClickBatchV2,
   type ClickEvent,
+  type ClickInput,
+  clickEventId,
   defaultJobOptions,
+  encodeClickBatchV2,
   InvalidJobPayloadError,
   MAX_EVENTS_PER_BATCH,
   parseClickBatch,
@@ -73,7 +78,7 @@ describe('parseClickBatch', () => {
   });
 
   it.each([
-    ['a future version', { v: 2, batchId: randomUUID(), events: [event()] }, 'unknown payload version 2'],
+    ['a future version', { v: 3, batchId: randomUUID(), events: [event()] }, 'unknown payload version 3'],
     ['no version', { batchId: randomUUID(), events: [event()] }, 'unknown payload version undefined'],
     ['null', null, 'unknown payload version undefined'],
     ['a string', 'click', 'unknown payload version undefined'],
@@ -84,6 +89,143 @@ describe('parseClickBatch', () => {
   it('reports a bounded number of problems', () => {
     const bad = Array.from({ length: 50 }, () => ({ eventId: 1 }));
     expect(rejection(() => parseClickBatch(batch(bad))).problems.length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('click batch v2', () => {
+  const links = [randomUUID(), randomUUID(), randomUUID()];
+  const base = 1_700_000_000_000;
+  const clicks: ClickInput[] = Array.from({ length: 40 }, (_, i) => ({
+    linkId: links[i % 3] as string,
+    occurredAt: base + i * 7,
+    referrerHost: i % 4 === 0 ? null : `ref${i % 3}.example`,
+    country: i % 5 === 0 ? null : (['DE', 'GB'][i % 2] as string),
+    device: i % 2 === 0 ? 'mobile' : 'desktop',
+    browser: i % 3 === 0 ? 'Chrome' : 'Firefox',
+    os: i % 2 === 0 ? 'Android' : 'Linux',
+    isBot: i % 6 === 0,
+    visitorHash: i % 7 === 0 ? null : `visitor-${i % 4}`,
+  }));
+  // Up to 2^32 - 1: the low 32 bits of the batch id wrap within the batch.
+  const batchId = '6f1c2a9e-0b7d-4c3e-9a41-7d2bfffffffe';
+
+  /** A v2 payload as it comes off the queue (JSON), for corrupting. */
+  const wire = (): ClickBatchV2 => JSON.parse(JSON.stringify(encodeClickBatchV2(batchId, clicks)));
+
+  it('decodes to exactly the events a v1 batch of the same clicks carries', () => {
+    const v1: ClickBatch = {
+      v: 1,
+      batchId,
+      events: clicks.map((click, i) => ({ eventId: clickEventId(batchId, i), ...click })),
+    };
+    const decoded = parseClickBatch(wire());
+    expect(decoded).toEqual(parseClickBatch(v1));
+    expect(decoded.events).toHaveLength(40);
+  });
+
+  it('stores each link, agent, referrer and visitor once and the events as small integers', () => {
+    const payload = wire();
+    expect(payload.links).toEqual(links);
+    expect(payload.agents).toHaveLength(4);
+    expect(payload.referrers).toEqual(['ref1.example', 'ref2.example', 'ref0.example']);
+    expect(payload.visitors).toHaveLength(4);
+    expect(payload.baseTime).toBe(base);
+    expect(payload.time.slice(0, 3)).toEqual([0, 7, 14]);
+    expect(payload.referrer[0]).toBe(-1);
+    expect(payload.country[0]).toBe('');
+    expect(payload.flags[0]).toBe(1);
+    expect(payload.visitor[0]).toBe(-1);
+    // The same clicks as v1 JSON take several times the bytes.
+    const v1Bytes = JSON.stringify({ v: 1, batchId, events: parseClickBatch(payload).events }).length;
+    expect(JSON.stringify(payload).length * 3).toBeLessThan(v1Bytes);
+  });
+
+  it('derives distinct v4 event ids from the batch id, wrapping the low 32 bits', () => {
+    const ids = parseClickBatch(wire()).events.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]).toBe(batchId);
+    expect(ids[1]).toBe('6f1c2a9e-0b7d-4c3e-9a41-7d2bffffffff');
+    expect(ids[2]).toBe('6f1c2a9e-0b7d-4c3e-9a41-7d2b00000000');
+    expect(clickEventId('6F1C2A9E-0B7D-4C3E-9A41-7D2B00000010', 1)).toBe(
+      '6f1c2a9e-0b7d-4c3e-9a41-7d2b00000011',
+    );
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('interns agents by value when the classifier hands out different objects', () => {
+    const builder = new ClickBatchBuilder();
+    const link = randomUUID();
+    builder.add(link, base, { device: 'desktop', browser: 'Firefox', os: 'Linux' }, null, null, false, null);
+    builder.add(
+      link,
+      base + 1,
+      { device: 'desktop', browser: 'Firefox', os: 'Linux' },
+      null,
+      null,
+      false,
+      null,
+    );
+    expect(builder.size).toBe(2);
+    const payload = builder.build(randomUUID());
+    expect(payload.agents).toEqual([['desktop', 'Firefox', 'Linux']]);
+    expect(payload.agent).toEqual([0, 0]);
+    expect(builder.size).toBe(0);
+    expect(() => builder.build(randomUUID())).toThrow(/at least one click/);
+  });
+
+  it.each([
+    ['a link index out of range', (p: ClickBatchV2) => p.link.splice(0, 1, 3), '/link/0'],
+    ['an agent index out of range', (p: ClickBatchV2) => p.agent.splice(2, 1, 99), '/agent/2'],
+    ['a referrer index out of range', (p: ClickBatchV2) => p.referrer.splice(1, 1, 3), '/referrer/1'],
+    ['a visitor index out of range', (p: ClickBatchV2) => p.visitor.splice(1, 1, 4), '/visitor/1'],
+    ['a referrer index below -1', (p: ClickBatchV2) => p.referrer.splice(1, 1, -2), '/referrer/1'],
+    ['a shorter column', (p: ClickBatchV2) => p.flags.pop(), '/flags'],
+    ['a longer column', (p: ClickBatchV2) => p.country.push('DE'), '/country'],
+    ['a lower-case country', (p: ClickBatchV2) => p.country.splice(1, 1, 'de'), '/country/1'],
+    ['an unknown flag bit', (p: ClickBatchV2) => p.flags.splice(1, 1, 2), '/flags/1'],
+    ['a fractional time', (p: ClickBatchV2) => p.time.splice(1, 1, 1.5), '/time/1'],
+    [
+      'a time before the epoch',
+      (p: ClickBatchV2) => Object.assign(p, { baseTime: 5, time: p.time.map((t, i) => (i === 1 ? -10 : t)) }),
+      '/time/1',
+    ],
+    ['a non-uuid link id', (p: ClickBatchV2) => p.links.splice(0, 1, 'link'), '/links/0'],
+    [
+      'a malformed agent',
+      (p: ClickBatchV2) => p.agents.splice(0, 1, ['mobile', 'Chrome'] as never),
+      '/agents/0',
+    ],
+    [
+      'no events',
+      (p: ClickBatchV2) => {
+        for (const column of ['link', 'time', 'agent', 'referrer', 'country', 'flags', 'visitor'] as const)
+          p[column].length = 0;
+      },
+      '/link',
+    ],
+    ['an extra field', (p: ClickBatchV2) => Object.assign(p, { ips: [] }), '/ips'],
+  ])('rejects %s', (_label, corrupt, path) => {
+    const payload = wire();
+    corrupt(payload);
+    const error = rejection(() => parseClickBatch(payload));
+    expect(error.queue).toBe(QUEUE_NAMES.clicks);
+    expect(
+      error.problems.some((problem) => problem.startsWith(`${path}:`)),
+      error.message,
+    ).toBe(true);
+  });
+
+  it(`accepts up to ${MAX_EVENTS_PER_BATCH} clicks`, () => {
+    const many = Array.from(
+      { length: MAX_EVENTS_PER_BATCH },
+      (_, i) => clicks[i % clicks.length] as ClickInput,
+    );
+    expect(parseClickBatch(encodeClickBatchV2(randomUUID(), many)).events).toHaveLength(MAX_EVENTS_PER_BATCH);
+    const tooMany = encodeClickBatchV2(randomUUID(), [...many, clicks[0] as ClickInput]);
+    expect(rejection(() => parseClickBatch(tooMany)).problems[0]).toMatch(
+      /^\/(link|time|agent|referrer|country|flags|visitor): /,
+    );
   });
 });
 
