@@ -19,6 +19,7 @@ import type { Pool } from 'pg';
 import { type ClickBatchPublisher, createClickBuffer } from './domain/click-buffer.ts';
 import { createClickCap } from './domain/click-cap.ts';
 import { createClickRecorder } from './domain/click-recorder.ts';
+import type { CountryLookup } from './domain/geoip.ts';
 import { createPasswordAttempts } from './domain/password-attempts.ts';
 import type { LinkStore } from './domain/ports.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
@@ -49,6 +50,8 @@ export interface EdgeDeps {
   /** Pub/sub connection on CACHE_REDIS_URL for link invalidations from the management API. */
   subscriber: Redis;
   clickPublisher: ClickBatchPublisher;
+  /** Country of a client IP from the MaxMind database (GEOIP_DB_PATH), when one is configured. */
+  countryLookup?: CountryLookup;
   metrics: MetricsRegistry;
   /** Closes the clients above; runs in onClose after the click buffer has been flushed. */
   close?: () => Promise<void>;
@@ -110,7 +113,12 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   });
   edgeMetrics.observeBuffer(() => buffer.size);
 
-  const recordClick = createClickRecorder({ buffer, appSecret: config.appSecret, now });
+  const recordClick = createClickRecorder({
+    buffer,
+    appSecret: config.appSecret,
+    countryLookup: deps.countryLookup,
+    now,
+  });
   const domainOf = createDomainResolver(config.shortDomains, config.defaultDomain);
   const redirectLimiter = createRedirectRateLimiter({
     max: config.redirectRateLimitMax,

@@ -4,6 +4,7 @@ import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { createCacheRedis, createQueueRedis, createSubscriber } from '@boltlink/redis-keys/clients';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
+import type { CountryLookup } from './domain/geoip.ts';
 import { createClickBatchQueue } from './infra/click-batch-queue.ts';
 import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
 
@@ -21,7 +22,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * Builds the edge's real clients from its config. The app closes them (onClose) after the last click batch
  * has been flushed, in the reverse order of their use: producer, Redis connections, then the pool.
  */
-export function createEdgeDeps(config: EdgeConfig, logger: FastifyBaseLogger): EdgeDeps {
+export function createEdgeDeps(
+  config: EdgeConfig,
+  logger: FastifyBaseLogger,
+  options: { countryLookup?: CountryLookup } = {},
+): EdgeDeps {
   const pool = createPool({
     connectionString: config.databaseReadUrl,
     max: config.databasePoolMax,
@@ -62,6 +67,7 @@ export function createEdgeDeps(config: EdgeConfig, logger: FastifyBaseLogger): E
     queueRedis,
     subscriber,
     clickPublisher: clickQueue,
+    countryLookup: options.countryLookup,
     metrics: createMetricsRegistry('redirect-edge'),
     async close() {
       // Bounded: with the queue Redis down, closing BullMQ's queue must not hold the shutdown hostage.

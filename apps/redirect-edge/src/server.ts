@@ -7,21 +7,34 @@ import { waitForReady } from '@boltlink/redis-keys/clients';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { createEdgeDeps } from './deps.ts';
+import { type CountryLookup, createCountryLookup, GeoIpDatabaseError } from './domain/geoip.ts';
 
 const config = exitOnConfigError(() => loadEdgeConfig(process.env));
-if (config.geoipDbPath !== undefined) {
-  process.stderr.write(
-    'GEOIP_DB_PATH is set, but this build has no MaxMind reader: unset it and use COUNTRY_HEADER (e.g. CF-IPCountry).\n',
-  );
-  process.exit(1);
-}
 const logger = pino(createLoggerOptions({ service: 'redirect-edge', level: config.logLevel }));
+
+// Loaded at top level like the config, so the primary checks the file once and a bad path exits 1 before any
+// worker is forked (instead of workers crash-looping); each serving process keeps its own copy in memory.
+async function loadCountryLookup(path: string | undefined): Promise<CountryLookup | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await createCountryLookup(path);
+  } catch (error) {
+    if (!(error instanceof GeoIpDatabaseError)) throw error;
+    process.stderr.write(`GEOIP_DB_PATH=${path}: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+const countryLookup = await loadCountryLookup(config.geoipDbPath);
 
 // Config is read in the primary too, so a bad variable fails once instead of in a crash loop of workers;
 // clients and the server exist only in the process that serves (a worker, or this one when
 // WEB_CONCURRENCY=1).
 async function start() {
-  const deps = createEdgeDeps(config, logger);
+  const deps = createEdgeDeps(config, logger, { countryLookup });
+  if (countryLookup !== undefined) {
+    const { type, builtAt } = countryLookup.database;
+    logger.info({ type, builtAt }, 'country of clicks from the MaxMind database (GEOIP_DB_PATH)');
+  }
   // The fail-fast clients have no offline queue: give them a moment to connect. A Redis that is down at boot
   // does not stop the edge (Postgres still answers, /ready says what is missing); ioredis keeps reconnecting.
   await Promise.all(

@@ -53,6 +53,8 @@ describe('server.ts', () => {
       SHORT_DOMAINS: DOMAIN,
       // Long enough that only the shutdown flush can deliver the clicks below.
       CLICK_BATCH_INTERVAL_MS: '60000',
+      // One process: with workers, /metrics (no METRICS_PORT) is one worker's view of the redirects.
+      WEB_CONCURRENCY: '1',
     });
     try {
       const base = `http://127.0.0.1:${port}`;
@@ -97,5 +99,23 @@ describe('server.ts', () => {
     expect(text).toContain('REDIS_URL');
     expect(text).toContain('APP_SECRET');
     expect(text).not.toMatch(/\n\s+at /);
+  }, 30_000);
+  it('exits 1 with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async () => {
+    const { child, output } = start({
+      NODE_ENV: 'production',
+      APP_SECRET: 'lifecycle-test-secret-0123456789abcdef',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      GEOIP_DB_PATH: '/nonexistent/GeoLite2-Country.mmdb',
+      WEB_CONCURRENCY: '2',
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    const lines = output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^GEOIP_DB_PATH=\/nonexistent\/GeoLite2-Country\.mmdb: cannot read the MaxMind database file: /,
+    );
   }, 30_000);
 });

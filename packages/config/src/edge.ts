@@ -68,12 +68,11 @@ export const EdgeConfigSchema = Type.Object({
         'Trusted request header holding the visitor country (e.g. CF-IPCountry); unset ignores headers',
     }),
   ),
-  // Reserved: no MaxMind reader is wired in yet, so the edge refuses to start when this is set rather than
-  // silently recording no countries. Use COUNTRY_HEADER behind a CDN that adds one.
+  // Read once at start (the whole file into memory); a missing or unusable file stops the edge with one line.
   geoipDbPath: optional(
     str({
       description:
-        'Reserved for a MaxMind GeoLite2/GeoIP2 Country database; not supported yet (the edge exits if set)',
+        'MaxMind GeoLite2/GeoIP2 Country or City .mmdb file: the country of a click when COUNTRY_HEADER gives none; unset records no country from IPs',
     }),
   ),
 });

@@ -1,34 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickBatchV1, ClickEventV1 } from '@boltlink/queues/catalog';
+import { type ClickBatch, type ClickBatchV2, parseClickBatch } from '@boltlink/queues/catalog';
 import { describe, expect, it } from 'vitest';
-import { createClickBuffer } from './click-buffer.ts';
+import { type ClickBuffer, createClickBuffer } from './click-buffer.ts';
 
-function event(): ClickEventV1 {
-  return {
-    eventId: randomUUID(),
-    linkId: randomUUID(),
-    occurredAt: Date.now(),
-    referrerHost: null,
-    country: null,
-    device: 'desktop',
-    browser: 'Firefox',
-    os: 'Linux',
-    isBot: false,
-    visitorHash: 'h',
-  };
+const AGENT = Object.freeze({ device: 'desktop', browser: 'Firefox', os: 'Linux' });
+
+function click(buffer: ClickBuffer, linkId: string = randomUUID()): void {
+  buffer.add(linkId, Date.now(), AGENT, null, null, false, 'h');
 }
 
-/** A publisher double: records batches, fails while `down` is set. */
+/** A publisher double: records batches (decoded as the consumer decodes them), fails while `down` is set. */
 function recorder() {
-  const batches: ClickBatchV1[] = [];
+  const batches: ClickBatch[] = [];
+  const payloads: ClickBatchV2[] = [];
+  const attempts: string[] = [];
   const state = { down: false };
   return {
     batches,
+    payloads,
+    attempts,
     state,
     publisher: {
-      async publish(batch: ClickBatchV1) {
+      async publish(batch: ClickBatchV2) {
+        attempts.push(batch.batchId);
         if (state.down) throw new Error('queue unreachable');
-        batches.push(batch);
+        payloads.push(batch);
+        batches.push(parseClickBatch(JSON.parse(JSON.stringify(batch))));
       },
     },
   };
@@ -44,7 +41,7 @@ describe('click buffer', () => {
       maxBuffered: 100,
       onDropped: () => {},
     });
-    for (let i = 0; i < 4; i += 1) buffer.push(event());
+    for (let i = 0; i < 4; i += 1) click(buffer);
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(sink.batches.map((batch) => batch.events.length)).toEqual([3, 1]);
     expect(new Set(sink.batches.map((batch) => batch.batchId)).size).toBe(2);
@@ -64,7 +61,7 @@ describe('click buffer', () => {
       },
     });
     sink.state.down = true;
-    for (let i = 0; i < 10; i += 1) buffer.push(event());
+    for (let i = 0; i < 10; i += 1) click(buffer);
     await buffer.flush();
     expect(buffer.size).toBe(4);
     expect(dropped).toBe(6);
@@ -72,6 +69,33 @@ describe('click buffer', () => {
     await buffer.flush();
     expect(buffer.size).toBe(0);
     expect(sink.batches.flatMap((batch) => batch.events)).toHaveLength(4);
+    await buffer.close();
+  });
+
+  it('retries a failed batch as it was built: same batch id, same event ids', async () => {
+    const sink = recorder();
+    const buffer = createClickBuffer({
+      publisher: sink.publisher,
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      maxBuffered: 10,
+      onDropped: () => {},
+    });
+    const link = randomUUID();
+    sink.state.down = true;
+    click(buffer, link);
+    click(buffer, link);
+    await buffer.flush();
+    expect(sink.attempts).toHaveLength(1);
+    expect(buffer.size).toBe(2);
+    click(buffer, link);
+    sink.state.down = false;
+    await buffer.flush();
+    expect(sink.attempts[1]).toBe(sink.attempts[0]);
+    expect(sink.batches.map((batch) => batch.events.length)).toEqual([2, 1]);
+    const ids = sink.batches.flatMap((batch) => batch.events.map((event) => event.eventId));
+    expect(new Set(ids).size).toBe(3);
+    expect(sink.payloads[0]?.links).toEqual([link]);
     await buffer.close();
   });
 
@@ -87,8 +111,8 @@ describe('click buffer', () => {
         dropped += count;
       },
     });
-    buffer.push(event());
-    buffer.push(event());
+    click(buffer);
+    click(buffer);
     await buffer.close();
     expect(sink.batches.flatMap((batch) => batch.events)).toHaveLength(2);
 
@@ -103,7 +127,7 @@ describe('click buffer', () => {
         dropped += count;
       },
     });
-    closing.push(event());
+    click(closing);
     await closing.close();
     expect(dropped).toBe(1);
   });
@@ -124,8 +148,8 @@ describe('click buffer', () => {
         dropped += count;
       },
     });
-    buffer.push(event());
-    buffer.push(event());
+    click(buffer);
+    click(buffer);
     await buffer.flush();
     expect(dropped).toBe(2);
     expect(buffer.size).toBe(0);

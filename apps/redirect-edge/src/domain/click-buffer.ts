@@ -1,45 +1,67 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickBatchV1, ClickEventV1 } from '@boltlink/queues/catalog';
+import { type ClickAgent, ClickBatchBuilder, type ClickBatchV2 } from '@boltlink/queues/catalog';
 
 /** The queue side of click capture: one call per batch, may reject when the queue Redis is unreachable. */
 export interface ClickBatchPublisher {
-  publish(batch: ClickBatchV1): Promise<void>;
+  publish(batch: ClickBatchV2): Promise<void>;
 }
 
 export interface ClickBufferOptions {
   publisher: ClickBatchPublisher;
   batchSize: number;
   flushIntervalMs: number;
-  /** Upper bound of events held in memory, failed batches included; beyond it events are dropped. */
+  /** Upper bound of clicks held in memory, failed and in-flight batches included; beyond it clicks are dropped. */
   maxBuffered: number;
   onDropped: (count: number) => void;
   onPublished?: (count: number) => void;
   onPublishError?: (error: unknown) => void;
   /** A batch whose error no retry can fix (it failed validation) is dropped instead of re-buffered. */
   isPermanent?: (error: unknown) => boolean;
+  /** Batch ids; the job id and the root of every event id in the batch. */
+  newBatchId?: () => string;
 }
 
 export interface ClickBuffer {
-  /** Never blocks and never throws: the redirect that produced the event has already been decided. */
-  push(event: ClickEventV1): void;
-  /** Publishes everything buffered now; resolves when done or when a publish failed (events re-buffered). */
+  /** Never blocks and never throws: the redirect that produced the click has already been decided. */
+  add(
+    linkId: string,
+    occurredAt: number,
+    agent: ClickAgent,
+    referrerHost: string | null,
+    country: string | null,
+    isBot: boolean,
+    visitorHash: string | null,
+  ): void;
+  /** Publishes everything buffered now; resolves when done or when a publish failed (batch kept). */
   flush(): Promise<void>;
   /** Stops the timer and makes a last flush attempt; what still fails is counted as dropped. */
   close(): Promise<void>;
+  /** Clicks held: open batch, batches waiting for a retry and the batch being written. */
   readonly size: number;
 }
 
 /**
- * Buffers click events and publishes one job per batch (size or time bound). A single flush runs at a time,
- * draining in batch-sized jobs, so a slow queue Redis cannot pile up concurrent writes. A failed batch goes
- * back to the front of the buffer (order kept) as long as the bound allows.
+ * Buffers clicks straight into a v2 batch builder (no object per click) and publishes one job per batch
+ * (size or time bound). A single flush runs at a time, so a slow queue Redis cannot pile up concurrent writes.
+ *
+ * A batch that failed to publish is kept as built, batch id included, and retried first: if the failed write
+ * did reach Redis (a timeout after the fact), the retry is the same job id and the same event ids, so it is
+ * neither a second job nor counted twice. Everything held counts against `maxBuffered`, so a failed batch
+ * always has its place back and new clicks are refused (and counted) while the bound is reached.
  */
 export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
   const { publisher, batchSize, flushIntervalMs, maxBuffered, onDropped } = options;
-  let events: ClickEventV1[] = [];
+  const newBatchId = options.newBatchId ?? randomUUID;
+  let open = new ClickBatchBuilder();
+  /** Built batches waiting to be (re)published, oldest first. */
+  const waiting: ClickBatchV2[] = [];
+  let waitingClicks = 0;
+  let inFlight = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let closed = false;
+
+  const held = () => open.size + waitingClicks + inFlight;
 
   function schedule(): void {
     if (timer !== null || closed) return;
@@ -51,61 +73,66 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
     timer.unref();
   }
 
+  function seal(): void {
+    if (open.size === 0) return;
+    const batch = open.build(newBatchId());
+    waiting.push(batch);
+    waitingClicks += batch.link.length;
+  }
+
   async function drain(): Promise<void> {
-    while (events.length > 0) {
-      const batchEvents = events.length <= batchSize ? events : events.slice(0, batchSize);
-      events = batchEvents === events ? [] : events.slice(batchSize);
+    for (;;) {
+      if (waiting.length === 0) seal();
+      const batch = waiting.shift();
+      if (batch === undefined) return;
+      const count = batch.link.length;
+      waitingClicks -= count;
+      inFlight = count;
       try {
-        await publisher.publish({ v: 1, batchId: randomUUID(), events: batchEvents });
-        options.onPublished?.(batchEvents.length);
+        await publisher.publish(batch);
+        inFlight = 0;
+        options.onPublished?.(count);
       } catch (error) {
+        inFlight = 0;
         options.onPublishError?.(error);
         if (options.isPermanent?.(error) === true) {
-          onDropped(batchEvents.length);
+          onDropped(count);
           continue;
         }
-        requeue(batchEvents);
+        waiting.unshift(batch);
+        waitingClicks += count;
         return;
       }
     }
   }
 
-  function requeue(failed: ClickEventV1[]): void {
-    const room = maxBuffered - events.length;
-    if (room <= 0) {
-      onDropped(failed.length);
-      return;
-    }
-    // Keep the oldest events: they have waited longest and the newer ones may still fit after them.
-    const kept = failed.length <= room ? failed : failed.slice(0, room);
-    if (kept.length < failed.length) onDropped(failed.length - kept.length);
-    events = kept.concat(events);
-  }
-
   function flush(): Promise<void> {
     if (running !== null) return running;
-    if (events.length === 0) return Promise.resolve();
+    if (open.size === 0 && waiting.length === 0) return Promise.resolve();
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
     running = drain().finally(() => {
       running = null;
-      // Events that arrived during the flush (or a failed batch) wait for the next tick of the timer.
-      if (events.length > 0) schedule();
+      // Clicks that arrived during the flush (or a failed batch) wait for the next tick of the timer.
+      if (held() > 0) schedule();
     });
     return running;
   }
 
   return {
-    push(event) {
-      if (events.length >= maxBuffered) {
+    add(linkId, occurredAt, agent, referrerHost, country, isBot, visitorHash) {
+      if (held() >= maxBuffered) {
         onDropped(1);
         return;
       }
-      events.push(event);
-      if (events.length >= batchSize && running === null) void flush();
-      else schedule();
+      open.add(linkId, occurredAt, agent, referrerHost, country, isBot, visitorHash);
+      if (open.size >= batchSize) {
+        // Sealed now so the open batch never exceeds batchSize while an earlier one is being written.
+        seal();
+        if (running === null) void flush();
+      } else schedule();
     },
     flush,
     async close() {
@@ -117,13 +144,16 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
       }
       await flush();
       if (running !== null) await running;
-      if (events.length > 0) {
-        onDropped(events.length);
-        events = [];
+      const left = held();
+      if (left > 0) {
+        onDropped(left);
+        open = new ClickBatchBuilder();
+        waiting.length = 0;
+        waitingClicks = 0;
       }
     },
     get size() {
-      return events.length;
+      return held();
     },
   };
 }

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { ClickEventV1 } from '@boltlink/queues/catalog';
 import type { ClickBuffer } from './click-buffer.ts';
+import type { CountryLookup } from './geoip.ts';
 import { createUserAgentClassifier } from './user-agent.ts';
 import { createVisitorHasher } from './visitor-hash.ts';
 
@@ -17,6 +16,8 @@ export interface ClickContext {
 export interface ClickRecorderOptions {
   buffer: ClickBuffer;
   appSecret: string;
+  /** MaxMind country lookup (GEOIP_DB_PATH): used when the trusted country header gives no country. */
+  countryLookup?: CountryLookup;
   now?: () => number;
 }
 
@@ -31,23 +32,22 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
   const classify = createUserAgentClassifier();
   const hashVisitor = createVisitorHasher(options.appSecret, now);
 
+  const countryLookup = options.countryLookup;
+
   return (linkId, context) => {
     const occurredAt = now();
     const agent = classify(context.userAgent);
-    const event: ClickEventV1 = {
-      eventId: randomUUID(),
+    buffer.add(
       linkId,
       occurredAt,
-      referrerHost: referrerHost(context.referer),
-      country: country(context.country),
-      device: agent.device,
-      browser: agent.browser,
-      os: agent.os,
+      agent,
+      referrerHost(context.referer),
+      // The trusted header first (the proxy in front knows best), then the database, else unknown.
+      country(context.country) ?? countryLookup?.lookup(context.ip) ?? null,
       // HEAD never follows a link: it is a checker or a preview fetcher, counted but flagged.
-      isBot: agent.isBot || context.method === 'HEAD',
-      visitorHash: hashVisitor(context.ip, context.userAgent, occurredAt),
-    };
-    buffer.push(event);
+      agent.isBot || context.method === 'HEAD',
+      hashVisitor(context.ip, context.userAgent, occurredAt),
+    );
   };
 }
 

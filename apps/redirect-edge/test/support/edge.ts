@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, type EdgeDeps } from '../../src/app.ts';
 import { createEdgeDeps } from '../../src/deps.ts';
+import type { CountryLookup } from '../../src/domain/geoip.ts';
 import type { LinkStore } from '../../src/domain/ports.ts';
 
 export const DOMAIN = 'sho.rt';
@@ -29,6 +30,7 @@ export async function startEdge(options: {
   redisUrl: string;
   prefix: string;
   env?: Record<string, string>;
+  countryLookup?: CountryLookup;
 }): Promise<TestEdge> {
   const config = loadEdgeConfig({
     NODE_ENV: 'test',
@@ -40,7 +42,7 @@ export async function startEdge(options: {
     SHORT_DOMAINS: `${DOMAIN},localhost:8080`,
     ...options.env,
   });
-  const deps = createEdgeDeps(config, pino({ level: 'silent' }));
+  const deps = createEdgeDeps(config, pino({ level: 'silent' }), { countryLookup: options.countryLookup });
   let lookups = 0;
   const store: LinkStore = deps.linkStore;
   deps.linkStore = {
