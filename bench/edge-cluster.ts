@@ -7,7 +7,7 @@
 // Nothing is pinned: the workers and autocannon share the machine's cores, as they would on one host.
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
-import { edgeCallsRunClustered, edgeEntry, startClusterServer } from './lib/cluster-process.ts';
+import { edgeEntry, startClusterServer } from './lib/cluster-process.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
@@ -49,7 +49,7 @@ try {
   const edgeEnv = benchEdgeEnv(stack, DOMAIN);
   console.log(
     `cluster bench: ${CONNECTIONS} connections, ${DURATION} s per run after a 3 s warm-up, 1 vs ${WORKERS} processes; ` +
-      `edge clustered by ${edgeCallsRunClustered() ? 'its own server.ts' : 'lib/edge-clustered-server.ts (server.ts not wired yet)'}`,
+      'edge clustered by its own server.ts',
   );
   // A-B-B-A order, averaged: the machine is shared, and drift in its load then cancels out of the ratio.
   const rows: Row[] = [];

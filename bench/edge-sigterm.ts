@@ -7,12 +7,11 @@
 // on its keep-alive connections with `Connection: close` and closes once they moved to another worker.
 // Counting ends when the primary begins to stop the LAST worker: from then on the port closes by design
 // (in a deployment the load balancer has removed the instance during the preStop pause).
-// TARGET=edge (default) runs the real edge: its own server.ts once it calls runClustered, until then
-// lib/edge-clustered-server.ts (the proposed wiring). TARGET=bare runs the representative 302 server.
+// TARGET=edge (default) runs the real edge (its own server.ts); TARGET=bare runs the representative 302 server.
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
-import { edgeCallsRunClustered, edgeEntry, startClusterServer } from './lib/cluster-process.ts';
+import { edgeEntry, startClusterServer } from './lib/cluster-process.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { type BenchStack, startBenchStack } from './lib/stack.ts';
 
@@ -73,7 +72,7 @@ try {
   const stopped = server.lines.filter((line) => line.msg === 'worker stopped');
   console.log(
     [
-      `target: ${TARGET === 'edge' ? `redirect edge (${edgeCallsRunClustered() ? 'its server.ts' : 'lib/edge-clustered-server.ts'})` : 'representative Fastify 302 server'}, ${WORKERS} workers, ${CONNECTIONS} connections`,
+      `target: ${TARGET === 'edge' ? 'redirect edge (its server.ts)' : 'representative Fastify 302 server'}, ${WORKERS} workers, ${CONNECTIONS} connections`,
       `answered before SIGTERM: ${beforeSigterm}; answered between SIGTERM and the last worker's stop (${lastStop.time - sigtermAt} ms): ${answeredWhileStopping}`,
       `status codes: ${JSON.stringify(Object.fromEntries(statuses))}`,
       `failed requests while a worker was accepting: ${failed.length + bad.reduce((sum, [, count]) => sum + count, 0)}` +

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface LogLine {
@@ -20,17 +19,9 @@ export interface ClusterServer {
 
 const edgeServer = fileURLToPath(new URL('../../apps/redirect-edge/src/server.ts', import.meta.url));
 
-/** True once the lead has wired runClustered into the edge's server.ts; until then lib/clustered.ts wraps it. */
-export function edgeCallsRunClustered(): boolean {
-  return readFileSync(edgeServer, 'utf8').includes('runClustered(');
-}
-
-/**
- * The command line (relative to bench/) that runs the real edge in WEB_CONCURRENCY processes: its own
- * server.ts once wired, else lib/edge-clustered-server.ts (the proposed wiring, with the worker drain).
- */
+/** The command line (relative to bench/) that runs the real edge in WEB_CONCURRENCY processes. */
 export function edgeEntry(): string[] {
-  return edgeCallsRunClustered() ? [edgeServer] : ['lib/edge-clustered-server.ts'];
+  return [edgeServer];
 }
 
 /**
