@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './support/api.ts';
 
@@ -61,6 +62,13 @@ function resolvePointer(doc: Json, ref: string): unknown {
 }
 
 describe('OpenAPI document', () => {
+  it('validates against the OpenAPI 3.0 schema, with every $ref resolvable', async () => {
+    const doc = (await api.app.inject({ url: '/docs/json' })).json();
+    // swagger-parser checks the document against the official OpenAPI JSON Schema and dereferences it.
+    const validated = await SwaggerParser.validate(structuredClone(doc));
+    expect(validated.info.title).toBe(doc.info.title);
+  });
+
   it('is a valid OpenAPI 3 document that lists every route of the contract', async () => {
     const res = await api.app.inject({ url: '/docs/json' });
     expect(res.statusCode).toBe(200);
