@@ -16,10 +16,7 @@ up: deps
 
 ## Lint, typecheck, unit and integration tests against real Postgres and Redis.
 test: deps
-	@$(PNPM) lint
-	@$(PNPM) typecheck
-	@$(PNPM) test:unit
-	@$(MAKE) --no-print-directory test-integration
+	@./scripts/test.sh
 
 ## One Postgres and one Redis for the whole integration run, shared by every package (each test file
 ## still gets its own database and key prefix). DATABASE_URL + REDIS_URL, when set, are used instead.

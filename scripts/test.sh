@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make test`: lint (with the README config check), typecheck, unit tests, then integration tests against
+# one Postgres and one Redis shared by the whole run. Ends with one summary line of the vitest counts.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+step() { "$@" 2>&1 | tee -a "$log"; }
+
+step ./scripts/pnpm.sh lint
+step ./scripts/pnpm.sh typecheck
+step ./scripts/pnpm.sh test:unit
+step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
+
+# Any failure stopped the script above (pipefail), so reaching here means every count is a pass.
+passed="$(grep -oE 'Tests +[0-9]+ passed' "$log" | awk '{ sum += $2 } END { print sum + 0 }')"
+skipped="$(grep -E 'Tests +[0-9]+ passed' "$log" | grep -oE '[0-9]+ skipped' | awk '{ sum += $1 } END { print sum + 0 }')"
+echo "tests: ${passed} passed, 0 failed, ${skipped} skipped"
