@@ -14,6 +14,13 @@ step ./scripts/pnpm.sh test:unit
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.
-passed="$(grep -oE 'Tests +[0-9]+ passed' "$log" | awk '{ sum += $2 } END { print sum + 0 }')"
-skipped="$(grep -E 'Tests +[0-9]+ passed' "$log" | grep -oE '[0-9]+ skipped' | awk '{ sum += $1 } END { print sum + 0 }')"
+# awk alone (no grep in a pipeline): a grep that finds nothing would fail the script under pipefail.
+read -r passed skipped < <(awk '
+  /Tests +[0-9]+ passed/ {
+    for (i = 1; i < NF; i++) {
+      if ($(i + 1) ~ /^passed/) passed += $i
+      if ($(i + 1) ~ /^skipped/) skipped += $i
+    }
+  }
+  END { print passed + 0, skipped + 0 }' "$log")
 echo "tests: ${passed} passed, 0 failed, ${skipped} skipped"
