@@ -1,11 +1,11 @@
 import type { EdgeConfig } from '@boltlink/config/services';
 import { createDb, createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { createQueueProducer } from '@boltlink/queues/producer';
 import { createCacheRedis, createQueueRedis, createSubscriber } from '@boltlink/redis-keys/clients';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
 import type { CountryLookup } from './domain/geoip.ts';
-import { createClickBatchQueue } from './infra/click-batch-queue.ts';
 import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
 
 const CLOSE_STEP_MS = 2000;
@@ -55,7 +55,7 @@ export function createEdgeDeps(
     connectionName: 'edge-invalidations',
     onError: onRedisError('subscriber'),
   });
-  const clickQueue = createClickBatchQueue({ connection: queueRedis, prefix: config.queuePrefix });
+  const producer = createQueueProducer({ connection: queueRedis, prefix: config.queuePrefix });
 
   return {
     config,
@@ -66,12 +66,16 @@ export function createEdgeDeps(
     stateRedis,
     queueRedis,
     subscriber,
-    clickPublisher: clickQueue,
+    clickPublisher: {
+      async publish(batch) {
+        await producer.enqueueClickBatch(batch);
+      },
+    },
     countryLookup: options.countryLookup,
     metrics: createMetricsRegistry('redirect-edge'),
     async close() {
       // Bounded: with the queue Redis down, closing BullMQ's queue must not hold the shutdown hostage.
-      await withTimeout(clickQueue.close(), CLOSE_STEP_MS).catch((error: unknown) =>
+      await withTimeout(producer.close(), CLOSE_STEP_MS).catch((error: unknown) =>
         logger.warn({ err: error }, 'queue producer did not close cleanly'),
       );
       // quit() lets replies in flight arrive; a connection that is not up is simply dropped.

@@ -33,6 +33,11 @@ describe('cached link value', () => {
     expect(decodeCachedLink(encodeCachedLink(full))).toEqual(full);
   });
 
+  it('reads a value whose id is not a UUID as a miss (the id goes into every click event)', () => {
+    expect(decodeCachedLink(JSON.stringify({ ...link, id: 'link-1' }))).toBeNull();
+    expect(() => encodeCachedLink({ ...link, id: 'link-1' })).toThrow(InvalidCachedValueError);
+  });
+
   it('refuses to write an invalid value', () => {
     expect(() => encodeCachedLink({ ...link, redirectType: 303 as 302 })).toThrow(InvalidCachedValueError);
     expect(() => encodeCachedLink({ ...link, maxClicks: 0 })).toThrow(/maxClicks/);

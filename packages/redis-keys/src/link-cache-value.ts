@@ -10,7 +10,12 @@ import type { ValueErrorIterator } from '@sinclair/typebox/errors';
 export const CachedLinkV1 = Type.Object(
   {
     v: Type.Literal(1),
-    id: Type.String({ minLength: 1, maxLength: 64 }),
+    // A UUID (links.id): it goes into every click event of the link, so it is checked here, once per read.
+    id: Type.String({
+      minLength: 36,
+      maxLength: 36,
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    }),
     url: Type.String({ minLength: 1, maxLength: 8192 }),
     redirectType: Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)]),
     /** Epoch milliseconds; null = never expires. */

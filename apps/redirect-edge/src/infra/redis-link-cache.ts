@@ -2,7 +2,6 @@ import type { RedisKeys } from '@boltlink/redis-keys/keys';
 import { decodeCachedLink, encodeCachedLink } from '@boltlink/redis-keys/link-cache';
 import type { Redis } from 'ioredis';
 import type { LinkCache } from '../domain/ports.ts';
-import { isLinkId } from './click-batch-queue.ts';
 
 /**
  * The Redis projection of links. Positive and negative entries share the `{domain/code}` hash tag; they are
@@ -23,8 +22,7 @@ export function createRedisLinkCache(deps: {
       const raw = await redis.get(key);
       if (raw !== null) {
         const link = decodeCachedLink(raw);
-        // The id goes into every click event of this link; checked here once instead of once per click.
-        if (link !== null && isLinkId(link.id)) return link;
+        if (link !== null) return link;
         // Undecodable (corrupt, or written by an incompatible build): a miss, and removed so the NX write-back
         // of the Postgres answer can replace it instead of every request falling through to Postgres.
         redis.del(key).catch(() => undefined);
