@@ -3,7 +3,8 @@
 //   pnpm --filter @boltlink/bench edge     (DURATION=10 CONNECTIONS=100 ROUNDS=3 by default)
 //
 // Each server runs alone, pinned to SERVER_CPU; the load generator (autocannon) is pinned to LOAD_CPU.
-// Postgres and Redis are not pinned. Scenarios: bare Fastify 302; the edge on a hot link (LRU hit, click
+// Local Postgres and Redis are pinned to INFRA_CPU (LOAD_CPU by default): the server's core is its own, as in a
+// deployment where the databases run elsewhere, and their work is not billed to the server. Scenarios: bare Fastify 302; the edge on a hot link (LRU hit, click
 // capture on); the edge with the LRU off (every redirect reads Redis); a storm of never-created codes
 // (every request misses every cache: Redis, Postgres, negative-cache write, 404 limiter).
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
 const SERVER_CPU = Number(process.env.SERVER_CPU ?? 0);
 const LOAD_CPU = Number(process.env.LOAD_CPU ?? 1);
+const INFRA_CPU = Number(process.env.INFRA_CPU ?? LOAD_CPU);
 // ONLY=bare,hot runs a subset (bare, hot, redis, storm); the baseline always runs.
 const ONLY = new Set((process.env.ONLY ?? 'bare,hot,redis,storm').split(','));
 const DOMAIN = 'bench.local';
@@ -29,6 +31,7 @@ const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const edgeDir = fileURLToPath(new URL('../apps/redirect-edge/', import.meta.url));
 
 const stack = await startBenchStack();
+await stack.pinInfrastructure(INFRA_CPU);
 const servers: ServerProcess[] = [];
 
 async function seed(): Promise<void> {
@@ -107,7 +110,7 @@ async function scenario(
 try {
   await seed();
   console.log(
-    `edge bench: ${CONNECTIONS} connections, ${DURATION} s per scenario after a 3 s warm-up; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}`,
+    `edge bench: ${CONNECTIONS} connections, ${DURATION} s per scenario after a 3 s warm-up; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}, Postgres and Redis on CPU ${INFRA_CPU}`,
   );
   // The machine is shared, so one pass can catch a noisy moment: ROUNDS repeats bare/hot/Redis-hit and each
   // ratio is taken against the bare run of its own round; the median round is reported.

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 // USER_HZ: 100 on every Linux configuration Node supports.
 const CLOCK_TICKS = 100;
@@ -100,4 +100,36 @@ export async function runPinnedLoad<T>(options: { cpu: number; cwd: string; scen
   if (code !== 0) throw new Error(`load runner exited with ${code}`);
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as T;
+}
+
+/** `pid` and every process descending from it, read from /proc. */
+async function processTree(pid: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    const child = Number(entry);
+    if (!Number.isInteger(child)) continue;
+    const stat = await readFile(`/proc/${child}/stat`, 'utf8').catch(() => '');
+    // Field 4 (after the parenthesised command, which may contain spaces) is the parent pid.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number.isInteger(ppid)) parents.set(child, ppid);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i += 1) {
+    for (const [child, ppid] of parents) if (ppid === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/**
+ * Pins a server and all its processes and threads (Postgres backends, Redis I/O threads) to `cpu`. Processes
+ * forked later inherit the affinity, so Postgres connections opened afterwards stay there too.
+ */
+export async function pinProcessTree(pid: number, cpu: number): Promise<void> {
+  for (const member of await processTree(pid)) {
+    const child = spawn('taskset', ['-a', '-p', '-c', String(cpu), String(member)], { stdio: 'ignore' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    // A process that exited meanwhile is fine; anything else means the figures would be mislabelled.
+    if (code !== 0 && (await readFile(`/proc/${member}/stat`).catch(() => null)) !== null)
+      throw new Error(`taskset could not pin process ${member} to CPU ${cpu}`);
+  }
 }

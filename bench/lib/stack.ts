@@ -4,10 +4,16 @@ import { join } from 'node:path';
 import { runMigrations } from '@boltlink/db/migrate';
 import { startPostgres } from '@boltlink/local-servers/postgres';
 import { startRedis } from '@boltlink/local-servers/redis';
+import { pinProcessTree } from './processes.ts';
 
 export interface BenchStack {
   databaseUrl: string;
   redisUrl: string;
+  /**
+   * Pins the local Postgres and Redis (all their processes) to `cpu`, so a server measured on another core has
+   * that core to itself, as it would with the databases on their own hosts. No-op for servers from the env.
+   */
+  pinInfrastructure(cpu: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +37,9 @@ export async function startBenchStack(): Promise<BenchStack> {
   return {
     databaseUrl,
     redisUrl,
+    async pinInfrastructure(cpu) {
+      for (const server of [postgres, redis]) if (server !== undefined) await pinProcessTree(server.pid, cpu);
+    },
     async stop() {
       await redis?.stop();
       await postgres?.stop();

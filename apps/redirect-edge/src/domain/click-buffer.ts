@@ -61,6 +61,9 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
   let running: Promise<void> | null = null;
   let closed = false;
 
+  /** Set by `flush` (the timer, close, a caller): the open batch is sealed once the waiting ones are written. */
+  let sealRequested = false;
+
   const held = () => open.size + waitingClicks + inFlight;
 
   function schedule(): void {
@@ -80,9 +83,17 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
     waitingClicks += batch.link.length;
   }
 
+  /**
+   * Writes the waiting batches, oldest first. The open batch is sealed only when a flush asked for it: a batch
+   * is enqueued when full or when its time is up, never just because the previous write has returned (which
+   * under load would cut the stream into many small jobs, each paying the per-job cost).
+   */
   async function drain(): Promise<void> {
     for (;;) {
-      if (waiting.length === 0) seal();
+      if (waiting.length === 0 && sealRequested) {
+        sealRequested = false;
+        seal();
+      }
       const batch = waiting.shift();
       if (batch === undefined) return;
       const count = batch.link.length;
@@ -106,19 +117,28 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
     }
   }
 
-  function flush(): Promise<void> {
+  /** Starts a drain unless one runs (it picks up what was queued meanwhile). */
+  function run(): Promise<void> {
     if (running !== null) return running;
-    if (open.size === 0 && waiting.length === 0) return Promise.resolve();
+    if (waiting.length === 0 && (!sealRequested || open.size === 0)) {
+      sealRequested = false;
+      return Promise.resolve();
+    }
+    running = drain().finally(() => {
+      running = null;
+      // Clicks still held (open, or a failed batch) wait for the next tick of the timer.
+      if (held() > 0) schedule();
+    });
+    return running;
+  }
+
+  function flush(): Promise<void> {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
-    running = drain().finally(() => {
-      running = null;
-      // Clicks that arrived during the flush (or a failed batch) wait for the next tick of the timer.
-      if (held() > 0) schedule();
-    });
-    return running;
+    sealRequested = true;
+    return run();
   }
 
   return {
@@ -131,7 +151,7 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
       if (open.size >= batchSize) {
         // Sealed now so the open batch never exceeds batchSize while an earlier one is being written.
         seal();
-        if (running === null) void flush();
+        void run();
       } else schedule();
     },
     flush,
