@@ -78,6 +78,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     lruMax: config.lruMaxEntries,
     lruTtlMs: config.lruTtlMs,
     negativeLruTtlMs: Math.min(config.lruTtlMs, config.negativeCacheTtlSeconds * 1000),
+    defaultDomain: config.defaultDomain,
     onLookup: edgeMetrics.lookup,
     onCacheError: edgeMetrics.cacheError,
   });

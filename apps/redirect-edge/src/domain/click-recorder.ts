@@ -1,7 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CountryLookup } from './geoip.ts';
-import { createUserAgentClassifier } from './user-agent.ts';
-import { createVisitorHasher } from './visitor-hash.ts';
+import { createUserAgentClassifier, type UserAgentInfo } from './user-agent.ts';
+import { createVisitorHasher, utcDayStart } from './visitor-hash.ts';
 
 /** The parts of an HTTP request a click is made of; the route passes them without copying headers. */
 export interface ClickContext {
@@ -11,6 +12,8 @@ export interface ClickContext {
   referer: string | undefined;
   /** Value of the configured trusted country header, if any. */
   country: string | string[] | undefined;
+  /** When the redirect was served, if the caller has read the clock already; else now. */
+  occurredAt?: number;
 }
 
 export interface ClickRecorderOptions {
@@ -25,6 +28,17 @@ export type ClickRecorder = (linkId: string, context: ClickContext) => void;
 
 const COUNTRY = /^[A-Z]{2}$/;
 const MAX_HOST_LENGTH = 253;
+const DAY_MS = 86_400_000;
+/** Referers longer than this are parsed every time instead of being remembered. */
+const MAX_MEMO_REFERER_LENGTH = 512;
+
+/** What the last click from one IP was made of: reused while the same User-Agent comes back the same day. */
+interface Visitor {
+  userAgent: string | undefined;
+  agent: UserAgentInfo;
+  hash: string;
+  dayStart: number;
+}
 
 export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
   const { buffer } = options;
@@ -33,20 +47,56 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
   const hashVisitor = createVisitorHasher(options.appSecret, now);
 
   const countryLookup = options.countryLookup;
+  // Each request brings fresh strings, and hashing a long User-Agent (or joining it to the IP) for every lookup
+  // costs more than the rest of the click. Keyed by the short IP instead, with the User-Agent compared, a
+  // returning visitor's classification and hash come from one lookup.
+  const visitors = new LRUCache<string, Visitor>({ max: 10_000 });
+  const referrers = new LRUCache<string, string>({ max: 2_000 });
+
+  function visitorOf(ip: string, userAgent: string | undefined, occurredAt: number): Visitor {
+    const known = visitors.get(ip);
+    if (
+      known !== undefined &&
+      known.userAgent === userAgent &&
+      occurredAt >= known.dayStart &&
+      occurredAt < known.dayStart + DAY_MS
+    ) {
+      return known;
+    }
+    const visitor: Visitor = {
+      userAgent,
+      agent: classify(userAgent),
+      hash: hashVisitor(ip, userAgent, occurredAt),
+      dayStart: utcDayStart(occurredAt),
+    };
+    visitors.set(ip, visitor);
+    return visitor;
+  }
+
+  function referrerOf(referer: string | undefined): string | null {
+    if (referer === undefined || referer.length === 0) return null;
+    if (referer.length > MAX_MEMO_REFERER_LENGTH) return referrerHost(referer);
+    const known = referrers.get(referer);
+    // '' stands for "no usable host" in the memo.
+    if (known !== undefined) return known === '' ? null : known;
+    const host = referrerHost(referer);
+    referrers.set(referer, host ?? '');
+    return host;
+  }
 
   return (linkId, context) => {
-    const occurredAt = now();
-    const agent = classify(context.userAgent);
+    const occurredAt = context.occurredAt ?? now();
+    const visitor = visitorOf(context.ip, context.userAgent, occurredAt);
     buffer.add(
       linkId,
       occurredAt,
-      agent,
-      referrerHost(context.referer),
+      visitor.agent,
+      referrerOf(context.referer),
       // The trusted header first (the proxy in front knows best), then the database, else unknown.
       country(context.country) ?? countryLookup?.lookup(context.ip) ?? null,
       // HEAD never follows a link: it is a checker or a preview fetcher, counted but flagged.
-      agent.isBot || context.method === 'HEAD',
-      hashVisitor(context.ip, context.userAgent, occurredAt),
+      visitor.agent.isBot || context.method === 'HEAD',
+      visitor.hash,
     );
   };
 }

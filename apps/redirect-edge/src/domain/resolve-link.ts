@@ -14,6 +14,12 @@ export interface LinkResolverOptions {
   lruMax: number;
   lruTtlMs: number;
   negativeLruTtlMs: number;
+  /**
+   * The default short domain: its links are keyed by code alone in the LRU, others by `domain/code` (a code
+   * never contains '/', so the two cannot meet). Building a joined key costs more than the lookup itself, and
+   * most traffic is on the default domain.
+   */
+  defaultDomain?: string;
   /** 0 disables the in-process layer (used by the benchmark of the Redis-hit path). */
   onLookup?: (source: LookupSource) => void;
   onCacheError?: (error: unknown) => void;
@@ -30,6 +36,7 @@ export interface LinkResolver {
 }
 
 const MISSING = Symbol('missing');
+const TTL_RESOLUTION_MS = 50;
 type Entry = RedirectLink | typeof MISSING;
 
 interface Flight {
@@ -42,9 +49,19 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
   const { store, cache, onLookup, onCacheError } = options;
   const lru =
     options.lruMax > 0
-      ? new LRUCache<string, Entry>({ max: options.lruMax, ttl: options.lruTtlMs, ttlAutopurge: false })
+      ? new LRUCache<string, Entry>({
+          max: options.lruMax,
+          ttl: options.lruTtlMs,
+          ttlAutopurge: false,
+          // lru-cache reuses a clock reading for this long, re-armed by a timer; the 1 ms default means a timer
+          // per millisecond under load. Entries may outlive their TTL by this much; invalidations are not
+          // affected (they delete).
+          ttlResolution: TTL_RESOLUTION_MS,
+        })
       : null;
   const inFlight = new Map<string, Flight>();
+  const defaultDomain = options.defaultDomain;
+  const keyOf = (domain: string, code: string) => (domain === defaultDomain ? code : `${domain}/${code}`);
 
   function remember(key: string, link: RedirectLink | null): void {
     if (lru === null) return;
@@ -85,14 +102,14 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
   return {
     peek(domain, code) {
       if (lru === null) return undefined;
-      const entry = lru.get(`${domain}/${code}`);
+      const entry = lru.get(keyOf(domain, code));
       if (entry === undefined) return undefined;
       onLookup?.('lru');
       return entry === MISSING ? null : entry;
     },
 
     resolve(domain, code) {
-      const key = `${domain}/${code}`;
+      const key = keyOf(domain, code);
       const entry = lru?.get(key);
       if (entry !== undefined) {
         onLookup?.('lru');
@@ -114,7 +131,7 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
     },
 
     invalidate(domain, code) {
-      const key = `${domain}/${code}`;
+      const key = keyOf(domain, code);
       lru?.delete(key);
       const flight = inFlight.get(key);
       if (flight !== undefined) {

@@ -19,8 +19,13 @@ export function createDomainResolver(shortDomains: readonly string[], defaultDom
     return defaultDomain;
   }
 
+  // Checked by string comparison before the map: a Host header is a fresh string on every request, and
+  // comparing it costs less than hashing it for a lookup.
+  const plain = shortDomains.length <= 4 ? [...exact] : [];
+
   return (host: string | undefined): string => {
     if (host === undefined || host.length === 0) return defaultDomain;
+    for (const domain of plain) if (host === domain) return domain;
     const known = resolved.get(host);
     if (known !== undefined) return known;
     const domain = lookup(host);

@@ -3,6 +3,11 @@ import { LRUCache } from 'lru-cache';
 
 const DAY_MS = 86_400_000;
 
+/** Start of the UTC day holding `time` (epoch ms): the visitor salt changes there. */
+export function utcDayStart(time: number): number {
+  return Math.floor(time / DAY_MS) * DAY_MS;
+}
+
 /**
  * Keyed hash of IP and User-Agent with a salt that rotates every UTC day: unique visitors can be counted per
  * day, the same visitor cannot be followed across days, and the raw IP never leaves the process. The salt is
@@ -19,7 +24,7 @@ export function createVisitorHasher(appSecret: string, now: () => number = Date.
 
   function saltFor(time: number): Buffer {
     if (time >= dayStart && time < dayEnd) return salt;
-    dayStart = Math.floor(time / DAY_MS) * DAY_MS;
+    dayStart = utcDayStart(time);
     dayEnd = dayStart + DAY_MS;
     const day = new Date(dayStart).toISOString().slice(0, 10);
     salt = createHmac('sha256', appSecret).update(`visitor-salt:${day}`).digest();

@@ -4,8 +4,11 @@ import proxyAddr from '@fastify/proxy-addr';
 export interface ClientAddress {
   /** The client IP, as Fastify's `request.ip` computes it with the same trust setting. */
   ip(req: IncomingMessage): string;
-  /** The Host the request was addressed to, as Fastify's `request.host` computes it. */
-  host(req: IncomingMessage): string;
+  /**
+   * The Host the request was addressed to, as Fastify's `request.host` computes it. `hostHeader` is the
+   * request's Host header when the caller has read it already (the fast path reads raw headers).
+   */
+  host(req: IncomingMessage, hostHeader?: string): string;
 }
 
 /**
@@ -19,19 +22,20 @@ export function createClientAddress(trustProxy: readonly string[]): ClientAddres
   if (trustProxy.length === 0) {
     return {
       ip: (req) => req.socket.remoteAddress ?? '',
-      host: (req) => req.headers.host ?? req.headers[':authority']?.toString() ?? '',
+      host: (req, hostHeader) =>
+        hostHeader ?? req.headers.host ?? req.headers[':authority']?.toString() ?? '',
     };
   }
   const trust = proxyAddr.compile([...trustProxy]);
   return {
     ip: (req) => proxyAddr(req, trust),
-    host(req) {
+    host(req, hostHeader) {
       const forwarded = req.headers['x-forwarded-host'];
       const peer = req.socket.remoteAddress;
       if (typeof forwarded === 'string' && forwarded.length > 0 && peer !== undefined && trust(peer, 0)) {
         return lastEntry(forwarded);
       }
-      return req.headers.host ?? req.headers[':authority']?.toString() ?? '';
+      return hostHeader ?? req.headers.host ?? req.headers[':authority']?.toString() ?? '';
     },
   };
 }

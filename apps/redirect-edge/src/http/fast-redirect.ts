@@ -6,6 +6,7 @@ import { cacheControl, locationFor, rawQuery } from '../domain/redirect-answer.t
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { ClientAddress } from './client-address.ts';
 import { handLookup } from './handed-lookup.ts';
+import { type RedirectHeaders, readRedirectHeaders } from './request-headers.ts';
 import type { RedirectRateLimiter } from './redirect-rate-limit.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -16,7 +17,7 @@ export interface FastRedirectDeps {
   address: ClientAddress;
   domainOf: (host: string | undefined) => string;
   recordClick: ClickRecorder;
-  /** Lower-cased name of the trusted country header, if one is configured. */
+  /** Name of the trusted country header, if one is configured (any case). */
   countryHeader: string | undefined;
   /** Single-segment paths Fastify serves itself (`/health`, `/ready`, `/metrics`): never short codes. */
   reservedPaths: ReadonlySet<string>;
@@ -70,19 +71,26 @@ export function codeOfPath(url: string): string | null {
  */
 export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
   const { resolver, limiter, address, domainOf, recordClick, reservedPaths, isClosing, onServed, now } = deps;
-  const countryHeader = deps.countryHeader;
+  const countryHeader = deps.countryHeader?.toLowerCase();
 
   /** Writes the redirect when the link and the client qualify; false = Fastify must answer. */
-  function answer(req: IncomingMessage, res: ServerResponse, link: RedirectLink, url: string): boolean {
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    link: RedirectLink,
+    url: string,
+    headers: RedirectHeaders,
+  ): boolean {
     if (link.passwordHash !== null || link.maxClicks !== null) return false;
-    if (link.expiresAt !== null && link.expiresAt <= now()) return false;
+    // One clock read per request: the expiry, the limiter window and the click's time.
+    const time = now();
+    if (link.expiresAt !== null && link.expiresAt <= time) return false;
     const location = locationFor(link, rawQuery(url));
     if (location === null) return false;
     const ip = address.ip(req);
-    if (!limiter.tryTake(ip)) return false;
+    if (!limiter.tryTake(ip, time)) return false;
 
     const status = link.redirectType;
-    const method = req.method ?? 'GET';
     // The header set and order Fastify writes for `reply.code(status).headers({...}).send()` (content-length 0,
     // on HEAD too), so the bytes on the wire differ only in the Date header.
     res.writeHead(status, {
@@ -93,13 +101,13 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     });
     res.end();
     onServed();
-    const headers = req.headers;
     recordClick(link.id, {
-      method,
+      method: req.method ?? 'GET',
       ip,
-      userAgent: headers['user-agent'],
+      userAgent: headers.userAgent,
       referer: headers.referer,
-      country: countryHeader === undefined ? undefined : headers[countryHeader],
+      country: headers.country,
+      occurredAt: time,
     });
     return true;
   }
@@ -111,11 +119,12 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     domain: string,
     code: string,
     url: string,
+    headers: RedirectHeaders,
     link: RedirectLink | null,
   ): void {
     if (link !== null && !isClosing()) {
       try {
-        if (tryAnswer(req, res, link, url)) return;
+        if (tryAnswer(req, res, link, url, headers)) return;
       } catch (error) {
         deps.logger.error({ err: error }, 'fast redirect path failed; handing the request to Fastify');
       }
@@ -125,9 +134,15 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
   }
 
   /** `answer`, but a throw before anything was written still leaves the request to Fastify. */
-  function tryAnswer(req: IncomingMessage, res: ServerResponse, link: RedirectLink, url: string): boolean {
+  function tryAnswer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    link: RedirectLink,
+    url: string,
+    headers: RedirectHeaders,
+  ): boolean {
     try {
-      return answer(req, res, link, url);
+      return answer(req, res, link, url, headers);
     } catch (error) {
       if (!res.headersSent) throw error;
       // The redirect went out; only the click capture after it failed.
@@ -150,11 +165,13 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
         return;
       }
       let domain: string;
+      let headers: RedirectHeaders;
       let link: RedirectLink | null | undefined;
       try {
-        domain = domainOf(address.host(req));
+        headers = readRedirectHeaders(req.rawHeaders, countryHeader);
+        domain = domainOf(address.host(req, headers.host));
         link = resolver.peek(domain, code);
-        if (link !== null && link !== undefined && tryAnswer(req, res, link, url)) return;
+        if (link !== null && link !== undefined && tryAnswer(req, res, link, url, headers)) return;
       } catch (error) {
         // A defect here must not take the process down: Fastify answers (and reports) instead.
         deps.logger.error({ err: error }, 'fast redirect path failed; handing the request to Fastify');
@@ -168,7 +185,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
       }
       // Not in the LRU: the full lookup (Redis, then Postgres), answered here when the link qualifies.
       resolver.resolve(domain, code).then(
-        (found) => afterLookup(req, res, fallback, domain, code, url, found),
+        (found) => afterLookup(req, res, fallback, domain, code, url, headers, found),
         (error: unknown) => {
           handLookup(req, { domain, code, error });
           fallback(req, res);

@@ -7,9 +7,9 @@ export interface RedirectRateLimiter {
   /**
    * Charges one request only if it is allowed; a refused request leaves the count alone so the caller can hand
    * it to `take` (the Fastify hook) which charges and answers 429. The fast path uses this: nothing is charged
-   * twice.
+   * twice. `time` is the caller's clock reading for this request, if it has one.
    */
-  tryTake(client: string): boolean;
+  tryTake(client: string, time?: number): boolean;
 }
 
 /**
@@ -51,8 +51,8 @@ export function createRedirectRateLimiter(options: {
       if (count <= max) return 0;
       return Math.max(1, Math.ceil((windowEnds - time) / 1000));
     },
-    tryTake(client) {
-      const count = next(client, now());
+    tryTake(client, time = now()) {
+      const count = next(client, time);
       if (count === 0) return true;
       if (count > max) return false;
       counts.set(client, count);
