@@ -6,8 +6,8 @@ import { cacheControl, locationFor, rawQuery } from '../domain/redirect-answer.t
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { ClientAddress } from './client-address.ts';
 import { handLookup } from './handed-lookup.ts';
-import { type RedirectHeaders, readRedirectHeaders } from './request-headers.ts';
 import type { RedirectRateLimiter } from './redirect-rate-limit.ts';
+import { type RedirectHeaders, readRedirectHeaders } from './request-headers.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -24,10 +24,13 @@ async function readBoth(lines: [string, string][], countryHeader?: string) {
   const { port } = server.address() as AddressInfo;
   try {
     await new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/x', setHost: false, headers: lines.flat() }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path: '/x', setHost: false, headers: lines.flat() },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

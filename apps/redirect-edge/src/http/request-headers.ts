@@ -17,7 +17,10 @@ export interface RedirectHeaders {
  *
  * `countryHeader` must be lower case.
  */
-export function readRedirectHeaders(raw: readonly string[], countryHeader: string | undefined): RedirectHeaders {
+export function readRedirectHeaders(
+  raw: readonly string[],
+  countryHeader: string | undefined,
+): RedirectHeaders {
   let host: string | undefined;
   let userAgent: string | undefined;
   let referer: string | undefined;
