@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, fillPlaceholders, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { campaigns } from '../schema/campaigns.ts';
 import { links, type RedirectType } from '../schema/links.ts';
@@ -21,42 +21,93 @@ export interface RedirectLink {
  * Looks a short link up by the key the edge sees (Host header domain + path code). Used by the edge on a
  * cache miss and by the management API to refresh the cache after a write, so both fill the same shape.
  */
-export async function findLinkForRedirect(
-  db: Db,
-  domain: string,
-  code: string,
-): Promise<RedirectLink | null> {
-  const rows = await db
-    .select({
-      id: links.id,
-      url: links.url,
-      redirectType: links.redirectType,
-      expiresAt: links.expiresAt,
-      maxClicks: links.maxClicks,
-      passwordHash: links.passwordHash,
-      clickCount: links.clickCount,
-      campaignId: campaigns.id,
-      utmSource: campaigns.utmSource,
-      utmMedium: campaigns.utmMedium,
-      utmCampaign: campaigns.utmCampaign,
-      utmTerm: campaigns.utmTerm,
-      utmContent: campaigns.utmContent,
-    })
+export function findLinkForRedirect(db: Db, domain: string, code: string): Promise<RedirectLink | null> {
+  let finder = finders.get(db);
+  if (finder === undefined) {
+    finder = createRedirectLinkFinder(db);
+    finders.set(db, finder);
+  }
+  return finder(domain, code);
+}
+
+const finders = new WeakMap<Db, (domain: string, code: string) => Promise<RedirectLink | null>>();
+
+/** The selected columns, in the order of the row arrays the query returns. */
+const redirectColumns = {
+  id: links.id,
+  url: links.url,
+  redirectType: links.redirectType,
+  expiresAt: links.expiresAt,
+  maxClicks: links.maxClicks,
+  passwordHash: links.passwordHash,
+  clickCount: links.clickCount,
+  campaignId: campaigns.id,
+  utmSource: campaigns.utmSource,
+  utmMedium: campaigns.utmMedium,
+  utmCampaign: campaigns.utmCampaign,
+  utmTerm: campaigns.utmTerm,
+  utmContent: campaigns.utmContent,
+};
+
+type RedirectRow = [
+  id: string,
+  url: string,
+  redirectType: RedirectType,
+  expiresAt: Date | null,
+  maxClicks: number | null,
+  passwordHash: string | null,
+  clickCount: string | number,
+  campaignId: string | null,
+  utmSource: string | null,
+  utmMedium: string | null,
+  utmCampaign: string | null,
+  utmTerm: string | null,
+  utmContent: string | null,
+];
+
+/**
+ * The lookup behind every cache miss, so every unknown code of a scan reaches it. Building the query with the
+ * query builder on each call cost more than the database round trip; the text is built once here (with
+ * placeholders) and sent as an unnamed statement, which keeps it safe behind PgBouncer in transaction mode.
+ * Rows come back as arrays with node-postgres's own type parsing: timestamptz as a Date, bigint as a string.
+ */
+function createRedirectLinkFinder(db: Db): (domain: string, code: string) => Promise<RedirectLink | null> {
+  const query = db
+    .select(redirectColumns)
     .from(links)
     .leftJoin(campaigns, eq(campaigns.id, links.campaignId))
-    .where(and(eq(links.domain, domain), eq(links.code, code)))
-    .limit(1);
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    id: row.id,
-    url: row.url,
-    redirectType: row.redirectType,
-    expiresAt: row.expiresAt,
-    maxClicks: row.maxClicks,
-    passwordHash: row.passwordHash,
-    clickCount: row.clickCount,
-    utm: row.campaignId === null ? null : utmParameters(row),
+    .where(and(eq(links.domain, sql.placeholder('domain')), eq(links.code, sql.placeholder('code'))))
+    .limit(1)
+    .toSQL();
+  return async (domain, code) => {
+    const result = await db.$client.query<RedirectRow>({
+      text: query.sql,
+      values: fillPlaceholders(query.params, { domain, code }),
+      rowMode: 'array',
+    });
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    const [id, url, redirectType, expiresAt, maxClicks, passwordHash, clickCount, campaignId] = row;
+    const [utmSource, utmMedium, utmCampaign, utmTerm, utmContent] = row.slice(8) as (string | null)[];
+    return {
+      id,
+      url,
+      redirectType,
+      expiresAt,
+      maxClicks,
+      passwordHash,
+      clickCount: Number(clickCount),
+      utm:
+        campaignId === null
+          ? null
+          : utmParameters({
+              utmSource: utmSource ?? null,
+              utmMedium: utmMedium ?? null,
+              utmCampaign: utmCampaign ?? null,
+              utmTerm: utmTerm ?? null,
+              utmContent: utmContent ?? null,
+            }),
+    };
   };
 }
 
