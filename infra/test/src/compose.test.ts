@@ -138,23 +138,35 @@ function composeCli(): string[] | undefined {
 }
 const cli = composeCli();
 
+// docker-compose 1.x is a Python program: a cold start takes seconds while other tests run in parallel.
+const COMPOSE_TIMEOUT_MS = 30_000;
+
 describe.skipIf(!cli)(`${cli?.join(' ') ?? 'docker compose'} config`, () => {
   const run = (env: Record<string, string>) =>
     spawnSync(cli?.[0] as string, [...(cli?.slice(1) ?? []), '-f', composeFile, 'config', '--quiet'], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: { ...process.env, ...env },
+      timeout: COMPOSE_TIMEOUT_MS,
     });
 
-  it('accepts the file', () => {
-    const result = run({ APP_SECRET: 'a'.repeat(64) });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
+  it(
+    'accepts the file',
+    () => {
+      const result = run({ APP_SECRET: 'a'.repeat(64) });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+    COMPOSE_TIMEOUT_MS,
+  );
 
-  it('refuses to run without APP_SECRET', () => {
-    const result = run({ APP_SECRET: '' });
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('APP_SECRET');
-  });
+  it(
+    'refuses to run without APP_SECRET',
+    () => {
+      const result = run({ APP_SECRET: '' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('APP_SECRET');
+    },
+    COMPOSE_TIMEOUT_MS,
+  );
 });

@@ -234,34 +234,45 @@ describe('describeConfig', () => {
 describe('loadConfigOrExit', () => {
   const script = fileURLToPath(new URL('./fixtures/exit-on-bad-config.ts', import.meta.url));
   const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+  // A cold tsx start takes seconds while other packages' tests run in parallel: the test waits as long as
+  // the child is allowed to run, not vitest's 5 s default.
+  const CHILD_TIMEOUT_MS = 30_000;
 
-  it('prints one message listing every problem and exits 1 without a stack trace', () => {
-    const result = spawnSync(tsx, [script], {
-      env: { PATH: process.env.PATH, PORT: 'abc', DATABASE_URL: 'nope', NODE_ENV: 'production' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      [
-        'Invalid configuration (3 problems):',
-        '  - PORT: must be an integer port number between 1 and 65535 (got "abc")',
-        '  - DATABASE_URL: must be a valid postgres:// or postgresql:// URL',
-        '  - APP_SECRET: is required when NODE_ENV=production (must be at least 32 characters)',
-        '',
-      ].join('\n'),
-    );
-  });
+  it(
+    'prints one message listing every problem and exits 1 without a stack trace',
+    () => {
+      const result = spawnSync(tsx, [script], {
+        env: { PATH: process.env.PATH, PORT: 'abc', DATABASE_URL: 'nope', NODE_ENV: 'production' },
+        encoding: 'utf8',
+        timeout: CHILD_TIMEOUT_MS,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        [
+          'Invalid configuration (3 problems):',
+          '  - PORT: must be an integer port number between 1 and 65535 (got "abc")',
+          '  - DATABASE_URL: must be a valid postgres:// or postgresql:// URL',
+          '  - APP_SECRET: is required when NODE_ENV=production (must be at least 32 characters)',
+          '',
+        ].join('\n'),
+      );
+    },
+    CHILD_TIMEOUT_MS,
+  );
 
-  it('returns the config when it is valid', () => {
-    const result = spawnSync(tsx, [script], {
-      env: { PATH: process.env.PATH, PORT: '4000' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    expect(result.stdout.trim()).toBe('listening on 4000');
-  });
+  it(
+    'returns the config when it is valid',
+    () => {
+      const result = spawnSync(tsx, [script], {
+        env: { PATH: process.env.PATH, PORT: '4000' },
+        encoding: 'utf8',
+        timeout: CHILD_TIMEOUT_MS,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim()).toBe('listening on 4000');
+    },
+    CHILD_TIMEOUT_MS,
+  );
 });
