@@ -7,6 +7,11 @@ export interface ServiceSpec {
   /** Folder under apps/. */
   dir: string;
   port: number;
+  /**
+   * METRICS_PORT for services that run several workers (node:cluster): the primary serves /metrics summed
+   * over all workers there, where the service port would answer from whichever worker took the connection.
+   */
+  metricsPort?: number;
 }
 
 export interface SupervisorOptions {
@@ -45,7 +50,11 @@ export class ServiceProcess {
     // databases they flush to.
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd,
-      env: { ...options.env, PORT: String(spec.port) },
+      env: {
+        ...options.env,
+        PORT: String(spec.port),
+        ...(spec.metricsPort === undefined ? {} : { METRICS_PORT: String(spec.metricsPort) }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -16,8 +16,18 @@ import { ServiceProcess, type ServiceSpec } from './service.ts';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.data');
 const services: ServiceSpec[] = [
-  { name: 'management-api', dir: 'management-api', port: Number(process.env.API_PORT ?? 3000) },
-  { name: 'redirect-edge', dir: 'redirect-edge', port: Number(process.env.EDGE_PORT ?? 8080) },
+  {
+    name: 'management-api',
+    dir: 'management-api',
+    port: Number(process.env.API_PORT ?? 3000),
+    metricsPort: Number(process.env.API_METRICS_PORT ?? 9100),
+  },
+  {
+    name: 'redirect-edge',
+    dir: 'redirect-edge',
+    port: Number(process.env.EDGE_PORT ?? 8080),
+    metricsPort: Number(process.env.EDGE_METRICS_PORT ?? 9101),
+  },
   { name: 'analytics-consumer', dir: 'analytics-consumer', port: Number(process.env.CONSUMER_PORT ?? 3001) },
 ];
 
