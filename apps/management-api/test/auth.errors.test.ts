@@ -92,6 +92,37 @@ describe('login failures', () => {
       200,
     );
   });
+
+  const loginFrom = (remoteAddress: string, email: string, password: string) =>
+    api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password },
+      remoteAddress,
+    });
+
+  it('does not let failures from one client lock the owner out from another address', async () => {
+    const user = await signup(api);
+    for (let i = 0; i < 3; i++) {
+      expect((await loginFrom('198.51.100.7', user.email, 'wrong password')).statusCode).toBe(401);
+    }
+    expectProblem(await loginFrom('198.51.100.7', user.email, PASSWORD), 429);
+    // The owner, elsewhere, still gets in with the right password.
+    expect((await loginFrom('203.0.113.77', user.email, PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('refuses an account for everyone once failures spread over many addresses pass the account ceiling', async () => {
+    const user = await signup(api);
+    // 3 failures per address (the per-client limit in this suite) from 10 addresses: 30 = 10 x 3.
+    for (let host = 1; host <= 10; host++) {
+      for (let i = 0; i < 3; i++) {
+        expect((await loginFrom(`192.0.2.${host}`, user.email, 'wrong password')).statusCode).toBe(401);
+      }
+    }
+    const refused = await loginFrom('203.0.113.78', user.email, PASSWORD);
+    expectProblem(refused, 429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
 });
 
 describe('authentication of requests', () => {

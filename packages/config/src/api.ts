@@ -44,7 +44,11 @@ export const ApiConfigSchema = Type.Object({
   ...rateLimitFields('default', 'requests per client IP', { max: 300, windowMs: 60_000 }),
   ...rateLimitFields('signup', 'sign-ups per client IP', { max: 30, windowMs: 3_600_000 }),
   ...rateLimitFields('login', 'login attempts per client IP', { max: 30, windowMs: 900_000 }),
-  ...rateLimitFields('loginAccount', 'failed logins per account', { max: 10, windowMs: 900_000 }),
+  // An account is refused for everyone only past 10x this from all IPs together (ACCOUNT_CEILING_FACTOR).
+  ...rateLimitFields('loginAccount', 'failed logins per account and client IP', {
+    max: 10,
+    windowMs: 900_000,
+  }),
   ...rateLimitFields('linkCreate', 'link creations per principal', { max: 120, windowMs: 60_000 }),
   ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
   apiKeyLastUsedFlushMs: int({

@@ -63,7 +63,7 @@ export function authRoutes(
         },
       },
     },
-    async (request) => deps.auth.login(request.body.email, request.body.password),
+    async (request) => deps.auth.login(request.body.email, request.body.password, request.ip),
   );
 
   app.post(

@@ -8,11 +8,19 @@ import { sha256Hex } from './secrets.ts';
 import type { SessionStore } from './session-store.ts';
 
 export interface LoginThrottle {
-  /** Counter key prefix for failed logins of one account (from redis-keys). */
+  /** Counter key prefix for failed logins (from redis-keys). */
   keyPrefix: string;
+  /** Failed logins of one account from one client IP before that pair is refused for the window. */
   max: number;
   windowMs: number;
 }
+
+/**
+ * Failed logins of one account from all client IPs together before the account is refused for everyone, as a
+ * multiple of `LoginThrottle.max`. The per-IP count stops one client guessing; this ceiling stops a guess
+ * spread over many addresses, at the price that such a spread attack (and only that) can lock the owner out.
+ */
+export const ACCOUNT_CEILING_FACTOR = 10;
 
 export interface AuthServiceDeps {
   db: Db;
@@ -32,13 +40,26 @@ const invalidCredentials = () => new AppError('unauthenticated', 'invalid email 
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, redis, hasher, sessions, loginThrottle } = deps;
 
-  // Keyed by the hash of the email so the counter key does not put addresses in Redis.
-  const failureKey = (email: string) => `${loginThrottle.keyPrefix}${sha256Hex(email)}`;
+  // Keyed by hashes so the counter keys do not put addresses (email or IP) in Redis. The pair counter is what
+  // normally refuses a guesser: counting failures per account alone would let anyone who knows an email lock
+  // its owner out with a few wrong passwords.
+  const accountKey = (email: string) => `${loginThrottle.keyPrefix}${sha256Hex(email)}`;
+  const pairKey = (email: string, ip: string) => `${loginThrottle.keyPrefix}${sha256Hex(`${email}\n${ip}`)}`;
+  const accountCeiling = loginThrottle.max * ACCOUNT_CEILING_FACTOR;
 
-  async function assertNotLockedOut(email: string): Promise<void> {
-    const key = failureKey(email);
-    const [count, ttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
-    if (count !== null && Number(count) >= loginThrottle.max) {
+  async function assertNotLockedOut(email: string, ip: string): Promise<void> {
+    const pair = pairKey(email, ip);
+    const account = accountKey(email);
+    const [pairCount, pairTtl, accountCount, accountTtl] = await Promise.all([
+      redis.get(pair),
+      redis.pttl(pair),
+      redis.get(account),
+      redis.pttl(account),
+    ]);
+    const pairLocked = pairCount !== null && Number(pairCount) >= loginThrottle.max;
+    const accountLocked = accountCount !== null && Number(accountCount) >= accountCeiling;
+    if (pairLocked || accountLocked) {
+      const ttl = Math.max(pairLocked ? pairTtl : 0, accountLocked ? accountTtl : 0);
       const retryAfter = Math.max(1, Math.ceil(ttl / 1000));
       throw new AppError('rate_limited', 'too many failed logins for this account; try again later', {
         'retry-after': String(retryAfter),
@@ -46,13 +67,17 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
-  async function recordFailure(email: string): Promise<void> {
-    // One transaction, and NX so the window starts at the first failure: a crash between the two
-    // commands can never leave a counter without expiry (a permanent lockout).
+  async function recordFailure(email: string, ip: string): Promise<void> {
+    // One transaction, and NX so each window starts at the first failure: a crash between the commands can
+    // never leave a counter without expiry (a permanent lockout).
+    const pair = pairKey(email, ip);
+    const account = accountKey(email);
     await redis
       .multi()
-      .incr(failureKey(email))
-      .pexpire(failureKey(email), loginThrottle.windowMs, 'NX')
+      .incr(pair)
+      .pexpire(pair, loginThrottle.windowMs, 'NX')
+      .incr(account)
+      .pexpire(account, loginThrottle.windowMs, 'NX')
       .exec();
   }
 
@@ -73,27 +98,29 @@ export function createAuthService(deps: AuthServiceDeps) {
       return { user, token };
     },
 
-    async login(rawEmail: string, password: string): Promise<{ token: string }> {
+    /** `clientIp` is the address the failed-login counters are kept for (Fastify's request.ip). */
+    async login(rawEmail: string, password: string, clientIp: string): Promise<{ token: string }> {
       const email = normalizeEmail(rawEmail);
-      await assertNotLockedOut(email);
+      await assertNotLockedOut(email, clientIp);
       const [user] = await db
         .select({ id: users.id, passwordHash: users.passwordHash })
         .from(users)
         .where(eq(users.email, email));
       if (!user) {
         await hasher.dummyVerify(password);
-        await recordFailure(email);
+        await recordFailure(email, clientIp);
         throw invalidCredentials();
       }
       if (!(await hasher.verify(user.passwordHash, password))) {
-        await recordFailure(email);
+        await recordFailure(email, clientIp);
         throw invalidCredentials();
       }
       if (hasher.needsRehash(user.passwordHash)) {
         const passwordHash = await hasher.hash(password);
         await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
       }
-      await redis.del(failureKey(email));
+      // This client proved it knows the password; failures elsewhere still count toward the account ceiling.
+      await redis.del(pairKey(email, clientIp));
       return { token: await sessions.create(user.id) };
     },
 
