@@ -168,20 +168,28 @@ function baselineInsert(pool: Pool, batch: readonly IncomingClick[]) {
 
 async function resetClickTables(pool: Pool) {
   await pool.query(`TRUNCATE click_events, link_clicks_hourly, link_clicks_daily, link_dimensions_daily,
-    link_visitors_daily, click_events_baseline`);
+    link_agents_daily, link_visitors_daily, click_events_baseline`);
   await pool.query('UPDATE links SET click_count = 0');
   await pool.query('VACUUM ANALYZE links');
 }
 
 async function verify(pool: Pool, label: string) {
-  const row = await pool.query<{ events: number; counted: number; daily: number }>(`SELECT
+  // Every click is one row's worth in each roll-up: once per dimension (country, referrer) in
+  // link_dimensions_daily and once (its device+browser+OS combination) in link_agents_daily.
+  const row = await pool.query<Record<string, number>>(`SELECT
     (SELECT count(*)::int FROM click_events) AS events,
     (SELECT sum(click_count)::int FROM links) AS counted,
-    (SELECT sum(clicks)::int FROM link_clicks_daily) AS daily`);
-  const { events, counted, daily } = row.rows[0] ?? { events: -1, counted: -1, daily: -1 };
-  if (events !== EVENTS || counted !== EVENTS || daily !== EVENTS) {
+    (SELECT sum(clicks)::int FROM link_clicks_daily) AS daily,
+    (SELECT sum(clicks)::int FROM link_dimensions_daily WHERE dimension = 'country') AS countries,
+    (SELECT sum(clicks)::int FROM link_dimensions_daily WHERE dimension = 'referrer') AS referrers,
+    (SELECT sum(clicks)::int FROM link_agents_daily) AS agents`);
+  const counts = row.rows[0] ?? {};
+  const wrong = Object.entries(counts).filter(([, n]) => n !== EVENTS);
+  if (wrong.length > 0) {
     throw new Error(
-      `${label}: expected ${EVENTS} everywhere, got events=${events} counted=${counted} daily=${daily}`,
+      `${label}: expected ${EVENTS} everywhere, got ${Object.entries(counts)
+        .map(([name, n]) => `${name}=${n}`)
+        .join(' ')}`,
     );
   }
 }
@@ -300,7 +308,7 @@ try {
   await measure(workerLabel, () => runWorker(batches));
   const hot = await pool.query<{ relname: string; n_tup_upd: string; n_tup_hot_upd: string }>(
     `SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
-     WHERE relname IN ('links', 'link_clicks_hourly', 'link_clicks_daily', 'link_dimensions_daily') ORDER BY relname`,
+     WHERE relname IN ('links', 'link_clicks_hourly', 'link_clicks_daily', 'link_dimensions_daily', 'link_agents_daily') ORDER BY relname`,
   );
   await measure(`${workerLabel}, Zipf links`, () => runWorker(zipfBatches));
 
@@ -331,7 +339,7 @@ try {
     `\ntarget >= ${TARGET} clicks/s through the worker, uniform links: ${workerRate >= TARGET ? 'met' : 'NOT met'}`,
   );
   console.log(
-    'every run verified: click_events, links.click_count and daily roll-ups each sum to the event count',
+    'every run verified: click_events, links.click_count, daily, country, referrer and agent roll-ups each sum to the event count',
   );
 } finally {
   await pool.end();

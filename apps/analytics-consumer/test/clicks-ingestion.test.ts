@@ -96,8 +96,10 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
       'SELECT dimension, sum(clicks)::int AS clicks FROM link_dimensions_daily GROUP BY 1 ORDER BY 1',
     );
     expect(dimensionTotal.rows).toEqual(
-      ['browser', 'country', 'device', 'os', 'referrer'].map((dimension) => ({ dimension, clicks: 3000 })),
+      ['country', 'referrer'].map((dimension) => ({ dimension, clicks: 3000 })),
     );
+    const agentTotal = await database.pool.query('SELECT sum(clicks)::int AS clicks FROM link_agents_daily');
+    expect(agentTotal.rows[0].clicks).toBe(3000);
     const bots = events.filter((e) => e.isBot).length;
     const storedBots = await database.pool.query('SELECT sum(bot_clicks)::int AS n FROM link_clicks_daily');
     expect(storedBots.rows[0].n).toBe(bots);
@@ -128,10 +130,10 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     if (!a || !b) throw new Error('events not generated');
     await run([batchOf([a, a, b, { ...a }])]);
     const row = await database.pool.query(
-      "SELECT l.click_count::int AS n, (SELECT sum(clicks)::int FROM link_dimensions_daily d WHERE d.link_id = l.id AND dimension = 'os') AS os FROM links l WHERE id = $1",
+      'SELECT l.click_count::int AS n, (SELECT sum(clicks)::int FROM link_agents_daily a WHERE a.link_id = l.id) AS agents FROM links l WHERE id = $1',
       [link],
     );
-    expect(row.rows[0]).toEqual({ n: 2, os: 2 });
+    expect(row.rows[0]).toEqual({ n: 2, agents: 2 });
   });
 
   it('drops events of a deleted link without failing the rest of the batch', async () => {

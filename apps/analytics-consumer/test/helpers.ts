@@ -135,9 +135,17 @@ export async function rollupsVersusEvents(pool: Pool) {
           count(*) FILTER (WHERE is_bot)::int AS bot_clicks
         FROM (SELECT link_id, (occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, is_bot, d.dimension, d.value
               FROM click_events CROSS JOIN LATERAL (VALUES
-                ('country', coalesce(country, 'unknown')), ('referrer', coalesce(referrer_host, '(direct)')),
-                ('device', device), ('browser', browser), ('os', os)) AS d(dimension, value)) x
+                ('country', coalesce(country, 'unknown')), ('referrer', coalesce(referrer_host, '(direct)')))
+                AS d(dimension, value)) x
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`),
+    },
+    agents: {
+      stored: await q(`SELECT link_id, bucket::text, device, browser, os, clicks::int, bot_clicks::int
+        FROM link_agents_daily ORDER BY 1, 2, 3, 4, 5`),
+      expected:
+        await q(`SELECT link_id, (occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, device, browser, os,
+          count(*)::int AS clicks, count(*) FILTER (WHERE is_bot)::int AS bot_clicks
+        FROM click_events GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`),
     },
     visitors: {
       stored: await q('SELECT link_id, bucket::text, visitor_hash FROM link_visitors_daily ORDER BY 1, 2, 3'),

@@ -44,10 +44,6 @@ beforeAll(async () => {
     [linkA.id, '2026-03-01', 'country', 'FR', 3, 0],
     [linkA.id, '2026-03-03', 'country', 'FR', 2, 0],
     [linkA.id, '2026-03-01', 'referrer', 'news.ycombinator.com', 4, 0],
-    [linkA.id, '2026-03-01', 'device', 'desktop', 7, 1],
-    [linkA.id, '2026-03-01', 'device', 'bot', 1, 1],
-    [linkA.id, '2026-03-01', 'browser', 'Firefox', 7, 0],
-    [linkA.id, '2026-03-01', 'os', 'Linux', 7, 0],
     [linkB.id, '2026-03-02', 'country', 'US', 20, 0],
   ];
   for (const row of dims) {
@@ -55,6 +51,45 @@ beforeAll(async () => {
       'INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6)',
       row,
     );
+  }
+  // Device, browser and OS as the consumer writes them since migration 0003: one row per combination.
+  const agents: [string, string, string, string, string, number, number][] = [
+    [linkA.id, '2026-03-01', 'desktop', 'Firefox', 'Linux', 4, 0],
+    [linkA.id, '2026-03-01', 'bot', 'Firefox', 'Linux', 1, 1],
+    [linkA.id, '2026-03-03', 'mobile', 'Safari', 'iOS', 2, 0],
+    [linkB.id, '2026-03-02', 'mobile', 'Safari', 'iOS', 20, 0],
+  ];
+  for (const row of agents) {
+    await seed(
+      'INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      row,
+    );
+  }
+  // And as it wrote them before (one row per dimension), for 3 of linkA's clicks of the day the migration
+  // ran: those rows stay in link_dimensions_daily, whose dimension check now binds new rows only (NOT VALID).
+  // Dropping and re-adding the check NOT VALID is the state migration 0003 leaves a database with such rows in.
+  const legacy: [string, string, string, string, number, number][] = [
+    [linkA.id, '2026-03-01', 'device', 'desktop', 3, 0],
+    [linkA.id, '2026-03-01', 'browser', 'Firefox', 3, 0],
+    [linkA.id, '2026-03-01', 'os', 'Linux', 3, 0],
+  ];
+  const client = await api.database.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      'ALTER TABLE link_dimensions_daily DROP CONSTRAINT link_dimensions_daily_dimension_check',
+    );
+    for (const row of legacy) {
+      await client.query(
+        'INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6)',
+        row,
+      );
+    }
+    await client.query(`ALTER TABLE link_dimensions_daily ADD CONSTRAINT link_dimensions_daily_dimension_check
+      CHECK (dimension IN ('country', 'referrer')) NOT VALID`);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
   }
   const visitors: [string, string, string, boolean][] = [
     [linkA.id, '2026-03-01', 'v1', false],
@@ -97,10 +132,34 @@ describe('per-link stats', () => {
       { value: 'DE', clicks: 4 },
     ]);
     expect(stats.referrers).toEqual([{ value: 'news.ycombinator.com', clicks: 4 }]);
-    // The bot device row has only bot clicks: gone when bots are excluded.
-    expect(stats.devices).toEqual([{ value: 'desktop', clicks: 6 }]);
-    expect(stats.browsers).toEqual([{ value: 'Firefox', clicks: 7 }]);
-    expect(stats.os).toEqual([{ value: 'Linux', clicks: 7 }]);
+    // The bot device has only bot clicks: gone when bots are excluded. Desktop, Firefox and Linux add the
+    // rows written before migration 0003 (3) to the combinations written since (4).
+    expect(stats.devices).toEqual([
+      { value: 'desktop', clicks: 7 },
+      { value: 'mobile', clicks: 2 },
+    ]);
+    expect(stats.browsers).toEqual([
+      { value: 'Firefox', clicks: 7 },
+      { value: 'Safari', clicks: 2 },
+    ]);
+    expect(stats.os).toEqual([
+      { value: 'Linux', clicks: 7 },
+      { value: 'iOS', clicks: 2 },
+    ]);
+  });
+
+  it('sums device, browser and OS over the days of the range only, bots included on request', async () => {
+    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-01&includeBots=true`);
+    expect(stats.devices).toEqual([
+      { value: 'desktop', clicks: 7 },
+      { value: 'bot', clicks: 1 },
+    ]);
+    expect(stats.browsers).toEqual([{ value: 'Firefox', clicks: 8 }]);
+    expect(stats.os).toEqual([{ value: 'Linux', clicks: 8 }]);
+    const later = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-02&to=2026-03-04`);
+    expect(later.devices).toEqual([{ value: 'mobile', clicks: 2 }]);
+    expect(later.browsers).toEqual([{ value: 'Safari', clicks: 2 }]);
+    expect(later.os).toEqual([{ value: 'iOS', clicks: 2 }]);
   });
 
   it('counts bots with includeBots=true', async () => {
@@ -109,6 +168,7 @@ describe('per-link stats', () => {
     expect(stats.uniqueVisitors).toBe(3);
     expect(stats.devices).toEqual([
       { value: 'desktop', clicks: 7 },
+      { value: 'mobile', clicks: 2 },
       { value: 'bot', clicks: 1 },
     ]);
   });
@@ -137,6 +197,14 @@ describe('account-wide stats', () => {
       { id: linkA.id, code: linkA.code, domain: linkA.domain, clicks: 9 },
     ]);
     expect(stats.countries[0]).toEqual({ value: 'US', clicks: 20 });
+    expect(stats.devices).toEqual([
+      { value: 'mobile', clicks: 22 },
+      { value: 'desktop', clicks: 7 },
+    ]);
+    expect(stats.os).toEqual([
+      { value: 'iOS', clicks: 22 },
+      { value: 'Linux', clicks: 7 },
+    ]);
     expect(stats.uniqueVisitors).toBe(3);
   });
 

@@ -4,6 +4,7 @@ import {
   apiKeys,
   campaigns,
   clickEvents,
+  linkAgentsDaily,
   linkClicksDaily,
   linkClicksHourly,
   linkDimensionsDaily,
@@ -21,6 +22,7 @@ const tables = {
   linkClicksHourly,
   linkClicksDaily,
   linkDimensionsDaily,
+  linkAgentsDaily,
   linkVisitorsDaily,
 };
 

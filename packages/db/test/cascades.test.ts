@@ -7,6 +7,7 @@ import {
   apiKeys,
   campaigns,
   clickEvents,
+  linkAgentsDaily,
   linkClicksDaily,
   linkClicksHourly,
   linkDimensionsDaily,
@@ -39,7 +40,10 @@ async function recordClick(db: Db, linkId: string) {
   await db.insert(linkClicksDaily).values({ linkId, bucket: '2026-03-01', clicks: 1 });
   await db
     .insert(linkDimensionsDaily)
-    .values({ linkId, bucket: '2026-03-01', dimension: 'os', value: 'Linux', clicks: 1 });
+    .values({ linkId, bucket: '2026-03-01', dimension: 'country', value: 'DE', clicks: 1 });
+  await db
+    .insert(linkAgentsDaily)
+    .values({ linkId, bucket: '2026-03-01', device: 'desktop', browser: 'Firefox', os: 'Linux', clicks: 1 });
   await db.insert(linkVisitorsDaily).values({ linkId, bucket: '2026-03-01', visitorHash: 'v1' });
 }
 
@@ -50,12 +54,13 @@ async function rowsFor(db: Db, linkId: string) {
     daily: (await db.select().from(linkClicksDaily).where(eq(linkClicksDaily.linkId, linkId))).length,
     dimensions: (await db.select().from(linkDimensionsDaily).where(eq(linkDimensionsDaily.linkId, linkId)))
       .length,
+    agents: (await db.select().from(linkAgentsDaily).where(eq(linkAgentsDaily.linkId, linkId))).length,
     visitors: (await db.select().from(linkVisitorsDaily).where(eq(linkVisitorsDaily.linkId, linkId))).length,
   };
 }
 
-const oneOfEach = { events: 1, hourly: 1, daily: 1, dimensions: 1, visitors: 1 };
-const none = { events: 0, hourly: 0, daily: 0, dimensions: 0, visitors: 0 };
+const oneOfEach = { events: 1, hourly: 1, daily: 1, dimensions: 1, agents: 1, visitors: 1 };
+const none = { events: 0, hourly: 0, daily: 0, dimensions: 0, agents: 0, visitors: 0 };
 
 describe('deletes', () => {
   it("deleting a link removes its clicks and roll-ups, and leaves other links' alone", async () => {

@@ -5,6 +5,7 @@ import { createTestDatabase } from '../../testing/src/postgres.ts';
 import {
   apiKeys,
   clickEvents,
+  linkAgentsDaily,
   linkClicksDaily,
   linkClicksHourly,
   linkDimensionsDaily,
@@ -162,18 +163,45 @@ describe('click events and roll-ups', () => {
     });
   });
 
-  it('rejects an unknown dimension and accepts the five known ones', async () => {
+  it('accepts country and referrer dimensions only: device, browser and OS go to link_agents_daily', async () => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     const row = { linkId: link.id, bucket: '2026-03-01', value: 'x', clicks: 1, botClicks: 0 };
-    expect(
-      await pgErrorOf(
-        database.db.insert(linkDimensionsDaily).values({ ...row, dimension: 'city' as 'country' }),
-      ),
-    ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_dimensions_daily_dimension_check' });
-    for (const dimension of ['country', 'referrer', 'device', 'browser', 'os'] as const) {
+    for (const dimension of ['city', 'device', 'browser', 'os'] as const) {
+      expect(
+        await pgErrorOf(
+          database.db.insert(linkDimensionsDaily).values({ ...row, dimension: dimension as 'country' }),
+        ),
+      ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_dimensions_daily_dimension_check' });
+    }
+    for (const dimension of ['country', 'referrer'] as const) {
       await database.db.insert(linkDimensionsDaily).values({ ...row, dimension });
     }
+  });
+
+  it('keeps one agent row per device, browser and OS combination, each value at most 255 characters', async () => {
+    const user = await insertUser(database.db);
+    const link = await insertLink(database.db, user.id);
+    const row = { linkId: link.id, bucket: '2026-03-01', device: 'mobile', browser: 'Safari', os: 'iOS' };
+    await database.db.insert(linkAgentsDaily).values({ ...row, clicks: 2, botClicks: 1 });
+    await database.db.insert(linkAgentsDaily).values({ ...row, os: 'iPadOS', clicks: 1 });
+    expect(await pgErrorOf(database.db.insert(linkAgentsDaily).values({ ...row, clicks: 1 }))).toEqual({
+      code: UNIQUE_VIOLATION,
+      constraint: 'link_agents_daily_pkey',
+    });
+    for (const column of ['device', 'browser', 'os'] as const) {
+      expect(
+        await pgErrorOf(
+          database.db.insert(linkAgentsDaily).values({ ...row, [column]: 'x'.repeat(256), clicks: 1 }),
+        ),
+      ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_agents_daily_value_length_check' });
+    }
+    await database.db.insert(linkAgentsDaily).values({ ...row, browser: 'x'.repeat(255), clicks: 1 });
+    expect(
+      await pgErrorOf(
+        database.db.insert(linkAgentsDaily).values({ ...row, os: 'Linux', clicks: 1, botClicks: 2 }),
+      ),
+    ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_agents_daily_counts_check' });
   });
 
   it('rejects more bot clicks than clicks, and an hourly bucket that is not on the hour', async () => {

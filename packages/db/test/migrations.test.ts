@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ const expectedTables = [
   'api_keys',
   'campaigns',
   'click_events',
+  'link_agents_daily',
   'link_clicks_daily',
   'link_clicks_hourly',
   'link_dimensions_daily',
@@ -125,6 +127,84 @@ describe('runMigrations', () => {
     const url = new URL(host.url);
     url.port = '1';
     await expect(runMigrations(url.toString())).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('keeps the device, browser and OS rows written before link_agents_daily (0003), and binds new rows to country and referrer', async () => {
+    const url = await emptyDatabase();
+    // The migrations folder as it was before 0003: the same files, the journal cut after 0002.
+    const before = await mkdtemp(join(tmpdir(), 'boltlink-migrations-'));
+    try {
+      await cp(defaultMigrationsFolder, before, { recursive: true });
+      const journalPath = join(before, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+      const upTo = journal.entries.findIndex((entry) => entry.tag === '0002_links_delete_rollups');
+      expect(upTo).toBeGreaterThanOrEqual(0);
+      journal.entries = journal.entries.slice(0, upTo + 1);
+      await writeFile(journalPath, JSON.stringify(journal));
+      await runMigrations(url, { migrationsFolder: before });
+    } finally {
+      await rm(before, { recursive: true, force: true });
+    }
+    const legacy = [
+      ['country', 'DE', 3],
+      ['referrer', '(direct)', 3],
+      ['device', 'desktop', 3],
+      ['browser', 'Firefox', 2],
+      ['browser', 'Safari', 1],
+      ['os', 'Linux', 3],
+    ] as const;
+    const linkId = await withClient(url, async (client) => {
+      const user = await client.query<{ id: string }>(
+        `INSERT INTO users (email, password_hash) VALUES ('legacy@example.com', 'x') RETURNING id`,
+      );
+      const link = await client.query<{ id: string }>(
+        `INSERT INTO links (user_id, domain, code, url) VALUES ($1, 'sho.rt', 'legacy', 'https://example.com')
+         RETURNING id`,
+        [user.rows[0]?.id],
+      );
+      const id = link.rows[0]?.id;
+      for (const [dimension, value, clicks] of legacy) {
+        await client.query(
+          `INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks)
+           VALUES ($1, '2026-03-01', $2, $3, $4, 0)`,
+          [id, dimension, value, clicks],
+        );
+      }
+      return id;
+    });
+
+    await runMigrations(url);
+
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+      const kept = await client.query<{ dimension: string; value: string; clicks: number }>(
+        `SELECT dimension, value, clicks::int FROM link_dimensions_daily WHERE link_id = $1`,
+        [linkId],
+      );
+      expect(kept.rows.map((r) => [r.dimension, r.value, r.clicks])).toEqual(
+        expect.arrayContaining(legacy.map((row) => [...row])),
+      );
+      expect(kept.rows).toHaveLength(legacy.length);
+      // The tightened check binds every row written from now on.
+      await expect(
+        client.query(
+          `INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks)
+           VALUES ($1, '2026-03-02', 'device', 'mobile', 1)`,
+          [linkId],
+        ),
+      ).rejects.toMatchObject({ code: '23514', constraint: 'link_dimensions_daily_dimension_check' });
+      // And deleting the link still deletes every roll-up, the new table included.
+      await client.query(
+        `INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks)
+         VALUES ($1, '2026-03-02', 'mobile', 'Safari', 'iOS', 1)`,
+        [linkId],
+      );
+      await client.query('DELETE FROM links WHERE id = $1', [linkId]);
+      const left = await client.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM link_dimensions_daily)::int + (SELECT count(*) FROM link_agents_daily)::int AS n`,
+      );
+      expect(left.rows[0]?.n).toBe(0);
+    });
   });
 
   it('reads migrations from an explicit folder (bundled apps, containers)', async () => {

@@ -28,7 +28,7 @@ export interface IngestResult {
 /** Dimension values for clicks that did not carry one (see INGEST_BATCH). */
 export const UNKNOWN_COUNTRY = 'unknown';
 export const DIRECT_REFERRER = '(direct)';
-/** link_dimensions_daily.value is capped at 255 characters by a CHECK constraint. */
+/** link_dimensions_daily.value and link_agents_daily's device, browser and os are capped at 255 characters by CHECK constraints. */
 export const DIMENSION_VALUE_MAX = 255;
 
 // One job is one statement: the event insert and every roll-up are data-modifying CTEs of a single
@@ -49,7 +49,9 @@ export const DIMENSION_VALUE_MAX = 255;
 // the links update are resolved by Postgres aborting one, whose jobs BullMQ retries: nothing of it committed.
 //
 // link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of
-// the first batch that saw the visitor (human if any of that batch's clicks was). Dimension values are capped
+// the first batch that saw the visitor (human if any of that batch's clicks was). Country and referrer are
+// one row per click each in link_dimensions_daily; device, browser and OS one row per click together in
+// link_agents_daily (their combination), three roll-up rows per click instead of five. Dimension values are capped
 // to the 255 characters the table allows; a click without a country or referrer counts as 'unknown' and
 // '(direct)', which no real value can be (countries are two capital letters, hosts have no parentheses).
 const INGEST_BATCH = `
@@ -83,12 +85,16 @@ const INGEST_BATCH = `
     SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
     FROM stored s CROSS JOIN LATERAL (VALUES
       ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
-      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
-      ('device', left(s.device, ${DIMENSION_VALUE_MAX})),
-      ('browser', left(s.browser, ${DIMENSION_VALUE_MAX})),
-      ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (link_id, bucket, dimension, value) DO UPDATE
+      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+  ), agents AS (
+    INSERT INTO link_agents_daily AS t (link_id, bucket, device, browser, os, clicks, bot_clicks)
+    SELECT link_id, day, left(device, ${DIMENSION_VALUE_MAX}), left(browser, ${DIMENSION_VALUE_MAX}),
+      left(os, ${DIMENSION_VALUE_MAX}), count(*), count(*) FILTER (WHERE is_bot)
+    FROM stored GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (link_id, bucket, device, browser, os) DO UPDATE
       SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
   ), visitors AS (
     INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)

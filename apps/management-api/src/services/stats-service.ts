@@ -1,5 +1,11 @@
 import type { Db } from '@boltlink/db/client';
-import { type ClickDimension, clickDimensions, links } from '@boltlink/db/schema';
+import {
+  type AgentDimension,
+  agentDimensions,
+  type ClickDimension,
+  clickDimensions,
+  links,
+} from '@boltlink/db/schema';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 
@@ -83,8 +89,11 @@ export interface TopLink {
   clicks: number;
 }
 
+type Dimension = ClickDimension | AgentDimension;
+const dimensionNames: readonly Dimension[] = [...clickDimensions, ...agentDimensions];
+
 const DIMENSION_FIELD: Record<
-  ClickDimension,
+  Dimension,
   keyof Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os'>
 > = {
   country: 'countries',
@@ -138,14 +147,33 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
     r.bucket BETWEEN (${range.from.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
       AND (${range.to.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
 
+  // Country and referrer come from link_dimensions_daily; device, browser and OS from link_agents_daily
+  // (one row per combination), summed by each of its three columns. Rows written to link_dimensions_daily
+  // for device, browser and OS before link_agents_daily existed (migration 0003) are still read, so every
+  // click counted then stays counted: a day ingested across the migration adds both sources.
   async function dimensions(scope: SQL, range: StatsRange) {
-    const result = await db.execute<{ dimension: ClickDimension; value: string; clicks: string }>(sql`
+    const clicks = counted(range, sql.raw('r'));
+    const result = await db.execute<{ dimension: Dimension; value: string; clicks: string }>(sql`
       SELECT dimension, value, clicks FROM (
-        SELECT r.dimension, r.value, sum(${counted(range, sql.raw('r'))}) AS clicks,
-          row_number() OVER (PARTITION BY r.dimension ORDER BY sum(${counted(range, sql.raw('r'))}) DESC, r.value) AS rank
-        FROM link_dimensions_daily r
-        WHERE ${scope} AND ${dayBounds(range)}
-        GROUP BY r.dimension, r.value
+        SELECT u.dimension, u.value, sum(u.clicks) AS clicks,
+          row_number() OVER (PARTITION BY u.dimension ORDER BY sum(u.clicks) DESC, u.value) AS rank
+        FROM (
+          SELECT r.dimension, r.value, ${clicks} AS clicks
+          FROM link_dimensions_daily r
+          WHERE ${scope} AND ${dayBounds(range)}
+          UNION ALL
+          SELECT a.dimension, a.value, sum(a.clicks) AS clicks
+          FROM (
+            SELECT r.device, r.browser, r.os, ${clicks} AS clicks
+            FROM link_agents_daily r
+            WHERE ${scope} AND ${dayBounds(range)}
+          ) agent CROSS JOIN LATERAL (VALUES
+            ('device', agent.device, agent.clicks),
+            ('browser', agent.browser, agent.clicks),
+            ('os', agent.os, agent.clicks)) AS a(dimension, value, clicks)
+          GROUP BY a.dimension, a.value
+        ) u
+        GROUP BY u.dimension, u.value
       ) ranked
       WHERE rank <= ${TOP} AND clicks > 0
       ORDER BY dimension, clicks DESC, value`);
@@ -157,7 +185,7 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
       os: [],
     };
     for (const row of result.rows) {
-      if (!clickDimensions.includes(row.dimension)) continue;
+      if (!dimensionNames.includes(row.dimension)) continue;
       out[DIMENSION_FIELD[row.dimension]].push({ value: row.value, clicks: Number(row.clicks) });
     }
     return out;

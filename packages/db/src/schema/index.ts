@@ -1,6 +1,13 @@
 export { type ApiKey, type ApiKeyScope, apiKeyScopes, apiKeys, type NewApiKey } from './api-keys.ts';
 export { type Campaign, campaigns, type NewCampaign } from './campaigns.ts';
 export { type ClickEvent, clickEvents, type NewClickEvent } from './click-events.ts';
+export {
+  type AgentDimension,
+  agentDimensions,
+  type LinkAgentsDaily,
+  linkAgentsDaily,
+  type NewLinkAgentsDaily,
+} from './link-agents-daily.ts';
 export { type LinkClicksDaily, linkClicksDaily, type NewLinkClicksDaily } from './link-clicks-daily.ts';
 export { type LinkClicksHourly, linkClicksHourly, type NewLinkClicksHourly } from './link-clicks-hourly.ts';
 export {

@@ -1,12 +1,19 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, date, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 
-export const clickDimensions = ['country', 'referrer', 'device', 'browser', 'os'] as const;
+import type { AgentDimension } from './link-agents-daily.ts';
+
+/** The dimensions ingestion writes here; device, browser and OS go to link_agents_daily (migration 0003). */
+export const clickDimensions = ['country', 'referrer'] as const;
 export type ClickDimension = (typeof clickDimensions)[number];
 
 /**
- * Clicks per link, UTC day, dimension and value (e.g. country = 'DE'). Feeds the "top countries,
- * referrers, devices, browsers, OS" lists without scanning raw click events.
+ * Clicks per link, UTC day, dimension and value (e.g. country = 'DE'). Feeds the "top countries and
+ * referrers" lists without scanning raw click events.
+ *
+ * Rows written before migration 0003 also hold 'device', 'browser' and 'os' values, one dimension per row:
+ * they cannot be recombined into link_agents_daily's combinations, so they stay here (the dimension check
+ * was added NOT VALID: it binds new rows only) and the stats read them alongside link_agents_daily.
  */
 export const linkDimensionsDaily = pgTable(
   'link_dimensions_daily',
@@ -17,7 +24,7 @@ export const linkDimensionsDaily = pgTable(
     // (migration 0002) deletes a link's roll-ups with the link, as a cascade would.
     linkId: uuid('link_id').notNull(),
     bucket: date('bucket', { mode: 'string' }).notNull(),
-    dimension: text('dimension').$type<ClickDimension>().notNull(),
+    dimension: text('dimension').$type<ClickDimension | AgentDimension>().notNull(),
     value: text('value').notNull(),
     clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
     botClicks: bigint('bot_clicks', { mode: 'number' }).notNull().default(0),
@@ -27,10 +34,7 @@ export const linkDimensionsDaily = pgTable(
       name: 'link_dimensions_daily_pkey',
       columns: [t.linkId, t.bucket, t.dimension, t.value],
     }),
-    check(
-      'link_dimensions_daily_dimension_check',
-      sql`${t.dimension} IN ('country', 'referrer', 'device', 'browser', 'os')`,
-    ),
+    check('link_dimensions_daily_dimension_check', sql`${t.dimension} IN ('country', 'referrer')`),
     check('link_dimensions_daily_value_length_check', sql`char_length(${t.value}) <= 255`),
     check(
       'link_dimensions_daily_counts_check',
