@@ -9,12 +9,11 @@
 // capture on); the edge with the LRU off (every redirect reads Redis); a storm of never-created codes
 // (every request misses every cache: Redis, Postgres, negative-cache write, 404 limiter).
 import { fileURLToPath } from 'node:url';
-import { createDb, createPool } from '@boltlink/db/client';
-import { links, users } from '@boltlink/db/schema';
 import { freePort } from '@boltlink/local-servers/redis';
 import type { LoadOptions, LoadResult } from './lib/load.ts';
 import { printTable } from './lib/load.ts';
 import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
+import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -38,40 +37,13 @@ const stack = await startBenchStack();
 if (INFRA_CPU !== undefined) await stack.pinInfrastructure(INFRA_CPU);
 const servers: ServerProcess[] = [];
 
-async function seed(): Promise<void> {
-  const pool = createPool({ connectionString: stack.databaseUrl, max: 1 });
-  const db = createDb(pool);
-  try {
-    const [user] = await db
-      .insert(users)
-      .values({ email: `bench-${Date.now()}@example.com`, passwordHash: 'bench' })
-      .returning();
-    if (!user) throw new Error('no user');
-    await db
-      .insert(links)
-      .values({ userId: user.id, domain: DOMAIN, code: CODE, url: 'https://example.com/landing' })
-      .onConflictDoNothing();
-  } finally {
-    await pool.end();
-  }
-}
-
 function edgeEnv(extra: Record<string, string>): Record<string, string> {
   return {
-    NODE_ENV: 'production',
+    ...benchEdgeEnv(stack, DOMAIN),
+    // Only warnings: a log line per request would be measured as the edge's own cost.
     LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    APP_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    DATABASE_URL: stack.databaseUrl,
-    REDIS_URL: stack.redisUrl,
-    REDIS_KEY_PREFIX: 'bench',
-    QUEUE_PREFIX: '{bench}',
-    SHORT_DOMAINS: DOMAIN,
     // One process pinned to one core; bench/edge-cluster.ts measures the multi-process edge.
     WEB_CONCURRENCY: '1',
-    // The limiters stay in the path (their cost is measured) but with limits one client cannot reach.
-    REDIRECT_RATE_LIMIT_MAX: '1000000000',
-    NOT_FOUND_RATE_LIMIT_MAX: '1000000000',
     ...extra,
   };
 }
@@ -112,7 +84,7 @@ async function scenario(
 }
 
 try {
-  await seed();
+  await seedLink(stack.databaseUrl, DOMAIN, CODE);
   console.log(
     `edge bench: ${CONNECTIONS} connections, ${DURATION} s per scenario after a ${WARMUP} s warm-up; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}, Postgres and Redis ${INFRA_CPU === undefined ? 'not pinned' : `on CPU ${INFRA_CPU}`}`,
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ClickAgent, ClickBatchBuilder, type ClickBatchV2 } from '@boltlink/queues/catalog';
+import { ClickBatchBuilder, type ClickBatchV2 } from '@boltlink/queues/catalog';
 
 /** The queue side of click capture: one call per batch, may reject when the queue Redis is unreachable. */
 export interface ClickBatchPublisher {
@@ -22,16 +22,11 @@ export interface ClickBufferOptions {
 }
 
 export interface ClickBuffer {
-  /** Never blocks and never throws: the redirect that produced the click has already been decided. */
-  add(
-    linkId: string,
-    occurredAt: number,
-    agent: ClickAgent,
-    referrerHost: string | null,
-    country: string | null,
-    isBot: boolean,
-    visitorHash: string | null,
-  ): void;
+  /**
+   * One click, as the batch builder takes it. Never blocks and never throws: the redirect that produced the
+   * click has already been decided.
+   */
+  add(...click: Parameters<ClickBatchBuilder['add']>): void;
   /** Publishes everything buffered now; resolves when done or when a publish failed (batch kept). */
   flush(): Promise<void>;
   /** Stops the timer and makes a last flush attempt; what still fails is counted as dropped. */
@@ -142,6 +137,7 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
   }
 
   return {
+    // Named parameters, not a rest array: this runs once per redirect and must not allocate.
     add(linkId, occurredAt, agent, referrerHost, country, isBot, visitorHash) {
       if (held() >= maxBuffered) {
         onDropped(1);
