@@ -40,7 +40,7 @@ export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics
     }),
     metadataFetches: metrics.counter({
       name: 'boltlink_link_metadata_fetches_total',
-      help: 'Link metadata jobs by outcome (stored, nothing_found, link_gone, retrying, or why the fetch was refused or failed)',
+      help: 'Link metadata jobs by outcome (stored, nothing_found, link_gone, link_changed, retrying, or why the fetch was refused or failed)',
       labelNames: ['outcome'],
     }),
   };

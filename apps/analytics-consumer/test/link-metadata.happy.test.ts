@@ -41,7 +41,9 @@ function pageUrl(path: string) {
   return `http://www.boltlink.test:${site.port}${path}`;
 }
 
+/** Points the link at the test page, as the API does before it queues the job, then runs the job. */
 async function runJob(linkId: string, path: string) {
+  await database.pool.query('UPDATE links SET url = $2 WHERE id = $1', [linkId, pageUrl(path)]);
   await producer.enqueueLinkMetadata({ linkId, url: pageUrl(path) });
   finished += 1;
   return waitForQueue(queue, finished, 30_000);
@@ -123,6 +125,16 @@ describe('link-metadata worker', () => {
       title: 'My own title',
       description: 'Shorten, share and measure.',
     });
+  });
+
+  it('stores nothing when the link no longer points at the page the job was queued for', async () => {
+    const [id] = await seedLinks(database.pool, 1, { url: 'https://example.com/new-destination' });
+    const changedBefore = await outcome('link_changed');
+    await producer.enqueueLinkMetadata({ linkId: id as string, url: pageUrl('/article') });
+    finished += 1;
+    await waitForQueue(queue, finished, 30_000);
+    expect(await outcome('link_changed')).toBe(changedBefore + 1);
+    expect(await linkRow(id as string)).toEqual({ title: null, description: null, image: null });
   });
 
   it('decodes windows-1252 and gzip pages and reads only the first MiB of a huge one', async () => {

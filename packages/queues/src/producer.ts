@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -25,6 +26,10 @@ export interface QueueProducer {
    * Takes the normalised v1 shape or a compact v2 batch (what the redirect edge builds), written as given.
    */
   enqueueClickBatch(batch: ClickBatch | ClickBatchV2): Promise<string>;
+  /**
+   * Validates, then adds one job per link and destination (the job id is derived from both): asking again
+   * while that job waits, runs or is still kept after finishing (`removeOnComplete`) adds nothing.
+   */
   enqueueLinkMetadata(job: Omit<LinkMetadataJob, 'v'> & { v?: 1 }): Promise<string>;
   /** Closes the queues; the connection belongs to the caller and stays open. */
   close(): Promise<void>;
@@ -50,12 +55,17 @@ export function createQueueProducer({ connection, prefix }: QueueProducerOptions
     },
     async enqueueLinkMetadata(input) {
       const payload = parseLinkMetadataJob({ v: 1, linkId: input.linkId, url: input.url });
-      const job = await linkMetadata.add(JOB_NAMES.linkMetadata, payload);
-      if (job.id === undefined) throw new Error('BullMQ returned a link-metadata job without an id');
-      return job.id;
+      const jobId = linkMetadataJobId(payload.linkId, payload.url);
+      const job = await linkMetadata.add(JOB_NAMES.linkMetadata, payload, { jobId });
+      return job.id ?? jobId;
     },
     async close() {
       await Promise.all([clicks.close(), linkMetadata.close()]);
     },
   };
+}
+
+/** `<link id>.<first 128 bits of the URL's SHA-256>`: short, fixed length, and no ':' (BullMQ's separator). */
+function linkMetadataJobId(linkId: string, url: string): string {
+  return `${linkId}.${createHash('sha256').update(url).digest('base64url').slice(0, 22)}`;
 }

@@ -196,6 +196,25 @@ describe('link metadata jobs', () => {
   }, 20_000);
 });
 
+describe('link metadata deduplication', () => {
+  it('queues one job per link and destination, however often it is asked', async () => {
+    const { producer, metadata } = setup();
+    const linkId = randomUUID();
+    const first = await producer.enqueueLinkMetadata({ linkId, url: 'https://example.com/a' });
+    const again = await producer.enqueueLinkMetadata({ linkId, url: 'https://example.com/a' });
+    const otherUrl = await producer.enqueueLinkMetadata({ linkId, url: 'https://example.com/b' });
+    const otherLink = await producer.enqueueLinkMetadata({
+      linkId: randomUUID(),
+      url: 'https://example.com/a',
+    });
+
+    expect(again).toBe(first);
+    expect(new Set([first, otherUrl, otherLink]).size).toBe(3);
+    expect(await metadata.getJobCountByTypes('waiting', 'prioritized', 'delayed')).toBe(3);
+    expect((await metadata.getJob(first))?.data).toEqual({ v: 1, linkId, url: 'https://example.com/a' });
+  }, 20_000);
+});
+
 describe('producer connection', () => {
   it('fails fast instead of buffering when the queue Redis is down', async () => {
     const own = await startPrivateRedis();

@@ -62,7 +62,7 @@ export function createLinkMetadataHandler(deps: LinkMetadataDeps) {
       deps.metrics.metadataFetches.inc({ outcome: 'nothing_found' });
       return;
     }
-    const outcome = await storeMetadata(deps.pool, request.linkId, metadata);
+    const outcome = await storeMetadata(deps.pool, request.linkId, request.url, metadata);
     deps.metrics.metadataFetches.inc({ outcome: outcome === 'nothing_to_store' ? 'nothing_found' : outcome });
     log.debug({ outcome }, 'link metadata processed');
   };
