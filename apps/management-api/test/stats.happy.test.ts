@@ -6,8 +6,9 @@ let user: Awaited<ReturnType<typeof signup>>;
 let linkA: { id: string; code: string; domain: string };
 let linkB: { id: string; code: string; domain: string };
 
-async function seed(sql: string, params: unknown[]) {
-  await api.database.pool.query(sql, params);
+/** Runs `sql` once per row of parameters. */
+async function seedRows(sql: string, rows: unknown[][]) {
+  for (const row of rows) await api.database.pool.query(sql, row);
 }
 
 beforeAll(async () => {
@@ -21,24 +22,20 @@ beforeAll(async () => {
     [linkA.id, '2026-03-01T12:00:00Z', 3, 0],
     [linkB.id, '2026-03-01T12:00:00Z', 4, 4],
   ];
-  for (const row of hourly) {
-    await seed(
-      'INSERT INTO link_clicks_hourly (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
-      row,
-    );
-  }
+  await seedRows(
+    'INSERT INTO link_clicks_hourly (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
+    hourly,
+  );
   const daily: [string, string, number, number][] = [
     [linkA.id, '2026-03-01', 8, 1],
     [linkA.id, '2026-03-03', 2, 0],
     [linkB.id, '2026-03-01', 4, 4],
     [linkB.id, '2026-03-02', 20, 0],
   ];
-  for (const row of daily) {
-    await seed(
-      'INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
-      row,
-    );
-  }
+  await seedRows(
+    'INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
+    daily,
+  );
   const dims: [string, string, string, string, number, number][] = [
     [linkA.id, '2026-03-01', 'country', 'DE', 5, 1],
     [linkA.id, '2026-03-01', 'country', 'FR', 3, 0],
@@ -46,12 +43,10 @@ beforeAll(async () => {
     [linkA.id, '2026-03-01', 'referrer', 'news.ycombinator.com', 4, 0],
     [linkB.id, '2026-03-02', 'country', 'US', 20, 0],
   ];
-  for (const row of dims) {
-    await seed(
-      'INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6)',
-      row,
-    );
-  }
+  await seedRows(
+    'INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6)',
+    dims,
+  );
   // Device, browser and OS as the consumer writes them since migration 0003: one row per combination.
   const agents: [string, string, string, string, string, number, number][] = [
     [linkA.id, '2026-03-01', 'desktop', 'Firefox', 'Linux', 4, 0],
@@ -59,12 +54,10 @@ beforeAll(async () => {
     [linkA.id, '2026-03-03', 'mobile', 'Safari', 'iOS', 2, 0],
     [linkB.id, '2026-03-02', 'mobile', 'Safari', 'iOS', 20, 0],
   ];
-  for (const row of agents) {
-    await seed(
-      'INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      row,
-    );
-  }
+  await seedRows(
+    'INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    agents,
+  );
   // And as it wrote them before (one row per dimension), for 3 of linkA's clicks of the day the migration
   // ran: those rows stay in link_dimensions_daily, whose dimension check now binds new rows only (NOT VALID).
   // Dropping and re-adding the check NOT VALID is the state migration 0003 leaves a database with such rows in.
@@ -98,12 +91,10 @@ beforeAll(async () => {
     [linkA.id, '2026-03-01', 'crawler', true],
     [linkB.id, '2026-03-02', 'v9', false],
   ];
-  for (const row of visitors) {
-    await seed(
-      'INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot) VALUES ($1, $2, $3, $4)',
-      row,
-    );
-  }
+  await seedRows(
+    'INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot) VALUES ($1, $2, $3, $4)',
+    visitors,
+  );
 });
 afterAll(async () => {
   await api?.close();

@@ -8,7 +8,6 @@ import pino from 'pino';
 import { buildApp } from './app.ts';
 import { createEdgeDeps } from './deps.ts';
 import { type CountryLookup, createCountryLookup, GeoIpDatabaseError } from './domain/geoip.ts';
-import { retainNextTickShape } from './http/tick-object-shape.ts';
 
 const config = exitOnConfigError(() => loadEdgeConfig(process.env));
 const logger = pino(createLoggerOptions({ service: 'redirect-edge', level: config.logLevel }));
@@ -31,8 +30,6 @@ const countryLookup = await loadCountryLookup(config.geoipDbPath);
 // clients and the server exist only in the process that serves (a worker, or this one when
 // WEB_CONCURRENCY=1).
 async function start() {
-  // Before anything is served: see the function (a V8 slow mode that one GC can switch on for good).
-  retainNextTickShape();
   const deps = createEdgeDeps(config, logger, { countryLookup });
   if (countryLookup !== undefined) {
     const { type, builtAt } = countryLookup.database;

@@ -4,6 +4,7 @@ import type { ClusterLogger } from './logger.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { runPrimary } from './primary.ts';
 import { defaultRestartPolicy, type RestartPolicyOptions } from './restart-policy.ts';
+import { retainNextTickShape } from './tick-object-shape.ts';
 import { asStartedService, runWorker } from './worker.ts';
 import { workerCountFromEnv } from './worker-count.ts';
 
@@ -41,6 +42,8 @@ export interface RunClusteredOptions {
  */
 export async function runClustered(options: RunClusteredOptions): Promise<void> {
   if (cluster.isWorker) {
+    // Every process that serves, before it serves: see the function (a V8 slow mode one GC can switch on).
+    retainNextTickShape();
     await runWorker(options.start, options.logger, options.drainTimeoutMs ?? 2_000);
     return;
   }
@@ -50,6 +53,7 @@ export async function runClustered(options: RunClusteredOptions): Promise<void> 
   }
   const metrics = options.metrics;
   if (workers === 1) {
+    retainNextTickShape();
     const registry = asStartedService(await options.start())?.metricsRegistry;
     if (metrics && registry) {
       await startMetricsServer({

@@ -87,8 +87,21 @@ function createRedirectLinkFinder(db: Db): (domain: string, code: string) => Pro
     });
     const row = result.rows[0];
     if (row === undefined) return null;
-    const [id, url, redirectType, expiresAt, maxClicks, passwordHash, clickCount, campaignId] = row;
-    const [utmSource, utmMedium, utmCampaign, utmTerm, utmContent] = row.slice(8) as (string | null)[];
+    const [
+      id,
+      url,
+      redirectType,
+      expiresAt,
+      maxClicks,
+      passwordHash,
+      clickCount,
+      campaignId,
+      utmSource,
+      utmMedium,
+      utmCampaign,
+      utmTerm,
+      utmContent,
+    ] = row;
     return {
       id,
       url,
@@ -100,13 +113,7 @@ function createRedirectLinkFinder(db: Db): (domain: string, code: string) => Pro
       utm:
         campaignId === null
           ? null
-          : utmParameters({
-              utmSource: utmSource ?? null,
-              utmMedium: utmMedium ?? null,
-              utmCampaign: utmCampaign ?? null,
-              utmTerm: utmTerm ?? null,
-              utmContent: utmContent ?? null,
-            }),
+          : utmParameters({ utmSource, utmMedium, utmCampaign, utmTerm, utmContent }),
     };
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const edgeDir = fileURLToPath(new URL('../../', import.meta.url));
+const packageDir = fileURLToPath(new URL('../', import.meta.url));
 const script = fileURLToPath(new URL('./fixtures/next-tick-feedback.ts', import.meta.url));
 // A cold tsx start takes seconds while other packages' tests run in parallel.
 const CHILD_TIMEOUT_MS = 30_000;
@@ -20,7 +20,7 @@ function entryFeedbackAfterGc(retain: boolean): string[] {
     const output = join(dir, 'stdout');
     const fd = openSync(output, 'w');
     const result = spawnSync(process.execPath, args, {
-      cwd: edgeDir,
+      cwd: packageDir,
       encoding: 'utf8',
       stdio: ['ignore', fd, 'pipe'],
       timeout: CHILD_TIMEOUT_MS,

@@ -1,13 +1,14 @@
 import { createHook } from 'node:async_hooks';
 
-/** The entry kept alive; module state so a second call (tests, a reused worker) keeps the first. */
+/** The entry kept alive; module state so a second call keeps the first. */
 let retained: object | undefined;
 
 /**
  * Keeps one `process.nextTick` queue entry alive for the life of the process, so that the hidden classes (V8
  * maps) those entries are built through never die.
  *
- * Every request node:http serves schedules next-tick callbacks (the request stream's resume and end), and each
+ * runClustered calls it in every process that serves (the redirect edge and the management API). Every
+ * request node:http serves schedules next-tick callbacks (the request stream's resume and end), and each
  * allocates Node's entry `{ [async_id_symbol], [trigger_async_id_symbol], callback, args }`. V8 builds an
  * object literal with computed keys one property at a time and remembers, per property, the single map it
  * saw. That record has no polymorphic state: the first different map makes it megamorphic for good, and from
@@ -16,8 +17,8 @@ let retained: object | undefined;
  *
  * The maps after the first property are held only by live entries, and an entry lives for one tick. A full
  * GC at a moment when no entry is queued (during start-up, or in a quiet hour) frees them; the
- * next entry is built through new maps and the record turns megamorphic. It happened in about one edge
- * process in four under the benchmark. One entry held here keeps the whole chain of maps alive: each map
+ * next entry is built through new maps and the record turns megamorphic. It happened in about one redirect
+ * edge process in four under the benchmark. One entry held here keeps the whole chain of maps alive: each map
  * holds its parent.
  *
  * Harmless where Node builds the entry differently: one small object is kept, nothing else changes.
