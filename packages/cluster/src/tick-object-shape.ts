@@ -7,8 +7,9 @@ let retained: object | undefined;
  * Keeps one `process.nextTick` queue entry alive for the life of the process, so that the hidden classes (V8
  * maps) those entries are built through never die.
  *
- * runClustered calls it in every process that serves (the redirect edge and the management API). Every
- * request node:http serves schedules next-tick callbacks (the request stream's resume and end), and each
+ * runClustered calls it in every process that serves (the redirect edge and the management API), and the
+ * analytics consumer calls it at start-up. Every request node:http serves schedules next-tick callbacks (the
+ * request stream's resume and end), as do the socket streams of queue and database clients, and each
  * allocates Node's entry `{ [async_id_symbol], [trigger_async_id_symbol], callback, args }`. V8 builds an
  * object literal with computed keys one property at a time and remembers, per property, the single map it
  * saw. That record has no polymorphic state: the first different map makes it megamorphic for good, and from
