@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { boolean, char, check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { links } from './links.ts';
 
 /**
  * One row per served redirect. `event_id` is minted by the edge, so a redelivered queue job inserts
@@ -10,9 +9,9 @@ export const clickEvents = pgTable(
   'click_events',
   {
     eventId: uuid('event_id').primaryKey(),
-    linkId: uuid('link_id')
-      .notNull()
-      .references(() => links.id, { onDelete: 'cascade' }),
+    // No foreign key (see migration 0004): ingestion locks the links it counts, and deleting a link deletes
+    // its events with its roll-ups (trigger links_delete_rollups).
+    linkId: uuid('link_id').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     referrerHost: text('referrer_host'),
     country: char('country', { length: 2 }),

@@ -1,0 +1,109 @@
+import { createPool } from '@boltlink/db/client';
+import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import type { Pool, PoolClient } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestClicks } from '../src/ingest/ingest-clicks.ts';
+import { makeEvents, seedLinks, waitFor } from './helpers.ts';
+
+// click_events has no foreign key to links: ingestion locks the links it writes for, in id order, before
+// it writes anything. These races are what that lock must decide, each forced with a second connection.
+
+let database: TestDatabase;
+let ingestPool: Pool;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  ingestPool = createPool({ connectionString: database.url, max: 2 });
+});
+
+afterAll(async () => {
+  await ingestPool?.end();
+  await database?.drop();
+});
+
+/** Rows anywhere the consumer writes for one link. */
+async function rowsFor(linkId: string) {
+  const result = await database.pool.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM click_events WHERE link_id = $1)
+      + (SELECT count(*) FROM link_clicks_hourly WHERE link_id = $1)
+      + (SELECT count(*) FROM link_clicks_daily WHERE link_id = $1)
+      + (SELECT count(*) FROM link_dimensions_daily WHERE link_id = $1)
+      + (SELECT count(*) FROM link_agents_daily WHERE link_id = $1)
+      + (SELECT count(*) FROM link_visitors_daily WHERE link_id = $1) AS n`,
+    [linkId],
+  );
+  return Number(result.rows[0]?.n);
+}
+
+/** Resolves once `count` backends of this database wait for a lock. */
+function lockWaiters(count: number) {
+  return waitFor(
+    async () => {
+      const result = await database.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return result.rows[0]?.n ?? 0;
+    },
+    (waiting) => waiting >= count,
+    10_000,
+    `${count} backend(s) waiting for a lock`,
+  );
+}
+
+async function inTransaction(): Promise<PoolClient> {
+  const client = await database.pool.connect();
+  await client.query('BEGIN');
+  return client;
+}
+
+describe('ingestion against a concurrent link delete (real Postgres)', () => {
+  it('skips a link whose delete commits while the batch waits for it, and writes nothing for it', async () => {
+    const [kept, doomed] = (await seedLinks(database.pool, 2)) as [string, string];
+    const events = makeEvents([kept, doomed], 40);
+    const deleting = await inTransaction();
+    try {
+      await deleting.query('DELETE FROM links WHERE id = $1', [doomed]);
+      const ingesting = ingestClicks(ingestPool, events);
+      await lockWaiters(1);
+      await deleting.query('COMMIT');
+      const result = await ingesting;
+
+      expect(result).toEqual({ received: 40, inserted: 20, duplicates: 0, orphaned: 20 });
+    } finally {
+      deleting.release();
+    }
+    expect(await rowsFor(doomed)).toBe(0);
+    const counted = await database.pool.query('SELECT click_count::int AS n FROM links WHERE id = $1', [
+      kept,
+    ]);
+    expect(counted.rows[0].n).toBe(20);
+  });
+
+  it('makes a delete that starts while the batch is written wait, then removes everything the batch wrote', async () => {
+    const [link] = (await seedLinks(database.pool, 1)) as [string];
+    const events = makeEvents([link], 30);
+    // Holds one of the batch's event ids, uncommitted: the batch stops at that row, after taking its locks.
+    const blocking = await inTransaction();
+    let deleted: Promise<unknown> | undefined;
+    try {
+      const [first] = events;
+      await blocking.query(
+        `INSERT INTO click_events (event_id, link_id, occurred_at, device, browser, os)
+         VALUES ($1, $2, now(), 'desktop', 'Chrome', 'Linux')`,
+        [first?.eventId, link],
+      );
+      const ingesting = ingestClicks(ingestPool, events);
+      await lockWaiters(1);
+      deleted = database.pool.query('DELETE FROM links WHERE id = $1', [link]);
+      // The delete must queue behind the batch's lock on the link, not run ahead of it.
+      await lockWaiters(2);
+      await blocking.query('ROLLBACK');
+      expect(await ingesting).toEqual({ received: 30, inserted: 30, duplicates: 0, orphaned: 0 });
+      await deleted;
+    } finally {
+      blocking.release();
+    }
+    expect(await rowsFor(link)).toBe(0);
+  });
+});
