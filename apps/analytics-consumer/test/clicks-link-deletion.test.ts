@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestClicks } from '../src/ingest/ingest-clicks.ts';
 import { makeEvents, seedLinks, waitFor } from './helpers.ts';
 
-// click_events has no foreign key to links: ingestion locks the links it writes for, in id order, before
-// it writes anything. These races are what that lock must decide, each forced with a second connection.
+// click_events has no foreign key to links: ingestion key-share-locks the links it writes for before it
+// writes anything. These races are what that lock must decide, each forced with a second connection.
 
 let database: TestDatabase;
 let ingestPool: Pool;

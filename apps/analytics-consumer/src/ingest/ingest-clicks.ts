@@ -37,20 +37,20 @@ export const DIMENSION_VALUE_MAX = 255;
 // rows the INSERT actually added (RETURNING): a redelivered event adds nothing anywhere. The events travel
 // as whole arrays (unnest), so a batch of any size is ten bind parameters.
 //
-// Before anything is written, the statement locks the batch's links, once each and in id order
-// (FOR NO KEY UPDATE: the lock its own click_count update takes anyway). Events of links that no longer
-// exist are filtered out, so one deleted link cannot fail the batch forever. click_events has no foreign
-// key to links (migration 0004): its per-event check cost about a tenth of the statement, and this lock
-// gives the same guarantee. A link deleted before the lock is skipped (its events are orphaned, counted);
-// a delete that comes after it waits until this statement commits and then deletes what it wrote (the
-// links_delete_rollups trigger removes a link's events and roll-ups). Nothing is ever written for a link
-// that is gone.
+// Before anything is written, the statement takes a key-share lock on each of the batch's links, once
+// per link: the lock a foreign key check takes, without the check's query per event. click_events has no
+// foreign key to links (migration 0004: the per-event check cost about a tenth of the statement). Events of
+// links that no longer exist are filtered out, so one deleted link cannot fail the batch forever. A link
+// deleted before the lock is skipped (its events are orphaned, counted); a delete that comes after it
+// waits until this statement commits and then deletes what it wrote (the links_delete_rollups trigger
+// removes a link's events and roll-ups). Nothing is ever written for a link that is gone. Key-share locks
+// do not conflict with each other nor with the click_count update, so concurrent batches of the same
+// links do not wait for each other here.
 //
-// Every roll-up is grouped and sorted by its key, and every batch runs the same plan (same table order).
-// Concurrent ingestion statements that share links queue on their first shared link before writing
-// anything, because every statement takes its link locks first and in the same order: two consumers
-// cannot deadlock on each other. Within one consumer the ingestion lanes own disjoint links and never
-// share a row at all (see coalescing-ingestor.ts).
+// Every roll-up is grouped and sorted by its key, and every batch runs the same plan (same table order), so
+// concurrent transactions lock shared rows in the same order. Within one consumer the ingestion lanes own
+// disjoint links and never share a row (see coalescing-ingestor.ts); two consumers that ever deadlock on
+// the links update are resolved by Postgres aborting one, whose jobs BullMQ retries: nothing of it committed.
 //
 // link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of
 // the first batch that saw the visitor (human if any of that batch's clicks was). Country and referrer are
@@ -65,7 +65,7 @@ const INGEST_BATCH = `
       $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
       AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
   ), locked AS (
-    SELECT l.id FROM links l WHERE l.id IN (SELECT link_id FROM input) ORDER BY l.id FOR NO KEY UPDATE
+    SELECT l.id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
   ), inserted AS (
     INSERT INTO click_events
       (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)

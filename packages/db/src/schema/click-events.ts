@@ -9,8 +9,8 @@ export const clickEvents = pgTable(
   'click_events',
   {
     eventId: uuid('event_id').primaryKey(),
-    // No foreign key (see migration 0004): ingestion locks the links it counts, and deleting a link deletes
-    // its events with its roll-ups (trigger links_delete_rollups).
+    // No foreign key (see migration 0004): ingestion key-share-locks the links it writes for, and deleting a
+    // link deletes its events with its roll-ups (trigger links_delete_rollups).
     linkId: uuid('link_id').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     referrerHost: text('referrer_host'),
