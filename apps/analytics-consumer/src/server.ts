@@ -16,8 +16,9 @@ import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
 const SERVICE = 'analytics-consumer';
 
 async function main(): Promise<void> {
-  // The workers schedule next ticks on every socket read and job; keep Node's entry literal monomorphic
-  // (see @boltlink/cluster/tick-object-shape), as runClustered does for the serving processes.
+  // The workers' queue and database sockets schedule next ticks as HTTP requests do; keep Node's entry
+  // literal monomorphic (see @boltlink/cluster/tick-object-shape), as runClustered does for the serving
+  // processes.
   retainNextTickShape();
   const config = exitOnConfigError(() => loadConsumerConfig(process.env));
   const logger = pino(createLoggerOptions({ service: SERVICE, level: config.logLevel }));
