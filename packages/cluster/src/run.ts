@@ -41,9 +41,11 @@ export interface RunClusteredOptions {
  * a worker (or the single process) after `start` resolved. Stopping is driven by signals.
  */
 export async function runClustered(options: RunClusteredOptions): Promise<void> {
+  // Before anything serves (a V8 slow mode one GC can switch on; see the function). The primary of a
+  // multi-process run serves nothing and keeps one small object for nothing, which is simpler than a
+  // second call site.
+  retainNextTickShape();
   if (cluster.isWorker) {
-    // Every process that serves, before it serves: see the function (a V8 slow mode one GC can switch on).
-    retainNextTickShape();
     await runWorker(options.start, options.logger, options.drainTimeoutMs ?? 2_000);
     return;
   }
@@ -53,7 +55,6 @@ export async function runClustered(options: RunClusteredOptions): Promise<void> 
   }
   const metrics = options.metrics;
   if (workers === 1) {
-    retainNextTickShape();
     const registry = asStartedService(await options.start())?.metricsRegistry;
     if (metrics && registry) {
       await startMetricsServer({
