@@ -1,5 +1,6 @@
+import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { links } from '@boltlink/db/schema';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { encodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
@@ -241,6 +242,40 @@ describe('fast path', () => {
     expect(chrome.filter((event) => event.isBot)).toHaveLength(n / 10);
     expect(chrome.filter((event) => !event.isBot)).toHaveLength(n / 2 - n / 10);
     expect(events.filter((event) => event.browser === 'Mobile Safari' && !event.isBot)).toHaveLength(n / 2);
+  });
+
+  it('keeps one connection serving requests with and without bodies, pipelined too', async () => {
+    const link = await insertLink(database.db, { userId });
+    await request(port, `/${link.code}`); // in the LRU: every request below is the fast path's
+    const fastBefore = await redirectsServed(edge, 'fast');
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    const answers = () => received.split('HTTP/1.1 302 Found').length - 1;
+    const get = `GET /${link.code} HTTP/1.1\r\nHost: ${DOMAIN}\r\n`;
+    // A body far above the socket's read buffer: left unread, it would stall the connection.
+    const body = 'x'.repeat(1_000_000);
+    const requests = [
+      `${get}\r\n`,
+      `${get}Content-Length: ${body.length}\r\n\r\n${body}`,
+      `${get}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      `${get}\r\n${get}\r\n`, // two pipelined in one write
+      `HEAD /${link.code} HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`,
+    ];
+    let expected = 0;
+    for (const text of requests) {
+      socket.write(text);
+      expected += text.split(' HTTP/1.1\r\n').length - 1;
+      await waitFor(async () => (answers() >= expected ? true : undefined), 5000);
+    }
+    expect(answers()).toBe(6);
+    expect(received).not.toMatch(/HTTP\/1\.1 [45]\d\d/);
+    expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 6);
+    socket.destroy();
   });
 
   it('drops a fast-path link within a second of an invalidation', async () => {
