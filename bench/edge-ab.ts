@@ -1,0 +1,97 @@
+// Two builds of the redirect edge compared side by side: which one costs less CPU per hot redirect?
+//
+//   pnpm --filter @boltlink/bench edge-ab -- <edge dir A> <edge dir B>
+//   e.g. git worktree add /tmp/edge-a HEAD~1 && (cd /tmp/edge-a && ./scripts/pnpm.sh install --offline)
+//        pnpm --filter @boltlink/bench edge-ab -- /tmp/edge-a/apps/redirect-edge ../apps/redirect-edge
+//
+// On a shared host one measurement can be 20-40% off from the next, which buries a change worth a few
+// percent when the two builds run one after the other. Here both run at the same time, pinned to the same
+// core (SERVER_CPU), each under its own load (CONNECTIONS each, both load generators on LOAD_CPU), so
+// whatever slows the host slows both alike. Each SEGMENT-second segment gives each build's server CPU time
+// per request and the ratio B/A; the median ratio is reported. Sharing a core costs both a few µs per
+// request, so absolute figures run higher than in edge-redirect.ts; the ratio is the result. The build
+// started second tends to read about 1% higher: run it both ways round to cancel that out.
+//
+// DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50).
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@boltlink/local-servers/redis';
+import type { LoadResult } from './lib/load.ts';
+import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
+import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
+import { startBenchStack } from './lib/stack.ts';
+
+const SEGMENT = Number(process.env.DURATION ?? 5);
+const SEGMENTS = Number(process.env.SEGMENTS ?? 8);
+const WARMUP = Number(process.env.WARMUP ?? 12);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const SERVER_CPU = Number(process.env.SERVER_CPU ?? 0);
+const LOAD_CPU = Number(process.env.LOAD_CPU ?? 1);
+const DOMAIN = 'bench.local';
+const CODE = 'hot';
+
+const [dirA, dirB] = process.argv.slice(2).filter((arg) => arg !== '--');
+if (dirA === undefined || dirB === undefined) {
+  console.error(
+    'usage: edge-ab.ts <edge dir A> <edge dir B> (each an apps/redirect-edge with its node_modules)',
+  );
+  process.exit(2);
+}
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+
+const stack = await startBenchStack();
+const servers: ServerProcess[] = [];
+try {
+  await seedLink(stack.databaseUrl, DOMAIN, CODE);
+  // Only warnings (a log line per request would be measured), one process each.
+  const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
+  const start = async (dir: string) => {
+    const server = await startServer({
+      entry: 'src/server.ts',
+      cwd: resolve(dir),
+      port: await freePort(),
+      cpu: SERVER_CPU,
+      env,
+    });
+    servers.push(server);
+    return server;
+  };
+  const a = await start(dirA);
+  const b = await start(dirB);
+  const load = (server: ServerProcess, durationSeconds: number) =>
+    runPinnedLoad<LoadResult>({
+      cpu: LOAD_CPU,
+      cwd: benchDir,
+      scenario: {
+        name: 'hot',
+        url: `${server.url}/${CODE}`,
+        connections: CONNECTIONS,
+        durationSeconds,
+        headers: { host: DOMAIN },
+        expectStatusClass: 3,
+      },
+    });
+  console.log(
+    `edge A/B: A = ${dirA}, B = ${dirB}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
+  );
+  await Promise.all([load(a, WARMUP), load(b, WARMUP)]);
+  const ratios: number[] = [];
+  for (let segment = 1; segment <= SEGMENTS; segment += 1) {
+    const before = [await a.cpuMs(), await b.cpuMs()] as const;
+    const [resultA, resultB] = await Promise.all([load(a, SEGMENT), load(b, SEGMENT)]);
+    const microsA = (((await a.cpuMs()) - before[0]) * 1000) / Math.max(1, resultA.total);
+    const microsB = (((await b.cpuMs()) - before[1]) * 1000) / Math.max(1, resultB.total);
+    ratios.push(microsB / microsA);
+    console.log(
+      `segment ${segment}: A ${microsA.toFixed(2)} µs/request (${resultA.total} requests, ${resultA.errors} errors), B ${microsB.toFixed(2)} (${resultB.total}, ${resultB.errors}), B/A ${(microsB / microsA).toFixed(3)}`,
+    );
+  }
+  const sorted = [...ratios].sort((x, y) => x - y);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+  console.log(
+    `B/A server CPU per request, median of ${ratios.length}: ${median.toFixed(3)} (range ${sorted[0]?.toFixed(3)}-${sorted.at(-1)?.toFixed(3)})`,
+  );
+} finally {
+  for (const server of servers) await server.stop();
+  await stack.stop();
+}
