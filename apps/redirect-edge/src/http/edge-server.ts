@@ -6,7 +6,7 @@ const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 // What node:http adds to the keep-alive timeout before it closes, so a client that reuses a connection at
 // the advertised limit does not race the close.
 const KEEP_ALIVE_TIMEOUT_BUFFER_MS = 1000;
-/** Sweeps per silence timeout: a connection is closed between one timeout and one tenth more of silence. */
+/** Sweeps per silence timeout: a connection is closed after one timeout and at most two tenths more of silence. */
 const SWEEPS_PER_TIMEOUT = 10;
 const MIN_SWEEP_INTERVAL_MS = 50;
 
@@ -68,21 +68,18 @@ interface Traffic {
 /**
  * Closes (destroys, as node does when its timeouts fire) each connection of `server` that has read and
  * written nothing for `silenceMs`. Nothing runs per request: a sweep every tenth of the timeout compares each
- * connection's byte counters with what it saw last.
+ * connection's byte counters with what it saw last (so a change is seen up to one sweep late, and the close
+ * comes up to one sweep after the timeout).
  */
-export function closeSilentConnections(
-  server: http.Server,
-  silenceMs: number,
-  now: () => number = Date.now,
-): void {
+function closeSilentConnections(server: http.Server, silenceMs: number): void {
   const connections = new Map<Socket, Traffic>();
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { read: socket.bytesRead, written: socket.bytesWritten, since: now() });
+    connections.set(socket, { read: socket.bytesRead, written: socket.bytesWritten, since: Date.now() });
     socket.once('close', () => connections.delete(socket));
   });
 
   function sweep(): void {
-    const time = now();
+    const time = Date.now();
     for (const [socket, traffic] of connections) {
       const read = socket.bytesRead;
       const written = socket.bytesWritten;
