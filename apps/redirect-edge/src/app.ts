@@ -148,6 +148,8 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: 16 * 1024,
+    // Applied by the edge's own server (http/edge-server.ts), which closes connections silent this long + 1 s.
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     // No child logger per request (a measurable cost at redirect rates): request.log is the app logger, and
     // the few error lines the edge writes carry the context they need.
     childLoggerFactory: (logger) => logger,

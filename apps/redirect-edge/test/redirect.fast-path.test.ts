@@ -300,6 +300,41 @@ describe('fast path', () => {
   });
 });
 
+describe('edge connections', () => {
+  it('closes a keep-alive connection silent for KEEP_ALIVE_TIMEOUT_MS + 1 s, and sends no Keep-Alive hint', async () => {
+    const edge = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-keep-alive'),
+      env: { KEEP_ALIVE_TIMEOUT_MS: '1000' },
+    });
+    try {
+      const edgePort = await listen(edge);
+      const link = await insertLink(database.db, { userId });
+      const socket = net.connect(edgePort, '127.0.0.1');
+      await once(socket, 'connect');
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+      });
+      const closed = once(socket, 'close');
+      socket.write(`GET /${link.code} HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`);
+      await waitFor(async () => (received.includes('\r\n\r\n') ? true : undefined));
+      const answered = Date.now();
+      expect(received).toMatch(/^HTTP\/1\.1 302 /);
+      expect(received).toMatch(/^connection: keep-alive$/im);
+      expect(received).not.toMatch(/^keep-alive:/im);
+      await closed;
+      // 2 s of silence, seen by a sweep every 200 ms.
+      expect(Date.now() - answered).toBeGreaterThanOrEqual(2000 - 20);
+      expect(Date.now() - answered).toBeLessThan(2000 + 2 * 200 + 1000);
+    } finally {
+      await edge.app.close();
+    }
+  });
+});
+
 describe('fast path with the LRU off (every lookup reads Redis)', () => {
   let noLru: TestEdge;
   let noLruPort: number;

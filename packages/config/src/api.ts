@@ -4,6 +4,7 @@ import { commaList, int, isHostWithPort } from './fields.ts';
 import {
   type DerivedShared,
   deriveShared,
+  keepAliveFields,
   linkCacheFields,
   rateLimitFields,
   sharedFields,
@@ -79,12 +80,7 @@ export const ApiConfigSchema = Type.Object({
     max: 600_000,
     description: 'Longest time to receive the request headers (slowloris protection)',
   }),
-  keepAliveTimeoutMs: int({
-    default: 65_000,
-    min: 1000,
-    max: 600_000,
-    description: 'Idle keep-alive connection lifetime (above a typical load balancer idle timeout)',
-  }),
+  ...keepAliveFields(),
   bodyLimit: int({
     default: 1_048_576,
     min: 1024,

@@ -4,6 +4,7 @@ import { int, optional, str } from './fields.ts';
 import {
   type DerivedShared,
   deriveShared,
+  keepAliveFields,
   linkCacheFields,
   rateLimitFields,
   sharedFields,
@@ -13,6 +14,7 @@ import {
 export const EdgeConfigSchema = Type.Object({
   ...sharedFields(8080),
   ...webConcurrencyFields(),
+  ...keepAliveFields(),
   ...linkCacheFields(),
   lruMaxEntries: int({
     default: 100_000,

@@ -152,8 +152,14 @@ describe('service configs', () => {
       CLICK_BATCH_SIZE: '1000',
       NOT_FOUND_RATE_LIMIT_MAX: '5',
       COUNTRY_HEADER: 'CF-IPCountry',
+      KEEP_ALIVE_TIMEOUT_MS: '30000',
     });
     expect(edge.clickBatchSize).toBe(1000);
+    expect(edge.keepAliveTimeoutMs).toBe(30_000);
+    expect(loadEdgeConfig({}).keepAliveTimeoutMs).toBe(65_000);
+    expect(issuesOf(() => loadEdgeConfig({ KEEP_ALIVE_TIMEOUT_MS: '999' }))[0]?.variable).toBe(
+      'KEEP_ALIVE_TIMEOUT_MS',
+    );
     expect(edge.notFoundRateLimitMax).toBe(5);
     expect(edge.countryHeader).toBe('CF-IPCountry');
     expect(edge.geoipDbPath).toBeUndefined();

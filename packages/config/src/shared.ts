@@ -109,6 +109,18 @@ export function linkCacheFields() {
   };
 }
 
+/** How long the HTTP services keep an idle keep-alive connection open. */
+export function keepAliveFields() {
+  return {
+    keepAliveTimeoutMs: int({
+      default: 65_000,
+      min: 1000,
+      max: 600_000,
+      description: 'Idle keep-alive connection lifetime (above a typical load balancer idle timeout)',
+    }),
+  };
+}
+
 /** Worker processes sharing the port (node:cluster) for the HTTP services. */
 export function webConcurrencyFields() {
   return {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 
-// Fastify's own default for the servers it creates: longer than common load balancers' idle timeouts.
+// Fastify's own default for the servers it creates, when the caller gives none (the edge passes
+// KEEP_ALIVE_TIMEOUT_MS): longer than common load balancers' idle timeouts.
 const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 // What node:http adds to the keep-alive timeout before it closes, so a client that reuses a connection at
 // the advertised limit does not race the close.
@@ -31,7 +32,7 @@ function numberOption(options: Record<string, unknown>, name: string): number | 
  * - no `Keep-Alive: timeout=…` hint in responses (node sends it only with its own timer). Clients that read
  *   it (Node's agent, undici) default to idle timeouts of a few seconds, far below the edge's;
  * - silence counts whether or not a request is in flight, as with node's `server.timeout`: a request that
- *   moves no byte for the whole timeout (72 s by default) loses its connection;
+ *   moves no byte for the whole timeout (66 s with the edge's default) loses its connection;
  * - a connection that never sends a request is closed too (node's keep-alive timer never starts for it).
  */
 export function createEdgeServer(
