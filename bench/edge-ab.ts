@@ -8,9 +8,9 @@
 // percent when the two builds run one after the other. Here both run at the same time, pinned to the same
 // core (SERVER_CPU), each under its own load (CONNECTIONS each, both load generators on LOAD_CPU), so
 // whatever slows the host slows both alike. Each SEGMENT-second segment gives each build's server CPU time
-// per request and the ratio B/A; the median ratio is reported. Sharing a core costs both a few µs per
-// request, so absolute figures run higher than in edge-redirect.ts; the ratio is the result. The build
-// started second tends to read about 1% higher: run it both ways round to cancel that out.
+// per request and the ratio B/A; the median ratio is reported. Sharing a core costs both 1-2 µs per
+// request or more, so absolute figures run higher than in edge-redirect.ts; the ratio is the result. A build
+// against itself read 0.99 (the build started second about 1% lower): run a comparison both ways round.
 //
 // DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50).
 import { resolve } from 'node:path';

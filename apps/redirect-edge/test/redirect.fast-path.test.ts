@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { links } from '@boltlink/db/schema';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { encodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
@@ -19,6 +18,7 @@ import {
   uniqueCode,
   waitFor,
 } from './support/edge.ts';
+import { openRawConnection } from './support/raw-connection.ts';
 
 // The fast path sits in front of Fastify on the real HTTP server; `app.inject` bypasses the server and so
 // always takes the Fastify route. Comparing the two is comparing the fast path with the route.
@@ -248,14 +248,8 @@ describe('fast path', () => {
     const link = await insertLink(database.db, { userId });
     await request(port, `/${link.code}`); // in the LRU: every request below is the fast path's
     const fastBefore = await redirectsServed(edge, 'fast');
-    const socket = net.connect(port, '127.0.0.1');
-    await once(socket, 'connect');
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      received += chunk;
-    });
-    const answers = () => received.split('HTTP/1.1 302 Found').length - 1;
+    const { socket, received } = await openRawConnection(port);
+    const answers = () => received().split('HTTP/1.1 302 Found').length - 1;
     const get = `GET /${link.code} HTTP/1.1\r\nHost: ${DOMAIN}\r\n`;
     // A body far above the socket's read buffer: left unread, it would stall the connection.
     const body = 'x'.repeat(1_000_000);
@@ -273,7 +267,7 @@ describe('fast path', () => {
       await waitFor(async () => (answers() >= expected ? true : undefined), 5000);
     }
     expect(answers()).toBe(6);
-    expect(received).not.toMatch(/HTTP\/1\.1 [45]\d\d/);
+    expect(received()).not.toMatch(/HTTP\/1\.1 [45]\d\d/);
     expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 6);
     socket.destroy();
   });
@@ -311,24 +305,17 @@ describe('edge connections', () => {
     try {
       const edgePort = await listen(edge);
       const link = await insertLink(database.db, { userId });
-      const socket = net.connect(edgePort, '127.0.0.1');
-      await once(socket, 'connect');
-      let received = '';
-      socket.setEncoding('latin1');
-      socket.on('data', (chunk: string) => {
-        received += chunk;
-      });
-      const closed = once(socket, 'close');
+      const { socket, received, closed } = await openRawConnection(edgePort);
       socket.write(`GET /${link.code} HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`);
-      await waitFor(async () => (received.includes('\r\n\r\n') ? true : undefined));
+      await waitFor(async () => (received().includes('\r\n\r\n') ? true : undefined));
       const answered = Date.now();
-      expect(received).toMatch(/^HTTP\/1\.1 302 /);
-      expect(received).toMatch(/^connection: keep-alive$/im);
-      expect(received).not.toMatch(/^keep-alive:/im);
-      await closed;
+      expect(received()).toMatch(/^HTTP\/1\.1 302 /);
+      expect(received()).toMatch(/^connection: keep-alive$/im);
+      expect(received()).not.toMatch(/^keep-alive:/im);
       // 2 s of silence, seen by a sweep every 200 ms.
-      expect(Date.now() - answered).toBeGreaterThanOrEqual(2000 - 20);
-      expect(Date.now() - answered).toBeLessThan(2000 + 2 * 200 + 1000);
+      const closedAfter = (await closed) - answered;
+      expect(closedAfter).toBeGreaterThanOrEqual(2000 - 20);
+      expect(closedAfter).toBeLessThan(2000 + 2 * 200 + 1000);
     } finally {
       await edge.app.close();
     }

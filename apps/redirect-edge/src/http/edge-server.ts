@@ -48,14 +48,14 @@ export function createEdgeServer(
   if (maxRequestsPerSocket !== undefined && maxRequestsPerSocket > 0)
     server.maxRequestsPerSocket = maxRequestsPerSocket;
 
+  // 0 (or unset) means "none" for both, as in node; the shorter limit wins.
   const keepAliveTimeout = numberOption(options, 'keepAliveTimeout') ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   const connectionTimeout = numberOption(options, 'connectionTimeout') ?? 0;
-  const silences = [
-    keepAliveTimeout > 0 ? keepAliveTimeout + KEEP_ALIVE_TIMEOUT_BUFFER_MS : 0,
-    connectionTimeout,
-  ];
-  const silence = Math.min(...silences.filter((ms) => ms > 0));
-  if (Number.isFinite(silence)) closeSilentConnections(server, silence);
+  const silence = Math.min(
+    keepAliveTimeout > 0 ? keepAliveTimeout + KEEP_ALIVE_TIMEOUT_BUFFER_MS : Number.POSITIVE_INFINITY,
+    connectionTimeout > 0 ? connectionTimeout : Number.POSITIVE_INFINITY,
+  );
+  if (silence !== Number.POSITIVE_INFINITY) closeSilentConnections(server, silence);
   return server;
 }
 
