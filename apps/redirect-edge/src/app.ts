@@ -28,7 +28,7 @@ import { createUnlockCookies } from './domain/unlock-cookie.ts';
 import { createClientAddress } from './http/client-address.ts';
 import { createEdgeServer } from './http/edge-server.ts';
 import { createFastRedirect } from './http/fast-redirect.ts';
-import { problems, sendProblem } from './http/problem.ts';
+import { answerClientError, problems, sendProblem } from './http/problem.ts';
 import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
@@ -163,6 +163,15 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     // Configured as Fastify configures its own node:http server.
     serverFactory: (handler, options) =>
       createEdgeServer((req, res) => fast.handle(req, res, handler), options),
+    // Fastify's own answers to these echo the path in JSON; the edge answers with its problems instead.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri-too-long' : 'bad-request'),
+    clientErrorHandler: answerClientError,
+  });
+  // Every answer, whatever route or hook sends it (the fast path and sendProblem set it themselves).
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    done();
   });
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

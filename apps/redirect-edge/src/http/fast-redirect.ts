@@ -112,6 +112,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     // The header set and order Fastify writes for `reply.code(status).headers({...}).send()` (content-length 0,
     // on HEAD too), so the bytes on the wire differ only in the Date header.
     res.writeHead(status, {
+      'x-content-type-options': 'nosniff',
       location,
       'cache-control': cacheControl(link, status),
       'x-robots-tag': 'noindex',
