@@ -27,6 +27,7 @@ import type { LinkStore } from './domain/ports.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
 import { createDomainResolver } from './domain/short-domains.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
+import { createUserAgentClassifier } from './domain/user-agent.ts';
 import { createClientAddress } from './http/client-address.ts';
 import { createEdgeServer } from './http/edge-server.ts';
 import { createFastRedirect } from './http/fast-redirect.ts';
@@ -138,8 +139,10 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   });
   edgeMetrics.observeBuffer(() => buffer.size);
 
+  const classifyUserAgent = createUserAgentClassifier();
   const recordClick = createClickRecorder({
     buffer,
+    classify: classifyUserAgent,
     appSecret: config.appSecret,
     countryLookup: deps.countryLookup,
     now,
@@ -290,7 +293,12 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     registerRedirectRateLimit(redirects, redirectLimiter);
     registerRedirectRoutes(redirects, {
       resolver,
-      clickCap: createClickCap({ redis: deps.stateRedis, keys, seed: (id) => deps.linkStore.clickCount(id) }),
+      clickCap: createClickCap({
+        redis: deps.stateRedis,
+        keys,
+        seed: (id) => deps.linkStore.humanClickCount(id),
+      }),
+      classifyUserAgent,
       recordClick,
       unlockCookies: createUnlockCookies(config.appSecret, config.unlockCookieTtlSeconds),
       passwordAttempts: createPasswordAttempts({

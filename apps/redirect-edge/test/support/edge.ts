@@ -57,7 +57,7 @@ export async function startEdge(options: {
       lookups += 1;
       return store.findLink(domain, code);
     },
-    clickCount: (linkId) => store.clickCount(linkId),
+    humanClickCount: (linkId) => store.humanClickCount(linkId),
   };
   await Promise.all(
     [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
