@@ -69,7 +69,10 @@ export function createEdgeDeps(
     subscriber,
     clickPublisher: {
       async publish(batch) {
-        await producer.enqueueClickBatch(batch);
+        // The command timeout bounds each Redis command, but not BullMQ's own waits around them (seen: an add
+        // that never settled after the queue Redis restarted). A write that has not settled by then is failed
+        // here and retried by the buffer; should it land after all, the retry has the same job id.
+        await withTimeout(producer.enqueueClickBatch(batch), 2 * config.queueRedisCommandTimeoutMs);
       },
     },
     countryLookup: options.countryLookup,
