@@ -5,6 +5,7 @@ import { InvalidJobPayloadError } from '@boltlink/queues/catalog';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import proxyAddr from '@fastify/proxy-addr';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, {
   type FastifyBaseLogger,
@@ -142,6 +143,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     now,
   });
 
+  const trust = config.trustProxy.length > 0 ? proxyAddr.compile([...config.trustProxy]) : undefined;
+  const isTrustedProxy = (address: string): boolean => trust?.(address, 0) === true;
+
   const app = Fastify({
     loggerInstance: deps.logger,
     // A request line per redirect would cost more than the redirect itself; errors are still logged.
@@ -156,7 +160,12 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     // The server is ours so the fast path sees each request before Fastify does (see http/fast-redirect.ts).
     // Configured as Fastify configures its own node:http server.
     serverFactory: (handler, options) =>
-      createEdgeServer((req, res) => fast.handle(req, res, handler), options),
+      createEdgeServer((req, res) => fast.handle(req, res, handler), options, {
+        headersTimeoutMs: config.edgeHeadersTimeoutMs,
+        maxConnectionsPerAddress: config.edgeMaxConnectionsPerAddress,
+        isExempt: isTrustedProxy,
+        onRefused: edgeMetrics.connectionRefused,
+      }),
     // Fastify's own answers to these echo the path in JSON; the edge answers with its problems instead.
     frameworkErrors: (error, _request, reply) =>
       sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri-too-long' : 'bad-request'),
