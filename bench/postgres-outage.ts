@@ -36,6 +36,10 @@ import {
   JOB_NAMES,
   QUEUE_NAMES,
 } from '../packages/queues/src/catalog.ts';
+import {
+  DEFAULT_GATE_MAX_DELAY_MS,
+  DEFAULT_GATE_MIN_DELAY_MS,
+} from '../packages/queues/src/dependency-gate.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 10_000);
@@ -233,7 +237,7 @@ const settings = {
   batchEveryMs: BATCH_EVERY_MS,
   clicksPerBatch: CLICKS_PER_BATCH,
   workerConcurrency: 8,
-  gate: 'probe select 1, 250 ms doubling to 5 s (defaults)',
+  gate: `probe select 1, ${DEFAULT_GATE_MIN_DELAY_MS} ms doubling to ${DEFAULT_GATE_MAX_DELAY_MS} ms (defaults)`,
 };
 const header = [
   'mode',

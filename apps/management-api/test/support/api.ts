@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadApiConfig } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
-import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { createMetricsRegistry, type MetricsRegistry } from '@boltlink/observability/metrics';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { createCacheRedis, createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
@@ -20,6 +20,8 @@ export interface TestApi {
   keys: ReturnType<typeof createRedisKeys>;
   /** Every log line the app wrote, as raw JSON text. */
   logs: string[];
+  /** The app's Prometheus registry, read directly whichever port serves it. */
+  metrics: MetricsRegistry;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,9 @@ const RELAXED_LIMITS: Record<string, string> = {
   LOGIN_RATE_LIMIT_MAX: '100000',
   LOGIN_ACCOUNT_RATE_LIMIT_MAX: '100000',
   LINK_CREATE_RATE_LIMIT_MAX: '100000',
+  LINK_PASSWORD_RATE_LIMIT_MAX: '100000',
+  METADATA_FETCH_RATE_LIMIT_MAX: '100000',
+  QR_PNG_RATE_LIMIT_MAX: '100000',
   API_KEY_CREATE_RATE_LIMIT_MAX: '100000',
 };
 
@@ -75,13 +80,14 @@ export async function startTestApi(
   const queueRedis = createQueueRedis(redisUrl, 'producer', quiet);
   await Promise.all([waitForReady(redis), waitForReady(cacheRedis), waitForReady(queueRedis)]);
   const producer = createQueueProducer({ connection: queueRedis, prefix: queuePrefix });
+  const metrics = createMetricsRegistry('management-api', { defaultMetrics: false });
   const app = await buildApp({
     config,
     db: database.db,
     redis,
     cacheRedis,
     metadataQueue: producer,
-    metrics: createMetricsRegistry('management-api', { defaultMetrics: false }),
+    metrics,
     logger,
   });
   await app.ready();
@@ -93,6 +99,7 @@ export async function startTestApi(
     queuePrefix,
     keys: createRedisKeys(prefix),
     logs,
+    metrics,
     async close() {
       await app.close();
       await producer.close();
