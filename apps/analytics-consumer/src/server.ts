@@ -61,7 +61,13 @@ async function main(): Promise<void> {
 
   const app = await buildApp(
     { pool, queueRedis, metrics: registry, workers: [clicksWorker, metadataWorker] },
-    { logger },
+    {
+      logger,
+      dependencyChecks: {
+        intervalMs: config.dependencyCheckIntervalMs,
+        timeoutMs: config.dependencyCheckTimeoutMs,
+      },
+    },
   );
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });

@@ -20,6 +20,8 @@ export interface TestApi {
   keys: ReturnType<typeof createRedisKeys>;
   /** Every log line the app wrote, as raw JSON text. */
   logs: string[];
+  /** What the metrics port (METRICS_PORT) would serve for this app, as Prometheus text. */
+  metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -75,13 +77,14 @@ export async function startTestApi(
   const queueRedis = createQueueRedis(redisUrl, 'producer', quiet);
   await Promise.all([waitForReady(redis), waitForReady(cacheRedis), waitForReady(queueRedis)]);
   const producer = createQueueProducer({ connection: queueRedis, prefix: queuePrefix });
+  const metrics = createMetricsRegistry('management-api', { defaultMetrics: false });
   const app = await buildApp({
     config,
     db: database.db,
     redis,
     cacheRedis,
     metadataQueue: producer,
-    metrics: createMetricsRegistry('management-api', { defaultMetrics: false }),
+    metrics,
     logger,
   });
   await app.ready();
@@ -93,6 +96,7 @@ export async function startTestApi(
     queuePrefix,
     keys: createRedisKeys(prefix),
     logs,
+    metrics: () => metrics.registry.metrics(),
     async close() {
       await app.close();
       await producer.close();
