@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { createSafeFetcher } from './metadata/safe-fetch.ts';
 import { createConsumerMetrics } from './metrics.ts';
+import { createPostgresGate } from './postgres-gate.ts';
 import { createClicksWorker } from './workers/clicks-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
 
@@ -36,6 +37,15 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry(SERVICE);
   const metrics = createConsumerMetrics(registry);
 
+  // While Postgres is unreachable, both workers hand their jobs back without spending attempts and take no
+  // new ones; the gate probes Postgres and work resumes by itself (docs/operations/postgres-outages.md).
+  const postgresGate = createPostgresGate(pool, {
+    onChange: (available, error) => {
+      if (available) logger.info('Postgres answers again; workers resume');
+      else logger.error({ err: error }, 'Postgres unreachable; workers hold their jobs until it answers');
+    },
+  });
+
   // Both workers share one Redis connection: BullMQ duplicates it for its blocking commands.
   const clicksWorker = createClicksWorker(
     {
@@ -44,7 +54,12 @@ async function main(): Promise<void> {
       logger: logger.child({ worker: 'clicks' }),
       partitions: Math.min(config.clickIngestPartitions, config.databasePoolMax),
     },
-    { connection: queueRedis, prefix: config.queuePrefix, concurrency: config.clickWorkerConcurrency },
+    {
+      connection: queueRedis,
+      prefix: config.queuePrefix,
+      concurrency: config.clickWorkerConcurrency,
+      gate: postgresGate,
+    },
   );
   const metadataWorker = createLinkMetadataWorker(
     {
@@ -56,11 +71,21 @@ async function main(): Promise<void> {
         maxBytes: config.metadataMaxBytes,
       }),
     },
-    { connection: queueRedis, prefix: config.queuePrefix, concurrency: config.metadataWorkerConcurrency },
+    {
+      connection: queueRedis,
+      prefix: config.queuePrefix,
+      concurrency: config.metadataWorkerConcurrency,
+      gate: postgresGate,
+    },
   );
 
   const app = await buildApp(
-    { pool, queueRedis, metrics: registry, workers: [clicksWorker, metadataWorker] },
+    {
+      pool,
+      queueRedis,
+      metrics: registry,
+      workers: [clicksWorker, metadataWorker, { close: async () => postgresGate.stop() }],
+    },
     {
       logger,
       dependencyChecks: {

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { createAuthenticator } from './plugins/auth.ts';
 import { registerDocs } from './plugins/docs.ts';
 import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
+import { registerInputHygiene } from './plugins/input-hygiene.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -73,6 +74,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  registerInputHygiene(app);
   for (const schema of [ProblemSchema, LinkSchema, CreateLinkBody, CampaignSchema, LinkStats]) {
     app.addSchema(schema);
   }

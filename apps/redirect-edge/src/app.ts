@@ -6,6 +6,7 @@ import { InvalidJobPayloadError } from '@boltlink/queues/catalog';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import proxyAddr from '@fastify/proxy-addr';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, {
   type FastifyBaseLogger,
@@ -29,7 +30,7 @@ import { createUnlockCookies } from './domain/unlock-cookie.ts';
 import { createClientAddress } from './http/client-address.ts';
 import { createEdgeServer } from './http/edge-server.ts';
 import { createFastRedirect } from './http/fast-redirect.ts';
-import { problems, sendProblem } from './http/problem.ts';
+import { answerClientError, problems, sendProblem } from './http/problem.ts';
 import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
@@ -143,6 +144,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     now,
   });
 
+  const trust = config.trustProxy.length > 0 ? proxyAddr.compile([...config.trustProxy]) : undefined;
+  const isTrustedProxy = (address: string): boolean => trust?.(address, 0) === true;
+
   const app = Fastify({
     loggerInstance: deps.logger,
     // A request line per redirect would cost more than the redirect itself; errors are still logged.
@@ -157,7 +161,21 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     // The server is ours so the fast path sees each request before Fastify does (see http/fast-redirect.ts).
     // Configured as Fastify configures its own node:http server.
     serverFactory: (handler, options) =>
-      createEdgeServer((req, res) => fast.handle(req, res, handler), options),
+      createEdgeServer((req, res) => fast.handle(req, res, handler), options, {
+        headersTimeoutMs: config.edgeHeadersTimeoutMs,
+        maxConnectionsPerAddress: config.edgeMaxConnectionsPerAddress,
+        isExempt: isTrustedProxy,
+        onRefused: edgeMetrics.connectionRefused,
+      }),
+    // Fastify's own answers to these echo the path in JSON; the edge answers with its problems instead.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri-too-long' : 'bad-request'),
+    clientErrorHandler: answerClientError,
+  });
+  // Every answer, whatever route or hook sends it (the fast path and sendProblem set it themselves).
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    done();
   });
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -11,6 +11,7 @@ export interface EdgeMetrics {
   clicksEnqueued(count: number): void;
   clickPublishFailed(): void;
   observeBuffer(size: () => number): void;
+  connectionRefused(): void;
 }
 
 /**
@@ -56,6 +57,10 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
     name: 'click_batch_publish_failures_total',
     help: 'Click batches that failed to enqueue and went back to the buffer',
   });
+  const refusedConnections = metrics.counter({
+    name: 'edge_connections_refused_total',
+    help: 'Connections closed on arrival because their address held EDGE_MAX_CONNECTIONS_PER_ADDRESS already',
+  });
   let bufferSize: () => number = () => 0;
   metrics.gauge({
     name: 'click_buffer_events',
@@ -79,5 +84,6 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
     observeBuffer(size) {
       bufferSize = size;
     },
+    connectionRefused: () => refusedConnections.inc(),
   };
 }

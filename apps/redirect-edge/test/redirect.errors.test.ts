@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   type TestEdge,
   waitFor,
 } from './support/edge.ts';
+import { openRawConnection } from './support/raw-connection.ts';
 
 let database: TestDatabase;
 let edge: TestEdge;
@@ -132,6 +134,52 @@ describe('expired and capped links', () => {
     const first = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
     const second = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
     expect([first.statusCode, second.statusCode]).toEqual([302, 410]);
+  });
+});
+
+describe('answers of the edge itself', () => {
+  it('answers an over-long path with its own 414 problem+json, without echoing the path', async () => {
+    const long = `/${'a'.repeat(150)}probe`;
+    const res = await edge.app.inject({ url: long, headers: { host: DOMAIN } });
+    expect(res.statusCode).toBe(414);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.json()).toMatchObject({ status: 414, title: 'URI Too Long' });
+    expect(res.body).not.toContain('probe');
+  });
+
+  it('answers a path with a broken escape with its own 400 problem+json, without echoing the path', async () => {
+    const res = await edge.app.inject({ url: '/%E0%A4%Aprobe', headers: { host: DOMAIN } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body).not.toContain('probe');
+  });
+
+  it('sends nosniff on redirects, problems, the password form and health answers', async () => {
+    const plain = await insertLink(database.db, { userId });
+    const expired = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() - 1000) });
+    const locked = await insertLink(database.db, {
+      userId,
+      passwordHash: '$argon2id$v=19$m=4096,t=2,p=1$c2FsdA$aGFzaA',
+    });
+    for (const url of [`/${plain.code}`, `/${expired.code}`, `/${locked.code}`, '/nope-nosniff', '/health']) {
+      const res = await edge.app.inject({ url, headers: { host: DOMAIN } });
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+  });
+
+  it('answers a request node cannot parse with a 400 problem+json on the real socket', async () => {
+    await edge.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = edge.app.server.address() as AddressInfo;
+    const { socket, received, closed } = await openRawConnection(port);
+    socket.write('GET /probe HTTP/1.1\r\nHost: sho.rt\r\nBad Header Line\r\n\r\n');
+    await closed;
+    const answer = received();
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(answer.toLowerCase()).toContain('x-content-type-options: nosniff');
+    expect(answer).not.toContain('probe');
   });
 });
 

@@ -96,6 +96,7 @@ function visible(status: number, headers: Record<string, unknown>) {
     location: answer.headers.location,
     cacheControl: answer.headers['cache-control'],
     robots: answer.headers['x-robots-tag'],
+    nosniff: answer.headers['x-content-type-options'],
     contentLength: answer.headers['content-length'],
     contentType: answer.headers['content-type'],
   };
@@ -159,9 +160,11 @@ describe('fast path', () => {
           visible(viaFastify.statusCode, viaFastify.headers),
         );
         expect(viaFastPath.status).toBe(link.redirectType);
+        expect(viaFastPath.headers['x-content-type-options']).toBe('nosniff');
         // The order Fastify writes them in (then Node's own), so the bytes differ only in the Date value. No
         // Keep-Alive hint: the edge's server closes silent connections itself (http/edge-server.ts).
         expect(viaFastPath.rawHeaderNames).toEqual([
+          'x-content-type-options',
           'location',
           'cache-control',
           'x-robots-tag',

@@ -19,6 +19,20 @@ export const EdgeConfigSchema = Type.Object({
   ...dependencyCheckFields(),
   ...keepAliveFields(),
   ...linkCacheFields(),
+  edgeHeadersTimeoutMs: int({
+    default: 10_000,
+    min: 1000,
+    max: 300_000,
+    description:
+      'Time a request has to send its complete headers (from the connection opening for the first one); then 408 and close',
+  }),
+  edgeMaxConnectionsPerAddress: int({
+    default: 256,
+    min: 1,
+    max: 1_000_000,
+    description:
+      'Open connections one client address may hold per edge process (trusted proxies exempt); more are closed on arrival',
+  }),
   lruMaxEntries: int({
     default: 100_000,
     min: 0,

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import pino, { type LoggerOptions } from 'pino';
+import { serializeError } from './error-serializer.ts';
 
 export interface CreateLoggerOptionsInput {
   /** Service name, written on every line as `service`. */
@@ -12,7 +13,17 @@ export interface CreateLoggerOptionsInput {
 }
 
 // Field names whose values are credentials wherever they appear in a logged object.
-const SECRET_FIELDS = ['password', 'passwordHash', 'key', 'token', 'secret', 'apiKey'] as const;
+// `params`/`parameters` are the bound values of a database query, whatever object carries them.
+const SECRET_FIELDS = [
+  'password',
+  'passwordHash',
+  'key',
+  'token',
+  'secret',
+  'apiKey',
+  'params',
+  'parameters',
+] as const;
 const SECRET_HEADERS = ['.authorization', '.cookie', '["set-cookie"]', '["x-api-key"]'] as const;
 
 // fast-redact needs explicit paths; a wildcard matches one level, so each depth is listed.
@@ -64,7 +75,8 @@ export const requestSerializers = {
   res(reply: { statusCode?: number }) {
     return { statusCode: reply.statusCode };
   },
-  err: pino.stdSerializers.err,
+  // Errors lose the bound values of failed queries, argon2 hashes and emails (see error-serializer.ts).
+  err: serializeError,
 };
 
 function prettyTransport(): LoggerOptions['transport'] {

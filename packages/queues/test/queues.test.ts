@@ -14,6 +14,7 @@ import {
   parseLinkMetadataJob,
   QUEUE_NAMES,
 } from '../src/catalog.ts';
+import { createDependencyGate } from '../src/dependency-gate.ts';
 import { createQueueProducer, type QueueProducer } from '../src/producer.ts';
 import { createValidatedWorker } from '../src/worker.ts';
 
@@ -168,6 +169,64 @@ describe('click batches', () => {
     const empty = { ...batch(), events: [] };
     await expect(producer.enqueueClickBatch(empty)).rejects.toBeInstanceOf(InvalidJobPayloadError);
     expect(await clicks.count()).toBe(0);
+  }, 20_000);
+});
+
+describe('dependency gate', () => {
+  it('hands a job back without spending an attempt while its dependency is down, then runs it', async () => {
+    const { prefix, producer, clicks } = setup();
+    let dependencyUp = false;
+    let calls = 0;
+    const deferred: string[] = [];
+    const gate = createDependencyGate({
+      dependency: 'database',
+      isUnavailable: (error) => error instanceof Error && error.message === 'database unreachable',
+      probe: async () => {
+        if (!dependencyUp) throw new Error('still down');
+      },
+      minDelayMs: 20,
+      maxDelayMs: 100,
+    });
+    closers.push(async () => gate.stop());
+    const worker = track(
+      createValidatedWorker(
+        QUEUE_NAMES.clicks,
+        parseClickBatch,
+        async (payload) => {
+          calls += 1;
+          if (!dependencyUp) throw new Error('database unreachable');
+          return payload.events.length;
+        },
+        {
+          connection: connection('worker'),
+          prefix,
+          concurrency: 1,
+          gate,
+          onDeferred: (job) => deferred.push(job.id ?? ''),
+        },
+      ),
+    );
+    const failedEvents: Job[] = [];
+    worker.on('failed', (job) => {
+      if (job) failedEvents.push(job);
+    });
+    const sent = batch(2);
+    await producer.enqueueClickBatch(sent);
+    while (deferred.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gate.available).toBe(false);
+    // Only the first run reached the processor; later deliveries were deferred by the closed gate.
+    expect(calls).toBe(1);
+    const waiting = await clicks.getJob(sent.batchId);
+    expect(waiting?.attemptsMade).toBe(0);
+
+    const done = settled(worker, 'completed');
+    dependencyUp = true;
+    const job = await done;
+    expect(job.id).toBe(sent.batchId);
+    expect(job.returnvalue).toBe(2);
+    expect(job.attemptsMade).toBe(1);
+    expect(failedEvents).toEqual([]);
+    expect(calls).toBe(2);
   }, 20_000);
 });
 

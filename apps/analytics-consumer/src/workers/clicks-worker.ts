@@ -37,7 +37,8 @@ export function createClickBatchProcessor({ pool, metrics, logger, partitions }:
  * The `clicks` queue worker. A job's events and roll-ups commit in one transaction (jobs processed
  * concurrently share it: see createCoalescingIngestor, so `concurrency` is also how many batches one
  * transaction may group), so a job that fails, stalls or is delivered twice leaves the counts exact; transient errors retry with the producer's
- * backoff, a malformed payload fails at once (UnrecoverableError from createValidatedWorker).
+ * backoff, a malformed payload fails at once (UnrecoverableError from createValidatedWorker). With a gate
+ * (`options.gate`, see createPostgresGate), a Postgres outage spends no attempt: the jobs wait in the queue.
  */
 export function createClicksWorker(
   deps: ClicksWorkerDeps,

@@ -4,6 +4,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type Problem, problemOf } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { unsafeValueProblem } from '../plugins/input-hygiene.ts';
 import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
 import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
 import {
@@ -22,11 +23,15 @@ import type { App } from '../types.ts';
 
 const checkCreateLink = TypeCompiler.Compile(CreateLinkBody);
 
-/** The first schema violation of one bulk item, phrased like the single-create 400. */
-function bulkItemProblem(item: unknown) {
+/** One bulk item checked as the single create checks its body; a problem is phrased like its 400. */
+function checkBulkItem(item: unknown): { input: CreateLinkInput } | { error: Problem } {
+  if (checkCreateLink.Check(item)) {
+    const unsafe = unsafeValueProblem(item, '');
+    return unsafe === undefined ? { input: item } : { error: problemOf('validation_failed', unsafe) };
+  }
   const first = checkCreateLink.Errors(item).First();
   const field = first?.path ? first.path.slice(1).replaceAll('/', '.') : 'link';
-  return problemOf('validation_failed', `${field}: ${first?.message ?? 'is invalid'}`);
+  return { error: problemOf('validation_failed', `${field}: ${first?.message ?? 'is invalid'}`) };
 }
 
 export function linkRoutes(
@@ -69,6 +74,7 @@ export function linkRoutes(
       preParsing: authenticator.require('links:write'),
       preHandler: createLimit,
       bodyLimit: deps.bulkBodyLimit,
+      config: { checksBodyItems: true },
       schema: {
         tags: ['links'],
         summary: 'Create up to 1000 links; one result per input, in order',
@@ -84,8 +90,9 @@ export function linkRoutes(
       const valid: { index: number; input: CreateLinkInput }[] = [];
       const out: (LinkView | { error: Problem })[] = new Array(items.length);
       items.forEach((item, index) => {
-        if (checkCreateLink.Check(item)) valid.push({ index, input: item });
-        else out[index] = { error: bulkItemProblem(item) };
+        const checked = checkBulkItem(item);
+        if ('error' in checked) out[index] = checked;
+        else valid.push({ index, input: checked.input });
       });
       const results = await deps.links.createMany(
         userId,

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import QRCode from 'qrcode';
+import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { AUTHED, IdParams, problems } from '../schemas/common.ts';
-import { QrQuery } from '../schemas/links.ts';
+import { QR_PNG_MAX_SIZE, QrQuery } from '../schemas/links.ts';
 import type { LinkService } from '../services/link-service.ts';
 import type { App } from '../types.ts';
 
@@ -35,9 +36,12 @@ export function qrRoutes(app: App, deps: { links: LinkService; authenticator: Au
       },
     },
     async (request, reply) => {
+      const width = request.query.size ?? 512;
+      if (request.query.format === 'png' && width > QR_PNG_MAX_SIZE) {
+        throw new AppError('validation_failed', `size: must be <= ${QR_PNG_MAX_SIZE} for PNG`);
+      }
       const link = await deps.links.get(principalOf(request).userId, request.params.id);
       reply.header('cache-control', 'private, max-age=300');
-      const width = request.query.size ?? 512;
       if (request.query.format === 'png') {
         const png = await QRCode.toBuffer(link.shortUrl, {
           ...QR_OPTIONS,

@@ -5,6 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEdgeServer } from './edge-server.ts';
 
 const servers: http.Server[] = [];
+const NO_LIMITS = {
+  headersTimeoutMs: 60_000,
+  maxConnectionsPerAddress: 1_000_000,
+  isExempt: () => false,
+  onRefused: () => undefined,
+};
 
 afterEach(async () => {
   for (const server of servers.splice(0)) {
@@ -15,10 +21,14 @@ afterEach(async () => {
 
 /** The edge's server answering every request with an empty 302, with Fastify's options as given. */
 async function listen(options: Record<string, unknown>): Promise<number> {
-  const server = createEdgeServer((_req, res) => {
-    res.writeHead(302, { location: 'https://example.com/', 'content-length': '0' });
-    res.end();
-  }, options);
+  const server = createEdgeServer(
+    (_req, res) => {
+      res.writeHead(302, { location: 'https://example.com/', 'content-length': '0' });
+      res.end();
+    },
+    options,
+    NO_LIMITS,
+  );
   servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -19,7 +19,7 @@ export interface FastRedirectDeps {
   recordClick: ClickRecorder;
   /** Name of the trusted country header, if one is configured (any case). */
   countryHeader: string | undefined;
-  /** Single-segment paths Fastify serves itself (`/health`, `/ready`, `/metrics`): never short codes. */
+  /** Single-segment paths Fastify serves itself (`/health`, `/ready`): never short codes. */
   reservedPaths: ReadonlySet<string>;
   /** True once the app is closing: Fastify then answers 503 with `Connection: close`. */
   isClosing: () => boolean;
@@ -112,6 +112,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     // The header set and order Fastify writes for `reply.code(status).headers({...}).send()` (content-length 0,
     // on HEAD too), so the bytes on the wire differ only in the Date header.
     res.writeHead(status, {
+      'x-content-type-options': 'nosniff',
       location,
       'cache-control': cacheControl(link, status),
       'x-robots-tag': 'noindex',

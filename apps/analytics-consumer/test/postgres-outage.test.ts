@@ -1,0 +1,117 @@
+import { createPool } from '@boltlink/db/client';
+import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { defaultJobOptions, JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { type PrivatePostgres, startPrivatePostgres } from '@boltlink/testing/postgres';
+import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createConsumerMetrics } from '../src/metrics.ts';
+import { createPostgresGate } from '../src/postgres-gate.ts';
+import { createClicksWorker } from '../src/workers/clicks-worker.ts';
+import { batchOf, makeEvents, seedLinks, silentLogger, totals, waitFor, waitForQueue } from './helpers.ts';
+
+// A retry budget of ~0.3 s (3 attempts, 150 ms apart) against a 4 s outage: without the gate, jobs that run
+// into the outage exhaust their attempts and fail for good; with it, none may.
+const SHORT_BUDGET = { attempts: 3, backoff: { type: 'fixed', delay: 150 } } as const;
+const OUTAGE_MS = 4_000;
+const BATCHES_BEFORE = 10;
+const BATCHES_DURING = 40;
+const CLICKS_PER_BATCH = 100;
+
+let postgres: PrivatePostgres;
+let pool: Pool;
+let redis: Redis;
+let links: string[];
+
+beforeAll(async () => {
+  // A Postgres of this file only: the test stops and restarts it.
+  postgres = await startPrivatePostgres();
+  pool = createPool({
+    connectionString: postgres.url,
+    max: 4,
+    connectionTimeoutMs: 1_000,
+    onError: () => {},
+  });
+  redis = createQueueRedis(testRedisUrl(), 'worker');
+  links = await seedLinks(pool, 5);
+}, 120_000);
+
+afterAll(async () => {
+  await pool?.end();
+  redis?.disconnect();
+  await postgres?.destroy();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function clicksCounted(): Promise<number> {
+  return (await totals(pool))?.counted ?? 0;
+}
+
+/** Clicks queued before and during a Postgres outage longer than the retry budget; then Postgres returns. */
+async function runOutage(withGate: boolean) {
+  const prefix = `{${uniquePrefix('pg-outage')}}`;
+  const queue = new Queue(QUEUE_NAMES.clicks, {
+    connection: redis,
+    prefix,
+    defaultJobOptions: { ...defaultJobOptions, ...SHORT_BUDGET },
+  });
+  const gate = withGate
+    ? createPostgresGate(pool, { minDelayMs: 100, maxDelayMs: 500, probeTimeoutMs: 1_000 })
+    : undefined;
+  const worker = createClicksWorker(
+    {
+      pool,
+      metrics: createConsumerMetrics(createMetricsRegistry('outage-test', { defaultMetrics: false })),
+      logger: silentLogger,
+    },
+    { connection: redis, prefix, concurrency: 4, gate },
+  );
+  const before = await clicksCounted();
+  const enqueue = async (count: number) => {
+    for (let i = 0; i < count; i += 1) {
+      const batch = batchOf(makeEvents(links, CLICKS_PER_BATCH));
+      await queue.add(JOB_NAMES.clickBatch, batch, { jobId: batch.batchId });
+    }
+  };
+  try {
+    await enqueue(BATCHES_BEFORE);
+    await waitFor(
+      () => queue.getCompletedCount(),
+      (done) => done >= BATCHES_BEFORE,
+      30_000,
+      'the batches queued before the outage',
+    );
+    await postgres.stop();
+    await enqueue(BATCHES_DURING);
+    await sleep(OUTAGE_MS);
+    await postgres.start();
+    const counts = await waitForQueue(queue, BATCHES_BEFORE + BATCHES_DURING, 60_000);
+    return {
+      completed: counts.completed ?? 0,
+      failed: counts.failed ?? 0,
+      counted: (await clicksCounted()) - before,
+    };
+  } finally {
+    gate?.stop();
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+const ALL_CLICKS = (BATCHES_BEFORE + BATCHES_DURING) * CLICKS_PER_BATCH;
+
+it('without the gate, an outage longer than the retry budget fails jobs for good', async () => {
+  const result = await runOutage(false);
+  expect(result.failed).toBeGreaterThan(0);
+  expect(result.counted).toBeLessThan(ALL_CLICKS);
+}, 120_000);
+
+it('with the gate, every click queued before and during the outage is counted and no job fails', async () => {
+  const result = await runOutage(true);
+  expect(result).toEqual({ completed: BATCHES_BEFORE + BATCHES_DURING, failed: 0, counted: ALL_CLICKS });
+}, 120_000);
