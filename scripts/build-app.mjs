@@ -1,4 +1,5 @@
 // Bundles an app's src/server.ts (and the workspace packages it imports) into dist/ for `node dist/server.js`.
+// An app with more commands lists them all in package.json `boltlink.entryPoints` (dist/<name>.js each).
 // npm dependencies stay external so native modules (argon2) and their own files load as published.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@boltlink/'));
 
 await build({
-  entryPoints: ['src/server.ts'],
+  entryPoints: pkg.boltlink?.entryPoints ?? ['src/server.ts'],
   outdir: 'dist',
   bundle: true,
   platform: 'node',

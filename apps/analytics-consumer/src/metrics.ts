@@ -1,5 +1,5 @@
 import type { MetricsRegistry } from '@boltlink/observability/metrics';
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { FetchFailureCode } from './metadata/fetch-errors.ts';
 
 export type BatchFailureReason = 'invalid_payload' | 'error';
@@ -12,6 +12,10 @@ export interface ConsumerMetrics {
   clickBatchesFailed: Counter<'reason'>;
   clickBatchDuration: Histogram<string>;
   metadataFetches: Counter<'outcome'>;
+  /** 1 while the dependency answers, 0 from the first failure that says it is unreachable until a probe answers. */
+  dependencyAvailable: Gauge<'dependency'>;
+  jobsDeferred: Counter<'queue'>;
+  jobsFailed: Counter<'queue' | 'reason'>;
 }
 
 export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics {
@@ -42,6 +46,21 @@ export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics
       name: 'boltlink_link_metadata_fetches_total',
       help: 'Link metadata jobs by outcome (stored, nothing_found, link_gone, link_changed, retrying, or why the fetch was refused or failed)',
       labelNames: ['outcome'],
+    }),
+    dependencyAvailable: metrics.gauge({
+      name: 'boltlink_consumer_dependency_available',
+      help: 'Whether a dependency the workers need answers (1) or not (0); while 0 the workers take no jobs',
+      labelNames: ['dependency'],
+    }),
+    jobsDeferred: metrics.counter({
+      name: 'boltlink_jobs_deferred_total',
+      help: 'Jobs handed back to their queue without spending an attempt because a dependency was unreachable',
+      labelNames: ['queue'],
+    }),
+    jobsFailed: metrics.counter({
+      name: 'boltlink_jobs_failed_total',
+      help: 'Jobs that ended in the failed set (attempts exhausted, or invalid payload); re-queue them with requeue-failed',
+      labelNames: ['queue', 'reason'],
     }),
   };
 }

@@ -4,6 +4,7 @@ import {
   type DependencyGateOptions,
 } from '@boltlink/queues/dependency-gate';
 import type { Pool } from 'pg';
+import type { ConsumerMetrics } from './metrics.ts';
 
 /** Socket-level failures: the server is not there, went away, or cannot be reached. */
 const UNREACHABLE_SOCKET_CODES = new Set([
@@ -83,16 +84,25 @@ export async function probePostgres(pool: Pool, timeoutMs = 2_000): Promise<void
 
 export type PostgresGateOptions = Pick<DependencyGateOptions, 'minDelayMs' | 'maxDelayMs' | 'onChange'> & {
   probeTimeoutMs?: number;
+  /** Where the gate reports availability (boltlink_consumer_dependency_available{dependency="postgres"}). */
+  metrics?: Pick<ConsumerMetrics, 'dependencyAvailable'>;
 };
+
+const DEPENDENCY = 'postgres';
 
 /** The consumer's gate on Postgres: closed by an unreachable-server error, opened by a `select 1`. */
 export function createPostgresGate(pool: Pool, options: PostgresGateOptions = {}): DependencyGate {
+  const gauge = options.metrics?.dependencyAvailable;
+  gauge?.set({ dependency: DEPENDENCY }, 1);
   return createDependencyGate({
-    dependency: 'postgres',
+    dependency: DEPENDENCY,
     isUnavailable: isPostgresUnavailable,
     probe: () => probePostgres(pool, options.probeTimeoutMs),
     minDelayMs: options.minDelayMs,
     maxDelayMs: options.maxDelayMs,
-    onChange: options.onChange,
+    onChange: (available, error) => {
+      gauge?.set({ dependency: DEPENDENCY }, available ? 1 : 0);
+      options.onChange?.(available, error);
+    },
   });
 }

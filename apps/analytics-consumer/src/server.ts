@@ -5,12 +5,15 @@ import { createPool } from '@boltlink/db/client';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
+import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { createSafeFetcher } from './metadata/safe-fetch.ts';
 import { createConsumerMetrics } from './metrics.ts';
 import { createPostgresGate } from './postgres-gate.ts';
+import { registerQueueJobsGauge } from './queue-metrics.ts';
 import { createClicksWorker } from './workers/clicks-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
 
@@ -40,11 +43,18 @@ async function main(): Promise<void> {
   // While Postgres is unreachable, both workers hand their jobs back without spending attempts and take no
   // new ones; the gate probes Postgres and work resumes by itself (docs/operations/postgres-outages.md).
   const postgresGate = createPostgresGate(pool, {
+    metrics,
     onChange: (available, error) => {
       if (available) logger.info('Postgres answers again; workers resume');
       else logger.error({ err: error }, 'Postgres unreachable; workers hold their jobs until it answers');
     },
   });
+
+  // Read-only handles for the queue gauge (boltlink_queue_jobs); they add no connection of their own.
+  const inspected = [QUEUE_NAMES.clicks, QUEUE_NAMES.linkMetadata].map(
+    (name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }),
+  );
+  registerQueueJobsGauge(registry, inspected);
 
   // Both workers share one Redis connection: BullMQ duplicates it for its blocking commands.
   const clicksWorker = createClicksWorker(
@@ -84,7 +94,7 @@ async function main(): Promise<void> {
       pool,
       queueRedis,
       metrics: registry,
-      workers: [clicksWorker, metadataWorker, { close: async () => postgresGate.stop() }],
+      workers: [clicksWorker, metadataWorker, ...inspected, { close: async () => postgresGate.stop() }],
     },
     {
       logger,

@@ -7,9 +7,11 @@ import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createConsumerMetrics } from '../src/metrics.ts';
 import { createPostgresGate } from '../src/postgres-gate.ts';
+import { registerQueueJobsGauge } from '../src/queue-metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
 import { batchOf, makeEvents, seedLinks, silentLogger, totals, waitFor, waitForQueue } from './helpers.ts';
 
@@ -47,6 +49,17 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The value of one series as Prometheus would scrape it (0 when absent). */
+async function scraped(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`${name} is not registered`);
+  const { values } = await metric.get();
+  const match = values.find((v) =>
+    Object.entries(labels).every(([key, value]) => (v.labels as Record<string, unknown>)[key] === value),
+  );
+  return match?.value ?? 0;
+}
+
 async function clicksCounted(): Promise<number> {
   return (await totals(pool))?.counted ?? 0;
 }
@@ -59,17 +72,19 @@ async function runOutage(withGate: boolean) {
     prefix,
     defaultJobOptions: { ...defaultJobOptions, ...SHORT_BUDGET },
   });
+  const metricsRegistry = createMetricsRegistry('outage-test', { defaultMetrics: false });
+  const metrics = createConsumerMetrics(metricsRegistry);
+  registerQueueJobsGauge(metricsRegistry, [queue]);
+  const { registry } = metricsRegistry;
   const gate = withGate
-    ? createPostgresGate(pool, { minDelayMs: 100, maxDelayMs: 500, probeTimeoutMs: 1_000 })
+    ? createPostgresGate(pool, { minDelayMs: 100, maxDelayMs: 500, probeTimeoutMs: 1_000, metrics })
     : undefined;
   const worker = createClicksWorker(
-    {
-      pool,
-      metrics: createConsumerMetrics(createMetricsRegistry('outage-test', { defaultMetrics: false })),
-      logger: silentLogger,
-    },
+    { pool, metrics, logger: silentLogger },
     { connection: redis, prefix, concurrency: 4, gate },
   );
+  const postgresAvailable = () =>
+    scraped(registry, 'boltlink_consumer_dependency_available', { dependency: 'postgres' });
   const before = await clicksCounted();
   const enqueue = async (count: number) => {
     for (let i = 0; i < count; i += 1) {
@@ -86,14 +101,24 @@ async function runOutage(withGate: boolean) {
       'the batches queued before the outage',
     );
     await postgres.stop();
+    const outageStarted = Date.now();
     await enqueue(BATCHES_DURING);
-    await sleep(OUTAGE_MS);
+    if (gate) {
+      await waitFor(postgresAvailable, (value) => value === 0, OUTAGE_MS, 'the gate to report Postgres down');
+    }
+    await sleep(OUTAGE_MS - (Date.now() - outageStarted));
     await postgres.start();
     const counts = await waitForQueue(queue, BATCHES_BEFORE + BATCHES_DURING, 60_000);
     return {
       completed: counts.completed ?? 0,
       failed: counts.failed ?? 0,
       counted: (await clicksCounted()) - before,
+      metrics: {
+        failedInQueue: await scraped(registry, 'boltlink_queue_jobs', { queue: 'clicks', state: 'failed' }),
+        jobsFailed: await scraped(registry, 'boltlink_jobs_failed_total', { queue: 'clicks' }),
+        jobsDeferred: await scraped(registry, 'boltlink_jobs_deferred_total', { queue: 'clicks' }),
+        postgresAvailable: await postgresAvailable(),
+      },
     };
   } finally {
     gate?.stop();
@@ -109,9 +134,19 @@ it('without the gate, an outage longer than the retry budget fails jobs for good
   const result = await runOutage(false);
   expect(result.failed).toBeGreaterThan(0);
   expect(result.counted).toBeLessThan(ALL_CLICKS);
+  // What an operator sees: the failed set in the queue gauge and the failures counted, for the alert.
+  expect(result.metrics.failedInQueue).toBe(result.failed);
+  expect(result.metrics.jobsFailed).toBe(result.failed);
+  expect(result.metrics.jobsDeferred).toBe(0);
 }, 120_000);
 
 it('with the gate, every click queued before and during the outage is counted and no job fails', async () => {
   const result = await runOutage(true);
-  expect(result).toEqual({ completed: BATCHES_BEFORE + BATCHES_DURING, failed: 0, counted: ALL_CLICKS });
+  expect(result).toMatchObject({
+    completed: BATCHES_BEFORE + BATCHES_DURING,
+    failed: 0,
+    counted: ALL_CLICKS,
+  });
+  expect(result.metrics).toMatchObject({ failedInQueue: 0, jobsFailed: 0, postgresAvailable: 1 });
+  expect(result.metrics.jobsDeferred).toBeGreaterThan(0);
 }, 120_000);

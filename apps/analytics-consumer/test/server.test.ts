@@ -77,6 +77,10 @@ it('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing i
   );
   const metrics = await (await fetch(`${base}/metrics`)).text();
   expect(metrics).toMatch(/boltlink_clicks_ingested_total\{[^}]*\} 50/);
+  // The series the alert rules (infra/prometheus/alerts.yml) read, as the running service serves them.
+  expect(metrics).toMatch(/boltlink_consumer_dependency_available\{[^}]*dependency="postgres"[^}]*\} 1/);
+  expect(metrics).toMatch(/boltlink_queue_jobs\{[^}]*queue="clicks"[^}]*state="failed"[^}]*\} 0/);
+  expect(metrics).toMatch(/boltlink_queue_jobs\{[^}]*queue="clicks"[^}]*state="completed"[^}]*\} [1-9]/);
 
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');

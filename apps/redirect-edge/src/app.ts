@@ -27,6 +27,7 @@ import type { LinkStore } from './domain/ports.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
 import { createDomainResolver } from './domain/short-domains.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
+import { createUserAgentClassifier } from './domain/user-agent.ts';
 import { createClientAddress } from './http/client-address.ts';
 import { createEdgeServer } from './http/edge-server.ts';
 import { createFastRedirect } from './http/fast-redirect.ts';
@@ -36,6 +37,9 @@ import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { registerRedirectRoutes } from './routes/redirect.ts';
+
+/** Closing the clients after the last flush (deps.close) is bounded by two steps of 2 s; kept free of the flush. */
+const CLIENTS_CLOSE_RESERVE_MS = 4500;
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -91,6 +95,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     publisher: deps.clickPublisher,
     batchSize: config.clickBatchSize,
     flushIntervalMs: config.clickBatchIntervalMs,
+    maxBufferedBytes: config.clickBufferMaxBytes,
     maxBuffered: config.clickBufferMax,
     onDropped: edgeMetrics.clicksDropped,
     onPublished(count) {
@@ -116,8 +121,10 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   });
   edgeMetrics.observeBuffer(() => buffer.size);
 
+  const classifyUserAgent = createUserAgentClassifier();
   const recordClick = createClickRecorder({
     buffer,
+    classify: classifyUserAgent,
     appSecret: config.appSecret,
     countryLookup: deps.countryLookup,
     now,
@@ -130,6 +137,8 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   // Filled by the onRoute hook below: static single-segment routes (/health, /ready) are Fastify's.
   const reservedPaths = new Set<string>();
   let closing = false;
+  /** When the close began: the shutdown deadline (SHUTDOWN_TIMEOUT_MS) counts from here. */
+  let closingSince = Date.now();
   const fast = createFastRedirect({
     resolver,
     limiter: redirectLimiter,
@@ -184,6 +193,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   // Fastify answers 503 with Connection: close from here on; the fast path steps aside so it can.
   app.addHook('preClose', (done) => {
     closing = true;
+    closingSince = Date.now();
     done();
   });
 
@@ -196,7 +206,17 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
 
   app.addHook('onClose', async () => {
     await unsubscribe();
-    await buffer.close();
+    // The last flush keeps retrying (the queue Redis may come back) until the shutdown deadline, less the time
+    // the clients below may take to close.
+    const flushBudgetMs =
+      config.shutdownTimeoutMs - Math.min(CLIENTS_CLOSE_RESERVE_MS, config.shutdownTimeoutMs / 2);
+    const { lost } = await buffer.close({ deadline: closingSince + flushBudgetMs });
+    if (lost > 0) {
+      deps.logger.error(
+        { clicksLost: lost },
+        'shutdown: clicks could not be enqueued before the deadline and are lost (counted in clicks_dropped_total)',
+      );
+    }
     await deps.close?.();
   });
 
@@ -265,7 +285,12 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     registerRedirectRateLimit(redirects, redirectLimiter);
     registerRedirectRoutes(redirects, {
       resolver,
-      clickCap: createClickCap({ redis: deps.stateRedis, keys, seed: (id) => deps.linkStore.clickCount(id) }),
+      clickCap: createClickCap({
+        redis: deps.stateRedis,
+        keys,
+        seed: (id) => deps.linkStore.humanClickCount(id),
+      }),
+      classifyUserAgent,
       recordClick,
       unlockCookies: createUnlockCookies(config.appSecret, config.unlockCookieTtlSeconds),
       passwordAttempts: createPasswordAttempts({

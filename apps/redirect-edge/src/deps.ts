@@ -49,6 +49,7 @@ export function createEdgeDeps(
   });
   const queueRedis = createQueueRedis(config.redisUrl, 'producer', {
     connectionName: 'edge-queue',
+    commandTimeoutMs: config.queueRedisCommandTimeoutMs,
     onError: onRedisError('queue'),
   });
   const subscriber = createSubscriber(config.cacheRedisUrl, {

@@ -1,4 +1,6 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { linkClicksDaily } from '@boltlink/db/schema';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +19,35 @@ let database: TestDatabase;
 let edge: TestEdge;
 let userId: string;
 let prefix: string;
+let port: number;
+
+const BROWSER =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const AS_BROWSER = { host: DOMAIN, 'user-agent': BROWSER };
+
+/** A request on the edge's real port (app.inject would skip the edge's server and fast path). */
+function request(
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: DOMAIN, ...options.headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -29,6 +60,8 @@ beforeAll(async () => {
     env: { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' },
   });
   userId = await createUser(database.db);
+  await edge.app.listen({ host: '127.0.0.1', port: 0 });
+  port = (edge.app.server.address() as AddressInfo).port;
 });
 
 afterAll(async () => {
@@ -99,7 +132,7 @@ describe('expired and capped links', () => {
     const link = await insertLink(database.db, { userId, maxClicks: 3 });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
-      statuses.push((await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } })).statusCode);
+      statuses.push((await edge.app.inject({ url: `/${link.code}`, headers: AS_BROWSER })).statusCode);
     }
     expect(statuses).toEqual([302, 302, 302, 410, 410]);
   });
@@ -110,7 +143,7 @@ describe('expired and capped links', () => {
     try {
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
-          (i % 2 === 0 ? edge : other).app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } }),
+          (i % 2 === 0 ? edge : other).app.inject({ url: `/${link.code}`, headers: AS_BROWSER }),
         ),
       );
       const redirects = answers.filter((res) => res.statusCode === 302).length;
@@ -129,11 +162,44 @@ describe('expired and capped links', () => {
     expect(clicks).toHaveLength(10);
   });
 
-  it('re-seeds a lost cap counter from the persisted click count', async () => {
-    const link = await insertLink(database.db, { userId, maxClicks: 5, clickCount: 4 });
-    const first = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
-    const second = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
-    expect([first.statusCode, second.statusCode]).toEqual([302, 410]);
+  it('re-seeds a lost cap counter from the persisted human clicks, bots left out', async () => {
+    // 6 clicks persisted, 2 of them bots: 4 of the 5 allowed are used.
+    const link = await insertLink(database.db, { userId, maxClicks: 5, clickCount: 6 });
+    await database.db
+      .insert(linkClicksDaily)
+      .values({ linkId: link.id, bucket: '2026-01-02', clicks: 6, botClicks: 2 });
+    expect(await request(`/${link.code}`, { headers: AS_BROWSER })).toBe(302);
+    expect(await request(`/${link.code}`, { headers: AS_BROWSER })).toBe(410);
+  });
+
+  it('lets HEAD requests, bots and requests without a User-Agent through a 2-click link without using it up', async () => {
+    const link = await insertLink(database.db, { userId, maxClicks: 2 });
+    const bot = { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' };
+    const preview = { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' };
+    const answers = [
+      await request(`/${link.code}`, { method: 'HEAD', headers: AS_BROWSER }),
+      await request(`/${link.code}`, { method: 'HEAD', headers: AS_BROWSER }),
+      await request(`/${link.code}`, { headers: bot }),
+      await request(`/${link.code}`, { headers: preview }),
+      await request(`/${link.code}`),
+    ];
+    expect(answers).toEqual([302, 302, 302, 302, 302]);
+    // The two people the link was meant for still get through, and then nobody does.
+    expect(await request(`/${link.code}`, { headers: AS_BROWSER })).toBe(302);
+    expect(await request(`/${link.code}`, { headers: AS_BROWSER })).toBe(302);
+    expect(await request(`/${link.code}`, { headers: AS_BROWSER })).toBe(410);
+    expect(await request(`/${link.code}`, { headers: bot })).toBe(410);
+    expect(await request(`/${link.code}`, { method: 'HEAD', headers: AS_BROWSER })).toBe(410);
+
+    // Every redirect is recorded; the five that did not count are flagged as bots.
+    const clicks = await waitFor(async () => {
+      const events = (await readClickBatches(testRedisUrl(), prefix))
+        .flatMap((batch) => batch.events)
+        .filter((event) => event.linkId === link.id);
+      return events.length >= 7 ? events : undefined;
+    });
+    expect(clicks).toHaveLength(7);
+    expect(clicks.filter((event) => event.isBot)).toHaveLength(5);
   });
 });
 
@@ -170,8 +236,6 @@ describe('answers of the edge itself', () => {
   });
 
   it('answers a request node cannot parse with a 400 problem+json on the real socket', async () => {
-    await edge.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = edge.app.server.address() as AddressInfo;
     const { socket, received, closed } = await openRawConnection(port);
     socket.write('GET /probe HTTP/1.1\r\nHost: sho.rt\r\nBad Header Line\r\n\r\n');
     await closed;

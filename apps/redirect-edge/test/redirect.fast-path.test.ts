@@ -195,9 +195,11 @@ describe('fast path', () => {
       expect((await request(port, `/${expired.code}`)).status).toBe(410);
       expect((await request(port, `/${expiring.code}`)).status).toBe(302);
     }
-    expect((await request(port, `/${capped.code}`)).status).toBe(302);
-    expect((await request(port, `/${capped.code}`)).status).toBe(302);
-    expect((await request(port, `/${capped.code}`)).status).toBe(410);
+    // A browser's requests: only human clicks count against a cap.
+    const browser = { headers: { 'user-agent': BROWSERS[0] as string } };
+    expect((await request(port, `/${capped.code}`, browser)).status).toBe(302);
+    expect((await request(port, `/${capped.code}`, browser)).status).toBe(302);
+    expect((await request(port, `/${capped.code}`, browser)).status).toBe(410);
 
     // The link that expires in a minute, once it is in the LRU (the first request loaded it: also fast).
     expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 2);

@@ -63,3 +63,13 @@ export function createValidatedWorker<P, R = unknown>(
   const worker = new Worker<unknown, R>(name, run, workerOptions);
   return worker;
 }
+
+/**
+ * For BullMQ's `failed` event, which fires for every failed attempt: did this one end the job in the failed
+ * set (no attempt left, or an UnrecoverableError), rather than schedule a retry?
+ */
+export function endedInFailedSet(job: Job, error: Error): boolean {
+  if (error instanceof UnrecoverableError || error.name === 'UnrecoverableError') return true;
+  // attemptsMade already counts the attempt that just failed.
+  return job.attemptsMade >= (job.opts.attempts ?? 1);
+}

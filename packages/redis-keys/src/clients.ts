@@ -5,7 +5,7 @@ export interface RedisClientOptions {
   /** Shown in CLIENT LIST, so an operator can tell the edge's cache connection from a worker's. */
   connectionName?: string;
   connectTimeoutMs?: number;
-  /** Cache connections only: a command slower than this rejects instead of holding the request. */
+  /** Cache and producer connections: a command slower than this rejects instead of holding its caller. */
   commandTimeoutMs?: number;
   /** Do not connect until `connect()` is called (tests, or a process that decides late). */
   lazyConnect?: boolean;
@@ -86,14 +86,17 @@ export function createCacheRedis(url: string, opts?: RedisClientOptions): Redis 
  * `maxRetriesPerRequest: null`. Never auto-pipelining: it reorders nothing, but it delays BullMQ's
  * blocking and Lua calls behind batching for no gain.
  */
-export function createQueueRedis(
-  url: string,
-  role: 'producer' | 'worker',
-  opts?: Omit<RedisClientOptions, 'commandTimeoutMs'>,
-): Redis {
+export function createQueueRedis(url: string, role: 'producer' | 'worker', opts?: RedisClientOptions): Redis {
+  // A producer's command timeout bounds what a hung (not down) Redis can stall: without it a write waits for
+  // as long as the server is frozen. Workers keep none: their blocking commands wait by design.
   const preset: RedisOptions =
     role === 'producer'
-      ? { enableAutoPipelining: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      ? {
+          enableAutoPipelining: false,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: opts?.commandTimeoutMs,
+        }
       : { enableAutoPipelining: false, enableOfflineQueue: true, maxRetriesPerRequest: null };
   return build(url, opts, preset);
 }

@@ -38,6 +38,12 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Crash-like stop (SIGKILL). */
   kill(): Promise<void>;
+  /**
+   * A hung server (SIGSTOP): connections stay open and commands get no answer until `resume()` (SIGCONT).
+   * Local redis-server only.
+   */
+  pause(): void;
+  resume(): void;
   start(): Promise<void>;
   destroy(): Promise<void>;
   provider: 'local' | 'containers';
@@ -80,6 +86,12 @@ async function startLocalPrivateRedis(options: PrivateRedisOptions): Promise<Pri
     async start() {
       if (server) return;
       server = await startRedis({ ...settings, port });
+    },
+    pause() {
+      if (server) process.kill(server.pid, 'SIGSTOP');
+    },
+    resume() {
+      if (server) process.kill(server.pid, 'SIGCONT');
     },
     async destroy() {
       await server?.stop();
@@ -124,6 +136,12 @@ async function startContainerPrivateRedis(options: PrivateRedisOptions): Promise
     },
     async start() {
       container ??= await launch();
+    },
+    pause() {
+      throw new Error('pause() needs a local redis-server (run ./scripts/ensure-redis.sh)');
+    },
+    resume() {
+      throw new Error('resume() needs a local redis-server');
     },
     async destroy() {
       await container?.stop();

@@ -1,5 +1,9 @@
 import { type ClickBatch, parseClickBatch, QUEUE_NAMES } from '@boltlink/queues/catalog';
-import { createValidatedWorker, type ValidatedWorkerOptions } from '@boltlink/queues/worker';
+import {
+  createValidatedWorker,
+  endedInFailedSet,
+  type ValidatedWorkerOptions,
+} from '@boltlink/queues/worker';
 import { UnrecoverableError, type Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
@@ -49,11 +53,18 @@ export function createClicksWorker(
     // in a row (an OOM loop, a node drained twice) would strand a batch in the failed set: clicks lost to
     // the stats. Ingestion is idempotent, so running a stalled batch again is always safe.
     maxStalledCount: 10,
+    onDeferred: () => deps.metrics.jobsDeferred.inc({ queue: QUEUE_NAMES.clicks }),
     ...options,
   });
   worker.on('failed', (job, error) => {
     const invalid = error instanceof UnrecoverableError;
     deps.metrics.clickBatchesFailed.inc({ reason: invalid ? 'invalid_payload' : 'error' });
+    if (job && endedInFailedSet(job, error)) {
+      deps.metrics.jobsFailed.inc({
+        queue: QUEUE_NAMES.clicks,
+        reason: invalid ? 'invalid_payload' : 'attempts_exhausted',
+      });
+    }
     const context = { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error };
     if (invalid) deps.logger.error(context, 'click batch rejected: invalid payload (not retried)');
     else deps.logger.warn(context, 'click batch failed; BullMQ retries it with backoff');

@@ -1,6 +1,10 @@
 import { parseLinkMetadataJob, QUEUE_NAMES } from '@boltlink/queues/catalog';
-import { createValidatedWorker, type ValidatedWorkerOptions } from '@boltlink/queues/worker';
-import type { Worker } from 'bullmq';
+import {
+  createValidatedWorker,
+  endedInFailedSet,
+  type ValidatedWorkerOptions,
+} from '@boltlink/queues/worker';
+import { UnrecoverableError, type Worker } from 'bullmq';
 import { createLinkMetadataHandler, type LinkMetadataDeps } from '../metadata/link-metadata.ts';
 
 /**
@@ -17,9 +21,15 @@ export function createLinkMetadataWorker(
     QUEUE_NAMES.linkMetadata,
     parseLinkMetadataJob,
     (job, bullJob) => handle({ linkId: job.linkId, url: job.url }, bullJob.attemptsMade),
-    options,
+    { onDeferred: () => deps.metrics.jobsDeferred.inc({ queue: QUEUE_NAMES.linkMetadata }), ...options },
   );
   worker.on('failed', (job, error) => {
+    if (job && endedInFailedSet(job, error)) {
+      deps.metrics.jobsFailed.inc({
+        queue: QUEUE_NAMES.linkMetadata,
+        reason: error instanceof UnrecoverableError ? 'invalid_payload' : 'attempts_exhausted',
+      });
+    }
     deps.logger.warn(
       { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error },
       'link metadata job failed',

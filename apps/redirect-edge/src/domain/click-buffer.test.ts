@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ClickBatch, type ClickBatchV2, parseClickBatch } from '@boltlink/queues/catalog';
 import { describe, expect, it } from 'vitest';
-import { type ClickBuffer, createClickBuffer } from './click-buffer.ts';
+import { BYTES_PER_CLICK, type ClickBuffer, createClickBuffer } from './click-buffer.ts';
 
 const AGENT = Object.freeze({ device: 'desktop', browser: 'Firefox', os: 'Linux' });
 
@@ -38,6 +38,7 @@ describe('click buffer', () => {
       publisher: sink.publisher,
       batchSize: 3,
       flushIntervalMs: 10,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
       maxBuffered: 100,
       onDropped: () => {},
     });
@@ -55,6 +56,7 @@ describe('click buffer', () => {
       publisher: sink.publisher,
       batchSize: 2,
       flushIntervalMs: 5,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
       maxBuffered: 4,
       onDropped: (count) => {
         dropped += count;
@@ -78,6 +80,7 @@ describe('click buffer', () => {
       publisher: sink.publisher,
       batchSize: 2,
       flushIntervalMs: 60_000,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
       maxBuffered: 10,
       onDropped: () => {},
     });
@@ -106,6 +109,7 @@ describe('click buffer', () => {
       publisher: sink.publisher,
       batchSize: 100,
       flushIntervalMs: 60_000,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
       maxBuffered: 100,
       onDropped: (count) => {
         dropped += count;
@@ -122,6 +126,7 @@ describe('click buffer', () => {
       publisher: failing.publisher,
       batchSize: 100,
       flushIntervalMs: 60_000,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
       maxBuffered: 100,
       onDropped: (count) => {
         dropped += count;
@@ -142,6 +147,7 @@ describe('click buffer', () => {
       },
       batchSize: 2,
       flushIntervalMs: 5,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
       maxBuffered: 10,
       isPermanent: (error) => error instanceof TypeError,
       onDropped: (count) => {
@@ -153,6 +159,59 @@ describe('click buffer', () => {
     await buffer.flush();
     expect(dropped).toBe(2);
     expect(buffer.size).toBe(0);
+    await buffer.close();
+  });
+
+  it('on close, retries until the deadline: delivered if the queue comes back, else counted and returned', async () => {
+    const sink = recorder();
+    let dropped = 0;
+    const options = {
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+      maxBufferedBytes: Number.MAX_SAFE_INTEGER,
+      onDropped: (count: number) => {
+        dropped += count;
+      },
+    };
+    const buffer = createClickBuffer({ ...options, publisher: sink.publisher });
+    sink.state.down = true;
+    click(buffer);
+    click(buffer);
+    setTimeout(() => {
+      sink.state.down = false;
+    }, 300);
+    expect(await buffer.close({ deadline: Date.now() + 5000 })).toEqual({ lost: 0 });
+    expect(sink.batches.flatMap((batch) => batch.events)).toHaveLength(2);
+    expect(sink.attempts.length).toBeGreaterThan(1);
+
+    const down = recorder();
+    down.state.down = true;
+    const stuck = createClickBuffer({ ...options, publisher: down.publisher });
+    click(stuck);
+    click(stuck);
+    click(stuck);
+    expect(await stuck.close({ deadline: Date.now() + 300 })).toEqual({ lost: 3 });
+    expect(dropped).toBe(3);
+    expect(down.attempts.length).toBeGreaterThan(1);
+  });
+
+  it('bounds what it holds by memory: BYTES_PER_CLICK each', async () => {
+    const sink = recorder();
+    sink.state.down = true;
+    let dropped = 0;
+    const buffer = createClickBuffer({
+      publisher: sink.publisher,
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      maxBufferedBytes: 5 * BYTES_PER_CLICK + BYTES_PER_CLICK / 2,
+      onDropped: (count) => {
+        dropped += count;
+      },
+    });
+    for (let i = 0; i < 8; i += 1) click(buffer);
+    await buffer.flush();
+    expect(buffer.size).toBe(5);
+    expect(dropped).toBe(3);
     await buffer.close();
   });
 });

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CountryLookup } from './geoip.ts';
-import { createUserAgentClassifier, type UserAgentInfo } from './user-agent.ts';
+import { createUserAgentClassifier, isHumanClick, type UserAgentInfo } from './user-agent.ts';
 import { createVisitorHasher, utcDayStart } from './visitor-hash.ts';
 
 /** The parts of an HTTP request a click is made of; the route passes them without copying headers. */
@@ -21,6 +21,8 @@ export interface ClickRecorderOptions {
   appSecret: string;
   /** MaxMind country lookup (GEOIP_DB_PATH): used when the trusted country header gives no country. */
   countryLookup?: CountryLookup;
+  /** The User-Agent classifier, shared with the click-cap check so both read one memo. */
+  classify?: (userAgent: string | undefined) => UserAgentInfo;
   now?: () => number;
 }
 
@@ -43,7 +45,7 @@ interface Visitor {
 export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
   const { buffer } = options;
   const now = options.now ?? Date.now;
-  const classify = createUserAgentClassifier();
+  const classify = options.classify ?? createUserAgentClassifier();
   const hashVisitor = createVisitorHasher(options.appSecret, now);
 
   const countryLookup = options.countryLookup;
@@ -94,8 +96,8 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
       referrerOf(context.referer),
       // The trusted header first (the proxy in front knows best), then the database, else unknown.
       country(context.country) ?? countryLookup?.lookup(context.ip) ?? null,
-      // HEAD never follows a link: it is a checker or a preview fetcher, counted but flagged.
-      visitor.agent.isBot || context.method === 'HEAD',
+      // Counted, but flagged: bots, HEAD and requests without a User-Agent.
+      !isHumanClick(context.method, visitor.agent),
       visitor.hash,
     );
   };

@@ -6,8 +6,11 @@ export type RedirectLink = CachedLink;
 /** The source of truth (Postgres). Every method may throw when the database is unreachable. */
 export interface LinkStore {
   findLink(domain: string, code: string): Promise<RedirectLink | null>;
-  /** The persisted click count, used to re-seed a lost click-cap counter. Null when the link is gone. */
-  clickCount(linkId: string): Promise<number | null>;
+  /**
+   * The persisted count of human clicks (bots, HEAD and requests without a User-Agent excluded), which is
+   * what a click cap counts: re-seeds a lost click-cap counter. Null when the link is gone.
+   */
+  humanClickCount(linkId: string): Promise<number | null>;
 }
 
 /** The shared Redis projection of links, with a negative entry for codes that do not exist. */

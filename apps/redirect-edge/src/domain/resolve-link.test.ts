@@ -27,7 +27,7 @@ function fakes(options: { cacheDown?: boolean } = {}) {
       await gate;
       return rows.get(`${domain}/${code}`) ?? null;
     },
-    async clickCount() {
+    async humanClickCount() {
       return 0;
     },
   };
@@ -91,7 +91,7 @@ describe('link resolver', () => {
         findLink: async () => {
           throw new Error('ECONNREFUSED');
         },
-        clickCount: async () => null,
+        humanClickCount: async () => null,
       },
       cache: f.cache,
       lruMax: 10,

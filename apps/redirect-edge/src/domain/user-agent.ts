@@ -58,3 +58,12 @@ function label(value: string | undefined, max = MAX_LABEL_LENGTH): string {
   if (value === undefined || value.length === 0) return 'unknown';
   return value.length > max ? value.slice(0, max) : value;
 }
+
+/**
+ * Whether a served redirect was asked for by a person: not a HEAD (which never follows a link: a checker or a
+ * preview fetcher), not a known bot, and with a User-Agent (scripts send none; `classify` flags those as
+ * bots). The one rule behind both the click's bot flag and what counts against a link's `maxClicks`.
+ */
+export function isHumanClick(method: string, agent: UserAgentInfo): boolean {
+  return method !== 'HEAD' && !agent.isBot;
+}

@@ -3,6 +3,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 
+const UNSUBSCRIBE_TIMEOUT_MS = 1000;
+
 /**
  * Drops in-process copies of links the management API changed. While the subscription is down, messages are
  * lost, so on every (re)connect the whole LRU is cleared: the entries' TTL already bounds staleness, this
@@ -42,6 +44,14 @@ export async function subscribeToInvalidations(deps: {
     subscriber.off('message', onMessage);
     subscriber.off('ready', onReady);
     // With Redis down, UNSUBSCRIBE would sit in the offline queue forever; closing the connection ends it anyway.
-    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
+    // A hung Redis never answers it: bounded, since closing the connection ends the subscription anyway.
+    if (subscriber.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        subscriber.unsubscribe(channel).catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
   };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '@boltlink/db/client';
 import { findLinkForRedirect } from '@boltlink/db/queries/links';
-import { links } from '@boltlink/db/schema';
-import { eq } from 'drizzle-orm';
+import { linkClicksDaily, links } from '@boltlink/db/schema';
+import { eq, sql } from 'drizzle-orm';
 import type { LinkStore } from '../domain/ports.ts';
 
 /** Postgres behind the caches: the shared redirect query, mapped to the versioned cache projection. */
@@ -21,13 +21,19 @@ export function createPostgresLinkStore(db: Db): LinkStore {
         utm: row.utm,
       };
     },
-    async clickCount(linkId) {
+    async humanClickCount(linkId) {
+      // The daily roll-up keeps bot clicks apart; links.click_count counts them too. A capped link has one
+      // row per day it was used.
       const rows = await db
-        .select({ clickCount: links.clickCount })
+        .select({
+          clicks: sql<string>`(SELECT coalesce(sum(${linkClicksDaily.clicks} - ${linkClicksDaily.botClicks}), 0)
+            FROM ${linkClicksDaily} WHERE ${linkClicksDaily.linkId} = ${links.id})`,
+        })
         .from(links)
         .where(eq(links.id, linkId))
         .limit(1);
-      return rows[0]?.clickCount ?? null;
+      const row = rows[0];
+      return row === undefined ? null : Number(row.clicks);
     },
   };
 }

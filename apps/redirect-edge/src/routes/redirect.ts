@@ -9,12 +9,15 @@ import type { RedirectLink } from '../domain/ports.ts';
 import { cacheControl, locationFor, rawQuery } from '../domain/redirect-answer.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { UnlockCookies } from '../domain/unlock-cookie.ts';
+import { isHumanClick, type UserAgentInfo } from '../domain/user-agent.ts';
 import { takeHandedLookup } from '../http/handed-lookup.ts';
 import { sendProblem } from '../http/problem.ts';
 
 export interface RedirectRouteDeps {
   resolver: LinkResolver;
   clickCap: ClickCap;
+  /** The recorder's classifier: what flags a click as a bot decides whether it counts against a cap. */
+  classifyUserAgent: (userAgent: string | undefined) => UserAgentInfo;
   recordClick: ClickRecorder;
   unlockCookies: UnlockCookies;
   passwordAttempts: PasswordAttempts;
@@ -78,7 +81,11 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
       redirect(request, reply, link, location, status);
       return undefined;
     }
-    return clickCap.take(link.id, link.maxClicks).then(
+    // Bots, HEAD and requests without a User-Agent see whether the cap is reached but take no slot: a link
+    // preview or a scanner must not use up a one-time link. They are still recorded, as bot clicks.
+    const human = isHumanClick(request.method, deps.classifyUserAgent(request.headers['user-agent']));
+    const decision = human ? clickCap.take(link.id, link.maxClicks) : clickCap.check(link.id, link.maxClicks);
+    return decision.then(
       (decision) => {
         if (decision === 'exhausted') return sendProblem(reply, 'gone');
         redirect(request, reply, link, location, status);

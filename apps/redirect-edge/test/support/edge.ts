@@ -4,7 +4,7 @@ import { campaigns, links, type NewLink, users } from '@boltlink/db/schema';
 import { type ClickBatch, parseClickBatch } from '@boltlink/queues/catalog';
 import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, type EdgeDeps } from '../../src/app.ts';
 import { createEdgeDeps } from '../../src/deps.ts';
@@ -31,6 +31,8 @@ export async function startEdge(options: {
   prefix: string;
   env?: Record<string, string>;
   countryLookup?: CountryLookup;
+  /** Where the edge logs; silent by default. */
+  logger?: FastifyBaseLogger;
 }): Promise<TestEdge> {
   const config = loadEdgeConfig({
     NODE_ENV: 'test',
@@ -42,7 +44,9 @@ export async function startEdge(options: {
     SHORT_DOMAINS: `${DOMAIN},localhost:8080`,
     ...options.env,
   });
-  const deps = createEdgeDeps(config, pino({ level: 'silent' }), { countryLookup: options.countryLookup });
+  const deps = createEdgeDeps(config, options.logger ?? pino({ level: 'silent' }), {
+    countryLookup: options.countryLookup,
+  });
   let lookups = 0;
   const store: LinkStore = deps.linkStore;
   deps.linkStore = {
@@ -50,7 +54,7 @@ export async function startEdge(options: {
       lookups += 1;
       return store.findLink(domain, code);
     },
-    clickCount: (linkId) => store.clickCount(linkId),
+    humanClickCount: (linkId) => store.humanClickCount(linkId),
   };
   await Promise.all(
     [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
@@ -136,4 +140,21 @@ export function metricValue(text: string, name: string): number {
       total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
+}
+
+/** A logger that keeps the JSON lines it writes, for tests that assert what an operator would read. */
+export function capturingLogger(level: pino.Level = 'info'): {
+  logger: FastifyBaseLogger;
+  lines: () => Record<string, unknown>[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level },
+    {
+      write(line: string) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
+  return { logger, lines: () => lines };
 }

@@ -1,0 +1,63 @@
+// Operator command: re-queue the failed jobs of a queue once the cause of their failure is fixed.
+//   node dist/requeue-failed.js --queue clicks [--limit 1000] [--dry-run]
+// Reads REDIS_URL and QUEUE_PREFIX like the consumer (run it where the consumer runs, with its environment).
+// See docs/operations/postgres-outages.md.
+import { parseArgs } from 'node:util';
+import { exitOnConfigError } from '@boltlink/config/env';
+import { loadConsumerConfig } from '@boltlink/config/services';
+import { QUEUE_NAMES, type QueueName } from '@boltlink/queues/catalog';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { Queue } from 'bullmq';
+import { requeueFailed } from './failed-jobs.ts';
+
+const USAGE = `usage: requeue-failed --queue <${Object.values(QUEUE_NAMES).join('|')}> [--limit N] [--dry-run]
+  Moves failed jobs (oldest first, at most N, default 1000) back to waiting with their attempts reset.
+  Jobs whose payload is invalid stay in the failed set. --dry-run only counts.`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseCommandLine(argv: string[]) {
+  let values: { queue?: string; limit?: string; 'dry-run'?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        queue: { type: 'string' },
+        limit: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const queues: readonly string[] = Object.values(QUEUE_NAMES);
+  if (!values.queue || !queues.includes(values.queue)) fail('--queue must name a queue');
+  const limit = values.limit === undefined ? 1000 : Number(values.limit);
+  if (!Number.isSafeInteger(limit) || limit < 1) fail('--limit must be a positive integer');
+  return { queue: values.queue as QueueName, limit, dryRun: values['dry-run'] === true };
+}
+
+async function main(): Promise<void> {
+  const args = parseCommandLine(process.argv.slice(2));
+  const config = exitOnConfigError(() => loadConsumerConfig(process.env));
+  // A producer connection fails fast when Redis is unreachable instead of waiting forever.
+  const connection = createQueueRedis(config.redisUrl, 'producer', { connectionName: 'requeue-failed' });
+  const queue = new Queue(args.queue, { connection, prefix: config.queuePrefix });
+  try {
+    const report = await requeueFailed(queue, { limit: args.limit, dryRun: args.dryRun });
+    process.stdout.write(`${JSON.stringify({ dryRun: args.dryRun, ...report }, null, 2)}\n`);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+await main();
