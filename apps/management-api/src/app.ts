@@ -23,6 +23,7 @@ import { qrRoutes } from './routes/qr.ts';
 import { LinkStats, statsRoutes } from './routes/stats.ts';
 import { ProblemSchema } from './schemas/common.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
+import { type AccountBudgets, createAccountBudget } from './services/account-budget.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createAuthService } from './services/auth-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
@@ -149,6 +150,35 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       windowMs: config.loginAccountRateLimitWindowMs,
     },
   });
+  const budget = (name: string, unit: string, max: number, windowMs: number) =>
+    createAccountBudget({
+      redis: deps.redis,
+      name,
+      unit,
+      limit: { max, windowMs },
+      key: (accountId) => keys.budget(name, accountId),
+    });
+  const budgets: AccountBudgets = {
+    linkCreate: budget(
+      'link-create',
+      'links',
+      config.linkCreateRateLimitMax,
+      config.linkCreateRateLimitWindowMs,
+    ),
+    linkPassword: budget(
+      'link-password',
+      'password hashes',
+      config.linkPasswordRateLimitMax,
+      config.linkPasswordRateLimitWindowMs,
+    ),
+    metadataFetch: budget(
+      'metadata-fetch',
+      'metadata fetches',
+      config.metadataFetchRateLimitMax,
+      config.metadataFetchRateLimitWindowMs,
+    ),
+    qrPng: budget('qr-png', 'QR PNG units', config.qrPngRateLimitMax, config.qrPngRateLimitWindowMs),
+  };
   const cache =
     opts.linkCache ??
     createRedisLinkCache({
@@ -164,6 +194,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     hasher,
     clock,
     logger: app.log,
+    budgets,
     counters: {
       cacheWriteFailures: deps.metrics.counter({
         name: 'boltlink_api_link_cache_write_failures_total',
@@ -172,6 +203,10 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       metadataEnqueueFailures: deps.metrics.counter({
         name: 'boltlink_api_metadata_enqueue_failures_total',
         help: 'link-metadata jobs that could not be enqueued (the link was still created)',
+      }),
+      metadataJobsSkipped: deps.metrics.counter({
+        name: 'boltlink_api_metadata_jobs_skipped_total',
+        help: "link-metadata jobs not queued because the account's metadata fetch budget was spent",
       }),
     },
     settings: {
@@ -206,10 +241,9 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
         db,
         shortUrlScheme: config.shortUrlScheme,
         authenticator,
-        createLimit: { max: config.linkCreateRateLimitMax, windowMs: config.linkCreateRateLimitWindowMs },
         bulkBodyLimit: config.bulkBodyLimit,
       });
-      qrRoutes(v1, { links, authenticator });
+      qrRoutes(v1, { links, authenticator, pngBudget: budgets.qrPng });
       campaignRoutes(v1, { campaigns, authenticator });
       statsRoutes(v1, { stats, authenticator });
     },

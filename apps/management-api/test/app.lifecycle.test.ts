@@ -30,7 +30,7 @@ describe('operational endpoints', () => {
     expect(publicMetrics.statusCode).toBe(404);
     expect(publicMetrics.body).not.toContain('process_');
     // The metrics port serves the same registry (METRICS_PORT, @boltlink/cluster).
-    expect(await api.metrics()).toMatch(
+    expect(await api.metrics.registry.metrics()).toMatch(
       /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*\} 1/,
     );
   });
@@ -79,7 +79,9 @@ describe('failures', () => {
       DEPENDENCY_CHECK_TIMEOUT_MS: '500',
     });
     const queueRedisUp = async () =>
-      /^boltlink_dependency_up\{dependency="queueRedis"[^}]*\} (\d)$/m.exec(await isolated.metrics())?.[1];
+      /^boltlink_dependency_up\{dependency="queueRedis"[^}]*\} (\d)$/m.exec(
+        await isolated.metrics.registry.metrics(),
+      )?.[1];
     try {
       expect((await isolated.app.inject({ url: '/ready' })).statusCode).toBe(200);
       const user = await signup(isolated);

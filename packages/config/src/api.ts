@@ -53,7 +53,18 @@ export const ApiConfigSchema = Type.Object({
     max: 10,
     windowMs: 900_000,
   }),
-  ...rateLimitFields('linkCreate', 'link creations per principal', { max: 120, windowMs: 60_000 }),
+  // Budgets per account, charged for the work a request asks for (a bulk of 1000 links is 1000 links),
+  // whatever the route. The link default lets an account import 1,000 links at once, twice an hour.
+  ...rateLimitFields('linkCreate', 'links created per account', { max: 2000, windowMs: 3_600_000 }),
+  ...rateLimitFields('linkPassword', 'link passwords hashed per account', { max: 200, windowMs: 3_600_000 }),
+  ...rateLimitFields('metadataFetch', 'link metadata fetches queued per account', {
+    max: 1000,
+    windowMs: 3_600_000,
+  }),
+  ...rateLimitFields('qrPng', 'QR PNG units (256x256 px each) rendered per account', {
+    max: 120,
+    windowMs: 60_000,
+  }),
   ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
   apiKeyLastUsedFlushMs: int({
     default: 30_000,

@@ -45,6 +45,9 @@ describe('createRedisKeys', () => {
       `bl:pw-attempts:{${LINK_ID}}:2001%3Adb8%3A%3A1`,
     );
     expect(hashTag(keys.passwordAttempts(LINK_ID, '10.0.0.1'))).toBe(LINK_ID);
+    expect(keys.budget('link-create', LINK_ID)).toBe(`bl:budget:link-create:{${LINK_ID}}`);
+    expect(hashTag(keys.budget('qr-png', LINK_ID))).toBe(LINK_ID);
+    expect(() => keys.budget('Link create', LINK_ID)).toThrow(/budget name/);
   });
 
   it('builds the shared hash, rate-limit prefixes and the invalidation channel', () => {
@@ -63,6 +66,7 @@ describe('createRedisKeys', () => {
       keys.session('c'),
       keys.apiKeyLastUsed(),
       keys.passwordAttempts('c', 'x'),
+      keys.budget('c', 'x'),
       keys.invalidationChannel(),
     ];
     expect(new Set(all).size).toBe(all.length);

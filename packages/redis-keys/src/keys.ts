@@ -20,6 +20,8 @@ export interface RedisKeys {
   apiKeyLastUsed(): string;
   /** Key prefix (nameSpace) for @fastify/rate-limit's Redis store, one per limit. */
   rateLimit(name: string): string;
+  /** Units an account has spent of one budget (links created, password hashes…) in the current window. */
+  budget(name: string, accountId: string): string;
   /** Failed password attempts for a protected link by one client. */
   passwordAttempts(linkId: string, client: string): string;
   /** Pub/sub channel on which link changes are announced to every edge. */
@@ -53,6 +55,10 @@ export function createRedisKeys(prefix: string): RedisKeys {
       if (!NAME.test(name))
         throw new Error(`rate-limit name must match ${NAME} (got ${JSON.stringify(name)})`);
       return `${prefix}:rl:${name}:`;
+    },
+    budget: (name, accountId) => {
+      if (!NAME.test(name)) throw new Error(`budget name must match ${NAME} (got ${JSON.stringify(name)})`);
+      return `${prefix}:budget:${name}:{${part(accountId)}}`;
     },
     passwordAttempts: (linkId, client) => `${prefix}:pw-attempts:{${part(linkId)}}:${part(client)}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,

@@ -5,7 +5,6 @@ import { type Problem, problemOf } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { unsafeValueProblem } from '../plugins/input-hygiene.ts';
-import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
 import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
 import {
   BulkCreateBody,
@@ -17,7 +16,7 @@ import {
   UpdateLinkBody,
 } from '../schemas/links.ts';
 import { listLinks } from '../services/link-list.ts';
-import type { CreateLinkInput, LinkService } from '../services/link-service.ts';
+import { type CreateLinkInput, type LinkService, MAX_BULK_PASSWORDS } from '../services/link-service.ts';
 import type { LinkView } from '../services/link-view.ts';
 import type { App } from '../types.ts';
 
@@ -41,19 +40,16 @@ export function linkRoutes(
     db: Db;
     shortUrlScheme: string;
     authenticator: Authenticator;
-    createLimit: Limit;
     bulkBodyLimit: number;
   },
 ): void {
   const { authenticator } = deps;
   const security = [{ bearerAuth: [] }];
-  const createLimit = perPrincipalLimit(app, 'link-create', deps.createLimit);
 
   app.post(
     '/links',
     {
       preParsing: authenticator.require('links:write'),
-      preHandler: createLimit,
       schema: {
         tags: ['links'],
         summary: 'Create a short link',
@@ -72,13 +68,15 @@ export function linkRoutes(
     '/links/bulk',
     {
       preParsing: authenticator.require('links:write'),
-      preHandler: createLimit,
       bodyLimit: deps.bulkBodyLimit,
       config: { checksBodyItems: true },
       schema: {
         tags: ['links'],
         summary: 'Create up to 1000 links; one result per input, in order',
-        description: 'Each item has the fields of POST /links. A bad item yields {error} and fails alone.',
+        description:
+          'Each item has the fields of POST /links. A bad item yields {error} and fails alone. ' +
+          "Every item is charged to the account's link budget (and password budget); a request the " +
+          `budget cannot cover creates nothing and answers 429. At most ${MAX_BULK_PASSWORDS} items may set a password.`,
         security,
         body: BulkCreateBody,
         response: { 200: BulkCreateResponse, ...problems(...AUTHED, 'payload_too_large') },

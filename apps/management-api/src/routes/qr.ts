@@ -5,13 +5,20 @@ import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { AUTHED, IdParams, problems } from '../schemas/common.ts';
 import { QR_PNG_MAX_SIZE, QrQuery } from '../schemas/links.ts';
+import type { AccountBudget } from '../services/account-budget.ts';
 import type { LinkService } from '../services/link-service.ts';
 import type { App } from '../types.ts';
 
 // Medium error correction survives a logo sticker or a scuffed print without bloating the code.
 const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 2 } as const;
 
-export function qrRoutes(app: App, deps: { links: LinkService; authenticator: Authenticator }): void {
+/** PNG rendering cost grows with the pixel count: one budget unit per 256×256 px, rounded up. */
+export const qrPngUnits = (size: number): number => Math.ceil((size / 256) ** 2);
+
+export function qrRoutes(
+  app: App,
+  deps: { links: LinkService; authenticator: Authenticator; pngBudget: AccountBudget },
+): void {
   app.get(
     '/links/:id/qr',
     {
@@ -40,9 +47,11 @@ export function qrRoutes(app: App, deps: { links: LinkService; authenticator: Au
       if (request.query.format === 'png' && width > QR_PNG_MAX_SIZE) {
         throw new AppError('validation_failed', `size: must be <= ${QR_PNG_MAX_SIZE} for PNG`);
       }
-      const link = await deps.links.get(principalOf(request).userId, request.params.id);
+      const userId = principalOf(request).userId;
+      const link = await deps.links.get(userId, request.params.id);
       reply.header('cache-control', 'private, max-age=300');
       if (request.query.format === 'png') {
+        await deps.pngBudget.charge(userId, qrPngUnits(width));
         const png = await QRCode.toBuffer(link.shortUrl, {
           ...QR_OPTIONS,
           type: 'png',

@@ -3,6 +3,7 @@ import { type Campaign, campaigns, type Link, links, type NewLink } from '@boltl
 import type { LinkMetadataJobV1 } from '@boltlink/queues/catalog';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../errors.ts';
+import type { AccountBudgets } from './account-budget.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import {
   createDestinationPolicy,
@@ -60,11 +61,15 @@ export interface LinkSettings {
   destinationBlocklist: readonly string[];
 }
 
-/** Counts of failures that do not fail the request (visible in /metrics). */
+/** Counts of failures and skipped work that do not fail the request (visible in /metrics). */
 export interface LinkServiceCounters {
   cacheWriteFailures: { inc(): void };
   metadataEnqueueFailures: { inc(): void };
+  metadataJobsSkipped: { inc(value?: number): void };
 }
+
+/** Each password costs an argon2id hash (~20 MiB, tens of ms of a libuv thread): bounded per request. */
+export const MAX_BULK_PASSWORDS = 50;
 
 export interface LinkServiceDeps {
   db: Db;
@@ -74,6 +79,7 @@ export interface LinkServiceDeps {
   clock: () => Date;
   logger: ServiceLogger;
   settings: LinkSettings;
+  budgets: Pick<AccountBudgets, 'linkCreate' | 'linkPassword' | 'metadataFetch'>;
   counters?: LinkServiceCounters;
 }
 
@@ -106,7 +112,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 export function createLinkService(deps: LinkServiceDeps) {
-  const { db, cache, hasher, clock, logger, settings } = deps;
+  const { db, cache, hasher, clock, logger, settings, budgets } = deps;
   const policy = createDestinationPolicy(settings.shortDomains, settings.destinationBlocklist);
   const view = (link: Link) => toLinkView(link, settings.shortUrlScheme);
 
@@ -198,12 +204,55 @@ export function createLinkService(deps: LinkServiceDeps) {
     }
   }
 
-  async function afterCreate(created: { link: Link; prepared: PreparedLink }[]): Promise<void> {
+  /**
+   * Queues metadata fetches within the account's budget; the links over it keep no title until edited.
+   * The consumer fetches each URL from the network, so an unbounded queue would make it a request
+   * amplifier and fill a Redis that never evicts.
+   */
+  async function enqueueMetadataWithinBudget(userId: string, wanting: readonly Link[]): Promise<void> {
+    if (wanting.length === 0) return;
+    let granted = 0;
+    try {
+      granted = (await budgets.metadataFetch.takeUpTo(userId, wanting.length)).granted;
+    } catch (error) {
+      logger.warn({ err: error, userId }, 'metadata budget unavailable; skipping metadata fetches');
+    }
+    if (granted < wanting.length) deps.counters?.metadataJobsSkipped.inc(wanting.length - granted);
+    await Promise.all(wanting.slice(0, granted).map((link) => enqueueMetadata(link)));
+  }
+
+  async function afterCreate(userId: string, created: { link: Link; prepared: PreparedLink }[]) {
     if (created.length === 0) return;
     await publish(() => cache.refresh(created.map((c) => toCacheable(c.link, c.prepared.campaign))), {
       linkIds: created.length === 1 ? created[0]?.link.id : `${created.length} links`,
     });
-    await Promise.all(created.filter((c) => c.prepared.wantsMetadata).map((c) => enqueueMetadata(c.link)));
+    await enqueueMetadataWithinBudget(
+      userId,
+      created.filter((c) => c.prepared.wantsMetadata).map((c) => c.link),
+    );
+  }
+
+  /** Charges links and password hashes together: a refusal of either takes nothing from the other. */
+  async function chargeCreation(userId: string, count: number, passwords: number): Promise<void> {
+    await budgets.linkCreate.charge(userId, count);
+    try {
+      await budgets.linkPassword.charge(userId, passwords);
+    } catch (error) {
+      await budgets.linkCreate.refund(userId, count);
+      throw error;
+    }
+  }
+
+  async function refund(userId: string, count: number, passwords: number): Promise<void> {
+    try {
+      await Promise.all([
+        budgets.linkCreate.refund(userId, count),
+        budgets.linkPassword.refund(userId, passwords),
+      ]);
+    } catch (error) {
+      // A lost refund only leaves the account a little less budget until the window ends.
+      logger.warn({ err: error, userId }, 'budget refund failed');
+    }
   }
 
   async function getOwned(userId: string, id: string): Promise<Link> {
@@ -217,14 +266,40 @@ export function createLinkService(deps: LinkServiceDeps) {
 
   return {
     async create(userId: string, input: CreateLinkInput): Promise<LinkView> {
-      const prepared = await prepare(userId, input);
-      const link = await insertOne(prepared);
-      await afterCreate([{ link, prepared }]);
+      const passwords = input.password === undefined ? 0 : 1;
+      await chargeCreation(userId, 1, passwords);
+      let prepared: PreparedLink;
+      try {
+        prepared = await prepare(userId, input);
+      } catch (error) {
+        await refund(userId, 1, passwords);
+        throw error;
+      }
+      let link: Link;
+      try {
+        link = await insertOne(prepared);
+      } catch (error) {
+        // The hash was computed, so only the link is given back.
+        await refund(userId, 1, 0);
+        throw error;
+      }
+      await afterCreate(userId, [{ link, prepared }]);
       return view(link);
     },
 
-    /** One result per input, in input order; a bad item fails alone. */
+    /**
+     * One result per input, in input order; a bad item fails alone. The account's budgets are charged
+     * for every input up front (all or nothing: a 429 creates none) and refunded for those that fail.
+     */
     async createMany(userId: string, inputs: readonly CreateLinkInput[]): Promise<BulkItemResult[]> {
+      const passwords = inputs.filter((input) => input.password !== undefined).length;
+      if (passwords > MAX_BULK_PASSWORDS) {
+        throw new AppError(
+          'validation_failed',
+          `links: at most ${MAX_BULK_PASSWORDS} items of one request may set a password (got ${passwords})`,
+        );
+      }
+      await chargeCreation(userId, inputs.length, passwords);
       const results: (BulkItemResult | undefined)[] = new Array(inputs.length);
       const pending: { index: number; prepared: PreparedLink }[] = [];
       // A bulk import usually names one campaign a thousand times; look each one up once.
@@ -243,9 +318,11 @@ export function createLinkService(deps: LinkServiceDeps) {
         try {
           return { ok: true as const, prepared: await prepare(userId, input, lookupCampaign) };
         } catch (error) {
-          return { ok: false as const, error: asAppError(error) };
+          return { ok: false as const, error: asAppError(error), input };
         }
       });
+      // Rule failures are found before the hash, so their password units go back too.
+      const unhashed = prepared.filter((item) => !item.ok && item.input.password !== undefined).length;
       const seenAliases = new Set<string>();
       for (const [index, item] of prepared.entries()) {
         if (!item.ok) {
@@ -305,7 +382,8 @@ export function createLinkService(deps: LinkServiceDeps) {
           error: new AppError('unavailable', 'could not allocate a free code'),
         };
       }
-      await afterCreate(created);
+      await refund(userId, inputs.length - created.length, unhashed);
+      await afterCreate(userId, created);
       return results.map(
         (result) => result ?? { ok: false, error: new AppError('internal', 'item was not processed') },
       );
@@ -328,6 +406,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (input.maxClicks !== undefined) patch.maxClicks = input.maxClicks;
       if (input.redirectType !== undefined) patch.redirectType = input.redirectType;
       if (input.password !== undefined) {
+        if (input.password !== null) await budgets.linkPassword.charge(userId, 1);
         patch.passwordHash = input.password === null ? null : await hasher.hash(input.password);
       }
       const campaignId = input.campaignId === undefined ? current.campaignId : input.campaignId;
@@ -359,7 +438,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         { linkId: link.id },
       );
       if (input.url !== undefined && link.url !== current.url && link.title === null) {
-        await enqueueMetadata(link);
+        await enqueueMetadataWithinBudget(userId, [link]);
       }
       return view(link);
     },

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadApiConfig } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
-import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import { createMetricsRegistry, type MetricsRegistry } from '@boltlink/observability/metrics';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { createCacheRedis, createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
@@ -20,8 +20,8 @@ export interface TestApi {
   keys: ReturnType<typeof createRedisKeys>;
   /** Every log line the app wrote, as raw JSON text. */
   logs: string[];
-  /** What the metrics port (METRICS_PORT) would serve for this app, as Prometheus text. */
-  metrics(): Promise<string>;
+  /** The app's Prometheus registry, read directly whichever port serves it. */
+  metrics: MetricsRegistry;
   close(): Promise<void>;
 }
 
@@ -32,6 +32,9 @@ const RELAXED_LIMITS: Record<string, string> = {
   LOGIN_RATE_LIMIT_MAX: '100000',
   LOGIN_ACCOUNT_RATE_LIMIT_MAX: '100000',
   LINK_CREATE_RATE_LIMIT_MAX: '100000',
+  LINK_PASSWORD_RATE_LIMIT_MAX: '100000',
+  METADATA_FETCH_RATE_LIMIT_MAX: '100000',
+  QR_PNG_RATE_LIMIT_MAX: '100000',
   API_KEY_CREATE_RATE_LIMIT_MAX: '100000',
 };
 
@@ -96,7 +99,7 @@ export async function startTestApi(
     queuePrefix,
     keys: createRedisKeys(prefix),
     logs,
-    metrics: () => metrics.registry.metrics(),
+    metrics,
     async close() {
       await app.close();
       await producer.close();
