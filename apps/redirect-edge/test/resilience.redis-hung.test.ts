@@ -40,11 +40,11 @@ afterAll(async () => {
 });
 
 async function metric(name: string): Promise<number> {
-  return metricValue((await edge.app.inject({ url: '/metrics' })).body, name);
+  return metricValue(await edge.deps.metrics.registry.metrics(), name);
 }
 
 async function lookups(source: string): Promise<number> {
-  const body = (await edge.app.inject({ url: '/metrics' })).body;
+  const body = await edge.deps.metrics.registry.metrics();
   const line = body.split('\n').find((l) => l.startsWith(`link_lookups_total{source="${source}"}`));
   return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? Number.NaN);
 }
