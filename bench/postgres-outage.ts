@@ -4,6 +4,8 @@
 //
 //   pnpm --filter @boltlink/bench exec tsx postgres-outage.ts
 //   OUTAGE_MS=10000 ATTEMPTS=5 BACKOFF_MS=100 BATCH_EVERY_MS=50 CLICKS_PER_BATCH=100 (defaults)
+//   OUTAGE_MS=27000 ATTEMPTS=10 BACKOFF_MS=1000 DRAIN_TIMEOUT_MS=120000 RESULTS_NAME=postgres-outage-27s
+//     (production's retry budget through the 27 s outage of issue 12; about 3 minutes)
 //
 // Production gives a click job 10 attempts with exponential backoff from 1 s (about 8.5 min of retries). To
 // stay within a couple of minutes the budget here is 5 attempts from 100 ms (100+200+400+800 ms = 1.5 s of
@@ -36,6 +38,10 @@ import {
   JOB_NAMES,
   QUEUE_NAMES,
 } from '../packages/queues/src/catalog.ts';
+import {
+  DEFAULT_GATE_MAX_DELAY_MS,
+  DEFAULT_GATE_MIN_DELAY_MS,
+} from '../packages/queues/src/dependency-gate.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 10_000);
@@ -45,7 +51,9 @@ const BATCH_EVERY_MS = Number(process.env.BATCH_EVERY_MS ?? 50);
 const CLICKS_PER_BATCH = Number(process.env.CLICKS_PER_BATCH ?? 100);
 const BEFORE_MS = 2_000;
 const AFTER_MS = 2_000;
-const DRAIN_TIMEOUT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = Number(process.env.DRAIN_TIMEOUT_MS ?? 30_000);
+// Results go to bench/results/<RESULTS_NAME>.json|md, so a run with other settings keeps the default's file.
+const RESULTS_NAME = process.env.RESULTS_NAME ?? 'postgres-outage';
 const LINKS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -233,7 +241,7 @@ const settings = {
   batchEveryMs: BATCH_EVERY_MS,
   clicksPerBatch: CLICKS_PER_BATCH,
   workerConcurrency: 8,
-  gate: 'probe select 1, 250 ms doubling to 5 s (defaults)',
+  gate: `probe select 1, ${DEFAULT_GATE_MIN_DELAY_MS} ms doubling to ${DEFAULT_GATE_MAX_DELAY_MS} ms (defaults)`,
 };
 const header = [
   'mode',
@@ -271,11 +279,11 @@ console.log(`\n${table}\n\n${ratio}\n${requeueLine}`);
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 const date = new Date().toISOString();
 await writeFile(
-  new URL('./results/postgres-outage.json', import.meta.url),
+  new URL(`./results/${RESULTS_NAME}.json`, import.meta.url),
   `${JSON.stringify({ date, machine, settings, results, requeue }, null, 2)}\n`,
 );
 await writeFile(
-  new URL('./results/postgres-outage.md', import.meta.url),
+  new URL(`./results/${RESULTS_NAME}.md`, import.meta.url),
   `# Postgres outage: clicks worker without and with the gate\n\n${date}, ${machine}\n\n` +
     `Outage ${OUTAGE_MS / 1000} s (fast shutdown, then restart on the same port), retry budget ${ATTEMPTS} attempts ` +
     `with exponential backoff from ${BACKOFF_MS} ms, one batch of ${CLICKS_PER_BATCH} clicks every ${BATCH_EVERY_MS} ms ` +

@@ -82,7 +82,7 @@ export async function probePostgres(pool: Pool, timeoutMs = 2_000): Promise<void
   }
 }
 
-export type PostgresGateOptions = Pick<DependencyGateOptions, 'minDelayMs' | 'maxDelayMs' | 'onChange'> & {
+export type PostgresGateOptions = Pick<DependencyGateOptions, 'minDelayMs' | 'maxDelayMs'> & {
   probeTimeoutMs?: number;
   /** Where the gate reports availability (boltlink_consumer_dependency_available{dependency="postgres"}). */
   metrics?: Pick<ConsumerMetrics, 'dependencyAvailable'>;
@@ -92,17 +92,17 @@ const DEPENDENCY = 'postgres';
 
 /** The consumer's gate on Postgres: closed by an unreachable-server error, opened by a `select 1`. */
 export function createPostgresGate(pool: Pool, options: PostgresGateOptions = {}): DependencyGate {
-  const gauge = options.metrics?.dependencyAvailable;
-  gauge?.set({ dependency: DEPENDENCY }, 1);
-  return createDependencyGate({
+  const gate = createDependencyGate({
     dependency: DEPENDENCY,
     isUnavailable: isPostgresUnavailable,
     probe: () => probePostgres(pool, options.probeTimeoutMs),
     minDelayMs: options.minDelayMs,
     maxDelayMs: options.maxDelayMs,
-    onChange: (available, error) => {
-      gauge?.set({ dependency: DEPENDENCY }, available ? 1 : 0);
-      options.onChange?.(available, error);
-    },
   });
+  const gauge = options.metrics?.dependencyAvailable;
+  if (gauge) {
+    gauge.set({ dependency: DEPENDENCY }, 1);
+    gate.subscribe((available) => gauge.set({ dependency: DEPENDENCY }, available ? 1 : 0));
+  }
+  return gate;
 }

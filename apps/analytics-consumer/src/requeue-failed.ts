@@ -8,6 +8,7 @@ import { loadConsumerConfig } from '@boltlink/config/services';
 import { QUEUE_NAMES, type QueueName } from '@boltlink/queues/catalog';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { requeueFailed } from './failed-jobs.ts';
 
 const USAGE = `usage: requeue-failed --queue <${Object.values(QUEUE_NAMES).join('|')}> [--limit N] [--dry-run]
@@ -45,11 +46,36 @@ function parseCommandLine(argv: string[]) {
   return { queue: values.queue as QueueName, limit, dryRun: values['dry-run'] === true };
 }
 
+const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+
+async function readyWithin(connection: Redis, timeoutMs: number): Promise<boolean> {
+  if (connection.status === 'ready') return true;
+  let timer: NodeJS.Timeout | undefined;
+  // Not events.once: it rejects on the first 'error', and ioredis emits one per failed reconnect.
+  const ready = new Promise<boolean>((resolve) => connection.once('ready', () => resolve(true)));
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseCommandLine(process.argv.slice(2));
   const config = exitOnConfigError(() => loadConsumerConfig(process.env));
-  // A producer connection fails fast when Redis is unreachable instead of waiting forever.
   const connection = createQueueRedis(config.redisUrl, 'producer', { connectionName: 'requeue-failed' });
+  connection.on('error', () => {});
+  // ioredis reconnects forever; an operator command says so and stops instead.
+  if (!(await readyWithin(connection, REDIS_CONNECT_TIMEOUT_MS))) {
+    connection.disconnect();
+    process.stderr.write(
+      `requeue-failed: the queue Redis (REDIS_URL) did not answer within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s\n`,
+    );
+    process.exit(1);
+  }
   const queue = new Queue(args.queue, { connection, prefix: config.queuePrefix });
   try {
     const report = await requeueFailed(queue, { limit: args.limit, dryRun: args.dryRun });

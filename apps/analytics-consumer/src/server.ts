@@ -42,12 +42,10 @@ async function main(): Promise<void> {
 
   // While Postgres is unreachable, both workers hand their jobs back without spending attempts and take no
   // new ones; the gate probes Postgres and work resumes by itself (docs/operations/postgres-outages.md).
-  const postgresGate = createPostgresGate(pool, {
-    metrics,
-    onChange: (available, error) => {
-      if (available) logger.info('Postgres answers again; workers resume');
-      else logger.error({ err: error }, 'Postgres unreachable; workers hold their jobs until it answers');
-    },
+  const postgresGate = createPostgresGate(pool, { metrics });
+  postgresGate.subscribe((available, error) => {
+    if (available) logger.info('Postgres answers again; workers resume');
+    else logger.error({ err: error }, 'Postgres unreachable; workers hold their jobs until it answers');
   });
 
   // Read-only handles for the queue gauge (boltlink_queue_jobs); they add no connection of their own.

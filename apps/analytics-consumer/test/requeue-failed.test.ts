@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPool } from '@boltlink/db/client';
@@ -120,3 +121,25 @@ it('re-queues failed click batches with a fresh retry budget, leaves invalid one
     await queue.close();
   }
 }, 90_000);
+
+it('stops with a clear error instead of waiting forever when the queue Redis does not answer', async () => {
+  // A port that was free a moment ago: nothing listens on it.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  const outcome = await run(
+    process.execPath,
+    ['--import', 'tsx', command, '--queue', 'clicks', '--dry-run'],
+    {
+      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: '{unused}' },
+      timeout: 30_000,
+    },
+  ).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+  );
+  expect(outcome.code).toBe(1);
+  expect(outcome.stderr).toContain('the queue Redis (REDIS_URL) did not answer within 10 s');
+}, 60_000);

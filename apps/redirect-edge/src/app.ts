@@ -286,6 +286,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
         redis: deps.stateRedis,
         keys,
         max: config.passwordRateLimitMax,
+        maxFailuresPerLink: config.passwordMaxFailuresPerLink,
         windowMs: config.passwordRateLimitWindowMs,
       }),
       domainOf,

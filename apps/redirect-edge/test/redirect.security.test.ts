@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import argon2 from 'argon2';
@@ -31,6 +33,26 @@ function form(password: string): string {
 }
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** A form POST on the edge's real port. */
+function postForm(
+  port: number,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { host: DOMAIN, ...FORM, ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('password-protected links', () => {
   it('shows an accessible form under a strict CSP, without redirecting or counting a click', async () => {
@@ -130,6 +152,68 @@ describe('password-protected links', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers.location).toBeUndefined();
     expect((await attempt('open sesame', '192.0.2.11')).statusCode).toBe(303);
+  });
+
+  it('holds a per-link ceiling on wrong passwords against guesses spread over 50 addresses (real socket, trusted proxy)', async () => {
+    const guarded = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-pw-ceiling'),
+      env: { TRUST_PROXY: '127.0.0.1', PASSWORD_RATE_LIMIT_MAX: '3', PASSWORD_MAX_FAILURES_PER_LINK: '10' },
+    });
+    try {
+      await guarded.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = guarded.app.server.address() as AddressInfo;
+      const link = await insertLink(database.db, { userId, passwordHash });
+      const other = await insertLink(database.db, { userId, passwordHash });
+      const post = (code: string, password: string, client: string) =>
+        postForm(port, `/${code}`, form(password), { 'x-forwarded-for': client });
+
+      // 50 addresses, 2 guesses each, all at once: each address stays under its own limit of 3.
+      const guesses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => post(link.code, `guess ${i}`, `203.0.113.${i % 50}`)),
+      );
+      const statuses = guesses.map((answer) => answer.status);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(90);
+
+      // The ceiling holds for everyone on that link, the right password and a new address included.
+      const locked = await post(link.code, 'open sesame', '198.51.100.99');
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(locked.headers.location).toBeUndefined();
+      // Another link is not affected.
+      expect((await post(other.code, 'open sesame', '203.0.113.1')).status).toBe(303);
+    } finally {
+      await guarded.app.close();
+    }
+  });
+
+  it('does not count right passwords towards the per-link ceiling', async () => {
+    const guarded = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('edge-pw-ceiling-ok'),
+      env: { PASSWORD_MAX_FAILURES_PER_LINK: '3' },
+    });
+    try {
+      const link = await insertLink(database.db, { userId, passwordHash });
+      const attempt = (password: string, ip: string) =>
+        guarded.app.inject({
+          method: 'POST',
+          url: `/${link.code}`,
+          headers: { host: DOMAIN, ...FORM },
+          payload: form(password),
+          remoteAddress: ip,
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1)
+        statuses.push((await attempt('open sesame', `192.0.2.${100 + i}`)).statusCode);
+      for (let i = 0; i < 4; i += 1) statuses.push((await attempt('wrong', `192.0.2.${110 + i}`)).statusCode);
+      expect(statuses).toEqual([303, 303, 303, 303, 303, 401, 401, 401, 429]);
+    } finally {
+      await guarded.app.close();
+    }
   });
 
   it('never sends the password on to the destination (303, not 307/308, after the POST)', async () => {

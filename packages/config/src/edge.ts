@@ -90,6 +90,16 @@ export const EdgeConfigSchema = Type.Object({
   ...rateLimitFields('redirect', 'redirects per client', { max: 6000, windowMs: 60_000 }),
   ...rateLimitFields('notFound', 'unknown-code answers per client', { max: 60, windowMs: 60_000 }),
   ...rateLimitFields('password', 'password attempts per link and client', { max: 5, windowMs: 900_000 }),
+  // Per-address limits alone let guesses spread over many addresses go unbounded; this one holds whatever
+  // the number of addresses, at the price that a guessing campaign locks the link for its rightful visitors
+  // until the window passes (as login does for an account).
+  passwordMaxFailuresPerLink: int({
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+    description:
+      'Wrong passwords per protected link from all clients together within PASSWORD_RATE_LIMIT_WINDOW_MS; then 429 for everyone on that link until the window passes',
+  }),
   unlockCookieTtlSeconds: int({
     default: 3600,
     min: 60,

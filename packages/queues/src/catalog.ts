@@ -412,9 +412,11 @@ export function parseLinkMetadataJob(data: unknown): LinkMetadataJob {
 }
 
 /**
- * Transient failures (Postgres restarting) retry with backoff: 1 s doubling over 10 attempts covers about
- * 17 minutes of outage. Finished jobs are bounded in count and age so the queue Redis (noeviction) cannot
- * fill up with history; failed ones are kept longer for inspection.
+ * Transient failures of a job retry with backoff: 1 s doubling over 10 attempts, 1 + 2 + ... + 256 s, about
+ * 8.5 minutes of retries. Postgres being unreachable spends none of them where the worker has a dependency
+ * gate (the consumer's workers do: see dependency-gate.ts). Finished jobs are bounded in count and age so the
+ * queue Redis (noeviction) cannot fill up with history; failed ones are kept longer for inspection and for
+ * requeue-failed.
  */
 export const defaultJobOptions = {
   attempts: 10,

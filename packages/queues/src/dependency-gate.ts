@@ -2,8 +2,9 @@
  * Whether a dependency a worker needs (Postgres) is reachable, learned from the worker's own failures and
  * confirmed by probing. A job that fails because the dependency is down says nothing about the job: retrying
  * it with backoff only spends its attempts, and an outage longer than the retry budget would fail every job
- * for good. With a gate, such a job goes back to the queue without spending an attempt, the worker stops
- * taking jobs, and the gate probes the dependency with backoff until it answers; then work resumes by itself.
+ * for good. With a gate, such a job goes back to the queue without spending an attempt, the workers that
+ * share the gate stop taking jobs, and the gate probes the dependency with backoff until it answers; then
+ * the workers resume by themselves.
  */
 export interface DependencyGate {
   /** The dependency's name, as in metrics and logs (`postgres`). */
@@ -14,10 +15,8 @@ export interface DependencyGate {
   isUnavailable(error: unknown): boolean;
   /** Marks the dependency unreachable and starts probing (once; later calls while closed do nothing). */
   close(error: unknown): void;
-  /** How long a worker should hold off before taking jobs again: until just after the next probe. */
-  holdOffMs(): number;
-  /** Resolves when the gate is open (at once if it is). */
-  whenOpen(): Promise<void>;
+  /** Calls `listener` on every change of `available`, synchronously; returns the unsubscribe function. */
+  subscribe(listener: (available: boolean, error?: unknown) => void): () => void;
   /** Stops probing (the process is shutting down); the gate stays as it is. */
   stop(): void;
 }
@@ -31,28 +30,28 @@ export interface DependencyGateOptions {
   /** First probe delay after the gate closes; doubled after each failed probe up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
-  /** Called when availability changes (false with the error that closed the gate, true when it opens). */
-  onChange?(available: boolean, error?: unknown): void;
 }
 
 export const DEFAULT_GATE_MIN_DELAY_MS = 250;
-export const DEFAULT_GATE_MAX_DELAY_MS = 5_000;
-/** Floor of a hold-off, so a probe that is due right now does not turn into a busy loop of deferrals. */
-const MIN_HOLD_OFF_MS = 50;
+// A probe is one `select 1` per consumer process; every 2 s at most keeps the resume lag after an outage short.
+export const DEFAULT_GATE_MAX_DELAY_MS = 2_000;
 
 export function createDependencyGate(options: DependencyGateOptions): DependencyGate {
   const minDelay = Math.max(1, options.minDelayMs ?? DEFAULT_GATE_MIN_DELAY_MS);
   const maxDelay = Math.max(minDelay, options.maxDelayMs ?? DEFAULT_GATE_MAX_DELAY_MS);
+  const listeners = new Set<(available: boolean, error?: unknown) => void>();
   let available = true;
   let stopped = false;
   let delay = minDelay;
-  let nextProbeAt = 0;
   let timer: NodeJS.Timeout | undefined;
-  let waiters: (() => void)[] = [];
+
+  function change(to: boolean, error?: unknown): void {
+    available = to;
+    for (const listener of [...listeners]) listener(to, error);
+  }
 
   function schedule(): void {
     if (stopped) return;
-    nextProbeAt = Date.now() + delay;
     timer = setTimeout(probe, delay);
     // Probing alone must not keep a process alive that is otherwise done.
     timer.unref();
@@ -67,16 +66,8 @@ export function createDependencyGate(options: DependencyGateOptions): Dependency
       schedule();
       return;
     }
-    open();
-  }
-
-  function open(): void {
-    available = true;
     delay = minDelay;
-    const resolved = waiters;
-    waiters = [];
-    for (const resolve of resolved) resolve();
-    options.onChange?.(true);
+    change(true);
   }
 
   return {
@@ -87,17 +78,12 @@ export function createDependencyGate(options: DependencyGateOptions): Dependency
     isUnavailable: options.isUnavailable,
     close(error) {
       if (!available) return;
-      available = false;
-      options.onChange?.(false, error);
+      change(false, error);
       schedule();
     },
-    holdOffMs() {
-      if (available) return 0;
-      return Math.max(MIN_HOLD_OFF_MS, nextProbeAt - Date.now() + MIN_HOLD_OFF_MS);
-    },
-    whenOpen() {
-      if (available) return Promise.resolve();
-      return new Promise<void>((resolve) => waiters.push(resolve));
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     stop() {
       stopped = true;

@@ -10,8 +10,8 @@ export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix'
   concurrency: number;
   /**
    * The dependency the processor needs (Postgres). A job that fails because it is unreachable, or that the
-   * worker takes while the gate is closed, goes back to the queue without spending an attempt, and the
-   * queue takes no job until the gate's next probe.
+   * worker took just before the gate closed, goes back to the queue without spending an attempt; the worker
+   * takes no job while the gate is closed and resumes when the gate's probe succeeds.
    */
   gate?: DependencyGate;
   /** Called for each job handed back to the queue because the gate is closed (for a metric). */
@@ -32,13 +32,11 @@ export function createValidatedWorker<P, R = unknown>(
 ): Worker<unknown, R> {
   const { gate, onDeferred, ...workerOptions } = options;
 
-  // BullMQ's manual rate limit: the limiter key stops every worker of this queue from taking jobs until it
-  // expires, and RateLimitError moves the job from active back to waiting with its attempts unchanged.
-  // (Worker.rateLimit is marked deprecated for Queue.rateLimit in v6; it sets the same key without a
-  // second connection. Move to Queue.rateLimit when upgrading to v6.)
-  async function defer(job: Job, dependencyGate: DependencyGate): Promise<never> {
+  // RateLimitError is BullMQ's way for a processor to hand a job back: the job moves from active to waiting
+  // with its attempts unchanged. No limiter key is set (Worker.rateLimit would stop every consumer of the
+  // queue, including replicas that can reach the dependency); this worker stops itself by pausing.
+  function defer(job: Job): never {
     onDeferred?.(job);
-    await worker.rateLimit(dependencyGate.holdOffMs());
     throw Worker.RateLimitError();
   }
 
@@ -51,17 +49,33 @@ export function createValidatedWorker<P, R = unknown>(
       throw error;
     }
     if (gate === undefined) return processor(payload, job);
-    if (!gate.available) return defer(job, gate);
+    if (!gate.available) return defer(job);
     try {
       return await processor(payload, job);
     } catch (error) {
       if (!gate.isUnavailable(error)) throw error;
       gate.close(error);
-      return defer(job, gate);
+      return defer(job);
     }
   };
   const worker = new Worker<unknown, R>(name, run, workerOptions);
+  if (gate) followGate(worker, gate);
   return worker;
+}
+
+/**
+ * Pauses the worker while the gate is closed (without waiting for its jobs in flight: they are handed back
+ * as they fail) and resumes it when the gate opens. A paused worker takes no new job, so an outage costs
+ * neither attempts nor a loop of jobs taken and handed back.
+ */
+function followGate(worker: Worker, gate: DependencyGate): void {
+  const follow = (available: boolean) => {
+    if (available) worker.resume();
+    else void worker.pause(true).catch((error: unknown) => worker.emit('error', error as Error));
+  };
+  if (!gate.available) follow(false);
+  const unsubscribe = gate.subscribe(follow);
+  worker.once('closing', unsubscribe);
 }
 
 /**

@@ -212,11 +212,15 @@ describe('dependency gate', () => {
     });
     const sent = batch(2);
     await producer.enqueueClickBatch(sent);
-    while (deferred.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (deferred.length < 1) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(gate.available).toBe(false);
-    // Only the first run reached the processor; later deliveries were deferred by the closed gate.
+    expect(worker.isPaused()).toBe(true);
+    // Several failed probes later, the job is still waiting with its attempts intact and was not taken again.
+    await new Promise((resolve) => setTimeout(resolve, 400));
     expect(calls).toBe(1);
+    expect(deferred).toEqual([sent.batchId]);
     const waiting = await clicks.getJob(sent.batchId);
+    expect(await waiting?.getState()).toBe('waiting');
     expect(waiting?.attemptsMade).toBe(0);
 
     const done = settled(worker, 'completed');

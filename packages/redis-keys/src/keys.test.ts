@@ -45,6 +45,9 @@ describe('createRedisKeys', () => {
       `bl:pw-attempts:{${LINK_ID}}:2001%3Adb8%3A%3A1`,
     );
     expect(hashTag(keys.passwordAttempts(LINK_ID, '10.0.0.1'))).toBe(LINK_ID);
+    expect(keys.passwordLinkFailures(LINK_ID)).toBe(`bl:pw-link-failures:{${LINK_ID}}`);
+    // One script touches both: they must hash to the same slot.
+    expect(hashTag(keys.passwordLinkFailures(LINK_ID))).toBe(LINK_ID);
     expect(keys.budget('link-create', LINK_ID)).toBe(`bl:budget:link-create:{${LINK_ID}}`);
     expect(hashTag(keys.budget('qr-png', LINK_ID))).toBe(LINK_ID);
     expect(() => keys.budget('Link create', LINK_ID)).toThrow(/budget name/);
@@ -66,6 +69,7 @@ describe('createRedisKeys', () => {
       keys.session('c'),
       keys.apiKeyLastUsed(),
       keys.passwordAttempts('c', 'x'),
+      keys.passwordLinkFailures('c'),
       keys.budget('c', 'x'),
       keys.invalidationChannel(),
     ];

@@ -24,6 +24,8 @@ export interface RedisKeys {
   budget(name: string, accountId: string): string;
   /** Failed password attempts for a protected link by one client. */
   passwordAttempts(linkId: string, client: string): string;
+  /** Wrong passwords for a protected link from all clients together; same hash tag as passwordAttempts. */
+  passwordLinkFailures(linkId: string): string;
   /** Pub/sub channel on which link changes are announced to every edge. */
   invalidationChannel(): string;
 }
@@ -61,6 +63,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
       return `${prefix}:budget:${name}:{${part(accountId)}}`;
     },
     passwordAttempts: (linkId, client) => `${prefix}:pw-attempts:{${part(linkId)}}:${part(client)}`,
+    passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
   };
 }

@@ -214,6 +214,10 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         return false;
       });
       if (!valid) return sendPasswordPage(request, reply, code, 401, 'Wrong password. Try again.');
+      // Not fatal: at worst the right password stays counted as a failure of the link for the window.
+      await passwordAttempts.succeeded(link.id).catch((error: unknown) => {
+        request.log.warn({ err: error, linkId: link.id }, 'could not give back a password attempt');
+      });
 
       const cookie = unlockCookies.issue(link.id, link.passwordHash, now());
       reply.setCookie(unlockCookies.name(link.id), cookie.value, {
