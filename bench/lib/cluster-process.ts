@@ -39,6 +39,8 @@ export async function startClusterServer(options: {
     cwd: options.cwd,
     env: {
       ...process.env,
+      // No metrics port unless a bench asks for one: two servers of one run would both want the default.
+      METRICS_PORT: '0',
       ...options.env,
       PORT: String(options.port),
       WEB_CONCURRENCY: String(options.workers),

@@ -30,7 +30,8 @@ export async function startServer(options: {
   const args = ['-c', String(options.cpu), process.execPath, ...nodeArgs, '--import', 'tsx', options.entry];
   const child = spawn('taskset', args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    // No metrics port unless a bench asks for one: two servers of one run would both want the default.
+    env: { ...process.env, METRICS_PORT: '0', ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,3 +1,4 @@
+import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -11,7 +12,7 @@ export interface Closeable {
 
 export interface ConsumerAppDeps {
   pool: Pool;
-  /** The workers' Redis connection; /ready checks that it answers and does not evict (noeviction). */
+  /** The workers' Redis connection; checked in the background: it answers and does not evict (noeviction). */
   queueRedis: Redis;
   metrics: MetricsRegistry;
   /**
@@ -23,7 +24,8 @@ export interface ConsumerAppDeps {
 
 export interface ConsumerAppOptions {
   logger?: FastifyBaseLogger;
-  readinessTimeoutMs?: number;
+  /** DEPENDENCY_CHECK_INTERVAL_MS and DEPENDENCY_CHECK_TIMEOUT_MS. */
+  dependencyChecks?: { intervalMs: number; timeoutMs: number };
 }
 
 /**
@@ -35,14 +37,24 @@ export async function buildApp(deps: ConsumerAppDeps, options: ConsumerAppOption
     loggerInstance: options.logger,
   });
 
+  // Ready once Postgres and the queue Redis have answered since start, then ready through their outages:
+  // readiness only routes traffic, and this port takes none but probes and scrapes; the workers pause and
+  // resume by themselves. See docs/operations/health-and-readiness.md.
   await app.register(healthPlugin, {
-    checks: {
-      postgres: postgresCheck(deps.pool),
-      queueRedis: queueRedisCheck(deps.queueRedis),
-    },
-    timeoutMs: options.readinessTimeoutMs,
+    monitor: createDependencyMonitor({
+      checks: {
+        postgres: postgresCheck(deps.pool),
+        queueRedis: queueRedisCheck(deps.queueRedis),
+      },
+      intervalMs: options.dependencyChecks?.intervalMs ?? 5000,
+      timeoutMs: options.dependencyChecks?.timeoutMs ?? 1000,
+      metrics: deps.metrics,
+      logger: options.logger,
+    }),
+    readyAfterFirstAnswerFrom: ['postgres', 'queueRedis'],
   });
-  await app.register(metricsPlugin, { registry: deps.metrics.registry });
+  // This port is not public (no traffic but probes and scrapes), so it serves /metrics itself.
+  await app.register(metricsPlugin, { registry: deps.metrics.registry, exposeRoute: true });
 
   app.addHook('onClose', async () => {
     await Promise.all((deps.workers ?? []).map((worker) => worker.close()));

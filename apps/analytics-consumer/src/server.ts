@@ -94,7 +94,13 @@ async function main(): Promise<void> {
       metrics: registry,
       workers: [clicksWorker, metadataWorker, ...inspected, { close: async () => postgresGate.stop() }],
     },
-    { logger },
+    {
+      logger,
+      dependencyChecks: {
+        intervalMs: config.dependencyCheckIntervalMs,
+        timeoutMs: config.dependencyCheckTimeoutMs,
+      },
+    },
   );
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });

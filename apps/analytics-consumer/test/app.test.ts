@@ -22,24 +22,33 @@ afterAll(async () => {
 function appWith(redisUrl: string) {
   const metrics = createMetricsRegistry('analytics-consumer-test');
   createConsumerMetrics(metrics);
-  return buildApp({
-    pool: createPool({ connectionString: database.url, max: 2 }),
-    // Refused connections while the test stops Redis are expected; /ready reports them.
-    queueRedis: createQueueRedis(redisUrl, 'worker', { onError: () => {} }),
-    metrics,
-  });
+  return buildApp(
+    {
+      pool: createPool({ connectionString: database.url, max: 2 }),
+      // Refused connections while the test stops Redis are expected; the gauges report them.
+      queueRedis: createQueueRedis(redisUrl, 'worker', { onError: () => {} }),
+      metrics,
+    },
+    { dependencyChecks: { intervalMs: 100, timeoutMs: 500 } },
+  );
+}
+
+async function queueRedisUp(app: Awaited<ReturnType<typeof appWith>>): Promise<string | undefined> {
+  const body = (await app.inject('/metrics')).body;
+  return /^boltlink_dependency_up\{dependency="queueRedis"[^}]*\} (\d)$/m.exec(body)?.[1];
 }
 
 describe('consumer HTTP endpoints', () => {
-  it('serves /health, /ready with real round trips, and /metrics with the consumer counters', async () => {
+  it('serves /health, /ready once its dependencies answered, and /metrics with the consumer counters', async () => {
     const app = await appWith(testRedisUrl());
     try {
       expect((await app.inject('/health')).json()).toEqual({ status: 'ok' });
       const ready = await app.inject('/ready');
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toMatchObject({
-        status: 'ready',
-        checks: { postgres: { ok: true }, queueRedis: { ok: true } },
+      expect(ready.json()).toEqual({ status: 'ready' });
+      expect((await app.inject('/health/dependencies')).json()).toMatchObject({
+        status: 'ok',
+        dependencies: { postgres: { up: true }, queueRedis: { up: true } },
       });
       const metrics = await app.inject('/metrics');
       expect(metrics.statusCode).toBe(200);
@@ -49,6 +58,8 @@ describe('consumer HTTP endpoints', () => {
         'boltlink_click_batches_failed_total',
         'boltlink_link_metadata_fetches_total',
         'process_cpu_user_seconds_total',
+        'boltlink_dependency_up',
+        'boltlink_dependency_checked_at_seconds',
       ]) {
         expect(metrics.body).toContain(name);
       }
@@ -63,27 +74,35 @@ describe('consumer HTTP endpoints', () => {
     try {
       const ready = await app.inject('/ready');
       expect(ready.statusCode).toBe(503);
-      expect(ready.json().checks.queueRedis.error).toMatch(/noeviction/);
-      expect(ready.json().checks.postgres.ok).toBe(true);
+      expect(ready.json()).toEqual({
+        status: 'starting',
+        detail: 'waiting for a first answer from: queueRedis',
+      });
     } finally {
       await app.close();
       await redis.destroy();
     }
   });
 
-  it('turns 503 while Redis is down and 200 when it is back', async () => {
+  it('stays ready while Redis is down, with the gauge at 0 until it is back', async () => {
     const redis = await startPrivateRedis();
     const app = await appWith(redis.url);
     try {
       expect((await app.inject('/ready')).statusCode).toBe(200);
       await redis.stop();
-      expect((await app.inject('/ready')).statusCode).toBe(503);
+      await waitFor(
+        () => queueRedisUp(app),
+        (up) => up === '0',
+        5000,
+        'queueRedis gauge 0',
+      );
+      expect((await app.inject('/ready')).statusCode).toBe(200);
       await redis.start();
       await waitFor(
-        async () => (await app.inject('/ready')).statusCode,
-        (status) => status === 200,
+        () => queueRedisUp(app),
+        (up) => up === '1',
         15_000,
-        '/ready 200',
+        'queueRedis gauge 1',
       );
     } finally {
       await app.close();

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { EXIT_CONFIG } from '@boltlink/config/env';
 import { freePort } from '@boltlink/local-servers/redis';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
@@ -94,7 +95,7 @@ it('refuses to start with bad configuration, listing every problem without a sta
     CLICK_WORKER_CONCURRENCY: '0',
   });
   const [code] = await once(child, 'exit');
-  expect(code).toBe(1);
+  expect(code).toBe(EXIT_CONFIG);
   expect(output()).toMatch(/PORT/);
   expect(output()).toMatch(/DATABASE_URL/);
   expect(output()).toMatch(/CLICK_WORKER_CONCURRENCY/);

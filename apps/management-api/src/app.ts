@@ -1,12 +1,7 @@
 import type { ApiConfig } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
-import {
-  healthPlugin,
-  postgresCheck,
-  queueRedisCheck,
-  type ReadinessCheck,
-  redisCheck,
-} from '@boltlink/observability/health';
+import { createDependencyMonitor } from '@boltlink/observability/dependencies';
+import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import cors from '@fastify/cors';
@@ -57,8 +52,6 @@ export interface AppDeps {
 }
 
 export interface AppOptions {
-  /** Extra readiness checks (e.g. the queue producer's own connection). */
-  readinessChecks?: Record<string, ReadinessCheck>;
   /** Overrides the link cache port (tests observe writes through it); Redis-backed by default. */
   linkCache?: LinkCache;
 }
@@ -105,14 +98,25 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   });
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler);
 
+  // No /metrics here: this is the public port. The cluster's metrics port serves them (METRICS_PORT).
   await app.register(metricsPlugin, { registry: deps.metrics.registry });
+  // Ready once Postgres and the queue Redis have answered since start (a pod that cannot reach them never
+  // took traffic), then ready through their outages: every API pod shares them, so failing /ready would
+  // empty the Service at once, while the API answers a retryable 503 problem itself. See
+  // docs/operations/health-and-readiness.md.
   await app.register(healthPlugin, {
-    checks: {
-      postgres: postgresCheck(db.$client),
-      redis: queueRedisCheck(deps.redis),
-      cacheRedis: redisCheck(deps.cacheRedis),
-      ...opts.readinessChecks,
-    },
+    monitor: createDependencyMonitor({
+      checks: {
+        postgres: postgresCheck(db.$client),
+        queueRedis: queueRedisCheck(deps.redis),
+        cacheRedis: redisCheck(deps.cacheRedis),
+      },
+      intervalMs: config.dependencyCheckIntervalMs,
+      timeoutMs: config.dependencyCheckTimeoutMs,
+      metrics: deps.metrics,
+      logger: deps.logger,
+    }),
+    readyAfterFirstAnswerFrom: ['postgres', 'queueRedis'],
   });
   await registerDocs(app, {});
 

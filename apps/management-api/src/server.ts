@@ -51,7 +51,7 @@ async function start() {
     onError: onRedisError('queue'),
   });
   // The fail-fast clients have no offline queue: let them connect first. A Redis that is down at boot does
-  // not stop the API (/ready reports it, ioredis keeps reconnecting).
+  // not stop the API once it has answered (the dependency gauges report it, ioredis keeps reconnecting).
   await Promise.all(
     [redis, cacheRedis, queueRedis].map((client) =>
       waitForReady(client, 3000).catch((error: unknown) =>
@@ -93,5 +93,5 @@ await runClustered({
   start,
   logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs * 3,
-  metrics: config.metricsPort === undefined ? undefined : { port: config.metricsPort },
+  metrics: config.metricsPort === 0 ? undefined : { port: config.metricsPort },
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { EXIT_CONFIG } from '@boltlink/config/env';
 import { apiKeys } from '@boltlink/db/schema';
 import { startPrivateRedis } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
@@ -16,15 +17,22 @@ afterAll(async () => {
 });
 
 describe('operational endpoints', () => {
-  it('answers /health, /ready with real round trips, and /metrics in Prometheus text', async () => {
+  it('answers /health, /ready and /health/dependencies, and keeps /metrics off its public port', async () => {
     expect((await api.app.inject({ url: '/health' })).json()).toEqual({ status: 'ok' });
     const ready = await api.app.inject({ url: '/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(Object.keys(ready.json().checks).sort()).toEqual(['cacheRedis', 'postgres', 'redis']);
+    expect(ready.json()).toEqual({ status: 'ready' });
+    const dependencies = (await api.app.inject({ url: '/health/dependencies' })).json();
+    expect(Object.keys(dependencies.dependencies).sort()).toEqual(['cacheRedis', 'postgres', 'queueRedis']);
+    expect(dependencies.dependencies.postgres.up).toBe(true);
     await api.app.inject({ url: '/api/v1/me' });
-    const metrics = await api.app.inject({ url: '/metrics' });
-    expect(metrics.headers['content-type']).toContain('text/plain');
-    expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*\} 1/);
+    const publicMetrics = await api.app.inject({ url: '/metrics' });
+    expect(publicMetrics.statusCode).toBe(404);
+    expect(publicMetrics.body).not.toContain('process_');
+    // The metrics port serves the same registry (METRICS_PORT, @boltlink/cluster).
+    expect(await api.metrics.registry.metrics()).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/me"[^}]*\} 1/,
+    );
   });
 
   it('applies the configured request, header and keep-alive timeouts to the HTTP server', () => {
@@ -63,27 +71,30 @@ describe('failures', () => {
     }
   });
 
-  it('turns /ready to 503 while Redis is down and back to 200 when it returns', async () => {
+  it('stays ready while Redis is down, answering a retryable 503 itself, with the gauge at 0', async () => {
     const redis = await startPrivateRedis({ maxmemoryPolicy: 'noeviction' });
-    const isolated = await startTestApi({ REDIS_URL: redis.url });
+    const isolated = await startTestApi({
+      REDIS_URL: redis.url,
+      DEPENDENCY_CHECK_INTERVAL_MS: '100',
+      DEPENDENCY_CHECK_TIMEOUT_MS: '500',
+    });
+    const queueRedisUp = async () =>
+      /^boltlink_dependency_up\{dependency="queueRedis"[^}]*\} (\d)$/m.exec(
+        await isolated.metrics.registry.metrics(),
+      )?.[1];
     try {
       expect((await isolated.app.inject({ url: '/ready' })).statusCode).toBe(200);
       const user = await signup(isolated);
       await redis.stop();
-      const down = await isolated.app.inject({ url: '/ready' });
-      expect(down.statusCode).toBe(503);
-      expect(down.json().checks.redis.ok).toBe(false);
+      await expect.poll(queueRedisUp, { timeout: 5000 }).toBe('0');
+      // Every API pod shares this Redis: failing /ready would empty the Service; the API answers 503s itself.
+      expect((await isolated.app.inject({ url: '/ready' })).statusCode).toBe(200);
       // API requests answer a retryable 503 problem, not a 500.
       const request = await isolated.app.inject({ url: '/api/v1/me', headers: user.auth });
       expect(expectProblem(request, 503).type).toBe('https://boltlink.dev/problems/unavailable');
       expect(request.headers['retry-after']).toBe('5');
       await redis.start();
-      await expect
-        .poll(async () => (await isolated.app.inject({ url: '/ready' })).statusCode, {
-          timeout: 15_000,
-          interval: 250,
-        })
-        .toBe(200);
+      await expect.poll(queueRedisUp, { timeout: 15_000, interval: 250 }).toBe('1');
       expect((await isolated.app.inject({ url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
     } finally {
       await isolated.close().catch(() => undefined);
@@ -131,6 +142,7 @@ describe('server process', () => {
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
         PORT: String(port),
+        METRICS_PORT: String(await freePort()),
         DATABASE_URL: api.database.url,
         REDIS_URL: (await import('@boltlink/testing/redis')).testRedisUrl(),
         REDIS_KEY_PREFIX: `${api.prefix}-proc`,
@@ -163,7 +175,7 @@ describe('server process', () => {
     }
   }, 60_000);
 
-  it('exits 1 with one message listing every bad variable', async () => {
+  it('exits 78 (EXIT_CONFIG) with one message listing every bad variable', async () => {
     const cwd = fileURLToPath(new URL('..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd,
@@ -173,7 +185,7 @@ describe('server process', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_CONFIG);
     expect(stderr).toContain('PORT');
     expect(stderr).toContain('DATABASE_URL');
     expect(stderr).toContain('APP_SECRET');

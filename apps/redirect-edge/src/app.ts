@@ -1,4 +1,5 @@
 import type { EdgeConfig } from '@boltlink/config/services';
+import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { InvalidJobPayloadError } from '@boltlink/queues/catalog';
@@ -43,14 +44,14 @@ const CLIENTS_CLOSE_RESERVE_MS = 4500;
 export interface EdgeDeps {
   config: EdgeConfig;
   logger: FastifyBaseLogger;
-  /** Read pool: readiness and the link store's connection. */
+  /** Read pool: the dependency monitor's and the link store's connection. */
   pool: Pool;
   linkStore: LinkStore;
   /** CACHE_REDIS_URL: the link projection (may be an evicting Redis). */
   cacheRedis: Redis;
   /** REDIS_URL, fail-fast preset: rate limits, click-cap counters and password attempts (must not evict). */
   stateRedis: Redis;
-  /** REDIS_URL, BullMQ producer connection; checked for `noeviction` by /ready. */
+  /** REDIS_URL, BullMQ producer connection; checked for `noeviction` by the dependency monitor. */
   queueRedis: Redis;
   /** Pub/sub connection on CACHE_REDIS_URL for link invalidations from the management API. */
   subscriber: Redis;
@@ -133,7 +134,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     max: config.redirectRateLimitMax,
     windowMs: config.redirectRateLimitWindowMs,
   });
-  // Filled by the onRoute hook below: static single-segment routes (/health, /ready, /metrics) are Fastify's.
+  // Filled by the onRoute hook below: static single-segment routes (/health, /ready) are Fastify's.
   const reservedPaths = new Set<string>();
   let closing = false;
   /** When the close began: the shutdown deadline (SHUTDOWN_TIMEOUT_MS) counts from here. */
@@ -243,13 +244,23 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     return sendProblem(reply, 'not-found');
   }
 
+  // No /metrics here: this is the public port. The cluster's metrics port serves them (METRICS_PORT).
   await app.register(metricsPlugin, { registry: deps.metrics.registry });
+  // Ready while listening and not draining, whatever Redis and Postgres do: the edge answers from its caches
+  // through their outages, and a shared dependency failing /ready would take every edge out of its load
+  // balancer at once. Dependency health goes to gauges and /health/dependencies instead.
   await app.register(healthPlugin, {
-    checks: {
-      postgres: postgresCheck(deps.pool),
-      redis: queueRedisCheck(deps.queueRedis),
-      cacheRedis: redisCheck(deps.cacheRedis),
-    },
+    monitor: createDependencyMonitor({
+      checks: {
+        postgres: postgresCheck(deps.pool),
+        queueRedis: queueRedisCheck(deps.queueRedis),
+        cacheRedis: redisCheck(deps.cacheRedis),
+      },
+      intervalMs: config.dependencyCheckIntervalMs,
+      timeoutMs: config.dependencyCheckTimeoutMs,
+      metrics: deps.metrics,
+      logger: deps.logger,
+    }),
   });
 
   app.setNotFoundHandler((request, reply) => notFound(request, reply));

@@ -1,5 +1,5 @@
 import { runClustered } from '@boltlink/cluster/run';
-import { exitOnConfigError } from '@boltlink/config/env';
+import { EXIT_CONFIG, exitOnConfigError } from '@boltlink/config/env';
 import { loadEdgeConfig } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
@@ -14,6 +14,7 @@ const logger = pino(createLoggerOptions({ service: 'redirect-edge', level: confi
 
 // Loaded at top level like the config, so the primary checks the file once and a bad path exits 1 before any
 // worker is forked (instead of workers crash-looping); each serving process keeps its own copy in memory.
+// A bad file is a configuration error: EXIT_CONFIG, which supervisors do not restart.
 async function loadCountryLookup(path: string | undefined): Promise<CountryLookup | undefined> {
   if (path === undefined) return undefined;
   try {
@@ -21,7 +22,7 @@ async function loadCountryLookup(path: string | undefined): Promise<CountryLooku
   } catch (error) {
     if (!(error instanceof GeoIpDatabaseError)) throw error;
     process.stderr.write(`GEOIP_DB_PATH=${path}: ${error.message}\n`);
-    process.exit(1);
+    process.exit(EXIT_CONFIG);
   }
 }
 const countryLookup = await loadCountryLookup(config.geoipDbPath);
@@ -36,7 +37,8 @@ async function start() {
     logger.info({ type, builtAt }, 'country of clicks from the MaxMind database (GEOIP_DB_PATH)');
   }
   // The fail-fast clients have no offline queue: give them a moment to connect. A Redis that is down at boot
-  // does not stop the edge (Postgres still answers, /ready says what is missing); ioredis keeps reconnecting.
+  // does not stop the edge (Postgres still answers, the dependency gauges say what is missing); ioredis keeps
+  // reconnecting.
   await Promise.all(
     [deps.cacheRedis, deps.stateRedis, deps.queueRedis, deps.subscriber].map((redis) =>
       waitForReady(redis, 3000).catch((error: unknown) =>
@@ -56,5 +58,5 @@ await runClustered({
   start,
   logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs * 3,
-  metrics: config.metricsPort === undefined ? undefined : { port: config.metricsPort },
+  metrics: config.metricsPort === 0 ? undefined : { port: config.metricsPort },
 });

@@ -25,8 +25,7 @@ async function listen(edge: TestEdge): Promise<number> {
 }
 
 async function metric(edge: TestEdge, name: string): Promise<number> {
-  const res = await edge.app.inject({ url: '/metrics' });
-  return metricValue(res.body, name);
+  return metricValue(await edge.deps.metrics.registry.metrics(), name);
 }
 
 /** Resolves with the close time, or with null once `ms` have passed without a close. */

@@ -72,9 +72,9 @@ async function listen(edge: TestEdge): Promise<number> {
   return (edge.app.server.address() as AddressInfo).port;
 }
 
-/** `edge_redirects_total` for one path label, read through GET /metrics. */
+/** `edge_redirects_total` for one path label, read from the registry the metrics port serves. */
 async function redirectsServed(edge: TestEdge, path: 'fast' | 'fastify'): Promise<number> {
-  const text = (await edge.app.inject({ url: '/metrics' })).body;
+  const text = await edge.deps.metrics.registry.metrics();
   const line = text
     .split('\n')
     .find((l) => l.startsWith('edge_redirects_total{') && l.includes(`path="${path}"`));
@@ -82,7 +82,7 @@ async function redirectsServed(edge: TestEdge, path: 'fast' | 'fastify'): Promis
 }
 
 async function lookups(edge: TestEdge, source: 'lru' | 'redis' | 'postgres'): Promise<number> {
-  const text = (await edge.app.inject({ url: '/metrics' })).body;
+  const text = await edge.deps.metrics.registry.metrics();
   const line = text
     .split('\n')
     .find((l) => l.startsWith('link_lookups_total{') && l.includes(`source="${source}"`));
@@ -218,6 +218,8 @@ describe('fast path', () => {
     expect((await request(port, `/${uniqueCode('missing')}`)).status).toBe(404);
     expect((await request(port, '/health')).status).toBe(200);
     expect((await request(port, '/ready')).status).toBe(200);
+    // Metrics are served on the metrics port only: on the public port, /metrics is an unknown code.
+    expect((await request(port, '/metrics')).status).toBe(404);
     expect(await redirectsServed(edge, 'fast')).toBe(fastBefore);
   });
 

@@ -142,8 +142,7 @@ describe('a Redis outage longer than the old 50,000-click buffer', () => {
       );
       expect(answers.every((res) => res.statusCode === 302)).toBe(true);
     }
-    const dropped = async () =>
-      metricValue((await app.inject({ url: '/metrics' })).body, 'clicks_dropped_total');
+    const dropped = async () => metricValue(await deps.metrics.registry.metrics(), 'clicks_dropped_total');
     expect(await dropped()).toBe(0);
 
     await redis.start();

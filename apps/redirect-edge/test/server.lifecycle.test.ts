@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { EXIT_CONFIG } from '@boltlink/config/env';
 import { freePort } from '@boltlink/local-servers/redis';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
@@ -35,8 +36,9 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
 }
 
 describe('server.ts', () => {
-  it('boots, reports ready, serves metrics, and on SIGTERM flushes buffered clicks and exits 0', async () => {
+  it('boots, reports ready, serves metrics on the metrics port only, and on SIGTERM flushes buffered clicks and exits 0', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const prefix = uniquePrefix('edge-server');
     const userId = await createUser(database.db);
     const link = await insertLink(database.db, { userId });
@@ -53,7 +55,7 @@ describe('server.ts', () => {
       SHORT_DOMAINS: DOMAIN,
       // Long enough that only the shutdown flush can deliver the clicks below.
       CLICK_BATCH_INTERVAL_MS: '60000',
-      // One process: with workers, /metrics (no METRICS_PORT) is one worker's view of the redirects.
+      METRICS_PORT: String(metricsPort),
       WEB_CONCURRENCY: '1',
     });
     try {
@@ -73,8 +75,12 @@ describe('server.ts', () => {
       }
       // Redirects served by the fast path are counted, not timed; the route's answers (a 404 here) are timed.
       expect((await fetch(`${base}/no-such-code`, { headers: { host: DOMAIN } })).status).toBe(404);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect((await fetch(`${base}/metrics`, { headers: { host: DOMAIN } })).status).toBe(404);
+      const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(scrape.status).toBe(200);
+      const metrics = await scrape.text();
       expect(metrics).toContain('clicks_dropped_total');
+      expect(metrics).toMatch(/^boltlink_dependency_up\{dependency="postgres"[^}]*\} 1$/m);
       expect(metrics).toMatch(/edge_redirects_total\{[^}]*path="fast"[^}]*\} 3\n/);
       expect(metrics).toContain('http_request_duration_seconds_bucket');
 
@@ -93,14 +99,14 @@ describe('server.ts', () => {
   it('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
     const { child, output } = start({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://nope' });
     const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_CONFIG);
     const text = output();
     expect(text).toContain('PORT');
     expect(text).toContain('REDIS_URL');
     expect(text).toContain('APP_SECRET');
     expect(text).not.toMatch(/\n\s+at /);
   }, 30_000);
-  it('exits 1 with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async () => {
+  it('exits 78 (EXIT_CONFIG) with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async () => {
     const { child, output } = start({
       NODE_ENV: 'production',
       APP_SECRET: 'lifecycle-test-secret-0123456789abcdef',
@@ -111,7 +117,7 @@ describe('server.ts', () => {
       WEB_CONCURRENCY: '2',
     });
     const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_CONFIG);
     const lines = output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(

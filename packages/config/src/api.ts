@@ -2,7 +2,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import { loadConfig } from './env.ts';
 import { commaList, int, isHostWithPort } from './fields.ts';
 import {
+  checkMetricsPort,
   type DerivedShared,
+  dependencyCheckFields,
   deriveShared,
   keepAliveFields,
   linkCacheFields,
@@ -20,7 +22,8 @@ const isOrigin = (value: string): boolean => {
 
 export const ApiConfigSchema = Type.Object({
   ...sharedFields(3000),
-  ...webConcurrencyFields(),
+  ...webConcurrencyFields(9100),
+  ...dependencyCheckFields(),
   ...linkCacheFields(),
   corsOrigins: commaList({
     default: [],
@@ -117,5 +120,5 @@ export const ApiConfigSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiConfigSchema> & DerivedShared;
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return deriveShared(loadConfig(ApiConfigSchema, env));
+  return deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env)));
 }

@@ -1,11 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { loadConfig } from './env.ts';
 import { int } from './fields.ts';
-import { type DerivedShared, deriveShared, sharedFields } from './shared.ts';
+import { type DerivedShared, dependencyCheckFields, deriveShared, sharedFields } from './shared.ts';
 
-// No WEB_CONCURRENCY: the consumer scales by worker concurrency and replicas, not by forking.
+// No WEB_CONCURRENCY: the consumer scales by worker concurrency and replicas, not by forking. No METRICS_PORT
+// either: its one port serves only /health, /ready and /metrics, never public traffic.
 export const ConsumerConfigSchema = Type.Object({
   ...sharedFields(3001),
+  ...dependencyCheckFields(),
   clickWorkerConcurrency: int({
     default: 8,
     min: 1,

@@ -2,7 +2,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import { loadConfig } from './env.ts';
 import { int, optional, str } from './fields.ts';
 import {
+  checkMetricsPort,
   type DerivedShared,
+  dependencyCheckFields,
   deriveShared,
   keepAliveFields,
   linkCacheFields,
@@ -13,7 +15,8 @@ import {
 
 export const EdgeConfigSchema = Type.Object({
   ...sharedFields(8080),
-  ...webConcurrencyFields(),
+  ...webConcurrencyFields(9101),
+  ...dependencyCheckFields(),
   ...keepAliveFields(),
   ...linkCacheFields(),
   edgeHeadersTimeoutMs: int({
@@ -126,5 +129,5 @@ export const EdgeConfigSchema = Type.Object({
 export type EdgeConfig = Static<typeof EdgeConfigSchema> & DerivedShared;
 
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  return deriveShared(loadConfig(EdgeConfigSchema, env));
+  return deriveShared(checkMetricsPort(loadConfig(EdgeConfigSchema, env)));
 }

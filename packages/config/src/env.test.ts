@@ -7,6 +7,7 @@ import {
   ConfigError,
   commaList,
   describeConfig,
+  EXIT_CONFIG,
   envName,
   int,
   loadConfig,
@@ -239,14 +240,15 @@ describe('loadConfigOrExit', () => {
   const CHILD_TIMEOUT_MS = 30_000;
 
   it(
-    'prints one message listing every problem and exits 1 without a stack trace',
+    'prints one message listing every problem and exits 78 (EXIT_CONFIG) without a stack trace',
     () => {
       const result = spawnSync(tsx, [script], {
         env: { PATH: process.env.PATH, PORT: 'abc', DATABASE_URL: 'nope', NODE_ENV: 'production' },
         encoding: 'utf8',
         timeout: CHILD_TIMEOUT_MS,
       });
-      expect(result.status).toBe(1);
+      expect(result.status).toBe(EXIT_CONFIG);
+      expect(EXIT_CONFIG).toBe(78);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(
         [

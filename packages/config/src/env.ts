@@ -137,8 +137,14 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
 }
 
 /**
+ * Exit status of a service that refuses its configuration (EX_CONFIG from sysexits.h). Supervisors (the
+ * local runner) do not restart a process that exits with it: the same variables would fail the same way.
+ */
+export const EXIT_CONFIG = 78;
+
+/**
  * Runs `load`; on a `ConfigError` prints its message alone (no stack: the message is the whole story) to
- * stderr and exits with status 1. Any other error is a bug and propagates with its stack.
+ * stderr and exits with `EXIT_CONFIG`. Any other error is a bug and propagates with its stack.
  */
 export function exitOnConfigError<R>(load: () => R): R {
   try {
@@ -146,7 +152,7 @@ export function exitOnConfigError<R>(load: () => R): R {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+      process.exit(EXIT_CONFIG);
     }
     throw error;
   }

@@ -44,6 +44,34 @@ describe('service configs', () => {
     expect(consumer.metadataMaxBytes).toBe(1_048_576);
   });
 
+  it('serves metrics on their own ports by default, 0 turns them off, and never on PORT', () => {
+    expect([loadEdgeConfig({}).metricsPort, loadApiConfig({}).metricsPort]).toEqual([9101, 9100]);
+    expect(loadEdgeConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(issuesOf(() => loadEdgeConfig({ PORT: '9101' }))).toEqual([
+      {
+        variable: 'METRICS_PORT',
+        problem:
+          'must differ from PORT (both 9101); metrics are never served on the public port, 0 turns them off',
+      },
+    ]);
+    expect(issuesOf(() => loadApiConfig({ METRICS_PORT: '3000' }))[0]?.variable).toBe('METRICS_PORT');
+    expect(issuesOf(() => loadApiConfig({ METRICS_PORT: 'abc' }))).toEqual([
+      {
+        variable: 'METRICS_PORT',
+        problem: 'must be an integer port number between 0 and 65535, other than PORT (got "abc")',
+      },
+    ]);
+  });
+
+  it('checks dependencies every 5 s with a 1 s limit unless told otherwise', () => {
+    for (const config of [loadEdgeConfig({}), loadApiConfig({}), loadConsumerConfig({})]) {
+      expect([config.dependencyCheckIntervalMs, config.dependencyCheckTimeoutMs]).toEqual([5000, 1000]);
+    }
+    expect(issuesOf(() => loadConsumerConfig({ DEPENDENCY_CHECK_INTERVAL_MS: 'soon' }))[0]?.variable).toBe(
+      'DEPENDENCY_CHECK_INTERVAL_MS',
+    );
+  });
+
   it('takes the default domain from the first short domain', () => {
     const config = loadApiConfig({ SHORT_DOMAINS: 'Bolt.Example, go.example:8443' });
     expect(config.shortDomains).toEqual(['bolt.example', 'go.example:8443']);

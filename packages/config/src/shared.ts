@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { TInteger } from '@sinclair/typebox';
+import { type TInteger, Type } from '@sinclair/typebox';
+import { ConfigError } from './env.ts';
 import {
   commaList,
   int,
@@ -121,8 +122,8 @@ export function keepAliveFields() {
   };
 }
 
-/** Worker processes sharing the port (node:cluster) for the HTTP services. */
-export function webConcurrencyFields() {
+/** Worker processes sharing the port (node:cluster) for the HTTP services, and their metrics port. */
+export function webConcurrencyFields(defaultMetricsPort: number) {
   return {
     webConcurrency: int({
       default: availableParallelism(),
@@ -131,16 +132,49 @@ export function webConcurrencyFields() {
       defaultDescription: 'the number of CPU cores',
       description: 'Worker processes (node:cluster) sharing the HTTP port; 1 runs a single process',
     }),
-    // A scrape of the shared HTTP port reaches one random worker, so the primary serves the sum here.
-    metricsPort: optional(
-      int({
-        min: 1,
-        max: 65535,
-        description:
-          'Port on which the primary process serves /metrics summed over all workers; unset serves none',
-      }),
-    ),
+    // A scrape of the shared HTTP port would reach one random worker, and the public port must not show
+    // process details: the primary serves the sum here, and only here.
+    metricsPort: Type.Integer({
+      default: defaultMetricsPort,
+      minimum: 0,
+      maximum: 65535,
+      description:
+        'Port on which the primary process serves /metrics summed over all workers (never on PORT); 0 serves none',
+      config: { rule: 'an integer port number between 0 and 65535, other than PORT' },
+    }),
   };
+}
+
+/** Background checks of Postgres and Redis: gauges and /health/dependencies, never a probe's answer. */
+export function dependencyCheckFields() {
+  return {
+    dependencyCheckIntervalMs: int({
+      default: 5000,
+      min: 100,
+      max: 600_000,
+      description:
+        'How often each dependency (Postgres, Redis) is checked for the boltlink_dependency_up gauge',
+    }),
+    dependencyCheckTimeoutMs: int({
+      default: 1000,
+      min: 50,
+      max: 60_000,
+      description: 'Time a dependency check may take before the dependency counts as down',
+    }),
+  };
+}
+
+/** METRICS_PORT must not be PORT: metrics are never served on the public port. */
+export function checkMetricsPort<C extends { port: number; metricsPort: number }>(config: C): C {
+  if (config.metricsPort !== 0 && config.metricsPort === config.port) {
+    throw new ConfigError([
+      {
+        variable: 'METRICS_PORT',
+        problem: `must differ from PORT (both ${config.port}); metrics are never served on the public port, 0 turns them off`,
+      },
+    ]);
+  }
+  return config;
 }
 
 type RateLimitFields<P extends string> = {

@@ -1,88 +1,106 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { evaluateReadiness, healthPlugin, parseMaxmemoryPolicy, type ReadinessCheck } from './health.ts';
+import { createDependencyMonitor } from './dependencies.ts';
+import { healthPlugin, parseMaxmemoryPolicy, type ReadinessCheck } from './health.ts';
 
 const ok: ReadinessCheck = async () => {};
 const failing: ReadinessCheck = async () => {
   throw new Error('connection refused');
 };
-const hanging: ReadinessCheck = () => new Promise(() => {});
 
-async function appWith(checks: Record<string, ReadinessCheck>, timeoutMs?: number) {
+/** A check whose answer the test switches. */
+function switchable(initial: boolean) {
+  let up = initial;
+  const check: ReadinessCheck = async () => {
+    if (!up) throw new Error('connection refused');
+  };
+  return { check, set: (value: boolean) => (up = value) };
+}
+
+async function appWith(checks: Record<string, ReadinessCheck>, required: string[] = []) {
+  const monitor = createDependencyMonitor({ checks, intervalMs: 60_000, timeoutMs: 100 });
   const app = Fastify();
-  await app.register(healthPlugin, { checks, timeoutMs });
-  return app;
+  await app.register(healthPlugin, { monitor, readyAfterFirstAnswerFrom: required });
+  return { app, monitor };
 }
 
 describe('healthPlugin', () => {
   it('answers liveness without running checks', async () => {
-    const app = await appWith({ db: failing });
+    const { app } = await appWith({ db: failing });
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
     await app.close();
   });
 
-  it('is ready when every check passes', async () => {
-    const app = await appWith({ postgres: ok, redis: ok });
+  it('with no required dependency, is ready while every dependency is down', async () => {
+    const { app, monitor } = await appWith({ postgres: failing, cacheRedis: failing });
+    await monitor.checkNow();
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({
-      status: 'ready',
-      checks: { postgres: { ok: true }, redis: { ok: true } },
+    expect(res.json()).toEqual({ status: 'ready' });
+    await app.close();
+  });
+
+  it('waits for a first answer from the required dependencies, then stays ready through their outages', async () => {
+    const postgres = switchable(false);
+    const { app, monitor } = await appWith({ postgres: postgres.check, cacheRedis: failing }, ['postgres']);
+    const starting = await app.inject('/ready');
+    expect(starting.statusCode).toBe(503);
+    expect(starting.json()).toEqual({
+      status: 'starting',
+      detail: 'waiting for a first answer from: postgres',
     });
+
+    // A probe asks at once instead of waiting for the next background round.
+    postgres.set(true);
+    expect((await app.inject('/ready')).statusCode).toBe(200);
+
+    postgres.set(false);
+    await monitor.checkNow();
+    expect(monitor.snapshot().postgres?.up).toBe(false);
+    expect((await app.inject('/ready')).statusCode).toBe(200);
     await app.close();
   });
 
-  it('reports each failing check by name with its error, and a hung one as a timeout', async () => {
-    const app = await appWith({ postgres: ok, redis: failing, queue: hanging }, 100);
-    const started = Date.now();
-    const res = await app.inject('/ready');
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({
-      status: 'unavailable',
-      detail: 'failing checks: redis, queue',
-      checks: {
-        postgres: { ok: true },
-        redis: { ok: false, error: 'connection refused' },
-        queue: { ok: false, error: 'timed out after 100 ms' },
-      },
-    });
-    await app.close();
-  });
-
-  it('runs checks in parallel, not one after another', async () => {
-    const slow: ReadinessCheck = () => new Promise((resolve) => setTimeout(resolve, 150));
-    const started = Date.now();
-    const report = await evaluateReadiness({ a: slow, b: slow, c: slow }, 1000);
-    expect(report.status).toBe('ready');
-    expect(Date.now() - started).toBeLessThan(400);
-  });
-
-  it('shares one round of checks between concurrent probes', async () => {
-    let runs = 0;
-    const counted: ReadinessCheck = async () => {
-      runs += 1;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    };
-    const app = await appWith({ db: counted });
-    const answers = await Promise.all([app.inject('/ready'), app.inject('/ready'), app.inject('/ready')]);
-    expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200]);
-    expect(runs).toBe(1);
-    await app.inject('/ready');
-    expect(runs).toBe(2);
-    await app.close();
+  it('refuses a required dependency that the monitor does not check', async () => {
+    const monitor = createDependencyMonitor({ checks: { postgres: ok }, intervalMs: 60_000, timeoutMs: 100 });
+    const app = Fastify();
+    await expect(
+      app.register(healthPlugin, { monitor, readyAfterFirstAnswerFrom: ['queueRedis'] }),
+    ).rejects.toThrow('readiness needs "queueRedis" but no monitor checks it');
   });
 
   it('answers 503 shutting down after markShuttingDown, while liveness stays 200', async () => {
-    const app = await appWith({ db: ok });
+    const { app } = await appWith({ db: ok });
     expect((await app.inject('/ready')).statusCode).toBe(200);
     app.markShuttingDown();
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ status: 'unavailable', detail: 'shutting down' });
+    expect(res.json()).toEqual({ status: 'unavailable', detail: 'shutting down' });
     expect((await app.inject('/health')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('reports the last background check per dependency on /health/dependencies, without error text', async () => {
+    const { app, monitor } = await appWith({ postgres: ok, queueRedis: failing });
+    const before = await app.inject('/health/dependencies');
+    expect(before.json()).toEqual({
+      status: 'degraded',
+      dependencies: {
+        postgres: { up: false, checkedAt: null, durationMs: null },
+        queueRedis: { up: false, checkedAt: null, durationMs: null },
+      },
+    });
+    await monitor.checkNow();
+    const res = await app.inject('/health/dependencies');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('degraded');
+    expect(body.dependencies.postgres.up).toBe(true);
+    expect(body.dependencies.queueRedis.up).toBe(false);
+    expect(Date.parse(body.dependencies.queueRedis.checkedAt)).toBeGreaterThan(0);
+    expect(res.body).not.toContain('refused');
     await app.close();
   });
 });

@@ -2,23 +2,26 @@ import type { FastifyPluginCallback } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { DependencyMonitor } from './dependencies.ts';
 
 /** A readiness check resolves when the dependency answered a real round trip, and throws otherwise. */
 export type ReadinessCheck = () => Promise<void>;
 
 export interface HealthPluginOptions {
-  checks: Record<string, ReadinessCheck>;
-  /** Per-check time limit; a dependency that hangs is as unavailable as one that refuses. */
-  timeoutMs?: number;
+  /**
+   * Background checks of the dependencies, reported on `/health/dependencies` (and as gauges). The plugin
+   * starts it when the app is ready and stops it when the app starts closing.
+   */
+  monitor?: DependencyMonitor;
+  /**
+   * Dependencies that must have answered once since start before `/ready` says 200. After that, `/ready`
+   * stays 200 through their outages: see docs/operations/health-and-readiness.md. Empty (the default):
+   * ready while listening and not shutting down.
+   */
+  readyAfterFirstAnswerFrom?: readonly string[];
 }
 
 export type CheckResult = { ok: true; durationMs: number } | { ok: false; error: string; durationMs: number };
-
-export interface ReadinessReport {
-  status: 'ready' | 'unavailable';
-  detail?: string;
-  checks: Record<string, CheckResult>;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,14 +30,13 @@ declare module 'fastify' {
   }
 }
 
-export const DEFAULT_CHECK_TIMEOUT_MS = 1000;
-
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
 
-async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
+/** Runs one check within `timeoutMs`; never throws. */
+export async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -53,46 +55,42 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
   }
 }
 
-/** Runs every check in parallel, each with its own time limit. */
-export async function evaluateReadiness(
-  checks: Record<string, ReadinessCheck>,
-  timeoutMs: number = DEFAULT_CHECK_TIMEOUT_MS,
-): Promise<ReadinessReport> {
-  const names = Object.keys(checks);
-  const results = await Promise.all(names.map((name) => runCheck(checks[name] as ReadinessCheck, timeoutMs)));
-  const report: ReadinessReport = { status: 'ready', checks: {} };
-  const failed: string[] = [];
-  names.forEach((name, i) => {
-    const result = results[i] as CheckResult;
-    report.checks[name] = result;
-    if (!result.ok) failed.push(name);
-  });
-  if (failed.length > 0) {
-    report.status = 'unavailable';
-    report.detail = `failing checks: ${failed.join(', ')}`;
-  }
-  return report;
-}
-
 // Probes must never be rate limited; `as const` keeps this assignable to the route config type
 // whether or not @fastify/rate-limit's type augmentation is loaded.
 const probeRouteConfig = { rateLimit: false } as const;
 
 const plugin: FastifyPluginCallback<HealthPluginOptions> = (app, options, done) => {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-  const checks = { ...options.checks };
+  const { monitor } = options;
+  const required = options.readyAfterFirstAnswerFrom ?? [];
+  const unchecked = required.find((name) => !monitor?.names.includes(name));
+  if (unchecked !== undefined) {
+    done(new Error(`readiness needs "${unchecked}" but no monitor checks it`));
+    return;
+  }
   let shuttingDown = false;
-  // Probes from several sources (kubelet, load balancer, a human) share one round of checks
-  // instead of piling up connections on a dependency that is already slow.
-  let inFlight: Promise<ReadinessReport> | null = null;
 
   app.decorate('markShuttingDown', () => {
     shuttingDown = true;
   });
   app.addHook('preClose', (next) => {
     shuttingDown = true;
+    // No checks against pools and connections that onClose hooks are about to end.
+    monitor?.stop();
     next();
   });
+  if (monitor) {
+    app.addHook('onReady', (next) => {
+      monitor.start();
+      next();
+    });
+  }
+
+  const waitingFor = (): string[] => {
+    if (!monitor || required.length === 0) return [];
+    const states = monitor.snapshot();
+    return required.filter((name) => states[name]?.answeredOnce !== true);
+  };
+  const shuttingDownReply = { status: 'unavailable', detail: 'shutting down' } as const;
 
   // warn: probes every few seconds would otherwise fill the info log with request lines.
   const routeOptions = { logLevel: 'warn', config: probeRouteConfig } as const;
@@ -100,25 +98,47 @@ const plugin: FastifyPluginCallback<HealthPluginOptions> = (app, options, done) 
   app.get('/health', routeOptions, async () => ({ status: 'ok' }));
 
   app.get('/ready', routeOptions, async (_request, reply) => {
-    if (shuttingDown) {
-      return reply.code(503).send({ status: 'unavailable', detail: 'shutting down', checks: {} });
+    if (shuttingDown) return reply.code(503).send(shuttingDownReply);
+    let waiting = waitingFor();
+    // Until the first answer, a probe asks now (joining any round in flight) instead of waiting an interval.
+    if (waiting.length > 0 && monitor) {
+      await monitor.checkNow();
+      waiting = waitingFor();
     }
-    if (!inFlight) {
-      inFlight = evaluateReadiness(checks, timeoutMs).finally(() => {
-        inFlight = null;
-      });
+    if (shuttingDown) return reply.code(503).send(shuttingDownReply);
+    if (waiting.length > 0) {
+      return reply
+        .code(503)
+        .send({ status: 'starting', detail: `waiting for a first answer from: ${waiting.join(', ')}` });
     }
-    const report = await inFlight;
-    if (shuttingDown) {
-      return reply.code(503).send({ status: 'unavailable', detail: 'shutting down', checks: report.checks });
-    }
-    return reply.code(report.status === 'ready' ? 200 : 503).send(report);
+    return { status: 'ready' };
+  });
+
+  // Read by people and dashboards, never by a probe: it reports the last background check and runs none.
+  // Errors go to the log (one line per change), not here: on the edge this is a public port.
+  app.get('/health/dependencies', routeOptions, async () => {
+    const states = monitor?.snapshot() ?? {};
+    const dependencies = Object.fromEntries(
+      Object.entries(states).map(([name, state]) => [
+        name,
+        {
+          up: state.up,
+          checkedAt: state.checkedAt === undefined ? null : new Date(state.checkedAt).toISOString(),
+          durationMs: state.durationMs ?? null,
+        },
+      ]),
+    );
+    const allUp = Object.values(states).every((state) => state.up);
+    return { status: allUp ? 'ok' : 'degraded', dependencies };
   });
 
   done();
 };
 
-/** `GET /health` (liveness) and `GET /ready` (real round trips to every dependency, 503 while closing). */
+/**
+ * `GET /health` (liveness), `GET /ready` (listening, not shutting down, and the dependencies in
+ * `readyAfterFirstAnswerFrom` answered once) and `GET /health/dependencies` (the monitor's last answers).
+ */
 export const healthPlugin = fp(plugin, { fastify: '5.x', name: '@boltlink/observability/health' });
 
 /** `SELECT 1` through the pool: proves a connection can be checked out and Postgres answers. */

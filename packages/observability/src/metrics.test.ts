@@ -5,7 +5,7 @@ import { createMetricsRegistry, HTTP_DURATION_METRIC, metricsPlugin, UNMATCHED_R
 async function appWithMetrics() {
   const metrics = createMetricsRegistry('redirect-edge');
   const app = Fastify();
-  await app.register(metricsPlugin, { registry: metrics.registry });
+  await app.register(metricsPlugin, { registry: metrics.registry, exposeRoute: true });
   app.get('/:code', async (request) => (request.params as { code: string }).code);
   app.post('/api/v1/links', async (_request, reply) => reply.code(201).send({}));
   return { app, metrics };
@@ -23,6 +23,19 @@ describe('metricsPlugin', () => {
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(res.body).toMatch(/^process_cpu_user_seconds_total\{service="redirect-edge"\} /m);
     expect(res.body).toMatch(/^nodejs_eventloop_lag_seconds\{service="redirect-edge"\} /m);
+    await app.close();
+  });
+
+  it('answers 404 for /metrics unless asked to expose it, and still records the routes', async () => {
+    const metrics = createMetricsRegistry('management-api');
+    const app = Fastify();
+    await app.register(metricsPlugin, { registry: metrics.registry });
+    app.get('/api/v1/me', async () => ({}));
+    expect((await app.inject('/metrics')).statusCode).toBe(404);
+    await app.inject('/api/v1/me');
+    expect(await metrics.registry.metrics()).toContain(
+      `${HTTP_DURATION_METRIC}_count{service="management-api",method="GET",route="/api/v1/me",status_code="200"} 1`,
+    );
     await app.close();
   });
 

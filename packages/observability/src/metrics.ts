@@ -73,9 +73,15 @@ export interface MetricsPluginOptions {
   registry: Registry;
   /** Route patterns not recorded in the HTTP histogram (probes and scrapes would drown real traffic). */
   excludeRoutes?: readonly string[];
+  /**
+   * Also answer `GET /metrics` on this app's port. Only for a port that is not public (the consumer's);
+   * the HTTP services serve metrics on METRICS_PORT instead (`@boltlink/cluster`), and their public
+   * ports answer 404.
+   */
+  exposeRoute?: boolean;
 }
 
-const DEFAULT_EXCLUDED_ROUTES = ['/metrics', '/health', '/ready'];
+const DEFAULT_EXCLUDED_ROUTES = ['/metrics', '/health', '/ready', '/health/dependencies'];
 
 // Exempt from rate limiting: a scraper must never be locked out. `as const` keeps this assignable to
 // the route config type whether or not @fastify/rate-limit's type augmentation is loaded.
@@ -98,6 +104,10 @@ const plugin: FastifyPluginCallback<MetricsPluginOptions> = (app, options, done)
     next();
   });
 
+  if (options.exposeRoute !== true) {
+    done();
+    return;
+  }
   app.get('/metrics', { logLevel: 'warn', config: probeRouteConfig }, async (_request, reply) => {
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);
@@ -106,5 +116,5 @@ const plugin: FastifyPluginCallback<MetricsPluginOptions> = (app, options, done)
   done();
 };
 
-/** Serves `GET /metrics` and records `http_request_duration_seconds` for every route of the app. */
+/** Records `http_request_duration_seconds` for every route of the app, and serves `GET /metrics` if asked. */
 export const metricsPlugin = fp(plugin, { fastify: '5.x', name: '@boltlink/observability/metrics' });

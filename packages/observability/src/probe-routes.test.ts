@@ -2,11 +2,12 @@ import { Writable } from 'node:stream';
 import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { createDependencyMonitor } from './dependencies.ts';
 import { healthPlugin } from './health.ts';
 import { createLoggerOptions } from './logger.ts';
 import { createMetricsRegistry, metricsPlugin } from './metrics.ts';
 
-const PROBES = ['/health', '/ready', '/metrics'];
+const PROBES = ['/health', '/ready', '/health/dependencies', '/metrics'];
 
 async function service() {
   const lines: Array<Record<string, unknown>> = [];
@@ -22,8 +23,14 @@ async function service() {
   await app.register(rateLimit, { global: true, max: 2, timeWindow: 60_000 });
   await app.register(metricsPlugin, {
     registry: createMetricsRegistry('edge', { defaultMetrics: false }).registry,
+    exposeRoute: true,
   });
-  await app.register(healthPlugin, { checks: { noop: async () => {} } });
+  const monitor = createDependencyMonitor({
+    checks: { noop: async () => {} },
+    intervalMs: 60_000,
+    timeoutMs: 100,
+  });
+  await app.register(healthPlugin, { monitor, readyAfterFirstAnswerFrom: ['noop'] });
   app.get('/:code', async () => 'redirect');
   return { app, lines };
 }

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthPlugin, postgresCheck } from '../src/health.ts';
+import { healthPlugin } from '../src/health.ts';
 import { createMetricsRegistry, metricsPlugin } from '../src/metrics.ts';
 
 describe('/metrics on a listening service', () => {
@@ -13,8 +13,8 @@ describe('/metrics on a listening service', () => {
     database = await createTestDatabase({ poolMax: 2 });
     const metrics = createMetricsRegistry('management-api');
     app = Fastify();
-    await app.register(metricsPlugin, { registry: metrics.registry });
-    await app.register(healthPlugin, { checks: { postgres: postgresCheck(database.pool) } });
+    await app.register(metricsPlugin, { registry: metrics.registry, exposeRoute: true });
+    await app.register(healthPlugin, {});
     app.get('/api/v1/links/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
       const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM links WHERE code = $1', [

@@ -1,157 +1,146 @@
 import { createCacheRedis, createQueueRedis } from '@boltlink/redis-keys/clients';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { type PrivateRedis, startPrivateRedis, testRedisUrl } from '@boltlink/testing/redis';
+import { type PrivateRedis, startPrivateRedis } from '@boltlink/testing/redis';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDependencyMonitor, type DependencyMonitor } from '../src/dependencies.ts';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '../src/health.ts';
+import { createMetricsRegistry, type MetricsRegistry } from '../src/metrics.ts';
 
 // The clients the services use: the cache client fails fast (no offline queue); the worker client queues
-// commands while disconnected, so only the per-check timeout stops a probe from hanging on it.
+// commands while disconnected, so only the per-check timeout stops a check from hanging on it.
 const ignoreErrors = { onError: () => {} };
 
-async function readyWithin(app: FastifyInstance, status: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await app.inject('/ready');
-    if (res.statusCode === status || Date.now() > deadline) return res;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function upGauge(metrics: MetricsRegistry, dependency: string): Promise<number | undefined> {
+  const text = await metrics.registry.metrics();
+  const match = new RegExp(`^boltlink_dependency_up\\{dependency="${dependency}"[^}]*\\} (\\d+)$`, 'm').exec(
+    text,
+  );
+  return match ? Number(match[1]) : undefined;
 }
 
-describe('/ready with real Postgres and Redis', () => {
+describe('dependency checks against a real Postgres and Redis that stop and come back', () => {
   let database: TestDatabase;
+  let redis: PrivateRedis;
   let cache: Redis;
   let queue: Redis;
-  let app: FastifyInstance;
+  let metrics: MetricsRegistry;
+  let monitor: DependencyMonitor;
+  let edgeLike: FastifyInstance;
+  let apiLike: FastifyInstance;
 
   beforeAll(async () => {
     database = await createTestDatabase({ poolMax: 2 });
-    cache = createCacheRedis(testRedisUrl(), ignoreErrors);
-    queue = createQueueRedis(testRedisUrl(), 'worker', ignoreErrors);
-    app = Fastify();
-    await app.register(healthPlugin, {
+    redis = await startPrivateRedis();
+    cache = createCacheRedis(redis.url, ignoreErrors);
+    queue = createQueueRedis(redis.url, 'worker', ignoreErrors);
+    metrics = createMetricsRegistry('redirect-edge', { defaultMetrics: false });
+    monitor = createDependencyMonitor({
       checks: {
         postgres: postgresCheck(database.pool),
-        redis: redisCheck(cache),
-        queue: queueRedisCheck(queue),
+        queueRedis: queueRedisCheck(queue),
+        cacheRedis: redisCheck(cache),
       },
+      intervalMs: 100,
+      timeoutMs: 500,
+      metrics,
     });
+    // Serving-only readiness (the edge) and first-answer readiness (the API, the consumer).
+    edgeLike = Fastify();
+    await edgeLike.register(healthPlugin, { monitor });
+    apiLike = Fastify();
+    await apiLike.register(healthPlugin, { monitor, readyAfterFirstAnswerFrom: ['postgres', 'queueRedis'] });
+    await Promise.all([edgeLike.ready(), apiLike.ready()]);
   });
 
   afterAll(async () => {
-    await app?.close();
+    await edgeLike?.close();
+    await apiLike?.close();
     cache?.disconnect();
     queue?.disconnect();
+    await redis?.destroy();
     await database?.drop();
   });
 
-  it('is ready when every dependency answers', async () => {
-    const res = await readyWithin(app, 200, 5000);
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({
-      status: 'ready',
-      checks: { postgres: { ok: true }, redis: { ok: true }, queue: { ok: true } },
+  it('flips the gauges while Redis is stopped, and /ready stays 200', async () => {
+    for (const dependency of ['postgres', 'queueRedis', 'cacheRedis']) {
+      await expect.poll(() => upGauge(metrics, dependency), { timeout: 5000 }).toBe(1);
+    }
+    expect((await apiLike.inject('/ready')).statusCode).toBe(200);
+
+    await redis.stop();
+    await expect.poll(() => upGauge(metrics, 'queueRedis'), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => upGauge(metrics, 'cacheRedis'), { timeout: 5000 }).toBe(0);
+    expect(await upGauge(metrics, 'postgres')).toBe(1);
+    expect((await edgeLike.inject('/ready')).statusCode).toBe(200);
+    expect((await apiLike.inject('/ready')).statusCode).toBe(200);
+    const report = (await edgeLike.inject('/health/dependencies')).json();
+    expect(report).toMatchObject({
+      status: 'degraded',
+      dependencies: { postgres: { up: true }, queueRedis: { up: false }, cacheRedis: { up: false } },
     });
+
+    await redis.start();
+    await expect.poll(() => upGauge(metrics, 'queueRedis'), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => upGauge(metrics, 'cacheRedis'), { timeout: 10_000 }).toBe(1);
+    expect((await edgeLike.inject('/health/dependencies')).json().status).toBe('ok');
   });
 
-  it('fails fast with the driver error when Postgres does not listen', async () => {
+  it('reports Postgres down when nothing listens, while /ready of a serving-only app stays 200', async () => {
     // A port nothing listens on: the driver gets a real ECONNREFUSED from the kernel.
     const pool = new pg.Pool({
       connectionString: 'postgres://boltlink@127.0.0.1:1/boltlink',
       connectionTimeoutMillis: 1000,
     });
-    const broken = Fastify();
-    await broken.register(healthPlugin, {
-      checks: { postgres: postgresCheck(pool), redis: redisCheck(cache) },
+    const broken = createDependencyMonitor({
+      checks: { postgres: postgresCheck(pool) },
+      intervalMs: 60_000,
+      timeoutMs: 1000,
     });
-    const res = await broken.inject('/ready');
-    expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({
-      detail: 'failing checks: postgres',
-      checks: {
-        postgres: { ok: false, error: expect.stringContaining('ECONNREFUSED') },
-        redis: { ok: true },
-      },
-    });
-    await broken.close();
+    const app = Fastify();
+    await app.register(healthPlugin, { monitor: broken });
+    await broken.checkNow();
+    expect(broken.snapshot().postgres).toMatchObject({ up: false, answeredOnce: false });
+    expect((await app.inject('/ready')).statusCode).toBe(200);
+    await app.close();
     await pool.end();
   });
 });
 
-describe('/ready while Redis goes away and comes back', () => {
-  let redis: PrivateRedis;
-  let cache: Redis;
-  let queue: Redis;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    cache = createCacheRedis(redis.url, ignoreErrors);
-    queue = createQueueRedis(redis.url, 'worker', ignoreErrors);
-    app = Fastify();
-    await app.register(healthPlugin, {
-      checks: { redis: redisCheck(cache), queue: queueRedisCheck(queue) },
-      timeoutMs: 500,
-    });
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    cache?.disconnect();
-    queue?.disconnect();
-    await redis?.destroy();
-  });
-
-  it('answers 503 within the check timeout while Redis is stopped, and 200 again once it returns', async () => {
-    expect((await readyWithin(app, 200, 5000)).statusCode).toBe(200);
-
-    await redis.stop();
-    const started = Date.now();
-    const down = await app.inject('/ready');
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(down.statusCode).toBe(503);
-    expect(down.json()).toMatchObject({
-      status: 'unavailable',
-      checks: { redis: { ok: false }, queue: { ok: false, error: 'timed out after 500 ms' } },
-    });
-
-    await redis.start();
-    const back = await readyWithin(app, 200, 10_000);
-    expect(back.statusCode).toBe(200);
-    expect(back.json()).toMatchObject({ status: 'ready' });
-  });
-});
-
-describe('/ready with a queue Redis that may evict keys', () => {
+describe('a queue Redis that may evict keys', () => {
   let redis: PrivateRedis;
   let queue: Redis;
-  let app: FastifyInstance;
 
   beforeAll(async () => {
     redis = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru', appendOnly: false });
     queue = createQueueRedis(redis.url, 'worker', ignoreErrors);
-    app = Fastify();
-    await app.register(healthPlugin, { checks: { queue: queueRedisCheck(queue) } });
   });
 
   afterAll(async () => {
-    await app?.close();
     queue?.disconnect();
     await redis?.destroy();
   });
 
-  it('answers 503 saying BullMQ would lose jobs and how to fix it, and 200 once fixed', async () => {
-    const res = await app.inject('/ready');
-    expect(res.statusCode).toBe(503);
-    const error = res.json().checks.queue.error as string;
+  it('is down, logged with how to fix it, and keeps an API-like service from becoming ready until fixed', async () => {
+    const warnings: Array<Record<string, unknown>> = [];
+    const monitor = createDependencyMonitor({
+      checks: { queueRedis: queueRedisCheck(queue) },
+      intervalMs: 60_000,
+      timeoutMs: 1000,
+      logger: { info: () => {}, warn: (obj) => warnings.push(obj as Record<string, unknown>) },
+    });
+    const app = Fastify();
+    await app.register(healthPlugin, { monitor, readyAfterFirstAnswerFrom: ['queueRedis'] });
+    expect((await app.inject('/ready')).statusCode).toBe(503);
+    const error = String(warnings[0]?.error);
     expect(error).toContain('maxmemory-policy "allkeys-lru"');
     expect(error).toContain('BullMQ');
-    expect(error).toContain('lost');
     expect(error).toContain('maxmemory-policy noeviction');
 
     await queue.config('SET', 'maxmemory-policy', 'noeviction');
     expect((await app.inject('/ready')).statusCode).toBe(200);
+    await app.close();
   });
 });

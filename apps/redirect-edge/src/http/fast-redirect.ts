@@ -19,7 +19,7 @@ export interface FastRedirectDeps {
   recordClick: ClickRecorder;
   /** Name of the trusted country header, if one is configured (any case). */
   countryHeader: string | undefined;
-  /** Single-segment paths Fastify serves itself (`/health`, `/ready`, `/metrics`): never short codes. */
+  /** Single-segment paths Fastify serves itself (`/health`, `/ready`): never short codes. */
   reservedPaths: ReadonlySet<string>;
   /** True once the app is closing: Fastify then answers 503 with `Connection: close`. */
   isClosing: () => boolean;

@@ -1,0 +1,463 @@
+// Statistics at scale: how long the management API's `/stats` queries take on an account with many clicks,
+// and how fast clicks for the current hour still go in on such a database.
+//
+//   pnpm --filter @boltlink/bench stats-scale
+//   CLICKS=2000000 LINKS=1000 DAYS=90 VISITORS=1000000 RUNS=5 INGEST_EVENTS=100000 BATCH=500 CONCURRENCY=2 (defaults)
+//
+// Seeding: CLICKS click events spread uniformly over the last DAYS days and LINKS links of one account are
+// written to click_events with generate_series, then every roll-up is built from them by grouping the events
+// the way the consumer's ingestion statement (apps/analytics-consumer/src/ingest/ingest-clicks.ts) groups a
+// batch: same keys, same 'unknown' / '(direct)' substitutes, same bot counts, and links.click_count. Grouping
+// all events at once gives the rows that ingesting them batch by batch adds up to, with one exception that
+// cannot differ here: link_visitors_daily.is_bot is the flag of the first batch that saw the visitor, and in
+// this data a visitor is a bot or not on every click. VISITORS distinct visitor hashes (one in twelve a bot)
+// are spread uniformly, so a visitor rarely comes back to the same link on the same day, as with real
+// visitors of many different links.
+//
+// Queries: the stats service of the management API itself (createStatsService, imported from source), on a
+// warmed-up database after VACUUM ANALYZE: the median of RUNS runs of each scenario. Then each SQL statement
+// of the slowest scenario, recorded as the service sends it, is run under EXPLAIN ANALYZE.
+//
+// Ingestion: INGEST_EVENTS clicks of the current hour on the same links through the consumer's ingestClicks
+// (the statement of one job, without the queue), BATCH per batch, CONCURRENCY batches in flight.
+//
+// Postgres runs with its durable defaults (fsync on), as ingestion needs; STATS_EPHEMERAL_PG=1 turns them
+// off. DATABASE_URL points it at an existing server instead: it then creates and drops its own database
+// there (boltlink_stats_scale_<pid>), never touching the one named in the URL.
+// Results: bench/results/stats-scale.json and .md.
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, createPool } from '@boltlink/db/client';
+import { runMigrations } from '@boltlink/db/migrate';
+import { startPostgres } from '@boltlink/local-servers/postgres';
+import type { Pool } from 'pg';
+import {
+  DIMENSION_VALUE_MAX,
+  DIRECT_REFERRER,
+  type IncomingClick,
+  ingestClicks,
+  UNKNOWN_COUNTRY,
+} from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
+import { createStatsService, type StatsQuery } from '../apps/management-api/src/services/stats-service.ts';
+
+const CLICKS = Number(process.env.CLICKS ?? 2_000_000);
+const LINKS = Number(process.env.LINKS ?? 1000);
+const DAYS = Number(process.env.DAYS ?? 90);
+const VISITORS = Number(process.env.VISITORS ?? 1_000_000);
+const RUNS = Number(process.env.RUNS ?? 5);
+const INGEST_EVENTS = Number(process.env.INGEST_EVENTS ?? 100_000);
+const BATCH = Number(process.env.BATCH ?? 500);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 2);
+const SEED_CHUNK = 250_000;
+
+// The issue's targets, printed next to the figures.
+const TARGETS = {
+  accountMs: CLICKS <= 2_000_000 ? 100 : 300,
+  linkMs: 20,
+  ingestPerSecond: 15_000,
+};
+
+const COUNTRIES = [
+  'US',
+  'DE',
+  'FR',
+  'GB',
+  'IN',
+  'BR',
+  'JP',
+  'CA',
+  'ES',
+  'IT',
+  'NL',
+  'SE',
+  'PL',
+  'AU',
+  'MX',
+  null,
+];
+const REFERRERS = [
+  null,
+  'google.com',
+  't.co',
+  'news.ycombinator.com',
+  'reddit.com',
+  'linkedin.com',
+  'facebook.com',
+];
+const DEVICES = ['desktop', 'mobile', 'tablet'];
+const BROWSERS = ['Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet', 'Opera'];
+const OSES = ['Windows', 'iOS', 'Android', 'macOS', 'Linux'];
+
+const sqlArray = (items: readonly (string | null)[]) =>
+  `ARRAY[${items.map((v) => (v === null ? 'NULL' : `'${v}'`)).join(', ')}]::text[]`;
+const pickSql = (items: readonly (string | null)[]) =>
+  `(${sqlArray(items)})[1 + floor(random() * ${items.length})::int]`;
+
+async function startDatabase() {
+  const envUrl = process.env.DATABASE_URL;
+  if (envUrl) {
+    const database = `boltlink_stats_scale_${process.pid}`;
+    const admin = createPool({ connectionString: envUrl, max: 1 });
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(envUrl);
+    url.pathname = `/${database}`;
+    return {
+      url: url.toString(),
+      durability: 'as configured',
+      async stop() {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.end();
+      },
+    };
+  }
+  const root = await mkdtemp(join(tmpdir(), 'boltlink-stats-bench-'));
+  // Embedded Postgres runs as an unprivileged user when we are root; it must be able to enter the directory.
+  await chmod(root, 0o755);
+  const ephemeral = process.env.STATS_EPHEMERAL_PG === '1';
+  const postgres = await startPostgres({ dataDir: join(root, 'pg'), database: 'boltlink', ephemeral });
+  return {
+    url: postgres.url,
+    durability: ephemeral ? 'fsync off' : 'fsync on',
+    async stop() {
+      await postgres.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One account with LINKS links, CLICKS click events and every roll-up ingestion would have written for them. */
+async function seed(pool: Pool): Promise<{ userId: string; linkIds: string[] }> {
+  const user = await pool.query<{ id: string }>(
+    "INSERT INTO users (email, password_hash) VALUES ($1, 'bench') RETURNING id",
+    [`stats-${randomUUID()}@example.com`],
+  );
+  const userId = user.rows[0]?.id ?? '';
+  const links = await pool.query<{ id: string }>(
+    `INSERT INTO links (user_id, domain, code, url, created_at)
+     SELECT $1, 'bench.local', 's' || g, 'https://example.com/' || g, now() - make_interval(days => $3::int + 1)
+     FROM generate_series(1, $2::int) AS g RETURNING id`,
+    [userId, LINKS, DAYS],
+  );
+  const linkIds = links.rows.map((r) => r.id);
+
+  const client = await pool.connect();
+  try {
+    // Only this seeding session: roll-ups are grouped from millions of events at once.
+    await client.query("SET work_mem = '256MB'");
+    await client.query('SELECT setseed(0.42)');
+    for (let done = 0; done < CLICKS; done += SEED_CHUNK) {
+      const n = Math.min(SEED_CHUNK, CLICKS - done);
+      await client.query(
+        `INSERT INTO click_events
+           (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+         SELECT gen_random_uuid(), ($1::uuid[])[1 + floor(random() * $2::int)::int],
+           now() - random() * make_interval(days => $3::int),
+           ${pickSql(REFERRERS)}, ${pickSql(COUNTRIES)}, ${pickSql(DEVICES)}, ${pickSql(BROWSERS)}, ${pickSql(OSES)},
+           v.n % 12 = 0, 'v' || to_hex(v.n)
+         FROM generate_series(1, $4::int) AS g
+         CROSS JOIN LATERAL (SELECT floor(random() * $5::int)::int + g * 0 AS n) AS v`,
+        [linkIds, LINKS, DAYS, n, VISITORS],
+      );
+      process.stdout.write(`  seeded ${done + n} / ${CLICKS} click events\r`);
+    }
+    process.stdout.write('\n');
+    // The same grouping as the consumer's ingestion statement, over all events at once.
+    const stored = `SELECT *, date_trunc('hour', occurred_at, 'UTC') AS hour, (occurred_at AT TIME ZONE 'UTC')::date AS day
+      FROM click_events`;
+    const rollups = [
+      `INSERT INTO link_clicks_hourly (link_id, bucket, clicks, bot_clicks)
+       SELECT link_id, hour, count(*), count(*) FILTER (WHERE is_bot) FROM (${stored}) s GROUP BY 1, 2`,
+      `INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks)
+       SELECT link_id, day, count(*), count(*) FILTER (WHERE is_bot) FROM (${stored}) s GROUP BY 1, 2`,
+      `INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks)
+       SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
+       FROM (${stored}) s CROSS JOIN LATERAL (VALUES
+         ('country', coalesce(s.country::text, '${UNKNOWN_COUNTRY}')),
+         ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+       GROUP BY 1, 2, 3, 4`,
+      `INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks)
+       SELECT link_id, day, left(device, ${DIMENSION_VALUE_MAX}), left(browser, ${DIMENSION_VALUE_MAX}),
+         left(os, ${DIMENSION_VALUE_MAX}), count(*), count(*) FILTER (WHERE is_bot)
+       FROM (${stored}) s GROUP BY 1, 2, 3, 4, 5`,
+      `INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
+       SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM (${stored}) s
+       WHERE visitor_hash IS NOT NULL GROUP BY 1, 2, 3`,
+      `UPDATE links AS l SET click_count = c.clicks
+       FROM (SELECT link_id, count(*) AS clicks FROM click_events GROUP BY 1) AS c WHERE l.id = c.link_id`,
+    ];
+    for (const statement of rollups) await client.query(statement);
+    // What autovacuum would have done on a live database: statistics and the visibility map.
+    await client.query('VACUUM ANALYZE');
+  } finally {
+    client.release();
+  }
+  return { userId, linkIds };
+}
+
+const TABLES = [
+  'click_events',
+  'link_clicks_hourly',
+  'link_clicks_daily',
+  'link_dimensions_daily',
+  'link_agents_daily',
+  'link_visitors_daily',
+];
+
+async function tableSizes(pool: Pool) {
+  const out: { table: string; rows: number; perClick: number; mb: number }[] = [];
+  for (const table of TABLES) {
+    const r = await pool.query<{ rows: string; bytes: string }>(
+      `SELECT (SELECT count(*) FROM ${table}) AS rows, pg_total_relation_size('${table}') AS bytes`,
+    );
+    const rows = Number(r.rows[0]?.rows ?? 0);
+    out.push({
+      table,
+      rows,
+      perClick: rows / CLICKS,
+      mb: Number(r.rows[0]?.bytes ?? 0) / 1_048_576,
+    });
+  }
+  return out;
+}
+
+interface Recorded {
+  text: string;
+  values: unknown[] | undefined;
+}
+
+/** Records the SQL statements the stats service sends through `pool` while `recording` is on. */
+function recordQueries(pool: Pool) {
+  const state = { recording: false, statements: [] as Recorded[] };
+  const original = pool.query.bind(pool) as (config: unknown, values?: unknown[]) => Promise<unknown>;
+  const recorder = (config: unknown, values?: unknown[]) => {
+    if (state.recording) {
+      const text = typeof config === 'string' ? config : (config as { text: string }).text;
+      state.statements.push({ text, values });
+    }
+    return original(config, values);
+  };
+  (pool as unknown as { query: typeof recorder }).query = recorder;
+  return state;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const DAY_MS = 86_400_000;
+
+async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
+  const now = Date.now();
+  const hourStart = now - (now % 3_600_000);
+  const span = Math.max(now - hourStart, 1);
+  const events: IncomingClick[] = Array.from({ length: INGEST_EVENTS }, (_, i) => ({
+    eventId: randomUUID(),
+    linkId: linkIds[Math.floor(Math.random() * linkIds.length)] as string,
+    // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
+    occurredAt: hourStart + Math.floor((i / INGEST_EVENTS) * span),
+    referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
+    country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
+    device: DEVICES[i % DEVICES.length] as string,
+    browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
+    os: OSES[(i * 3) % OSES.length] as string,
+    isBot: Math.random() < 0.08,
+    visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
+  }));
+  const batches: IncomingClick[][] = [];
+  for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
+  let next = 0;
+  let inserted = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++] as IncomingClick[];
+        const result = await ingestClicks(pool, batch);
+        inserted += result.inserted;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (inserted !== INGEST_EVENTS)
+    throw new Error(`ingestion: ${inserted} of ${INGEST_EVENTS} clicks inserted`);
+  return { events: INGEST_EVENTS, seconds, perSecond: INGEST_EVENTS / seconds };
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+const loadBefore = loadavg()[0] ?? 0;
+const database = await startDatabase();
+await runMigrations(database.url);
+const pool = createPool({ connectionString: database.url, max: 10, applicationName: 'bench-stats' });
+const explainPool = createPool({ connectionString: database.url, max: 1, applicationName: 'bench-explain' });
+try {
+  console.log(
+    `seeding ${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account (${database.durability})`,
+  );
+  const seedStarted = performance.now();
+  const { userId, linkIds } = await seed(pool);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const sizes = await tableSizes(pool);
+  for (const s of sizes) {
+    console.log(
+      `  ${s.table.padEnd(22)} ${String(s.rows).padStart(10)} rows  ${s.perClick.toFixed(3)}/click  ${s.mb.toFixed(0)} MB`,
+    );
+  }
+
+  const recorder = recordQueries(pool);
+  const stats = createStatsService({ db: createDb(pool), clock: () => new Date() });
+  const now = Date.now();
+  const daily: StatsQuery = {
+    interval: 'day',
+    from: new Date(now - DAYS * DAY_MS).toISOString(),
+    to: new Date(now).toISOString(),
+  };
+  const hourly: StatsQuery = {
+    interval: 'hour',
+    from: new Date(now - 31 * DAY_MS).toISOString(),
+    to: new Date(now).toISOString(),
+  };
+  const link = linkIds[0] ?? '';
+  const scenarios = [
+    {
+      name: `account, ${DAYS} days daily`,
+      target: TARGETS.accountMs,
+      run: () => stats.forAccount(userId, daily),
+    },
+    {
+      name: 'account, 31 days hourly',
+      target: TARGETS.accountMs,
+      run: () => stats.forAccount(userId, hourly),
+    },
+    {
+      name: `one link, ${DAYS} days daily`,
+      target: TARGETS.linkMs,
+      run: () => stats.forLink(userId, link, daily),
+    },
+    {
+      name: 'one link, 31 days hourly',
+      target: TARGETS.linkMs,
+      run: () => stats.forLink(userId, link, hourly),
+    },
+  ];
+  const queries: {
+    name: string;
+    medianMs: number;
+    runsMs: number[];
+    targetMs: number;
+    total: number;
+    uniqueVisitors: number;
+  }[] = [];
+  for (const scenario of scenarios) {
+    const warm = await scenario.run();
+    const runsMs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now();
+      await scenario.run();
+      runsMs.push(performance.now() - started);
+    }
+    const result = {
+      name: scenario.name,
+      medianMs: median(runsMs),
+      runsMs,
+      targetMs: scenario.target,
+      total: warm.total,
+      uniqueVisitors: warm.uniqueVisitors,
+    };
+    queries.push(result);
+    console.log(
+      `  ${scenario.name.padEnd(28)} median ${result.medianMs.toFixed(1)} ms (target < ${scenario.target} ms, ` +
+        `${(result.medianMs / scenario.target).toFixed(1)}× the target)  total ${warm.total}, unique visitors ${warm.uniqueVisitors}`,
+    );
+  }
+
+  // Where the time goes in the slowest scenario: each statement it sends, under EXPLAIN ANALYZE.
+  const slowestIndex = queries.reduce(
+    (best, q, i) => (q.medianMs > (queries[best]?.medianMs ?? 0) ? i : best),
+    0,
+  );
+  const slowest = scenarios[slowestIndex];
+  recorder.recording = true;
+  await slowest?.run();
+  recorder.recording = false;
+  const explained: { statement: string; executionMs: number; plan: string }[] = [];
+  for (const statement of recorder.statements) {
+    const r = await explainPool.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`,
+      statement.values,
+    );
+    const lines = r.rows.map((row) => row['QUERY PLAN']);
+    const timeLine = lines.find((l) => l.startsWith('Execution Time')) ?? '';
+    explained.push({
+      statement: statement.text.replace(/\s+/g, ' ').trim().slice(0, 120),
+      executionMs: Number(/([\d.]+) ms/.exec(timeLine)?.[1] ?? 0),
+      plan: lines.join('\n'),
+    });
+  }
+  explained.sort((a, b) => b.executionMs - a.executionMs);
+  console.log(`\nEXPLAIN ANALYZE of "${slowest?.name}", statement by statement:`);
+  for (const e of explained) console.log(`  ${e.executionMs.toFixed(1).padStart(8)} ms  ${e.statement}`);
+  console.log(`\nplan of the slowest statement:\n${explained[0]?.plan ?? ''}`);
+
+  console.log(
+    `\ningesting ${INGEST_EVENTS} clicks of the current hour (batches of ${BATCH}, ${CONCURRENCY} in flight)`,
+  );
+  const ingestion = await ingestCurrentHour(pool, linkIds);
+  console.log(
+    `  ${ingestion.perSecond.toFixed(0)} clicks/s (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events; ` +
+      `this database holds ${CLICKS} events)`,
+  );
+  const loadAfter = loadavg()[0] ?? 0;
+
+  const date = new Date().toISOString();
+  const settings = {
+    clicks: CLICKS,
+    links: LINKS,
+    days: DAYS,
+    visitors: VISITORS,
+    runs: RUNS,
+    ingestEvents: INGEST_EVENTS,
+    batch: BATCH,
+    concurrency: CONCURRENCY,
+    durability: database.durability,
+  };
+  const load = `load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after: the machine is shared with other work, figures are noisy`;
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(
+    new URL('./results/stats-scale.json', import.meta.url),
+    `${JSON.stringify({ date, machine, load, settings, seedSeconds, tables: sizes, targets: TARGETS, queries, explain: explained, ingestion }, null, 2)}\n`,
+  );
+  const tableRows = sizes.map(
+    (s) => `| ${s.table} | ${s.rows} | ${s.perClick.toFixed(3)} | ${s.mb.toFixed(0)} |`,
+  );
+  const queryRows = queries.map(
+    (q) =>
+      `| ${q.name} | ${q.medianMs.toFixed(1)} | < ${q.targetMs} | ${(q.medianMs / q.targetMs).toFixed(1)}× | ${q.runsMs.map((ms) => ms.toFixed(0)).join(', ')} |`,
+  );
+  const explainRows = explained.map(
+    (e) => `| ${e.executionMs.toFixed(1)} | \`${e.statement.replaceAll('|', '\\|')}\` |`,
+  );
+  await writeFile(
+    new URL('./results/stats-scale.md', import.meta.url),
+    `# Statistics at scale\n\n${date}, ${machine}; ${load}.\n\n` +
+      `${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account, ${VISITORS} distinct visitor hashes, ` +
+      `Postgres ${database.durability}, seeded in ${seedSeconds.toFixed(0)} s. Written by bench/stats-scale.ts.\n\n` +
+      `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
+      `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
+      `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +
+      `EXPLAIN ANALYZE of each statement of "${slowest?.name}":\n\n| ms | statement |\n| --- | --- |\n${explainRows.join('\n')}\n\n` +
+      `Plan of the slowest statement:\n\n\`\`\`\n${explained[0]?.plan ?? ''}\n\`\`\`\n\n` +
+      `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's ingestClicks ` +
+      `(batches of ${BATCH}, ${CONCURRENCY} in flight) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s ` +
+      `(target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n`,
+  );
+} finally {
+  await explainPool.end();
+  await pool.end();
+  await database.stop();
+}
