@@ -11,6 +11,8 @@ step() { "$@" 2>&1 | tee -a "$log"; }
 step ./scripts/pnpm.sh lint
 step ./scripts/pnpm.sh typecheck
 step ./scripts/pnpm.sh test:unit
+# The local runner (`make up`) has no package of its own: node's test runner, counted below as "# pass N".
+step node --import tsx --test scripts/stack/*.test.ts
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.
@@ -22,5 +24,7 @@ read -r passed skipped < <(awk '
       if ($(i + 1) ~ /^skipped/) skipped += $i
     }
   }
+  /^# pass [0-9]+/ { passed += $3 }
+  /^# skipped [0-9]+/ { skipped += $3 }
   END { print passed + 0, skipped + 0 }' "$log")
 echo "tests: ${passed} passed, 0 failed, ${skipped} skipped"

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { EXIT_CONFIG } from '@boltlink/config/env';
 import { lineSplitter } from './log-format.ts';
 
 export interface ServiceSpec {
@@ -18,15 +19,20 @@ export interface SupervisorOptions {
   root: string;
   env: NodeJS.ProcessEnv;
   log: (source: string, line: string) => void;
-  /** Called once a service crashed too often: the stack must stop instead of looping. */
-  onGiveUp: (name: string, reason: string) => void;
+  /**
+   * Called once a service crashed too often, or exited on a configuration error (EXIT_CONFIG, never
+   * restarted: the same variables fail the same way): the stack must stop instead of looping. `exitCode` is
+   * what the stack should exit with.
+   */
+  onGiveUp: (name: string, reason: string, exitCode: number) => void;
   maxCrashes?: number;
   crashWindowMs?: number;
 }
 
 /**
  * Runs one service with `node --import tsx`, restarting it after a crash with a short backoff; after
- * maxCrashes within crashWindowMs it gives up (a bad config or a port in use would crash forever).
+ * maxCrashes within crashWindowMs it gives up (a port in use would crash forever), and at once when the
+ * service exits with EXIT_CONFIG.
  */
 export class ServiceProcess {
   #child: ChildProcess | undefined;
@@ -75,6 +81,14 @@ export class ServiceProcess {
 
   #onCrash(code: number | null, signal: NodeJS.Signals | null): void {
     const { spec, options } = this;
+    if (code === EXIT_CONFIG) {
+      options.onGiveUp(
+        spec.name,
+        `refused its configuration (exit ${EXIT_CONFIG}, not restarted)`,
+        EXIT_CONFIG,
+      );
+      return;
+    }
     const now = Date.now();
     const windowMs = options.crashWindowMs ?? 60_000;
     this.#crashes = [...this.#crashes.filter((at) => now - at < windowMs), now];
@@ -84,6 +98,7 @@ export class ServiceProcess {
       options.onGiveUp(
         spec.name,
         `exited ${this.#crashes.length} times within ${windowMs / 1000} s (last: ${how})`,
+        1,
       );
       return;
     }

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, EXIT_CONFIG } from '@boltlink/config/env';
+import { loadStackConfig } from '@boltlink/config/services';
 import { runMigrations } from '@boltlink/db/migrate';
 import { type LocalPostgres, startPostgres } from '@boltlink/local-servers/postgres';
 import { freePort, isPortFree, type LocalRedis, startRedis } from '@boltlink/local-servers/redis';
@@ -15,21 +17,18 @@ import { ServiceProcess, type ServiceSpec } from './service.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.data');
-const services: ServiceSpec[] = [
-  {
-    name: 'management-api',
-    dir: 'management-api',
-    port: Number(process.env.API_PORT ?? 3000),
-    metricsPort: Number(process.env.API_METRICS_PORT ?? 9100),
-  },
-  {
-    name: 'redirect-edge',
-    dir: 'redirect-edge',
-    port: Number(process.env.EDGE_PORT ?? 8080),
-    metricsPort: Number(process.env.EDGE_METRICS_PORT ?? 9101),
-  },
-  { name: 'analytics-consumer', dir: 'analytics-consumer', port: Number(process.env.CONSUMER_PORT ?? 3001) },
-];
+// Before anything starts: the runner's own variables (EDGE_PORT...) and what each service would be given,
+// through the services' schemas, so a bad value is named here instead of failing deep inside a service.
+function loadServices(): ServiceSpec[] {
+  try {
+    return loadStackConfig(process.env).map((service) => ({ ...service, dir: service.name }));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`make up: ${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+const services = loadServices();
 
 const format = createFormatter({
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
@@ -199,9 +198,12 @@ async function main(): Promise<void> {
       root,
       env,
       log,
-      onGiveUp: (name, reason) => {
+      onGiveUp: (name, reason, exitCode) => {
         say(`${name} ${reason}: stopping the stack`);
-        void shutdown(`${name} keeps crashing`, 1);
+        void shutdown(
+          `${name} ${exitCode === EXIT_CONFIG ? 'refused its configuration' : 'keeps crashing'}`,
+          exitCode,
+        );
       },
     });
     running.push(service);

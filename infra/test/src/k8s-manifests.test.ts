@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildWithBuiltin, findKustomize, type Manifest } from './kustomize.ts';
-import { k8sDir, services } from './paths.ts';
+import { k8sDir, type ServiceName, services } from './paths.ts';
 
 // Loose views of the fields checked; manifests are data from YAML, validated by these tests.
 type Labels = Record<string, string>;
@@ -225,6 +225,31 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const port = Number(deployment.spec.template.metadata.annotations?.['prometheus.io/port']);
       const declared = containersOf(deployment).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
       expect(declared, deployment.metadata.name).toContain(port);
+    }
+  });
+
+  it('serves edge and API metrics on their metrics port (METRICS_PORT), which the Service never exposes', () => {
+    const expected = { 'redirect-edge': 9101, 'management-api': 9100 } as const;
+    const servicesByName = new Map(
+      byKind<Manifest & { spec: { ports: { port: number; targetPort: string | number }[] } }>(
+        manifests,
+        'Service',
+      ).map((s) => [s.metadata.name, s]),
+    );
+    for (const [name, metricsPort] of Object.entries(expected)) {
+      const deployment = deployments.find((d) => d.metadata.name === name) as Workload;
+      const container = containersOf(deployment)[0] as Container;
+      const annotations = deployment.spec.template.metadata.annotations ?? {};
+      expect(annotations['prometheus.io/port'], name).toBe(String(metricsPort));
+      expect(annotations['prometheus.io/path'], name).toBe('/metrics');
+      expect(container.env?.find((e) => e.name === 'METRICS_PORT')?.value, name).toBe(String(metricsPort));
+      const ports = new Map((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+      expect(ports.get('metrics'), name).toBe(metricsPort);
+      expect(ports.get('http'), name).toBe(services[name as ServiceName]);
+      const exposed = servicesByName.get(name)?.spec.ports.map((p) => p.targetPort) ?? [];
+      expect(exposed, name).toEqual(['http']);
+      // Probes go to the public port; readiness is every 5 s and tolerates one miss.
+      expect(container.readinessProbe?.httpGet?.port, name).toBe('http');
     }
   });
 

@@ -2,3 +2,4 @@ export { type ApiConfig, ApiConfigSchema, loadApiConfig } from './api.ts';
 export { type ConsumerConfig, ConsumerConfigSchema, loadConsumerConfig } from './consumer.ts';
 export { type EdgeConfig, EdgeConfigSchema, loadEdgeConfig } from './edge.ts';
 export type { DerivedShared } from './shared.ts';
+export { loadStackConfig, StackConfigSchema, type StackService } from './stack.ts';
