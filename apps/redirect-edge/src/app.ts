@@ -66,6 +66,11 @@ export interface EdgeDeps {
 
 export interface EdgeAppOptions {
   now?: () => number;
+  /**
+   * Runs at shutdown once the click buffer's last flush is over (its losses counted), before the clients
+   * close: in cluster mode, the worker reports its final counters to the primary here.
+   */
+  afterFinalFlush?: () => Promise<void>;
 }
 
 export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promise<FastifyInstance> {
@@ -236,6 +241,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
         'shutdown: clicks could not be enqueued before the deadline and are lost (counted in clicks_dropped_total)',
       );
     }
+    await opts.afterFinalFlush?.();
     await deps.close?.();
   });
 

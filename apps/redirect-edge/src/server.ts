@@ -1,4 +1,4 @@
-import { runClustered } from '@boltlink/cluster/run';
+import { reportFinalMetrics, runClustered } from '@boltlink/cluster/run';
 import { EXIT_CONFIG, exitOnConfigError } from '@boltlink/config/env';
 import { loadEdgeConfig } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
@@ -47,7 +47,8 @@ async function start() {
     ),
   );
 
-  const app = await buildApp(deps);
+  // In cluster mode the primary keeps an exited worker's counters, clicks lost by the last flush included.
+  const app = await buildApp(deps, { afterFinalFlush: () => reportFinalMetrics(deps.metrics.registry) });
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });
   return { server: app.server, metricsRegistry: deps.metrics.registry };

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import { createClusterMetrics } from './cluster-metrics.ts';
 import type { ClusterLogger } from './logger.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { runPrimary } from './primary.ts';
@@ -8,6 +8,7 @@ import { retainNextTickShape } from './tick-object-shape.ts';
 import { asStartedService, runWorker } from './worker.ts';
 import { workerCountFromEnv } from './worker-count.ts';
 
+export { reportFinalMetrics } from './cluster-metrics.ts';
 export type { ClusterLogger } from './logger.ts';
 export type { RestartPolicyOptions } from './restart-policy.ts';
 export type { StartedService } from './worker.ts';
@@ -30,7 +31,8 @@ export interface RunClusteredOptions {
   restartPolicy?: Partial<RestartPolicyOptions>;
   /**
    * Serve GET /metrics for the whole service on this port: every worker's `metricsRegistry` summed by
-   * the primary (or the single process's registry when running in-process).
+   * the primary (or the single process's registry when running in-process). Counters of workers that
+   * have exited are kept when their shutdown called `reportFinalMetrics`.
    */
   metrics?: { port: number; host?: string };
 }
@@ -69,12 +71,11 @@ export async function runClustered(options: RunClusteredOptions): Promise<void> 
     return;
   }
   if (metrics) {
-    const aggregator = new AggregatorRegistry();
     await startMetricsServer({
       host: metrics.host ?? '0.0.0.0',
       port: metrics.port,
       logger: options.logger,
-      collect: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+      collect: createClusterMetrics().collect,
     });
   }
   runPrimary({

@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { answerMetricsRequests } from './cluster-metrics.ts';
 import { drainServer } from './drain.ts';
 import type { ClusterLogger } from './logger.ts';
 import { isShutdownMessage } from './logger.ts';
@@ -28,6 +29,10 @@ export async function runWorker(
 ): Promise<void> {
   let signalled = false;
   let service: StartedService | undefined;
+  // The primary sums every worker's registry for the cluster metrics port, asking over IPC; a worker still
+  // starting answers with nothing rather than stalling the scrape.
+  let registry: Registry | undefined;
+  answerMetricsRequests(() => registry);
   for (const signal of STOP_SIGNALS) {
     process.once(signal, () => {
       signalled = true;
@@ -54,12 +59,7 @@ export async function runWorker(
 
   try {
     service = asStartedService(await start());
-    if (service?.metricsRegistry) {
-      // prom-client answers the primary's aggregation requests over IPC with these registries; its IPC
-      // listener is installed by the AggregatorRegistry constructor, in workers too.
-      new AggregatorRegistry();
-      AggregatorRegistry.setRegistries([service.metricsRegistry]);
-    }
+    registry = service?.metricsRegistry;
   } catch (error) {
     logger.error({ err: error, pid: process.pid }, 'worker failed to start');
     process.exit(1);
