@@ -16,7 +16,7 @@
 //
 // Queries: the stats service of the management API itself (createStatsService, imported from source), on a
 // warmed-up database after VACUUM ANALYZE: the median of RUNS runs of each scenario. Then each SQL statement
-// of the slowest scenario, recorded as the service sends it, is run under EXPLAIN ANALYZE.
+// of each scenario, recorded as the service sends it, is run under EXPLAIN ANALYZE.
 //
 // Ingestion: INGEST_EVENTS clicks of the current hour on the same links through the consumer's ingestClicks
 // (the statement of one job, without the queue), BATCH per batch, CONCURRENCY batches in flight.
@@ -396,33 +396,35 @@ try {
     );
   }
 
-  // Where the time goes in the slowest scenario: each statement it sends, under EXPLAIN ANALYZE.
-  const slowestIndex = queries.reduce(
-    (best, q, i) => (q.medianMs > (queries[best]?.medianMs ?? 0) ? i : best),
-    0,
-  );
-  const slowest = scenarios[slowestIndex];
-  recorder.recording = true;
-  await slowest?.run();
-  recorder.recording = false;
-  const explained: { statement: string; executionMs: number; plan: string }[] = [];
-  for (const statement of recorder.statements) {
-    const r = await explainPool.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`,
-      statement.values,
-    );
-    const lines = r.rows.map((row) => row['QUERY PLAN']);
-    const timeLine = lines.find((l) => l.startsWith('Execution Time')) ?? '';
-    explained.push({
-      statement: statement.text.replace(/\s+/g, ' ').trim().slice(0, 120),
-      executionMs: Number(/([\d.]+) ms/.exec(timeLine)?.[1] ?? 0),
-      plan: lines.join('\n'),
-    });
+  // Where the time goes in each scenario: each statement it sends, recorded as sent, under EXPLAIN ANALYZE.
+  const explains: {
+    scenario: string;
+    statements: { statement: string; executionMs: number; plan: string }[];
+  }[] = [];
+  for (const scenario of scenarios) {
+    recorder.statements = [];
+    recorder.recording = true;
+    await scenario.run();
+    recorder.recording = false;
+    const statements: { statement: string; executionMs: number; plan: string }[] = [];
+    for (const statement of recorder.statements) {
+      const r = await explainPool.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`,
+        statement.values,
+      );
+      const lines = r.rows.map((row) => row['QUERY PLAN']);
+      const timeLine = lines.find((l) => l.startsWith('Execution Time')) ?? '';
+      statements.push({
+        statement: statement.text.replace(/\s+/g, ' ').trim().slice(0, 120),
+        executionMs: Number(/([\d.]+) ms/.exec(timeLine)?.[1] ?? 0),
+        plan: lines.join('\n'),
+      });
+    }
+    statements.sort((a, b) => b.executionMs - a.executionMs);
+    explains.push({ scenario: scenario.name, statements });
+    console.log(`\nEXPLAIN ANALYZE of "${scenario.name}", statement by statement:`);
+    for (const e of statements) console.log(`  ${e.executionMs.toFixed(1).padStart(8)} ms  ${e.statement}`);
   }
-  explained.sort((a, b) => b.executionMs - a.executionMs);
-  console.log(`\nEXPLAIN ANALYZE of "${slowest?.name}", statement by statement:`);
-  for (const e of explained) console.log(`  ${e.executionMs.toFixed(1).padStart(8)} ms  ${e.statement}`);
-  console.log(`\nplan of the slowest statement:\n${explained[0]?.plan ?? ''}`);
 
   console.log(
     `\ningesting ${INGEST_EVENTS} clicks of the current hour (batches of ${BATCH}, ${CONCURRENCY} in flight)`,
@@ -452,7 +454,7 @@ try {
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(
     new URL('./results/stats-scale.json', import.meta.url),
-    `${JSON.stringify({ date, machine, load, settings, seedSeconds, tables: sizes, targets: TARGETS, queries, explain: explained, ingestion, ingestionBaseline, ingestionRatio }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, load, settings, seedSeconds, tables: sizes, targets: TARGETS, queries, explain: explains, ingestion, ingestionBaseline, ingestionRatio }, null, 2)}\n`,
   );
   const tableRows = sizes.map(
     (s) => `| ${s.table} | ${s.rows} | ${s.perClick.toFixed(3)} | ${s.mb.toFixed(0)} |`,
@@ -461,9 +463,18 @@ try {
     (q) =>
       `| ${q.name} | ${q.medianMs.toFixed(1)} | < ${q.targetMs} | ${(q.medianMs / q.targetMs).toFixed(1)}× | ${q.runsMs} |`,
   );
-  const explainRows = explained.map(
-    (e) => `| ${e.executionMs.toFixed(1)} | \`${e.statement.replaceAll('|', '\\|')}\` |`,
-  );
+  const explainSections = explains.map(({ scenario, statements }) => {
+    const rows = statements.map(
+      (e) => `| ${e.executionMs.toFixed(1)} | \`${e.statement.replaceAll('|', '\\|')}\` |`,
+    );
+    const plans = statements
+      .slice(0, 2)
+      .map(
+        (e, i) =>
+          `Plan of its ${i === 0 ? 'slowest' : 'second slowest'} statement:\n\n\`\`\`\n${e.plan}\n\`\`\`\n\n`,
+      );
+    return `### ${scenario}\n\n| ms | statement |\n| --- | --- |\n${rows.join('\n')}\n\n${plans.join('')}`;
+  });
   await writeFile(
     new URL('./results/stats-scale.md', import.meta.url),
     `# Statistics at scale\n\n${date}, ${machine}; ${load}.\n\n` +
@@ -472,19 +483,12 @@ try {
       `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
       `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
       `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +
-      `EXPLAIN (ANALYZE, BUFFERS) of each statement of "${slowest?.name}", run one after another (the service ` +
-      `runs them concurrently, and EXPLAIN ANALYZE adds its own timing overhead):\n\n| ms | statement |\n| --- | --- |\n${explainRows.join('\n')}\n\n` +
-      explained
-        .slice(0, 2)
-        .map(
-          (e, i) =>
-            `Plan of the ${i === 0 ? 'slowest' : 'second slowest'} statement:\n\n\`\`\`\n${e.plan}\n\`\`\`\n\n`,
-        )
-        .join('') +
       `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's ingestClicks ` +
       `(batches of ${BATCH}, ${CONCURRENCY} in flight) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
       `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
-      `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n`,
+      `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
+      `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +
+      `concurrently, and EXPLAIN ANALYZE adds its own timing overhead).\n\n${explainSections.join('')}`,
   );
 } finally {
   await explainPool.end();
