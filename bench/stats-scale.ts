@@ -19,7 +19,8 @@
 // of each scenario, recorded as the service sends it, is run under EXPLAIN ANALYZE.
 //
 // Ingestion: INGEST_EVENTS clicks of the current hour on the same links through the consumer's ingestClicks
-// (the statement of one job, without the queue), BATCH per batch, CONCURRENCY batches in flight.
+// (the statement of one job, without the queue), BATCH per batch, CONCURRENCY transactions in flight over
+// disjoint links as in the consumer.
 //
 // Postgres runs with its durable defaults (fsync on), as ingestion needs; STATS_EPHEMERAL_PG=1 turns them
 // off. DATABASE_URL points it at an existing server instead: it then creates and drops its own database
@@ -264,28 +265,36 @@ async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
   const now = Date.now();
   const hourStart = now - (now % 3_600_000);
   const span = Math.max(now - hourStart, 1);
-  const events: IncomingClick[] = Array.from({ length: INGEST_EVENTS }, (_, i) => ({
-    eventId: randomUUID(),
-    linkId: linkIds[Math.floor(Math.random() * linkIds.length)] as string,
-    // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
-    occurredAt: hourStart + Math.floor((i / INGEST_EVENTS) * span),
-    referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
-    country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
-    device: DEVICES[i % DEVICES.length] as string,
-    browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
-    os: OSES[(i * 3) % OSES.length] as string,
-    isBot: Math.random() < 0.08,
-    visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
-  }));
-  const batches: IncomingClick[][] = [];
-  for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
-  let next = 0;
+  // As in the consumer, each of the CONCURRENCY transactions in flight owns a disjoint set of links (its
+  // lane, coalescing-ingestor.ts): batches over the same links in parallel can deadlock on links.click_count.
+  const lanes = Array.from({ length: CONCURRENCY }, (_, lane) =>
+    linkIds.filter((_, i) => i % CONCURRENCY === lane),
+  );
+  const perLane = Math.ceil(INGEST_EVENTS / CONCURRENCY);
+  const laneBatches = lanes.map((laneLinks, lane) => {
+    const count = Math.min(perLane, INGEST_EVENTS - lane * perLane);
+    const events: IncomingClick[] = Array.from({ length: count }, (_, i) => ({
+      eventId: randomUUID(),
+      linkId: laneLinks[Math.floor(Math.random() * laneLinks.length)] as string,
+      // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
+      occurredAt: hourStart + Math.floor((i / count) * span),
+      referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
+      country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
+      device: DEVICES[i % DEVICES.length] as string,
+      browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
+      os: OSES[(i * 3) % OSES.length] as string,
+      isBot: Math.random() < 0.08,
+      visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
+    }));
+    const batches: IncomingClick[][] = [];
+    for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
+    return batches;
+  });
   let inserted = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] as IncomingClick[];
+    laneBatches.map(async (batches) => {
+      for (const batch of batches) {
         const result = await ingestClicks(pool, batch);
         inserted += result.inserted;
       }
