@@ -214,6 +214,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       shortUrlScheme: config.shortUrlScheme,
       codeLength: config.codeLength,
       destinationBlocklist: config.blockedDomains,
+      passwordHashConcurrency: config.linkPasswordHashConcurrency,
     },
   });
   const campaigns = createCampaignService({ db, cache, logger: app.log });

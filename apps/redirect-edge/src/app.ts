@@ -18,6 +18,7 @@ import Fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import { createCircuitBreaker } from './domain/circuit-breaker.ts';
 import { type ClickBatchPublisher, createClickBuffer } from './domain/click-buffer.ts';
 import { createClickCap } from './domain/click-cap.ts';
 import { createClickRecorder } from './domain/click-recorder.ts';
@@ -73,6 +74,22 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   const keys = createRedisKeys(config.redisKeyPrefix);
   const edgeMetrics = createEdgeMetrics(deps.metrics);
 
+  const breaker =
+    config.cacheBreakerCooldownMs > 0
+      ? createCircuitBreaker({
+          cooldownMs: config.cacheBreakerCooldownMs,
+          onChange(state, previous) {
+            edgeMetrics.cacheBreaker(state, previous);
+            // One line per outage and one per recovery; the probes in between are in the gauge.
+            if (state === 'open' && previous === 'closed') {
+              deps.logger.warn(
+                { cooldownMs: config.cacheBreakerCooldownMs },
+                'link cache Redis failed or answered late; lookups go to Postgres until a probe succeeds',
+              );
+            } else if (state === 'closed') deps.logger.info('link cache Redis answers again; breaker closed');
+          },
+        })
+      : undefined;
   const resolver = createLinkResolver({
     store: deps.linkStore,
     cache: createRedisLinkCache({
@@ -87,6 +104,8 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     defaultDomain: config.defaultDomain,
     onLookup: edgeMetrics.lookup,
     onCacheError: edgeMetrics.cacheError,
+    cacheReadBudgetMs: config.cacheReadBudgetMs,
+    breaker,
   });
 
   // One line when enqueuing starts failing and one when it recovers, not one per attempt every 100 ms.

@@ -1,5 +1,8 @@
 import type { MetricsRegistry } from '@boltlink/observability/metrics';
+import type { BreakerState } from './domain/circuit-breaker.ts';
 import type { LookupSource } from './domain/resolve-link.ts';
+
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, 'half-open': 2 };
 
 export type RedirectPath = 'fast' | 'fastify';
 
@@ -12,6 +15,7 @@ export interface EdgeMetrics {
   clickPublishFailed(): void;
   observeBuffer(size: () => number): void;
   connectionRefused(): void;
+  cacheBreaker(state: BreakerState, previous: BreakerState): void;
 }
 
 /**
@@ -70,7 +74,23 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
     },
   });
 
+  const breakerState = metrics.gauge({
+    name: 'link_cache_breaker_state',
+    help: 'Circuit breaker of the Redis link-cache reads: 0 closed (Redis asked), 1 open (lookups go straight to Postgres), 2 half-open (one probe)',
+    // Summed over workers it would mean nothing; the most open worker's state does.
+    aggregator: 'max',
+  });
+  breakerState.set(0);
+  const breakerOpens = metrics.counter({
+    name: 'link_cache_breaker_opens_total',
+    help: 'Times the link-cache breaker opened after a failed or late Redis read (failed probes not counted)',
+  });
+
   return {
+    cacheBreaker(state, previous) {
+      breakerState.set(BREAKER_STATE_VALUE[state]);
+      if (state === 'open' && previous === 'closed') breakerOpens.inc();
+    },
     lookup(source) {
       lookupCounts[source] += 1;
     },

@@ -82,6 +82,14 @@ export const ApiConfigSchema = Type.Object({
   }),
   argon2TimeCost: int({ default: 2, min: 2, max: 20, description: 'argon2id iterations' }),
   argon2Parallelism: int({ default: 1, min: 1, max: 16, description: 'argon2id lanes' }),
+  // argon2 runs on libuv's pool (UV_THREADPOOL_SIZE, 4 by default), shared with login's verify.
+  linkPasswordHashConcurrency: int({
+    default: 2,
+    min: 1,
+    max: 64,
+    description:
+      'Link-password hashes in flight per process; keep it below UV_THREADPOOL_SIZE so logins find a thread',
+  }),
   requestTimeoutMs: int({
     default: 30_000,
     min: 1000,

@@ -45,6 +45,22 @@ export const EdgeConfigSchema = Type.Object({
     max: 3_600_000,
     description: 'Lifetime of an in-process LRU entry (invalidations drop entries sooner)',
   }),
+  // A hung Redis answers nothing: without a budget, every lookup that misses the LRU waits the cache client's
+  // 500 ms command timeout. A healthy Redis answers in well under a millisecond.
+  cacheReadBudgetMs: int({
+    default: 50,
+    min: 0,
+    max: 10_000,
+    description:
+      'Longest wait for the Redis link cache before a lookup asks Postgres instead (and the cache breaker opens); 0 waits for the Redis command timeout',
+  }),
+  cacheBreakerCooldownMs: int({
+    default: 5000,
+    min: 0,
+    max: 600_000,
+    description:
+      'After a failed or late link-cache read, lookups skip Redis for this long, then one lookup probes it; 0 disables the breaker',
+  }),
   negativeCacheTtlSeconds: int({
     default: 30,
     min: 1,

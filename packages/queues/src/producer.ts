@@ -33,11 +33,22 @@ export interface QueueProducer {
   enqueueLinkMetadata(job: Omit<LinkMetadataJob, 'v'> & { v?: 1 }): Promise<string>;
   /** Closes the queues; the connection belongs to the caller and stays open. */
   close(): Promise<void>;
+  /**
+   * True once a queue failed to start (BullMQ's first command on the connection, its Redis version check, failed
+   * or timed out): BullMQ keeps that failure and rejects every later write, so the owner replaces the producer.
+   */
+  readonly startFailed: boolean;
 }
 
 export function createQueueProducer({ connection, prefix }: QueueProducerOptions): QueueProducer {
   const clicks = new Queue(QUEUE_NAMES.clicks, { connection, prefix, defaultJobOptions });
   const linkMetadata = new Queue(QUEUE_NAMES.linkMetadata, { connection, prefix, defaultJobOptions });
+  let startFailed = false;
+  for (const queue of [clicks, linkMetadata]) {
+    queue.waitUntilReady().catch(() => {
+      startFailed = true;
+    });
+  }
 
   return {
     async enqueueClickBatch(batch) {
@@ -61,6 +72,9 @@ export function createQueueProducer({ connection, prefix }: QueueProducerOptions
     },
     async close() {
       await Promise.all([clicks.close(), linkMetadata.close()]);
+    },
+    get startFailed() {
+      return startFailed;
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 import { type LinkView, toCacheable, toLinkView } from './link-view.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { isUniqueViolation } from './pg-errors.ts';
+import { createSemaphore } from './semaphore.ts';
 import { generateShortCode } from './short-code.ts';
 
 export interface CreateLinkInput {
@@ -59,6 +60,11 @@ export interface LinkSettings {
   shortUrlScheme: string;
   codeLength: number;
   destinationBlocklist: readonly string[];
+  /**
+   * Link-password hashes in flight per process. argon2 runs on libuv's pool, where login and sign-up
+   * verify too: without a bound, bulk imports with passwords queued dozens of hashes ahead of every login.
+   */
+  passwordHashConcurrency: number;
 }
 
 /** Counts of failures and skipped work that do not fail the request (visible in /metrics). */
@@ -113,6 +119,8 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 export function createLinkService(deps: LinkServiceDeps) {
   const { db, cache, hasher, clock, logger, settings, budgets } = deps;
+  const hashSlots = createSemaphore(settings.passwordHashConcurrency);
+  const hashLinkPassword = (password: string) => hashSlots.run(() => hasher.hash(password));
   const policy = createDestinationPolicy(settings.shortDomains, settings.destinationBlocklist);
   const view = (link: Link) => toLinkView(link, settings.shortUrlScheme);
 
@@ -142,7 +150,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     const expiresAt = input.expiresAt === undefined ? null : validateExpiry(input.expiresAt, clock());
     const tags = validateTags(input.tags ?? []);
     const campaign = input.campaignId === undefined ? null : await lookupCampaign(userId, input.campaignId);
-    const passwordHash = input.password === undefined ? null : await hasher.hash(input.password);
+    const passwordHash = input.password === undefined ? null : await hashLinkPassword(input.password);
     const title = input.title?.trim() || null;
     return {
       values: {
@@ -407,7 +415,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (input.redirectType !== undefined) patch.redirectType = input.redirectType;
       if (input.password !== undefined) {
         if (input.password !== null) await budgets.linkPassword.charge(userId, 1);
-        patch.passwordHash = input.password === null ? null : await hasher.hash(input.password);
+        patch.passwordHash = input.password === null ? null : await hashLinkPassword(input.password);
       }
       const campaignId = input.campaignId === undefined ? current.campaignId : input.campaignId;
       const campaign = campaignId === null ? null : await findCampaign(userId, campaignId);

@@ -1,9 +1,15 @@
 import { LRUCache } from 'lru-cache';
+import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { LinkCache, LinkStore, RedirectLink } from './ports.ts';
 
 /** Postgres could not be asked and no cache layer knew the answer: the edge cannot tell found from unknown. */
 export class LinkLookupUnavailableError extends Error {
   override readonly name = 'LinkLookupUnavailableError';
+}
+
+/** The link cache did not answer within its read budget; the lookup went on to Postgres. */
+export class CacheReadTimeoutError extends Error {
+  override readonly name = 'CacheReadTimeoutError';
 }
 
 export type LookupSource = 'lru' | 'redis' | 'postgres';
@@ -23,6 +29,13 @@ export interface LinkResolverOptions {
   /** 0 disables the in-process layer (used by the benchmark of the Redis-hit path). */
   onLookup?: (source: LookupSource) => void;
   onCacheError?: (error: unknown) => void;
+  /**
+   * Longest wait for the link cache before asking Postgres instead (0: as long as the cache client allows). A
+   * hung Redis answers nothing, and its command timeout is too long to hold a redirect for.
+   */
+  cacheReadBudgetMs?: number;
+  /** Guards the cache reads: after a failed or late read, lookups skip the cache until a probe succeeds. */
+  breaker?: CircuitBreaker;
 }
 
 export interface LinkResolver {
@@ -46,7 +59,8 @@ interface Flight {
 }
 
 export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
-  const { store, cache, onLookup, onCacheError } = options;
+  const { store, cache, onLookup, onCacheError, breaker } = options;
+  const cacheReadBudgetMs = options.cacheReadBudgetMs ?? 0;
   const lru =
     options.lruMax > 0
       ? new LRUCache<string, Entry>({
@@ -70,16 +84,22 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
   }
 
   async function load(domain: string, code: string): Promise<RedirectLink | null> {
-    let cacheReachable = true;
-    try {
-      const cached = await cache.get(domain, code);
-      if (cached !== undefined) {
-        onLookup?.('redis');
-        return cached;
+    const ticket = breaker?.acquire() ?? 'pass';
+    // With the breaker open the cache is not asked, and not written back to.
+    let cacheReachable = ticket !== 'skip';
+    if (cacheReachable) {
+      try {
+        const cached = await withinBudget(cache.get(domain, code), cacheReadBudgetMs);
+        breaker?.report(ticket, true);
+        if (cached !== undefined) {
+          onLookup?.('redis');
+          return cached;
+        }
+      } catch (error) {
+        breaker?.report(ticket, false);
+        cacheReachable = false;
+        onCacheError?.(error);
       }
-    } catch (error) {
-      cacheReachable = false;
-      onCacheError?.(error);
     }
 
     let link: RedirectLink | null;
@@ -146,4 +166,25 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
       inFlight.clear();
     },
   };
+}
+
+/** `read`, or a CacheReadTimeoutError once `ms` have passed (0: no bound); a late answer is ignored. */
+function withinBudget<T>(read: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return read;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new CacheReadTimeoutError(`link cache did not answer within ${ms} ms`)),
+      ms,
+    );
+    read.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
