@@ -16,10 +16,11 @@
 //
 // Queries: the stats service of the management API itself (createStatsService, imported from source), on a
 // warmed-up database after VACUUM ANALYZE: the median of RUNS runs of each scenario. Then each SQL statement
-// of the slowest scenario, recorded as the service sends it, is run under EXPLAIN ANALYZE.
+// of each scenario, recorded as the service sends it, is run under EXPLAIN ANALYZE.
 //
 // Ingestion: INGEST_EVENTS clicks of the current hour on the same links through the consumer's ingestClicks
-// (the statement of one job, without the queue), BATCH per batch, CONCURRENCY batches in flight.
+// (the statement of one job, without the queue), BATCH per batch, CONCURRENCY transactions in flight over
+// disjoint links as in the consumer.
 //
 // Postgres runs with its durable defaults (fsync on), as ingestion needs; STATS_EPHEMERAL_PG=1 turns them
 // off. DATABASE_URL points it at an existing server instead: it then creates and drops its own database
@@ -264,28 +265,36 @@ async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
   const now = Date.now();
   const hourStart = now - (now % 3_600_000);
   const span = Math.max(now - hourStart, 1);
-  const events: IncomingClick[] = Array.from({ length: INGEST_EVENTS }, (_, i) => ({
-    eventId: randomUUID(),
-    linkId: linkIds[Math.floor(Math.random() * linkIds.length)] as string,
-    // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
-    occurredAt: hourStart + Math.floor((i / INGEST_EVENTS) * span),
-    referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
-    country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
-    device: DEVICES[i % DEVICES.length] as string,
-    browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
-    os: OSES[(i * 3) % OSES.length] as string,
-    isBot: Math.random() < 0.08,
-    visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
-  }));
-  const batches: IncomingClick[][] = [];
-  for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
-  let next = 0;
+  // As in the consumer, each of the CONCURRENCY transactions in flight owns a disjoint set of links (its
+  // lane, coalescing-ingestor.ts): batches over the same links in parallel can deadlock on links.click_count.
+  const lanes = Array.from({ length: CONCURRENCY }, (_, lane) =>
+    linkIds.filter((_, i) => i % CONCURRENCY === lane),
+  );
+  const perLane = Math.ceil(INGEST_EVENTS / CONCURRENCY);
+  const laneBatches = lanes.map((laneLinks, lane) => {
+    const count = Math.min(perLane, INGEST_EVENTS - lane * perLane);
+    const events: IncomingClick[] = Array.from({ length: count }, (_, i) => ({
+      eventId: randomUUID(),
+      linkId: laneLinks[Math.floor(Math.random() * laneLinks.length)] as string,
+      // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
+      occurredAt: hourStart + Math.floor((i / count) * span),
+      referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
+      country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
+      device: DEVICES[i % DEVICES.length] as string,
+      browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
+      os: OSES[(i * 3) % OSES.length] as string,
+      isBot: Math.random() < 0.08,
+      visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
+    }));
+    const batches: IncomingClick[][] = [];
+    for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
+    return batches;
+  });
   let inserted = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] as IncomingClick[];
+    laneBatches.map(async (batches) => {
+      for (const batch of batches) {
         const result = await ingestClicks(pool, batch);
         inserted += result.inserted;
       }
@@ -396,33 +405,35 @@ try {
     );
   }
 
-  // Where the time goes in the slowest scenario: each statement it sends, under EXPLAIN ANALYZE.
-  const slowestIndex = queries.reduce(
-    (best, q, i) => (q.medianMs > (queries[best]?.medianMs ?? 0) ? i : best),
-    0,
-  );
-  const slowest = scenarios[slowestIndex];
-  recorder.recording = true;
-  await slowest?.run();
-  recorder.recording = false;
-  const explained: { statement: string; executionMs: number; plan: string }[] = [];
-  for (const statement of recorder.statements) {
-    const r = await explainPool.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`,
-      statement.values,
-    );
-    const lines = r.rows.map((row) => row['QUERY PLAN']);
-    const timeLine = lines.find((l) => l.startsWith('Execution Time')) ?? '';
-    explained.push({
-      statement: statement.text.replace(/\s+/g, ' ').trim().slice(0, 120),
-      executionMs: Number(/([\d.]+) ms/.exec(timeLine)?.[1] ?? 0),
-      plan: lines.join('\n'),
-    });
+  // Where the time goes in each scenario: each statement it sends, recorded as sent, under EXPLAIN ANALYZE.
+  const explains: {
+    scenario: string;
+    statements: { statement: string; executionMs: number; plan: string }[];
+  }[] = [];
+  for (const scenario of scenarios) {
+    recorder.statements = [];
+    recorder.recording = true;
+    await scenario.run();
+    recorder.recording = false;
+    const statements: { statement: string; executionMs: number; plan: string }[] = [];
+    for (const statement of recorder.statements) {
+      const r = await explainPool.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`,
+        statement.values,
+      );
+      const lines = r.rows.map((row) => row['QUERY PLAN']);
+      const timeLine = lines.find((l) => l.startsWith('Execution Time')) ?? '';
+      statements.push({
+        statement: statement.text.replace(/\s+/g, ' ').trim().slice(0, 120),
+        executionMs: Number(/([\d.]+) ms/.exec(timeLine)?.[1] ?? 0),
+        plan: lines.join('\n'),
+      });
+    }
+    statements.sort((a, b) => b.executionMs - a.executionMs);
+    explains.push({ scenario: scenario.name, statements });
+    console.log(`\nEXPLAIN ANALYZE of "${scenario.name}", statement by statement:`);
+    for (const e of statements) console.log(`  ${e.executionMs.toFixed(1).padStart(8)} ms  ${e.statement}`);
   }
-  explained.sort((a, b) => b.executionMs - a.executionMs);
-  console.log(`\nEXPLAIN ANALYZE of "${slowest?.name}", statement by statement:`);
-  for (const e of explained) console.log(`  ${e.executionMs.toFixed(1).padStart(8)} ms  ${e.statement}`);
-  console.log(`\nplan of the slowest statement:\n${explained[0]?.plan ?? ''}`);
 
   console.log(
     `\ningesting ${INGEST_EVENTS} clicks of the current hour (batches of ${BATCH}, ${CONCURRENCY} in flight)`,
@@ -452,7 +463,7 @@ try {
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(
     new URL('./results/stats-scale.json', import.meta.url),
-    `${JSON.stringify({ date, machine, load, settings, seedSeconds, tables: sizes, targets: TARGETS, queries, explain: explained, ingestion, ingestionBaseline, ingestionRatio }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, load, settings, seedSeconds, tables: sizes, targets: TARGETS, queries, explain: explains, ingestion, ingestionBaseline, ingestionRatio }, null, 2)}\n`,
   );
   const tableRows = sizes.map(
     (s) => `| ${s.table} | ${s.rows} | ${s.perClick.toFixed(3)} | ${s.mb.toFixed(0)} |`,
@@ -461,9 +472,18 @@ try {
     (q) =>
       `| ${q.name} | ${q.medianMs.toFixed(1)} | < ${q.targetMs} | ${(q.medianMs / q.targetMs).toFixed(1)}× | ${q.runsMs} |`,
   );
-  const explainRows = explained.map(
-    (e) => `| ${e.executionMs.toFixed(1)} | \`${e.statement.replaceAll('|', '\\|')}\` |`,
-  );
+  const explainSections = explains.map(({ scenario, statements }) => {
+    const rows = statements.map(
+      (e) => `| ${e.executionMs.toFixed(1)} | \`${e.statement.replaceAll('|', '\\|')}\` |`,
+    );
+    const plans = statements
+      .slice(0, 2)
+      .map(
+        (e, i) =>
+          `Plan of its ${i === 0 ? 'slowest' : 'second slowest'} statement:\n\n\`\`\`\n${e.plan}\n\`\`\`\n\n`,
+      );
+    return `### ${scenario}\n\n| ms | statement |\n| --- | --- |\n${rows.join('\n')}\n\n${plans.join('')}`;
+  });
   await writeFile(
     new URL('./results/stats-scale.md', import.meta.url),
     `# Statistics at scale\n\n${date}, ${machine}; ${load}.\n\n` +
@@ -472,19 +492,12 @@ try {
       `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
       `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
       `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +
-      `EXPLAIN (ANALYZE, BUFFERS) of each statement of "${slowest?.name}", run one after another (the service ` +
-      `runs them concurrently, and EXPLAIN ANALYZE adds its own timing overhead):\n\n| ms | statement |\n| --- | --- |\n${explainRows.join('\n')}\n\n` +
-      explained
-        .slice(0, 2)
-        .map(
-          (e, i) =>
-            `Plan of the ${i === 0 ? 'slowest' : 'second slowest'} statement:\n\n\`\`\`\n${e.plan}\n\`\`\`\n\n`,
-        )
-        .join('') +
       `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's ingestClicks ` +
       `(batches of ${BATCH}, ${CONCURRENCY} in flight) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
       `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
-      `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n`,
+      `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
+      `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +
+      `concurrently, and EXPLAIN ANALYZE adds its own timing overhead).\n\n${explainSections.join('')}`,
   );
 } finally {
   await explainPool.end();
