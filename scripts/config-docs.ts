@@ -1,5 +1,5 @@
-// Writes the README's configuration tables from the services' config schemas, so the README cannot drift
-// from what the services accept. `--check` fails (exit 1) when the README is out of date; `make test` runs it.
+// Writes the configuration table of docs/configuration.md from the services' config schemas, so the docs cannot
+// drift from what the services accept. `--check` fails (exit 1) when the table is out of date; `make test` runs it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describeConfig } from '@boltlink/config/env';
 import { ApiConfigSchema, ConsumerConfigSchema, EdgeConfigSchema } from '@boltlink/config/services';
@@ -44,23 +44,23 @@ function render(): string {
   return lines.join('\n');
 }
 
-const readmePath = new URL('../README.md', import.meta.url);
-const readme = readFileSync(readmePath, 'utf8');
-const start = readme.indexOf(START);
-const end = readme.indexOf(END);
+const docPath = new URL('../docs/configuration.md', import.meta.url);
+const doc = readFileSync(docPath, 'utf8');
+const start = doc.indexOf(START);
+const end = doc.indexOf(END);
 if (start < 0 || end < start) {
-  console.error(`README.md has no ${START} ... ${END} block`);
+  console.error(`docs/configuration.md has no ${START} ... ${END} block`);
   process.exit(1);
 }
-const next = `${readme.slice(0, start + START.length)}\n${render()}\n${readme.slice(end)}`;
+const next = `${doc.slice(0, start + START.length)}\n${render()}\n${doc.slice(end)}`;
 if (process.argv.includes('--check')) {
-  if (next !== readme) {
+  if (next !== doc) {
     console.error(
-      'README.md configuration table is out of date: run `./scripts/pnpm.sh exec tsx scripts/config-docs.ts`',
+      'docs/configuration.md configuration table is out of date: run `./scripts/pnpm.sh exec tsx scripts/config-docs.ts`',
     );
     process.exit(1);
   }
-  console.log('README configuration table is up to date');
+  console.log('docs/configuration.md configuration table is up to date');
 } else {
-  writeFileSync(readmePath, next);
+  writeFileSync(docPath, next);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint (with the README config check), typecheck, unit tests, then integration tests against
+# `make test`: lint (with the docs/configuration.md table check), typecheck, unit tests, then integration tests against
 # one Postgres and one Redis shared by the whole run. Ends with one summary line of the vitest counts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

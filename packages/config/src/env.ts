@@ -175,7 +175,7 @@ export interface ConfigVariableDoc {
   rule: string;
 }
 
-/** One row per variable, in schema order: the source of truth for the README's configuration table. */
+/** One row per variable, in schema order: the source of truth for the configuration table in docs/configuration.md. */
 export function describeConfig(schema: TObject): ConfigVariableDoc[] {
   return Object.entries(schema.properties).map(([key, field]) => {
     const meta = fieldMeta(field);
