@@ -29,6 +29,7 @@ import { createClicksWorker } from '../apps/analytics-consumer/src/workers/click
 import { createMetricsRegistry } from '../packages/observability/src/metrics.ts';
 import { createQueueProducer } from '../packages/queues/src/producer.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
+import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
 
 const EVENTS = Number(process.env.EVENTS ?? 200_000);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -39,37 +40,6 @@ const WORKER_CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 8);
 const PARTITIONS = Number(process.env.PARTITIONS ?? 2);
 const LINKS = Number(process.env.LINKS ?? 1000);
 const TARGET = 20_000;
-
-const COUNTRIES = [
-  'US',
-  'DE',
-  'FR',
-  'GB',
-  'IN',
-  'BR',
-  'JP',
-  'CA',
-  'ES',
-  'IT',
-  'NL',
-  'SE',
-  'PL',
-  'AU',
-  'MX',
-  null,
-];
-const REFERRERS = [
-  null,
-  'google.com',
-  't.co',
-  'news.ycombinator.com',
-  'reddit.com',
-  'linkedin.com',
-  'facebook.com',
-];
-const DEVICES = ['desktop', 'mobile', 'tablet'];
-const BROWSERS = ['Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet', 'Opera'];
-const OSES = ['Windows', 'iOS', 'Android', 'macOS', 'Linux'];
 
 function pick<T>(items: readonly T[], i: number): T {
   return items[i % items.length] as T;

@@ -42,6 +42,7 @@ import {
   UNKNOWN_COUNTRY,
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
 import { createStatsService, type StatsQuery } from '../apps/management-api/src/services/stats-service.ts';
+import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
 
 const CLICKS = Number(process.env.CLICKS ?? 2_000_000);
 const LINKS = Number(process.env.LINKS ?? 1000);
@@ -59,37 +60,6 @@ const TARGETS = {
   linkMs: 20,
   ingestPerSecond: 15_000,
 };
-
-const COUNTRIES = [
-  'US',
-  'DE',
-  'FR',
-  'GB',
-  'IN',
-  'BR',
-  'JP',
-  'CA',
-  'ES',
-  'IT',
-  'NL',
-  'SE',
-  'PL',
-  'AU',
-  'MX',
-  null,
-];
-const REFERRERS = [
-  null,
-  'google.com',
-  't.co',
-  'news.ycombinator.com',
-  'reddit.com',
-  'linkedin.com',
-  'facebook.com',
-];
-const DEVICES = ['desktop', 'mobile', 'tablet'];
-const BROWSERS = ['Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet', 'Opera'];
-const OSES = ['Windows', 'iOS', 'Android', 'macOS', 'Linux'];
 
 const sqlArray = (items: readonly (string | null)[]) =>
   `ARRAY[${items.map((v) => (v === null ? 'NULL' : `'${v}'`)).join(', ')}]::text[]`;
