@@ -59,7 +59,12 @@ async function start() {
       ),
     ),
   );
-  const producer = createQueueProducer({ connection: queueRedis, prefix: config.queuePrefix });
+  // Should Redis be unreachable when the producer starts, its queues are replaced once Redis is back.
+  const producer = createQueueProducer({
+    connection: queueRedis,
+    prefix: config.queuePrefix,
+    onReplaced: () => logger.warn('queue producer failed to start; replaced'),
+  });
 
   const metrics = createMetricsRegistry('management-api');
   const app = await buildApp({

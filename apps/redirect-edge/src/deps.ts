@@ -56,8 +56,13 @@ export function createEdgeDeps(
     connectionName: 'edge-invalidations',
     onError: onRedisError('subscriber'),
   });
-  const newProducer = () => createQueueProducer({ connection: queueRedis, prefix: config.queuePrefix });
-  let producer = newProducer();
+  // A producer whose start failed (BullMQ's version check timed out on a hung or restarting Redis) replaces its
+  // queues before the buffer's next retry.
+  const producer = createQueueProducer({
+    connection: queueRedis,
+    prefix: config.queuePrefix,
+    onReplaced: () => logger.warn('queue producer failed to start; replaced'),
+  });
 
   return {
     config,
@@ -73,19 +78,7 @@ export function createEdgeDeps(
         // The command timeout bounds each Redis command, but not BullMQ's own waits around them (seen: an add
         // that never settled after the queue Redis restarted). A write that has not settled by then is failed
         // here and retried by the buffer; should it land after all, the retry has the same job id.
-        try {
-          await withTimeout(producer.enqueueClickBatch(batch), 2 * config.queueRedisCommandTimeoutMs);
-        } catch (error) {
-          // A producer whose start failed (its first command timed out on a hung or restarting Redis) refuses
-          // every write for good: the buffer's next retry gets a fresh one.
-          if (producer.startFailed) {
-            const failed = producer;
-            producer = newProducer();
-            failed.close().catch(() => undefined);
-            logger.warn('queue producer failed to start; replaced');
-          }
-          throw error;
-        }
+        await withTimeout(producer.enqueueClickBatch(batch), 2 * config.queueRedisCommandTimeoutMs);
       },
     },
     countryLookup: options.countryLookup,

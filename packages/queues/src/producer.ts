@@ -18,6 +18,8 @@ export interface QueueProducerOptions {
   connection: Redis;
   /** BullMQ prefix, a hash tag such as `{bl}` so each queue stays in one Redis Cluster slot. */
   prefix: string;
+  /** Called when queues whose start failed are replaced (see `QueueProducer`), e.g. to log it. */
+  onReplaced?: () => void;
 }
 
 export interface QueueProducer {
@@ -33,22 +35,48 @@ export interface QueueProducer {
   enqueueLinkMetadata(job: Omit<LinkMetadataJob, 'v'> & { v?: 1 }): Promise<string>;
   /** Closes the queues; the connection belongs to the caller and stays open. */
   close(): Promise<void>;
-  /**
-   * True once a queue failed to start (BullMQ's first command on the connection, its Redis version check, failed
-   * or timed out): BullMQ keeps that failure and rejects every later write, so the owner replaces the producer.
-   */
-  readonly startFailed: boolean;
 }
 
-export function createQueueProducer({ connection, prefix }: QueueProducerOptions): QueueProducer {
-  const clicks = new Queue(QUEUE_NAMES.clicks, { connection, prefix, defaultJobOptions });
-  const linkMetadata = new Queue(QUEUE_NAMES.linkMetadata, { connection, prefix, defaultJobOptions });
-  let startFailed = false;
-  for (const queue of [clicks, linkMetadata]) {
+interface Queues {
+  clicks: Queue;
+  linkMetadata: Queue;
+  /**
+   * True once a queue failed to start (BullMQ's first command on the connection, its Redis version check, failed
+   * or timed out, e.g. on a Redis that was down, hung or restarting): BullMQ keeps that failure and rejects every
+   * later write on that queue for good.
+   */
+  startFailed: boolean;
+}
+
+function openQueues(connection: Redis, prefix: string): Queues {
+  const queues: Queues = {
+    clicks: new Queue(QUEUE_NAMES.clicks, { connection, prefix, defaultJobOptions }),
+    linkMetadata: new Queue(QUEUE_NAMES.linkMetadata, { connection, prefix, defaultJobOptions }),
+    startFailed: false,
+  };
+  for (const queue of [queues.clicks, queues.linkMetadata]) {
     queue.waitUntilReady().catch(() => {
-      startFailed = true;
+      queues.startFailed = true;
     });
   }
+  return queues;
+}
+
+/**
+ * Queues whose start failed are replaced by fresh ones before the next write: a write attempted while Redis is
+ * unreachable fails, and one made once it answers again is accepted.
+ */
+export function createQueueProducer({ connection, prefix, onReplaced }: QueueProducerOptions): QueueProducer {
+  let queues = openQueues(connection, prefix);
+  const current = (): Queues => {
+    if (queues.startFailed) {
+      const failed = queues;
+      queues = openQueues(connection, prefix);
+      Promise.all([failed.clicks.close(), failed.linkMetadata.close()]).catch(() => undefined);
+      onReplaced?.();
+    }
+    return queues;
+  };
 
   return {
     async enqueueClickBatch(batch) {
@@ -61,20 +89,17 @@ export function createQueueProducer({ connection, prefix }: QueueProducerOptions
       } else {
         payload = parseClickBatch(batch);
       }
-      const job = await clicks.add(JOB_NAMES.clickBatch, payload, { jobId: payload.batchId });
+      const job = await current().clicks.add(JOB_NAMES.clickBatch, payload, { jobId: payload.batchId });
       return job.id ?? payload.batchId;
     },
     async enqueueLinkMetadata(input) {
       const payload = parseLinkMetadataJob({ v: 1, linkId: input.linkId, url: input.url });
       const jobId = linkMetadataJobId(payload.linkId, payload.url);
-      const job = await linkMetadata.add(JOB_NAMES.linkMetadata, payload, { jobId });
+      const job = await current().linkMetadata.add(JOB_NAMES.linkMetadata, payload, { jobId });
       return job.id ?? jobId;
     },
     async close() {
-      await Promise.all([clicks.close(), linkMetadata.close()]);
-    },
-    get startFailed() {
-      return startFailed;
+      await Promise.all([queues.clicks.close(), queues.linkMetadata.close()]);
     },
   };
 }

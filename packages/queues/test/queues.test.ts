@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { startPrivateRedis, testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { type Job, Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -290,6 +290,40 @@ describe('producer connection', () => {
       const started = Date.now();
       await expect(producer.enqueueClickBatch(batch())).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await producer.close().catch(() => undefined);
+      client.disconnect();
+      await own.destroy();
+    }
+  }, 30_000);
+
+  it('accepts jobs once Redis is back after going away while the producer started', async () => {
+    const own = await startPrivateRedis();
+    const client = createQueueRedis(own.url, 'producer');
+    client.on('error', () => undefined);
+    await waitForReady(client, 10_000);
+    // Frozen, then gone: the producer's first command (BullMQ's version check) is sent and never answered.
+    own.pause();
+    let replaced = 0;
+    const producer = createQueueProducer({
+      connection: client,
+      prefix: '{restart}',
+      onReplaced: () => replaced++,
+    });
+    const job = { linkId: '6f1c1a4e-9d1b-4c55-8f0e-2a6e8f4c9b10', url: 'https://example.com/back' };
+    try {
+      await own.kill();
+      await expect(producer.enqueueLinkMetadata(job)).rejects.toThrow();
+      await own.start();
+      await waitForReady(client, 10_000);
+      const id = await producer.enqueueLinkMetadata(job);
+      const clicksId = await producer.enqueueClickBatch(batch());
+      const check = new Queue(QUEUE_NAMES.linkMetadata, { connection: client, prefix: '{restart}' });
+      const stored = await check.getJob(id);
+      await check.close();
+      expect(stored?.data).toEqual({ v: 1, ...job });
+      expect(clicksId).toBeTruthy();
+      expect(replaced).toBe(1);
     } finally {
       await producer.close().catch(() => undefined);
       client.disconnect();
