@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -17,12 +18,21 @@ interface Rule {
 const alertsFile = fileURLToPath(new URL('../../../infra/prometheus/alerts.yml', import.meta.url));
 const document = parse(readFileSync(alertsFile, 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
 const consumerRules = document.groups.find((group) => group.name === 'boltlink-consumer')?.rules ?? [];
+// The consumer exports the dependency gauges too (its app.ts checks Postgres and the queue Redis).
+const dependencyRules = document.groups.find((group) => group.name === 'boltlink-dependencies')?.rules ?? [];
 
 /** What the consumer really registers, name → label names (as its server.ts builds it). */
 function consumerMetrics(): Map<string, Set<string>> {
   const metrics = createMetricsRegistry('analytics-consumer');
   createConsumerMetrics(metrics);
   registerQueueJobsGauge(metrics, []);
+  const ok = async () => undefined;
+  createDependencyMonitor({
+    checks: { postgres: ok, queueRedis: ok },
+    intervalMs: 5000,
+    timeoutMs: 1000,
+    metrics,
+  });
   const known = new Map<string, Set<string>>();
   for (const metric of metrics.registry.getMetricsAsArray()) {
     const { name, labelNames } = metric as unknown as { name: string; labelNames?: string[] };
@@ -57,7 +67,14 @@ describe('infra/prometheus/alerts.yml', () => {
     );
   });
 
-  it.each(consumerRules.map((rule) => [rule.alert ?? '(unnamed)', rule] as const))(
+  it('has rules for a dependency down and stale dependency checks', () => {
+    const metricsUsed = dependencyRules.flatMap((rule) => selectors(String(rule.expr)).map((s) => s.metric));
+    expect(metricsUsed).toEqual(
+      expect.arrayContaining(['boltlink_dependency_up', 'boltlink_dependency_checked_at_seconds']),
+    );
+  });
+
+  it.each([...consumerRules, ...dependencyRules].map((rule) => [rule.alert ?? '(unnamed)', rule] as const))(
     '%s names only metrics and labels the consumer exports',
     (_name, rule) => {
       expect(typeof rule.expr).toBe('string');
