@@ -4,8 +4,7 @@ import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-// The edge's own metric definitions, as its app.ts registers them.
-import { createEdgeMetrics } from '../../redirect-edge/src/metrics.ts';
+import { createEdgeMetrics } from './metrics.ts';
 
 interface Rule {
   alert?: string;
