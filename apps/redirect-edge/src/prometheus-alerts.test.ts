@@ -1,22 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
+import {
+  alertRules,
+  expectRuleMatchesMetrics,
+  registeredMetrics,
+  selectors,
+} from '@boltlink/testing/alert-rules';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { createEdgeMetrics } from './metrics.ts';
 
-interface Rule {
-  alert?: string;
-  expr?: unknown;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-const alertsFile = fileURLToPath(new URL('../../../infra/prometheus/alerts.yml', import.meta.url));
-const document = parse(readFileSync(alertsFile, 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
-const rulesOf = (group: string) => document.groups.find((g) => g.name === group)?.rules ?? [];
-const checked = [...rulesOf('boltlink-edge'), ...rulesOf('boltlink-dependencies')];
+const checked = alertRules('boltlink-edge', 'boltlink-dependencies');
 
 /** What the edge really registers, name → label names (as its app.ts and server.ts build it). */
 function edgeMetrics(): Map<string, Set<string>> {
@@ -29,29 +22,7 @@ function edgeMetrics(): Map<string, Set<string>> {
     timeoutMs: 1000,
     metrics,
   });
-  const known = new Map<string, Set<string>>();
-  for (const metric of metrics.registry.getMetricsAsArray()) {
-    const { name, labelNames } = metric as unknown as { name: string; labelNames?: string[] };
-    known.set(name, new Set([...(labelNames ?? []), 'service']));
-  }
-  return known;
-}
-
-const PROMQL_WORDS = new Set(['by', 'without', 'and', 'or', 'unless', 'on', 'ignoring', 'offset', 'bool']);
-
-/** Every metric an expression selects (names not followed by `(`), with the label names it matches on. */
-function selectors(expr: string) {
-  const found: { metric: string; labels: string[] }[] = [];
-  const bare = expr.replace(/\b(by|without)\s*\([^)]*\)/g, ' ').replace(/\[[^\]]*\]/g, ' ');
-  for (const match of bare.matchAll(/\b([a-zA-Z_:][\w:]*)\b(?!\s*\()\s*(\{([^}]*)\})?/g)) {
-    const metric = match[1] as string;
-    if (PROMQL_WORDS.has(metric) || /^\d/.test(metric)) continue;
-    const labels = [...(match[3] ?? '').matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)].map(
-      (m) => m[1] as string,
-    );
-    found.push({ metric, labels });
-  }
-  return found;
+  return registeredMetrics(metrics.registry);
 }
 
 describe('infra/prometheus/alerts.yml, edge and dependency rules', () => {
@@ -71,27 +42,6 @@ describe('infra/prometheus/alerts.yml, edge and dependency rules', () => {
 
   it.each(checked.map((rule) => [rule.alert ?? '(unnamed)', rule] as const))(
     '%s names only metrics and labels the edge exports',
-    (_name, rule) => {
-      expect(typeof rule.expr).toBe('string');
-      expect(rule.labels?.severity).toMatch(/^(critical|warning|info)$/);
-      expect(rule.annotations?.summary).toBeTruthy();
-      const used = selectors(String(rule.expr));
-      expect(used.length).toBeGreaterThan(0);
-      for (const { metric, labels } of used) {
-        const labelNames = known.get(metric);
-        expect(labelNames, `${metric} is not registered by the edge`).toBeDefined();
-        for (const label of labels)
-          expect(labelNames?.has(label), `${metric} has no label ${label}`).toBe(true);
-      }
-      const grouped = [...String(rule.expr).matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) =>
-        (m[1] ?? '').split(',').map((label) => label.trim()),
-      );
-      for (const label of grouped) {
-        expect(
-          used.some(({ metric }) => known.get(metric)?.has(label)),
-          `by (${label}) names no label of the rule's metrics`,
-        ).toBe(true);
-      }
-    },
+    (_name, rule) => expectRuleMatchesMetrics(rule, known, 'edge'),
   );
 });
