@@ -14,8 +14,8 @@
 // - QR PNG: time to answer a PNG by size (budgets off), and how many 1024-px PNGs one burst gets (on).
 // Results: bench/results/api-limits.json.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadApiConfig } from '@boltlink/config/services';
@@ -29,6 +29,7 @@ import { Queue } from 'bullmq';
 import pino from 'pino';
 import { buildApp } from '../apps/management-api/src/app.ts';
 import { createQueueProducer } from '../packages/queues/src/producer.ts';
+import { writeResults } from './lib/results-file.ts';
 
 const FLOOD_BULKS = Number(process.env.FLOOD_BULKS ?? 10);
 const FLOOD_SIZE = Number(process.env.FLOOD_SIZE ?? 1000);
@@ -290,7 +291,6 @@ try {
   await rm(root, { recursive: true, force: true });
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
 const settings = {
   flood: `${FLOOD_BULKS} bulk requests × ${FLOOD_SIZE} untitled links, one account, sequential`,
   passwords: `${PASSWORD_CLIENTS} clients × ${PASSWORD_BULKS} bulk requests × ${PASSWORDS_PER_BULK} passwords, one account, while one client logs in repeatedly`,
@@ -298,9 +298,4 @@ const settings = {
   budgetsOn:
     'defaults: 2000 links/h, 200 passwords/h, 1000 metadata fetches/h, 120 QR PNG units/60 s, 2 link-password hashes in flight',
 };
-await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-await writeFile(
-  new URL('./results/api-limits.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, settings, results }, null, 2)}\n`,
-);
-console.log('written to bench/results/api-limits.json');
+await writeResults('api-limits', { settings, results });

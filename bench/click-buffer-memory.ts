@@ -1,16 +1,6 @@
-// Heap bytes per click held by the edge's click buffer while the queue is unreachable, the figure behind the
-// CLICK_BUFFER_MAX_BYTES default (apps/redirect-edge/src/domain/click-buffer.ts, BYTES_PER_CLICK).
-//
-//   node --expose-gc --import tsx bench/click-buffer-memory.ts      (CLICKS=1000000)
-//
-// The real buffer and click recorder, fed as redirects feed them, with a publisher that always fails (an outage):
-// every click stays in memory. Three traffic shapes: one returning visitor, every click a new visitor (the
-// worst case: a new 43-character hash per click), and new visitors with a country header and referrers.
-import { writeFile } from 'node:fs/promises';
-import { arch, cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { createClickBuffer } from '../apps/redirect-edge/src/domain/click-buffer.ts';
 import { createClickRecorder } from '../apps/redirect-edge/src/domain/click-recorder.ts';
+import { writeResults } from './lib/results-file.ts';
 
 const CLICKS = Number(process.env.CLICKS ?? 1_000_000);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -86,19 +76,4 @@ for (const shape of shapes) {
   await buffer.close();
 }
 
-const out = fileURLToPath(new URL('./results/click-buffer-memory.json', import.meta.url));
-await writeFile(
-  out,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model, cores: cpus().length, arch: arch(), memoryBytes: totalmem() },
-      node: process.version,
-      clicks: CLICKS,
-      results,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`written to ${out}`);
+await writeResults('click-buffer-memory', { clicks: CLICKS, results });

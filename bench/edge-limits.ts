@@ -11,12 +11,11 @@
 // request line and then one header line a second for ever (trickling: never silent), and one that never
 // sends a byte (silent). Writes bench/results/edge-limits.json and .md.
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import { resolve } from 'node:path';
 import { freePort } from '@boltlink/local-servers/redis';
 import { type ServerProcess, startServer } from './lib/processes.ts';
+import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
@@ -150,8 +149,6 @@ try {
   );
   const seconds = (value: number | null) => (value === null ? `> ${WATCH_S}` : value.toFixed(1));
   const lines = [
-    `# Edge limits (${new Date().toISOString()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version})`,
-    '',
     '| build | connections open of those opened from one address | stalled request line held (s) | trickling headers held (s), answer | silent connection held (s) |',
     '| --- | --- | --- | --- | --- |',
     ...results.map(
@@ -160,12 +157,10 @@ try {
     ),
   ];
   console.log(lines.join('\n'));
-  const out = resolve(import.meta.dirname, 'results');
-  await mkdir(out, { recursive: true });
-  await writeFile(resolve(out, 'edge-limits.md'), `${lines.join('\n')}\n`);
-  await writeFile(
-    resolve(out, 'edge-limits.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, perAddress: PER_ADDRESS, watchSeconds: WATCH_S, results }, null, 2)}\n`,
+  await writeResults(
+    'edge-limits',
+    { perAddress: PER_ADDRESS, watchSeconds: WATCH_S, results },
+    { title: 'Edge limits', body: lines.join('\n') },
   );
 } finally {
   for (const server of servers) await server.stop();

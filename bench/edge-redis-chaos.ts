@@ -5,8 +5,8 @@
 //   pnpm --filter @boltlink/bench exec tsx edge-redis-chaos.ts     (RATE=5000 FREEZE_S=10 LINKS=2000)
 //
 // The LRU is off (LRU_MAX_ENTRIES=0), so every redirect asks the link cache or, with the breaker open, Postgres.
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { arch, cpus, tmpdir, totalmem } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, createPool } from '@boltlink/db/client';
@@ -16,6 +16,7 @@ import { startPostgres } from '@boltlink/local-servers/postgres';
 import { freePort, startRedis } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
 import { edgeEntry, startClusterServer } from './lib/cluster-process.ts';
+import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv } from './lib/seed-link.ts';
 
 const RATE = Number(process.env.RATE ?? 5000);
@@ -132,28 +133,16 @@ try {
 
   const off = await run('breaker off');
   const on = await run('breaker on');
-  const out = fileURLToPath(new URL('./results/edge-redis-chaos.json', import.meta.url));
-  await writeFile(
-    out,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: { cpu: cpus()[0]?.model, cores: cpus().length, arch: arch(), memoryBytes: totalmem() },
-        node: process.version,
-        rate: RATE,
-        links: LINKS,
-        note: 'Edge, Postgres, Redis and autocannon on one shared 2-core host; one edge process; LRU off',
-        results: [off, on],
-        ratios: {
-          p99OnOverOff: on.p99Ms / off.p99Ms,
-          reqPerSecOnOverOff: on.reqPerSecDuringFreeze / off.reqPerSecDuringFreeze,
-        },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`written to ${out}`);
+  await writeResults('edge-redis-chaos', {
+    rate: RATE,
+    links: LINKS,
+    note: 'Edge, Postgres, Redis and autocannon on one shared 2-core host; one edge process; LRU off',
+    results: [off, on],
+    ratios: {
+      p99OnOverOff: on.p99Ms / off.p99Ms,
+      reqPerSecOnOverOff: on.reqPerSecDuringFreeze / off.reqPerSecDuringFreeze,
+    },
+  });
 } finally {
   process.kill(redis.pid, 'SIGCONT');
   await redis.stop();

@@ -18,8 +18,8 @@
 // again to the queue drained. Then requeue-failed runs on what the baseline left failed, to show the
 // recovery path. Results: bench/results/postgres-outage.json and .md.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '@boltlink/db/client';
 import { runMigrations } from '@boltlink/db/migrate';
@@ -43,6 +43,7 @@ import {
   DEFAULT_GATE_MIN_DELAY_MS,
 } from '../packages/queues/src/dependency-gate.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
+import { writeResults } from './lib/results-file.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 10_000);
 const ATTEMPTS = Number(process.env.ATTEMPTS ?? 5);
@@ -233,7 +234,6 @@ try {
   await rm(root, { recursive: true, force: true });
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
 const settings = {
   outageMs: OUTAGE_MS,
   attempts: ATTEMPTS,
@@ -276,17 +276,15 @@ const requeueLine = requeue
   : 'requeue-failed: nothing was left in a failed set';
 console.log(`\n${table}\n\n${ratio}\n${requeueLine}`);
 
-await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-const date = new Date().toISOString();
-await writeFile(
-  new URL(`./results/${RESULTS_NAME}.json`, import.meta.url),
-  `${JSON.stringify({ date, machine, settings, results, requeue }, null, 2)}\n`,
-);
-await writeFile(
-  new URL(`./results/${RESULTS_NAME}.md`, import.meta.url),
-  `# Postgres outage: clicks worker without and with the gate\n\n${date}, ${machine}\n\n` +
-    `Outage ${OUTAGE_MS / 1000} s (fast shutdown, then restart on the same port), retry budget ${ATTEMPTS} attempts ` +
-    `with exponential backoff from ${BACKOFF_MS} ms, one batch of ${CLICKS_PER_BATCH} clicks every ${BATCH_EVERY_MS} ms ` +
-    `for ${BEFORE_MS / 1000} s before, during and ${AFTER_MS / 1000} s after the outage. Written by bench/postgres-outage.ts.\n\n` +
-    `${table}\n\n${ratio}\n\n${requeueLine}\n`,
+await writeResults(
+  RESULTS_NAME,
+  { settings, results, requeue },
+  {
+    title: 'Postgres outage: clicks worker without and with the gate',
+    body:
+      `Outage ${OUTAGE_MS / 1000} s (fast shutdown, then restart on the same port), retry budget ${ATTEMPTS} attempts ` +
+      `with exponential backoff from ${BACKOFF_MS} ms, one batch of ${CLICKS_PER_BATCH} clicks every ${BATCH_EVERY_MS} ms ` +
+      `for ${BEFORE_MS / 1000} s before, during and ${AFTER_MS / 1000} s after the outage. Written by bench/postgres-outage.ts.\n\n` +
+      `${table}\n\n${ratio}\n\n${requeueLine}\n`,
+  },
 );

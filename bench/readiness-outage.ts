@@ -12,10 +12,10 @@
 // is taken out of its Service after 2 failed probes in a row, as the manifests' readinessProbe would.
 // Results: bench/results/readiness-outage.json and .md.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEdgeConfig } from '@boltlink/config/services';
 import { createPool } from '@boltlink/db/client';
@@ -31,6 +31,7 @@ import {
   redisCheck,
   runCheck,
 } from '../packages/observability/src/health.ts';
+import { writeResults } from './lib/results-file.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 20_000);
 const PROBE_EVERY_MS = Number(process.env.PROBE_EVERY_MS ?? 5_000);
@@ -174,19 +175,16 @@ try {
   ];
   console.log(`\n${table}\n\n${lines.join('\n')}`);
 
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version };
   const settings = { outageMs: OUTAGE_MS, probeEveryMs: PROBE_EVERY_MS, failureThreshold: FAILURE_THRESHOLD };
-  const date = new Date().toISOString();
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(
-    new URL('./results/readiness-outage.json', import.meta.url),
-    `${JSON.stringify({ date, machine, settings, summary, probes }, null, 2)}\n`,
-  );
-  await writeFile(
-    new URL('./results/readiness-outage.md', import.meta.url),
-    `# Edge readiness through a Postgres + Redis outage\n\n${date}, ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}. ` +
-      `Both stopped at once for ${OUTAGE_MS / 1000} s; a probe every ${PROBE_EVERY_MS / 1000} s; out of the Service after ${FAILURE_THRESHOLD} failed probes in a row.\n\n` +
-      `${table}\n\n${lines.map((line) => `- ${line}`).join('\n')}\n`,
+  await writeResults(
+    'readiness-outage',
+    { settings, summary, probes },
+    {
+      title: 'Edge readiness through a Postgres + Redis outage',
+      body:
+        `Both stopped at once for ${OUTAGE_MS / 1000} s; a probe every ${PROBE_EVERY_MS / 1000} s; out of the Service after ${FAILURE_THRESHOLD} failed probes in a row.\n\n` +
+        `${table}\n\n${lines.map((line) => `- ${line}`).join('\n')}\n`,
+    },
   );
 } finally {
   agent.destroy();

@@ -27,8 +27,8 @@
 // there (boltlink_stats_scale_<pid>), never touching the one named in the URL.
 // Results: bench/results/stats-scale.json and .md.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, createPool } from '@boltlink/db/client';
 import { runMigrations } from '@boltlink/db/migrate';
@@ -43,6 +43,7 @@ import {
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
 import { createStatsService, type StatsQuery } from '../apps/management-api/src/services/stats-service.ts';
 import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
+import { writeResults } from './lib/results-file.ts';
 
 const CLICKS = Number(process.env.CLICKS ?? 2_000_000);
 const LINKS = Number(process.env.LINKS ?? 1000);
@@ -280,7 +281,6 @@ async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
   };
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
 const loadBefore = loadavg()[0] ?? 0;
 const database = await startDatabase();
 await runMigrations(database.url);
@@ -417,7 +417,6 @@ try {
   );
   const loadAfter = loadavg()[0] ?? 0;
 
-  const date = new Date().toISOString();
   const settings = {
     clicks: CLICKS,
     links: LINKS,
@@ -430,11 +429,6 @@ try {
     durability: database.durability,
   };
   const load = `load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after: the machine is shared with other work, figures are noisy`;
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  await writeFile(
-    new URL('./results/stats-scale.json', import.meta.url),
-    `${JSON.stringify({ date, machine, load, settings, seedSeconds, tables: sizes, targets: TARGETS, queries, explain: explains, ingestion, ingestionBaseline, ingestionRatio }, null, 2)}\n`,
-  );
   const tableRows = sizes.map(
     (s) => `| ${s.table} | ${s.rows} | ${s.perClick.toFixed(3)} | ${s.mb.toFixed(0)} |`,
   );
@@ -454,20 +448,36 @@ try {
       );
     return `### ${scenario}\n\n| ms | statement |\n| --- | --- |\n${rows.join('\n')}\n\n${plans.join('')}`;
   });
-  await writeFile(
-    new URL('./results/stats-scale.md', import.meta.url),
-    `# Statistics at scale\n\n${date}, ${machine}; ${load}.\n\n` +
-      `${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account, ${VISITORS} distinct visitor hashes, ` +
-      `Postgres ${database.durability}, seeded in ${seedSeconds.toFixed(0)} s. Written by bench/stats-scale.ts.\n\n` +
-      `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
-      `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
-      `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +
-      `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's ingestClicks ` +
-      `(batches of ${BATCH}, ${CONCURRENCY} in flight) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
-      `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
-      `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
-      `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +
-      `concurrently, and EXPLAIN ANALYZE adds its own timing overhead).\n\n${explainSections.join('')}`,
+  await writeResults(
+    'stats-scale',
+    {
+      load,
+      settings,
+      seedSeconds,
+      tables: sizes,
+      targets: TARGETS,
+      queries,
+      explain: explains,
+      ingestion,
+      ingestionBaseline,
+      ingestionRatio,
+    },
+    {
+      title: 'Statistics at scale',
+      body:
+        `${load}.\n\n` +
+        `${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account, ${VISITORS} distinct visitor hashes, ` +
+        `Postgres ${database.durability}, seeded in ${seedSeconds.toFixed(0)} s. Written by bench/stats-scale.ts.\n\n` +
+        `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
+        `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
+        `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +
+        `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's ingestClicks ` +
+        `(batches of ${BATCH}, ${CONCURRENCY} in flight) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
+        `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
+        `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
+        `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +
+        `concurrently, and EXPLAIN ANALYZE adds its own timing overhead).\n\n${explainSections.join('')}`,
+    },
   );
 } finally {
   await explainPool.end();
