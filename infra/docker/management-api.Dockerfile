@@ -8,7 +8,7 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 FROM ${NODE_IMAGE} AS tools
 # pnpm and turbo from the npm registry at pinned versions: corepack's signature check fails on some
 # Node 20 builds, and the same versions as the repository keep the lockfile authoritative.
-RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@9.15.8 turbo@2.11.11
+RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@12.26.0 turbo@2.11.11
 WORKDIR /repo
 
 FROM tools AS pruner

@@ -24,6 +24,11 @@ function instructions(file: string): Instruction[] {
     });
 }
 
+// The images install the same pnpm as scripts/pnpm.sh (package.json's packageManager) and the catalog's turbo.
+const rootManifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { packageManager: string };
+const pnpmPin = rootManifest.packageManager;
+const turboPin = /^\s*turbo: (\S+)$/m.exec(readFileSync(join(repoRoot, 'pnpm-workspace.yaml'), 'utf8'))?.[1];
+
 const args = (list: Instruction[], keyword: string): string[] =>
   list.filter((i) => i.keyword === keyword).map((i) => i.args);
 
@@ -39,7 +44,8 @@ function checkCommon(list: Instruction[]): void {
     if (stage) stages.push(stage);
   }
   const run = args(list, 'RUN').join('\n');
-  expect(run).toMatch(/npm install --global .*pnpm@9\.15\.8/);
+  expect(run).toMatch(/npm install --global /);
+  expect(run).toContain(`${pnpmPin} turbo@${turboPin}`);
   expect(run).toContain('pnpm install --frozen-lockfile');
   expect(run).toContain('apt-get install --yes --no-install-recommends tini');
   expect(args(list, 'ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
