@@ -25,7 +25,9 @@ function instructions(file: string): Instruction[] {
 }
 
 // The images install the same pnpm as scripts/pnpm.sh (package.json's packageManager) and the catalog's turbo.
-const rootManifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { packageManager: string };
+const rootManifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  packageManager: string;
+};
 const pnpmPin = rootManifest.packageManager;
 const turboPin = /^\s*turbo: (\S+)$/m.exec(readFileSync(join(repoRoot, 'pnpm-workspace.yaml'), 'utf8'))?.[1];
 
