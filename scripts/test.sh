@@ -3,6 +3,9 @@
 # one Postgres and one Redis shared by the whole run. Ends with one summary line of the vitest counts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Every step on the pinned Node (.node-version), whatever `node` the machine has.
+PATH="$(./scripts/ensure-node.sh):$PATH"
+export PATH
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
