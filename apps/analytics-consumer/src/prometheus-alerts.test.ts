@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import {
@@ -63,4 +64,14 @@ describe('infra/prometheus/alerts.yml', () => {
       }
     },
   );
+});
+
+describe('docs/operations/operating.md', () => {
+  it('describes every metric the consumer registers (Node process metrics aside)', () => {
+    const page = readFileSync(new URL('../../../docs/operations/operating.md', import.meta.url), 'utf8');
+    const missing = [...consumerMetrics().keys()].filter(
+      (name) => !/^(process|nodejs)_/.test(name) && !page.includes(`\`${name}\``),
+    );
+    expect(missing).toEqual([]);
+  });
 });

@@ -114,7 +114,7 @@ describe('creating links', () => {
     const campaign = (
       await inject('POST', '/api/v1/campaigns', {
         name: 'Same shape',
-        utm: { source: 'src', medium: 'med', campaign: 'camp', content: 'cta' },
+        utm: { source: 'src', medium: 'med', campaign: 'camp', term: '', content: 'cta' },
       })
     ).json();
     const link = await createLink(api, user.auth, {
@@ -135,13 +135,8 @@ describe('creating links', () => {
       expiresAt: row?.expiresAt?.getTime() ?? null,
       maxClicks: row?.maxClicks,
       passwordHash: row?.passwordHash,
-      utm: row?.utm,
-    });
-    expect((await cached(link))?.utm).toEqual({
-      utm_source: 'src',
-      utm_medium: 'med',
-      utm_campaign: 'camp',
-      utm_content: 'cta',
+      // The empty term is left out, as the edge leaves it out when it reads the row.
+      utm: { utm_source: 'src', utm_medium: 'med', utm_campaign: 'camp', utm_content: 'cta' },
     });
   });
 

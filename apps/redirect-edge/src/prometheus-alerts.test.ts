@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import {
@@ -44,4 +45,14 @@ describe('infra/prometheus/alerts.yml, edge and dependency rules', () => {
     '%s names only metrics and labels the edge exports',
     (_name, rule) => expectRuleMatchesMetrics(rule, known, 'edge'),
   );
+});
+
+describe('docs/operations/operating.md', () => {
+  it('describes every metric the edge registers (Node process metrics aside)', () => {
+    const page = readFileSync(new URL('../../../docs/operations/operating.md', import.meta.url), 'utf8');
+    const missing = [...edgeMetrics().keys()].filter(
+      (name) => !/^(process|nodejs)_/.test(name) && !page.includes(`\`${name}\``),
+    );
+    expect(missing).toEqual([]);
+  });
 });

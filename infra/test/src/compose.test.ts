@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoRoot, services } from './paths.ts';
+import {
+  composePath,
+  envExamplePath,
+  passthroughs,
+  readComposeEnvironment,
+  renderEnvBlock,
+  serviceSchemas,
+  withEnvBlock,
+} from './env-template.ts';
+import { repoRoot, type ServiceName, services } from './paths.ts';
 
 interface ComposeService {
   image?: string;
@@ -169,4 +178,44 @@ describe.skipIf(!cli)(`${cli?.join(' ') ?? 'docker compose'} config`, () => {
     },
     COMPOSE_TIMEOUT_MS,
   );
+});
+
+describe('docker-compose.yml passes every setting through, and .env.example lists each', () => {
+  const environment = readComposeEnvironment();
+  const envExample = readFileSync(envExamplePath, 'utf8');
+  // Set by the compose file itself: the container's mode, interface and port, and where the stores are.
+  const wiring = ['NODE_ENV', 'HOST', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'CACHE_REDIS_URL'];
+
+  it.each(Object.keys(serviceSchemas) as ServiceName[])(
+    '%s gets every variable of its configuration schema',
+    (service) => {
+      const passed = new Set(
+        passthroughs(environment)
+          .filter((p) => p.service === service)
+          .map((p) => p.variable),
+      );
+      const missing = serviceSchemas[service]
+        .map((doc) => doc.variable)
+        .filter((variable) => !passed.has(variable) && !wiring.includes(variable));
+      expect(missing, `variables ${service} never receives from .env`).toEqual([]);
+      const unknown = Object.keys(environment[service]).filter(
+        (variable) => !serviceSchemas[service].some((doc) => doc.variable === variable),
+      );
+      expect(unknown, `variables compose sets that ${service} does not read`).toEqual([]);
+    },
+  );
+
+  it('names in .env.example every variable the compose file reads, and no other', () => {
+    const composeText = readFileSync(composePath, 'utf8');
+    const read = new Set([...composeText.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
+    const listed = new Set([...envExample.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    expect([...read].filter((name) => !listed.has(name)).sort(), 'missing from .env.example').toEqual([]);
+    expect([...listed].filter((name) => !read.has(name)).sort(), 'not read by docker-compose.yml').toEqual(
+      [],
+    );
+  });
+
+  it('has the generated block of .env.example up to date (scripts/config-docs.ts writes it)', () => {
+    expect(withEnvBlock(envExample, renderEnvBlock(environment))).toBe(envExample);
+  });
 });

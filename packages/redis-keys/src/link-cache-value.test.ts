@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CachedLink,
+  cachedLinkFromRow,
   decodeCachedLink,
   decodeLinkInvalidation,
   encodeCachedLink,
   encodeLinkInvalidation,
   InvalidCachedValueError,
+  utmParameters,
 } from './link-cache-value.ts';
 
 const link: CachedLink = {
@@ -71,5 +73,62 @@ describe('link invalidation message', () => {
     expect(decodeLinkInvalidation('nope')).toBeNull();
     expect(decodeLinkInvalidation(JSON.stringify({ v: 2, domain: 'd', code: 'c' }))).toBeNull();
     expect(decodeLinkInvalidation(JSON.stringify({ v: 1, domain: 'd' }))).toBeNull();
+  });
+});
+
+describe('cached link from a row', () => {
+  const row = {
+    id: link.id,
+    url: link.url,
+    redirectType: 307 as const,
+    expiresAt: new Date('2030-01-01T00:00:00Z'),
+    maxClicks: 5,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+  };
+
+  it('keeps what a redirect needs, the expiry as epoch milliseconds, and no campaign as null UTM', () => {
+    expect(cachedLinkFromRow(row, null)).toEqual({
+      v: 1,
+      id: link.id,
+      url: link.url,
+      redirectType: 307,
+      expiresAt: Date.parse('2030-01-01T00:00:00Z'),
+      maxClicks: 5,
+      passwordHash: row.passwordHash,
+      utm: null,
+    });
+    expect(() => encodeCachedLink(cachedLinkFromRow(row, null))).not.toThrow();
+  });
+
+  it("adds the campaign's UTM parameters by their wire names", () => {
+    const campaign = {
+      utmSource: 'news',
+      utmMedium: 'email',
+      utmCampaign: 'spring',
+      utmTerm: 'shoes',
+      utmContent: 'cta',
+    };
+    expect(cachedLinkFromRow(row, campaign).utm).toEqual({
+      utm_source: 'news',
+      utm_medium: 'email',
+      utm_campaign: 'spring',
+      utm_term: 'shoes',
+      utm_content: 'cta',
+    });
+  });
+
+  it('leaves out a UTM value that is null or empty, whichever column it is', () => {
+    expect(
+      utmParameters({
+        utmSource: '',
+        utmMedium: 'email',
+        utmCampaign: 'spring',
+        utmTerm: '',
+        utmContent: null,
+      }),
+    ).toEqual({ utm_medium: 'email', utm_campaign: 'spring' });
+    expect(
+      utmParameters({ utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null }),
+    ).toEqual({});
   });
 });

@@ -33,6 +33,57 @@ export type CachedLinkV1 = Static<typeof CachedLinkV1>;
 /** The version this code writes. */
 export type CachedLink = CachedLinkV1;
 
+/** The columns of a link row the cache value is built from (a `links` row, or the edge's lookup). */
+export interface LinkRowForCache {
+  id: string;
+  url: string;
+  redirectType: CachedLinkV1['redirectType'];
+  expiresAt: Date | null;
+  maxClicks: number | null;
+  passwordHash: string | null;
+}
+
+/** A campaign's UTM columns (a `campaigns` row, or the columns of a join). */
+export interface CampaignUtmColumns {
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+}
+
+/**
+ * The one mapping from a link row (and its campaign, if any) to the cached value: the management API writes
+ * it after a change and the edge builds it on a cache miss, so both fill the same shape.
+ */
+export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmColumns | null): CachedLink {
+  return {
+    v: 1,
+    id: link.id,
+    url: link.url,
+    redirectType: link.redirectType,
+    expiresAt: link.expiresAt === null ? null : link.expiresAt.getTime(),
+    maxClicks: link.maxClicks,
+    passwordHash: link.passwordHash,
+    utm: campaign === null ? null : utmParameters(campaign),
+  };
+}
+
+/**
+ * The query parameters the edge adds on redirect, keyed by their wire names. A null or empty value is left
+ * out: `utm_term=` would override a visitor's own `utm_term` with nothing, and analytics tools read an empty
+ * parameter as a value of its own.
+ */
+export function utmParameters(campaign: CampaignUtmColumns): Record<string, string> {
+  const utm: Record<string, string> = {};
+  if (campaign.utmSource) utm.utm_source = campaign.utmSource;
+  if (campaign.utmMedium) utm.utm_medium = campaign.utmMedium;
+  if (campaign.utmCampaign) utm.utm_campaign = campaign.utmCampaign;
+  if (campaign.utmTerm) utm.utm_term = campaign.utmTerm;
+  if (campaign.utmContent) utm.utm_content = campaign.utmContent;
+  return utm;
+}
+
 const checkV1 = TypeCompiler.Compile(CachedLinkV1);
 
 export class InvalidCachedValueError extends Error {

@@ -1,5 +1,5 @@
-import type { Campaign, Link } from '@boltlink/db/schema';
-import type { CachedLinkV1 } from '@boltlink/redis-keys/link-cache';
+import type { Link } from '@boltlink/db/schema';
+import { type CampaignUtmColumns, cachedLinkFromRow } from '@boltlink/redis-keys/link-cache';
 import type { CacheableLink } from './link-cache.ts';
 
 /** The public shape of a link (ARCHITECTURE.md); never carries the password hash. */
@@ -49,30 +49,7 @@ export function toLinkView(link: Link, scheme: string): LinkView {
   };
 }
 
-type CampaignUtm = Pick<Campaign, 'utmSource' | 'utmMedium' | 'utmCampaign' | 'utmTerm' | 'utmContent'>;
-
-/** The query parameters the edge appends on redirect, keyed by their wire names. */
-export function utmParameters(campaign: CampaignUtm): Record<string, string> {
-  const utm: Record<string, string> = {
-    utm_source: campaign.utmSource,
-    utm_medium: campaign.utmMedium,
-    utm_campaign: campaign.utmCampaign,
-  };
-  if (campaign.utmTerm) utm.utm_term = campaign.utmTerm;
-  if (campaign.utmContent) utm.utm_content = campaign.utmContent;
-  return utm;
-}
-
-export function toCacheable(link: Link, campaign: CampaignUtm | null): CacheableLink {
-  const value: CachedLinkV1 = {
-    v: 1,
-    id: link.id,
-    url: link.url,
-    redirectType: link.redirectType,
-    expiresAt: link.expiresAt?.getTime() ?? null,
-    maxClicks: link.maxClicks,
-    passwordHash: link.passwordHash,
-    utm: campaign ? utmParameters(campaign) : null,
-  };
-  return { domain: link.domain, code: link.code, value };
+/** The value the edge's cache holds for the link, keyed by what the edge sees. */
+export function toCacheable(link: Link, campaign: CampaignUtmColumns | null): CacheableLink {
+  return { domain: link.domain, code: link.code, value: cachedLinkFromRow(link, campaign) };
 }

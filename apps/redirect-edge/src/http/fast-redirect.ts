@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { RedirectLink } from '../domain/ports.ts';
-import { cacheControl, locationFor, rawQuery } from '../domain/redirect-answer.ts';
+import { decideRedirect } from '../domain/redirect-decision.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { ClientAddress } from './client-address.ts';
-import { handLookup } from './handed-lookup.ts';
+import { handOver } from './handed-lookup.ts';
 import type { RedirectRateLimiter } from './redirect-rate-limit.ts';
 import { type RedirectHeaders, readRedirectHeaders } from './request-headers.ts';
 
@@ -75,83 +75,40 @@ export function codeOfPath(url: string): string | null {
 }
 
 /**
- * The common case of the edge without the framework: a GET or HEAD of `/<code>` whose link is a plain redirect
- * (no password, no click cap, not expired) and a client under the redirect limit. Fastify's per-request
- * machinery (request and reply objects, hooks, params validation, the duration histogram) costs more than
- * the redirect itself; here the answer is written straight to node:http with the same status and headers the
- * Fastify route sends, and the click is recorded the same way.
+ * A second entrance to the redirect decision (domain/redirect-decision.ts), without the framework: a GET or
+ * HEAD of `/<code>` whose decision is a plain redirect (no password, no click cap, not expired) for a client
+ * under the redirect limit. Fastify's per-request machinery (request and reply objects, hooks, params
+ * validation) costs more than the redirect itself; here the decided answer is written straight to node:http
+ * and the decided click recorded.
  *
- * Everything else goes to Fastify unchanged: other methods and paths, an unknown code, a password, a cap, an
- * expiry, a refused limiter, an unusable destination, a lookup error, and every request once the app closes.
- * A lookup made here travels with the request (`handLookup`), so no request is looked up twice.
- *
- * The HTTP duration histogram covers the Fastify path only; this path is counted by `edge_redirects_total`.
+ * Everything else goes to Fastify, which asks the same decision and answers every other kind: other methods
+ * and paths, an unknown code, a password, a cap, an expiry, a refused client, an unusable destination, a
+ * lookup error, and every request once the app closes. What was done here travels with the request
+ * (`handOver`): the limiter charge and the lookup are never made twice.
  */
 export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
   const { resolver, limiter, address, domainOf, recordClick, reservedPaths, isClosing, onServed, now } = deps;
   const countryHeader = deps.countryHeader?.toLowerCase();
 
-  /** Writes the redirect when the link and the client qualify; false = Fastify must answer. */
+  /** Writes the redirect when the decision is a plain one; false = Fastify must answer. */
   function answer(
     req: IncomingMessage,
     res: ServerResponse,
     link: RedirectLink,
     url: string,
+    ip: string,
     headers: RedirectHeaders,
+    time: number,
   ): boolean {
-    if (link.passwordHash !== null || link.maxClicks !== null) return false;
-    // One clock read per request: the expiry, the limiter window and the click's time.
-    const time = now();
-    if (link.expiresAt !== null && link.expiresAt <= time) return false;
-    const location = locationFor(link, rawQuery(url));
-    if (location === null) return false;
-    const ip = address.ip(req);
-    if (!limiter.tryTake(ip, time)) return false;
-
-    const status = link.redirectType;
-    // The header set and order Fastify writes for `reply.code(status).headers({...}).send()` (content-length 0,
-    // on HEAD too), so the bytes on the wire differ only in the Date header.
-    res.writeHead(status, {
-      'x-content-type-options': 'nosniff',
-      location,
-      'cache-control': cacheControl(link, status),
-      'x-robots-tag': 'noindex',
-      'content-length': '0',
-    });
+    const decision = decideRedirect(link, { method: req.method as string, url, ip, headers }, time);
+    if (decision.kind !== 'redirect') return false;
+    res.writeHead(decision.status, decision.headers);
     // Before end(): node looks at the flag when the response has finished.
     if (!headers.declaresBody) skipDrain(req);
     res.end();
     onServed();
-    recordClick(link.id, {
-      method: req.method ?? 'GET',
-      ip,
-      userAgent: headers.userAgent,
-      referer: headers.referer,
-      country: headers.country,
-      occurredAt: time,
-    });
+    recordClick(decision.linkId, decision.click);
     return true;
-  }
-
-  function afterLookup(
-    req: IncomingMessage,
-    res: ServerResponse,
-    fallback: RequestHandler,
-    domain: string,
-    code: string,
-    url: string,
-    headers: RedirectHeaders,
-    link: RedirectLink | null,
-  ): void {
-    if (link !== null && !isClosing()) {
-      try {
-        if (tryAnswer(req, res, link, url, headers)) return;
-      } catch (error) {
-        deps.logger.error({ err: error }, 'fast redirect path failed; handing the request to Fastify');
-      }
-    }
-    handLookup(req, { domain, code, link });
-    fallback(req, res);
   }
 
   /** `answer`, but a throw before anything was written still leaves the request to Fastify. */
@@ -160,16 +117,28 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     res: ServerResponse,
     link: RedirectLink,
     url: string,
+    ip: string,
     headers: RedirectHeaders,
+    time: number,
   ): boolean {
     try {
-      return answer(req, res, link, url, headers);
+      return answer(req, res, link, url, ip, headers, time);
     } catch (error) {
       if (!res.headersSent) throw error;
       // The redirect went out; only the click capture after it failed.
-      deps.logger.error({ err: error, linkId: link.id }, 'click capture failed after a fast-path redirect');
+      deps.logger.error(
+        { err: error, linkId: link.id, method: req.method, url },
+        'click capture failed after a fast-path redirect',
+      );
       return true;
     }
+  }
+
+  function failed(req: IncomingMessage, error: unknown): void {
+    deps.logger.error(
+      { err: error, method: req.method, url: req.url },
+      'fast redirect path failed; handing the request to Fastify',
+    );
   }
 
   return {
@@ -185,30 +154,52 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
         fallback(req, res);
         return;
       }
+      // One clock read per request: the limiter window, the expiry and the click's time.
+      const time = now();
       let domain: string;
       let headers: RedirectHeaders;
+      let ip: string;
+      let retryAfterSeconds: number;
       let link: RedirectLink | null | undefined;
       try {
         headers = readRedirectHeaders(req.rawHeaders, countryHeader);
+        ip = address.ip(req);
+        // Charged before the lookup, as the Fastify hook does: a refused client costs no lookup.
+        retryAfterSeconds = limiter.take(ip, time);
+        if (retryAfterSeconds > 0) {
+          handOver(req, { retryAfterSeconds });
+          fallback(req, res);
+          return;
+        }
         domain = domainOf(address.host(req, headers.host));
         link = resolver.peek(domain, code);
-        if (link !== null && link !== undefined && tryAnswer(req, res, link, url, headers)) return;
+        if (link !== null && link !== undefined && tryAnswer(req, res, link, url, ip, headers, time)) return;
       } catch (error) {
         // A defect here must not take the process down: Fastify answers (and reports) instead.
-        deps.logger.error({ err: error }, 'fast redirect path failed; handing the request to Fastify');
+        failed(req, error);
         fallback(req, res);
         return;
       }
       if (link !== undefined) {
-        handLookup(req, { domain, code, link });
+        handOver(req, { retryAfterSeconds, lookup: { domain, code, link } });
         fallback(req, res);
         return;
       }
-      // Not in the LRU: the full lookup (Redis, then Postgres), answered here when the link qualifies.
+      // Not in the LRU: the full lookup (Redis, then Postgres), answered here when the decision allows.
       resolver.resolve(domain, code).then(
-        (found) => afterLookup(req, res, fallback, domain, code, url, headers, found),
+        (found) => {
+          if (found !== null && !isClosing()) {
+            try {
+              if (tryAnswer(req, res, found, url, ip, headers, now())) return;
+            } catch (error) {
+              failed(req, error);
+            }
+          }
+          handOver(req, { retryAfterSeconds, lookup: { domain, code, link: found } });
+          fallback(req, res);
+        },
         (error: unknown) => {
-          handLookup(req, { domain, code, error });
+          handOver(req, { retryAfterSeconds, lookup: { domain, code, error } });
           fallback(req, res);
         },
       );

@@ -2,19 +2,31 @@ import type { IncomingMessage } from 'node:http';
 import type { RedirectLink } from '../domain/ports.ts';
 
 /**
- * A lookup the fast path already made for a request it then handed to Fastify (a password link, a 404, a
- * lookup error...). The route uses it instead of looking up again: one Redis read and one lookup metric per
- * request, whichever path answers.
+ * What the fast path already did for a request it then handed to Fastify (a password link, a 404, a refused
+ * client, a lookup error...). Fastify uses it instead of doing it again: the redirect limiter is charged once,
+ * and there is one Redis read and one lookup metric per request, whichever path answers.
  */
+export interface Handed {
+  /** The redirect limiter's verdict for this request (0: allowed, else seconds until the window resets). */
+  retryAfterSeconds: number;
+  /** The lookup, when the fast path made one. */
+  lookup?: HandedLookup;
+}
+
 export type HandedLookup =
   | { domain: string; code: string; link: RedirectLink | null; error?: undefined }
   | { domain: string; code: string; link?: undefined; error: unknown };
 
-const HANDED = Symbol('boltlink.handedLookup');
-type Carrier = IncomingMessage & { [HANDED]?: HandedLookup };
+const HANDED = Symbol('boltlink.handed');
+type Carrier = IncomingMessage & { [HANDED]?: Handed };
 
-export function handLookup(req: IncomingMessage, lookup: HandedLookup): void {
-  (req as Carrier)[HANDED] = lookup;
+/** Set only on requests handed over, never on those the fast path answers (one property less per redirect). */
+export function handOver(req: IncomingMessage, handed: Handed): void {
+  (req as Carrier)[HANDED] = handed;
+}
+
+export function handedOf(req: IncomingMessage): Handed | undefined {
+  return (req as Carrier)[HANDED];
 }
 
 /** The lookup handed over for exactly this domain and code, if any. */
@@ -23,7 +35,7 @@ export function takeHandedLookup(
   domain: string,
   code: string,
 ): HandedLookup | undefined {
-  const lookup = (req as Carrier)[HANDED];
+  const lookup = (req as Carrier)[HANDED]?.lookup;
   if (lookup === undefined || lookup.domain !== domain || lookup.code !== code) return undefined;
   return lookup;
 }

@@ -1,15 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { handedOf } from './handed-lookup.ts';
 import { sendProblem } from './problem.ts';
 
 export interface RedirectRateLimiter {
-  /** Charges one request to `client`; 0 when allowed, else the seconds until the window resets. */
-  take(client: string): number;
   /**
-   * Charges one request only if it is allowed; a refused request leaves the count alone so the caller can hand
-   * it to `take` (the Fastify hook) which charges and answers 429. The fast path uses this: nothing is charged
-   * twice. `time` is the caller's clock reading for this request, if it has one.
+   * Charges one request to `client`; 0 when allowed, else the seconds until the window resets. `time` is the
+   * caller's clock reading for this request, if it has one.
    */
-  tryTake(client: string, time?: number): boolean;
+  take(client: string, time?: number): number;
 }
 
 /**
@@ -43,28 +41,24 @@ export function createRedirectRateLimiter(options: {
   }
 
   return {
-    take(client) {
-      const time = now();
+    take(client, time = now()) {
       const count = next(client, time);
       if (count === 0) return 0;
       counts.set(client, count);
       if (count <= max) return 0;
       return Math.max(1, Math.ceil((windowEnds - time) / 1000));
     },
-    tryTake(client, time = now()) {
-      const count = next(client, time);
-      if (count === 0) return true;
-      if (count > max) return false;
-      counts.set(client, count);
-      return true;
-    },
   };
 }
 
-/** Charges every request of the plugin's routes (GET, HEAD and POST /:code) to the limiter; 429 past it. */
+/**
+ * Charges every request of the plugin's routes (GET, HEAD and POST /:code) to the limiter, before any lookup;
+ * 429 past it. A request the fast path handed over was charged there already: its verdict is used instead, so
+ * each request is charged exactly once, whichever path answers it.
+ */
 export function registerRedirectRateLimit(app: FastifyInstance, limiter: RedirectRateLimiter): void {
   app.addHook('onRequest', (request, reply, done) => {
-    const retryAfter = limiter.take(request.ip);
+    const retryAfter = handedOf(request.raw)?.retryAfterSeconds ?? limiter.take(request.ip);
     if (retryAfter > 0) {
       reply.header('retry-after', String(retryAfter));
       sendProblem(reply, 'rate-limited');

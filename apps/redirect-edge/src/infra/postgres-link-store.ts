@@ -1,25 +1,16 @@
 import type { Db } from '@boltlink/db/client';
 import { findLinkForRedirect } from '@boltlink/db/queries/links';
 import { linkClicksDaily, links } from '@boltlink/db/schema';
+import { cachedLinkFromRow } from '@boltlink/redis-keys/link-cache';
 import { eq, sql } from 'drizzle-orm';
 import type { LinkStore } from '../domain/ports.ts';
 
-/** Postgres behind the caches: the shared redirect query, mapped to the versioned cache projection. */
+/** Postgres behind the caches: the redirect lookup, mapped to the value the caches hold. */
 export function createPostgresLinkStore(db: Db): LinkStore {
   return {
     async findLink(domain, code) {
       const row = await findLinkForRedirect(db, domain, code);
-      if (row === null) return null;
-      return {
-        v: 1,
-        id: row.id,
-        url: row.url,
-        redirectType: row.redirectType,
-        expiresAt: row.expiresAt === null ? null : row.expiresAt.getTime(),
-        maxClicks: row.maxClicks,
-        passwordHash: row.passwordHash,
-        utm: row.utm,
-      };
+      return row === null ? null : cachedLinkFromRow(row, row.campaign);
     },
     async humanClickCount(linkId) {
       // The daily roll-up keeps bot clicks apart; links.click_count counts them too. A capped link has one

@@ -6,12 +6,14 @@ import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { PasswordAttempts } from '../domain/password-attempts.ts';
 import { PASSWORD_PAGE_CSP, renderPasswordPage } from '../domain/password-page.ts';
 import type { RedirectLink } from '../domain/ports.ts';
-import { cacheControl, locationFor, rawQuery } from '../domain/redirect-answer.ts';
+import { rawQuery } from '../domain/redirect-answer.ts';
+import { decideRedirect, type RedirectDecision, type RequestFacts } from '../domain/redirect-decision.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { UnlockCookies } from '../domain/unlock-cookie.ts';
 import { isHumanClick, type UserAgentInfo } from '../domain/user-agent.ts';
 import { takeHandedLookup } from '../http/handed-lookup.ts';
 import { sendProblem } from '../http/problem.ts';
+import { readRedirectHeaders } from '../http/request-headers.ts';
 
 export interface RedirectRouteDeps {
   resolver: LinkResolver;
@@ -38,61 +40,93 @@ const PasswordBody = Type.Object({ password: Type.String({ maxLength: 1024 }) })
 type Params = Static<typeof Params>;
 type PasswordBody = Static<typeof PasswordBody>;
 
+/**
+ * The Fastify entrance to the redirect decision (domain/redirect-decision.ts): every request the fast path did
+ * not answer, and the password form's POST. The decision says what the answer is; this file does the I/O it
+ * needs (lookup, unlock cookie, click-cap counter, password check) and writes it.
+ */
 export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRouteDeps): void {
   const { resolver, clickCap, recordClick, unlockCookies, passwordAttempts, domainOf, notFound, now } = deps;
   const countryHeader = deps.countryHeader?.toLowerCase();
 
-  function redirect(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    link: RedirectLink,
-    location: string,
-    status: number,
-  ): void {
-    const headers = request.headers;
-    recordClick(link.id, {
+  function factsOf(request: FastifyRequest, unlocked: boolean): RequestFacts {
+    return {
       method: request.method,
+      url: request.url,
       ip: request.ip,
-      userAgent: headers['user-agent'],
-      referer: headers.referer,
-      country: countryHeader === undefined ? undefined : headers[countryHeader],
-    });
-    reply
-      .code(status)
-      .headers({ location, 'cache-control': cacheControl(link, status), 'x-robots-tag': 'noindex' })
-      .send();
+      // The same reader as the fast path's, so a click carries the same values whichever path served it.
+      headers: readRedirectHeaders(request.raw.rawHeaders, countryHeader),
+      unlocked,
+    };
+  }
+
+  function unlockedByCookie(request: FastifyRequest, link: RedirectLink, time: number): boolean {
+    if (link.passwordHash === null) return false;
+    const cookies = request.headers.cookie;
+    return (
+      cookies !== undefined &&
+      unlockCookies.verify(
+        request.server.parseCookie(cookies)[unlockCookies.name(link.id)],
+        link.id,
+        link.passwordHash,
+        time,
+      )
+    );
+  }
+
+  function redirect(reply: FastifyReply, decision: Extract<RedirectDecision, { status: number }>): void {
+    recordClick(decision.linkId, decision.click);
+    reply.code(decision.status).headers(decision.headers).send();
     deps.onServed();
   }
 
-  /** Cap check (Redis, only for capped links) then the redirect; everything else is synchronous. */
-  function serveRedirect(
+  /** Writes what the decision says; only a capped redirect (a Redis counter) or a 404 (its limiter) waits. */
+  function answer(
     request: FastifyRequest,
     reply: FastifyReply,
-    link: RedirectLink,
-    status: number,
+    link: RedirectLink | null,
+    code: string,
+    decision: RedirectDecision,
   ): undefined | Promise<unknown> {
-    const location = locationFor(link, rawQuery(request.url));
-    if (location === null) {
-      // The API validates destinations; a stored one we cannot serve is a data problem, not the visitor's.
-      request.log.warn({ linkId: link.id }, 'stored destination is not a valid http(s) URL');
-      return notFound(request, reply);
+    switch (decision.kind) {
+      case 'redirect':
+        redirect(reply, decision);
+        return undefined;
+      case 'capped-redirect':
+        return cappedRedirect(request, reply, decision);
+      case 'password':
+        sendPasswordPage(request, reply, code, 200);
+        return undefined;
+      case 'problem':
+        if (decision.problem === 'gone') {
+          sendProblem(reply, 'gone');
+          return undefined;
+        }
+        if (decision.unusableDestination === true) {
+          request.log.warn({ linkId: link?.id }, 'stored destination is not a valid http(s) URL');
+        }
+        return notFound(request, reply);
     }
-    if (link.maxClicks === null) {
-      redirect(request, reply, link, location, status);
-      return undefined;
-    }
+  }
+
+  function cappedRedirect(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    decision: Extract<RedirectDecision, { kind: 'capped-redirect' }>,
+  ): Promise<unknown> {
     // Bots, HEAD and requests without a User-Agent see whether the cap is reached but take no slot: a link
     // preview or a scanner must not use up a one-time link. They are still recorded, as bot clicks.
-    const human = isHumanClick(request.method, deps.classifyUserAgent(request.headers['user-agent']));
-    const decision = human ? clickCap.take(link.id, link.maxClicks) : clickCap.check(link.id, link.maxClicks);
-    return decision.then(
-      (decision) => {
-        if (decision === 'exhausted') return sendProblem(reply, 'gone');
-        redirect(request, reply, link, location, status);
+    const { click, maxClicks, linkId } = decision;
+    const human = isHumanClick(click.method, deps.classifyUserAgent(click.userAgent));
+    const counted = human ? clickCap.take(linkId, maxClicks) : clickCap.check(linkId, maxClicks);
+    return counted.then(
+      (state) => {
+        if (state === 'exhausted') return sendProblem(reply, 'gone');
+        redirect(reply, decision);
         return undefined;
       },
       (error: unknown) => {
-        request.log.error({ err: error, linkId: link.id }, 'click cap unavailable');
+        request.log.error({ err: error, linkId }, 'click cap unavailable');
         return sendProblem(reply, 'unavailable');
       },
     );
@@ -126,31 +160,14 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     reply: FastifyReply,
     link: RedirectLink | null,
   ): undefined | Promise<unknown> {
-    if (link === null) return notFound(request, reply);
-    if (link.expiresAt !== null && link.expiresAt <= now()) {
-      sendProblem(reply, 'gone');
-      return undefined;
-    }
-    if (link.passwordHash !== null) {
-      const cookies = request.headers.cookie;
-      const unlocked =
-        cookies !== undefined &&
-        unlockCookies.verify(
-          request.server.parseCookie(cookies)[unlockCookies.name(link.id)],
-          link.id,
-          link.passwordHash,
-          now(),
-        );
-      if (!unlocked) {
-        sendPasswordPage(request, reply, request.params.code, 200);
-        return undefined;
-      }
-    }
-    return serveRedirect(request, reply, link, link.redirectType);
+    const time = now();
+    const unlocked = link !== null && unlockedByCookie(request, link, time);
+    const decision = decideRedirect(link, factsOf(request, unlocked), time);
+    return answer(request, reply, link, request.params.code, decision);
   }
 
   function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-    request.log.error({ err: error }, 'link lookup unavailable');
+    request.log.error({ err: error, method: request.method, url: request.url }, 'link lookup unavailable');
     return sendProblem(reply, 'unavailable');
   }
 
@@ -186,10 +203,10 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
       } catch (error) {
         return unavailable(request, reply, error);
       }
-      if (link === null) return notFound(request, reply);
-      if (link.expiresAt !== null && link.expiresAt <= now()) return sendProblem(reply, 'gone');
-      // 303 whatever the link's type: a 307/308 would make the browser re-POST the password to the destination.
-      if (link.passwordHash === null) return serveRedirect(request, reply, link, 303);
+      const decision = decideRedirect(link, factsOf(request, false), now());
+      if (decision.kind !== 'password' || link === null || link.passwordHash === null) {
+        return answer(request, reply, link, code, decision);
+      }
 
       let attempt: Awaited<ReturnType<PasswordAttempts['charge']>>;
       try {
@@ -209,25 +226,27 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         );
       }
 
-      const valid = await argon2.verify(link.passwordHash, request.body.password).catch((error: unknown) => {
-        request.log.error({ err: error, linkId: link.id }, 'stored password hash could not be verified');
+      const { id, passwordHash } = link;
+      const valid = await argon2.verify(passwordHash, request.body.password).catch((error: unknown) => {
+        request.log.error({ err: error, linkId: id }, 'stored password hash could not be verified');
         return false;
       });
       if (!valid) return sendPasswordPage(request, reply, code, 401, 'Wrong password. Try again.');
       // Not fatal: at worst the right password stays counted as a failure of the link for the window.
-      await passwordAttempts.succeeded(link.id).catch((error: unknown) => {
-        request.log.warn({ err: error, linkId: link.id }, 'could not give back a password attempt');
+      await passwordAttempts.succeeded(id).catch((error: unknown) => {
+        request.log.warn({ err: error, linkId: id }, 'could not give back a password attempt');
       });
 
-      const cookie = unlockCookies.issue(link.id, link.passwordHash, now());
-      reply.setCookie(unlockCookies.name(link.id), cookie.value, {
+      const time = now();
+      const cookie = unlockCookies.issue(id, passwordHash, time);
+      reply.setCookie(unlockCookies.name(id), cookie.value, {
         path: `/${code}`,
         maxAge: cookie.maxAgeSeconds,
         httpOnly: true,
         sameSite: 'lax',
         secure: deps.secureCookies,
       });
-      return serveRedirect(request, reply, link, 303);
+      return answer(request, reply, link, code, decideRedirect(link, factsOf(request, true), time));
     },
   );
 }

@@ -3,25 +3,38 @@ import type { Db } from '../client.ts';
 import { campaigns } from '../schema/campaigns.ts';
 import { links, type RedirectType } from '../schema/links.ts';
 
-/** What serving a redirect needs, and nothing else: the projection behind the edge's Redis cache. */
-export interface RedirectLink {
+/**
+ * The columns a redirect needs, and nothing else: what the edge maps (with `cachedLinkFromRow` of
+ * `@boltlink/redis-keys/link-cache`) into the value its Redis cache holds.
+ */
+export interface LinkRowForRedirect {
   id: string;
   url: string;
   redirectType: RedirectType;
   expiresAt: Date | null;
   maxClicks: number | null;
   passwordHash: string | null;
-  /** Persisted total; lags the live count by the ingestion delay (seed for a click-cap counter). */
+  /** Persisted total; lags the live count by the ingestion delay. */
   clickCount: number;
-  /** The campaign's UTM query parameters (`utm_source` ...), only those that are set; null without a campaign. */
-  utm: Record<string, string> | null;
+  /** The link's campaign's UTM columns; null without a campaign. */
+  campaign: CampaignUtmRow | null;
 }
 
-/**
- * Looks a short link up by the key the edge sees (Host header domain + path code). Used by the edge on a
- * cache miss and by the management API to refresh the cache after a write, so both fill the same shape.
- */
-export function findLinkForRedirect(db: Db, domain: string, code: string): Promise<RedirectLink | null> {
+/** Nullable as a left join types them; the schema's check keeps the first three non-empty. */
+export interface CampaignUtmRow {
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+}
+
+/** Looks a short link up by the key the edge sees (Host header domain + path code), on a cache miss. */
+export function findLinkForRedirect(
+  db: Db,
+  domain: string,
+  code: string,
+): Promise<LinkRowForRedirect | null> {
   let finder = finders.get(db);
   if (finder === undefined) {
     finder = createRedirectLinkFinder(db);
@@ -30,7 +43,7 @@ export function findLinkForRedirect(db: Db, domain: string, code: string): Promi
   return finder(domain, code);
 }
 
-const finders = new WeakMap<Db, (domain: string, code: string) => Promise<RedirectLink | null>>();
+const finders = new WeakMap<Db, (domain: string, code: string) => Promise<LinkRowForRedirect | null>>();
 
 /** The selected columns, in the order of the row arrays the query returns. */
 const redirectColumns = {
@@ -71,7 +84,9 @@ type RedirectRow = [
  * placeholders) and sent as an unnamed statement, which keeps it safe behind PgBouncer in transaction mode.
  * Rows come back as arrays with node-postgres's own type parsing: timestamptz as a Date, bigint as a string.
  */
-function createRedirectLinkFinder(db: Db): (domain: string, code: string) => Promise<RedirectLink | null> {
+function createRedirectLinkFinder(
+  db: Db,
+): (domain: string, code: string) => Promise<LinkRowForRedirect | null> {
   const query = db
     .select(redirectColumns)
     .from(links)
@@ -110,33 +125,7 @@ function createRedirectLinkFinder(db: Db): (domain: string, code: string) => Pro
       maxClicks,
       passwordHash,
       clickCount: Number(clickCount),
-      utm:
-        campaignId === null
-          ? null
-          : utmParameters({ utmSource, utmMedium, utmCampaign, utmTerm, utmContent }),
+      campaign: campaignId === null ? null : { utmSource, utmMedium, utmCampaign, utmTerm, utmContent },
     };
   };
-}
-
-interface UtmColumns {
-  utmSource: string | null;
-  utmMedium: string | null;
-  utmCampaign: string | null;
-  utmTerm: string | null;
-  utmContent: string | null;
-}
-
-function utmParameters(row: UtmColumns): Record<string, string> {
-  const entries: [string, string | null][] = [
-    ['utm_source', row.utmSource],
-    ['utm_medium', row.utmMedium],
-    ['utm_campaign', row.utmCampaign],
-    ['utm_term', row.utmTerm],
-    ['utm_content', row.utmContent],
-  ];
-  const utm: Record<string, string> = {};
-  for (const [name, value] of entries) {
-    if (value !== null && value !== '') utm[name] = value;
-  }
-  return utm;
 }

@@ -37,25 +37,26 @@ describe('findLinkForRedirect', () => {
       maxClicks: 5,
       passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y',
       clickCount: 3,
-      utm: null,
+      campaign: null,
     });
   });
 
-  it('joins the campaign UTM parameters, leaving out the unset ones', async () => {
+  it("joins the campaign's UTM columns", async () => {
     const user = await insertUser(database.db);
     const campaign = await insertCampaign(database.db, user.id, { utmTerm: 'shoes', utmContent: null });
     await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'utm1', campaignId: campaign.id });
 
     const found = await findLinkForRedirect(database.db, 'sho.rt', 'utm1');
-    expect(found?.utm).toEqual({
-      utm_source: 'newsletter',
-      utm_medium: 'email',
-      utm_campaign: 'spring',
-      utm_term: 'shoes',
+    expect(found?.campaign).toEqual({
+      utmSource: 'newsletter',
+      utmMedium: 'email',
+      utmCampaign: 'spring',
+      utmTerm: 'shoes',
+      utmContent: null,
     });
 
     await database.db.delete(campaigns).where(eq(campaigns.id, campaign.id));
-    expect((await findLinkForRedirect(database.db, 'sho.rt', 'utm1'))?.utm).toBeNull();
+    expect((await findLinkForRedirect(database.db, 'sho.rt', 'utm1'))?.campaign).toBeNull();
   });
 
   it('matches domain and code exactly', async () => {

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import type { RedirectLink } from './ports.ts';
+import { decideRedirect, type RedirectDecision, type RequestFacts } from './redirect-decision.ts';
+
+const NOW = Date.UTC(2026, 0, 15, 12);
+const HASH = '$argon2id$v=19$m=4096,t=2,p=1$c2FsdHNhbHQ$aGFzaA';
+
+function link(overrides: Partial<RedirectLink> = {}): RedirectLink {
+  return {
+    v: 1,
+    id: 'link-1',
+    url: 'https://example.com/page',
+    redirectType: 302,
+    expiresAt: null,
+    maxClicks: null,
+    passwordHash: null,
+    utm: null,
+    ...overrides,
+  };
+}
+
+function facts(overrides: Partial<RequestFacts> = {}): RequestFacts {
+  return {
+    method: 'GET',
+    url: '/abc',
+    ip: '203.0.113.7',
+    headers: { userAgent: 'Mozilla/5.0', referer: 'https://news.example/item', country: 'DE' },
+    ...overrides,
+  };
+}
+
+/** The parts of a decision a visitor observes: kind, status and the headers that vary. */
+function observed(decision: RedirectDecision) {
+  if (decision.kind === 'redirect' || decision.kind === 'capped-redirect') {
+    return {
+      kind: decision.kind,
+      status: decision.status,
+      location: decision.headers.location,
+      cacheControl: decision.headers['cache-control'],
+    };
+  }
+  return decision;
+}
+
+describe('decideRedirect', () => {
+  const cases: {
+    name: string;
+    link: RedirectLink | null;
+    facts?: Partial<RequestFacts>;
+    expected: ReturnType<typeof observed>;
+  }[] = [
+    {
+      name: 'unknown code: 404',
+      link: null,
+      expected: { kind: 'problem', problem: 'not-found' },
+    },
+    {
+      name: 'plain link: 302, no cache anywhere',
+      link: link(),
+      expected: {
+        kind: 'redirect',
+        status: 302,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'HEAD is a redirect as GET is',
+      link: link(),
+      facts: { method: 'HEAD' },
+      expected: {
+        kind: 'redirect',
+        status: 302,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: "the link's redirect type; a permanent one may be kept by the browser for an hour",
+      link: link({ redirectType: 301 }),
+      expected: {
+        kind: 'redirect',
+        status: 301,
+        location: 'https://example.com/page',
+        cacheControl: 'private, max-age=3600',
+      },
+    },
+    {
+      name: '308 kept by the browser, 307 not',
+      link: link({ redirectType: 307 }),
+      expected: {
+        kind: 'redirect',
+        status: 307,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: "the visitor's query string and the campaign's UTM parameters are merged into the destination",
+      link: link({ url: 'https://example.com/a?x=1', utm: { utm_source: 'news' } }),
+      facts: { url: '/abc?y=2' },
+      expected: {
+        kind: 'redirect',
+        status: 302,
+        location: 'https://example.com/a?x=1&y=2&utm_source=news',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'expired: 410',
+      link: link({ expiresAt: NOW - 1 }),
+      expected: { kind: 'problem', problem: 'gone' },
+    },
+    {
+      name: 'expiring at this very millisecond: 410',
+      link: link({ expiresAt: NOW }),
+      expected: { kind: 'problem', problem: 'gone' },
+    },
+    {
+      name: 'expiring later: a redirect that no cache may keep, even a permanent one',
+      link: link({ expiresAt: NOW + 1, redirectType: 308 }),
+      expected: {
+        kind: 'redirect',
+        status: 308,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'expired wins over a password',
+      link: link({ expiresAt: NOW - 1, passwordHash: HASH }),
+      expected: { kind: 'problem', problem: 'gone' },
+    },
+    {
+      name: 'password not proven: the form',
+      link: link({ passwordHash: HASH }),
+      expected: { kind: 'password' },
+    },
+    {
+      name: 'password not proven on POST: the password is checked',
+      link: link({ passwordHash: HASH }),
+      facts: { method: 'POST', unlocked: false },
+      expected: { kind: 'password' },
+    },
+    {
+      name: 'unlocked by cookie: the redirect, uncacheable',
+      link: link({ passwordHash: HASH, redirectType: 301 }),
+      facts: { unlocked: true },
+      expected: {
+        kind: 'redirect',
+        status: 301,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'right password POSTed: 303 whatever the type, so the browser does not re-POST',
+      link: link({ passwordHash: HASH, redirectType: 307 }),
+      facts: { method: 'POST', unlocked: true, url: '/abc?q=1' },
+      expected: {
+        kind: 'redirect',
+        status: 303,
+        location: 'https://example.com/page?q=1',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'POST to a link without a password: 303',
+      link: link(),
+      facts: { method: 'POST' },
+      expected: {
+        kind: 'redirect',
+        status: 303,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'click cap: a redirect that waits for a slot, never cached',
+      link: link({ maxClicks: 5, redirectType: 301 }),
+      expected: {
+        kind: 'capped-redirect',
+        status: 301,
+        location: 'https://example.com/page',
+        cacheControl: 'private, no-store',
+      },
+    },
+    {
+      name: 'a stored destination that is not http(s): 404, flagged',
+      link: link({ url: 'javascript:alert(1)' }),
+      expected: { kind: 'problem', problem: 'not-found', unusableDestination: true },
+    },
+  ];
+
+  for (const { name, link: target, facts: given, expected } of cases) {
+    it(name, () => {
+      expect(observed(decideRedirect(target, facts(given), NOW))).toEqual(expected);
+    });
+  }
+
+  it('writes the headers of every redirect in wire order, with an empty body', () => {
+    const decision = decideRedirect(link(), facts(), NOW);
+    expect(decision.kind).toBe('redirect');
+    if (decision.kind !== 'redirect') return;
+    expect(Object.entries(decision.headers)).toEqual([
+      ['x-content-type-options', 'nosniff'],
+      ['location', 'https://example.com/page'],
+      ['cache-control', 'private, no-store'],
+      ['x-robots-tag', 'noindex'],
+      ['content-length', '0'],
+    ]);
+  });
+
+  it('makes the click of the request: method, client, headers, and the decision time', () => {
+    const decision = decideRedirect(
+      link({ maxClicks: 3 }),
+      facts({ method: 'HEAD', headers: { userAgent: undefined, referer: undefined, country: 'FR' } }),
+      NOW,
+    );
+    expect(decision.kind).toBe('capped-redirect');
+    if (decision.kind !== 'capped-redirect') return;
+    expect(decision.linkId).toBe('link-1');
+    expect(decision.maxClicks).toBe(3);
+    expect(decision.click).toEqual({
+      method: 'HEAD',
+      ip: '203.0.113.7',
+      userAgent: undefined,
+      referer: undefined,
+      country: 'FR',
+      occurredAt: NOW,
+    });
+  });
+});
