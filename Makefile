@@ -1,13 +1,19 @@
 # BoltLink: the two commands are `make up` and `make test`.
 SHELL := /bin/bash
 PNPM := ./scripts/pnpm.sh
+# Every target runs on the pinned Node (.node-version), installed into .tools/node by the `node` target.
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
-.PHONY: up test deps install lint typecheck test-unit test-integration build bench migrate clean
+.PHONY: node up test deps install lint typecheck test-unit test-integration build bench migrate clean
 
 deps: install
 	@./scripts/ensure-redis.sh
 
-install:
+## The pinned Node (.node-version), from the npm registry into .tools/node on first use.
+node:
+	@./scripts/ensure-node.sh >/dev/null
+
+install: node
 	@$(PNPM) install --frozen-lockfile --prefer-offline --reporter=append-only
 
 ## Start Postgres, Redis, migrations and all three services; Ctrl-C stops everything.

@@ -17,7 +17,8 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  // The pinned runtime (.node-version): the images and `make up` run this major.
+  target: 'node26',
   sourcemap: true,
   external,
   logLevel: 'warning',

@@ -4,6 +4,9 @@
 # this works the same on a developer laptop and on CI, with nothing installed globally.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The pinned Node first on PATH: pnpm and every child it starts (turbo, vitest, tsx) run on it.
+PATH="$("$root/scripts/ensure-node.sh"):$PATH"
+export PATH
 want="$(node -p "require('$root/package.json').packageManager.split('@')[1]")"
 bin="$root/.tools/pnpm/node_modules/.bin/pnpm"
 if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$want" ]; then

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `make test`: lint (with the docs/configuration.md table check), typecheck, unit tests, then integration tests against
-# one Postgres and one Redis shared by the whole run. Ends with one summary line of the vitest counts.
+# `make test`: lint (with the docs/configuration.md table check), typecheck, unit tests, the licence check of the
+# production dependencies, then integration tests against one Postgres and one Redis shared by the whole run. Ends with one summary line of the vitest counts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Every step on the pinned Node (.node-version), whatever `node` the machine has.
+PATH="$(./scripts/ensure-node.sh):$PATH"
+export PATH
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
@@ -11,8 +14,10 @@ step() { "$@" 2>&1 | tee -a "$log"; }
 step ./scripts/pnpm.sh lint
 step ./scripts/pnpm.sh typecheck
 step ./scripts/pnpm.sh test:unit
-# The local runner (`make up`) has no package of its own: node's test runner, counted below as "# pass N".
-step node --import tsx --test scripts/stack/*.test.ts
+# The local runner (`make up`) and the licence policy have no package of their own: node's test runner,
+# counted below as "# pass N".
+step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts
+step node --import tsx scripts/licences/check-licences.ts
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.

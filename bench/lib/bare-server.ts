@@ -1,11 +1,6 @@
 // The baseline: a bare Fastify app answering every GET /:code with a 302 and nothing else.
 // Same framework, same loader and same process setup as the edge, so the ratio isolates the edge's own work.
-// That includes the guard every serving process of BoltLink takes against V8's next-tick slow mode (see
-// the README): a baseline process caught in it would run slower for its whole life and flatter the edge.
-import { retainNextTickShape } from '@boltlink/cluster/tick-object-shape';
 import Fastify from 'fastify';
-
-retainNextTickShape();
 
 const port = Number(process.env.PORT ?? 8090);
 const app = Fastify({ logger: false });

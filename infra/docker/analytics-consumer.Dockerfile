@@ -3,11 +3,12 @@
 #   docker build -f infra/docker/analytics-consumer.Dockerfile -t boltlink/analytics-consumer:<version> .
 # Stages: prune the workspace to this service, install from the pruned lockfile, bundle, then
 # `pnpm deploy --prod` so the runtime holds only this service and the npm packages it uses.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The Node of .node-version (the one `make test` runs on); infra/test checks they agree.
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS tools
-# pnpm and turbo from the npm registry at pinned versions: corepack's signature check fails on some
-# Node 20 builds, and the same versions as the repository keep the lockfile authoritative.
+# pnpm and turbo from the npm registry at pinned versions: Node 26 ships without corepack, and the
+# same versions as the repository keep the lockfile authoritative.
 RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@9.15.8 turbo@2.11.11
 WORKDIR /repo
 

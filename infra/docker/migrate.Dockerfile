@@ -3,7 +3,8 @@
 # and exits. Run it to completion before rolling out a new version (compose `migrate` service,
 # Kubernetes Job `boltlink-migrate`). Build from the repository root:
 #   docker build -f infra/docker/migrate.Dockerfile --target migrate -t boltlink/migrate:<version> .
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# The Node of .node-version (the one `make test` runs on); infra/test checks they agree.
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS tools
 RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@9.15.8 turbo@2.11.11 esbuild@0.25.12
@@ -21,7 +22,7 @@ COPY --from=pruner /pruned/full/ ./
 RUN --mount=type=cache,id=boltlink-pnpm,target=/pnpm-store \
     pnpm --filter @boltlink/db deploy --prod --store-dir /pnpm-store /out
 # The CLI is TypeScript; bundle it (npm packages stay external, resolved from /out/node_modules).
-RUN esbuild packages/db/src/migrate-cli.ts --bundle --platform=node --format=esm --target=node20 \
+RUN esbuild packages/db/src/migrate-cli.ts --bundle --platform=node --format=esm --target=node26 \
       --packages=external --outfile=/out/dist/migrate-cli.js \
     && rm -rf /out/drizzle && cp -r packages/db/drizzle /out/drizzle
 

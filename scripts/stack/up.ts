@@ -165,7 +165,7 @@ async function waitUntilReady(startedAt: number): Promise<void> {
     return;
   }
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-  say(`all services ready in ${seconds} s:`);
+  say(`all services ready in ${seconds} s on Node ${process.versions.node}:`);
   for (const service of services) say(`  ${service.name.padEnd(20)} http://localhost:${service.port}`);
   say('Ctrl-C stops everything');
 }

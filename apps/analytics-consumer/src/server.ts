@@ -1,4 +1,3 @@
-import { retainNextTickShape } from '@boltlink/cluster/tick-object-shape';
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadConsumerConfig } from '@boltlink/config/services';
 import { createPool } from '@boltlink/db/client';
@@ -20,10 +19,6 @@ import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
 const SERVICE = 'analytics-consumer';
 
 async function main(): Promise<void> {
-  // The workers' queue and database sockets schedule next ticks as HTTP requests do; keep Node's entry
-  // literal monomorphic (see @boltlink/cluster/tick-object-shape), as runClustered does for the serving
-  // processes.
-  retainNextTickShape();
   const config = exitOnConfigError(() => loadConsumerConfig(process.env));
   const logger = pino(createLoggerOptions({ service: SERVICE, level: config.logLevel }));
 

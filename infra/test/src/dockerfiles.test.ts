@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, services } from './paths.ts';
 
+const pinnedNode = readFileSync(join(repoRoot, '.node-version'), 'utf8').trim();
+const pinnedPnpm = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { packageManager: string }
+).packageManager.split('@')[1] as string;
+
 // The Dockerfile's own variable reference, written literally (not a JS template placeholder).
 const NODE_IMAGE_REF = '$' + '{NODE_IMAGE}';
 
@@ -29,8 +34,9 @@ const args = (list: Instruction[], keyword: string): string[] =>
 
 function checkCommon(list: Instruction[]): void {
   const nodeImage = args(list, 'ARG').find((a) => a.startsWith('NODE_IMAGE='));
-  // An exact Node release on Debian bookworm (where tini comes from), not `20-slim` or `latest`.
-  expect(nodeImage).toMatch(/^NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/);
+  // The exact Node release the repository pins (.node-version), on Debian bookworm (where tini comes
+  // from): not `26-slim` or `latest`, and not a different Node from the one the tests ran on.
+  expect(nodeImage).toBe(`NODE_IMAGE=node:${pinnedNode}-bookworm-slim`);
   // Every stage starts from that image or from an earlier stage.
   const stages: string[] = [];
   for (const from of args(list, 'FROM')) {
@@ -39,7 +45,7 @@ function checkCommon(list: Instruction[]): void {
     if (stage) stages.push(stage);
   }
   const run = args(list, 'RUN').join('\n');
-  expect(run).toMatch(/npm install --global .*pnpm@9\.15\.8/);
+  expect(run).toMatch(new RegExp(`npm install --global .*pnpm@${pinnedPnpm.replaceAll('.', '\\.')}( |$)`));
   expect(run).toContain('pnpm install --frozen-lockfile');
   expect(run).toContain('apt-get install --yes --no-install-recommends tini');
   expect(args(list, 'ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);

