@@ -32,6 +32,7 @@ import { createUserAgentClassifier } from './domain/user-agent.ts';
 import { createClientAddress } from './http/client-address.ts';
 import { createEdgeServer } from './http/edge-server.ts';
 import { createFastRedirect } from './http/fast-redirect.ts';
+import { logContext } from './http/log-context.ts';
 import { answerClientError, problems, sendProblem } from './http/problem.ts';
 import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
@@ -172,7 +173,10 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     countryHeader: config.countryHeader?.toLowerCase(),
     reservedPaths,
     isClosing: () => closing,
-    onServed: () => edgeMetrics.redirectServed('fast'),
+    onServed(method, status, seconds) {
+      edgeMetrics.redirectServed('fast');
+      edgeMetrics.fastRedirectDuration(method, status, seconds);
+    },
     logger: deps.logger,
     now,
   });
@@ -302,7 +306,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       });
     }
     if (status === 429) return sendProblem(reply, 'rate-limited');
-    request.log.error({ err: error }, 'unhandled error');
+    request.log.error({ ...logContext(request.raw), err: error }, 'unhandled error');
     return sendProblem(reply, 'internal');
   });
 

@@ -6,9 +6,17 @@ const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, 
 
 export type RedirectPath = 'fast' | 'fastify';
 
+/** The Fastify route pattern of a redirect (routes/redirect.ts), the histogram's `route` label for both paths. */
+export const REDIRECT_ROUTE = '/:code';
+
 export interface EdgeMetrics {
   lookup(source: LookupSource): void;
   redirectServed(path: RedirectPath): void;
+  /**
+   * A redirect the fast path served, into the HTTP duration histogram under the route Fastify would have
+   * given it (`/:code`), so the histogram covers every redirect whichever path answered.
+   */
+  fastRedirectDuration(method: string, status: number, seconds: number): void;
   cacheError(): void;
   clicksDropped(count: number): void;
   clicksEnqueued(count: number): void;
@@ -20,11 +28,30 @@ export interface EdgeMetrics {
 
 /**
  * Counters of the redirect path. The per-request ones (lookups, redirects) are plain integers read by
- * prom-client's `collect()` at scrape time: the fast path answers a redirect in a few microseconds and does
- * no prom-client work per request. The HTTP duration histogram of the metrics plugin sees only requests that
- * Fastify answers; `edge_redirects_total{path="fast"}` counts the ones the fast path served.
+ * prom-client's `collect()` at scrape time. The HTTP duration histogram gets the requests Fastify answers from
+ * the metrics plugin and the fast path's redirects from `fastRedirectDuration`, with label sets built once.
  */
 export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
+  const duration = metrics.httpRequestDuration;
+  // One label object per method and status, reused: prom-client keys series by these values.
+  const durationLabels = new Map<
+    string,
+    Map<number, { method: string; route: string; status_code: number }>
+  >();
+  function labelsOf(method: string, status: number) {
+    let byStatus = durationLabels.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      durationLabels.set(method, byStatus);
+    }
+    let labels = byStatus.get(status);
+    if (labels === undefined) {
+      labels = { method, route: REDIRECT_ROUTE, status_code: status };
+      byStatus.set(status, labels);
+    }
+    return labels;
+  }
+
   const lookupCounts: Record<LookupSource, number> = { lru: 0, redis: 0, postgres: 0 };
   metrics.counter({
     name: 'link_lookups_total',
@@ -96,6 +123,9 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
     },
     redirectServed(path) {
       redirectCounts[path] += 1;
+    },
+    fastRedirectDuration(method, status, seconds) {
+      duration.observe(labelsOf(method, status), seconds);
     },
     cacheError: () => cacheErrors.inc(),
     clicksDropped: (count) => dropped.inc(count),

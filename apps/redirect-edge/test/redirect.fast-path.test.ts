@@ -290,6 +290,32 @@ describe('fast path', () => {
     expect(events.filter((event) => event.browser === 'Mobile Safari' && !event.isBot)).toHaveLength(n / 2);
   });
 
+  it('times its redirects into the HTTP duration histogram, under the route the Fastify path uses', async () => {
+    const link = await insertLink(database.db, { userId });
+    await request(port, `/${link.code}`); // loads the link: every request below is the fast path's
+    const count = async (method: string) => {
+      const text = await edge.deps.metrics.registry.metrics();
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('http_request_duration_seconds_count{') &&
+            l.includes(`method="${method}"`) &&
+            l.includes('route="/:code"') &&
+            l.includes('status_code="302"'),
+        );
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const getBefore = await count('GET');
+    const headBefore = await count('HEAD');
+    const fastBefore = await redirectsServed(edge, 'fast');
+    for (let i = 0; i < 5; i += 1) await request(port, `/${link.code}`);
+    await request(port, `/${link.code}`, { method: 'HEAD' });
+    expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 6);
+    expect(await count('GET')).toBe(getBefore + 5);
+    expect(await count('HEAD')).toBe(headBefore + 1);
+  });
+
   it('keeps one connection serving requests with and without bodies, pipelined too', async () => {
     const link = await insertLink(database.db, { userId });
     await request(port, `/${link.code}`); // in the LRU: every request below is the fast path's

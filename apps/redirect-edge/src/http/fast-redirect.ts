@@ -6,6 +6,7 @@ import { decideRedirect } from '../domain/redirect-decision.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { ClientAddress } from './client-address.ts';
 import { handOver } from './handed-lookup.ts';
+import { logContext } from './log-context.ts';
 import type { RedirectRateLimiter } from './redirect-rate-limit.ts';
 import { type RedirectHeaders, readRedirectHeaders } from './request-headers.ts';
 
@@ -23,8 +24,8 @@ export interface FastRedirectDeps {
   reservedPaths: ReadonlySet<string>;
   /** True once the app is closing: Fastify then answers 503 with `Connection: close`. */
   isClosing: () => boolean;
-  /** Counts a redirect this path served. */
-  onServed: () => void;
+  /** A redirect this path served, with its method, status and the time it took (seconds). */
+  onServed: (method: string, status: number, seconds: number) => void;
   logger: FastifyBaseLogger;
   now: () => number;
 }
@@ -81,12 +82,14 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     ip: string,
     headers: RedirectHeaders,
     time: number,
+    started: number,
   ): boolean {
-    const decision = decideRedirect(link, { method: req.method as string, url, ip, headers }, time);
+    const method = req.method as string;
+    const decision = decideRedirect(link, { method, url, ip, headers }, time);
     if (decision.kind !== 'redirect') return false;
     res.writeHead(decision.status, decision.headers);
     res.end();
-    onServed();
+    onServed(method, decision.status, (performance.now() - started) / 1000);
     recordClick(decision.linkId, decision.click);
     return true;
   }
@@ -100,14 +103,15 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     ip: string,
     headers: RedirectHeaders,
     time: number,
+    started: number,
   ): boolean {
     try {
-      return answer(req, res, link, url, ip, headers, time);
+      return answer(req, res, link, url, ip, headers, time, started);
     } catch (error) {
       if (!res.headersSent) throw error;
       // The redirect went out; only the click capture after it failed.
       deps.logger.error(
-        { err: error, linkId: link.id, method: req.method, url },
+        { ...logContext(req), err: error, linkId: link.id },
         'click capture failed after a fast-path redirect',
       );
       return true;
@@ -116,7 +120,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
 
   function failed(req: IncomingMessage, error: unknown): void {
     deps.logger.error(
-      { err: error, method: req.method, url: req.url },
+      { ...logContext(req), err: error },
       'fast redirect path failed; handing the request to Fastify',
     );
   }
@@ -136,6 +140,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
       }
       // One clock read per request: the limiter window, the expiry and the click's time.
       const time = now();
+      const started = performance.now();
       let domain: string;
       let headers: RedirectHeaders;
       let ip: string;
@@ -153,7 +158,8 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
         }
         domain = domainOf(address.host(req, headers.host));
         link = resolver.peek(domain, code);
-        if (link !== null && link !== undefined && tryAnswer(req, res, link, url, ip, headers, time)) return;
+        if (link !== null && link !== undefined && tryAnswer(req, res, link, url, ip, headers, time, started))
+          return;
       } catch (error) {
         // A defect here must not take the process down: Fastify answers (and reports) instead.
         failed(req, error);
@@ -170,7 +176,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
         (found) => {
           if (found !== null && !isClosing()) {
             try {
-              if (tryAnswer(req, res, found, url, ip, headers, now())) return;
+              if (tryAnswer(req, res, found, url, ip, headers, now(), started)) return;
             } catch (error) {
               failed(req, error);
             }

@@ -12,6 +12,7 @@ import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { UnlockCookies } from '../domain/unlock-cookie.ts';
 import { isHumanClick, type UserAgentInfo } from '../domain/user-agent.ts';
 import { takeHandedLookup } from '../http/handed-lookup.ts';
+import { logContext } from '../http/log-context.ts';
 import { sendProblem } from '../http/problem.ts';
 import { readRedirectHeaders } from '../http/request-headers.ts';
 
@@ -103,7 +104,10 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
           return undefined;
         }
         if (decision.unusableDestination === true) {
-          request.log.warn({ linkId: link?.id }, 'stored destination is not a valid http(s) URL');
+          request.log.warn(
+            { ...logContext(request.raw), linkId: link?.id },
+            'stored destination is not a valid http(s) URL',
+          );
         }
         return notFound(request, reply);
     }
@@ -126,7 +130,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         return undefined;
       },
       (error: unknown) => {
-        request.log.error({ err: error, linkId }, 'click cap unavailable');
+        request.log.error({ ...logContext(request.raw), err: error, linkId }, 'click cap unavailable');
         return sendProblem(reply, 'unavailable');
       },
     );
@@ -167,7 +171,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   }
 
   function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-    request.log.error({ err: error, method: request.method, url: request.url }, 'link lookup unavailable');
+    request.log.error({ ...logContext(request.raw), err: error }, 'link lookup unavailable');
     return sendProblem(reply, 'unavailable');
   }
 
@@ -212,7 +216,10 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
       try {
         attempt = await passwordAttempts.charge(link.id, request.ip);
       } catch (error) {
-        request.log.error({ err: error, linkId: link.id }, 'password attempt limiter unavailable');
+        request.log.error(
+          { ...logContext(request.raw), err: error, linkId: link.id },
+          'password attempt limiter unavailable',
+        );
         return sendProblem(reply, 'unavailable');
       }
       if (!attempt.allowed) {
@@ -228,13 +235,19 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
 
       const { id, passwordHash } = link;
       const valid = await argon2.verify(passwordHash, request.body.password).catch((error: unknown) => {
-        request.log.error({ err: error, linkId: id }, 'stored password hash could not be verified');
+        request.log.error(
+          { ...logContext(request.raw), err: error, linkId: id },
+          'stored password hash could not be verified',
+        );
         return false;
       });
       if (!valid) return sendPasswordPage(request, reply, code, 401, 'Wrong password. Try again.');
       // Not fatal: at worst the right password stays counted as a failure of the link for the window.
       await passwordAttempts.succeeded(id).catch((error: unknown) => {
-        request.log.warn({ err: error, linkId: id }, 'could not give back a password attempt');
+        request.log.warn(
+          { ...logContext(request.raw), err: error, linkId: id },
+          'could not give back a password attempt',
+        );
       });
 
       const time = now();
