@@ -3,6 +3,7 @@ import type { Db } from '@boltlink/db/client';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
+import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -66,6 +67,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
 
   const app = Fastify({
     loggerInstance: deps.logger,
+    // One line per request, and ids unique across the API's worker processes.
+    ...requestLogOptions(),
     // Client IPs (rate limits, logs) come from the socket unless the proxy is listed in TRUST_PROXY.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: config.bodyLimit,
@@ -77,6 +80,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  logEachRequestOnce(app);
   registerErrorHandling(app);
   registerInputHygiene(app);
   for (const schema of [ProblemSchema, LinkSchema, CreateLinkBody, CampaignSchema, LinkStats]) {

@@ -37,24 +37,6 @@ export interface FastRedirect {
 
 const MAX_CODE_LENGTH = 64;
 
-/**
- * Tells node:http that an answered request without a body needs no draining. When a response finishes,
- * node "dumps" every request nobody read: it resumes the request stream, which reads nothing, ends it and
- * destroys it, over three ticks and a dozen stream state changes. For a cached redirect that machinery
- * costs about 8% of the request's CPU (bench/edge-ab.ts).
- *
- * Node 24.12 skips it for every request without Content-Length or Transfer-Encoding when the server is
- * created with `optimizeEmptyRequests`, by setting this same `_dumped` flag (and marking the stream ended,
- * which then reads `readableEnded`). Node 20 has neither the option nor a public way to say it, so the
- * fast path sets the flag itself, only on requests it answered and only when they declare no body: such a
- * request has no byte left on the connection, so nothing is left unread. The one visible difference: the
- * request object never emits 'end', so node keeps the last one of a connection referenced until the next
- * request or the close (node's option, which also ends the stream, does not).
- */
-function skipDrain(req: IncomingMessage): void {
-  if (!req.readableEnded) (req as IncomingMessage & { _dumped: boolean })._dumped = true;
-}
-
 /** `/abc` or `/abc?query` with a code of [A-Za-z0-9_-]{1,64}; anything else (%-escapes, `/a/b`, `;`) is null. */
 export function codeOfPath(url: string): string | null {
   if (url.charCodeAt(0) !== 47 /* / */) return null;
@@ -106,8 +88,6 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     const decision = decideRedirect(link, { method, url, ip, headers }, time);
     if (decision.kind !== 'redirect') return false;
     res.writeHead(decision.status, decision.headers);
-    // Before end(): node looks at the flag when the response has finished.
-    if (!headers.declaresBody) skipDrain(req);
     res.end();
     onServed(method, decision.status, (performance.now() - started) / 1000);
     recordClick(decision.linkId, decision.click);
