@@ -27,6 +27,7 @@ import { ProblemSchema } from './schemas/common.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
 import { LinkStats } from './schemas/stats.ts';
 import { type AccountBudgets, createAccountBudget } from './services/account-budget.ts';
+import { createRedisAccountVisitors } from './services/account-visitors.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createAuthService } from './services/auth-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
@@ -224,7 +225,11 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     },
   });
   const campaigns = createCampaignService({ db, cache, logger: app.log });
-  const stats = createStatsService({ db: deps.readDb ?? db, clock });
+  const stats = createStatsService({
+    db: deps.readDb ?? db,
+    clock,
+    visitors: createRedisAccountVisitors(deps.redis, keys),
+  });
   const authenticator = createAuthenticator(app, { sessions, apiKeys });
 
   await app.register(
