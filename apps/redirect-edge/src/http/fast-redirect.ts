@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { shortCodeOfPath } from '@boltlink/db/short-code';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { RedirectLink } from '../domain/ports.ts';
@@ -35,8 +36,6 @@ export interface FastRedirect {
   handle(req: IncomingMessage, res: ServerResponse, fallback: RequestHandler): void;
 }
 
-const MAX_CODE_LENGTH = 64;
-
 /**
  * Tells node:http that an answered request without a body needs no draining. When a response finishes,
  * node "dumps" every request nobody read: it resumes the request stream, which reads nothing, ends it and
@@ -53,26 +52,6 @@ const MAX_CODE_LENGTH = 64;
  */
 function skipDrain(req: IncomingMessage): void {
   if (!req.readableEnded) (req as IncomingMessage & { _dumped: boolean })._dumped = true;
-}
-
-/** `/abc` or `/abc?query` with a code of [A-Za-z0-9_-]{1,64}; anything else (%-escapes, `/a/b`, `;`) is null. */
-export function codeOfPath(url: string): string | null {
-  if (url.charCodeAt(0) !== 47 /* / */) return null;
-  const end = url.length;
-  let i = 1;
-  for (; i < end; i += 1) {
-    const c = url.charCodeAt(i);
-    if (c === 63 /* ? */) break;
-    const ok =
-      (c >= 97 && c <= 122) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 48 && c <= 57) ||
-      c === 45 /* - */ ||
-      c === 95; /* _ */
-    if (!ok) return null;
-  }
-  if (i === 1 || i - 1 > MAX_CODE_LENGTH) return null;
-  return url.slice(1, i);
 }
 
 /**
@@ -153,7 +132,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
         fallback(req, res);
         return;
       }
-      const code = codeOfPath(url);
+      const code = shortCodeOfPath(url);
       if (code === null || reservedPaths.has(code)) {
         fallback(req, res);
         return;
