@@ -14,7 +14,12 @@ if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$want" ]; then
   mkdir -p "$root/.tools/pnpm"
   npm install --prefix "$root/.tools/pnpm" --no-save --no-audit --no-fund --loglevel=error "pnpm@$want" >&2
 fi
-export COREPACK_ENABLE_STRICT=0
+# Native add-ons (argon2) compile against the headers of the node that runs them, which ship beside its binary
+# (<prefix>/include/node). pnpm 9 found them itself; pnpm 12's node-gyp downloads them unless told where they are.
+node_prefix="$(node -p "require('path').resolve(process.execPath, '../..')")"
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
 # turbo runs each task through the package manager it finds on PATH: make it this one.
 export PATH="$root/.tools/pnpm/node_modules/.bin:$PATH"
 exec "$bin" "$@"

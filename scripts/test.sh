@@ -18,6 +18,8 @@ step ./scripts/pnpm.sh test:unit
 # counted below as "# pass N".
 step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts
 step node --import tsx scripts/licences/check-licences.ts
+# nginx for the TLS reverse-proxy test (infra/nginx); without it that test is skipped and says so.
+step ./scripts/ensure-nginx.sh
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.
