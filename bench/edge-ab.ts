@@ -12,12 +12,14 @@
 // request or more, so absolute figures run higher than in edge-redirect.ts; the ratio is the result. A build
 // against itself read 0.99 (the build started second about 1% lower): run a comparison both ways round.
 //
-// DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50).
+// DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50). The figures go to
+// bench/results/<RESULTS_NAME>.{json,md} (default edge-ab): name a comparison you keep, e.g. RESULTS_NAME=edge-ab-node26.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
 import type { LoadResult } from './lib/load.ts';
 import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
+import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
@@ -29,6 +31,7 @@ const SERVER_CPU = Number(process.env.SERVER_CPU ?? 0);
 const LOAD_CPU = Number(process.env.LOAD_CPU ?? 1);
 const DOMAIN = 'bench.local';
 const CODE = 'hot';
+const RESULTS_NAME = process.env.RESULTS_NAME ?? 'edge-ab';
 
 const [dirA, dirB] = process.argv.slice(2).filter((arg) => arg !== '--');
 if (dirA === undefined || dirB === undefined) {
@@ -76,20 +79,64 @@ try {
   );
   await Promise.all([load(a, WARMUP), load(b, WARMUP)]);
   const ratios: number[] = [];
+  const segments: {
+    microsA: number;
+    microsB: number;
+    requestsA: number;
+    requestsB: number;
+    errorsA: number;
+    errorsB: number;
+  }[] = [];
   for (let segment = 1; segment <= SEGMENTS; segment += 1) {
     const before = [await a.cpuMs(), await b.cpuMs()] as const;
     const [resultA, resultB] = await Promise.all([load(a, SEGMENT), load(b, SEGMENT)]);
     const microsA = (((await a.cpuMs()) - before[0]) * 1000) / Math.max(1, resultA.total);
     const microsB = (((await b.cpuMs()) - before[1]) * 1000) / Math.max(1, resultB.total);
     ratios.push(microsB / microsA);
+    segments.push({
+      microsA,
+      microsB,
+      requestsA: resultA.total,
+      requestsB: resultB.total,
+      errorsA: resultA.errors,
+      errorsB: resultB.errors,
+    });
     console.log(
       `segment ${segment}: A ${microsA.toFixed(2)} µs/request (${resultA.total} requests, ${resultA.errors} errors), B ${microsB.toFixed(2)} (${resultB.total}, ${resultB.errors}), B/A ${(microsB / microsA).toFixed(3)}`,
     );
   }
   const sorted = [...ratios].sort((x, y) => x - y);
   const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-  console.log(
-    `B/A server CPU per request, median of ${ratios.length}: ${median.toFixed(3)} (range ${sorted[0]?.toFixed(3)}-${sorted.at(-1)?.toFixed(3)})`,
+  const verdict = `B/A server CPU per request, median of ${ratios.length}: ${median.toFixed(3)} (range ${sorted[0]?.toFixed(3)}-${sorted.at(-1)?.toFixed(3)})`;
+  console.log(verdict);
+  await writeResults(
+    RESULTS_NAME,
+    {
+      a: resolve(dirA),
+      b: resolve(dirB),
+      segmentSeconds: SEGMENT,
+      warmup: WARMUP,
+      connections: CONNECTIONS,
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+      segments,
+      medianRatio: median,
+    },
+    {
+      title: 'Edge A/B: server CPU per hot redirect',
+      body: [
+        `A = \`${resolve(dirA)}\`, B = \`${resolve(dirB)}\`; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
+        '',
+        `**${verdict}**`,
+        '',
+        '| segment | A µs/request | B µs/request | B/A | requests A / B | errors A / B |',
+        '| --- | --- | --- | --- | --- | --- |',
+        ...segments.map(
+          (seg, i) =>
+            `| ${i + 1} | ${seg.microsA.toFixed(2)} | ${seg.microsB.toFixed(2)} | ${(seg.microsB / seg.microsA).toFixed(3)} | ${seg.requestsA} / ${seg.requestsB} | ${seg.errorsA} / ${seg.errorsB} |`,
+        ),
+      ].join('\n'),
+    },
   );
 } finally {
   for (const server of servers) await server.stop();

@@ -11,8 +11,9 @@
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
 import type { LoadOptions, LoadResult } from './lib/load.ts';
-import { printTable } from './lib/load.ts';
+import { markdownTable, printTable } from './lib/load.ts';
 import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
+import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
@@ -144,6 +145,12 @@ try {
     return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
   };
   const verdict = (met: boolean) => (met ? 'MET' : 'NOT MET');
+  // Printed and written to bench/results/edge-redirect.{json,md} alike.
+  const summary: string[] = [];
+  const say = (line: string) => {
+    console.log(line);
+    summary.push(line);
+  };
   const hotRounds = rounds.filter((r) => r.hot !== undefined);
   if (hotRounds.length > 0) {
     const ratio = median(hotRounds.map((r) => (r.hot?.requestsPerSecond ?? 0) / r.bare.requestsPerSecond));
@@ -151,11 +158,11 @@ try {
     const cpu = median(
       hotRounds.map((r) => (r.bare.cpuMicrosPerRequest ?? 0) / (r.hot?.cpuMicrosPerRequest ?? 1)),
     );
-    console.log(
+    say(
       `target hot >= 0.85 x bare req/s (median of ${hotRounds.length}): ${ratio.toFixed(2)} ${verdict(ratio >= 0.85)}`,
     );
-    console.log(`target hot p99 <= 10 ms (median): ${p99} ms ${verdict(p99 <= 10)}`);
-    console.log(`hot server CPU per request, bare/edge (median): ${cpu.toFixed(2)}`);
+    say(`target hot p99 <= 10 ms (median): ${p99} ms ${verdict(p99 <= 10)}`);
+    say(`hot server CPU per request, bare/edge (median): ${cpu.toFixed(2)}`);
   }
   const redisRounds = rounds.filter((r) => r.redisHit !== undefined);
   if (redisRounds.length > 0) {
@@ -165,11 +172,51 @@ try {
     const cpu = median(
       redisRounds.map((r) => (r.bare.cpuMicrosPerRequest ?? 0) / (r.redisHit?.cpuMicrosPerRequest ?? 1)),
     );
-    console.log(
+    say(
       `target Redis hit >= 0.65 x bare req/s (median of ${redisRounds.length}): ${ratio.toFixed(2)} ${verdict(ratio >= 0.65)}`,
     );
-    console.log(`Redis-hit server CPU per request, bare/edge (median): ${cpu.toFixed(2)}`);
+    say(`Redis-hit server CPU per request, bare/edge (median): ${cpu.toFixed(2)}`);
   }
+
+  const settings = {
+    duration: DURATION,
+    warmup: WARMUP,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    serverCpu: SERVER_CPU,
+    loadCpu: LOAD_CPU,
+    infraCpu: INFRA_CPU ?? null,
+    only: [...ONLY],
+  };
+  await writeResults(
+    'edge-redirect',
+    { settings, rounds, storm: storm ?? null, summary },
+    {
+      title: 'Edge redirect against bare Fastify',
+      body: [
+        `${CONNECTIONS} connections, ${DURATION} s per scenario after a ${WARMUP} s warm-up, ${ROUNDS} rounds; server pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU}, Postgres and Redis ${INFRA_CPU === undefined ? 'not pinned' : `on CPU ${INFRA_CPU}`}. Each ratio is against the bare run of its own round; the targets use the median round.`,
+        '',
+        ...summary.map((line) => `- ${line}`),
+        '',
+        ...rounds.flatMap((round, i) => [
+          `Round ${i + 1}:`,
+          '',
+          markdownTable(
+            [round.bare, round.hot, round.redisHit].filter((r): r is LoadResult => r !== undefined),
+            round.bare,
+          ),
+          '',
+        ]),
+        ...(storm
+          ? [
+              'Unknown-code storm (against the last bare run):',
+              '',
+              markdownTable([lastBare, storm], lastBare),
+            ]
+          : []),
+      ].join('\n'),
+    },
+  );
 } finally {
   for (const server of servers) await server.stop();
   await stack.stop();

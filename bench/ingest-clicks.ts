@@ -30,6 +30,7 @@ import { createMetricsRegistry } from '../packages/observability/src/metrics.ts'
 import { createQueueProducer } from '../packages/queues/src/producer.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
 import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
+import { writeResults } from './lib/results-file.ts';
 
 const EVENTS = Number(process.env.EVENTS ?? 200_000);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -283,33 +284,58 @@ try {
   await measure(`${workerLabel}, Zipf links`, () => runWorker(zipfBatches));
 
   const baseline = EVENTS / (results[0]?.seconds ?? 1);
-  console.log(
-    `\n${EVENTS} click events, batches of ${BATCH}, ${CONCURRENCY} in parallel, ${LINKS} links picked uniformly (Zipf s=1 where labelled), Postgres ${stack.durability}\n`,
-  );
+  const setup = `${EVENTS} click events, batches of ${BATCH}, ${CONCURRENCY} in parallel, ${LINKS} links picked uniformly (Zipf s=1 where labelled), Postgres ${stack.durability}`;
+  console.log(`\n${setup}\n`);
   console.log(
     `${'scenario'.padEnd(58)} ${'seconds'.padStart(8)} ${'clicks/s'.padStart(10)} ${'vs baseline'.padStart(12)}`,
   );
-  for (const { name, seconds } of results) {
+  const rows = results.map(({ name, seconds }) => {
     const rate = EVENTS / seconds;
     console.log(
       `${name.padEnd(58)} ${seconds.toFixed(2).padStart(8)} ${Math.round(rate).toString().padStart(10)} ${(rate / baseline).toFixed(2).padStart(12)}`,
     );
-  }
-  console.log(
-    `\nrow updates that were HOT (no index write), uniform worker run: ${hot.rows.map((r) => `${r.relname} ${r.n_tup_hot_upd}/${r.n_tup_upd}`).join(', ')}`,
-  );
-  console.log(
-    `worker process CPU, uniform / Zipf: ${workerCpu.map((c) => `${c.toFixed(2)} cores`).join(' / ')} (Postgres and Redis share the rest)`,
-  );
-  console.log(
-    `worker transactions (pool checkouts), uniform / Zipf: ${transactions.join(' / ')} for ${batches.length} jobs each (group commit over concurrent jobs)`,
-  );
+    return {
+      name,
+      seconds,
+      clicksPerSecond: Math.round(rate),
+      vsBaseline: Number((rate / baseline).toFixed(2)),
+    };
+  });
   const workerRate = EVENTS / (results[2]?.seconds ?? 1);
-  console.log(
-    `\ntarget >= ${TARGET} clicks/s through the worker, uniform links: ${workerRate >= TARGET ? 'met' : 'NOT met'}`,
-  );
-  console.log(
+  const notes = [
+    `row updates that were HOT (no index write), uniform worker run: ${hot.rows.map((r) => `${r.relname} ${r.n_tup_hot_upd}/${r.n_tup_upd}`).join(', ')}`,
+    `worker process CPU, uniform / Zipf: ${workerCpu.map((c) => `${c.toFixed(2)} cores`).join(' / ')} (Postgres and Redis share the rest)`,
+    `worker transactions (pool checkouts), uniform / Zipf: ${transactions.join(' / ')} for ${batches.length} jobs each (group commit over concurrent jobs)`,
+    `target >= ${TARGET} clicks/s through the worker, uniform links: ${workerRate >= TARGET ? 'met' : 'NOT met'}`,
     'every run verified: click_events, links.click_count, daily, country, referrer and agent roll-ups each sum to the event count',
+  ];
+  console.log(`\n${notes.join('\n')}`);
+  await writeResults(
+    'ingest-clicks',
+    {
+      events: EVENTS,
+      batch: BATCH,
+      concurrency: CONCURRENCY,
+      links: LINKS,
+      postgres: stack.durability,
+      rows,
+      notes,
+    },
+    {
+      title: 'Click ingestion against a plain INSERT',
+      body: [
+        `${setup}.`,
+        '',
+        '| scenario | seconds | clicks/s | vs plain INSERT |',
+        '| --- | --- | --- | --- |',
+        ...rows.map(
+          (r) =>
+            `| ${r.name} | ${r.seconds.toFixed(2)} | ${r.clicksPerSecond} | ${r.vsBaseline.toFixed(2)} |`,
+        ),
+        '',
+        ...notes.map((note) => `- ${note}`),
+      ].join('\n'),
+    },
   );
 } finally {
   await pool.end();

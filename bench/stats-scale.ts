@@ -41,7 +41,8 @@ import {
   ingestClicks,
   UNKNOWN_COUNTRY,
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
-import { createStatsService, type StatsQuery } from '../apps/management-api/src/services/stats-service.ts';
+import type { StatsQuery } from '../apps/management-api/src/schemas/stats.ts';
+import { createStatsService } from '../apps/management-api/src/services/stats-service.ts';
 import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
 import { writeResults } from './lib/results-file.ts';
 

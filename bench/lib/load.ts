@@ -51,7 +51,22 @@ function randomCodePath(): string {
 }
 
 export function printTable(results: readonly LoadResult[], baseline: LoadResult): void {
-  const rows = results.map((r) => ({
+  console.table(tableRows(results, baseline));
+}
+
+/** The same table as `printTable`, as Markdown for a results page. */
+export function markdownTable(results: readonly LoadResult[], baseline: LoadResult): string {
+  const rows = tableRows(results, baseline);
+  const columns = Object.keys(rows[0] ?? {});
+  return [
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${Object.values(row).join(' | ')} |`),
+  ].join('\n');
+}
+
+function tableRows(results: readonly LoadResult[], baseline: LoadResult) {
+  return results.map((r) => ({
     scenario: r.name,
     'req/s': Math.round(r.requestsPerSecond),
     'p50 ms': r.p50,
@@ -65,5 +80,4 @@ export function printTable(results: readonly LoadResult[], baseline: LoadResult)
         ? (baseline.cpuMicrosPerRequest / r.cpuMicrosPerRequest).toFixed(2)
         : '-',
   }));
-  console.table(rows);
 }

@@ -13,6 +13,7 @@ import { runMigrations } from '@boltlink/db/migrate';
 import { type LocalPostgres, startPostgres } from '@boltlink/local-servers/postgres';
 import { freePort, isPortFree, type LocalRedis, startRedis } from '@boltlink/local-servers/redis';
 import { createFormatter } from './log-format.ts';
+import { createLogFilter, developmentEnv, readyBanner } from './output.ts';
 import { ServiceProcess, type ServiceSpec } from './service.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,7 +35,10 @@ const format = createFormatter({
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
   width: Math.max(...services.map((service) => service.name.length)),
 });
-const log = (source: string, line: string) => process.stdout.write(`${format(source, line)}\n`);
+const shown = createLogFilter();
+const log = (source: string, line: string) => {
+  if (shown(source, line)) process.stdout.write(`${format(source, line)}\n`);
+};
 const say = (line: string) => log('stack', line);
 
 let postgres: LocalPostgres | undefined;
@@ -165,9 +169,11 @@ async function waitUntilReady(startedAt: number): Promise<void> {
     return;
   }
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-  say(`all services ready in ${seconds} s on Node ${process.versions.node}:`);
-  for (const service of services) say(`  ${service.name.padEnd(20)} http://localhost:${service.port}`);
-  say('Ctrl-C stops everything');
+  for (const line of readyBanner(
+    services,
+    `all services ready in ${seconds} s on Node ${process.versions.node}:`,
+  ))
+    say(line);
 }
 
 async function main(): Promise<void> {
@@ -187,12 +193,7 @@ async function main(): Promise<void> {
     throw new Error(`missing ${missing.map((service) => `apps/${service.dir}/src/server.ts`).join(', ')}`);
   }
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: process.env.NODE_ENV ?? 'development',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-  };
+  const env = developmentEnv(process.env, { databaseUrl, redisUrl });
   for (const spec of services) {
     const service = new ServiceProcess(spec, {
       root,

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLink,
-  expectProblem,
-  type LinkBody,
-  PASSWORD,
-  signup,
-  startTestApi,
-  type TestApi,
-} from './support/api.ts';
+import type { LinkView } from '../src/schemas/links.ts';
+import { createLink, expectProblem, PASSWORD, signup, startTestApi, type TestApi } from './support/api.ts';
 
 let api: TestApi;
 let user: Awaited<ReturnType<typeof signup>>;
-let link: LinkBody;
+let link: LinkView;
 beforeAll(async () => {
   api = await startTestApi();
   user = await signup(api);

@@ -5,7 +5,8 @@ import { testRedisUrl } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLink, type LinkBody, signup, startTestApi, type TestApi } from './support/api.ts';
+import type { LinkView } from '../src/schemas/links.ts';
+import { createLink, signup, startTestApi, type TestApi } from './support/api.ts';
 
 let api: TestApi;
 let subscriber: Redis;
@@ -165,14 +166,14 @@ describe('creating links', () => {
       ],
     });
     expect(res.statusCode).toBe(200);
-    const items = res.json().items as ({ error: { status: number; detail: string } } | LinkBody)[];
+    const items = res.json().items as ({ error: { status: number; detail: string } } | LinkView)[];
     expect(items).toHaveLength(7);
     const statusOf = (item: (typeof items)[number]) => ('error' in item ? item.error.status : 201);
     expect(items.map(statusOf)).toEqual([201, 400, 201, 409, 400, 409, 201]);
-    expect((items[0] as LinkBody).url).toBe('https://example.com/1');
-    expect((items[2] as LinkBody).code).toBe('bulk-new');
-    expect((items[6] as LinkBody).tags).toEqual(['x']);
-    expect((items[6] as LinkBody).hasPassword).toBe(true);
+    expect((items[0] as LinkView).url).toBe('https://example.com/1');
+    expect((items[2] as LinkView).code).toBe('bulk-new');
+    expect((items[6] as LinkView).tags).toEqual(['x']);
+    expect((items[6] as LinkView).hasPassword).toBe(true);
     expect(res.body).not.toContain('bulk secret');
     expect((items[1] as { error: { detail: string } }).error.detail).toContain('url');
     const stored = await api.database.pool.query('SELECT count(*)::int AS n FROM links WHERE url LIKE $1', [
@@ -194,7 +195,7 @@ describe('creating links', () => {
       payload: { links },
     });
     expect(res.statusCode).toBe(200);
-    const items = res.json().items as LinkBody[];
+    const items = res.json().items as LinkView[];
     expect(items.map((item) => item.url)).toEqual(links.map((l) => l.url));
     expect(new Set(items.map((item) => item.code)).size).toBe(1000);
   });
@@ -251,7 +252,7 @@ describe('reading, changing and deleting links', () => {
     const c = await make({ url: 'https://gamma.example/100%_off', title: 'Gamma' });
     const list = async (query: string) =>
       (await api.app.inject({ url: `/api/v1/links${query}`, headers: owner.auth })).json() as {
-        items: LinkBody[];
+        items: LinkView[];
         nextCursor: string | null;
       };
     expect((await list('')).items.map((l) => l.id)).toEqual([c.id, b.id, a.id]);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LinkView } from '../src/schemas/links.ts';
 import {
   createApiKey,
   createLink,
   expectProblem,
-  type LinkBody,
   signup,
   startTestApi,
   type TestApi,
@@ -74,7 +74,7 @@ describe('concurrency', () => {
         links: Array.from({ length: 120 }, (_, i) => ({ url: `https://example.com/page/${i}`, title: 't' })),
       },
     });
-    const existingIds = (existing.json().items as LinkBody[]).map((l) => l.id);
+    const existingIds = (existing.json().items as LinkView[]).map((l) => l.id);
     expect(existingIds).toHaveLength(120);
 
     let inserting = true;
@@ -92,7 +92,7 @@ describe('concurrency', () => {
       const query: string = cursor ? `?limit=7&cursor=${cursor}` : '?limit=7';
       const page = await api.app.inject({ url: `/api/v1/links${query}`, headers: user.auth });
       expect(page.statusCode).toBe(200);
-      const body = page.json() as { items: LinkBody[]; nextCursor: string | null };
+      const body = page.json() as { items: LinkView[]; nextCursor: string | null };
       seen.push(...body.items.map((l) => l.id));
       cursor = body.nextCursor;
       // Give the writer room to interleave with the reader.

@@ -4,25 +4,10 @@ import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
+import { ApiKeySummary, Scope } from '../schemas/api-keys.ts';
 import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
 import type { App } from '../types.ts';
-
-const Scope = Type.Union([
-  Type.Literal('links:read'),
-  Type.Literal('links:write'),
-  Type.Literal('stats:read'),
-]);
-
-const ApiKeySummary = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-  prefix: Type.String({ description: 'First characters of the key, to recognise it' }),
-  lastFour: Type.String({ description: 'Last four characters of the key' }),
-  scopes: Type.Array(Scope),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
 
 export function apiKeyRoutes(
   app: App,

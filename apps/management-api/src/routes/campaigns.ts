@@ -1,44 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { CampaignSchema, Name, Utm } from '../schemas/campaigns.ts';
 import { AUTHED, IdParams, NoContent, Pagination, problems } from '../schemas/common.ts';
 import type { CampaignService } from '../services/campaign-service.ts';
 import type { App } from '../types.ts';
-
-const UtmValue = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const OptionalUtm = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);
-
-const Utm = Type.Object(
-  {
-    source: UtmValue,
-    medium: UtmValue,
-    campaign: UtmValue,
-    term: Type.Optional(OptionalUtm),
-    content: Type.Optional(OptionalUtm),
-  },
-  { additionalProperties: false },
-);
-
-const CampaignSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    name: Type.String(),
-    utm: Type.Object({
-      source: Type.String(),
-      medium: Type.String(),
-      campaign: Type.String(),
-      term: Type.Union([Type.String(), Type.Null()]),
-      content: Type.Union([Type.String(), Type.Null()]),
-    }),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Campaign', title: 'Campaign' },
-);
-
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-
-export { CampaignSchema };
 
 export function campaignRoutes(
   app: App,

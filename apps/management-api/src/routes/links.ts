@@ -10,14 +10,15 @@ import {
   BulkCreateBody,
   BulkCreateResponse,
   CreateLinkBody,
+  type CreateLinkInput,
   LinkPage,
   LinkSchema,
+  type LinkView,
   ListLinksQuery,
   UpdateLinkBody,
 } from '../schemas/links.ts';
 import { listLinks } from '../services/link-list.ts';
-import { type CreateLinkInput, type LinkService, MAX_BULK_PASSWORDS } from '../services/link-service.ts';
-import type { LinkView } from '../services/link-view.ts';
+import { type LinkService, MAX_BULK_PASSWORDS } from '../services/link-service.ts';
 import type { App } from '../types.ts';
 
 const checkCreateLink = TypeCompiler.Compile(CreateLinkBody);

@@ -1,6 +1,6 @@
 import './formats.ts';
 import { ALIAS_MIN_LENGTH, SHORT_CODE_CHARACTERS, SHORT_CODE_MAX_LENGTH } from '@boltlink/db/short-code';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { MAX_TAGS } from '../services/link-rules.ts';
 import { Pagination, ProblemSchema, Uuid } from './common.ts';
 
@@ -153,3 +153,10 @@ export const QrQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The public shape of a link (ARCHITECTURE.md); never carries the password hash. */
+export type LinkView = Static<typeof LinkSchema>;
+export type CreateLinkInput = Static<typeof CreateLinkBody>;
+/** PATCH body: any creatable field but alias; `null` clears an optional field. */
+export type UpdateLinkInput = Static<typeof UpdateLinkBody>;
+export type ListLinksQuery = Static<typeof ListLinksQuery>;

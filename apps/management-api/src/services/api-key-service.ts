@@ -2,20 +2,11 @@ import type { Db } from '@boltlink/db/client';
 import { type ApiKeyScope, apiKeyScopes, apiKeys } from '@boltlink/db/schema';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { notFound } from '../errors.ts';
+import type { ApiKeyView } from '../schemas/api-keys.ts';
 import type { LastUsedTracker } from './last-used-tracker.ts';
 import { newApiKey, sha256Hex } from './secrets.ts';
 
 export const ALL_SCOPES: readonly ApiKeyScope[] = apiKeyScopes;
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  lastFour: string;
-  scopes: ApiKeyScope[];
-  createdAt: string;
-  lastUsedAt: string | null;
-}
 
 export interface ApiKeyPrincipal {
   keyId: string;

@@ -2,26 +2,11 @@ import type { Db } from '@boltlink/db/client';
 import { type Campaign, campaigns, links } from '@boltlink/db/schema';
 import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import { notFound } from '../errors.ts';
+import type { CampaignView, UtmInput } from '../schemas/campaigns.ts';
 import { DEFAULT_PAGE_SIZE } from '../schemas/common.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import { decodeCursor, encodeCursor } from './link-list.ts';
 import type { ServiceLogger } from './link-service.ts';
-
-export interface UtmInput {
-  source: string;
-  medium: string;
-  campaign: string;
-  term?: string | null;
-  content?: string | null;
-}
-
-export interface CampaignView {
-  id: string;
-  name: string;
-  utm: { source: string; medium: string; campaign: string; term: string | null; content: string | null };
-  createdAt: string;
-  updatedAt: string;
-}
 
 function toView(row: Campaign): CampaignView {
   return {

@@ -3,15 +3,8 @@ import { links } from '@boltlink/db/schema';
 import { and, arrayContains, desc, eq, getTableColumns, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import { DEFAULT_PAGE_SIZE } from '../schemas/common.ts';
-import { type LinkView, toLinkView } from './link-view.ts';
-
-export interface ListLinksQuery {
-  limit?: number;
-  cursor?: string;
-  tag?: string;
-  q?: string;
-  campaignId?: string;
-}
+import type { LinkView, ListLinksQuery } from '../schemas/links.ts';
+import { toLinkView } from './link-view.ts';
 
 interface CursorV1 {
   /** created_at with microseconds, as Postgres stores it: a JS Date would drop them and skip rows. */

@@ -4,8 +4,6 @@ import { AppError } from '../errors.ts';
 /** Destinations longer than this are refused: browsers and proxies start truncating around here. */
 export const MAX_DESTINATION_BYTES = 8 * 1024;
 export const MAX_TAGS = 10;
-export const REDIRECT_TYPES = [301, 302, 307, 308] as const;
-export type RedirectType = (typeof REDIRECT_TYPES)[number];
 
 /**
  * Paths the edge or a future dashboard serves itself on a short domain. Compared case-insensitively

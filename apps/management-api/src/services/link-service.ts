@@ -3,48 +3,22 @@ import { type Campaign, campaigns, type Link, links, type NewLink } from '@boltl
 import type { LinkMetadataJobV1 } from '@boltlink/queues/catalog';
 import { and, eq } from 'drizzle-orm';
 import { AppError, notFound } from '../errors.ts';
+import type { CreateLinkInput, LinkView, UpdateLinkInput } from '../schemas/links.ts';
 import type { AccountBudgets } from './account-budget.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import {
   createDestinationPolicy,
-  type RedirectType,
   validateAlias,
   validateDestination,
   validateDomain,
   validateExpiry,
   validateTags,
 } from './link-rules.ts';
-import { type LinkView, toCacheable, toLinkView } from './link-view.ts';
+import { toCacheable, toLinkView } from './link-view.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { isUniqueViolation } from './pg-errors.ts';
 import { createSemaphore } from './semaphore.ts';
 import { generateShortCode } from './short-code.ts';
-
-export interface CreateLinkInput {
-  url: string;
-  alias?: string;
-  domain?: string;
-  title?: string;
-  tags?: string[];
-  expiresAt?: string;
-  maxClicks?: number;
-  password?: string;
-  redirectType?: RedirectType;
-  campaignId?: string;
-}
-
-/** PATCH body: any creatable field but alias; `null` clears an optional field. */
-export interface UpdateLinkInput {
-  url?: string;
-  domain?: string;
-  title?: string | null;
-  tags?: string[];
-  expiresAt?: string | null;
-  maxClicks?: number | null;
-  password?: string | null;
-  redirectType?: RedirectType;
-  campaignId?: string | null;
-}
 
 export interface MetadataQueue {
   enqueueLinkMetadata(job: LinkMetadataJobV1): Promise<unknown>;

@@ -1,27 +1,7 @@
 import type { Link } from '@boltlink/db/schema';
 import { type CampaignUtmColumns, cachedLinkFromRow } from '@boltlink/redis-keys/link-cache';
+import type { LinkView } from '../schemas/links.ts';
 import type { CacheableLink } from './link-cache.ts';
-
-/** The public shape of a link (ARCHITECTURE.md); never carries the password hash. */
-export interface LinkView {
-  id: string;
-  code: string;
-  domain: string;
-  shortUrl: string;
-  url: string;
-  title: string | null;
-  description: string | null;
-  image: string | null;
-  tags: string[];
-  expiresAt: string | null;
-  maxClicks: number | null;
-  redirectType: number;
-  hasPassword: boolean;
-  campaignId: string | null;
-  clicks: number;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function shortUrlOf(scheme: string, domain: string, code: string): string {
   return `${scheme}://${domain}/${code}`;

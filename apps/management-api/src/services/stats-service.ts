@@ -8,15 +8,7 @@ import {
 } from '@boltlink/db/schema';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
-
-export type StatsInterval = 'hour' | 'day';
-
-export interface StatsQuery {
-  from?: string;
-  to?: string;
-  interval?: StatsInterval;
-  includeBots?: boolean;
-}
+import type { StatsInterval, StatsQuery, StatsResult, TopLink } from '../schemas/stats.ts';
 
 export interface StatsRange {
   from: Date;
@@ -60,33 +52,6 @@ export function resolveRange(query: StatsQuery, now: Date): StatsRange {
     throw new AppError('validation_failed', `to: the range may span at most ${limit}`);
   }
   return { from, to, interval, includeBots: query.includeBots ?? false };
-}
-
-export interface Counted {
-  value: string;
-  clicks: number;
-}
-
-export interface StatsResult {
-  from: string;
-  to: string;
-  interval: StatsInterval;
-  includeBots: boolean;
-  total: number;
-  uniqueVisitors: number;
-  timeseries: { t: string; clicks: number }[];
-  countries: Counted[];
-  referrers: Counted[];
-  devices: Counted[];
-  browsers: Counted[];
-  os: Counted[];
-}
-
-export interface TopLink {
-  id: string;
-  code: string;
-  domain: string;
-  clicks: number;
 }
 
 type Dimension = ClickDimension | AgentDimension;

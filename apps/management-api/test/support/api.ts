@@ -10,6 +10,7 @@ import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { type BoltlinkApi, buildApp } from '../../src/app.ts';
+import type { LinkView } from '../../src/schemas/links.ts';
 
 export interface TestApi {
   app: BoltlinkApi;
@@ -143,25 +144,7 @@ export async function createLink(
 ) {
   const res = await api.app.inject({ method: 'POST', url: '/api/v1/links', headers: auth, payload });
   if (res.statusCode !== 201) throw new Error(`create link failed: ${res.statusCode} ${res.body}`);
-  return res.json() as LinkBody;
-}
-
-export interface LinkBody {
-  id: string;
-  code: string;
-  domain: string;
-  shortUrl: string;
-  url: string;
-  title: string | null;
-  tags: string[];
-  expiresAt: string | null;
-  maxClicks: number | null;
-  redirectType: number;
-  hasPassword: boolean;
-  campaignId: string | null;
-  clicks: number;
-  createdAt: string;
-  updatedAt: string;
+  return res.json() as LinkView;
 }
 
 export function expectProblem(
