@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
 import { edgeEntry, startClusterServer } from './lib/cluster-process.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
+import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
@@ -90,6 +91,21 @@ try {
     })),
   );
   console.table(summary);
+  const columns = Object.keys(summary[0] ?? {});
+  await writeResults(
+    'edge-cluster',
+    { duration: DURATION, connections: CONNECTIONS, workers: WORKERS, rows, summary },
+    {
+      title: `One process against ${WORKERS} worker processes`,
+      body: [
+        `${CONNECTIONS} connections, ${DURATION} s per run, runs alternated 1, ${WORKERS}, ${WORKERS}, 1 processes; nothing pinned (the workers and the load generator share the cores). Means of the two runs each way:`,
+        '',
+        `| ${columns.join(' | ')} |`,
+        `| ${columns.map(() => '---').join(' | ')} |`,
+        ...summary.map((row) => `| ${Object.values(row).join(' | ')} |`),
+      ].join('\n'),
+    },
+  );
 } finally {
   await stack.stop();
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
 import { edgeEntry, startClusterServer } from './lib/cluster-process.ts';
+import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
 import { type BenchStack, startBenchStack } from './lib/stack.ts';
 
@@ -70,17 +71,27 @@ try {
   const failed = errors.filter((error) => error.time < lastStop.time);
   const bad = [...statuses.entries()].filter(([status]) => status < 200 || status >= 400);
   const stopped = server.lines.filter((line) => line.msg === 'worker stopped');
-  console.log(
-    [
-      `target: ${TARGET === 'edge' ? 'redirect edge (its server.ts)' : 'representative Fastify 302 server'}, ${WORKERS} workers, ${CONNECTIONS} connections`,
-      `answered before SIGTERM: ${beforeSigterm}; answered between SIGTERM and the last worker's stop (${lastStop.time - sigtermAt} ms): ${answeredWhileStopping}`,
-      `status codes: ${JSON.stringify(Object.fromEntries(statuses))}`,
-      `failed requests while a worker was accepting: ${failed.length + bad.reduce((sum, [, count]) => sum + count, 0)}` +
-        (failed.length > 0 ? ` (${[...new Set(failed.map((error) => error.message))].join(', ')})` : ''),
-      `refused after the last worker's stop began (by design): ${errors.length - failed.length}`,
-      `drains that timed out: ${JSON.stringify(server.lines.filter((line) => line.msg === 'drain timed out').map((line) => ({ pid: line.pid, openConnections: line.openConnections })))}`,
-      `workers stopped: ${stopped.map((line) => `pid ${line.pid} code ${line.code}`).join(', ')}; primary exit code ${exitCode}`,
-    ].join('\n'),
+  const report = [
+    `target: ${TARGET === 'edge' ? 'redirect edge (its server.ts)' : 'representative Fastify 302 server'}, ${WORKERS} workers, ${CONNECTIONS} connections`,
+    `answered before SIGTERM: ${beforeSigterm}; answered between SIGTERM and the last worker's stop (${lastStop.time - sigtermAt} ms): ${answeredWhileStopping}`,
+    `status codes: ${JSON.stringify(Object.fromEntries(statuses))}`,
+    `failed requests while a worker was accepting: ${failed.length + bad.reduce((sum, [, count]) => sum + count, 0)}` +
+      (failed.length > 0 ? ` (${[...new Set(failed.map((error) => error.message))].join(', ')})` : ''),
+    `refused after the last worker's stop began (by design): ${errors.length - failed.length}`,
+    `drains that timed out: ${JSON.stringify(server.lines.filter((line) => line.msg === 'drain timed out').map((line) => ({ pid: line.pid, openConnections: line.openConnections })))}`,
+    `workers stopped: ${stopped.map((line) => `pid ${line.pid} code ${line.code}`).join(', ')}; primary exit code ${exitCode}`,
+  ];
+  console.log(report.join('\n'));
+  await writeResults(
+    TARGET === 'edge' ? 'edge-sigterm' : `edge-sigterm-${TARGET}`,
+    {
+      target: TARGET,
+      workers: WORKERS,
+      connections: CONNECTIONS,
+      statuses: Object.fromEntries(statuses),
+      report,
+    },
+    { title: 'SIGTERM to a loaded multi-process server', body: report.map((line) => `- ${line}`).join('\n') },
   );
   if (failed.length > 0 || bad.length > 0 || exitCode !== 0) process.exitCode = 1;
 } finally {

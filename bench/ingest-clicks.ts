@@ -139,7 +139,8 @@ function baselineInsert(pool: Pool, batch: readonly IncomingClick[]) {
 
 async function resetClickTables(pool: Pool) {
   await pool.query(`TRUNCATE click_events, link_clicks_hourly, link_clicks_daily, link_dimensions_daily,
-    link_agents_daily, link_visitors_daily, click_events_baseline`);
+    link_agents_daily, link_visitors_daily, account_clicks_hourly, account_clicks_daily,
+    account_dimensions_daily, click_events_baseline`);
   await pool.query('UPDATE links SET click_count = 0');
   await pool.query('VACUUM ANALYZE links');
 }

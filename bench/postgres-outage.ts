@@ -133,7 +133,8 @@ try {
 
   for (const mode of ['baseline (no gate)', 'Postgres gate'] as const) {
     await readPool.query(`TRUNCATE click_events, link_clicks_hourly, link_clicks_daily, link_dimensions_daily,
-      link_agents_daily, link_visitors_daily`);
+      link_agents_daily, link_visitors_daily, account_clicks_hourly, account_clicks_daily,
+    account_dimensions_daily`);
     await readPool.query('UPDATE links SET click_count = 0');
     const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
     const producerRedis = createQueueRedis(redis.url, 'producer');

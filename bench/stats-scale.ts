@@ -55,6 +55,9 @@ const INGEST_EVENTS = Number(process.env.INGEST_EVENTS ?? 100_000);
 const BATCH = Number(process.env.BATCH ?? 500);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 2);
 const SEED_CHUNK = 250_000;
+// SHARED_SHARD=1: every lane writes account shard 0, so lanes wait for each other on the account rows
+// (the alternative to one shard per lane; see ADR 0004).
+const SHARED_SHARD = process.env.SHARED_SHARD === '1';
 
 // The issue's targets, printed next to the figures.
 const TARGETS = {
@@ -123,6 +126,9 @@ const CLICK_TABLES = [
   'link_dimensions_daily',
   'link_agents_daily',
   'link_visitors_daily',
+  'account_clicks_hourly',
+  'account_clicks_daily',
+  'account_dimensions_daily',
 ];
 
 /** Back to an account without clicks (after the baseline ingestion). */
@@ -175,6 +181,22 @@ async function seedClicks(pool: Pool, linkIds: readonly string[]): Promise<void>
       `INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
        SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM (${stored}) s
        WHERE visitor_hash IS NOT NULL GROUP BY 1, 2, 3`,
+      // The account roll-ups as the same statement writes them, in shard 0 (what migration 0005's backfill does).
+      `INSERT INTO account_clicks_hourly (user_id, bucket, shard, clicks, bot_clicks)
+       SELECT l.user_id, hour, 0, count(*), count(*) FILTER (WHERE is_bot)
+       FROM (${stored}) s JOIN links l ON l.id = s.link_id GROUP BY 1, 2`,
+      `INSERT INTO account_clicks_daily (user_id, bucket, shard, clicks, bot_clicks)
+       SELECT l.user_id, day, 0, count(*), count(*) FILTER (WHERE is_bot)
+       FROM (${stored}) s JOIN links l ON l.id = s.link_id GROUP BY 1, 2`,
+      `INSERT INTO account_dimensions_daily (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
+       SELECT l.user_id, s.day, d.dimension, d.value, 0, count(*), count(*) FILTER (WHERE s.is_bot)
+       FROM (${stored}) s JOIN links l ON l.id = s.link_id CROSS JOIN LATERAL (VALUES
+         ('country', coalesce(s.country::text, '${UNKNOWN_COUNTRY}')),
+         ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
+         ('device', left(s.device, ${DIMENSION_VALUE_MAX})),
+         ('browser', left(s.browser, ${DIMENSION_VALUE_MAX})),
+         ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+       GROUP BY 1, 2, 3, 4`,
       `UPDATE links AS l SET click_count = c.clicks
        FROM (SELECT link_id, count(*) AS clicks FROM click_events GROUP BY 1) AS c WHERE l.id = c.link_id`,
     ];
@@ -265,9 +287,10 @@ async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
   let inserted = 0;
   const started = performance.now();
   await Promise.all(
-    laneBatches.map(async (batches) => {
+    laneBatches.map(async (batches, lane) => {
       for (const batch of batches) {
-        const result = await ingestClicks(pool, batch);
+        // Each lane writes its own shard of the account roll-ups, as in the consumer.
+        const result = await ingestClicks(pool, batch, SHARED_SHARD ? 0 : lane);
         inserted += result.inserted;
       }
     }),

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgre
 import type { Pool, PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestClicks } from '../src/ingest/ingest-clicks.ts';
-import { makeEvents, seedLinks, waitFor } from './helpers.ts';
+import { makeEvents, rollupsVersusEvents, seedLinks, waitFor } from './helpers.ts';
 
 // click_events has no foreign key to links: ingestion key-share-locks the links it writes for before it
 // writes anything. These races are what that lock must decide, each forced with a second connection.
@@ -105,5 +105,44 @@ describe('ingestion against a concurrent link delete (real Postgres)', () => {
       blocking.release();
     }
     expect(await rowsFor(link)).toBe(0);
+  });
+
+  it("takes a deleted link's clicks out of its account's roll-ups, whichever shards wrote them", async () => {
+    const links = await seedLinks(database.pool, 3);
+    const [doomed] = links as [string];
+    const events = makeEvents(links, 900);
+    // Three lanes' worth of shards on the same account rows, the doomed link's clicks among all of them.
+    for (const [shard, share] of [
+      events.slice(0, 300),
+      events.slice(300, 600),
+      events.slice(600),
+    ].entries()) {
+      await ingestClicks(ingestPool, share, shard);
+    }
+    const owner = await database.pool.query<{ user_id: string }>('SELECT user_id FROM links WHERE id = $1', [
+      doomed,
+    ]);
+    const userId = owner.rows[0]?.user_id;
+
+    await database.pool.query('DELETE FROM links WHERE id = $1', [doomed]);
+
+    for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
+      expect(stored, table).toEqual(expected);
+    }
+    const left = await database.pool.query<{ clicks: number }>(
+      'SELECT sum(clicks)::int AS clicks FROM account_clicks_daily WHERE user_id = $1',
+      [userId],
+    );
+    expect(left.rows[0]?.clicks).toBe(events.filter((e) => e.linkId !== doomed).length);
+
+    // Deleting the user deletes its links, and with them every account row.
+    await database.pool.query('DELETE FROM users WHERE id = $1', [userId]);
+    const rows = await database.pool.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM account_clicks_hourly WHERE user_id = $1)
+        + (SELECT count(*) FROM account_clicks_daily WHERE user_id = $1)
+        + (SELECT count(*) FROM account_dimensions_daily WHERE user_id = $1) AS n`,
+      [userId],
+    );
+    expect(Number(rows.rows[0]?.n)).toBe(0);
   });
 });

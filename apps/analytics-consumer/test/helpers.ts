@@ -153,6 +153,36 @@ export async function rollupsVersusEvents(pool: Pool) {
         await q(`SELECT DISTINCT link_id, (occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, visitor_hash
         FROM click_events WHERE visitor_hash IS NOT NULL ORDER BY 1, 2, 3`),
     },
+    // Account roll-ups: one row per ingestion shard, summed; the expected rows group the events by owner.
+    accountHourly: {
+      stored: await q(`SELECT user_id, bucket, sum(clicks)::int AS clicks, sum(bot_clicks)::int AS bot_clicks
+        FROM account_clicks_hourly GROUP BY 1, 2 HAVING sum(clicks) > 0 ORDER BY 1, 2`),
+      expected:
+        await q(`SELECT l.user_id, date_trunc('hour', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
+          count(*)::int AS clicks, count(*) FILTER (WHERE e.is_bot)::int AS bot_clicks
+        FROM click_events e JOIN links l ON l.id = e.link_id GROUP BY 1, 2 ORDER BY 1, 2`),
+    },
+    accountDaily: {
+      stored:
+        await q(`SELECT user_id, bucket::text, sum(clicks)::int AS clicks, sum(bot_clicks)::int AS bot_clicks
+        FROM account_clicks_daily GROUP BY 1, 2 HAVING sum(clicks) > 0 ORDER BY 1, 2`),
+      expected: await q(`SELECT l.user_id, (e.occurred_at AT TIME ZONE 'UTC')::date::text AS bucket,
+          count(*)::int AS clicks, count(*) FILTER (WHERE e.is_bot)::int AS bot_clicks
+        FROM click_events e JOIN links l ON l.id = e.link_id GROUP BY 1, 2 ORDER BY 1, 2`),
+    },
+    accountDimensions: {
+      stored: await q(`SELECT user_id, bucket::text, dimension, value, sum(clicks)::int AS clicks,
+          sum(bot_clicks)::int AS bot_clicks
+        FROM account_dimensions_daily GROUP BY 1, 2, 3, 4 HAVING sum(clicks) > 0 ORDER BY 1, 2, 3, 4`),
+      expected: await q(`SELECT user_id, bucket, dimension, value, count(*)::int AS clicks,
+          count(*) FILTER (WHERE is_bot)::int AS bot_clicks
+        FROM (SELECT l.user_id, (e.occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, e.is_bot, d.dimension, d.value
+              FROM click_events e JOIN links l ON l.id = e.link_id CROSS JOIN LATERAL (VALUES
+                ('country', coalesce(e.country, 'unknown')), ('referrer', coalesce(e.referrer_host, '(direct)')),
+                ('device', e.device), ('browser', e.browser), ('os', e.os))
+                AS d(dimension, value)) x
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`),
+    },
     counts: {
       stored: await q('SELECT id AS link_id, click_count::int FROM links WHERE click_count > 0 ORDER BY 1'),
       expected: await q(

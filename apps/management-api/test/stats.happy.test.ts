@@ -95,7 +95,34 @@ beforeAll(async () => {
     'INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot) VALUES ($1, $2, $3, $4)',
     visitors,
   );
+  await seedAccountRollups();
 });
+
+/**
+ * The account roll-ups that ingesting the clicks above writes (migration 0005): the per-link rows summed by
+ * owner, device, browser and OS as dimensions of their own. Each link's clicks in a shard of their own, as
+ * two ingestion lanes write them: the stats must add the shards up.
+ */
+async function seedAccountRollups() {
+  const shard = `CASE WHEN r.link_id = '${linkA.id}' THEN 0 ELSE 1 END`;
+  await api.database.pool.query(`
+    INSERT INTO account_clicks_hourly (user_id, bucket, shard, clicks, bot_clicks)
+    SELECT l.user_id, r.bucket, ${shard}, sum(r.clicks), sum(r.bot_clicks)
+    FROM link_clicks_hourly r JOIN links l ON l.id = r.link_id GROUP BY 1, 2, 3`);
+  await api.database.pool.query(`
+    INSERT INTO account_clicks_daily (user_id, bucket, shard, clicks, bot_clicks)
+    SELECT l.user_id, r.bucket, ${shard}, sum(r.clicks), sum(r.bot_clicks)
+    FROM link_clicks_daily r JOIN links l ON l.id = r.link_id GROUP BY 1, 2, 3`);
+  await api.database.pool.query(`
+    INSERT INTO account_dimensions_daily (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
+    SELECT l.user_id, u.bucket, u.dimension, u.value, ${shard.replaceAll('r.', 'u.')}, sum(u.clicks), sum(u.bot_clicks)
+    FROM (
+      SELECT link_id, bucket, dimension, value, clicks, bot_clicks FROM link_dimensions_daily
+      UNION ALL
+      SELECT r.link_id, r.bucket, a.dimension, a.value, r.clicks, r.bot_clicks FROM link_agents_daily r
+      CROSS JOIN LATERAL (VALUES ('device', r.device), ('browser', r.browser), ('os', r.os)) AS a(dimension, value)
+    ) u JOIN links l ON l.id = u.link_id GROUP BY 1, 2, 3, 4, 5`);
+}
 afterAll(async () => {
   await api?.close();
 });

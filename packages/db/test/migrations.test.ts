@@ -7,6 +7,9 @@ import { createTestDatabase } from '../../testing/src/postgres.ts';
 import { defaultMigrationsFolder, runMigrations } from '../src/migrate.ts';
 
 const expectedTables = [
+  'account_clicks_daily',
+  'account_clicks_hourly',
+  'account_dimensions_daily',
   'api_keys',
   'campaigns',
   'click_events',
@@ -79,6 +82,24 @@ async function appliedMigrations(client: pg.Client): Promise<number> {
   return Number(result.rows[0]?.count);
 }
 
+/** Applies the migrations up to and including `tag`, as a database of that release would have them. */
+async function migrateUpTo(url: string, tag: string) {
+  // The migrations folder as it was then: the same files, the journal cut after `tag`.
+  const before = await mkdtemp(join(tmpdir(), 'boltlink-migrations-'));
+  try {
+    await cp(defaultMigrationsFolder, before, { recursive: true });
+    const journalPath = join(before, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+    const upTo = journal.entries.findIndex((entry) => entry.tag === tag);
+    expect(upTo).toBeGreaterThanOrEqual(0);
+    journal.entries = journal.entries.slice(0, upTo + 1);
+    await writeFile(journalPath, JSON.stringify(journal));
+    await runMigrations(url, { migrationsFolder: before });
+  } finally {
+    await rm(before, { recursive: true, force: true });
+  }
+}
+
 describe('runMigrations', () => {
   it('builds the whole schema in an empty database', async () => {
     const url = await emptyDatabase();
@@ -131,20 +152,7 @@ describe('runMigrations', () => {
 
   it('keeps the device, browser and OS rows written before link_agents_daily (0003), and binds new rows to country and referrer', async () => {
     const url = await emptyDatabase();
-    // The migrations folder as it was before 0003: the same files, the journal cut after 0002.
-    const before = await mkdtemp(join(tmpdir(), 'boltlink-migrations-'));
-    try {
-      await cp(defaultMigrationsFolder, before, { recursive: true });
-      const journalPath = join(before, 'meta', '_journal.json');
-      const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
-      const upTo = journal.entries.findIndex((entry) => entry.tag === '0002_links_delete_rollups');
-      expect(upTo).toBeGreaterThanOrEqual(0);
-      journal.entries = journal.entries.slice(0, upTo + 1);
-      await writeFile(journalPath, JSON.stringify(journal));
-      await runMigrations(url, { migrationsFolder: before });
-    } finally {
-      await rm(before, { recursive: true, force: true });
-    }
+    await migrateUpTo(url, '0002_links_delete_rollups');
     const legacy = [
       ['country', 'DE', 3],
       ['referrer', '(direct)', 3],
@@ -204,6 +212,124 @@ describe('runMigrations', () => {
         `SELECT (SELECT count(*) FROM link_dimensions_daily)::int + (SELECT count(*) FROM link_agents_daily)::int AS n`,
       );
       expect(left.rows[0]?.n).toBe(0);
+    });
+  });
+
+  it('builds the account roll-ups (0005) from the per-link roll-ups already stored, and keeps them right on delete', async () => {
+    const url = await emptyDatabase();
+    // A database that lived through 0003 (device rows in link_dimensions_daily) and 0004.
+    await migrateUpTo(url, '0002_links_delete_rollups');
+    const { owner, other, links } = await withClient(url, async (client) => {
+      const users: string[] = [];
+      for (const email of ['owner@example.com', 'other@example.com']) {
+        const user = await client.query<{ id: string }>(
+          `INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id`,
+          [email],
+        );
+        users.push(user.rows[0]?.id as string);
+      }
+      const ids: string[] = [];
+      for (const [i, userId] of [users[0], users[0], users[1]].entries()) {
+        const link = await client.query<{ id: string }>(
+          `INSERT INTO links (user_id, domain, code, url) VALUES ($1, 'sho.rt', $2, 'https://example.com')
+           RETURNING id`,
+          [userId, `l${i}`],
+        );
+        ids.push(link.rows[0]?.id as string);
+      }
+      // Every link: 5 clicks (1 bot) on 2026-03-01 10:00 and 3 on 2026-03-02 08:00, in every roll-up; the
+      // first link also has device rows from before link_agents_daily (0003).
+      for (const id of ids) {
+        await client.query(
+          `INSERT INTO link_clicks_hourly (link_id, bucket, clicks, bot_clicks)
+           VALUES ($1, '2026-03-01T10:00:00Z', 5, 1), ($1, '2026-03-02T08:00:00Z', 3, 0)`,
+          [id],
+        );
+        await client.query(
+          `INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks)
+           VALUES ($1, '2026-03-01', 5, 1), ($1, '2026-03-02', 3, 0)`,
+          [id],
+        );
+        await client.query(
+          `INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks)
+           VALUES ($1, '2026-03-01', 'country', 'DE', 5, 1), ($1, '2026-03-01', 'referrer', '(direct)', 5, 1),
+                  ($1, '2026-03-02', 'country', 'FR', 3, 0), ($1, '2026-03-02', 'referrer', 'x.com', 3, 0)`,
+          [id],
+        );
+      }
+      await client.query(
+        `INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks)
+         VALUES ($1, '2026-03-01', 'device', 'desktop', 5, 1)`,
+        [ids[0]],
+      );
+      return { owner: users[0] as string, other: users[1] as string, links: ids };
+    });
+    await migrateUpTo(url, '0004_click_events_without_foreign_key');
+    await withClient(url, async (client) => {
+      for (const id of links) {
+        await client.query(
+          `INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks)
+           VALUES ($1, '2026-03-02', 'mobile', 'Safari', 'iOS', 3, 0)`,
+          [id],
+        );
+      }
+    });
+
+    await runMigrations(url);
+
+    const account = (client: pg.Client, userId: string) =>
+      Promise.all([
+        client.query(
+          `SELECT bucket, sum(clicks)::int AS clicks, sum(bot_clicks)::int AS bots FROM account_clicks_hourly
+           WHERE user_id = $1 GROUP BY 1 ORDER BY 1`,
+          [userId],
+        ),
+        client.query(
+          `SELECT bucket::text, sum(clicks)::int AS clicks, sum(bot_clicks)::int AS bots FROM account_clicks_daily
+           WHERE user_id = $1 GROUP BY 1 ORDER BY 1`,
+          [userId],
+        ),
+        client.query(
+          `SELECT bucket::text, dimension, value, sum(clicks)::int AS clicks FROM account_dimensions_daily
+           WHERE user_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+          [userId],
+        ),
+      ]).then(([hourly, daily, dimensions]) => ({
+        hourly: hourly.rows.map((r) => [r.bucket.toISOString(), r.clicks, r.bots]),
+        daily: daily.rows.map((r) => [r.bucket, r.clicks, r.bots]),
+        dimensions: dimensions.rows.map((r) => [r.bucket, r.dimension, r.value, r.clicks]),
+      }));
+    const expected = (links: number, legacyDevice: boolean) => ({
+      hourly: [
+        ['2026-03-01T10:00:00.000Z', 5 * links, links],
+        ['2026-03-02T08:00:00.000Z', 3 * links, 0],
+      ],
+      daily: [
+        ['2026-03-01', 5 * links, links],
+        ['2026-03-02', 3 * links, 0],
+      ],
+      dimensions: [
+        ['2026-03-01', 'country', 'DE', 5 * links],
+        ...(legacyDevice ? [['2026-03-01', 'device', 'desktop', 5]] : []),
+        ['2026-03-01', 'referrer', '(direct)', 5 * links],
+        ['2026-03-02', 'browser', 'Safari', 3 * links],
+        ['2026-03-02', 'country', 'FR', 3 * links],
+        ['2026-03-02', 'device', 'mobile', 3 * links],
+        ['2026-03-02', 'os', 'iOS', 3 * links],
+        ['2026-03-02', 'referrer', 'x.com', 3 * links],
+      ],
+    });
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+      expect(await account(client, owner)).toEqual(expected(2, true));
+      expect(await account(client, other)).toEqual(expected(1, false));
+
+      // A deleted link's clicks leave its account's roll-ups; another account's stay.
+      await client.query('DELETE FROM links WHERE id = $1', [links[0]]);
+      expect(await account(client, owner)).toEqual(expected(1, false));
+      expect(await account(client, other)).toEqual(expected(1, false));
+      await client.query('DELETE FROM users WHERE id = $1', [owner]);
+      expect(await account(client, owner)).toEqual({ hourly: [], daily: [], dimensions: [] });
     });
   });
 

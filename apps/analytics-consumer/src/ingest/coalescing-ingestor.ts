@@ -12,7 +12,8 @@ export interface CoalescingIngestorOptions {
    * Transactions in flight at once, each owning a disjoint set of links (by link id hash). Two
    * transactions of one consumer never touch the same roll-up or link row, so they neither wait for
    * nor deadlock with each other, and Postgres can use one core per partition. The pool needs at least
-   * this many connections.
+   * this many connections. Each lane writes its own shard of the account roll-ups, which all of an
+   * account's links share (ingest-clicks.ts).
    */
   partitions?: number;
   /** Upper bound of events in one transaction (a batch's share is never split to fit). */
@@ -41,8 +42,8 @@ export function createCoalescingIngestor({
   partitions = 2,
   maxEventsPerTransaction = 5000,
 }: CoalescingIngestorOptions): ClickIngestor {
-  const lanes = Array.from({ length: Math.max(1, partitions) }, () =>
-    createLane(pool, maxEventsPerTransaction),
+  const lanes = Array.from({ length: Math.max(1, partitions) }, (_, shard) =>
+    createLane(pool, maxEventsPerTransaction, shard),
   );
 
   return {
@@ -73,7 +74,7 @@ function partitionOf(linkId: string, count: number): number {
 }
 
 /** One transaction at a time, grouping whatever arrived while the previous one ran. */
-function createLane(pool: Pool, maxEvents: number) {
+function createLane(pool: Pool, maxEvents: number, shard: number) {
   let pending: Submission[] = [];
   let running = false;
 
@@ -95,6 +96,7 @@ function createLane(pool: Pool, maxEvents: number) {
       const outcome = await ingestEvents(
         pool,
         group.flatMap((submission) => submission.events),
+        shard,
       );
       const claimed = new Set<string>();
       for (const submission of group) submission.resolve(summarise(submission.events, outcome, claimed));

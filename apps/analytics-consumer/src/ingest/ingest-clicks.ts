@@ -35,7 +35,7 @@ export const DIMENSION_VALUE_MAX = 255;
 // statement, which Postgres runs as one implicit transaction (all or nothing), so a batch costs one round
 // trip instead of four (BEGIN, insert, roll-ups, COMMIT) and its roll-ups are aggregated in place from the
 // rows the INSERT actually added (RETURNING): a redelivered event adds nothing anywhere. The events travel
-// as whole arrays (unnest), so a batch of any size is ten bind parameters.
+// as whole arrays (unnest), so a batch of any size is ten bind parameters (and the shard).
 //
 // Before anything is written, the statement takes a key-share lock on each of the batch's links, once
 // per link: the lock a foreign key check takes, without the check's query per event. click_events has no
@@ -52,6 +52,12 @@ export const DIMENSION_VALUE_MAX = 255;
 // disjoint links and never share a row (see coalescing-ingestor.ts); two consumers that ever deadlock on
 // the links update are resolved by Postgres aborting one, whose jobs BullMQ retries: nothing of it committed.
 //
+// The account roll-ups (migration 0005) are the same counts keyed by the link's owner instead of the link,
+// with device, browser and OS as dimensions of their own. Their rows are shared by all of an account's links,
+// so by every lane: each lane writes its own shard of them (the `shard` parameter, its lane number), and
+// readers sum the shards. Lanes therefore still share no row; consumers that use the same shard numbers
+// lock shared account rows in key order, as they do link rows.
+//
 // link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of
 // the first batch that saw the visitor (human if any of that batch's clicks was). Country and referrer are
 // one row per click each in link_dimensions_daily; device, browser and OS one row per click together in
@@ -65,7 +71,7 @@ const INGEST_BATCH = `
       $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
       AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
   ), locked AS (
-    SELECT l.id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
+    SELECT l.id, l.user_id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
   ), inserted AS (
     INSERT INTO click_events
       (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
@@ -74,8 +80,9 @@ const INGEST_BATCH = `
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, link_id, occurred_at, referrer_host, country::text, device, browser, os, is_bot, visitor_hash
   ), stored AS (
-    SELECT *, date_trunc('hour', occurred_at, 'UTC') AS hour, (occurred_at AT TIME ZONE 'UTC')::date AS day
-    FROM inserted
+    SELECT i.*, k.user_id, date_trunc('hour', i.occurred_at, 'UTC') AS hour,
+      (i.occurred_at AT TIME ZONE 'UTC')::date AS day
+    FROM inserted i JOIN locked k ON k.id = i.link_id
   ), hourly AS (
     INSERT INTO link_clicks_hourly AS t (link_id, bucket, clicks, bot_clicks)
     SELECT link_id, hour, count(*), count(*) FILTER (WHERE is_bot) FROM stored GROUP BY 1, 2 ORDER BY 1, 2
@@ -107,6 +114,30 @@ const INGEST_BATCH = `
     SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM stored
     WHERE visitor_hash IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (link_id, bucket, visitor_hash) DO NOTHING
+  ), account_hourly AS (
+    INSERT INTO account_clicks_hourly AS t (user_id, bucket, shard, clicks, bot_clicks)
+    SELECT user_id, hour, $11::smallint, count(*), count(*) FILTER (WHERE is_bot) FROM stored
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_id, bucket, shard) DO UPDATE
+      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+  ), account_daily AS (
+    INSERT INTO account_clicks_daily AS t (user_id, bucket, shard, clicks, bot_clicks)
+    SELECT user_id, day, $11::smallint, count(*), count(*) FILTER (WHERE is_bot) FROM stored
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_id, bucket, shard) DO UPDATE
+      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+  ), account_dimensions AS (
+    INSERT INTO account_dimensions_daily AS t (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
+    SELECT s.user_id, s.day, d.dimension, d.value, $11::smallint, count(*), count(*) FILTER (WHERE s.is_bot)
+    FROM stored s CROSS JOIN LATERAL (VALUES
+      ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
+      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
+      ('device', left(s.device, ${DIMENSION_VALUE_MAX})),
+      ('browser', left(s.browser, ${DIMENSION_VALUE_MAX})),
+      ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (user_id, bucket, dimension, value, shard) DO UPDATE
+      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
   ), counted AS (
     UPDATE links AS l SET click_count = l.click_count + c.clicks
     FROM (SELECT link_id, count(*) AS clicks FROM stored GROUP BY 1) AS c
@@ -159,7 +190,12 @@ export interface IngestOutcome {
  * Stores click events and their roll-ups in a single statement (one transaction). Only rows that the
  * INSERT actually added (RETURNING) are aggregated, so a redelivered or overlapping batch adds nothing twice.
  */
-export async function ingestEvents(pool: Pool, events: readonly IncomingClick[]): Promise<IngestOutcome> {
+export async function ingestEvents(
+  pool: Pool,
+  events: readonly IncomingClick[],
+  /** The account roll-up shard this transaction writes: its lane's number (see INGEST_BATCH). */
+  shard = 0,
+): Promise<IngestOutcome> {
   // Sorted by event id: two transactions inserting overlapping events take the unique-index locks in
   // the same order. Repeats are dropped here (the first occurrence wins).
   const byId = new Map<string, IncomingClick>();
@@ -180,6 +216,7 @@ export async function ingestEvents(pool: Pool, events: readonly IncomingClick[])
     unique.map((c) => c.os),
     unique.map((c) => c.isBot),
     unique.map((c) => c.visitorHash),
+    shard,
   ]);
   const row = result.rows[0];
   return { insertedIds: new Set(row?.inserted ?? []), deadLinkIds: new Set(row?.dead ?? []) };
@@ -210,6 +247,10 @@ export function summarise(
 }
 
 /** One batch, one transaction. */
-export async function ingestClicks(pool: Pool, batch: readonly IncomingClick[]): Promise<IngestResult> {
-  return summarise(batch, await ingestEvents(pool, batch));
+export async function ingestClicks(
+  pool: Pool,
+  batch: readonly IncomingClick[],
+  shard = 0,
+): Promise<IngestResult> {
+  return summarise(batch, await ingestEvents(pool, batch, shard));
 }

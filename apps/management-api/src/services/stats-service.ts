@@ -69,6 +69,62 @@ const DIMENSION_FIELD: Record<
 };
 
 /**
+ * Where one scope's statistics live: the same query shapes read a link's roll-ups or its owner's account
+ * roll-ups (migration 0005), whose rows grow with days × distinct values instead of with clicks. `rows` is
+ * the scope's condition on the roll-up alias `r`; the account tables hold one row per ingestion shard,
+ * which every query sums like any other rows of a bucket.
+ */
+interface Scope {
+  rows: SQL;
+  hourly: SQL;
+  daily: SQL;
+  /** Rows of (dimension, value, clicks) over the days of the range, before they are summed and ranked. */
+  dimensionRows(clicks: SQL, days: SQL): SQL;
+}
+
+// Country and referrer come from link_dimensions_daily; device, browser and OS from link_agents_daily
+// (one row per combination), summed by each of its three columns. Rows written to link_dimensions_daily
+// for device, browser and OS before link_agents_daily existed (migration 0003) are still read, so every
+// click counted then stays counted: a day ingested across the migration adds both sources.
+function linkScope(linkId: string): Scope {
+  const rows = sql`r.link_id = ${linkId}::uuid`;
+  return {
+    rows,
+    hourly: sql.raw('link_clicks_hourly'),
+    daily: sql.raw('link_clicks_daily'),
+    dimensionRows: (clicks, days) => sql`
+      SELECT r.dimension, r.value, ${clicks} AS clicks
+      FROM link_dimensions_daily r
+      WHERE ${rows} AND ${days}
+      UNION ALL
+      SELECT a.dimension, a.value, sum(a.clicks) AS clicks
+      FROM (
+        SELECT r.device, r.browser, r.os, ${clicks} AS clicks
+        FROM link_agents_daily r
+        WHERE ${rows} AND ${days}
+      ) agent CROSS JOIN LATERAL (VALUES
+        ('device', agent.device, agent.clicks),
+        ('browser', agent.browser, agent.clicks),
+        ('os', agent.os, agent.clicks)) AS a(dimension, value, clicks)
+      GROUP BY a.dimension, a.value`,
+  };
+}
+
+// The account roll-ups already hold device, browser and OS as dimensions of their own.
+function accountScope(userId: string): Scope {
+  const rows = sql`r.user_id = ${userId}::uuid`;
+  return {
+    rows,
+    hourly: sql.raw('account_clicks_hourly'),
+    daily: sql.raw('account_clicks_daily'),
+    dimensionRows: (clicks, days) => sql`
+      SELECT r.dimension, r.value, ${clicks} AS clicks
+      FROM account_dimensions_daily r
+      WHERE ${rows} AND ${days}`,
+  };
+}
+
+/**
  * Statistics read only the roll-up tables the analytics consumer maintains, never click_events: the cost of
  * a query grows with the number of buckets in the range, not with all-time traffic.
  */
@@ -78,7 +134,7 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
   const counted = (range: StatsRange, table: SQL) =>
     range.includeBots ? sql`${table}.clicks` : sql`(${table}.clicks - ${table}.bot_clicks)`;
 
-  async function timeseries(scope: SQL, range: StatsRange) {
+  async function timeseries(scope: Scope, range: StatsRange) {
     const from = range.from.toISOString();
     const to = range.to.toISOString();
     const query =
@@ -88,8 +144,8 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
           FROM generate_series(date_trunc('hour', ${from}::timestamptz, 'UTC'), ${to}::timestamptz, interval '1 hour') AS s(t)
           LEFT JOIN (
             SELECT r.bucket, sum(${counted(range, sql.raw('r'))}) AS clicks
-            FROM link_clicks_hourly r
-            WHERE ${scope} AND r.bucket >= date_trunc('hour', ${from}::timestamptz, 'UTC') AND r.bucket <= ${to}::timestamptz
+            FROM ${scope.hourly} r
+            WHERE ${scope.rows} AND r.bucket >= date_trunc('hour', ${from}::timestamptz, 'UTC') AND r.bucket <= ${to}::timestamptz
             GROUP BY r.bucket
           ) a ON a.bucket = s.t
           ORDER BY s.t`
@@ -98,8 +154,8 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
           FROM generate_series((${from}::timestamptz AT TIME ZONE 'UTC')::date, (${to}::timestamptz AT TIME ZONE 'UTC')::date, interval '1 day') AS s(t)
           LEFT JOIN (
             SELECT r.bucket, sum(${counted(range, sql.raw('r'))}) AS clicks
-            FROM link_clicks_daily r
-            WHERE ${scope} AND r.bucket BETWEEN (${from}::timestamptz AT TIME ZONE 'UTC')::date AND (${to}::timestamptz AT TIME ZONE 'UTC')::date
+            FROM ${scope.daily} r
+            WHERE ${scope.rows} AND r.bucket BETWEEN (${from}::timestamptz AT TIME ZONE 'UTC')::date AND (${to}::timestamptz AT TIME ZONE 'UTC')::date
             GROUP BY r.bucket
           ) a ON a.bucket = s.t::date
           ORDER BY s.t`;
@@ -112,32 +168,12 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
     r.bucket BETWEEN (${range.from.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
       AND (${range.to.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
 
-  // Country and referrer come from link_dimensions_daily; device, browser and OS from link_agents_daily
-  // (one row per combination), summed by each of its three columns. Rows written to link_dimensions_daily
-  // for device, browser and OS before link_agents_daily existed (migration 0003) are still read, so every
-  // click counted then stays counted: a day ingested across the migration adds both sources.
-  async function dimensions(scope: SQL, range: StatsRange) {
-    const clicks = counted(range, sql.raw('r'));
+  async function dimensions(scope: Scope, range: StatsRange) {
     const result = await db.execute<{ dimension: Dimension; value: string; clicks: string }>(sql`
       SELECT dimension, value, clicks FROM (
         SELECT u.dimension, u.value, sum(u.clicks) AS clicks,
           row_number() OVER (PARTITION BY u.dimension ORDER BY sum(u.clicks) DESC, u.value) AS rank
-        FROM (
-          SELECT r.dimension, r.value, ${clicks} AS clicks
-          FROM link_dimensions_daily r
-          WHERE ${scope} AND ${dayBounds(range)}
-          UNION ALL
-          SELECT a.dimension, a.value, sum(a.clicks) AS clicks
-          FROM (
-            SELECT r.device, r.browser, r.os, ${clicks} AS clicks
-            FROM link_agents_daily r
-            WHERE ${scope} AND ${dayBounds(range)}
-          ) agent CROSS JOIN LATERAL (VALUES
-            ('device', agent.device, agent.clicks),
-            ('browser', agent.browser, agent.clicks),
-            ('os', agent.os, agent.clicks)) AS a(dimension, value, clicks)
-          GROUP BY a.dimension, a.value
-        ) u
+        FROM (${scope.dimensionRows(counted(range, sql.raw('r')), dayBounds(range))}) u
         GROUP BY u.dimension, u.value
       ) ranked
       WHERE rank <= ${TOP} AND clicks > 0
@@ -156,20 +192,20 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
     return out;
   }
 
-  async function uniqueVisitors(scope: SQL, range: StatsRange): Promise<number> {
+  async function uniqueVisitors(visitors: SQL, range: StatsRange): Promise<number> {
     const bots = range.includeBots ? sql`` : sql`AND NOT r.is_bot`;
     const result = await db.execute<{ visitors: string }>(sql`
       SELECT count(DISTINCT r.visitor_hash) AS visitors
       FROM link_visitors_daily r
-      WHERE ${scope} AND ${dayBounds(range)} ${bots}`);
+      WHERE ${visitors} AND ${dayBounds(range)} ${bots}`);
     return Number(result.rows[0]?.visitors ?? 0);
   }
 
-  async function statsFor(scope: SQL, range: StatsRange): Promise<StatsResult> {
-    const [series, dims, visitors] = await Promise.all([
+  async function statsFor(scope: Scope, visitors: SQL, range: StatsRange): Promise<StatsResult> {
+    const [series, dims, uniques] = await Promise.all([
       timeseries(scope, range),
       dimensions(scope, range),
-      uniqueVisitors(scope, range),
+      uniqueVisitors(visitors, range),
     ]);
     return {
       from: range.from.toISOString(),
@@ -177,7 +213,7 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
       interval: range.interval,
       includeBots: range.includeBots,
       total: series.reduce((sum, point) => sum + point.clicks, 0),
-      uniqueVisitors: visitors,
+      uniqueVisitors: uniques,
       timeseries: series,
       ...dims,
     };
@@ -191,19 +227,20 @@ export function createStatsService(deps: { db: Db; clock: () => Date }) {
         .from(links)
         .where(and(eq(links.id, linkId), eq(links.userId, userId)));
       if (!owned) throw new AppError('not_found', 'link not found');
-      return statsFor(sql`r.link_id = ${owned.id}::uuid`, range);
+      const scope = linkScope(owned.id);
+      return statsFor(scope, scope.rows, range);
     },
 
     async forAccount(userId: string, query: StatsQuery): Promise<StatsResult & { topLinks: TopLink[] }> {
       const range = resolveRange(query, clock());
-      const scope = sql`r.link_id IN (SELECT l.id FROM links l WHERE l.user_id = ${userId}::uuid)`;
+      const ownLinks = sql`r.link_id IN (SELECT l.id FROM links l WHERE l.user_id = ${userId}::uuid)`;
       const [stats, top] = await Promise.all([
-        statsFor(scope, range),
+        statsFor(accountScope(userId), ownLinks, range),
         db.execute<{ id: string; code: string; domain: string; clicks: string }>(sql`
           SELECT l.id, l.code, l.domain, t.clicks FROM (
             SELECT r.link_id, sum(${counted(range, sql.raw('r'))}) AS clicks
             FROM link_clicks_daily r
-            WHERE ${scope} AND ${dayBounds(range)}
+            WHERE ${ownLinks} AND ${dayBounds(range)}
             GROUP BY r.link_id
           ) t JOIN links l ON l.id = t.link_id
           WHERE t.clicks > 0

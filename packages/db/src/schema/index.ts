@@ -1,3 +1,13 @@
+export {
+  type AccountClicksDaily,
+  type AccountClicksHourly,
+  type AccountDimension,
+  type AccountDimensionsDaily,
+  accountClicksDaily,
+  accountClicksHourly,
+  accountDimensions,
+  accountDimensionsDaily,
+} from './account-rollups.ts';
 export { type ApiKey, type ApiKeyScope, apiKeyScopes, apiKeys, type NewApiKey } from './api-keys.ts';
 export { type Campaign, campaigns, type NewCampaign } from './campaigns.ts';
 export { type ClickEvent, clickEvents, type NewClickEvent } from './click-events.ts';
