@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the workspace's pinned pnpm, installing it into .tools/ on first use.
-# corepack's signature check fails on some Node 20 builds, so pnpm comes from the npm registry instead;
+# Node 26 ships without corepack, so pnpm comes from the npm registry instead;
 # this works the same on a developer laptop and on CI, with nothing installed globally.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

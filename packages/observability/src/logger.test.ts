@@ -44,6 +44,21 @@ describe('createLoggerOptions', () => {
     expect(createLoggerOptions({ service: 's', level: 'info', pretty: false }).transport).toBeUndefined();
   });
 
+  it('writes JSON, even when asked for pretty output, where pino-pretty is not installed (the images)', () => {
+    const out = memoryStream();
+    const options = createLoggerOptions({
+      service: 'edge',
+      level: 'info',
+      pretty: true,
+      resolvePretty: (name) => {
+        throw Object.assign(new Error(`Cannot find module '${name}'`), { code: 'MODULE_NOT_FOUND' });
+      },
+    });
+    expect(options.transport).toBeUndefined();
+    pino(options, out.stream).info('started');
+    expect(JSON.parse(out.text())).toMatchObject({ service: 'edge', level: 'info', msg: 'started' });
+  });
+
   it('redacts secret fields at the top level and nested a few levels deep', () => {
     const out = memoryStream();
     const log = pino(createLoggerOptions({ service: 'api', level: 'info', pretty: false }), out.stream);

@@ -10,6 +10,8 @@ export interface CreateLoggerOptionsInput {
   level: string;
   /** Human-readable output. Defaults to whether stdout is a terminal: JSON for files, pipes and collectors. */
   pretty?: boolean;
+  /** Finds pino-pretty; tests pass one that fails, as in an image. */
+  resolvePretty?: (name: string) => string;
 }
 
 // Field names whose values are credentials wherever they appear in a logged object.
@@ -79,9 +81,18 @@ export const requestSerializers = {
   err: serializeError,
 };
 
-function prettyTransport(): LoggerOptions['transport'] {
-  // Resolved from this package so the worker thread finds pino-pretty whatever the caller's location.
-  const target = createRequire(import.meta.url).resolve('pino-pretty');
+// Resolved from this package so the worker thread finds pino-pretty whatever the caller's location.
+const resolveFromHere = (name: string): string => createRequire(import.meta.url).resolve(name);
+
+function prettyTransport(resolve: (name: string) => string): LoggerOptions['transport'] {
+  let target: string;
+  try {
+    target = resolve('pino-pretty');
+  } catch {
+    // pino-pretty is a development dependency: the images do not carry it, so a container run with a
+    // terminal (`docker run -t`) writes JSON instead of failing to start.
+    return undefined;
+  }
   return {
     target,
     options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
@@ -91,8 +102,13 @@ function prettyTransport(): LoggerOptions['transport'] {
 /**
  * pino options shared by every service; pass them to Fastify's `logger` option or to `pino()`.
  */
-export function createLoggerOptions({ service, level, pretty }: CreateLoggerOptionsInput): LoggerOptions {
-  const usePretty = pretty ?? process.stdout.isTTY === true;
+export function createLoggerOptions({
+  service,
+  level,
+  pretty,
+  resolvePretty = resolveFromHere,
+}: CreateLoggerOptionsInput): LoggerOptions {
+  const transport = (pretty ?? process.stdout.isTTY === true) ? prettyTransport(resolvePretty) : undefined;
   return {
     level,
     base: { service, pid: process.pid, hostname: hostname() },
@@ -100,6 +116,6 @@ export function createLoggerOptions({ service, level, pretty }: CreateLoggerOpti
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     serializers: requestSerializers,
-    ...(usePretty ? { transport: prettyTransport() } : {}),
+    ...(transport ? { transport } : {}),
   };
 }

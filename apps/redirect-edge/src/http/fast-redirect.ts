@@ -37,24 +37,6 @@ export interface FastRedirect {
 }
 
 /**
- * Tells node:http that an answered request without a body needs no draining. When a response finishes,
- * node "dumps" every request nobody read: it resumes the request stream, which reads nothing, ends it and
- * destroys it, over three ticks and a dozen stream state changes. For a cached redirect that machinery
- * costs about 8% of the request's CPU (bench/edge-ab.ts).
- *
- * Node 24.12 skips it for every request without Content-Length or Transfer-Encoding when the server is
- * created with `optimizeEmptyRequests`, by setting this same `_dumped` flag (and marking the stream ended,
- * which then reads `readableEnded`). Node 20 has neither the option nor a public way to say it, so the
- * fast path sets the flag itself, only on requests it answered and only when they declare no body: such a
- * request has no byte left on the connection, so nothing is left unread. The one visible difference: the
- * request object never emits 'end', so node keeps the last one of a connection referenced until the next
- * request or the close (node's option, which also ends the stream, does not).
- */
-function skipDrain(req: IncomingMessage): void {
-  if (!req.readableEnded) (req as IncomingMessage & { _dumped: boolean })._dumped = true;
-}
-
-/**
  * A second entrance to the redirect decision (domain/redirect-decision.ts), without the framework: a GET or
  * HEAD of `/<code>` whose decision is a plain redirect (no password, no click cap, not expired) for a client
  * under the redirect limit. Fastify's per-request machinery (request and reply objects, hooks, params
@@ -85,8 +67,6 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     const decision = decideRedirect(link, { method, url, ip, headers }, time);
     if (decision.kind !== 'redirect') return false;
     res.writeHead(decision.status, decision.headers);
-    // Before end(): node looks at the flag when the response has finished.
-    if (!headers.declaresBody) skipDrain(req);
     res.end();
     onServed(method, decision.status, (performance.now() - started) / 1000);
     recordClick(decision.linkId, decision.click);
