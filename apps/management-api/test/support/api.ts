@@ -3,7 +3,12 @@ import { loadApiConfig } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry, type MetricsRegistry } from '@boltlink/observability/metrics';
 import { createQueueProducer } from '@boltlink/queues/producer';
-import { createCacheRedis, createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
+import {
+  createCacheRedis,
+  createQueueRedis,
+  createStateRedis,
+  waitForReady,
+} from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
@@ -73,7 +78,7 @@ export async function startTestApi(
   });
   const logger = pino(createLoggerOptions({ service: 'management-api', level: 'info', pretty: false }), sink);
   const quiet = { onError: () => undefined };
-  const redis = createCacheRedis(redisUrl, { connectionName: 'test-api-state', ...quiet });
+  const redis = createStateRedis(redisUrl, { connectionName: 'test-api-state', ...quiet });
   const cacheRedis = createCacheRedis(env.CACHE_REDIS_URL ?? redisUrl, {
     connectionName: 'test-api-cache',
     ...quiet,

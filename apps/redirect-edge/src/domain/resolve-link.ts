@@ -17,6 +17,7 @@ export type LookupSource = 'lru' | 'redis' | 'postgres';
 export interface LinkResolverOptions {
   store: LinkStore;
   cache: LinkCache;
+  /** 0 disables the in-process layer (used by the benchmark of the Redis-hit path). */
   lruMax: number;
   lruTtlMs: number;
   negativeLruTtlMs: number;
@@ -26,7 +27,7 @@ export interface LinkResolverOptions {
    * most traffic is on the default domain.
    */
   defaultDomain?: string;
-  /** 0 disables the in-process layer (used by the benchmark of the Redis-hit path). */
+  /** Told which layer answered each lookup (the lookups-by-source counter). */
   onLookup?: (source: LookupSource) => void;
   onCacheError?: (error: unknown) => void;
   /**
