@@ -33,15 +33,25 @@ import { join } from 'node:path';
 import { createDb, createPool } from '@boltlink/db/client';
 import { runMigrations } from '@boltlink/db/migrate';
 import { startPostgres } from '@boltlink/local-servers/postgres';
+import { startRedis } from '@boltlink/local-servers/redis';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import {
   DIMENSION_VALUE_MAX,
   DIRECT_REFERRER,
   type IncomingClick,
-  ingestClicks,
+  ingestEvents,
+  summarise,
   UNKNOWN_COUNTRY,
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
+import { rebuildVisitorSketches } from '../apps/analytics-consumer/src/ingest/rebuild-visitor-sketches.ts';
+import {
+  createRedisVisitorSketches,
+  type VisitorSketches,
+} from '../apps/analytics-consumer/src/ingest/visitor-sketches.ts';
 import type { StatsQuery } from '../apps/management-api/src/schemas/stats.ts';
+import { createRedisAccountVisitors } from '../apps/management-api/src/services/account-visitors.ts';
 import { createStatsService } from '../apps/management-api/src/services/stats-service.ts';
 import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
 import { writeResults } from './lib/results-file.ts';
@@ -255,7 +265,7 @@ function median(values: readonly number[]): number {
 
 const DAY_MS = 86_400_000;
 
-async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
+async function ingestCurrentHour(pool: Pool, sketches: VisitorSketches, linkIds: readonly string[]) {
   const now = Date.now();
   const hourStart = now - (now % 3_600_000);
   const span = Math.max(now - hourStart, 1);
@@ -289,9 +299,11 @@ async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
   await Promise.all(
     laneBatches.map(async (batches, lane) => {
       for (const batch of batches) {
-        // Each lane writes its own shard of the account roll-ups, as in the consumer.
-        const result = await ingestClicks(pool, batch, SHARED_SHARD ? 0 : lane);
-        inserted += result.inserted;
+        // What one lane of the consumer does per transaction (coalescing-ingestor.ts): the statement, writing
+        // the lane's own shard of the account roll-ups, then the visitors into the account sketches.
+        const outcome = await ingestEvents(pool, batch, SHARED_SHARD ? 0 : lane);
+        await sketches.add(outcome.visitors);
+        inserted += summarise(batch, outcome).inserted;
       }
     }),
   );
@@ -307,6 +319,11 @@ async function ingestCurrentHour(pool: Pool, linkIds: readonly string[]) {
 
 const loadBefore = loadavg()[0] ?? 0;
 const database = await startDatabase();
+// Account-wide unique visitors live in Redis (HyperLogLog sketches): REDIS_URL, else a Redis of our own.
+const localRedis = process.env.REDIS_URL ? undefined : await startRedis({ appendOnly: false });
+const redis = new Redis(process.env.REDIS_URL ?? localRedis?.url ?? '', { maxRetriesPerRequest: 1 });
+const keys = createRedisKeys(`bench-stats-${process.pid}`);
+const sketches = createRedisVisitorSketches(redis, keys);
 await runMigrations(database.url);
 const pool = createPool({ connectionString: database.url, max: 10, applicationName: 'bench-stats' });
 const explainPool = createPool({ connectionString: database.url, max: 1, applicationName: 'bench-explain' });
@@ -318,12 +335,19 @@ try {
   // Baseline measured in the same run, under the same load: the same ingestion on the account before it
   // has any click.
   console.log(`ingesting ${INGEST_EVENTS} clicks of the current hour on the empty database (baseline)`);
-  const ingestionBaseline = await ingestCurrentHour(pool, linkIds);
+  const ingestionBaseline = await ingestCurrentHour(pool, sketches, linkIds);
   console.log(`  ${ingestionBaseline.perSecond.toFixed(0)} clicks/s`);
   await clearClicks(pool);
   const seedStarted = performance.now();
   await seedClicks(pool, linkIds);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
+  // The account's visitor sketches, built the way an operator rebuilds them (baseline visitors included).
+  const rebuildStarted = performance.now();
+  const rebuild = await rebuildVisitorSketches({ pool, redis, keys }, { accounts: [userId] });
+  const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+  console.log(
+    `  visitor sketches rebuilt from ${rebuild.visitors} visitor rows in ${rebuildSeconds.toFixed(1)} s`,
+  );
   const sizes = await tableSizes(pool);
   for (const s of sizes) {
     console.log(
@@ -332,7 +356,11 @@ try {
   }
 
   const recorder = recordQueries(pool);
-  const stats = createStatsService({ db: createDb(pool), clock: () => new Date() });
+  const stats = createStatsService({
+    db: createDb(pool),
+    clock: () => new Date(),
+    visitors: createRedisAccountVisitors(redis, keys),
+  });
   const now = Date.now();
   const daily: StatsQuery = {
     interval: 'day',
@@ -399,6 +427,20 @@ try {
     );
   }
 
+  // The estimate against the exact count (the statement the account scenario ran before the sketches).
+  const exact = await pool.query<{ n: string }>(
+    `SELECT count(DISTINCT r.visitor_hash) AS n FROM link_visitors_daily r
+     WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) AND NOT r.is_bot
+       AND r.bucket BETWEEN ($2::timestamptz AT TIME ZONE 'UTC')::date AND ($3::timestamptz AT TIME ZONE 'UTC')::date`,
+    [userId, daily.from, daily.to],
+  );
+  const exactVisitors = Number(exact.rows[0]?.n ?? 0);
+  const estimated = queries[0]?.uniqueVisitors ?? 0;
+  const uniquesError = exactVisitors === 0 ? 0 : (estimated - exactVisitors) / exactVisitors;
+  console.log(
+    `  account unique visitors over ${DAYS} days: estimate ${estimated}, exact ${exactVisitors} (${(uniquesError * 100).toFixed(2)} %)`,
+  );
+
   // Where the time goes in each scenario: each statement it sends, recorded as sent, under EXPLAIN ANALYZE.
   const explains: {
     scenario: string;
@@ -432,7 +474,7 @@ try {
   console.log(
     `\ningesting ${INGEST_EVENTS} clicks of the current hour (batches of ${BATCH}, ${CONCURRENCY} in flight)`,
   );
-  const ingestion = await ingestCurrentHour(pool, linkIds);
+  const ingestion = await ingestCurrentHour(pool, sketches, linkIds);
   const ingestionRatio = ingestion.perSecond / ingestionBaseline.perSecond;
   console.log(
     `  ${ingestion.perSecond.toFixed(0)} clicks/s, ${ingestionRatio.toFixed(2)}× the empty database's ` +
@@ -485,6 +527,9 @@ try {
       ingestion,
       ingestionBaseline,
       ingestionRatio,
+      sharedShard: SHARED_SHARD,
+      sketchRebuild: { ...rebuild, seconds: rebuildSeconds },
+      uniques: { estimated, exact: exactVisitors, error: uniquesError },
     },
     {
       title: 'Statistics at scale',
@@ -495,8 +540,10 @@ try {
         `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
         `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
         `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +
-        `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's ingestClicks ` +
-        `(batches of ${BATCH}, ${CONCURRENCY} in flight) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
+        `Account unique visitors over ${DAYS} days (HyperLogLog, humans): estimate ${estimated}, exact ${exactVisitors} ` +
+        `(${(uniquesError * 100).toFixed(2)} %). Sketches rebuilt from ${rebuild.visitors} visitor rows in ${rebuildSeconds.toFixed(1)} s.\n\n` +
+        `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's statement and visitor sketches ` +
+        `(batches of ${BATCH}, ${CONCURRENCY} lanes in flight, ${SHARED_SHARD ? 'all writing account shard 0' : 'one account shard per lane'}) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
         `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
         `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
         `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +
@@ -506,5 +553,7 @@ try {
 } finally {
   await explainPool.end();
   await pool.end();
+  await redis.quit();
+  await localRedis?.stop();
   await database.stop();
 }

@@ -7,7 +7,7 @@
 ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS tools
-RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@12.26.0 turbo@2.11.11 esbuild@0.25.12
+RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@12.26.0 turbo@2.11.13 esbuild@0.28.2
 WORKDIR /repo
 
 FROM tools AS pruner

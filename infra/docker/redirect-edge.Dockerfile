@@ -9,7 +9,7 @@ ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 FROM ${NODE_IMAGE} AS tools
 # pnpm and turbo from the npm registry at pinned versions: Node 26 ships without corepack, and the
 # same versions as the repository keep the lockfile authoritative.
-RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@12.26.0 turbo@2.11.11
+RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@12.26.0 turbo@2.11.13
 WORKDIR /repo
 
 FROM tools AS pruner

@@ -1,6 +1,7 @@
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
+import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -35,7 +36,9 @@ export interface ConsumerAppOptions {
 export async function buildApp(deps: ConsumerAppDeps, options: ConsumerAppOptions = {}) {
   const app = Fastify({
     loggerInstance: options.logger,
+    ...requestLogOptions(),
   });
+  logEachRequestOnce(app);
 
   // Ready once Postgres and the queue Redis have answered since start, then ready through their outages:
   // readiness only routes traffic, and this port takes none but probes and scrapes; the workers pause and

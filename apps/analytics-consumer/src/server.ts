@@ -6,9 +6,11 @@ import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
+import { createRedisVisitorSketches } from './ingest/visitor-sketches.ts';
 import { createSafeFetcher } from './metadata/safe-fetch.ts';
 import { createConsumerMetrics } from './metrics.ts';
 import { createPostgresGate } from './postgres-gate.ts';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       metrics,
       logger: logger.child({ worker: 'clicks' }),
       partitions: Math.min(config.clickIngestPartitions, config.databasePoolMax),
+      sketches: createRedisVisitorSketches(queueRedis, createRedisKeys(config.redisKeyPrefix)),
     },
     {
       connection: queueRedis,

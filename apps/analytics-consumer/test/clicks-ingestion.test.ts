@@ -4,6 +4,7 @@ import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createRedisKeys, type RedisKeys } from '@boltlink/redis-keys/keys';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import type { Queue, Worker } from 'bullmq';
@@ -11,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
+import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
 import {
@@ -34,6 +36,7 @@ let queue: Queue;
 let worker: Worker;
 let metrics: ConsumerMetrics;
 let finished = 0;
+let keys: RedisKeys;
 
 async function counter(name: keyof ConsumerMetrics, labels?: Record<string, string>) {
   const metric = await metrics[name].get();
@@ -63,8 +66,14 @@ beforeAll(async () => {
   queue = inspectQueue(QUEUE_NAMES.clicks, workerRedis, prefix);
   metrics = createConsumerMetrics(createMetricsRegistry('test-consumer', { defaultMetrics: false }));
   // Concurrency 4: overlapping transactions on the same links and roll-up rows must neither deadlock nor lose updates.
+  keys = createRedisKeys(uniquePrefix('visitors').replace(/[^A-Za-z0-9_-]/g, '-'));
   worker = createClicksWorker(
-    { pool: workerPool, metrics, logger: silentLogger },
+    {
+      pool: workerPool,
+      metrics,
+      logger: silentLogger,
+      sketches: createRedisVisitorSketches(workerRedis, keys),
+    },
     { connection: workerRedis, prefix, concurrency: 4 },
   );
   await worker.waitUntilReady();
@@ -188,6 +197,50 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
       expect(stored, table).toEqual(expected);
     }
+  });
+
+  it("estimates an account's unique visitors within 2 %, and a redelivered job adds none", async () => {
+    const links = await seedLinks(database.pool, 5);
+    const owner = await database.pool.query<{ user_id: string }>('SELECT user_id FROM links WHERE id = $1', [
+      links[0],
+    ]);
+    const accountId = owner.rows[0]?.user_id as string;
+    // 9,000 human clicks of 6,000 distinct visitors over two UTC days, plus bot clicks of other visitors.
+    const start = Date.UTC(2025, 6, 1, 20);
+    const events = makeEvents(links, 9600, start).map((event, i) => ({
+      ...event,
+      occurredAt: start + (i % 2) * 86_400_000,
+      isBot: i >= 9000,
+      visitorHash: i >= 9000 ? `bot-${i}` : `visitor-${i % 6000}`,
+    }));
+    const batches = chunk(events, 400).map(batchOf);
+    await run(batches);
+    const days = ['2025-07-01', '2025-07-02'];
+    const humans = () =>
+      workerRedis.pfcount(...days.map((day) => keys.accountVisitors(accountId, day, 'human')));
+    const exact = await database.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT visitor_hash)::int AS n FROM link_visitors_daily r
+       WHERE r.link_id = ANY($1::uuid[]) AND NOT r.is_bot`,
+      [links],
+    );
+    expect(exact.rows[0]?.n).toBe(6000);
+    const estimate = await humans();
+    expect(Math.abs(estimate - 6000) / 6000).toBeLessThanOrEqual(0.02);
+    const withBots = await workerRedis.pfcount(
+      ...days.flatMap((day) => [
+        keys.accountVisitors(accountId, day, 'human'),
+        keys.accountVisitors(accountId, day, 'bot'),
+      ]),
+    );
+    expect(Math.abs(withBots - 6600) / 6600).toBeLessThanOrEqual(0.02);
+
+    // Every batch delivered again: no click, roll-up or visitor counted twice.
+    const before = await totals(database.pool);
+    for (const batch of batches) await queue.add(JOB_NAMES.clickBatch, batch, { jobId: randomUUID() });
+    finished += batches.length;
+    await waitForQueue(queue, finished);
+    expect(await totals(database.pool)).toEqual(before);
+    expect(await humans()).toBe(estimate);
   });
 
   it('groups concurrent batches into shared transactions and still counts every event once', async () => {

@@ -3,6 +3,7 @@ import type { Db } from '@boltlink/db/client';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
+import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -26,6 +27,7 @@ import { ProblemSchema } from './schemas/common.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
 import { LinkStats } from './schemas/stats.ts';
 import { type AccountBudgets, createAccountBudget } from './services/account-budget.ts';
+import { createRedisAccountVisitors } from './services/account-visitors.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createAuthService } from './services/auth-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
@@ -65,6 +67,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
 
   const app = Fastify({
     loggerInstance: deps.logger,
+    // One line per request, and ids unique across the API's worker processes.
+    ...requestLogOptions(),
     // Client IPs (rate limits, logs) come from the socket unless the proxy is listed in TRUST_PROXY.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: config.bodyLimit,
@@ -76,6 +80,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  logEachRequestOnce(app);
   registerErrorHandling(app);
   registerInputHygiene(app);
   for (const schema of [ProblemSchema, LinkSchema, CreateLinkBody, CampaignSchema, LinkStats]) {
@@ -220,7 +225,11 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     },
   });
   const campaigns = createCampaignService({ db, cache, logger: app.log });
-  const stats = createStatsService({ db: deps.readDb ?? db, clock });
+  const stats = createStatsService({
+    db: deps.readDb ?? db,
+    clock,
+    visitors: createRedisAccountVisitors(deps.redis, keys),
+  });
   const authenticator = createAuthenticator(app, { sessions, apiKeys });
 
   await app.register(

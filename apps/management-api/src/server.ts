@@ -98,5 +98,6 @@ await runClustered({
   start,
   logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs * 3,
-  metrics: config.metricsPort === 0 ? undefined : { port: config.metricsPort },
+  // Bound like the service (HOST): `make up` keeps both on 127.0.0.1.
+  metrics: config.metricsPort === 0 ? undefined : { port: config.metricsPort, host: config.host },
 });

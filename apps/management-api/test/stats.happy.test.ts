@@ -96,6 +96,12 @@ beforeAll(async () => {
     visitors,
   );
   await seedAccountRollups();
+  // The account's visitor sketches, as the consumer adds the same visitors (human and bot apart).
+  const userId = (await api.database.pool.query('SELECT user_id FROM links WHERE id = $1', [linkA.id]))
+    .rows[0].user_id as string;
+  for (const [, day, hash, isBot] of visitors) {
+    await api.redis.pfadd(api.keys.accountVisitors(userId, day, isBot ? 'bot' : 'human'), hash);
+  }
 });
 
 /**
@@ -224,6 +230,11 @@ describe('account-wide stats', () => {
       { value: 'Linux', clicks: 7 },
     ]);
     expect(stats.uniqueVisitors).toBe(3);
+    const withBots = await get('/api/v1/stats?from=2026-03-01&to=2026-03-03&includeBots=true');
+    expect(withBots.uniqueVisitors).toBe(4);
+    // Only the days of the range: v9 came on 2026-03-02 only.
+    const firstDay = await get('/api/v1/stats?from=2026-03-01T00:00:00Z&to=2026-03-01T23:00:00Z');
+    expect(firstDay.uniqueVisitors).toBe(2);
   });
 
   it("never includes another account's clicks", async () => {

@@ -72,9 +72,19 @@ describe('createRedisKeys', () => {
       keys.passwordLinkFailures('c'),
       keys.budget('c', 'x'),
       keys.invalidationChannel(),
+      keys.accountVisitors('c', '2026-03-01', 'human'),
+      keys.accountVisitors('c', '2026-03-01', 'bot'),
     ];
     expect(new Set(all).size).toBe(all.length);
     expect(createRedisKeys('t1').session('x')).not.toBe(createRedisKeys('t2').session('x'));
+  });
+
+  it("keeps an account's visitor sketches in one slot, one key per day and kind, and matches them by pattern", () => {
+    const human = keys.accountVisitors('acc-1', '2026-03-01', 'human');
+    expect(human).toBe('bl:visitors:v1:{acc-1}:2026-03-01:human');
+    expect(keys.accountVisitors('acc-1', '2026-03-02', 'bot')).toBe('bl:visitors:v1:{acc-1}:2026-03-02:bot');
+    expect(keys.accountVisitorsPattern('acc-1')).toBe('bl:visitors:v1:{acc-1}:*');
+    expect(() => keys.accountVisitors('acc-1', '2026-03-01:x', 'human')).toThrow(/YYYY-MM-DD/);
   });
 
   it('refuses a prefix that could break the key layout', () => {

@@ -28,7 +28,17 @@ export interface RedisKeys {
   passwordLinkFailures(linkId: string): string;
   /** Pub/sub channel on which link changes are announced to every edge. */
   invalidationChannel(): string;
+  /**
+   * HyperLogLog of an account's visitors on one UTC day (YYYY-MM-DD), humans and bots apart. Every key of
+   * an account carries its hash tag, so one PFCOUNT unites the days of a range, on Redis Cluster too.
+   */
+  accountVisitors(accountId: string, day: string, kind: VisitorKind): string;
+  /** SCAN pattern matching every accountVisitors key of one account (rebuilds). */
+  accountVisitorsPattern(accountId: string): string;
 }
+
+export type VisitorKind = 'human' | 'bot';
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Bumped when the cached link value changes incompatibly, so old and new edges never read each other's. */
 export const LINK_CACHE_KEY_VERSION = 'v1';
@@ -65,5 +75,11 @@ export function createRedisKeys(prefix: string): RedisKeys {
     passwordAttempts: (linkId, client) => `${prefix}:pw-attempts:{${part(linkId)}}:${part(client)}`,
     passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
+    accountVisitors: (accountId, day, kind) => {
+      if (!DAY.test(day))
+        throw new Error(`visitor sketch day must be YYYY-MM-DD (got ${JSON.stringify(day)})`);
+      return `${prefix}:visitors:v1:{${part(accountId)}}:${day}:${kind}`;
+    },
+    accountVisitorsPattern: (accountId) => `${prefix}:visitors:v1:{${part(accountId)}}:*`,
   };
 }

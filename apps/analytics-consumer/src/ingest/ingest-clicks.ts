@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { SeenVisitor } from './visitor-sketches.ts';
 
 /** The fields of a queued click event (ClickEventV1) that ingestion reads. */
 export interface IncomingClick {
@@ -145,6 +146,13 @@ const INGEST_BATCH = `
   )
   SELECT
     ARRAY(SELECT event_id::text FROM inserted) AS inserted,
+    -- Every visitor of the batch's live links, inserted or already stored: the account sketches in Redis are
+    -- written after this commits (see createCoalescingIngestor), so a batch redelivered because that failed
+    -- must add its visitors again. Adding one twice changes nothing.
+    (SELECT coalesce(json_agg(json_build_array(v.user_id, v.day, v.visitor_hash, v.is_bot)), '[]')
+     FROM (SELECT DISTINCT k.user_id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+             e.visitor_hash, e.is_bot
+           FROM input e JOIN locked k ON k.id = e.link_id WHERE e.visitor_hash IS NOT NULL) v) AS visitors,
     -- Events not inserted are either already stored or belong to a deleted link; tell them apart only when
     -- some were not inserted (a metric).
     CASE WHEN (SELECT count(*) FROM inserted) < cardinality($1::uuid[])
@@ -182,6 +190,8 @@ function normalise(click: IncomingClick): IncomingClick {
 /** What one ingestion transaction did, by event and link id (ids normalised to lower case). */
 export interface IngestOutcome {
   insertedIds: ReadonlySet<string>;
+  /** The batch's visitors on links that exist, for the account sketches (visitor-sketches.ts). */
+  visitors: SeenVisitor[];
   /** Links of the events that no longer exist; their events were dropped. Empty when all were inserted. */
   deadLinkIds: ReadonlySet<string>;
 }
@@ -205,7 +215,11 @@ export async function ingestEvents(
   }
   const unique = [...byId.values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
 
-  const result = await pool.query<{ inserted: string[]; dead: string[] }>(INGEST_BATCH, [
+  const result = await pool.query<{
+    inserted: string[];
+    dead: string[];
+    visitors: [string, string, string, boolean][];
+  }>(INGEST_BATCH, [
     unique.map((c) => c.eventId),
     unique.map((c) => c.linkId),
     unique.map((c) => new Date(c.occurredAt).toISOString()),
@@ -219,7 +233,16 @@ export async function ingestEvents(
     shard,
   ]);
   const row = result.rows[0];
-  return { insertedIds: new Set(row?.inserted ?? []), deadLinkIds: new Set(row?.dead ?? []) };
+  return {
+    insertedIds: new Set(row?.inserted ?? []),
+    deadLinkIds: new Set(row?.dead ?? []),
+    visitors: (row?.visitors ?? []).map(([accountId, day, visitorHash, isBot]) => ({
+      accountId,
+      day,
+      visitorHash,
+      isBot,
+    })),
+  };
 }
 
 /**

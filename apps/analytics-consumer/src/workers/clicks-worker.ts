@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
 import { createCoalescingIngestor } from '../ingest/coalescing-ingestor.ts';
 import type { IngestResult } from '../ingest/ingest-clicks.ts';
+import type { VisitorSketches } from '../ingest/visitor-sketches.ts';
 import type { ConsumerMetrics } from '../metrics.ts';
 
 export interface ClicksWorkerDeps {
@@ -18,11 +19,13 @@ export interface ClicksWorkerDeps {
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** Click transactions in flight at once (disjoint link sets); default 2. */
   partitions?: number;
+  /** Account-wide unique visitor sketches (see createCoalescingIngestor). */
+  sketches?: VisitorSketches;
 }
 
 /** Ingests one validated click batch and records what happened to its events. */
-export function createClickBatchProcessor({ pool, metrics, logger, partitions }: ClicksWorkerDeps) {
-  const ingestor = createCoalescingIngestor({ pool, partitions });
+export function createClickBatchProcessor({ pool, metrics, logger, partitions, sketches }: ClicksWorkerDeps) {
+  const ingestor = createCoalescingIngestor({ pool, partitions, sketches });
   return async function processClickBatch(batch: ClickBatch): Promise<IngestResult> {
     const stopTimer = metrics.clickBatchDuration.startTimer();
     const result = await ingestor.ingest(batch.events);

@@ -48,6 +48,10 @@ export const LinkStats = Type.Object(statsFields, { $id: 'LinkStats', title: 'Li
 export const AccountStats = Type.Object(
   {
     ...statsFields,
+    uniqueVisitors: Type.Integer({
+      description:
+        'Distinct visitors of the account over the UTC days of the range: a HyperLogLog estimate (standard error 0.81 %)',
+    }),
     topLinks: Type.Array(
       Type.Object({
         id: Type.String({ format: 'uuid' }),

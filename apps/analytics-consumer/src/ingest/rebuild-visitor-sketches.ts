@@ -1,0 +1,68 @@
+import type { RedisKeys } from '@boltlink/redis-keys/keys';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { createRedisVisitorSketches } from './visitor-sketches.ts';
+
+export interface RebuildReport {
+  accounts: number;
+  days: number;
+  visitors: number;
+}
+
+/**
+ * Rebuilds the account visitor sketches of the given accounts (every account with visitors when none are
+ * given) from link_visitors_daily: the account's keys are deleted first, then its visitors are read and
+ * added day by day. A consumer that commits clicks meanwhile adds their visitors after its commit, so
+ * after the delete: they are either read here or added by the consumer, never lost. A visitor is in the bot
+ * sketch of a day if link_visitors_daily flags it a bot on one of the account's links, and in the human
+ * sketch if it does not on one of them.
+ */
+export async function rebuildVisitorSketches(
+  deps: { pool: Pool; redis: Redis; keys: RedisKeys },
+  options: { accounts?: readonly string[] } = {},
+): Promise<RebuildReport> {
+  const { pool, redis, keys } = deps;
+  const sketches = createRedisVisitorSketches(redis, keys);
+  const accounts =
+    options.accounts ??
+    (
+      await pool.query<{ user_id: string }>(
+        `SELECT DISTINCT l.user_id FROM links l
+         WHERE EXISTS (SELECT 1 FROM link_visitors_daily r WHERE r.link_id = l.id) ORDER BY 1`,
+      )
+    ).rows.map((row) => row.user_id);
+  const report: RebuildReport = { accounts: 0, days: 0, visitors: 0 };
+  for (const accountId of accounts) {
+    // Sketches of days that no longer have any visitor (every link of that day deleted) go too.
+    await deleteMatching(redis, keys.accountVisitorsPattern(accountId));
+    const days = await pool.query<{ day: string }>(
+      `SELECT DISTINCT r.bucket::text AS day FROM link_visitors_daily r
+       WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) ORDER BY 1`,
+      [accountId],
+    );
+    for (const { day } of days.rows) {
+      const rows = await pool.query<{ visitor_hash: string; is_bot: boolean }>(
+        `SELECT r.visitor_hash, r.is_bot FROM link_visitors_daily r
+         WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) AND r.bucket = $2::date
+         GROUP BY 1, 2`,
+        [accountId, day],
+      );
+      await sketches.add(
+        rows.rows.map((row) => ({ accountId, day, visitorHash: row.visitor_hash, isBot: row.is_bot })),
+      );
+      report.days += 1;
+      report.visitors += rows.rows.length;
+    }
+    report.accounts += 1;
+  }
+  return report;
+}
+
+async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+}
