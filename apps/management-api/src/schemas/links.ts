@@ -1,4 +1,5 @@
 import './formats.ts';
+import { ALIAS_MIN_LENGTH, SHORT_CODE_CHARACTERS, SHORT_CODE_MAX_LENGTH } from '@boltlink/db/short-code';
 import { type Static, Type } from '@sinclair/typebox';
 import { MAX_TAGS } from '../services/link-rules.ts';
 import { Pagination, ProblemSchema, Uuid } from './common.ts';
@@ -56,9 +57,9 @@ export const CreateLinkBody = Type.Object(
     url: Url,
     alias: Type.Optional(
       Type.String({
-        minLength: 3,
-        maxLength: 64,
-        pattern: '^[A-Za-z0-9_-]+$',
+        minLength: ALIAS_MIN_LENGTH,
+        maxLength: SHORT_CODE_MAX_LENGTH,
+        pattern: `^[${SHORT_CODE_CHARACTERS}]+$`,
         description: 'Custom code (case-sensitive); a random 7-character code otherwise',
       }),
     ),

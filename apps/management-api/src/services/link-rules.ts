@@ -1,8 +1,8 @@
+import { isAlias } from '@boltlink/db/short-code';
 import { AppError } from '../errors.ts';
 
 /** Destinations longer than this are refused: browsers and proxies start truncating around here. */
 export const MAX_DESTINATION_BYTES = 8 * 1024;
-export const ALIAS_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
 export const MAX_TAGS = 10;
 
 /**
@@ -116,7 +116,7 @@ export function validateDestination(raw: string, policy: DestinationPolicy): str
 }
 
 export function validateAlias(alias: string): string {
-  if (!ALIAS_PATTERN.test(alias)) {
+  if (!isAlias(alias)) {
     throw new AppError('validation_failed', 'alias: must be 3 to 64 characters of A-Z a-z 0-9 _ -');
   }
   if (RESERVED_ALIASES.has(alias.toLowerCase())) {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { shortCodeOfPath } from '@boltlink/db/short-code';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { RedirectLink } from '../domain/ports.ts';
@@ -33,28 +34,6 @@ export interface FastRedirectDeps {
 export interface FastRedirect {
   /** Answers the request, or hands it (with the lookup already made, if any) to `fallback`, which is Fastify. */
   handle(req: IncomingMessage, res: ServerResponse, fallback: RequestHandler): void;
-}
-
-const MAX_CODE_LENGTH = 64;
-
-/** `/abc` or `/abc?query` with a code of [A-Za-z0-9_-]{1,64}; anything else (%-escapes, `/a/b`, `;`) is null. */
-export function codeOfPath(url: string): string | null {
-  if (url.charCodeAt(0) !== 47 /* / */) return null;
-  const end = url.length;
-  let i = 1;
-  for (; i < end; i += 1) {
-    const c = url.charCodeAt(i);
-    if (c === 63 /* ? */) break;
-    const ok =
-      (c >= 97 && c <= 122) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 48 && c <= 57) ||
-      c === 45 /* - */ ||
-      c === 95; /* _ */
-    if (!ok) return null;
-  }
-  if (i === 1 || i - 1 > MAX_CODE_LENGTH) return null;
-  return url.slice(1, i);
 }
 
 /**
@@ -133,7 +112,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
         fallback(req, res);
         return;
       }
-      const code = codeOfPath(url);
+      const code = shortCodeOfPath(url);
       if (code === null || reservedPaths.has(code)) {
         fallback(req, res);
         return;

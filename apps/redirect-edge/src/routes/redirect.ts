@@ -1,3 +1,4 @@
+import { isShortCode } from '@boltlink/db/short-code';
 import { type Static, Type } from '@sinclair/typebox';
 import argon2 from 'argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -33,8 +34,6 @@ export interface RedirectRouteDeps {
   onServed: () => void;
   now: () => number;
 }
-
-const CODE = /^[A-Za-z0-9_-]{1,64}$/;
 
 const Params = Type.Object({ code: Type.String({ maxLength: 2048 }) });
 const PasswordBody = Type.Object({ password: Type.String({ maxLength: 1024 }) });
@@ -178,7 +177,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   // Deliberately not async: an LRU hit answers without allocating a promise or touching Redis.
   app.get<{ Params: Params }>('/:code', { schema: { params: Params } }, (request, reply) => {
     const { code } = request.params;
-    if (!CODE.test(code)) return notFound(request, reply);
+    if (!isShortCode(code)) return notFound(request, reply);
     const domain = domainOf(request.host);
     // The fast path looked this request up already and left the answer to this route.
     const handed = takeHandedLookup(request.raw, domain, code);
@@ -200,7 +199,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     { schema: { params: Params, body: PasswordBody } },
     async (request, reply) => {
       const { code } = request.params;
-      if (!CODE.test(code)) return notFound(request, reply);
+      if (!isShortCode(code)) return notFound(request, reply);
       let link: RedirectLink | null;
       try {
         link = await resolver.resolve(domainOf(request.host), code);

@@ -11,6 +11,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { SHORT_CODE_PATTERN } from '../short-code.ts';
 import { campaigns } from './campaigns.ts';
 import { users } from './users.ts';
 
@@ -60,7 +61,7 @@ export const links = pgTable(
     check('links_redirect_type_check', sql`${t.redirectType} IN (301, 302, 307, 308)`),
     check('links_max_clicks_check', sql`${t.maxClicks} IS NULL OR ${t.maxClicks} >= 1`),
     check('links_click_count_check', sql`${t.clickCount} >= 0`),
-    check('links_code_format_check', sql`${t.code} ~ '^[A-Za-z0-9_-]{1,64}$'`),
+    check('links_code_format_check', sql`${t.code} ~ ${sql.raw(`'${SHORT_CODE_PATTERN}'`)}`),
     // A host name (253) plus an optional :port.
     check('links_domain_length_check', sql`char_length(${t.domain}) BETWEEN 1 AND 259`),
     check('links_url_length_check', sql`char_length(${t.url}) BETWEEN 1 AND 8192`),
