@@ -265,6 +265,54 @@ function median(values: readonly number[]): number {
 
 const DAY_MS = 86_400_000;
 
+/** One click of the current hour on one of `links`, as the edge would send it. */
+function makeClick(links: readonly string[], occurredAt: number, i: number): IncomingClick {
+  return {
+    eventId: randomUUID(),
+    linkId: links[Math.floor(Math.random() * links.length)] as string,
+    // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
+    occurredAt,
+    referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
+    country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
+    device: DEVICES[i % DEVICES.length] as string,
+    browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
+    os: OSES[(i * 3) % OSES.length] as string,
+    isBot: Math.random() < 0.08,
+    visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
+  };
+}
+
+/**
+ * Where one ingestion statement spends its time on this database: a fresh batch of one lane's links under
+ * EXPLAIN (ANALYZE, BUFFERS), in a transaction rolled back (the plan shows each roll-up's insert).
+ */
+async function explainIngestion(explainPool: Pool, linkIds: readonly string[]) {
+  const laneLinks = linkIds.filter((_, i) => i % CONCURRENCY === 0);
+  const now = Date.now();
+  const batch = Array.from({ length: BATCH }, (_, i) => makeClick(laneLinks, now - BATCH + i, i));
+  let captured: { text: string; values: unknown[] } | undefined;
+  const capture = {
+    query: async (text: string, values: unknown[]) => {
+      captured = { text, values };
+      return { rows: [] };
+    },
+  } as unknown as Pool;
+  await ingestEvents(capture, batch, 0);
+  if (!captured) throw new Error('ingestion statement not captured');
+  const client = await explainPool.connect();
+  try {
+    await client.query('BEGIN');
+    const r = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) ${captured.text}`,
+      captured.values,
+    );
+    return r.rows.map((row) => row['QUERY PLAN']).join('\n');
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
 async function ingestCurrentHour(pool: Pool, sketches: VisitorSketches, linkIds: readonly string[]) {
   const now = Date.now();
   const hourStart = now - (now % 3_600_000);
@@ -277,19 +325,9 @@ async function ingestCurrentHour(pool: Pool, sketches: VisitorSketches, linkIds:
   const perLane = Math.ceil(INGEST_EVENTS / CONCURRENCY);
   const laneBatches = lanes.map((laneLinks, lane) => {
     const count = Math.min(perLane, INGEST_EVENTS - lane * perLane);
-    const events: IncomingClick[] = Array.from({ length: count }, (_, i) => ({
-      eventId: randomUUID(),
-      linkId: laneLinks[Math.floor(Math.random() * laneLinks.length)] as string,
-      // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
-      occurredAt: hourStart + Math.floor((i / count) * span),
-      referrerHost: REFERRERS[Math.floor(Math.random() * REFERRERS.length)] ?? null,
-      country: COUNTRIES[Math.floor(Math.random() * COUNTRIES.length)] ?? null,
-      device: DEVICES[i % DEVICES.length] as string,
-      browser: BROWSERS[(i * 7) % BROWSERS.length] as string,
-      os: OSES[(i * 3) % OSES.length] as string,
-      isBot: Math.random() < 0.08,
-      visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(16)}`,
-    }));
+    const events: IncomingClick[] = Array.from({ length: count }, (_, i) =>
+      makeClick(laneLinks, hourStart + Math.floor((i / count) * span), i),
+    );
     const batches: IncomingClick[][] = [];
     for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
     return batches;
@@ -481,6 +519,8 @@ try {
       `${ingestionBaseline.perSecond.toFixed(0)} (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events; ` +
       `this database holds ${CLICKS} events)`,
   );
+  const ingestionPlan = await explainIngestion(explainPool, linkIds);
+  console.log(`\nEXPLAIN ANALYZE of one ingestion statement (${BATCH} clicks):\n${ingestionPlan}`);
   const loadAfter = loadavg()[0] ?? 0;
 
   const settings = {
@@ -528,6 +568,7 @@ try {
       ingestionBaseline,
       ingestionRatio,
       sharedShard: SHARED_SHARD,
+      ingestionPlan,
       sketchRebuild: { ...rebuild, seconds: rebuildSeconds },
       uniques: { estimated, exact: exactVisitors, error: uniquesError },
     },
@@ -546,6 +587,8 @@ try {
         `(batches of ${BATCH}, ${CONCURRENCY} lanes in flight, ${SHARED_SHARD ? 'all writing account shard 0' : 'one account shard per lane'}) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
         `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
         `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
+        `One ingestion statement of ${BATCH} clicks under EXPLAIN (ANALYZE, BUFFERS), rolled back: each ` +
+        `roll-up is one Insert node of the plan.\n\n\`\`\`\n${ingestionPlan}\n\`\`\`\n\n` +
         `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +
         `concurrently, and EXPLAIN ANALYZE adds its own timing overhead).\n\n${explainSections.join('')}`,
     },

@@ -1,5 +1,8 @@
+import { PROBLEMS, type Problem, problemOf, problemTypeOf } from '@boltlink/observability/problems';
+
 /**
- * The management API's one error vocabulary. Every failure a client can observe maps to one of these
+ * The management API's codes of the one error vocabulary of BoltLink's HTTP services
+ * (@boltlink/observability/problems, shared with the redirect edge). Every failure a client can observe maps to one of these
  * codes, and the code alone decides the HTTP status and the problem `type`, so clients can switch on
  * `type` without parsing prose.
  */
@@ -16,54 +19,13 @@ export type ErrorCode =
   | 'internal'
   | 'unavailable';
 
-const STATUS: Record<ErrorCode, number> = {
-  validation_failed: 400,
-  bad_request: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal: 500,
-  unavailable: 503,
-};
-
-const TITLE: Record<ErrorCode, string> = {
-  validation_failed: 'Validation failed',
-  bad_request: 'Bad request',
-  unauthenticated: 'Authentication required',
-  forbidden: 'Forbidden',
-  not_found: 'Not found',
-  conflict: 'Conflict',
-  payload_too_large: 'Payload too large',
-  unsupported_media_type: 'Unsupported media type',
-  rate_limited: 'Too many requests',
-  internal: 'Internal server error',
-  unavailable: 'Service unavailable',
-};
-
-const PROBLEM_BASE = 'https://boltlink.dev/problems/';
+export type { Problem };
 
 export function statusOf(code: ErrorCode): number {
-  return STATUS[code];
+  return PROBLEMS[code].status;
 }
 
-export function problemTypeOf(code: ErrorCode): string {
-  return `${PROBLEM_BASE}${code.replaceAll('_', '-')}`;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-}
-
-export function problemOf(code: ErrorCode, detail: string): Problem {
-  return { type: problemTypeOf(code), title: TITLE[code], status: STATUS[code], detail };
-}
+export { problemOf, problemTypeOf };
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -75,7 +37,7 @@ export class AppError extends Error {
     super(detail);
     this.name = 'AppError';
     this.code = code;
-    this.statusCode = STATUS[code];
+    this.statusCode = PROBLEMS[code].status;
     this.headers = headers;
   }
 

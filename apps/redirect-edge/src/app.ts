@@ -33,7 +33,7 @@ import { createClientAddress } from './http/client-address.ts';
 import { createEdgeServer } from './http/edge-server.ts';
 import { createFastRedirect } from './http/fast-redirect.ts';
 import { logContext } from './http/log-context.ts';
-import { answerClientError, problems, sendProblem } from './http/problem.ts';
+import { answerClientError, sendProblem } from './http/problem.ts';
 import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
@@ -206,7 +206,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       }),
     // Fastify's own answers to these echo the path in JSON; the edge answers with its problems instead.
     frameworkErrors: (error, _request, reply) =>
-      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri-too-long' : 'bad-request'),
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request'),
     clientErrorHandler: answerClientError,
   });
   // Every answer, whatever route or hook sends it (the fast path and sendProblem set it themselves).
@@ -268,9 +268,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     const limit = await notFoundLimit(request);
     if (!limit.isAllowed && limit.isExceeded) {
       reply.header('retry-after', String(limit.ttlInSeconds));
-      return sendProblem(reply, 'rate-limited');
+      return sendProblem(reply, 'rate_limited');
     }
-    return sendProblem(reply, 'not-found');
+    return sendProblem(reply, 'not_found');
   }
 
   // No /metrics here: this is the public port. The cluster's metrics port serves them (METRICS_PORT).
@@ -296,16 +296,10 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (error.validation !== undefined || status === 400)
-      return sendProblem(reply, 'bad-request', error.message);
-    if (status === 413 || status === 415) {
-      return reply.code(status).type('application/problem+json').send({
-        type: 'about:blank',
-        title: problems['bad-request'].title,
-        status,
-        detail: error.message,
-      });
-    }
-    if (status === 429) return sendProblem(reply, 'rate-limited');
+      return sendProblem(reply, 'bad_request', error.message);
+    if (status === 413) return sendProblem(reply, 'payload_too_large', error.message);
+    if (status === 415) return sendProblem(reply, 'unsupported_media_type', error.message);
+    if (status === 429) return sendProblem(reply, 'rate_limited');
     request.log.error({ ...logContext(request.raw), err: error }, 'unhandled error');
     return sendProblem(reply, 'internal');
   });

@@ -75,7 +75,7 @@ describe('unknown codes', () => {
       const res = await edge.app.inject({ url, headers: { host: DOMAIN } });
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json()).toMatchObject({ status: 404, title: 'Not Found' });
+      expect(res.json()).toMatchObject({ status: 404, title: 'Not found' });
     }
   });
 
@@ -210,7 +210,7 @@ describe('answers of the edge itself', () => {
     expect(res.statusCode).toBe(414);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.json()).toMatchObject({ status: 414, title: 'URI Too Long' });
+    expect(res.json()).toMatchObject({ status: 414, title: 'URI too long' });
     expect(res.body).not.toContain('probe');
   });
 

@@ -1,52 +1,42 @@
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { PROBLEM_CONTENT_TYPE, type ProblemCode, problemOf } from '@boltlink/observability/problems';
 import type { FastifyReply } from 'fastify';
 
-/** The edge's closed set of error answers, each with its RFC 9457 problem type and status. */
-export const problems = {
-  'not-found': { status: 404, title: 'Not Found', detail: 'No link exists at this address.' },
-  gone: { status: 410, title: 'Gone', detail: 'This link has expired or reached its click limit.' },
-  'rate-limited': { status: 429, title: 'Too Many Requests', detail: 'Too many requests; retry later.' },
-  unavailable: {
-    status: 503,
-    title: 'Service Unavailable',
-    detail: 'The link cannot be looked up right now; retry shortly.',
-  },
-  'bad-request': { status: 400, title: 'Bad Request', detail: 'The request is invalid.' },
-  'uri-too-long': { status: 414, title: 'URI Too Long', detail: 'The address is longer than any link.' },
-  internal: { status: 500, title: 'Internal Server Error', detail: 'Something went wrong on our side.' },
-} as const;
+/**
+ * The edge's error answers, in the one vocabulary of BoltLink's HTTP services (@boltlink/observability/problems),
+ * with the detail the edge gives by default for each.
+ */
+const DETAILS = {
+  not_found: 'No link exists at this address.',
+  gone: 'This link has expired or reached its click limit.',
+  rate_limited: 'Too many requests; retry later.',
+  unavailable: 'The link cannot be looked up right now; retry shortly.',
+  bad_request: 'The request is invalid.',
+  uri_too_long: 'The address is longer than any link.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'The request body has an unsupported media type.',
+  internal: 'Something went wrong on our side.',
+  request_timeout: 'The request headers did not arrive in time.',
+  header_fields_too_large: 'The request headers are too large.',
+} as const satisfies Partial<Record<ProblemCode, string>>;
 
-export type ProblemCode = keyof typeof problems;
+export type EdgeProblem = keyof typeof DETAILS;
 
-export function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string): FastifyReply {
-  const problem = problems[code];
+export function sendProblem(reply: FastifyReply, code: EdgeProblem, detail?: string): FastifyReply {
+  const problem = problemOf(code, detail ?? DETAILS[code]);
   return reply
     .code(problem.status)
-    .header('content-type', 'application/problem+json; charset=utf-8')
+    .header('content-type', PROBLEM_CONTENT_TYPE)
     .header('cache-control', 'no-store')
     .header('x-robots-tag', 'noindex')
     .header('x-content-type-options', 'nosniff')
-    .send(
-      JSON.stringify({
-        type: `https://boltlink.dev/problems/${code}`,
-        title: problem.title,
-        status: problem.status,
-        detail: detail ?? problem.detail,
-      }),
-    );
+    .send(JSON.stringify(problem));
 }
 
-const CLIENT_ERRORS: Record<string, { status: number; title: string; detail: string }> = {
-  ERR_HTTP_REQUEST_TIMEOUT: {
-    status: 408,
-    title: 'Request Timeout',
-    detail: 'The request headers did not arrive in time.',
-  },
-  HPE_HEADER_OVERFLOW: {
-    status: 431,
-    title: 'Request Header Fields Too Large',
-    detail: 'The request headers are too large.',
-  },
+const CLIENT_ERRORS: Record<string, EdgeProblem> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout',
+  HPE_HEADER_OVERFLOW: 'header_fields_too_large',
 };
 
 /**
@@ -57,13 +47,12 @@ const CLIENT_ERRORS: Record<string, { status: number; title: string; detail: str
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (socket.writable) {
-    const known = error.code === undefined ? undefined : CLIENT_ERRORS[error.code];
-    const { status, title, detail } = known ?? problems['bad-request'];
-    const type = known === undefined ? 'https://boltlink.dev/problems/bad-request' : 'about:blank';
-    const body = JSON.stringify({ type, title, status, detail });
+    const code = (error.code === undefined ? undefined : CLIENT_ERRORS[error.code]) ?? 'bad_request';
+    const problem = problemOf(code, DETAILS[code]);
+    const body = JSON.stringify(problem);
     socket.write(
-      `HTTP/1.1 ${status} ${title}\r\n` +
-        'Content-Type: application/problem+json; charset=utf-8\r\n' +
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         'Cache-Control: no-store\r\n' +
         'X-Content-Type-Options: nosniff\r\n' +

@@ -61,7 +61,7 @@ export function registerRedirectRateLimit(app: FastifyInstance, limiter: Redirec
     const retryAfter = handedOf(request.raw)?.retryAfterSeconds ?? limiter.take(request.ip);
     if (retryAfter > 0) {
       reply.header('retry-after', String(retryAfter));
-      sendProblem(reply, 'rate-limited');
+      sendProblem(reply, 'rate_limited');
       return;
     }
     done();
