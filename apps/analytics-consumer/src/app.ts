@@ -21,6 +21,8 @@ export interface ConsumerAppDeps {
    * Postgres and Redis are still open. Then the pool and the Redis connection close.
    */
   workers?: readonly Closeable[];
+  /** Closes the pool and the Redis connection, each bounded (the service's clients); else they close here. */
+  close?: () => Promise<void>;
 }
 
 export interface ConsumerAppOptions {
@@ -61,8 +63,11 @@ export async function buildApp(deps: ConsumerAppDeps, options: ConsumerAppOption
 
   app.addHook('onClose', async () => {
     await Promise.all((deps.workers ?? []).map((worker) => worker.close()));
-    await deps.pool.end();
-    await deps.queueRedis.quit().catch(() => deps.queueRedis.disconnect());
+    if (deps.close) await deps.close();
+    else {
+      await deps.pool.end();
+      await deps.queueRedis.quit().catch(() => deps.queueRedis.disconnect());
+    }
   });
 
   return app;

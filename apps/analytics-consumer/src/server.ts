@@ -1,12 +1,11 @@
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadConsumerConfig } from '@boltlink/config/services';
-import { createPool } from '@boltlink/db/client';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import { createServiceClients } from '@boltlink/service-clients/clients';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
@@ -24,16 +23,13 @@ async function main(): Promise<void> {
   const config = exitOnConfigError(() => loadConsumerConfig(process.env));
   const logger = pino(createLoggerOptions({ service: SERVICE, level: config.logLevel }));
 
-  const pool = createPool({
+  const clients = createServiceClients({ logger });
+  const pool = clients.pool({
     connectionString: config.databaseUrl,
     max: config.databasePoolMax,
     applicationName: SERVICE,
-    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection failed'),
   });
-  const queueRedis = createQueueRedis(config.redisUrl, 'worker', {
-    connectionName: `${SERVICE}:workers`,
-    onError: (error) => logger.warn({ err: error }, 'queue Redis connection error'),
-  });
+  const queueRedis = clients.redis('queue-worker', config.redisUrl, { connectionName: `${SERVICE}:workers` });
   const registry = createMetricsRegistry(SERVICE);
   const metrics = createConsumerMetrics(registry);
 
@@ -91,6 +87,7 @@ async function main(): Promise<void> {
       queueRedis,
       metrics: registry,
       workers: [clicksWorker, metadataWorker, ...inspected, { close: async () => postgresGate.stop() }],
+      close: clients.close,
     },
     {
       logger,

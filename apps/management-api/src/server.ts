@@ -1,12 +1,13 @@
 import { runClustered } from '@boltlink/cluster/run';
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadApiConfig } from '@boltlink/config/services';
-import { createDb, createPool } from '@boltlink/db/client';
+import { createDb } from '@boltlink/db/client';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
 import { createQueueProducer } from '@boltlink/queues/producer';
-import { createCacheRedis, createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
+import { waitForReady } from '@boltlink/redis-keys/clients';
+import { createServiceClients } from '@boltlink/service-clients/clients';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 
@@ -18,38 +19,25 @@ const logger = pino(createLoggerOptions({ service: 'management-api', level: conf
 // WEB_CONCURRENCY=1).
 
 async function start() {
-  const pool = createPool({
+  const clients = createServiceClients({ logger });
+  const pool = clients.pool({
     connectionString: config.databaseUrl,
     max: config.databasePoolMax,
     applicationName: 'boltlink-management-api',
     statementTimeoutMs: 10_000,
-    onError: (error) => logger.warn({ err: error }, 'postgres idle client error'),
   });
   const readPool =
     config.databaseReadUrl === config.databaseUrl
       ? pool
-      : createPool({
+      : clients.pool({
           connectionString: config.databaseReadUrl,
           max: config.databasePoolMax,
           applicationName: 'boltlink-management-api-read',
           statementTimeoutMs: 10_000,
-          onError: (error) => logger.warn({ err: error }, 'postgres (read) idle client error'),
         });
-
-  const onRedisError = (connection: string) => (error: Error) =>
-    logger.warn({ err: error, connection }, 'redis connection error');
-  const redis = createCacheRedis(config.redisUrl, {
-    connectionName: 'api-state',
-    onError: onRedisError('state'),
-  });
-  const cacheRedis = createCacheRedis(config.cacheRedisUrl, {
-    connectionName: 'api-cache',
-    onError: onRedisError('cache'),
-  });
-  const queueRedis = createQueueRedis(config.redisUrl, 'producer', {
-    connectionName: 'api-queue',
-    onError: onRedisError('queue'),
-  });
+  const redis = clients.redis('state', config.redisUrl, { connectionName: 'api-state' });
+  const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: 'api-cache' });
+  const queueRedis = clients.redis('queue-producer', config.redisUrl, { connectionName: 'api-queue' });
   // The fail-fast clients have no offline queue: let them connect first. A Redis that is down at boot does
   // not stop the API once it has answered (the dependency gauges report it, ioredis keeps reconnecting).
   await Promise.all(
@@ -65,6 +53,7 @@ async function start() {
     prefix: config.queuePrefix,
     onReplaced: () => logger.warn('queue producer failed to start; replaced'),
   });
+  clients.closeFirst('queue producer', () => producer.close());
 
   const metrics = createMetricsRegistry('management-api');
   const app = await buildApp({
@@ -79,14 +68,7 @@ async function start() {
   });
 
   // Closed after the server stopped taking requests and the last lastUsedAt flush ran (preClose).
-  app.addHook('onClose', async () => {
-    await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'queue producer close'));
-    await Promise.all(
-      [redis, cacheRedis, queueRedis].map((client) => client.quit().catch(() => client.disconnect())),
-    );
-    await pool.end();
-    if (readPool !== pool) await readPool.end();
-  });
+  app.addHook('onClose', clients.close);
 
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });

@@ -40,7 +40,10 @@ import { createRedisLinkCache } from './infra/redis-link-cache.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { registerRedirectRoutes } from './routes/redirect.ts';
 
-/** Closing the clients after the last flush (deps.close) is bounded by two steps of 2 s; kept free of the flush. */
+/**
+ * Kept free of the flush for closing the clients after it (deps.close): the producer and Redis steps of 2 s.
+ * Ending the pool is bounded by a third step but returns at once unless Postgres hangs.
+ */
 const CLIENTS_CLOSE_RESERVE_MS = 4500;
 
 export interface EdgeDeps {

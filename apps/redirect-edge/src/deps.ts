@@ -1,22 +1,12 @@
 import type { EdgeConfig } from '@boltlink/config/services';
-import { createDb, createPool } from '@boltlink/db/client';
+import { createDb } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { createQueueProducer } from '@boltlink/queues/producer';
-import { createCacheRedis, createQueueRedis, createSubscriber } from '@boltlink/redis-keys/clients';
+import { createServiceClients, withTimeout } from '@boltlink/service-clients/clients';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
 import type { CountryLookup } from './domain/geoip.ts';
 import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
-
-const CLOSE_STEP_MS = 2000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Builds the edge's real clients from its config. The app closes them (onClose) after the last click batch
@@ -27,34 +17,23 @@ export function createEdgeDeps(
   logger: FastifyBaseLogger,
   options: { countryLookup?: CountryLookup } = {},
 ): EdgeDeps {
-  const pool = createPool({
+  const clients = createServiceClients({ logger });
+  const pool = clients.pool({
     connectionString: config.databaseReadUrl,
     max: config.databasePoolMax,
     applicationName: 'boltlink-redirect-edge',
     // A redirect waiting on a stuck database is worse than a fast 503.
     statementTimeoutMs: 2000,
     connectionTimeoutMs: 2000,
-    onError: (error) => logger.warn({ err: error }, 'postgres idle client error'),
   });
-  const onRedisError = (connection: string) => (error: Error) =>
-    logger.warn({ err: error, connection }, 'redis connection error');
-
-  const cacheRedis = createCacheRedis(config.cacheRedisUrl, {
-    connectionName: 'edge-cache',
-    onError: onRedisError('cache'),
-  });
-  const stateRedis = createCacheRedis(config.redisUrl, {
-    connectionName: 'edge-state',
-    onError: onRedisError('state'),
-  });
-  const queueRedis = createQueueRedis(config.redisUrl, 'producer', {
+  const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: 'edge-cache' });
+  const stateRedis = clients.redis('state', config.redisUrl, { connectionName: 'edge-state' });
+  const queueRedis = clients.redis('queue-producer', config.redisUrl, {
     connectionName: 'edge-queue',
     commandTimeoutMs: config.queueRedisCommandTimeoutMs,
-    onError: onRedisError('queue'),
   });
-  const subscriber = createSubscriber(config.cacheRedisUrl, {
+  const subscriber = clients.redis('subscriber', config.cacheRedisUrl, {
     connectionName: 'edge-invalidations',
-    onError: onRedisError('subscriber'),
   });
   // A producer whose start failed (BullMQ's version check timed out on a hung or restarting Redis) replaces its
   // queues before the buffer's next retry.
@@ -63,6 +42,8 @@ export function createEdgeDeps(
     prefix: config.queuePrefix,
     onReplaced: () => logger.warn('queue producer failed to start; replaced'),
   });
+  // Bounded: with the queue Redis down, closing BullMQ's queue must not hold the shutdown hostage.
+  clients.closeFirst('queue producer', () => producer.close());
 
   return {
     config,
@@ -83,19 +64,6 @@ export function createEdgeDeps(
     },
     countryLookup: options.countryLookup,
     metrics: createMetricsRegistry('redirect-edge'),
-    async close() {
-      // Bounded: with the queue Redis down, closing BullMQ's queue must not hold the shutdown hostage.
-      await withTimeout(producer.close(), CLOSE_STEP_MS).catch((error: unknown) =>
-        logger.warn({ err: error }, 'queue producer did not close cleanly'),
-      );
-      // quit() lets replies in flight arrive; a connection that is not up is simply dropped.
-      await Promise.all(
-        [cacheRedis, stateRedis, queueRedis, subscriber].map(async (redis) => {
-          if (redis.status !== 'ready') return redis.disconnect();
-          await withTimeout(redis.quit(), CLOSE_STEP_MS).catch(() => redis.disconnect());
-        }),
-      );
-      await pool.end();
-    },
+    close: clients.close,
   };
 }

@@ -71,13 +71,25 @@ function build(url: string, opts: RedisClientOptions | undefined, preset: RedisO
  * Because there is no offline queue, wait for `ready` (see `waitForReady`) before sending the first command.
  */
 export function createCacheRedis(url: string, opts?: RedisClientOptions): Redis {
-  return build(url, opts, {
+  return build(url, opts, failFast(opts));
+}
+
+/**
+ * The state connection (sessions, rate-limit counters, click-cap counters) on the queue Redis. It answers
+ * requests as the cache does, so it fails as fast: the same settings as `createCacheRedis`.
+ */
+export function createStateRedis(url: string, opts?: RedisClientOptions): Redis {
+  return build(url, opts, failFast(opts));
+}
+
+function failFast(opts: RedisClientOptions | undefined): RedisOptions {
+  return {
     enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: opts?.commandTimeoutMs ?? 500,
     connectTimeout: opts?.connectTimeoutMs ?? 1000,
-  });
+  };
 }
 
 /**
