@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
@@ -235,17 +235,36 @@ describe('describeConfig', () => {
 describe('loadConfigOrExit', () => {
   const script = fileURLToPath(new URL('./fixtures/exit-on-bad-config.ts', import.meta.url));
   const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-  // A cold tsx start takes seconds while other packages' tests run in parallel: the test waits as long as
-  // the child is allowed to run, not vitest's 5 s default.
-  const CHILD_TIMEOUT_MS = 30_000;
+  // A cold tsx start takes seconds alone and has taken over 30 s while every package's tests run in
+  // parallel on a busy 2-core machine: the test waits as long as the child is allowed to run, not vitest's
+  // 5 s default. The child runs asynchronously so that a slow start never blocks the vitest worker (whose
+  // own calls to the runner time out when its event loop stalls).
+  const CHILD_TIMEOUT_MS = 90_000;
+
+  function run(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(tsx, [script], { env, timeout: CHILD_TIMEOUT_MS });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
 
   it(
     'prints one message listing every problem and exits 78 (EXIT_CONFIG) without a stack trace',
-    () => {
-      const result = spawnSync(tsx, [script], {
-        env: { PATH: process.env.PATH, PORT: 'abc', DATABASE_URL: 'nope', NODE_ENV: 'production' },
-        encoding: 'utf8',
-        timeout: CHILD_TIMEOUT_MS,
+    async () => {
+      const result = await run({
+        PATH: process.env.PATH,
+        PORT: 'abc',
+        DATABASE_URL: 'nope',
+        NODE_ENV: 'production',
       });
       expect(result.status).toBe(EXIT_CONFIG);
       expect(EXIT_CONFIG).toBe(78);
@@ -265,12 +284,8 @@ describe('loadConfigOrExit', () => {
 
   it(
     'returns the config when it is valid',
-    () => {
-      const result = spawnSync(tsx, [script], {
-        env: { PATH: process.env.PATH, PORT: '4000' },
-        encoding: 'utf8',
-        timeout: CHILD_TIMEOUT_MS,
-      });
+    async () => {
+      const result = await run({ PATH: process.env.PATH, PORT: '4000' });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(result.stdout.trim()).toBe('listening on 4000');

@@ -4,10 +4,12 @@ import { dockerEngineAnswers } from './docker.ts';
 import { chooseProvider, environmentUrls } from './servers.ts';
 
 describe('dockerEngineAnswers', () => {
-  it('is false at once when the socket does not exist', async () => {
-    const started = Date.now();
-    expect(await dockerEngineAnswers({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).toBe(false);
-    expect(Date.now() - started).toBeLessThan(500);
+  // No clock in these assertions (a busy machine stretches any bound): the answer must come long before the
+  // timeout it was given, which would otherwise outlast the test's own 20 s limit.
+  it('is false at once when the socket does not exist', { timeout: 20_000 }, async () => {
+    expect(await dockerEngineAnswers({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 600_000)).toBe(
+      false,
+    );
   });
 
   it('gives up after the timeout when something listens but never answers', async () => {
@@ -15,10 +17,8 @@ describe('dockerEngineAnswers', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const address = silent.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const started = Date.now();
     try {
       expect(await dockerEngineAnswers({ DOCKER_HOST: `tcp://127.0.0.1:${port}` }, 300)).toBe(false);
-      expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       silent.close();
     }
