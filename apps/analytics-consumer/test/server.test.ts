@@ -75,8 +75,13 @@ it('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing i
     20_000,
     'clicks ingested by the server',
   );
-  const metrics = await (await fetch(`${base}/metrics`)).text();
-  expect(metrics).toMatch(/boltlink_clicks_ingested_total\{[^}]*\} 50/);
+  // The counter moves once the batch's visitor sketches are written too, a moment after the roll-ups commit.
+  const metrics = await waitFor(
+    async () => (await fetch(`${base}/metrics`)).text(),
+    (text) => /boltlink_clicks_ingested_total\{[^}]*\} 50/.test(text),
+    10_000,
+    'boltlink_clicks_ingested_total at 50',
+  );
   // The series the alert rules (infra/prometheus/alerts.yml) read, as the running service serves them.
   expect(metrics).toMatch(/boltlink_consumer_dependency_available\{[^}]*dependency="postgres"[^}]*\} 1/);
   expect(metrics).toMatch(/boltlink_queue_jobs\{[^}]*queue="clicks"[^}]*state="failed"[^}]*\} 0/);
