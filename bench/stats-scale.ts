@@ -68,6 +68,8 @@ const SEED_CHUNK = 250_000;
 // SHARED_SHARD=1: every lane writes account shard 0, so lanes wait for each other on the account rows
 // (the alternative to one shard per lane; see ADR 0004).
 const SHARED_SHARD = process.env.SHARED_SHARD === '1';
+// bench/results/<RESULTS_NAME>.{json,md}: name a size you keep, e.g. RESULTS_NAME=stats-scale-10m.
+const RESULTS_NAME = process.env.RESULTS_NAME ?? 'stats-scale';
 
 // The issue's targets, printed next to the figures.
 const TARGETS = {
@@ -555,7 +557,7 @@ try {
     return `### ${scenario}\n\n| ms | statement |\n| --- | --- |\n${rows.join('\n')}\n\n${plans.join('')}`;
   });
   await writeResults(
-    'stats-scale',
+    RESULTS_NAME,
     {
       load,
       settings,
