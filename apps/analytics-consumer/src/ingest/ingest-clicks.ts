@@ -32,6 +32,9 @@ export const DIRECT_REFERRER = '(direct)';
 /** link_dimensions_daily.value and link_agents_daily's device, browser and os are capped at 255 characters by CHECK constraints. */
 export const DIMENSION_VALUE_MAX = 255;
 
+// Every counting roll-up adds a batch's clicks and bot clicks to the row it already has.
+const ADD_COUNTS = 'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks';
+
 // One job is one statement: the event insert and every roll-up are data-modifying CTEs of a single
 // statement, which Postgres runs as one implicit transaction (all or nothing), so a batch costs one round
 // trip instead of four (BEGIN, insert, roll-ups, COMMIT) and its roll-ups are aggregated in place from the
@@ -88,12 +91,12 @@ const INGEST_BATCH = `
     INSERT INTO link_clicks_hourly AS t (link_id, bucket, clicks, bot_clicks)
     SELECT link_id, hour, count(*), count(*) FILTER (WHERE is_bot) FROM stored GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (link_id, bucket) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), daily AS (
     INSERT INTO link_clicks_daily AS t (link_id, bucket, clicks, bot_clicks)
     SELECT link_id, day, count(*), count(*) FILTER (WHERE is_bot) FROM stored GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (link_id, bucket) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), dimensions AS (
     INSERT INTO link_dimensions_daily AS t (link_id, bucket, dimension, value, clicks, bot_clicks)
     SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
@@ -102,14 +105,14 @@ const INGEST_BATCH = `
       ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (link_id, bucket, dimension, value) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), agents AS (
     INSERT INTO link_agents_daily AS t (link_id, bucket, device, browser, os, clicks, bot_clicks)
     SELECT link_id, day, left(device, ${DIMENSION_VALUE_MAX}), left(browser, ${DIMENSION_VALUE_MAX}),
       left(os, ${DIMENSION_VALUE_MAX}), count(*), count(*) FILTER (WHERE is_bot)
     FROM stored GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (link_id, bucket, device, browser, os) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), visitors AS (
     INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
     SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM stored
@@ -120,13 +123,13 @@ const INGEST_BATCH = `
     SELECT user_id, hour, $11::smallint, count(*), count(*) FILTER (WHERE is_bot) FROM stored
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (user_id, bucket, shard) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), account_daily AS (
     INSERT INTO account_clicks_daily AS t (user_id, bucket, shard, clicks, bot_clicks)
     SELECT user_id, day, $11::smallint, count(*), count(*) FILTER (WHERE is_bot) FROM stored
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (user_id, bucket, shard) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), account_dimensions AS (
     INSERT INTO account_dimensions_daily AS t (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
     SELECT s.user_id, s.day, d.dimension, d.value, $11::smallint, count(*), count(*) FILTER (WHERE s.is_bot)
@@ -138,7 +141,7 @@ const INGEST_BATCH = `
       ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (user_id, bucket, dimension, value, shard) DO UPDATE
-      SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks
+      ${ADD_COUNTS}
   ), counted AS (
     UPDATE links AS l SET click_count = l.click_count + c.clicks
     FROM (SELECT link_id, count(*) AS clicks FROM stored GROUP BY 1) AS c
