@@ -184,7 +184,8 @@ describe('server process', () => {
     });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    // 'close' (not 'exit') fires once stderr has been read to the end.
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(EXIT_CONFIG);
     expect(stderr).toContain('PORT');
     expect(stderr).toContain('DATABASE_URL');

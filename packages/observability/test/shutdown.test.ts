@@ -9,6 +9,7 @@ interface Fixture {
   child: ChildProcess;
   lines: Array<Record<string, unknown>>;
   address: string;
+  /** Exit code, once the process has exited and all its output has been read. */
   exit: Promise<number | null>;
   waitForLog(msg: string): Promise<void>;
 }
@@ -32,11 +33,19 @@ async function startFixture(env: Record<string, string>): Promise<Fixture> {
     for (const part of parts) if (part.trim()) lines.push(JSON.parse(part));
     for (const wake of waiters.splice(0)) wake();
   });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last stdout chunk is read (node's child_process docs),
+  // and on a loaded machine it did, so a log written just before exiting was missing from `lines`.
+  let closed = false;
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      closed = true;
+      resolve(code);
+    }),
+  );
   const waitForLog = async (msg: string) => {
     const deadline = Date.now() + 20_000;
     while (!lines.some((line) => line.msg === msg)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${msg}" log line`);
+      if (Date.now() > deadline || closed) throw new Error(`no "${msg}" log line`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
         setTimeout(resolve, 100);

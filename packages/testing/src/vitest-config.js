@@ -23,7 +23,7 @@ export function defineIntegrationConfig(overrides = {}) {
       include: ['**/*.test.ts'],
       globalSetup: [globalSetup],
       pool: 'forks',
-      poolOptions: { forks: { minForks: 1, maxForks: forks } },
+      maxWorkers: forks,
       testTimeout: 30_000,
       hookTimeout: 60_000,
       teardownTimeout: 30_000,
