@@ -15,7 +15,7 @@ step ./scripts/pnpm.sh lint
 step ./scripts/pnpm.sh typecheck
 step ./scripts/pnpm.sh test:unit
 # The local runner (`make up`), the licence policy and this summary's count have no package of their own: node's test runner,
-# counted below as "# pass N".
+# counted below from its "pass N" line.
 step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts scripts/test-summary/*.test.ts
 step node --import tsx scripts/licences/check-licences.ts
 # nginx for the TLS reverse-proxy test (infra/nginx); without it that test is skipped and says so.

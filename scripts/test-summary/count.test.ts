@@ -17,8 +17,9 @@ describe("make test's summary count", () => {
     assert.equal(count(log), '42 2');
   });
 
-  it("adds node's test runner counts", () => {
+  it("adds node's test runner counts, from its tap or its spec reporter", () => {
     assert.equal(count('# tests 9\n# pass 8\n# skipped 1\n# fail 0\n'), '8 1');
+    assert.equal(count('ℹ tests 19\nℹ suites 4\nℹ pass 18\nℹ fail 0\nℹ skipped 1\n'), '18 1');
   });
 
   it('prints zeros for a log without counts', () => {
