@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import { apiKeys } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, signup, startTestApi, type TestApi } from './support/api.ts';
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+import { describe, expect } from 'vitest';
+import { createApiKey, signup, test } from './support/api.ts';
 
 describe('API keys', () => {
-  it('creates a bl_ key shown once, stored as its SHA-256 only, listed by prefix and last four', async () => {
+  test('creates a bl_ key shown once, stored as its SHA-256 only, listed by prefix and last four', async ({
+    api,
+  }) => {
     const user = await signup(api);
     const res = await api.app.inject({
       method: 'POST',
@@ -48,7 +42,7 @@ describe('API keys', () => {
     ]);
   });
 
-  it('grants every scope when none is asked for', async () => {
+  test('grants every scope when none is asked for', async ({ api }) => {
     const user = await signup(api);
     const key = await createApiKey(api, user.token);
     expect(key.scopes.sort()).toEqual(['links:read', 'links:write', 'stats:read']);
@@ -56,7 +50,7 @@ describe('API keys', () => {
     expect(me.json().id).toBe(user.user.id);
   });
 
-  it('tracks lastUsedAt in Redis and writes it to Postgres in a batch flush', async () => {
+  test('tracks lastUsedAt in Redis and writes it to Postgres in a batch flush', async ({ api }) => {
     const user = await signup(api);
     const key = await createApiKey(api, user.token);
     for (let i = 0; i < 5; i++) {
@@ -76,7 +70,7 @@ describe('API keys', () => {
     expect(await api.redis.hget(api.keys.apiKeyLastUsed(), key.id)).toBeNull();
   });
 
-  it('revokes a key: 204, gone from the list, and 401 on its very next request', async () => {
+  test('revokes a key: 204, gone from the list, and 401 on its very next request', async ({ api }) => {
     const user = await signup(api);
     const key = await createApiKey(api, user.token);
     expect((await api.app.inject({ url: '/api/v1/links', headers: key.auth })).statusCode).toBe(200);

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createApiKey, expectProblem, signup, test } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ API_KEY_CREATE_RATE_LIMIT_MAX: '3' });
-});
-afterAll(async () => {
-  await api?.close();
-});
+test.override('apiEnv', { API_KEY_CREATE_RATE_LIMIT_MAX: '3' });
 
 describe('API key authorization', () => {
-  it("answers 404 when revoking another account's key, and the key keeps working", async () => {
+  test("answers 404 when revoking another account's key, and the key keeps working", async ({ api }) => {
     const alice = await signup(api);
     const bob = await signup(api);
     const key = await createApiKey(api, alice.token);
@@ -25,7 +19,7 @@ describe('API key authorization', () => {
     expect(bobList.json().items).toEqual([]);
   });
 
-  it('enforces scopes with 403', async () => {
+  test('enforces scopes with 403', async ({ api }) => {
     const user = await signup(api);
     const readOnly = await createApiKey(api, user.token, ['links:read']);
     const writer = await createApiKey(api, user.token, ['links:write']);
@@ -43,7 +37,7 @@ describe('API key authorization', () => {
     expect(stats.detail).toContain('stats:read');
   });
 
-  it('does not let an API key mint, list or revoke keys', async () => {
+  test('does not let an API key mint, list or revoke keys', async ({ api }) => {
     const user = await signup(api);
     const key = await createApiKey(api, user.token);
     expectProblem(
@@ -62,7 +56,7 @@ describe('API key authorization', () => {
     );
   });
 
-  it('rejects unknown scopes', async () => {
+  test('rejects unknown scopes', async ({ api }) => {
     const user = await signup(api);
     const res = await api.app.inject({
       method: 'POST',
@@ -80,7 +74,7 @@ describe('API key authorization', () => {
     expect(expectProblem(blank, 400).detail).toContain('name');
   });
 
-  it('limits API key creation per account with 429', async () => {
+  test('limits API key creation per account with 429', async ({ api }) => {
     const user = await signup(api);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {

@@ -5,19 +5,15 @@ import { EXIT_CONFIG } from '@boltlink/config/env';
 import { apiKeys } from '@boltlink/db/schema';
 import { startPrivateRedis } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createApiKey, expectProblem, signup, startTestApi, test } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ CORS_ORIGINS: 'https://app.example.com' });
-});
-afterAll(async () => {
-  await api?.close();
-});
+test.override('apiEnv', { CORS_ORIGINS: 'https://app.example.com' });
 
 describe('operational endpoints', () => {
-  it('answers /health, /ready and /health/dependencies, and keeps /metrics off its public port', async () => {
+  test('answers /health, /ready and /health/dependencies, and keeps /metrics off its public port', async ({
+    api,
+  }) => {
     expect((await api.app.inject({ url: '/health' })).json()).toEqual({ status: 'ok' });
     const ready = await api.app.inject({ url: '/ready' });
     expect(ready.statusCode).toBe(200);
@@ -35,13 +31,13 @@ describe('operational endpoints', () => {
     );
   });
 
-  it('applies the configured request, header and keep-alive timeouts to the HTTP server', () => {
+  test('applies the configured request, header and keep-alive timeouts to the HTTP server', ({ api }) => {
     expect(api.app.server.requestTimeout).toBe(30_000);
     expect(api.app.server.headersTimeout).toBe(10_000);
     expect(api.app.server.keepAliveTimeout).toBe(65_000);
   });
 
-  it('sets security headers and allows CORS only for configured origins', async () => {
+  test('sets security headers and allows CORS only for configured origins', async ({ api }) => {
     const res = await api.app.inject({ url: '/health', headers: { origin: 'https://app.example.com' } });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
@@ -51,7 +47,7 @@ describe('operational endpoints', () => {
 });
 
 describe('failures', () => {
-  it('hides internals of a 500 from the client and logs them with the request context', async () => {
+  test('hides internals of a 500 from the client and logs them with the request context', async () => {
     const broken = await startTestApi();
     try {
       const user = await signup(broken);
@@ -71,7 +67,7 @@ describe('failures', () => {
     }
   });
 
-  it('stays ready while Redis is down, answering a retryable 503 itself, with the gauge at 0', async () => {
+  test('stays ready while Redis is down, answering a retryable 503 itself, with the gauge at 0', async () => {
     const redis = await startPrivateRedis({ maxmemoryPolicy: 'noeviction' });
     const isolated = await startTestApi({
       REDIS_URL: redis.url,
@@ -104,7 +100,7 @@ describe('failures', () => {
 });
 
 describe('shutdown', () => {
-  it('answers /ready 503 once closing starts and flushes API key usage on close', async () => {
+  test('answers /ready 503 once closing starts and flushes API key usage on close', async () => {
     const app = await startTestApi({}, undefined);
     const user = await signup(app);
     const key = await createApiKey(app, user.token);
@@ -132,7 +128,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('server process', () => {
-  it('boots from the environment, becomes ready, and exits 0 on SIGTERM', async () => {
+  test('boots from the environment, becomes ready, and exits 0 on SIGTERM', async ({ api }) => {
     const port = await freePort();
     const cwd = fileURLToPath(new URL('..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -175,7 +171,7 @@ describe('server process', () => {
     }
   }, 60_000);
 
-  it('exits 78 (EXIT_CONFIG) with one message listing every bad variable', async () => {
+  test('exits 78 (EXIT_CONFIG) with one message listing every bad variable', async () => {
     const cwd = fileURLToPath(new URL('..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd,

@@ -1,18 +1,10 @@
 import { users } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, signup, startTestApi, type TestApi, uniqueEmail } from './support/api.ts';
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+import { describe, expect } from 'vitest';
+import { PASSWORD, signup, startTestApi, test, uniqueEmail } from './support/api.ts';
 
 describe('sign-up, login, me, logout', () => {
-  it('signs up with a normalized email and returns a working session token', async () => {
+  test('signs up with a normalized email and returns a working session token', async ({ api }) => {
     const email = uniqueEmail('Mixed');
     const res = await api.app.inject({
       method: 'POST',
@@ -32,7 +24,7 @@ describe('sign-up, login, me, logout', () => {
     expect(me.json()).toEqual({ id: body.user.id, email: email.toLowerCase() });
   });
 
-  it('logs in with any casing of the email and gets a fresh token', async () => {
+  test('logs in with any casing of the email and gets a fresh token', async ({ api }) => {
     const user = await signup(api);
     const res = await api.app.inject({
       method: 'POST',
@@ -46,7 +38,7 @@ describe('sign-up, login, me, logout', () => {
     expect(me.json().id).toBe(user.user.id);
   });
 
-  it('logout revokes the token at once, other sessions stay valid', async () => {
+  test('logout revokes the token at once, other sessions stay valid', async ({ api }) => {
     const user = await signup(api);
     const login = await api.app.inject({
       method: 'POST',
@@ -63,7 +55,7 @@ describe('sign-up, login, me, logout', () => {
     expect((await api.app.inject({ url: '/api/v1/me', headers: second })).statusCode).toBe(200);
   });
 
-  it('sessions live in Redis under the hash of the token, with a TTL', async () => {
+  test('sessions live in Redis under the hash of the token, with a TTL', async ({ api }) => {
     const user = await signup(api);
     const { createHash } = await import('node:crypto');
     const key = api.keys.session(createHash('sha256').update(user.token).digest('hex'));
@@ -73,7 +65,7 @@ describe('sign-up, login, me, logout', () => {
     expect(await api.redis.get(key)).not.toContain(user.token);
   });
 
-  it('rehashes the password at login when the argon2 parameters were raised', async () => {
+  test('rehashes the password at login when the argon2 parameters were raised', async ({ api }) => {
     const user = await signup(api);
     const [before] = await api.database.db.select().from(users).where(eq(users.id, user.user.id));
     expect(before?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);

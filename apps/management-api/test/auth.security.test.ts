@@ -1,26 +1,12 @@
 import { apiKeys, users } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createApiKey,
-  expectProblem,
-  PASSWORD,
-  signup,
-  startTestApi,
-  type TestApi,
-  uniqueEmail,
-} from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createApiKey, expectProblem, PASSWORD, signup, test, uniqueEmail } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ SIGNUP_RATE_LIMIT_MAX: '3', LOGIN_RATE_LIMIT_MAX: '1000' });
-});
-afterAll(async () => {
-  await api?.close();
-});
+test.override('apiEnv', { SIGNUP_RATE_LIMIT_MAX: '3', LOGIN_RATE_LIMIT_MAX: '1000' });
 
 describe('secrets at rest and in logs', () => {
-  it('never stores or logs passwords, session tokens or API keys in plaintext', async () => {
+  test('never stores or logs passwords, session tokens or API keys in plaintext', async ({ api }) => {
     const password = 'Sup3r-Secret-Passw0rd-for-log-check';
     const email = uniqueEmail('secret');
     const signupRes = await api.app.inject({
@@ -65,7 +51,7 @@ describe('secrets at rest and in logs', () => {
     expect(logs).not.toContain('token=leak');
   });
 
-  it('ignores credentials passed in the URL', async () => {
+  test('ignores credentials passed in the URL', async ({ api }) => {
     const user = await signup(api);
     const key = await createApiKey(api, user.token);
     for (const query of [`api_key=${key.key}`, `key=${key.key}`, `access_token=${user.token}`]) {
@@ -75,7 +61,7 @@ describe('secrets at rest and in logs', () => {
 });
 
 describe('rate limits on account creation', () => {
-  it('limits sign-ups per client IP with 429, Retry-After and rate-limit headers', async () => {
+  test('limits sign-ups per client IP with 429, Retry-After and rate-limit headers', async ({ api }) => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof api.app.inject>> | undefined;
     for (let i = 0; i < 5; i++) {
@@ -102,7 +88,7 @@ describe('rate limits on account creation', () => {
     expect(other.statusCode).toBe(201);
   });
 
-  it('does not trust X-Forwarded-For without TRUST_PROXY', async () => {
+  test('does not trust X-Forwarded-For without TRUST_PROXY', async ({ api }) => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       const res = await api.app.inject({
@@ -117,7 +103,7 @@ describe('rate limits on account creation', () => {
     expect(statuses).toEqual([201, 201, 201, 429]);
   });
 
-  it('keeps counters in Redis under the configured prefix', async () => {
+  test('keeps counters in Redis under the configured prefix', async ({ api }) => {
     const keys = await api.redis.keys(`${api.keys.rateLimit('api')}*`);
     expect(keys.length).toBeGreaterThan(0);
   });

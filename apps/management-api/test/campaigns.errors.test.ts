@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+import { describe } from 'vitest';
+import { expectProblem, signup, test } from './support/api.ts';
 
 const utm = { source: 'newsletter', medium: 'email', campaign: 'spring' };
 
 describe('campaign validation', () => {
-  it('rejects a campaign without the required UTM fields', async () => {
+  test('rejects a campaign without the required UTM fields', async ({ api }) => {
     const user = await signup(api);
     for (const payload of [
       { name: 'x', utm: { source: 'a', medium: 'b' } },
@@ -26,7 +18,7 @@ describe('campaign validation', () => {
     }
   });
 
-  it('answers 404 for an unknown campaign and 400 for an empty PATCH', async () => {
+  test('answers 404 for an unknown campaign and 400 for an empty PATCH', async ({ api }) => {
     const user = await signup(api);
     expectProblem(
       await api.app.inject({

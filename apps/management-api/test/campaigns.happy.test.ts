@@ -2,14 +2,12 @@ import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeCachedLink, decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { testRedisUrl } from '@boltlink/testing/redis';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLink, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createLink, expectProblem, signup, test } from './support/api.ts';
 
-let api: TestApi;
 let subscriber: Redis;
 const invalidated: string[] = [];
-beforeAll(async () => {
-  api = await startTestApi();
+test.beforeAll(async ({ api }) => {
   subscriber = createSubscriber(testRedisUrl());
   await waitForReady(subscriber);
   subscriber.on('message', (_channel, raw: string) => {
@@ -18,15 +16,14 @@ beforeAll(async () => {
   });
   await subscriber.subscribe(api.keys.invalidationChannel());
 });
-afterAll(async () => {
+test.afterAll(async () => {
   await subscriber?.quit();
-  await api?.close();
 });
 
 const utm = { source: 'newsletter', medium: 'email', campaign: 'spring' };
 
 describe('campaigns', () => {
-  it('creates, lists, gets, patches and deletes a campaign', async () => {
+  test('creates, lists, gets, patches and deletes a campaign', async ({ api }) => {
     const user = await signup(api);
     const created = await api.app.inject({
       method: 'POST',
@@ -64,7 +61,9 @@ describe('campaigns', () => {
     expectProblem(await api.app.inject({ url: `/api/v1/campaigns/${campaign.id}`, headers: user.auth }), 404);
   });
 
-  it('puts the UTM parameters in the cached link and drops its links from the cache when they change', async () => {
+  test('puts the UTM parameters in the cached link and drops its links from the cache when they change', async ({
+    api,
+  }) => {
     const user = await signup(api);
     const campaign = (
       await api.app.inject({

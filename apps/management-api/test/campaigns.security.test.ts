@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+import { describe, expect } from 'vitest';
+import { expectProblem, signup, test } from './support/api.ts';
 
 const utm = { source: 'newsletter', medium: 'email', campaign: 'spring' };
 
 describe('campaign authorization', () => {
-  it("answers 404 for another account's campaign and refuses to attach links to it", async () => {
+  test("answers 404 for another account's campaign and refuses to attach links to it", async ({ api }) => {
     const alice = await signup(api);
     const bob = await signup(api);
     const campaign = (

@@ -1,31 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { LinkView } from '../src/schemas/links.ts';
-import { createLink, expectProblem, PASSWORD, signup, startTestApi, type TestApi } from './support/api.ts';
+import { createLink, expectProblem, PASSWORD, signup, type TestApi, test } from './support/api.ts';
 
-let api: TestApi;
 let user: Awaited<ReturnType<typeof signup>>;
 let link: LinkView;
-beforeAll(async () => {
-  api = await startTestApi();
+test.beforeAll(async ({ api }) => {
   user = await signup(api);
   link = await createLink(api, user.auth, { url: 'https://example.com/qr' });
 });
-afterAll(async () => {
-  await api?.close();
-});
 
-const inject = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object, auth = user.auth) =>
-  api.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
+const inject = (
+  api: TestApi,
+  method: 'GET' | 'POST' | 'PATCH',
+  url: string,
+  payload?: object,
+  auth = user.auth,
+) => api.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
 
-async function count(table: string): Promise<number> {
-  const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
+async function count(api: TestApi, table: string): Promise<number> {
+  const { rows } = await api.database.pool.query(`SELECT count(api, *)::int AS n FROM ${table}`);
   return rows[0].n;
 }
 
 const utm = { source: 'news', medium: 'email', campaign: 'spring' };
 
 describe('NUL bytes in text fields', () => {
-  it.each([
+  test.for([
     [
       'link title',
       'POST',
@@ -54,25 +54,25 @@ describe('NUL bytes in text fields', () => {
     ['API key name', 'POST', '/api/v1/api-keys', { name: 'key\u0000' }, 'name', 'api_keys'],
   ] as const)(
     'rejects a NUL in the %s with a 400 naming the field, and stores nothing',
-    async (_name, method, url, payload, field, table) => {
-      const before = await count(table);
-      const problem = expectProblem(await inject(method, url, payload), 400);
+    async ([_name, method, url, payload, field, table], { api }) => {
+      const before = await count(api, table);
+      const problem = expectProblem(await inject(api, method, url, payload), 400);
       expect(problem.detail).toBe(`${field}: must not contain NUL bytes`);
-      expect(await count(table)).toBe(before);
+      expect(await count(api, table)).toBe(before);
     },
   );
 
-  it('rejects a NUL in a PATCHed title and leaves the link unchanged', async () => {
+  test('rejects a NUL in a PATCHed title and leaves the link unchanged', async ({ api }) => {
     const problem = expectProblem(
-      await inject('PATCH', `/api/v1/links/${link.id}`, { title: 'x\u0000' }),
+      await inject(api, 'PATCH', `/api/v1/links/${link.id}`, { title: 'x\u0000' }),
       400,
     );
     expect(problem.detail).toBe('title: must not contain NUL bytes');
-    expect((await inject('GET', `/api/v1/links/${link.id}`)).json().title).toBeNull();
+    expect((await inject(api, 'GET', `/api/v1/links/${link.id}`)).json().title).toBeNull();
   });
 
-  it('rejects a NUL in the email of a sign-up or a login', async () => {
-    const users = await count('users');
+  test('rejects a NUL in the email of a sign-up or a login', async ({ api }) => {
+    const users = await count(api, 'users');
     for (const path of ['/api/v1/auth/signup', '/api/v1/auth/login']) {
       const res = await api.app.inject({
         method: 'POST',
@@ -81,20 +81,20 @@ describe('NUL bytes in text fields', () => {
       });
       expect(expectProblem(res, 400).detail).toBe('email: must not contain NUL bytes');
     }
-    expect(await count('users')).toBe(users);
+    expect(await count(api, 'users')).toBe(users);
   });
 
-  it('rejects a NUL in a search query parameter', async () => {
-    expect(expectProblem(await inject('GET', '/api/v1/links?q=a%00b'), 400).detail).toBe(
+  test('rejects a NUL in a search query parameter', async ({ api }) => {
+    expect(expectProblem(await inject(api, 'GET', '/api/v1/links?q=a%00b'), 400).detail).toBe(
       'q: must not contain NUL bytes',
     );
-    expect(expectProblem(await inject('GET', '/api/v1/links?tag=%00'), 400).detail).toBe(
+    expect(expectProblem(await inject(api, 'GET', '/api/v1/links?tag=%00'), 400).detail).toBe(
       'tag: must not contain NUL bytes',
     );
   });
 
-  it('fails only the bulk items that carry a NUL; the others are created', async () => {
-    const res = await inject('POST', '/api/v1/links/bulk', {
+  test('fails only the bulk items that carry a NUL; the others are created', async ({ api }) => {
+    const res = await inject(api, 'POST', '/api/v1/links/bulk', {
       links: [
         { url: 'https://example.com/bulk-1' },
         { url: 'https://example.com/bulk-2', title: 'bad\u0000title' },
@@ -116,30 +116,30 @@ describe('NUL bytes in text fields', () => {
 });
 
 describe('non-finite numbers', () => {
-  it.each(['1e309', '-1e309', 'Infinity'])('rejects limit=%s with a 400', async (value) => {
-    const problem = expectProblem(await inject('GET', `/api/v1/links?limit=${value}`), 400);
+  test.for(['1e309', '-1e309', 'Infinity'])('rejects limit=%s with a 400', async (value, { api }) => {
+    const problem = expectProblem(await inject(api, 'GET', `/api/v1/links?limit=${value}`), 400);
     expect(problem.detail).toMatch(/^limit: /);
   });
 
-  it.each(['svg', 'png'])('rejects a QR %s of size=1e309 with a 400', async (format) => {
-    const res = await inject('GET', `/api/v1/links/${link.id}/qr?format=${format}&size=1e309`);
+  test.for(['svg', 'png'])('rejects a QR %s of size=1e309 with a 400', async (format, { api }) => {
+    const res = await inject(api, 'GET', `/api/v1/links/${link.id}/qr?format=${format}&size=1e309`);
     expect(expectProblem(res, 400).detail).toBe('size: must be a finite number');
   });
 });
 
 describe('QR code size', () => {
-  it('renders a PNG up to 1024 px and refuses a larger one', async () => {
-    const ok = await inject('GET', `/api/v1/links/${link.id}/qr?format=png&size=1024`);
+  test('renders a PNG up to 1024 px and refuses a larger one', async ({ api }) => {
+    const ok = await inject(api, 'GET', `/api/v1/links/${link.id}/qr?format=png&size=1024`);
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['content-type']).toBe('image/png');
     // The PNG header states the width (bytes 16-19, big-endian).
     expect(ok.rawPayload.readUInt32BE(16)).toBe(1024);
-    const big = await inject('GET', `/api/v1/links/${link.id}/qr?format=png&size=2048`);
+    const big = await inject(api, 'GET', `/api/v1/links/${link.id}/qr?format=png&size=2048`);
     expect(expectProblem(big, 400).detail).toBe('size: must be <= 1024 for PNG');
   });
 
-  it('still renders a 2048-px SVG, which only states its width', async () => {
-    const res = await inject('GET', `/api/v1/links/${link.id}/qr?format=svg&size=2048`);
+  test('still renders a 2048-px SVG, which only states its width', async ({ api }) => {
+    const res = await inject(api, 'GET', `/api/v1/links/${link.id}/qr?format=svg&size=2048`);
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('width="2048"');
   });

@@ -1,21 +1,16 @@
 import { startPrivateRedis } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLink, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createLink, expectProblem, signup, startTestApi, type TestApi, test } from './support/api.ts';
 
-let api: TestApi;
 let user: Awaited<ReturnType<typeof signup>>;
-beforeAll(async () => {
-  api = await startTestApi();
+test.beforeAll(async ({ api }) => {
   user = await signup(api);
 });
-afterAll(async () => {
-  await api?.close();
-});
 
-const create = (payload: unknown) =>
+const create = (api: TestApi, payload: unknown) =>
   api.app.inject({ method: 'POST', url: '/api/v1/links', headers: user.auth, payload: payload as object });
 
-async function linkCount(): Promise<number> {
+async function linkCount(api: TestApi): Promise<number> {
   const { rows } = await api.database.pool.query('SELECT count(*)::int AS n FROM links WHERE user_id = $1', [
     user.user.id,
   ]);
@@ -23,7 +18,7 @@ async function linkCount(): Promise<number> {
 }
 
 describe('destination rules', () => {
-  it.each([
+  test.for([
     ['javascript:', 'javascript:alert(1)'],
     ['mixed-case scheme', 'JaVaScRiPt:alert(1)'],
     ['tab inside the scheme', 'java\tscript:alert(1)'],
@@ -42,14 +37,14 @@ describe('destination rules', () => {
     ['blocklisted domain', 'https://blocked.example/'],
     ['blocklisted subdomain', 'https://a.b.Blocked.Example/path'],
     ['more than 8 KiB', `https://example.com/${'a'.repeat(8200)}`],
-  ])('rejects %s with 400 and stores nothing', async (_name, url) => {
-    const before = await linkCount();
-    const problem = expectProblem(await create({ url }), 400);
+  ])('rejects %s with 400 and stores nothing', async ([_name, url], { api }) => {
+    const before = await linkCount(api);
+    const problem = expectProblem(await create(api, { url }), 400);
     expect(problem.detail).toMatch(/^url/);
-    expect(await linkCount()).toBe(before);
+    expect(await linkCount(api)).toBe(before);
   });
 
-  it('accepts a lookalike of a blocked domain and stores the normalized href', async () => {
+  test('accepts a lookalike of a blocked domain and stores the normalized href', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'HTTPS://notblocked.example:443/A?b=c#d' });
     expect(link.url).toBe('https://notblocked.example/A?b=c#d');
   });
@@ -57,7 +52,7 @@ describe('destination rules', () => {
 
 describe('field rules', () => {
   const future = new Date(Date.now() + 3_600_000).toISOString();
-  it.each([
+  test.for<[string, Record<string, unknown>, string]>([
     ['an alias of 2 characters', { alias: 'ab' }, 'alias'],
     ['an alias of 65 characters', { alias: 'a'.repeat(65) }, 'alias'],
     ['an alias with a dot', { alias: 'a.b.c' }, 'alias'],
@@ -75,26 +70,26 @@ describe('field rules', () => {
     ['a 33-character tag', { tags: ['x'.repeat(33)] }, 'tags'],
     ['an unknown campaign', { campaignId: '00000000-0000-4000-8000-000000000000' }, 'campaignId'],
     ['an unknown field', { colour: 'red' }, 'colour'],
-  ])('rejects %s with 400 naming the field', async (_name, extra, field) => {
+  ])('rejects %s with 400 naming the field', async ([_name, extra, field], { api }) => {
     const problem = expectProblem(
-      await create({ url: 'https://example.com/', expiresAt: future, ...extra }),
+      await create(api, { url: 'https://example.com/', expiresAt: future, ...extra }),
       400,
     );
     expect(problem.detail).toContain(field);
   });
 
-  it('answers 409 for a taken alias; aliases are case-sensitive', async () => {
+  test('answers 409 for a taken alias; aliases are case-sensitive', async ({ api }) => {
     await createLink(api, user.auth, { url: 'https://example.com/', alias: 'CaseAlias' });
-    expectProblem(await create({ url: 'https://example.com/', alias: 'CaseAlias' }), 409);
-    expect((await create({ url: 'https://example.com/', alias: 'casealias' })).statusCode).toBe(201);
+    expectProblem(await create(api, { url: 'https://example.com/', alias: 'CaseAlias' }), 409);
+    expect((await create(api, { url: 'https://example.com/', alias: 'casealias' })).statusCode).toBe(201);
     // The same alias on another short domain is a different link.
     expect(
-      (await create({ url: 'https://example.com/', alias: 'CaseAlias', domain: 'localhost:8080' }))
+      (await create(api, { url: 'https://example.com/', alias: 'CaseAlias', domain: 'localhost:8080' }))
         .statusCode,
     ).toBe(201);
   });
 
-  it('refuses to change the alias with PATCH and leaves the link unchanged', async () => {
+  test('refuses to change the alias with PATCH and leaves the link unchanged', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/p' });
     const res = await api.app.inject({
       method: 'PATCH',
@@ -107,7 +102,7 @@ describe('field rules', () => {
     expect(again.json().code).toBe(link.code);
   });
 
-  it('rejects an empty PATCH, a bad id and a forged cursor', async () => {
+  test('rejects an empty PATCH, a bad id and a forged cursor', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/q' });
     expectProblem(
       await api.app.inject({
@@ -131,9 +126,9 @@ describe('field rules', () => {
     );
   });
 
-  it('answers 413 for a body over 1 MiB and accepts a larger one on the bulk route', async () => {
+  test('answers 413 for a body over 1 MiB and accepts a larger one on the bulk route', async ({ api }) => {
     const big = { url: 'https://example.com/', title: 'x'.repeat(1_100_000) };
-    expectProblem(await create(big), 413);
+    expectProblem(await create(api, big), 413);
     const bulk = await api.app.inject({
       method: 'POST',
       url: '/api/v1/links/bulk',
@@ -158,7 +153,7 @@ describe('field rules', () => {
 });
 
 describe('when the link cache Redis is down', () => {
-  it('still creates the link in Postgres, answers 201 and counts the failed cache write', async () => {
+  test('still creates the link in Postgres, answers 201 and counts the failed cache write', async () => {
     const cacheServer = await startPrivateRedis();
     const isolated = await startTestApi({ CACHE_REDIS_URL: cacheServer.url });
     try {

@@ -4,19 +4,17 @@ import { decodeCachedLink, decodeLinkInvalidation } from '@boltlink/redis-keys/l
 import { testRedisUrl } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { LinkView } from '../src/schemas/links.ts';
-import { createLink, signup, startTestApi, type TestApi } from './support/api.ts';
+import { createLink, signup, type TestApi, test } from './support/api.ts';
 
-let api: TestApi;
 let subscriber: Redis;
 let queueConnection: Redis;
 let metadataQueue: Queue;
 const invalidations: { domain: string; code: string }[] = [];
 let user: Awaited<ReturnType<typeof signup>>;
 
-beforeAll(async () => {
-  api = await startTestApi();
+test.beforeAll(async ({ api }) => {
   subscriber = createSubscriber(testRedisUrl());
   await waitForReady(subscriber);
   subscriber.on('message', (_channel, raw: string) => {
@@ -28,21 +26,20 @@ beforeAll(async () => {
   metadataQueue = new Queue('link-metadata', { connection: queueConnection, prefix: api.queuePrefix });
   user = await signup(api);
 });
-afterAll(async () => {
+test.afterAll(async () => {
   await metadataQueue?.close();
   await queueConnection?.quit();
   await subscriber?.quit();
-  await api?.close();
 });
 
-const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+const inject = (api: TestApi, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
   api.app.inject({ method, url, payload, headers: user.auth });
 
-const cached = async (link: { domain: string; code: string }) =>
+const cached = async (api: TestApi, link: { domain: string; code: string }) =>
   decodeCachedLink(await api.redis.get(api.keys.linkCache(link.domain, link.code)));
 
 describe('creating links', () => {
-  it('creates a link with a random 7-character base62 code on the default domain', async () => {
+  test('creates a link with a random 7-character base62 code on the default domain', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/a path?x=1' });
     expect(link).toMatchObject({
       code: expect.stringMatching(/^[0-9A-Za-z]{7}$/),
@@ -61,7 +58,7 @@ describe('creating links', () => {
     expect(link).not.toHaveProperty('passwordHash');
   });
 
-  it('creates a link with every option and never returns the password', async () => {
+  test('creates a link with every option and never returns the password', async ({ api }) => {
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const link = await createLink(api, user.auth, {
       url: 'https://example.org/',
@@ -89,14 +86,16 @@ describe('creating links', () => {
     expect(JSON.stringify(link)).not.toContain('argon2');
   });
 
-  it('writes the versioned cache entry the edge reads, clears the negative entry and publishes', async () => {
+  test('writes the versioned cache entry the edge reads, clears the negative entry and publishes', async ({
+    api,
+  }) => {
     await api.redis.set(api.keys.linkNegative('sho.rt', 'fresh-one'), '1');
     const link = await createLink(api, user.auth, {
       url: 'https://example.com/cache',
       alias: 'fresh-one',
       maxClicks: 3,
     });
-    expect(await cached(link)).toEqual({
+    expect(await cached(api, link)).toEqual({
       v: 1,
       id: link.id,
       url: 'https://example.com/cache',
@@ -111,9 +110,9 @@ describe('creating links', () => {
     await expect.poll(() => invalidations.some((m) => m.code === 'fresh-one')).toBe(true);
   });
 
-  it('writes exactly the projection the edge builds from Postgres on a cache miss', async () => {
+  test('writes exactly the projection the edge builds from Postgres on a cache miss', async ({ api }) => {
     const campaign = (
-      await inject('POST', '/api/v1/campaigns', {
+      await inject(api, 'POST', '/api/v1/campaigns', {
         name: 'Same shape',
         utm: { source: 'src', medium: 'med', campaign: 'camp', term: '', content: 'cta' },
       })
@@ -128,7 +127,7 @@ describe('creating links', () => {
     });
     const row = await findLinkForRedirect(api.database.db, link.domain, link.code);
     expect(row).not.toBeNull();
-    expect(await cached(link)).toEqual({
+    expect(await cached(api, link)).toEqual({
       v: 1,
       id: row?.id,
       url: row?.url,
@@ -141,7 +140,7 @@ describe('creating links', () => {
     });
   });
 
-  it('enqueues a link-metadata job only when no title is given', async () => {
+  test('enqueues a link-metadata job only when no title is given', async ({ api }) => {
     const untitled = await createLink(api, user.auth, { url: 'https://example.com/no-title' });
     const titled = await createLink(api, user.auth, { url: 'https://example.com/titled', title: 'Mine' });
     const jobs = await metadataQueue.getJobs(['waiting', 'delayed', 'active']);
@@ -152,9 +151,9 @@ describe('creating links', () => {
     expect(job?.data).toEqual({ v: 1, linkId: untitled.id, url: 'https://example.com/no-title' });
   });
 
-  it('bulk-creates links with one result per input, in order, bad items failing alone', async () => {
+  test('bulk-creates links with one result per input, in order, bad items failing alone', async ({ api }) => {
     await createLink(api, user.auth, { url: 'https://example.com/taken', alias: 'bulk-taken' });
-    const res = await inject('POST', '/api/v1/links/bulk', {
+    const res = await inject(api, 'POST', '/api/v1/links/bulk', {
       links: [
         { url: 'https://example.com/1' },
         { url: 'javascript:alert(1)' },
@@ -182,7 +181,7 @@ describe('creating links', () => {
     expect(stored.rows[0].n).toBe(3);
   });
 
-  it('bulk-creates 1000 links in one request', async () => {
+  test('bulk-creates 1000 links in one request', async ({ api }) => {
     const other = await signup(api);
     const links = Array.from({ length: 1000 }, (_, i) => ({
       url: `https://example.com/bulk/${i}`,
@@ -202,11 +201,11 @@ describe('creating links', () => {
 });
 
 describe('reading, changing and deleting links', () => {
-  it('gets, patches and deletes a link, keeping the edge cache in step', async () => {
+  test('gets, patches and deletes a link, keeping the edge cache in step', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/v1', title: 'v1' });
-    expect((await inject('GET', `/api/v1/links/${link.id}`)).json()).toEqual(link);
+    expect((await inject(api, 'GET', `/api/v1/links/${link.id}`)).json()).toEqual(link);
 
-    const patched = await inject('PATCH', `/api/v1/links/${link.id}`, {
+    const patched = await inject(api, 'PATCH', `/api/v1/links/${link.id}`, {
       url: 'https://example.com/v2',
       tags: ['edited'],
       redirectType: 301,
@@ -220,31 +219,31 @@ describe('reading, changing and deleting links', () => {
       redirectType: 301,
       hasPassword: true,
     });
-    const entry = await cached(link);
+    const entry = await cached(api, link);
     expect(entry?.url).toBe('https://example.com/v2');
     expect(entry?.redirectType).toBe(301);
     expect(entry?.passwordHash).toMatch(/^\$argon2id\$/);
 
-    const cleared = await inject('PATCH', `/api/v1/links/${link.id}`, { password: null, title: null });
+    const cleared = await inject(api, 'PATCH', `/api/v1/links/${link.id}`, { password: null, title: null });
     expect(cleared.json()).toMatchObject({ hasPassword: false, title: null });
-    expect((await cached(link))?.passwordHash).toBeNull();
+    expect((await cached(api, link))?.passwordHash).toBeNull();
 
     invalidations.length = 0;
-    expect((await inject('DELETE', `/api/v1/links/${link.id}`)).statusCode).toBe(204);
+    expect((await inject(api, 'DELETE', `/api/v1/links/${link.id}`)).statusCode).toBe(204);
     expect(await api.redis.exists(api.keys.linkCache(link.domain, link.code))).toBe(0);
     await expect.poll(() => invalidations.some((m) => m.code === link.code)).toBe(true);
-    expect((await inject('GET', `/api/v1/links/${link.id}`)).statusCode).toBe(404);
+    expect((await inject(api, 'GET', `/api/v1/links/${link.id}`)).statusCode).toBe(404);
   });
 
-  it('moving a link to another domain drops the old cache entry', async () => {
+  test('moving a link to another domain drops the old cache entry', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/move', alias: 'mover' });
-    const moved = await inject('PATCH', `/api/v1/links/${link.id}`, { domain: 'localhost:8080' });
+    const moved = await inject(api, 'PATCH', `/api/v1/links/${link.id}`, { domain: 'localhost:8080' });
     expect(moved.json().shortUrl).toBe('https://localhost:8080/mover');
     expect(await api.redis.exists(api.keys.linkCache('sho.rt', 'mover'))).toBe(0);
-    expect((await cached({ domain: 'localhost:8080', code: 'mover' }))?.id).toBe(link.id);
+    expect((await cached(api, { domain: 'localhost:8080', code: 'mover' }))?.id).toBe(link.id);
   });
 
-  it('lists newest first with filters by tag, search and campaign', async () => {
+  test('lists newest first with filters by tag, search and campaign', async ({ api }) => {
     const owner = await signup(api);
     const make = (payload: Record<string, unknown>) => createLink(api, owner.auth, payload);
     const a = await make({ url: 'https://alpha.example/', tags: ['red'], title: 'Alpha page' });
@@ -269,13 +268,13 @@ describe('reading, changing and deleting links', () => {
     expect(next.nextCursor).toBeNull();
   });
 
-  it('renders the QR code of the short URL as SVG and PNG', async () => {
+  test('renders the QR code of the short URL as SVG and PNG', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/qr' });
-    const svg = await inject('GET', `/api/v1/links/${link.id}/qr`);
+    const svg = await inject(api, 'GET', `/api/v1/links/${link.id}/qr`);
     expect(svg.statusCode).toBe(200);
     expect(svg.headers['content-type']).toContain('image/svg+xml');
     expect(svg.body).toContain('<svg');
-    const png = await inject('GET', `/api/v1/links/${link.id}/qr?format=png&size=256`);
+    const png = await inject(api, 'GET', `/api/v1/links/${link.id}/qr?format=png&size=256`);
     expect(png.statusCode).toBe(200);
     expect(png.headers['content-type']).toBe('image/png');
     expect(png.rawPayload.subarray(0, 8)).toEqual(

@@ -1,24 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { LinkView } from '../src/schemas/links.ts';
-import {
-  createApiKey,
-  createLink,
-  expectProblem,
-  signup,
-  startTestApi,
-  type TestApi,
-} from './support/api.ts';
+import { createApiKey, createLink, expectProblem, signup, test } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ DATABASE_POOL_MAX: '10' });
-});
-afterAll(async () => {
-  await api?.close();
-});
+test.override('apiEnv', { DATABASE_POOL_MAX: '10' });
 
 describe('authorization matrix', () => {
-  it("answers 404 for another account's link on every route, and changes nothing", async () => {
+  test("answers 404 for another account's link on every route, and changes nothing", async ({ api }) => {
     const alice = await signup(api);
     const bob = await signup(api);
     const bobKey = await createApiKey(api, bob.token);
@@ -43,7 +30,7 @@ describe('authorization matrix', () => {
 });
 
 describe('concurrency', () => {
-  it('gives exactly one 201 for 100 concurrent creates of one alias; the rest get 409', async () => {
+  test('gives exactly one 201 for 100 concurrent creates of one alias; the rest get 409', async ({ api }) => {
     const user = await signup(api);
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -64,7 +51,9 @@ describe('concurrency', () => {
     expect(rows[0].n).toBe(1);
   });
 
-  it('returns every link exactly once while links are being inserted during pagination', async () => {
+  test('returns every link exactly once while links are being inserted during pagination', async ({
+    api,
+  }) => {
     const user = await signup(api);
     const existing = await api.app.inject({
       method: 'POST',

@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { PASSWORD, test } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
+test.beforeAll(async ({ api }) => {
   // A real database error on the sign-up insert, whose bound values are the email and the argon2 hash.
   await api.database.pool.query(
     "ALTER TABLE users ADD CONSTRAINT no_rejected_emails CHECK (email NOT LIKE 'rejected-%')",
   );
 });
-afterAll(async () => {
-  await api?.close();
-});
 
 describe('logs of failed database queries', () => {
-  it('name the failure but never the query parameters, the argon2 hash or the email', async () => {
+  test('name the failure but never the query parameters, the argon2 hash or the email', async ({ api }) => {
     const email = 'rejected-person@example.com';
     const res = await api.app.inject({
       method: 'POST',

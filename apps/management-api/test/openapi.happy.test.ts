@@ -1,14 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from './support/api.ts';
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+import { describe, expect } from 'vitest';
+import { test } from './support/api.ts';
 
 /** Every route of the public contract (ARCHITECTURE.md), as OpenAPI path templates. */
 const CONTRACT: [string, string][] = [
@@ -62,14 +54,14 @@ function resolvePointer(doc: Json, ref: string): unknown {
 }
 
 describe('OpenAPI document', () => {
-  it('validates against the OpenAPI 3.0 schema, with every $ref resolvable', async () => {
+  test('validates against the OpenAPI 3.0 schema, with every $ref resolvable', async ({ api }) => {
     const doc = (await api.app.inject({ url: '/docs/json' })).json();
     // swagger-parser checks the document against the official OpenAPI JSON Schema and dereferences it.
     const validated = await SwaggerParser.validate(structuredClone(doc));
     expect(validated.info.title).toBe(doc.info.title);
   });
 
-  it('is a valid OpenAPI 3 document that lists every route of the contract', async () => {
+  test('is a valid OpenAPI 3 document that lists every route of the contract', async ({ api }) => {
     const res = await api.app.inject({ url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json() as Json & { paths: Record<string, Record<string, Json>> };
@@ -119,7 +111,7 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('documents request bodies and the link shape', async () => {
+  test('documents request bodies and the link shape', async ({ api }) => {
     const doc = (await api.app.inject({ url: '/docs/json' })).json();
     const create = doc.paths['/api/v1/links'].post.requestBody.content['application/json'].schema;
     const createSchema = create.$ref ? resolvePointer(doc, create.$ref) : create;
@@ -161,7 +153,7 @@ describe('OpenAPI document', () => {
     );
   });
 
-  it('serves the Swagger UI at /docs', async () => {
+  test('serves the Swagger UI at /docs', async ({ api }) => {
     const res = await api.app.inject({ url: '/docs/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, expectProblem, signup, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createApiKey, expectProblem, signup, startTestApi, test } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ LINK_CREATE_RATE_LIMIT_MAX: '3', DEFAULT_RATE_LIMIT_MAX: '40' });
-});
-afterAll(async () => {
-  await api?.close();
-});
+test.override('apiEnv', { LINK_CREATE_RATE_LIMIT_MAX: '3', DEFAULT_RATE_LIMIT_MAX: '40' });
 
 describe('rate limits', () => {
-  it('limits link creation per account, across its sessions and API keys, whatever the IP', async () => {
+  test('limits link creation per account, across its sessions and API keys, whatever the IP', async ({
+    api,
+  }) => {
     const user = await signup(api);
     const key = await createApiKey(api, user.token);
     const statuses: number[] = [];
@@ -39,7 +35,7 @@ describe('rate limits', () => {
     expect(res.statusCode).toBe(201);
   });
 
-  it('applies the default per-IP limit to every route, probes excepted', async () => {
+  test('applies the default per-IP limit to every route, probes excepted', async ({ api }) => {
     const ip = '198.51.100.99';
     let last = await api.app.inject({ url: '/api/v1/me', remoteAddress: ip });
     expect(last.headers['x-ratelimit-limit']).toBe('40');
@@ -52,7 +48,7 @@ describe('rate limits', () => {
     expect((await api.app.inject({ url: '/ready', remoteAddress: ip })).statusCode).toBe(200);
   });
 
-  it('uses X-Forwarded-For only from a trusted proxy', async () => {
+  test('uses X-Forwarded-For only from a trusted proxy', async () => {
     const proxied = await startTestApi({ TRUST_PROXY: '10.0.0.1', DEFAULT_RATE_LIMIT_MAX: '2' });
     try {
       const via = (client: string) =>

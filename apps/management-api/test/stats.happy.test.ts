@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createLink, signup, startTestApi, type TestApi } from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { createApiKey, createLink, signup, type TestApi, test } from './support/api.ts';
 
-let api: TestApi;
 let user: Awaited<ReturnType<typeof signup>>;
 let linkA: { id: string; code: string; domain: string };
 let linkB: { id: string; code: string; domain: string };
 
 /** Runs `sql` once per row of parameters. */
-async function seedRows(sql: string, rows: unknown[][]) {
+async function seedRows(api: TestApi, sql: string, rows: unknown[][]) {
   for (const row of rows) await api.database.pool.query(sql, row);
 }
 
-beforeAll(async () => {
-  api = await startTestApi();
+test.beforeAll(async ({ api }) => {
   user = await signup(api);
   linkA = await createLink(api, user.auth, { url: 'https://example.com/a', title: 'a' });
   linkB = await createLink(api, user.auth, { url: 'https://example.com/b', title: 'b' });
@@ -23,6 +21,7 @@ beforeAll(async () => {
     [linkB.id, '2026-03-01T12:00:00Z', 4, 4],
   ];
   await seedRows(
+    api,
     'INSERT INTO link_clicks_hourly (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
     hourly,
   );
@@ -33,6 +32,7 @@ beforeAll(async () => {
     [linkB.id, '2026-03-02', 20, 0],
   ];
   await seedRows(
+    api,
     'INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks) VALUES ($1, $2, $3, $4)',
     daily,
   );
@@ -44,6 +44,7 @@ beforeAll(async () => {
     [linkB.id, '2026-03-02', 'country', 'US', 20, 0],
   ];
   await seedRows(
+    api,
     'INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6)',
     dims,
   );
@@ -55,6 +56,7 @@ beforeAll(async () => {
     [linkB.id, '2026-03-02', 'mobile', 'Safari', 'iOS', 20, 0],
   ];
   await seedRows(
+    api,
     'INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     agents,
   );
@@ -92,10 +94,11 @@ beforeAll(async () => {
     [linkB.id, '2026-03-02', 'v9', false],
   ];
   await seedRows(
+    api,
     'INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot) VALUES ($1, $2, $3, $4)',
     visitors,
   );
-  await seedAccountRollups();
+  await seedAccountRollups(api);
   // The account's visitor sketches, as the consumer adds the same visitors (human and bot apart).
   const userId = (await api.database.pool.query('SELECT user_id FROM links WHERE id = $1', [linkA.id]))
     .rows[0].user_id as string;
@@ -109,7 +112,7 @@ beforeAll(async () => {
  * owner, device, browser and OS as dimensions of their own. Each link's clicks in a shard of their own, as
  * two ingestion lanes write them: the stats must add the shards up.
  */
-async function seedAccountRollups() {
+async function seedAccountRollups(api: TestApi) {
   const shard = `CASE WHEN r.link_id = '${linkA.id}' THEN 0 ELSE 1 END`;
   await api.database.pool.query(`
     INSERT INTO account_clicks_hourly (user_id, bucket, shard, clicks, bot_clicks)
@@ -129,19 +132,21 @@ async function seedAccountRollups() {
       CROSS JOIN LATERAL (VALUES ('device', r.device), ('browser', r.browser), ('os', r.os)) AS a(dimension, value)
     ) u JOIN links l ON l.id = u.link_id GROUP BY 1, 2, 3, 4, 5`);
 }
-afterAll(async () => {
-  await api?.close();
-});
 
-const get = async (url: string, auth = user.auth) => {
+const get = async (api: TestApi, url: string, auth = user.auth) => {
   const res = await api.app.inject({ url, headers: auth });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 };
 
 describe('per-link stats', () => {
-  it('returns a zero-filled daily series without bots, with top dimensions and unique visitors', async () => {
-    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-02-28&to=2026-03-04&interval=day`);
+  test('returns a zero-filled daily series without bots, with top dimensions and unique visitors', async ({
+    api,
+  }) => {
+    const stats = await get(
+      api,
+      `/api/v1/links/${linkA.id}/stats?from=2026-02-28&to=2026-03-04&interval=day`,
+    );
     expect(stats.timeseries).toEqual([
       { t: '2026-02-28T00:00:00.000Z', clicks: 0 },
       { t: '2026-03-01T00:00:00.000Z', clicks: 7 },
@@ -172,22 +177,30 @@ describe('per-link stats', () => {
     ]);
   });
 
-  it('sums device, browser and OS over the days of the range only, bots included on request', async () => {
-    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-01&includeBots=true`);
+  test('sums device, browser and OS over the days of the range only, bots included on request', async ({
+    api,
+  }) => {
+    const stats = await get(
+      api,
+      `/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-01&includeBots=true`,
+    );
     expect(stats.devices).toEqual([
       { value: 'desktop', clicks: 7 },
       { value: 'bot', clicks: 1 },
     ]);
     expect(stats.browsers).toEqual([{ value: 'Firefox', clicks: 8 }]);
     expect(stats.os).toEqual([{ value: 'Linux', clicks: 8 }]);
-    const later = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-02&to=2026-03-04`);
+    const later = await get(api, `/api/v1/links/${linkA.id}/stats?from=2026-03-02&to=2026-03-04`);
     expect(later.devices).toEqual([{ value: 'mobile', clicks: 2 }]);
     expect(later.browsers).toEqual([{ value: 'Safari', clicks: 2 }]);
     expect(later.os).toEqual([{ value: 'iOS', clicks: 2 }]);
   });
 
-  it('counts bots with includeBots=true', async () => {
-    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-03&includeBots=true`);
+  test('counts bots with includeBots=true', async ({ api }) => {
+    const stats = await get(
+      api,
+      `/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-03&includeBots=true`,
+    );
     expect(stats.total).toBe(10);
     expect(stats.uniqueVisitors).toBe(3);
     expect(stats.devices).toEqual([
@@ -197,8 +210,9 @@ describe('per-link stats', () => {
     ]);
   });
 
-  it('returns an hourly series, zero-filled, from the hourly roll-up', async () => {
+  test('returns an hourly series, zero-filled, from the hourly roll-up', async ({ api }) => {
     const stats = await get(
+      api,
       `/api/v1/links/${linkA.id}/stats?from=2026-03-01T09:30:00Z&to=2026-03-01T12:00:00Z&interval=hour`,
     );
     expect(stats.timeseries).toEqual([
@@ -212,8 +226,8 @@ describe('per-link stats', () => {
 });
 
 describe('account-wide stats', () => {
-  it('adds up every link and ranks the top links', async () => {
-    const stats = await get('/api/v1/stats?from=2026-03-01&to=2026-03-03');
+  test('adds up every link and ranks the top links', async ({ api }) => {
+    const stats = await get(api, '/api/v1/stats?from=2026-03-01&to=2026-03-03');
     expect(stats.timeseries.map((p: { clicks: number }) => p.clicks)).toEqual([7, 20, 2]);
     expect(stats.total).toBe(29);
     expect(stats.topLinks).toEqual([
@@ -230,24 +244,24 @@ describe('account-wide stats', () => {
       { value: 'Linux', clicks: 7 },
     ]);
     expect(stats.uniqueVisitors).toBe(3);
-    const withBots = await get('/api/v1/stats?from=2026-03-01&to=2026-03-03&includeBots=true');
+    const withBots = await get(api, '/api/v1/stats?from=2026-03-01&to=2026-03-03&includeBots=true');
     expect(withBots.uniqueVisitors).toBe(4);
     // Only the days of the range: v9 came on 2026-03-02 only.
-    const firstDay = await get('/api/v1/stats?from=2026-03-01T00:00:00Z&to=2026-03-01T23:00:00Z');
+    const firstDay = await get(api, '/api/v1/stats?from=2026-03-01T00:00:00Z&to=2026-03-01T23:00:00Z');
     expect(firstDay.uniqueVisitors).toBe(2);
   });
 
-  it("never includes another account's clicks", async () => {
+  test("never includes another account's clicks", async ({ api }) => {
     const other = await signup(api);
-    const stats = await get('/api/v1/stats?from=2026-03-01&to=2026-03-03', other.auth);
+    const stats = await get(api, '/api/v1/stats?from=2026-03-01&to=2026-03-03', other.auth);
     expect(stats.total).toBe(0);
     expect(stats.topLinks).toEqual([]);
     expect(stats.timeseries).toHaveLength(3);
   });
 
-  it('works with an API key that has stats:read', async () => {
+  test('works with an API key that has stats:read', async ({ api }) => {
     const key = await createApiKey(api, user.token, ['stats:read']);
-    const stats = await get(`/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-01`, key.auth);
+    const stats = await get(api, `/api/v1/links/${linkA.id}/stats?from=2026-03-01&to=2026-03-01`, key.auth);
     expect(stats.total).toBe(7);
   });
 });
