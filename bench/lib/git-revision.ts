@@ -11,13 +11,19 @@ export interface GitRevision {
 }
 
 function git(dir: string, args: string[]): string {
-  return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  return execFileSync('git', ['-C', dir, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
 }
 
 /** The revision of the checkout holding `dir`, or null when `dir` is not in a git checkout. */
 export function gitRevision(dir: string): GitRevision | null {
   try {
-    return { commit: git(dir, ['rev-parse', 'HEAD']), dirty: git(dir, ['status', '--porcelain', '--', ':(top,exclude)bench/results']) !== '' };
+    return {
+      commit: git(dir, ['rev-parse', 'HEAD']),
+      dirty: git(dir, ['status', '--porcelain', '--', ':(top,exclude)bench/results']) !== '',
+    };
   } catch {
     return null;
   }

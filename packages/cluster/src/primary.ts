@@ -36,7 +36,9 @@ export function runPrimary(options: PrimaryOptions): void {
   const fork = (): void => {
     const worker = cluster.fork();
     // A send to a worker that is exiting fails asynchronously; unhandled, that error would end the primary.
-    worker.on('error', (error) => logger.warn({ err: error, workerPid: worker.process.pid }, 'worker IPC error'));
+    worker.on('error', (error) =>
+      logger.warn({ err: error, workerPid: worker.process.pid }, 'worker IPC error'),
+    );
   };
 
   const aliveWorkers = (): Worker[] =>

@@ -85,13 +85,14 @@ describe('runClustered', () => {
     const replacement = await proc.waitForLog(
       (line) => line.msg === 'worker listening' && line.time >= died.time && line.workerPid !== victim,
     );
+    const replacementPid = Number(replacement.workerPid);
     // Replaced at once: a healthy worker's death is not backed off.
     expect(replacement.time - died.time).toBeLessThan(3_000);
     answeredBy.clear();
     const answeredBefore = answered;
     for (
       let waited = 0;
-      waited < 10_000 && (!answeredBy.has(replacement.workerPid) || answered - answeredBefore < 20);
+      waited < 10_000 && (!answeredBy.has(replacementPid) || answered - answeredBefore < 20);
       waited += 50
     ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -104,7 +105,7 @@ describe('runClustered', () => {
     expect(failures.length).toBeLessThanOrEqual(1);
     expect(failures.filter((time) => time > died.time)).toEqual([]);
     expect(answered).toBeGreaterThan(20);
-    expect(answeredBy.has(replacement.workerPid)).toBe(true);
+    expect(answeredBy.has(replacementPid)).toBe(true);
     expect(answeredBy.has(victim!)).toBe(false);
 
     proc.child.kill('SIGTERM');
