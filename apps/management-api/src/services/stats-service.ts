@@ -121,9 +121,10 @@ function linkScope(linkId: string): Scope {
   };
 }
 
-// The account roll-ups already hold device, browser and OS as dimensions of their own.
-function accountScope(userId: string): Scope {
-  const rows = sql`r.user_id = ${userId}::uuid`;
+// The account roll-ups already hold device, browser and OS as dimensions of their own. The account is the
+// workspace: their user_id column holds the workspace id (ADR 0014).
+function accountScope(workspaceId: string): Scope {
+  const rows = sql`r.user_id = ${workspaceId}::uuid`;
   return {
     rows,
     hourly: sql.raw('account_clicks_hourly'),
@@ -236,23 +237,27 @@ export function createStatsService(deps: { db: Db; clock: () => Date; visitors: 
   }
 
   return {
-    async forLink(userId: string, linkId: string, query: StatsQuery): Promise<StatsResult> {
+    async forLink(workspaceId: string, linkId: string, query: StatsQuery): Promise<StatsResult> {
       const range = resolveRange(query, clock());
       const [owned] = await db
         .select({ id: links.id })
         .from(links)
-        .where(and(eq(links.id, linkId), eq(links.userId, userId)));
+        .where(and(eq(links.id, linkId), eq(links.workspaceId, workspaceId)));
       if (!owned) throw new AppError('not_found', 'link not found');
       return statsFor(linkScope(owned.id), linkVisitors(owned.id, range), range);
     },
 
-    async forAccount(userId: string, query: StatsQuery): Promise<StatsResult & { topLinks: TopLink[] }> {
+    async forAccount(workspaceId: string, query: StatsQuery): Promise<StatsResult & { topLinks: TopLink[] }> {
       const range = resolveRange(query, clock());
-      const ownLinks = sql`r.link_id IN (SELECT l.id FROM links l WHERE l.user_id = ${userId}::uuid)`;
+      const ownLinks = sql`r.link_id IN (SELECT l.id FROM links l WHERE l.workspace_id = ${workspaceId}::uuid)`;
       const [stats, top] = await Promise.all([
         // Account-wide unique visitors are a HyperLogLog estimate (account-visitors.ts): an exact count
         // would read about one row per click.
-        statsFor(accountScope(userId), deps.visitors.count(userId, utcDays(range), range.includeBots), range),
+        statsFor(
+          accountScope(workspaceId),
+          deps.visitors.count(workspaceId, utcDays(range), range.includeBots),
+          range,
+        ),
         db.execute<{ id: string; code: string; domain: string; clicks: string }>(sql`
           SELECT l.id, l.code, l.domain, t.clicks FROM (
             SELECT r.link_id, sum(${counted(range, sql.raw('r'))}) AS clicks
