@@ -11,6 +11,7 @@ const expectedTables = [
   'account_clicks_hourly',
   'account_dimensions_daily',
   'api_keys',
+  'audit_events',
   'campaigns',
   'click_events',
   'link_agents_daily',
@@ -20,6 +21,9 @@ const expectedTables = [
   'link_visitors_daily',
   'links',
   'users',
+  'workspace_invitations',
+  'workspace_members',
+  'workspaces',
 ];
 
 // The test database (already migrated from the template) is only used as a foothold on the server,
@@ -330,6 +334,154 @@ describe('runMigrations', () => {
       expect(await account(client, other)).toEqual(expected(1, false));
       await client.query('DELETE FROM users WHERE id = $1', [owner]);
       expect(await account(client, owner)).toEqual({ hourly: [], daily: [], dimensions: [] });
+    });
+  });
+
+  it("moves every link, campaign and key into its creator's personal workspace (0006), losing nothing", async () => {
+    const url = await emptyDatabase();
+    await migrateUpTo(url, '0005_account_rollups');
+    const before = await withClient(url, async (client) => {
+      const users: string[] = [];
+      for (const email of ['ada@example.com', 'bob@example.com']) {
+        const user = await client.query<{ id: string }>(
+          `INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id`,
+          [email],
+        );
+        users.push(user.rows[0]?.id as string);
+      }
+      for (const [i, userId] of users.entries()) {
+        const campaign = await client.query<{ id: string }>(
+          `INSERT INTO campaigns (user_id, name, utm_source, utm_medium, utm_campaign)
+           VALUES ($1, 'Spring', 'news', 'email', 'spring') RETURNING id`,
+          [userId],
+        );
+        for (const code of [`a${i}`, `b${i}`]) {
+          await client.query(
+            `INSERT INTO links (user_id, domain, code, url, campaign_id) VALUES ($1, 'sho.rt', $2, 'https://example.com', $3)`,
+            [userId, code, campaign.rows[0]?.id],
+          );
+        }
+        await client.query(
+          `INSERT INTO api_keys (user_id, name, prefix, last_four, key_hash) VALUES ($1, 'ci', 'blk_x', 'abcd', $2)`,
+          [userId, String(i).repeat(64)],
+        );
+      }
+      const ada = users[0] as string;
+      const adaLink = await client.query<{ id: string }>(`SELECT id FROM links WHERE code = 'a0'`);
+      const linkId = adaLink.rows[0]?.id as string;
+      await client.query(
+        `INSERT INTO link_clicks_daily (link_id, bucket, clicks, bot_clicks) VALUES ($1, '2026-03-01', 4, 1)`,
+        [linkId],
+      );
+      await client.query(
+        `INSERT INTO account_clicks_daily (user_id, bucket, shard, clicks, bot_clicks) VALUES ($1, '2026-03-01', 0, 4, 1)`,
+        [ada],
+      );
+      const rows = await client.query<{ t: string; id: string; user_id: string }>(
+        `SELECT 'link' AS t, id, user_id FROM links UNION ALL SELECT 'campaign', id, user_id FROM campaigns
+         UNION ALL SELECT 'key', id, user_id FROM api_keys ORDER BY 1, 2`,
+      );
+      return { users, rows: rows.rows, ada, linkId };
+    });
+
+    await runMigrations(url);
+
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+      const after = await client.query<{ t: string; id: string; user_id: string; workspace_id: string }>(
+        `SELECT 'link' AS t, id, user_id, workspace_id FROM links
+         UNION ALL SELECT 'campaign', id, user_id, workspace_id FROM campaigns
+         UNION ALL SELECT 'key', id, user_id, workspace_id FROM api_keys ORDER BY 1, 2`,
+      );
+      // Every row is still there, owned by its creator's personal workspace, whose id is the creator's.
+      expect(after.rows.map(({ t, id, user_id }) => ({ t, id, user_id }))).toEqual(before.rows);
+      for (const row of after.rows) expect(row.workspace_id).toBe(row.user_id);
+      const workspaces = await client.query(
+        `SELECT w.id, w.personal, m.user_id, m.role FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id
+         ORDER BY w.id`,
+      );
+      expect(workspaces.rows).toEqual(
+        [...before.users].sort().map((id) => ({ id, personal: true, user_id: id, role: 'owner' })),
+      );
+      // The account roll-ups keep their rows: the account key is the personal workspace's id.
+      const account = await client.query(`SELECT user_id, clicks::int FROM account_clicks_daily`);
+      expect(account.rows).toEqual([{ user_id: before.ada, clicks: 4 }]);
+
+      // A user created from now on comes with a personal workspace, and a row written without a workspace
+      // (a writer from before workspaces) lands in its creator's.
+      const carol = await client.query<{ id: string }>(
+        `INSERT INTO users (email, password_hash) VALUES ('carol@example.com', 'x') RETURNING id`,
+      );
+      const carolId = carol.rows[0]?.id as string;
+      const carolLink = await client.query<{ workspace_id: string }>(
+        `INSERT INTO links (user_id, domain, code, url) VALUES ($1, 'sho.rt', 'c0', 'https://example.com')
+         RETURNING workspace_id`,
+        [carolId],
+      );
+      expect(carolLink.rows[0]?.workspace_id).toBe(carolId);
+      const carolMember = await client.query(
+        `SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $1`,
+        [carolId],
+      );
+      expect(carolMember.rows).toEqual([{ role: 'owner' }]);
+
+      // Deleting a link takes its clicks out of its workspace's account roll-ups.
+      await client.query('DELETE FROM links WHERE id = $1', [before.linkId]);
+      expect((await client.query(`SELECT * FROM account_clicks_daily`)).rows).toEqual([]);
+      // Deleting a user deletes the personal workspace and what it holds.
+      await client.query('DELETE FROM users WHERE id = $1', [before.ada]);
+      const left = await client.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM workspaces WHERE id = $1)::int + (SELECT count(*) FROM links WHERE workspace_id = $1)::int
+           + (SELECT count(*) FROM campaigns WHERE workspace_id = $1)::int AS n`,
+        [before.ada],
+      );
+      expect(left.rows[0]?.n).toBe(0);
+    });
+  });
+
+  it("moves is_bot into link_visitors_daily's primary key (0007) on a table holding visitors: rows kept, still one per visitor and day, counted from the key alone", async () => {
+    const url = await emptyDatabase();
+    await migrateUpTo(url, '0006_workspaces');
+    // The roll-ups have no foreign key (ADR 0009): visitor rows need no link to exist.
+    const linkId = '6f1c2a9e-0b7d-4c3e-9a41-7d2b00000010';
+    await withClient(url, async (client) => {
+      // 300 visitors over 3 days, every tenth a bot; visitor 0 comes back on every day.
+      await client.query(
+        `INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
+         SELECT $1, date '2026-03-01' + (g % 3), 'v' || (CASE WHEN g % 100 = 0 THEN 0 ELSE g END), g % 10 = 1
+         FROM generate_series(0, 299) AS g`,
+        [linkId],
+      );
+    });
+
+    await runMigrations(url);
+
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+      const count = `SELECT count(*)::int AS n FROM (SELECT visitor_hash FROM link_visitors_daily
+        WHERE link_id = $1 AND bucket BETWEEN '2026-03-01' AND '2026-03-03' AND NOT is_bot GROUP BY 1) v`;
+      const rows = await client.query<{ n: number; bots: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE is_bot)::int AS bots FROM link_visitors_daily`,
+      );
+      expect(rows.rows[0]).toEqual({ n: 300, bots: 30 });
+      // 270 human rows, visitor 0 on three days: 268 distinct human visitors.
+      expect((await client.query<{ n: number }>(count, [linkId])).rows[0]?.n).toBe(268);
+      // Still the key ingestion deduplicates on: a redelivered visitor adds nothing.
+      const again = await client.query(
+        `INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot) VALUES ($1, '2026-03-01', 'v0', false)
+         ON CONFLICT (link_id, bucket, visitor_hash) DO NOTHING`,
+        [linkId],
+      );
+      expect(again.rowCount).toBe(0);
+      // The count reads the key alone: no heap page per visitor row once the visibility map is set (autovacuum
+      // does that on a live table). Scans other than the key's are ruled out so the tiny table plans as a big one.
+      await client.query('VACUUM link_visitors_daily');
+      await client.query('SET enable_seqscan = off');
+      await client.query('SET enable_bitmapscan = off');
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${count}`, [linkId]);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(
+        /Index Only Scan using link_visitors_daily_pkey/,
+      );
     });
   });
 

@@ -56,7 +56,8 @@ const ADD_COUNTS = 'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_
 // disjoint links and never share a row (see coalescing-ingestor.ts); two consumers that ever deadlock on
 // the links update are resolved by Postgres aborting one, whose jobs BullMQ retries: nothing of it committed.
 //
-// The account roll-ups (migration 0005) are the same counts keyed by the link's owner instead of the link,
+// The account roll-ups (migration 0005) are the same counts keyed by the link's account, its workspace
+// (migration 0006, ADR 0014; the column is still called user_id), instead of the link,
 // with device, browser and OS as dimensions of their own. Their rows are shared by all of an account's links,
 // so by every lane: each lane writes its own shard of them (the `shard` parameter, its lane number), and
 // readers sum the shards. Lanes therefore still share no row; consumers that use the same shard numbers
@@ -75,7 +76,7 @@ const INGEST_BATCH = `
       $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
       AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
   ), locked AS (
-    SELECT l.id, l.user_id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
+    SELECT l.id, l.workspace_id AS user_id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
   ), inserted AS (
     INSERT INTO click_events
       (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)

@@ -27,7 +27,7 @@ export async function rebuildVisitorSketches(
     options.accounts ??
     (
       await pool.query<{ user_id: string }>(
-        `SELECT DISTINCT l.user_id FROM links l
+        `SELECT DISTINCT l.workspace_id AS user_id FROM links l
          WHERE EXISTS (SELECT 1 FROM link_visitors_daily r WHERE r.link_id = l.id) ORDER BY 1`,
       )
     ).rows.map((row) => row.user_id);
@@ -37,13 +37,13 @@ export async function rebuildVisitorSketches(
     await deleteMatching(redis, keys.accountVisitorsPattern(accountId));
     const days = await pool.query<{ day: string }>(
       `SELECT DISTINCT r.bucket::text AS day FROM link_visitors_daily r
-       WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) ORDER BY 1`,
+       WHERE r.link_id IN (SELECT id FROM links WHERE workspace_id = $1::uuid) ORDER BY 1`,
       [accountId],
     );
     for (const { day } of days.rows) {
       const rows = await pool.query<{ visitor_hash: string; is_bot: boolean }>(
         `SELECT r.visitor_hash, r.is_bot FROM link_visitors_daily r
-         WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) AND r.bucket = $2::date
+         WHERE r.link_id IN (SELECT id FROM links WHERE workspace_id = $1::uuid) AND r.bucket = $2::date
          GROUP BY 1, 2`,
         [accountId, day],
       );

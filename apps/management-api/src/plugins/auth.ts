@@ -5,9 +5,10 @@ import type { ApiKeyService } from '../services/api-key-service.ts';
 import { looksLikeApiKey } from '../services/secrets.ts';
 import type { SessionStore } from '../services/session-store.ts';
 
+/** Who calls, and the workspace the call acts in (an API key's own; a session's personal workspace). */
 export type Principal =
-  | { kind: 'session'; userId: string; tokenHash: string }
-  | { kind: 'apiKey'; userId: string; keyId: string; scopes: readonly ApiKeyScope[] };
+  | { kind: 'session'; userId: string; workspaceId: string; tokenHash: string }
+  | { kind: 'apiKey'; userId: string; workspaceId: string; keyId: string; scopes: readonly ApiKeyScope[] };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,7 +54,8 @@ export function createAuthenticator(
     }
     const session = await deps.sessions.resolve(token);
     if (!session) throw unauthenticated('invalid or expired session', 'invalid_token');
-    return { kind: 'session', ...session };
+    // A user's personal workspace carries the user's id (ADR 0014).
+    return { kind: 'session', ...session, workspaceId: session.userId };
   }
 
   return {

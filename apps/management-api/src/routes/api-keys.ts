@@ -51,11 +51,7 @@ export function apiKeyRoutes(
       },
     },
     async (request, reply) => {
-      const created = await deps.apiKeys.create(
-        principalOf(request).userId,
-        request.body.name,
-        request.body.scopes,
-      );
+      const created = await deps.apiKeys.create(principalOf(request), request.body.name, request.body.scopes);
       return reply.code(201).send(created);
     },
   );
@@ -72,7 +68,7 @@ export function apiKeyRoutes(
         response: { 200: Type.Object({ items: Type.Array(ApiKeySummary) }), ...problems(...AUTHED) },
       },
     },
-    async (request) => ({ items: await deps.apiKeys.list(principalOf(request).userId) }),
+    async (request) => ({ items: await deps.apiKeys.list(principalOf(request).workspaceId) }),
   );
 
   app.delete(
@@ -89,7 +85,7 @@ export function apiKeyRoutes(
       },
     },
     async (request, reply) => {
-      await deps.apiKeys.revoke(principalOf(request).userId, request.params.id);
+      await deps.apiKeys.revoke(principalOf(request).workspaceId, request.params.id);
       return reply.code(204).send(null);
     },
   );

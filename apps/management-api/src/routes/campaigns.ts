@@ -26,7 +26,7 @@ export function campaignRoutes(
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await campaigns.create(principalOf(request).userId, request.body)),
+      reply.code(201).send(await campaigns.create(principalOf(request), request.body)),
   );
 
   app.get(
@@ -47,7 +47,7 @@ export function campaignRoutes(
         },
       },
     },
-    async (request) => campaigns.list(principalOf(request).userId, request.query),
+    async (request) => campaigns.list(principalOf(request).workspaceId, request.query),
   );
 
   app.get(
@@ -62,7 +62,7 @@ export function campaignRoutes(
         response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => campaigns.get(principalOf(request).userId, request.params.id),
+    async (request) => campaigns.get(principalOf(request).workspaceId, request.params.id),
   );
 
   app.patch(
@@ -84,7 +84,7 @@ export function campaignRoutes(
         response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => campaigns.update(principalOf(request).userId, request.params.id, request.body),
+    async (request) => campaigns.update(principalOf(request).workspaceId, request.params.id, request.body),
   );
 
   app.delete(
@@ -100,7 +100,7 @@ export function campaignRoutes(
       },
     },
     async (request, reply) => {
-      await campaigns.remove(principalOf(request).userId, request.params.id);
+      await campaigns.remove(principalOf(request).workspaceId, request.params.id);
       return reply.code(204).send(null);
     },
   );

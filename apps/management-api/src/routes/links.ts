@@ -60,7 +60,7 @@ export function linkRoutes(
       },
     },
     async (request, reply) => {
-      const link = await deps.links.create(principalOf(request).userId, request.body);
+      const link = await deps.links.create(principalOf(request), request.body);
       return reply.code(201).send(link);
     },
   );
@@ -84,7 +84,7 @@ export function linkRoutes(
       },
     },
     async (request) => {
-      const userId = principalOf(request).userId;
+      const actor = principalOf(request);
       const items = request.body.links;
       const valid: { index: number; input: CreateLinkInput }[] = [];
       const out: (LinkView | { error: Problem })[] = new Array(items.length);
@@ -94,7 +94,7 @@ export function linkRoutes(
         else valid.push({ index, input: checked.input });
       });
       const results = await deps.links.createMany(
-        userId,
+        actor,
         valid.map((v) => v.input),
       );
       results.forEach((result, i) => {
@@ -118,7 +118,8 @@ export function linkRoutes(
         response: { 200: LinkPage, ...problems(...AUTHED) },
       },
     },
-    async (request) => listLinks(deps.db, principalOf(request).userId, request.query, deps.shortUrlScheme),
+    async (request) =>
+      listLinks(deps.db, principalOf(request).workspaceId, request.query, deps.shortUrlScheme),
   );
 
   app.get(
@@ -133,7 +134,7 @@ export function linkRoutes(
         response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => deps.links.get(principalOf(request).userId, request.params.id),
+    async (request) => deps.links.get(principalOf(request).workspaceId, request.params.id),
   );
 
   app.patch(
@@ -149,7 +150,7 @@ export function linkRoutes(
         response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
       },
     },
-    async (request) => deps.links.update(principalOf(request).userId, request.params.id, request.body),
+    async (request) => deps.links.update(principalOf(request).workspaceId, request.params.id, request.body),
   );
 
   app.delete(
@@ -165,7 +166,7 @@ export function linkRoutes(
       },
     },
     async (request, reply) => {
-      await deps.links.remove(principalOf(request).userId, request.params.id);
+      await deps.links.remove(principalOf(request).workspaceId, request.params.id);
       return reply.code(204).send(null);
     },
   );

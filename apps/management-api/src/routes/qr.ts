@@ -47,11 +47,11 @@ export function qrRoutes(
       if (request.query.format === 'png' && width > QR_PNG_MAX_SIZE) {
         throw new AppError('validation_failed', `size: must be <= ${QR_PNG_MAX_SIZE} for PNG`);
       }
-      const userId = principalOf(request).userId;
-      const link = await deps.links.get(userId, request.params.id);
+      const { workspaceId } = principalOf(request);
+      const link = await deps.links.get(workspaceId, request.params.id);
       reply.header('cache-control', 'private, max-age=300');
       if (request.query.format === 'png') {
-        await deps.pngBudget.charge(userId, qrPngUnits(width));
+        await deps.pngBudget.charge(workspaceId, qrPngUnits(width));
         const png = await QRCode.toBuffer(link.shortUrl, {
           ...QR_OPTIONS,
           type: 'png',

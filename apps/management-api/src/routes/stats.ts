@@ -22,7 +22,7 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
         response: { 200: Type.Ref(LinkStats), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => deps.stats.forLink(principalOf(request).userId, request.params.id, request.query),
+    async (request) => deps.stats.forLink(principalOf(request).workspaceId, request.params.id, request.query),
   );
 
   app.get(
@@ -37,6 +37,6 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
         response: { 200: AccountStats, ...problems(...AUTHED) },
       },
     },
-    async (request) => deps.stats.forAccount(principalOf(request).userId, request.query),
+    async (request) => deps.stats.forAccount(principalOf(request).workspaceId, request.query),
   );
 }

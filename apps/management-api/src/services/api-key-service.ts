@@ -3,6 +3,7 @@ import { type ApiKeyScope, apiKeyScopes, apiKeys } from '@boltlink/db/schema';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { notFound } from '../errors.ts';
 import type { ApiKeyView } from '../schemas/api-keys.ts';
+import type { Actor } from './actor.ts';
 import type { LastUsedTracker } from './last-used-tracker.ts';
 import { newApiKey, sha256Hex } from './secrets.ts';
 
@@ -10,20 +11,23 @@ export const ALL_SCOPES: readonly ApiKeyScope[] = apiKeyScopes;
 
 export interface ApiKeyPrincipal {
   keyId: string;
+  /** Who created the key; the key acts in its workspace only. */
   userId: string;
+  workspaceId: string;
   scopes: ApiKeyScope[];
 }
 
 export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker }) {
   const { db, lastUsed } = deps;
   return {
-    async create(userId: string, name: string, scopes: readonly ApiKeyScope[] | undefined) {
+    async create(actor: Actor, name: string, scopes: readonly ApiKeyScope[] | undefined) {
       const granted = [...new Set(scopes ?? ALL_SCOPES)];
       const fresh = newApiKey();
       const [row] = await db
         .insert(apiKeys)
         .values({
-          userId,
+          userId: actor.userId,
+          workspaceId: actor.workspaceId,
           name: name.trim(),
           prefix: fresh.prefix,
           lastFour: fresh.lastFour,
@@ -36,11 +40,11 @@ export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker })
       return { ...row, key: fresh.key };
     },
 
-    async list(userId: string): Promise<ApiKeyView[]> {
+    async list(workspaceId: string): Promise<ApiKeyView[]> {
       const rows = await db
         .select()
         .from(apiKeys)
-        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .where(and(eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)))
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
       // Uses not yet flushed to Postgres are still in Redis; show the newer of the two.
       const pending = await lastUsed.pending(rows.map((row) => row.id));
@@ -60,11 +64,11 @@ export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker })
       });
     },
 
-    async revoke(userId: string, id: string): Promise<void> {
+    async revoke(workspaceId: string, id: string): Promise<void> {
       const [row] = await db
         .update(apiKeys)
         .set({ revokedAt: new Date() })
-        .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.workspaceId, workspaceId), isNull(apiKeys.revokedAt)))
         .returning({ id: apiKeys.id });
       if (!row) throw notFound('API key');
     },
@@ -75,7 +79,12 @@ export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker })
      */
     async authenticate(key: string): Promise<ApiKeyPrincipal | null> {
       const [row] = await db
-        .select({ keyId: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes })
+        .select({
+          keyId: apiKeys.id,
+          userId: apiKeys.userId,
+          workspaceId: apiKeys.workspaceId,
+          scopes: apiKeys.scopes,
+        })
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, sha256Hex(key)), isNull(apiKeys.revokedAt)));
       if (!row) return null;

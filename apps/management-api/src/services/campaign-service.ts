@@ -4,6 +4,7 @@ import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import { notFound } from '../errors.ts';
 import type { CampaignView, UtmInput } from '../schemas/campaigns.ts';
 import { DEFAULT_PAGE_SIZE } from '../schemas/common.ts';
+import type { Actor } from './actor.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import { decodeCursor, encodeCursor } from './link-list.ts';
 import type { ServiceLogger } from './link-service.ts';
@@ -66,11 +67,12 @@ export function createCampaignService(deps: { db: Db; cache: LinkCache; logger: 
   }
 
   return {
-    async create(userId: string, input: { name: string; utm: UtmInput }): Promise<CampaignView> {
+    async create(actor: Actor, input: { name: string; utm: UtmInput }): Promise<CampaignView> {
       const [row] = await db
         .insert(campaigns)
         .values({
-          userId,
+          userId: actor.userId,
+          workspaceId: actor.workspaceId,
           name: input.name.trim(),
           utmSource: input.utm.source.trim(),
           utmMedium: input.utm.medium.trim(),
@@ -83,9 +85,9 @@ export function createCampaignService(deps: { db: Db; cache: LinkCache; logger: 
       return toView(row);
     },
 
-    async list(userId: string, query: { limit?: number; cursor?: string }) {
+    async list(workspaceId: string, query: { limit?: number; cursor?: string }) {
       const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-      const conditions: SQL[] = [eq(campaigns.userId, userId)];
+      const conditions: SQL[] = [eq(campaigns.workspaceId, workspaceId)];
       if (query.cursor !== undefined) {
         const cursor = decodeCursor(query.cursor);
         conditions.push(
@@ -108,17 +110,17 @@ export function createCampaignService(deps: { db: Db; cache: LinkCache; logger: 
       return { items: page.map((r) => toView(r.row)), nextCursor };
     },
 
-    async get(userId: string, id: string): Promise<CampaignView> {
+    async get(workspaceId: string, id: string): Promise<CampaignView> {
       const [row] = await db
         .select()
         .from(campaigns)
-        .where(and(eq(campaigns.id, id), eq(campaigns.userId, userId)));
+        .where(and(eq(campaigns.id, id), eq(campaigns.workspaceId, workspaceId)));
       if (!row) throw notFound('campaign');
       return toView(row);
     },
 
     async update(
-      userId: string,
+      workspaceId: string,
       id: string,
       input: { name?: string; utm?: Partial<UtmInput> },
     ): Promise<CampaignView> {
@@ -133,19 +135,19 @@ export function createCampaignService(deps: { db: Db; cache: LinkCache; logger: 
       const [row] = await db
         .update(campaigns)
         .set(patch)
-        .where(and(eq(campaigns.id, id), eq(campaigns.userId, userId)))
+        .where(and(eq(campaigns.id, id), eq(campaigns.workspaceId, workspaceId)))
         .returning();
       if (!row) throw notFound('campaign');
       if (input.utm !== undefined) await invalidateLinksOf(await linkRefsOf(id), id);
       return toView(row);
     },
 
-    async remove(userId: string, id: string): Promise<void> {
+    async remove(workspaceId: string, id: string): Promise<void> {
       // Read the links first: the delete sets their campaign_id to null and they could not be found after.
       const refs = await linkRefsOf(id);
       const [row] = await db
         .delete(campaigns)
-        .where(and(eq(campaigns.id, id), eq(campaigns.userId, userId)))
+        .where(and(eq(campaigns.id, id), eq(campaigns.workspaceId, workspaceId)))
         .returning({ id: campaigns.id });
       if (!row) throw notFound('campaign');
       await invalidateLinksOf(refs, id);

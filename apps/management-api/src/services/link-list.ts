@@ -46,18 +46,18 @@ export function decodeCursor(raw: string): CursorV1 {
 const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
- * Keyset pagination over (created_at, id) descending, walking the (user_id, created_at desc, id desc)
+ * Keyset pagination over (created_at, id) descending, walking the (workspace_id, created_at desc, id desc)
  * index. A link inserted while a client pages is newer than every cursor already handed out, so it never
  * shifts later pages: each existing link is returned exactly once.
  */
 export async function listLinks(
   db: Db,
-  userId: string,
+  workspaceId: string,
   query: ListLinksQuery,
   scheme: string,
 ): Promise<{ items: LinkView[]; nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const conditions: SQL[] = [eq(links.userId, userId)];
+  const conditions: SQL[] = [eq(links.workspaceId, workspaceId)];
   if (query.cursor !== undefined) {
     const cursor = decodeCursor(query.cursor);
     conditions.push(sql`(${links.createdAt}, ${links.id}) < (${cursor.t}::timestamptz, ${cursor.id}::uuid)`);

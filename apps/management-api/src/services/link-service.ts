@@ -2,9 +2,11 @@ import type { Db } from '@boltlink/db/client';
 import { type Campaign, campaigns, type Link, links, type NewLink } from '@boltlink/db/schema';
 import type { LinkMetadataJobV1 } from '@boltlink/queues/catalog';
 import { and, eq } from 'drizzle-orm';
+
 import { AppError, notFound } from '../errors.ts';
 import type { CreateLinkInput, LinkView, UpdateLinkInput } from '../schemas/links.ts';
 import type { AccountBudgets } from './account-budget.ts';
+import type { Actor } from './actor.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import {
   createDestinationPolicy,
@@ -98,7 +100,7 @@ export function createLinkService(deps: LinkServiceDeps) {
   const policy = createDestinationPolicy(settings.shortDomains, settings.destinationBlocklist);
   const view = (link: Link) => toLinkView(link, settings.shortUrlScheme);
 
-  async function findCampaign(userId: string, campaignId: string): Promise<CampaignUtm> {
+  async function findCampaign(workspaceId: string, campaignId: string): Promise<CampaignUtm> {
     const [campaign] = await db
       .select({
         utmSource: campaigns.utmSource,
@@ -108,27 +110,30 @@ export function createLinkService(deps: LinkServiceDeps) {
         utmContent: campaigns.utmContent,
       })
       .from(campaigns)
-      .where(and(eq(campaigns.id, campaignId), eq(campaigns.userId, userId)));
+      .where(and(eq(campaigns.id, campaignId), eq(campaigns.workspaceId, workspaceId)));
     if (!campaign) throw new AppError('validation_failed', 'campaignId: no such campaign');
     return campaign;
   }
 
   async function prepare(
-    userId: string,
+    actor: Actor,
     input: CreateLinkInput,
-    lookupCampaign: (userId: string, campaignId: string) => Promise<CampaignUtm> = findCampaign,
+    lookupCampaign: (workspaceId: string, campaignId: string) => Promise<CampaignUtm> = findCampaign,
   ): Promise<PreparedLink> {
+    const { workspaceId } = actor;
     const url = validateDestination(input.url, policy);
     const alias = input.alias === undefined ? undefined : validateAlias(input.alias);
     const domain = validateDomain(input.domain, settings.shortDomains);
     const expiresAt = input.expiresAt === undefined ? null : validateExpiry(input.expiresAt, clock());
     const tags = validateTags(input.tags ?? []);
-    const campaign = input.campaignId === undefined ? null : await lookupCampaign(userId, input.campaignId);
+    const campaign =
+      input.campaignId === undefined ? null : await lookupCampaign(workspaceId, input.campaignId);
     const passwordHash = input.password === undefined ? null : await hashLinkPassword(input.password);
     const title = input.title?.trim() || null;
     return {
       values: {
-        userId,
+        userId: actor.userId,
+        workspaceId,
         domain,
         url,
         title,
@@ -191,70 +196,71 @@ export function createLinkService(deps: LinkServiceDeps) {
    * The consumer fetches each URL from the network, so an unbounded queue would make it a request
    * amplifier and fill a Redis that never evicts.
    */
-  async function enqueueMetadataWithinBudget(userId: string, wanting: readonly Link[]): Promise<void> {
+  async function enqueueMetadataWithinBudget(workspaceId: string, wanting: readonly Link[]): Promise<void> {
     if (wanting.length === 0) return;
     let granted = 0;
     try {
-      granted = (await budgets.metadataFetch.takeUpTo(userId, wanting.length)).granted;
+      granted = (await budgets.metadataFetch.takeUpTo(workspaceId, wanting.length)).granted;
     } catch (error) {
-      logger.warn({ err: error, userId }, 'metadata budget unavailable; skipping metadata fetches');
+      logger.warn({ err: error, workspaceId }, 'metadata budget unavailable; skipping metadata fetches');
     }
     if (granted < wanting.length) deps.counters?.metadataJobsSkipped.inc(wanting.length - granted);
     await Promise.all(wanting.slice(0, granted).map((link) => enqueueMetadata(link)));
   }
 
-  async function afterCreate(userId: string, created: { link: Link; prepared: PreparedLink }[]) {
+  async function afterCreate(workspaceId: string, created: { link: Link; prepared: PreparedLink }[]) {
     if (created.length === 0) return;
     await publish(() => cache.refresh(created.map((c) => toCacheable(c.link, c.prepared.campaign))), {
       linkIds: created.length === 1 ? created[0]?.link.id : `${created.length} links`,
     });
     await enqueueMetadataWithinBudget(
-      userId,
+      workspaceId,
       created.filter((c) => c.prepared.wantsMetadata).map((c) => c.link),
     );
   }
 
   /** Charges links and password hashes together: a refusal of either takes nothing from the other. */
-  async function chargeCreation(userId: string, count: number, passwords: number): Promise<void> {
-    await budgets.linkCreate.charge(userId, count);
+  async function chargeCreation(workspaceId: string, count: number, passwords: number): Promise<void> {
+    await budgets.linkCreate.charge(workspaceId, count);
     try {
-      await budgets.linkPassword.charge(userId, passwords);
+      await budgets.linkPassword.charge(workspaceId, passwords);
     } catch (error) {
-      await budgets.linkCreate.refund(userId, count);
+      await budgets.linkCreate.refund(workspaceId, count);
       throw error;
     }
   }
 
-  async function refund(userId: string, count: number, passwords: number): Promise<void> {
+  async function refund(workspaceId: string, count: number, passwords: number): Promise<void> {
     try {
       await Promise.all([
-        budgets.linkCreate.refund(userId, count),
-        budgets.linkPassword.refund(userId, passwords),
+        budgets.linkCreate.refund(workspaceId, count),
+        budgets.linkPassword.refund(workspaceId, passwords),
       ]);
     } catch (error) {
       // A lost refund only leaves the account a little less budget until the window ends.
-      logger.warn({ err: error, userId }, 'budget refund failed');
+      logger.warn({ err: error, workspaceId }, 'budget refund failed');
     }
   }
 
-  async function getOwned(userId: string, id: string): Promise<Link> {
+  async function getOwned(workspaceId: string, id: string): Promise<Link> {
     const [link] = await db
       .select()
       .from(links)
-      .where(and(eq(links.id, id), eq(links.userId, userId)));
+      .where(and(eq(links.id, id), eq(links.workspaceId, workspaceId)));
     if (!link) throw notFound('link');
     return link;
   }
 
   return {
-    async create(userId: string, input: CreateLinkInput): Promise<LinkView> {
+    async create(actor: Actor, input: CreateLinkInput): Promise<LinkView> {
+      const { workspaceId } = actor;
       const passwords = input.password === undefined ? 0 : 1;
-      await chargeCreation(userId, 1, passwords);
+      await chargeCreation(workspaceId, 1, passwords);
       let prepared: PreparedLink;
       try {
-        prepared = await prepare(userId, input);
+        prepared = await prepare(actor, input);
       } catch (error) {
-        await refund(userId, 1, passwords);
+        await refund(workspaceId, 1, passwords);
         throw error;
       }
       let link: Link;
@@ -262,10 +268,10 @@ export function createLinkService(deps: LinkServiceDeps) {
         link = await insertOne(prepared);
       } catch (error) {
         // The hash was computed, so only the link is given back.
-        await refund(userId, 1, 0);
+        await refund(workspaceId, 1, 0);
         throw error;
       }
-      await afterCreate(userId, [{ link, prepared }]);
+      await afterCreate(workspaceId, [{ link, prepared }]);
       return view(link);
     },
 
@@ -273,7 +279,8 @@ export function createLinkService(deps: LinkServiceDeps) {
      * One result per input, in input order; a bad item fails alone. The account's budgets are charged
      * for every input up front (all or nothing: a 429 creates none) and refunded for those that fail.
      */
-    async createMany(userId: string, inputs: readonly CreateLinkInput[]): Promise<BulkItemResult[]> {
+    async createMany(actor: Actor, inputs: readonly CreateLinkInput[]): Promise<BulkItemResult[]> {
+      const { workspaceId } = actor;
       const passwords = inputs.filter((input) => input.password !== undefined).length;
       if (passwords > MAX_BULK_PASSWORDS) {
         throw new AppError(
@@ -281,7 +288,7 @@ export function createLinkService(deps: LinkServiceDeps) {
           `links: at most ${MAX_BULK_PASSWORDS} items of one request may set a password (got ${passwords})`,
         );
       }
-      await chargeCreation(userId, inputs.length, passwords);
+      await chargeCreation(workspaceId, inputs.length, passwords);
       const results: (BulkItemResult | undefined)[] = new Array(inputs.length);
       const pending: { index: number; prepared: PreparedLink }[] = [];
       // A bulk import usually names one campaign a thousand times; look each one up once.
@@ -298,7 +305,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       // (argon2 runs on libuv's 4 threads) instead of one by one or all 1000 at once.
       const prepared = await mapLimit(inputs, PREPARE_CONCURRENCY, async (input) => {
         try {
-          return { ok: true as const, prepared: await prepare(userId, input, lookupCampaign) };
+          return { ok: true as const, prepared: await prepare(actor, input, lookupCampaign) };
         } catch (error) {
           return { ok: false as const, error: asAppError(error), input };
         }
@@ -364,19 +371,19 @@ export function createLinkService(deps: LinkServiceDeps) {
           error: new AppError('unavailable', 'could not allocate a free code'),
         };
       }
-      await refund(userId, inputs.length - created.length, unhashed);
-      await afterCreate(userId, created);
+      await refund(workspaceId, inputs.length - created.length, unhashed);
+      await afterCreate(workspaceId, created);
       return results.map(
         (result) => result ?? { ok: false, error: new AppError('internal', 'item was not processed') },
       );
     },
 
-    async get(userId: string, id: string): Promise<LinkView> {
-      return view(await getOwned(userId, id));
+    async get(workspaceId: string, id: string): Promise<LinkView> {
+      return view(await getOwned(workspaceId, id));
     },
 
-    async update(userId: string, id: string, input: UpdateLinkInput): Promise<LinkView> {
-      const current = await getOwned(userId, id);
+    async update(workspaceId: string, id: string, input: UpdateLinkInput): Promise<LinkView> {
+      const current = await getOwned(workspaceId, id);
       const patch: Partial<NewLink> = {};
       if (input.url !== undefined) patch.url = validateDestination(input.url, policy);
       if (input.domain !== undefined) patch.domain = validateDomain(input.domain, settings.shortDomains);
@@ -388,11 +395,11 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (input.maxClicks !== undefined) patch.maxClicks = input.maxClicks;
       if (input.redirectType !== undefined) patch.redirectType = input.redirectType;
       if (input.password !== undefined) {
-        if (input.password !== null) await budgets.linkPassword.charge(userId, 1);
+        if (input.password !== null) await budgets.linkPassword.charge(workspaceId, 1);
         patch.passwordHash = input.password === null ? null : await hashLinkPassword(input.password);
       }
       const campaignId = input.campaignId === undefined ? current.campaignId : input.campaignId;
-      const campaign = campaignId === null ? null : await findCampaign(userId, campaignId);
+      const campaign = campaignId === null ? null : await findCampaign(workspaceId, campaignId);
       if (input.campaignId !== undefined) patch.campaignId = input.campaignId;
       patch.updatedAt = clock();
 
@@ -401,7 +408,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         [updated] = await db
           .update(links)
           .set(patch)
-          .where(and(eq(links.id, id), eq(links.userId, userId)))
+          .where(and(eq(links.id, id), eq(links.workspaceId, workspaceId)))
           .returning();
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -420,15 +427,15 @@ export function createLinkService(deps: LinkServiceDeps) {
         { linkId: link.id },
       );
       if (input.url !== undefined && link.url !== current.url && link.title === null) {
-        await enqueueMetadataWithinBudget(userId, [link]);
+        await enqueueMetadataWithinBudget(workspaceId, [link]);
       }
       return view(link);
     },
 
-    async remove(userId: string, id: string): Promise<void> {
+    async remove(workspaceId: string, id: string): Promise<void> {
       const [deleted] = await db
         .delete(links)
-        .where(and(eq(links.id, id), eq(links.userId, userId)))
+        .where(and(eq(links.id, id), eq(links.workspaceId, workspaceId)))
         .returning({ id: links.id, domain: links.domain, code: links.code });
       if (!deleted) throw notFound('link');
       const ref: LinkRef = { domain: deleted.domain, code: deleted.code };

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
+import { workspaces } from './workspaces.ts';
 
 /** The scopes an API key may carry; a session implicitly has all of them. */
 export const apiKeyScopes = ['links:read', 'links:write', 'stats:read'] as const;
@@ -10,9 +11,16 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    // Who created the row; the workspace owns it.
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    // Writers from before workspaces leave it out: a trigger then files the row in its creator's personal
+    // workspace (migration 0006, ADR 0014).
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(() => sql`default`),
     name: text('name').notNull(),
     // Only the prefix and last four characters are ever shown again; the key itself is never stored.
     prefix: text('prefix').notNull(),
@@ -24,7 +32,7 @@ export const apiKeys = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [
-    index('api_keys_user_id_created_at_idx').on(t.userId, t.createdAt.desc().nullsFirst()),
+    index('api_keys_workspace_id_created_at_idx').on(t.workspaceId, t.createdAt.desc().nullsFirst()),
     check('api_keys_key_hash_sha256_check', sql`${t.keyHash} ~ '^[0-9a-f]{64}$'`),
     check('api_keys_last_four_check', sql`char_length(${t.lastFour}) = 4`),
     check('api_keys_name_length_check', sql`char_length(${t.name}) BETWEEN 1 AND 100`),

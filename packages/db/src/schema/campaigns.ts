@@ -1,14 +1,22 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
+import { workspaces } from './workspaces.ts';
 
 export const campaigns = pgTable(
   'campaigns',
   {
     id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    // Who created the row; the workspace owns it.
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    // Writers from before workspaces leave it out: a trigger then files the row in its creator's personal
+    // workspace (migration 0006, ADR 0014).
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(() => sql`default`),
     name: text('name').notNull(),
     utmSource: text('utm_source').notNull(),
     utmMedium: text('utm_medium').notNull(),
@@ -22,8 +30,8 @@ export const campaigns = pgTable(
       .$onUpdate(() => new Date()),
   },
   (t) => [
-    index('campaigns_user_id_created_at_idx').on(
-      t.userId,
+    index('campaigns_workspace_id_created_at_idx').on(
+      t.workspaceId,
       t.createdAt.desc().nullsFirst(),
       t.id.desc().nullsFirst(),
     ),

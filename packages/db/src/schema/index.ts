@@ -34,3 +34,15 @@ export {
 } from './link-visitors-daily.ts';
 export { type Link, links, type NewLink, type RedirectType, redirectTypes } from './links.ts';
 export { type NewUser, type User, users } from './users.ts';
+export {
+  type AuditEvent,
+  auditEvents,
+  type Workspace,
+  type WorkspaceInvitation,
+  type WorkspaceMember,
+  type WorkspaceRole,
+  workspaceInvitations,
+  workspaceMembers,
+  workspaceRoles,
+  workspaces,
+} from './workspaces.ts';

@@ -14,6 +14,7 @@ import {
 import { SHORT_CODE_PATTERN } from '../short-code.ts';
 import { campaigns } from './campaigns.ts';
 import { users } from './users.ts';
+import { workspaces } from './workspaces.ts';
 
 export const redirectTypes = [301, 302, 307, 308] as const;
 export type RedirectType = (typeof redirectTypes)[number];
@@ -22,9 +23,16 @@ export const links = pgTable(
   'links',
   {
     id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    // Who created the row; the workspace owns it.
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    // Writers from before workspaces leave it out: a trigger then files the row in its creator's personal
+    // workspace (migration 0006, ADR 0014).
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' })
+      .$defaultFn(() => sql`default`),
     domain: text('domain').notNull(),
     code: text('code').notNull(),
     url: text('url').notNull(),
@@ -48,10 +56,10 @@ export const links = pgTable(
   (t) => [
     // The redirect lookup key; also what makes concurrent creates of one alias yield exactly one winner.
     unique('links_domain_code_unique').on(t.domain, t.code),
-    // Keyset pagination of a user's links, newest first, with id as the tie breaker. NULLS FIRST matches
+    // Keyset pagination of a workspace's links, newest first, with id as the tie breaker. NULLS FIRST matches
     // a plain `ORDER BY ... DESC`, so the planner can walk this index instead of sorting.
-    index('links_user_id_created_at_id_idx').on(
-      t.userId,
+    index('links_workspace_id_created_at_id_idx').on(
+      t.workspaceId,
       t.createdAt.desc().nullsFirst(),
       t.id.desc().nullsFirst(),
     ),
