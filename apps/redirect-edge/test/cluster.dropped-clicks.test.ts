@@ -61,7 +61,8 @@ describe('cluster mode: a worker that lost clicks at shutdown and exited', () =>
         .map((line) => Number(line.workerPid));
 
     try {
-      await waitFor(async () => (workerPids().length >= 2 ? true : undefined), 30_000, 100);
+      // Each worker compiles the TypeScript sources on start: on a loaded test host that alone can take 30 s.
+      await waitFor(async () => (workerPids().length >= 2 ? true : undefined), 60_000, 100);
       // One `pid` per line (the process that wrote it): a second one is read differently by each log tool.
       expect(rawLines().filter((line) => (line.match(/"pid":/g) ?? []).length !== 1)).toEqual([]);
       for (let i = 0; i < 20; i += 1) expect(await redirect(port, link.code)).toBe(302);
@@ -92,5 +93,5 @@ describe('cluster mode: a worker that lost clicks at shutdown and exited', () =>
       redis.resume();
       await edge.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
