@@ -17,6 +17,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
+import { describeRevision, gitRevision } from './lib/git-revision.ts';
 import type { LoadResult } from './lib/load.ts';
 import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
@@ -41,6 +42,9 @@ if (dirA === undefined || dirB === undefined) {
   process.exit(2);
 }
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
+// Directories outlive what they hold: the results name the commit each side was built from.
+const revisionA = gitRevision(resolve(dirA));
+const revisionB = gitRevision(resolve(dirB));
 
 const stack = await startBenchStack();
 const servers: ServerProcess[] = [];
@@ -75,7 +79,7 @@ try {
       },
     });
   console.log(
-    `edge A/B: A = ${dirA}, B = ${dirB}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
+    `edge A/B: A = ${dirA} at ${describeRevision(revisionA)}, B = ${dirB} at ${describeRevision(revisionB)}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
   );
   await Promise.all([load(a, WARMUP), load(b, WARMUP)]);
   const ratios: number[] = [];
@@ -112,8 +116,8 @@ try {
   await writeResults(
     RESULTS_NAME,
     {
-      a: resolve(dirA),
-      b: resolve(dirB),
+      a: { dir: resolve(dirA), revision: revisionA },
+      b: { dir: resolve(dirB), revision: revisionB },
       segmentSeconds: SEGMENT,
       warmup: WARMUP,
       connections: CONNECTIONS,
@@ -125,7 +129,7 @@ try {
     {
       title: 'Edge A/B: server CPU per hot redirect',
       body: [
-        `A = \`${resolve(dirA)}\`, B = \`${resolve(dirB)}\`; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
+        `A = \`${resolve(dirA)}\` at ${describeRevision(revisionA)}, B = \`${resolve(dirB)}\` at ${describeRevision(revisionB)}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
         '',
         `**${verdict}**`,
         '',

@@ -23,17 +23,27 @@
 // disjoint links as in the consumer.
 //
 // Postgres runs with its durable defaults (fsync on), as ingestion needs; STATS_EPHEMERAL_PG=1 turns them
-// off. DATABASE_URL points it at an existing server instead: it then creates and drops its own database
-// there (boltlink_stats_scale_<pid>), never touching the one named in the URL.
+// off. DATABASE_URL points it at an existing server instead: it then creates and drops its own databases
+// there (boltlink_stats_scale_<pid> and the baseline's), never touching the one named in the URL.
+//
+// KEEP_DB=<directory> keeps the cluster and its seeded database there (e.g. /tmp/boltlink-stats-10m): the
+// first run seeds it, later runs with the same CLICKS, LINKS, DAYS and VISITORS reuse it and skip the seeding
+// (14 minutes at 10M clicks). A reused database is migrated first (so a new migration runs on millions of
+// rows) and keeps the clicks each run ingests (INGEST_EVENTS, counted in the table sizes); delete the
+// directory to start over.
+//
+// The ingestion baseline is the same ingestion into a fresh database of the same cluster, in the same run.
 // Results: bench/results/stats-scale.json and .md.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, createPool } from '@boltlink/db/client';
 import { runMigrations } from '@boltlink/db/migrate';
 import { startPostgres } from '@boltlink/local-servers/postgres';
 import { startRedis } from '@boltlink/local-servers/redis';
+import { clickEventId } from '@boltlink/queues/catalog';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -70,6 +80,7 @@ const SEED_CHUNK = 250_000;
 const SHARED_SHARD = process.env.SHARED_SHARD === '1';
 // bench/results/<RESULTS_NAME>.{json,md}: name a size you keep, e.g. RESULTS_NAME=stats-scale-10m.
 const RESULTS_NAME = process.env.RESULTS_NAME ?? 'stats-scale';
+const KEEP_DB = process.env.KEEP_DB;
 
 // The issue's targets, printed next to the figures.
 const TARGETS = {
@@ -83,34 +94,96 @@ const sqlArray = (items: readonly (string | null)[]) =>
 const pickSql = (items: readonly (string | null)[]) =>
   `(${sqlArray(items)})[1 + floor(random() * ${items.length})::int]`;
 
+/** What a kept database was seeded with (KEEP_DB/seed.json): a run reuses it only with the same settings. */
+interface Seed {
+  clicks: number;
+  links: number;
+  days: number;
+  visitors: number;
+  seedSeconds: number;
+  userId: string;
+  linkIds: string[];
+}
+
+const SEED_FILE = KEEP_DB === undefined ? undefined : join(KEEP_DB, 'seed.json');
+
+async function keptSeed(): Promise<Seed | undefined> {
+  if (SEED_FILE === undefined || !existsSync(SEED_FILE)) return undefined;
+  const seed = JSON.parse(await readFile(SEED_FILE, 'utf8')) as Seed;
+  const wanted = { clicks: CLICKS, links: LINKS, days: DAYS, visitors: VISITORS };
+  const kept = { clicks: seed.clicks, links: seed.links, days: seed.days, visitors: seed.visitors };
+  if (JSON.stringify(wanted) !== JSON.stringify(kept)) {
+    throw new Error(
+      `${KEEP_DB} holds a database seeded with ${JSON.stringify(kept)}, not ${JSON.stringify(wanted)}: ` +
+        'use another KEEP_DB directory or delete this one',
+    );
+  }
+  return seed;
+}
+
+/**
+ * The cluster: the seeded database (`url`) and `fresh()`, an empty migrated database of the same cluster for
+ * the ingestion baseline.
+ */
 async function startDatabase() {
   const envUrl = process.env.DATABASE_URL;
   if (envUrl) {
-    const database = `boltlink_stats_scale_${process.pid}`;
+    if (KEEP_DB !== undefined) throw new Error('KEEP_DB keeps a cluster of its own: unset DATABASE_URL');
     const admin = createPool({ connectionString: envUrl, max: 1 });
+    const dbUrl = (database: string) => {
+      const url = new URL(envUrl);
+      url.pathname = `/${database}`;
+      return url.toString();
+    };
+    const database = `boltlink_stats_scale_${process.pid}`;
+    const baseline = `boltlink_stats_baseline_${process.pid}`;
     await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(envUrl);
-    url.pathname = `/${database}`;
     return {
-      url: url.toString(),
+      url: dbUrl(database),
       durability: 'as configured',
+      async fresh() {
+        await admin.query(`CREATE DATABASE ${baseline}`);
+        return {
+          url: dbUrl(baseline),
+          drop: () => admin.query(`DROP DATABASE IF EXISTS ${baseline} WITH (FORCE)`),
+        };
+      },
       async stop() {
         await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.query(`DROP DATABASE IF EXISTS ${baseline} WITH (FORCE)`);
         await admin.end();
       },
     };
   }
-  const root = await mkdtemp(join(tmpdir(), 'boltlink-stats-bench-'));
+  let root: string;
+  if (KEEP_DB === undefined) {
+    root = await mkdtemp(join(tmpdir(), 'boltlink-stats-bench-'));
+  } else {
+    root = KEEP_DB;
+    await mkdir(root, { recursive: true });
+  }
   // Embedded Postgres runs as an unprivileged user when we are root; it must be able to enter the directory.
   await chmod(root, 0o755);
   const ephemeral = process.env.STATS_EPHEMERAL_PG === '1';
   const postgres = await startPostgres({ dataDir: join(root, 'pg'), database: 'boltlink', ephemeral });
+  const admin = createPool({ connectionString: postgres.adminUrl, max: 1 });
+  const baselineUrl = new URL(postgres.url);
+  baselineUrl.pathname = '/boltlink_baseline';
   return {
     url: postgres.url,
     durability: ephemeral ? 'fsync off' : 'fsync on',
+    async fresh() {
+      await admin.query('DROP DATABASE IF EXISTS boltlink_baseline WITH (FORCE)');
+      await admin.query('CREATE DATABASE boltlink_baseline');
+      return {
+        url: baselineUrl.toString(),
+        drop: () => admin.query('DROP DATABASE IF EXISTS boltlink_baseline WITH (FORCE)'),
+      };
+    },
     async stop() {
+      await admin.end();
       await postgres.stop();
-      await rm(root, { recursive: true, force: true });
+      if (KEEP_DB === undefined) await rm(root, { recursive: true, force: true });
     },
   };
 }
@@ -142,12 +215,6 @@ const CLICK_TABLES = [
   'account_clicks_daily',
   'account_dimensions_daily',
 ];
-
-/** Back to an account without clicks (after the baseline ingestion). */
-async function clearClicks(pool: Pool) {
-  await pool.query(`TRUNCATE ${CLICK_TABLES.join(', ')}`);
-  await pool.query('UPDATE links SET click_count = 0');
-}
 
 /** CLICKS click events on the account's links and every roll-up ingestion would have written for them. */
 async function seedClicks(pool: Pool, linkIds: readonly string[]): Promise<void> {
@@ -227,10 +294,12 @@ async function tableSizes(pool: Pool) {
       `SELECT (SELECT count(*) FROM ${table}) AS rows, pg_total_relation_size('${table}') AS bytes`,
     );
     const rows = Number(r.rows[0]?.rows ?? 0);
+    // A kept database also holds the clicks earlier runs ingested: per click of what it holds.
+    const events = out[0]?.rows ?? rows;
     out.push({
       table,
       rows,
-      perClick: rows / CLICKS,
+      perClick: rows / events,
       mb: Number(r.rows[0]?.bytes ?? 0) / 1_048_576,
     });
   }
@@ -267,10 +336,22 @@ function median(values: readonly number[]): number {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The event ids of one batch. The edge mints them from its batch id (clickEventId: consecutive ids, so one
+ * batch's events land next to each other in click_events' primary key); RANDOM_EVENT_IDS=1 gives every
+ * event a random id instead, which costs one primary-key leaf page per event on a large table.
+ */
+function batchEventIds(count: number): string[] {
+  const batchId = randomUUID();
+  return Array.from({ length: count }, (_, i) =>
+    process.env.RANDOM_EVENT_IDS === '1' ? randomUUID() : clickEventId(batchId, i),
+  );
+}
+
 /** One click of the current hour on one of `links`, as the edge would send it. */
-function makeClick(links: readonly string[], occurredAt: number, i: number): IncomingClick {
+function makeClick(links: readonly string[], occurredAt: number, i: number, eventId: string): IncomingClick {
   return {
-    eventId: randomUUID(),
+    eventId,
     linkId: links[Math.floor(Math.random() * links.length)] as string,
     // Ascending within the current hour: one edge batch holds ~100 ms of clicks.
     occurredAt,
@@ -291,7 +372,8 @@ function makeClick(links: readonly string[], occurredAt: number, i: number): Inc
 async function explainIngestion(explainPool: Pool, linkIds: readonly string[]) {
   const laneLinks = linkIds.filter((_, i) => i % CONCURRENCY === 0);
   const now = Date.now();
-  const batch = Array.from({ length: BATCH }, (_, i) => makeClick(laneLinks, now - BATCH + i, i));
+  const ids = batchEventIds(BATCH);
+  const batch = ids.map((id, i) => makeClick(laneLinks, now - BATCH + i, i, id));
   let captured: { text: string; values: unknown[] } | undefined;
   const capture = {
     query: async (text: string, values: unknown[]) => {
@@ -327,11 +409,15 @@ async function ingestCurrentHour(pool: Pool, sketches: VisitorSketches, linkIds:
   const perLane = Math.ceil(INGEST_EVENTS / CONCURRENCY);
   const laneBatches = lanes.map((laneLinks, lane) => {
     const count = Math.min(perLane, INGEST_EVENTS - lane * perLane);
-    const events: IncomingClick[] = Array.from({ length: count }, (_, i) =>
-      makeClick(laneLinks, hourStart + Math.floor((i / count) * span), i),
-    );
     const batches: IncomingClick[][] = [];
-    for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
+    for (let first = 0; first < count; first += BATCH) {
+      const ids = batchEventIds(Math.min(BATCH, count - first));
+      batches.push(
+        ids.map((id, j) =>
+          makeClick(laneLinks, hourStart + Math.floor(((first + j) / count) * span), first + j, id),
+        ),
+      );
+    }
     return batches;
   });
   let inserted = 0;
@@ -364,24 +450,54 @@ const localRedis = process.env.REDIS_URL ? undefined : await startRedis({ append
 const redis = new Redis(process.env.REDIS_URL ?? localRedis?.url ?? '', { maxRetriesPerRequest: 1 });
 const keys = createRedisKeys(`bench-stats-${process.pid}`);
 const sketches = createRedisVisitorSketches(redis, keys);
+const kept = await keptSeed();
+const migrationStarted = performance.now();
 await runMigrations(database.url);
+const migrationSeconds = (performance.now() - migrationStarted) / 1000;
+if (kept) console.log(`kept database in ${KEEP_DB} migrated in ${migrationSeconds.toFixed(1)} s`);
 const pool = createPool({ connectionString: database.url, max: 10, applicationName: 'bench-stats' });
 const explainPool = createPool({ connectionString: database.url, max: 1, applicationName: 'bench-explain' });
 try {
-  console.log(
-    `seeding ${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account (${database.durability})`,
-  );
-  const { userId, linkIds } = await createAccount(pool);
-  // Baseline measured in the same run, under the same load: the same ingestion on the account before it
-  // has any click.
-  console.log(`ingesting ${INGEST_EVENTS} clicks of the current hour on the empty database (baseline)`);
-  const ingestionBaseline = await ingestCurrentHour(pool, sketches, linkIds);
+  // Baseline measured in the same run, under the same load: the same ingestion into an empty database of the
+  // same cluster, on an account without clicks.
+  console.log(`ingesting ${INGEST_EVENTS} clicks of the current hour on an empty database (baseline)`);
+  const fresh = await database.fresh();
+  await runMigrations(fresh.url);
+  const freshPool = createPool({ connectionString: fresh.url, max: 10, applicationName: 'bench-baseline' });
+  let ingestionBaseline: Awaited<ReturnType<typeof ingestCurrentHour>>;
+  try {
+    const empty = await createAccount(freshPool);
+    ingestionBaseline = await ingestCurrentHour(freshPool, sketches, empty.linkIds);
+  } finally {
+    await freshPool.end();
+    await fresh.drop();
+  }
   console.log(`  ${ingestionBaseline.perSecond.toFixed(0)} clicks/s`);
-  await clearClicks(pool);
-  const seedStarted = performance.now();
-  await seedClicks(pool, linkIds);
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
-  // The account's visitor sketches, built the way an operator rebuilds them (baseline visitors included).
+  let seed: Seed;
+  if (kept) {
+    seed = kept;
+    console.log(
+      `reusing the ${CLICKS} clicks seeded in ${KEEP_DB} (seeded in ${kept.seedSeconds.toFixed(0)} s)`,
+    );
+  } else {
+    console.log(
+      `seeding ${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account (${database.durability})`,
+    );
+    const account = await createAccount(pool);
+    const seedStarted = performance.now();
+    await seedClicks(pool, account.linkIds);
+    seed = {
+      clicks: CLICKS,
+      links: LINKS,
+      days: DAYS,
+      visitors: VISITORS,
+      seedSeconds: (performance.now() - seedStarted) / 1000,
+      ...account,
+    };
+    if (SEED_FILE !== undefined) await writeFile(SEED_FILE, JSON.stringify(seed));
+  }
+  const { userId, linkIds, seedSeconds } = seed;
+  // The account's visitor sketches, built the way an operator rebuilds them.
   const rebuildStarted = performance.now();
   const rebuild = await rebuildVisitorSketches({ pool, redis, keys }, { accounts: [userId] });
   const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
@@ -562,6 +678,8 @@ try {
       load,
       settings,
       seedSeconds,
+      keptDatabase: kept !== undefined,
+      migrationSeconds,
       tables: sizes,
       targets: TARGETS,
       queries,
@@ -579,7 +697,9 @@ try {
       body:
         `${load}.\n\n` +
         `${CLICKS} clicks over ${DAYS} days on ${LINKS} links of one account, ${VISITORS} distinct visitor hashes, ` +
-        `Postgres ${database.durability}, seeded in ${seedSeconds.toFixed(0)} s. Written by bench/stats-scale.ts.\n\n` +
+        `Postgres ${database.durability}, seeded in ${seedSeconds.toFixed(0)} s` +
+        `${kept ? ` (a kept database, reused: ${sizes[0]?.rows} events now, migrated in ${migrationSeconds.toFixed(1)} s)` : ''}. ` +
+        'Written by bench/stats-scale.ts.\n\n' +
         `| table | rows | rows per click | MB |\n| --- | --- | --- | --- |\n${tableRows.join('\n')}\n\n` +
         `Stats service of the management API, median of ${RUNS} runs after one warm-up:\n\n` +
         `| scenario | median ms | target | vs target | runs ms |\n| --- | --- | --- | --- | --- |\n${queryRows.join('\n')}\n\n` +

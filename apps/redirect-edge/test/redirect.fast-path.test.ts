@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { links } from '@boltlink/db/schema';
+import { HTTP_DURATION_BUCKETS } from '@boltlink/observability/metrics';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { encodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
@@ -293,27 +294,42 @@ describe('fast path', () => {
   it('times its redirects into the HTTP duration histogram, under the route the Fastify path uses', async () => {
     const link = await insertLink(database.db, { userId });
     await request(port, `/${link.code}`); // loads the link: every request below is the fast path's
-    const count = async (method: string) => {
+    /** The histogram's lines for a 302 of `method` on `/:code`, by what follows the metric name's stem. */
+    const scrape = async (method: string) => {
       const text = await edge.deps.metrics.registry.metrics();
-      const line = text
-        .split('\n')
-        .find(
-          (l) =>
-            l.startsWith('http_request_duration_seconds_count{') &&
-            l.includes(`method="${method}"`) &&
-            l.includes('route="/:code"') &&
-            l.includes('status_code="302"'),
-        );
-      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+      const series = new Map<string, number>();
+      for (const line of text.split('\n')) {
+        const match = /^http_request_duration_seconds_(bucket|sum|count)\{(.*)\} (\S+)$/.exec(line);
+        if (match === null) continue;
+        const [, kind, labels = '', value] = match;
+        if (!labels.includes(`method="${method}"`) || !labels.includes('route="/:code"')) continue;
+        if (!labels.includes('status_code="302"')) continue;
+        const le = /le="([^"]+)"/.exec(labels)?.[1];
+        series.set(le === undefined ? `${kind}` : `${kind} ${le}`, Number(value));
+      }
+      return series;
     };
-    const getBefore = await count('GET');
-    const headBefore = await count('HEAD');
+    const getBefore = await scrape('GET');
+    const headBefore = await scrape('HEAD');
     const fastBefore = await redirectsServed(edge, 'fast');
     for (let i = 0; i < 5; i += 1) await request(port, `/${link.code}`);
     await request(port, `/${link.code}`, { method: 'HEAD' });
     expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + 6);
-    expect(await count('GET')).toBe(getBefore + 5);
-    expect(await count('HEAD')).toBe(headBefore + 1);
+    const get = await scrape('GET');
+    const head = await scrape('HEAD');
+    expect(get.get('count')).toBe((getBefore.get('count') ?? 0) + 5);
+    expect(head.get('count')).toBe((headBefore.get('count') ?? 0) + 1);
+    for (const [after, before, added] of [
+      [get, getBefore, 5],
+      [head, headBefore, 1],
+    ] as const) {
+      expect(after.get('sum')).toBeGreaterThan(before.get('sum') ?? 0);
+      // Every bucket of the histogram, cumulative, the last one (+Inf) holding every request.
+      const buckets = [...HTTP_DURATION_BUCKETS.map(String), '+Inf'].map((le) => after.get(`bucket ${le}`));
+      expect(buckets.every((value) => value !== undefined)).toBe(true);
+      expect(buckets).toEqual([...(buckets as number[])].sort((x, y) => x - y));
+      expect(after.get('bucket +Inf')).toBe((before.get('bucket +Inf') ?? 0) + added);
+    }
   });
 
   it('keeps one connection serving requests with and without bodies, pipelined too', async () => {

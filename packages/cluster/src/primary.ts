@@ -20,6 +20,8 @@ const SIGINT_SETTLE_MS = 150;
  * worker has drained. Exits when every worker is gone, or forcibly after `shutdownTimeoutMs`.
  */
 export function runPrimary(options: PrimaryOptions): void {
+  // A worker's pid goes under `workerPid`: the logger's own `pid` (pino's base) is the primary's, and a second
+  // `pid` key in one JSON line is read differently by each log tool.
   const { logger } = options;
   const policy = createRestartPolicy(options.restartPolicy);
   // Uptime counts from `listening`: a worker that dies before it ever served failed at start, however
@@ -34,14 +36,16 @@ export function runPrimary(options: PrimaryOptions): void {
   const fork = (): void => {
     const worker = cluster.fork();
     // A send to a worker that is exiting fails asynchronously; unhandled, that error would end the primary.
-    worker.on('error', (error) => logger.warn({ err: error, pid: worker.process.pid }, 'worker IPC error'));
+    worker.on('error', (error) =>
+      logger.warn({ err: error, workerPid: worker.process.pid }, 'worker IPC error'),
+    );
   };
 
   const aliveWorkers = (): Worker[] =>
     Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker && !worker.isDead());
 
   cluster.on('listening', (worker, address) => {
-    logger.info({ pid: worker.process.pid, port: address.port }, 'worker listening');
+    logger.info({ workerPid: worker.process.pid, port: address.port }, 'worker listening');
     if (listeningAt.has(worker.id)) return;
     listeningAt.set(worker.id, Date.now());
     const stable = setTimeout(() => policy.onWorkerStable(), options.restartPolicy.minUptimeMs);
@@ -59,12 +63,12 @@ export function runPrimary(options: PrimaryOptions): void {
     if (stopping) {
       const clean = code === 0 || signal === 'SIGTERM' || signal === 'SIGINT';
       if (!clean) exitCode = 1;
-      logger.info({ pid: worker.process.pid, code, signal }, 'worker stopped');
+      logger.info({ workerPid: worker.process.pid, code, signal }, 'worker stopped');
       exitWaiters.get(worker.id)?.();
       return;
     }
 
-    logger.warn({ pid: worker.process.pid, code, signal, uptimeMs }, 'worker died');
+    logger.warn({ workerPid: worker.process.pid, code, signal, uptimeMs }, 'worker died');
     const decision = policy.onWorkerDeath(uptimeMs);
     if (decision.action === 'give-up') {
       logger.error(
@@ -104,7 +108,7 @@ export function runPrimary(options: PrimaryOptions): void {
 
   const forceExit = (why: string): void => {
     const left = aliveWorkers();
-    logger.error({ why, workersLeft: left.map((worker) => worker.process.pid) }, 'killing remaining workers');
+    logger.error({ why, workerPids: left.map((worker) => worker.process.pid) }, 'killing remaining workers');
     for (const worker of left) worker.process.kill('SIGKILL');
     process.exit(1);
   };
@@ -123,7 +127,7 @@ export function runPrimary(options: PrimaryOptions): void {
     if (reason === 'SIGINT') await new Promise((resolve) => setTimeout(resolve, SIGINT_SETTLE_MS));
     for (let worker = aliveWorkers()[0]; worker !== undefined; worker = aliveWorkers()[0]) {
       const remaining = aliveWorkers().length;
-      logger.info({ pid: worker.process.pid, remaining }, 'stopping worker');
+      logger.info({ workerPid: worker.process.pid, remaining }, 'stopping worker');
       const exited = waitForExit(worker);
       if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
       else worker.process.kill('SIGTERM');
@@ -141,6 +145,6 @@ export function runPrimary(options: PrimaryOptions): void {
     });
   }
 
-  logger.info({ pid: process.pid, workers: options.workers }, 'cluster primary started');
+  logger.info({ workers: options.workers }, 'cluster primary started');
   for (let i = 0; i < options.workers; i += 1) fork();
 }

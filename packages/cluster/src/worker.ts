@@ -49,7 +49,7 @@ export async function runWorker(
     const server = service?.server;
     if (server) {
       const { openConnections } = await drainServer(server, drainTimeoutMs);
-      if (openConnections > 0) logger.warn({ pid: process.pid, openConnections }, 'drain timed out');
+      if (openConnections > 0) logger.warn({ openConnections }, 'drain timed out');
     }
     if (!signalled) {
       signalled = true;
@@ -61,7 +61,7 @@ export async function runWorker(
     service = asStartedService(await start());
     registry = service?.metricsRegistry;
   } catch (error) {
-    logger.error({ err: error, pid: process.pid }, 'worker failed to start');
+    logger.error({ err: error }, 'worker failed to start');
     process.exit(1);
   }
 }

@@ -15,7 +15,7 @@ afterEach(async () => {
     for (const line of proc.lines) {
       if (line.msg === 'worker listening') {
         try {
-          process.kill(line.pid, 'SIGKILL');
+          process.kill(Number(line.workerPid), 'SIGKILL');
         } catch {
           // already gone
         }
@@ -46,7 +46,7 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 const listeningPids = (proc: ClusterProcess): number[] =>
-  proc.lines.filter((line) => line.msg === 'worker listening').map((line) => line.pid);
+  proc.lines.filter((line) => line.msg === 'worker listening').map((line) => Number(line.workerPid));
 
 describe('runClustered', () => {
   it('deals connections to every worker and replaces a killed worker at once', async () => {
@@ -80,18 +80,19 @@ describe('runClustered', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 200));
     process.kill(victim!, 'SIGKILL');
-    const died = await proc.waitForLog((line) => line.msg === 'worker died' && line.pid === victim);
+    const died = await proc.waitForLog((line) => line.msg === 'worker died' && line.workerPid === victim);
     expect(died.signal).toBe('SIGKILL');
     const replacement = await proc.waitForLog(
-      (line) => line.msg === 'worker listening' && line.time >= died.time && line.pid !== victim,
+      (line) => line.msg === 'worker listening' && line.time >= died.time && line.workerPid !== victim,
     );
+    const replacementPid = Number(replacement.workerPid);
     // Replaced at once: a healthy worker's death is not backed off.
     expect(replacement.time - died.time).toBeLessThan(3_000);
     answeredBy.clear();
     const answeredBefore = answered;
     for (
       let waited = 0;
-      waited < 10_000 && (!answeredBy.has(replacement.pid) || answered - answeredBefore < 20);
+      waited < 10_000 && (!answeredBy.has(replacementPid) || answered - answeredBefore < 20);
       waited += 50
     ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -104,7 +105,7 @@ describe('runClustered', () => {
     expect(failures.length).toBeLessThanOrEqual(1);
     expect(failures.filter((time) => time > died.time)).toEqual([]);
     expect(answered).toBeGreaterThan(20);
-    expect(answeredBy.has(replacement.pid)).toBe(true);
+    expect(answeredBy.has(replacementPid)).toBe(true);
     expect(answeredBy.has(victim!)).toBe(false);
 
     proc.child.kill('SIGTERM');

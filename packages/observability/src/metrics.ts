@@ -10,6 +10,7 @@ import {
   type HistogramConfiguration,
   Registry,
 } from 'prom-client';
+import { createHistogramTally, foldTallies, type HistogramTally } from './histogram-tally.ts';
 
 export const HTTP_DURATION_METRIC = 'http_request_duration_seconds';
 type HttpLabel = 'method' | 'route' | 'status_code';
@@ -30,6 +31,11 @@ export interface MetricsRegistry {
   service: string;
   /** Duration of every HTTP response, labelled by route pattern; recorded by `metricsPlugin`. */
   httpRequestDuration: Histogram<HttpLabel>;
+  /**
+   * Observations into `httpRequestDuration` for a path that answers outside Fastify at a rate where
+   * prom-client's per-call label handling shows: counted in arrays, added to the histogram at each scrape.
+   */
+  httpRequestDurationTally(): HistogramTally<HttpLabel>;
   counter<T extends string>(config: MetricConfig<CounterConfiguration<T>>): Counter<T>;
   gauge<T extends string>(config: MetricConfig<GaugeConfiguration<T>>): Gauge<T>;
   histogram<T extends string>(config: MetricConfig<HistogramConfiguration<T>>): Histogram<T>;
@@ -45,6 +51,9 @@ function httpDurationHistogram(registry: Registry): Histogram<HttpLabel> {
     labelNames: ['method', 'route', 'status_code'],
     buckets: HTTP_DURATION_BUCKETS,
     registers: [registry],
+    collect() {
+      foldTallies(this);
+    },
   });
 }
 
@@ -59,10 +68,12 @@ export function createMetricsRegistry(
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const httpRequestDuration = httpDurationHistogram(registry);
   return {
     registry,
     service,
-    httpRequestDuration: httpDurationHistogram(registry),
+    httpRequestDuration,
+    httpRequestDurationTally: () => createHistogramTally(httpRequestDuration, HTTP_DURATION_BUCKETS),
     counter: (config) => new Counter({ ...config, registers: [registry] }),
     gauge: (config) => new Gauge({ ...config, registers: [registry] }),
     histogram: (config) => new Histogram({ ...config, registers: [registry] }),

@@ -6,6 +6,8 @@ export interface LogLine {
   level: string;
   time: number;
   pid: number;
+  /** The worker a primary's line is about (the line's own `pid` is the primary's). */
+  workerPid?: number;
   msg: string;
   [field: string]: unknown;
 }

@@ -16,6 +16,8 @@ export const linkVisitorsDaily = pgTable(
     visitorHash: text('visitor_hash').notNull(),
     isBot: boolean('is_bot').notNull().default(false),
   },
+  // The primary key also INCLUDEs is_bot (migration 0007; drizzle's primaryKey cannot say so): a link's
+  // human visitors are counted from the key alone, without a heap page per row.
   (t) => [primaryKey({ name: 'link_visitors_daily_pkey', columns: [t.linkId, t.bucket, t.visitorHash] })],
 );
 
