@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-
 import { createCountryLookup } from '../src/domain/geoip.ts';
 import { writeTestCountryDatabase } from './fixtures/country-db.ts';
 import { createUser, DOMAIN, insertLink, startEdge, type TestEdge, waitFor } from './support/edge.ts';
+import { edgeStatus } from './support/http.ts';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const IPHONE =
@@ -39,19 +39,8 @@ let workerPool: Pool;
 let worker: Worker;
 let queue: Queue;
 
-function get(path: string, headers: Record<string, string>, method = 'GET'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method, headers: { host: DOMAIN, ...headers } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string, headers: Record<string, string>, method = 'GET') =>
+  edgeStatus(port, path, { method, headers });
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -1,14 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { request } from 'node:http';
 import { freePort } from '@boltlink/local-servers/redis';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, DOMAIN, insertLink, metricValue, waitFor } from './support/edge.ts';
-
-const serverEntry = new URL('../src/server.ts', import.meta.url).pathname;
-const appDir = new URL('..', import.meta.url).pathname;
+import { spawnEdge } from './support/edge-process.ts';
+import { edgeStatus } from './support/http.ts';
 
 let database: TestDatabase;
 let redis: PrivateRedis;
@@ -24,20 +20,8 @@ afterAll(async () => {
 });
 
 /** One redirect on a fresh connection, so the primary deals each to a worker anew. */
-function redirect(port: number, code: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: `/${code}`, headers: { host: DOMAIN }, agent: false, timeout: 5_000 },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const redirect = (port: number, code: string) =>
+  edgeStatus(port, `/${code}`, { agent: false, timeoutMs: 5_000 });
 
 describe('cluster mode: a worker that lost clicks at shutdown and exited', () => {
   it("keeps its clicks_dropped_total in the primary's summed metrics", async () => {
@@ -46,40 +30,26 @@ describe('cluster mode: a worker that lost clicks at shutdown and exited', () =>
     const prefix = uniquePrefix('edge-cluster-dropped');
     const userId = await createUser(database.db);
     const link = await insertLink(database.db, { userId });
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
-      cwd: appDir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        APP_SECRET: 'cluster-test-secret-0123456789abcdef',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: prefix,
-        QUEUE_PREFIX: `{${prefix}}`,
-        SHORT_DOMAINS: DOMAIN,
-        // Clicks stay in each worker's memory until its shutdown flush.
-        CLICK_BATCH_SIZE: '5000',
-        CLICK_BATCH_INTERVAL_MS: '60000',
-        SHUTDOWN_TIMEOUT_MS: '3000',
-        QUEUE_REDIS_COMMAND_TIMEOUT_MS: '500',
-        METRICS_PORT: String(metricsPort),
-        WEB_CONCURRENCY: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const edge = spawnEdge({
+      NODE_ENV: 'production',
+      APP_SECRET: 'cluster-test-secret-0123456789abcdef',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      QUEUE_PREFIX: `{${prefix}}`,
+      SHORT_DOMAINS: DOMAIN,
+      // Clicks stay in each worker's memory until its shutdown flush.
+      CLICK_BATCH_SIZE: '5000',
+      CLICK_BATCH_INTERVAL_MS: '60000',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      QUEUE_REDIS_COMMAND_TIMEOUT_MS: '500',
+      METRICS_PORT: String(metricsPort),
+      WEB_CONCURRENCY: '2',
     });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const rawLines = (): string[] => output.split('\n').filter((line) => line.startsWith('{'));
-    const lines = (): Record<string, unknown>[] =>
-      rawLines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { lines, rawLines } = edge;
     const scrapeDropped = async (): Promise<number> =>
       metricValue(
         await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
@@ -91,7 +61,8 @@ describe('cluster mode: a worker that lost clicks at shutdown and exited', () =>
         .map((line) => Number(line.workerPid));
 
     try {
-      await waitFor(async () => (workerPids().length >= 2 ? true : undefined), 30_000, 100);
+      // Each worker compiles the TypeScript sources on start: on a loaded test host that alone can take 30 s.
+      await waitFor(async () => (workerPids().length >= 2 ? true : undefined), 60_000, 100);
       // One `pid` per line (the process that wrote it): a second one is read differently by each log tool.
       expect(rawLines().filter((line) => (line.match(/"pid":/g) ?? []).length !== 1)).toEqual([]);
       for (let i = 0; i < 20; i += 1) expect(await redirect(port, link.code)).toBe(302);
@@ -117,16 +88,10 @@ describe('cluster mode: a worker that lost clicks at shutdown and exited', () =>
       redis.resume();
 
       // The worker is gone; its count is not.
-      expect(await scrapeDropped(), output).toBe(clicksLost);
+      expect(await scrapeDropped(), edge.output()).toBe(clicksLost);
     } finally {
       redis.resume();
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const exited = once(child, 'exit');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await edge.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });

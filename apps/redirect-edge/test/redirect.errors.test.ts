@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { linkClicksDaily } from '@boltlink/db/schema';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
@@ -13,6 +12,7 @@ import {
   type TestEdge,
   waitFor,
 } from './support/edge.ts';
+import { type EdgeRequestOptions, edgeStatus } from './support/http.ts';
 import { openRawConnection } from './support/raw-connection.ts';
 
 let database: TestDatabase;
@@ -26,28 +26,7 @@ const BROWSER =
 const AS_BROWSER = { host: DOMAIN, 'user-agent': BROWSER };
 
 /** A request on the edge's real port (app.inject would skip the edge's server and fast path). */
-function request(
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { host: DOMAIN, ...options.headers },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const request = (path: string, options: EdgeRequestOptions = {}) => edgeStatus(port, path, options);
 
 beforeAll(async () => {
   database = await createTestDatabase();

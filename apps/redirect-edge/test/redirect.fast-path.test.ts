@@ -19,16 +19,11 @@ import {
   uniqueCode,
   waitFor,
 } from './support/edge.ts';
+import { type EdgeRequestOptions, edgeRequest } from './support/http.ts';
 import { openRawConnection } from './support/raw-connection.ts';
 
 // The fast path sits in front of Fastify on the real HTTP server; `app.inject` bypasses the server and so
 // always takes the Fastify route. Comparing the two is comparing the fast path with the route.
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  rawHeaderNames: string[];
-}
 
 const BROWSERS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
@@ -37,36 +32,8 @@ const BROWSERS = [
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-function request(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { host: DOMAIN, ...options.headers },
-        agent,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            rawHeaderNames: res.rawHeaders.filter((_, i) => i % 2 === 0),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const request = (port: number, path: string, options: EdgeRequestOptions = {}) =>
+  edgeRequest(port, path, { agent, ...options });
 
 async function listen(edge: TestEdge): Promise<number> {
   await edge.app.listen({ host: '127.0.0.1', port: 0 });

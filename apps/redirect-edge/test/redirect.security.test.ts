@@ -1,10 +1,10 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import argon2 from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, DOMAIN, insertLink, startEdge, type TestEdge } from './support/edge.ts';
+import { edgeRequest } from './support/http.ts';
 
 let database: TestDatabase;
 let edge: TestEdge;
@@ -35,24 +35,8 @@ function form(password: string): string {
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** A form POST on the edge's real port. */
-function postForm(
-  port: number,
-  path: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { host: DOMAIN, ...FORM, ...headers } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const postForm = (port: number, path: string, body: string, headers: Record<string, string>) =>
+  edgeRequest(port, path, { method: 'POST', headers: { ...FORM, ...headers }, body });
 
 describe('password-protected links', () => {
   it('shows an accessible form under a strict CSP, without redirecting or counting a click', async () => {

@@ -1,14 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { EXIT_CONFIG } from '@boltlink/config/env';
 import { freePort } from '@boltlink/local-servers/redis';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, DOMAIN, insertLink, readClickBatches, waitFor } from './support/edge.ts';
-
-const serverEntry = new URL('../src/server.ts', import.meta.url).pathname;
-const appDir = new URL('..', import.meta.url).pathname;
+import { spawnEdge } from './support/edge-process.ts';
 
 let database: TestDatabase;
 
@@ -19,21 +15,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', serverEntry], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
-}
+const start = spawnEdge;
 
 describe('server.ts', () => {
   it('boots, reports ready, serves metrics on the metrics port only, and on SIGTERM flushes buffered clicks and exits 0', async () => {
@@ -42,7 +24,7 @@ describe('server.ts', () => {
     const prefix = uniquePrefix('edge-server');
     const userId = await createUser(database.db);
     const link = await insertLink(database.db, { userId });
-    const { child, output } = start({
+    const { child, output, exited } = start({
       NODE_ENV: 'production',
       APP_SECRET: 'lifecycle-test-secret-0123456789abcdef',
       HOST: '127.0.0.1',
@@ -85,8 +67,7 @@ describe('server.ts', () => {
       expect(metrics).toContain('http_request_duration_seconds_bucket');
 
       child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      expect(code, output()).toBe(0);
+      expect(await exited(), output()).toBe(0);
       const events = (await readClickBatches(testRedisUrl(), prefix)).flatMap((batch) => batch.events);
       expect(events.filter((event) => event.linkId === link.id)).toHaveLength(3);
       // One line per request would drown a busy edge: no request logging at info.
@@ -97,9 +78,8 @@ describe('server.ts', () => {
   }, 60_000);
 
   it('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
-    const { child, output } = start({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://nope' });
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(EXIT_CONFIG);
+    const { output, exited } = start({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://nope' });
+    expect(await exited()).toBe(EXIT_CONFIG);
     const text = output();
     expect(text).toContain('PORT');
     expect(text).toContain('REDIS_URL');
@@ -107,7 +87,7 @@ describe('server.ts', () => {
     expect(text).not.toMatch(/\n\s+at /);
   }, 30_000);
   it('exits 78 (EXIT_CONFIG) with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async () => {
-    const { child, output } = start({
+    const { output, exited } = start({
       NODE_ENV: 'production',
       APP_SECRET: 'lifecycle-test-secret-0123456789abcdef',
       LOG_LEVEL: 'info',
@@ -116,8 +96,7 @@ describe('server.ts', () => {
       GEOIP_DB_PATH: '/nonexistent/GeoLite2-Country.mmdb',
       WEB_CONCURRENCY: '2',
     });
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(EXIT_CONFIG);
+    expect(await exited()).toBe(EXIT_CONFIG);
     const lines = output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
