@@ -1,46 +1,27 @@
 import { links } from '@boltlink/db/schema';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { decodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
-  createUser,
   DOMAIN,
   insertCampaign,
   insertLink,
   readClickBatches,
   startEdge,
-  type TestEdge,
+  test,
   waitFor,
 } from './support/edge.ts';
 
-let database: TestDatabase;
-let edge: TestEdge;
-let userId: string;
-let prefix: string;
-const redisUrl = () => testRedisUrl();
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  prefix = uniquePrefix('edge-happy');
-  edge = await startEdge({
-    databaseUrl: database.url,
-    redisUrl: redisUrl(),
-    prefix,
-    env: { COUNTRY_HEADER: 'CF-IPCountry', CLICK_BATCH_INTERVAL_MS: '20' },
-  });
-  userId = await createUser(database.db);
-});
-
-afterAll(async () => {
-  await edge?.app.close();
-  await database?.drop();
-});
+test.override('edgeEnv', { COUNTRY_HEADER: 'CF-IPCountry', CLICK_BATCH_INTERVAL_MS: '20' });
 
 describe('redirects', () => {
-  it('serves an uncached link from Postgres, caches it in Redis, then answers from memory', async () => {
+  test('serves an uncached link from Postgres, caches it in Redis, then answers from memory', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+  }) => {
     const link = await insertLink(database.db, { userId, url: 'https://example.com/landing?ref=abc' });
     const before = edge.storeLookups();
 
@@ -65,9 +46,15 @@ describe('redirects', () => {
     expect(edge.storeLookups()).toBe(before + 1);
   });
 
-  it('serves a link cached only in Redis (another edge filled it) without asking Postgres', async () => {
+  test('serves a link cached only in Redis (another edge filled it) without asking Postgres', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
     const link = await insertLink(database.db, { userId });
-    const other = await startEdge({ databaseUrl: database.url, redisUrl: redisUrl(), prefix });
+    const other = await startEdge({ databaseUrl: database.url, redisUrl, prefix });
     try {
       expect((await other.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } })).statusCode).toBe(
         302,
@@ -85,7 +72,12 @@ describe('redirects', () => {
     }
   });
 
-  it('replaces a corrupt cached value with the Postgres answer', async () => {
+  test('replaces a corrupt cached value with the Postgres answer', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+  }) => {
     const link = await insertLink(database.db, { userId, url: 'https://repaired.example/' });
     const keys = createRedisKeys(prefix);
     await edge.deps.cacheRedis.set(keys.linkCache(DOMAIN, link.code), '{"v":1,"id":');
@@ -98,7 +90,11 @@ describe('redirects', () => {
     expect(repaired).toMatchObject({ id: link.id, url: 'https://repaired.example/' });
   });
 
-  it("merges the visitor's query (visitor wins), then adds campaign UTM parameters, as ASCII", async () => {
+  test("merges the visitor's query (visitor wins), then adds campaign UTM parameters, as ASCII", async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const campaign = await insertCampaign(database.db, userId);
     const link = await insertLink(database.db, {
       userId,
@@ -124,7 +120,11 @@ describe('redirects', () => {
     expect(url.searchParams.get('utm_campaign')).toBe('spring sale');
   });
 
-  it("uses the link's redirect type; permanent redirects may be cached by the browser", async () => {
+  test("uses the link's redirect type; permanent redirects may be cached by the browser", async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const permanent = await insertLink(database.db, { userId, redirectType: 301 });
     const res = await edge.app.inject({ url: `/${permanent.code}`, headers: { host: DOMAIN } });
     expect(res.statusCode).toBe(301);
@@ -135,7 +135,11 @@ describe('redirects', () => {
     expect(res307.headers['cache-control']).toBe('private, no-store');
   });
 
-  it('takes the domain from the Host header and falls back to the default domain', async () => {
+  test('takes the domain from the Host header and falls back to the default domain', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const onDefault = await insertLink(database.db, {
       userId,
       domain: DOMAIN,
@@ -158,7 +162,13 @@ describe('redirects', () => {
 });
 
 describe('click capture', () => {
-  it('records one event per served redirect, with bot flag, country, referrer host and a visitor hash', async () => {
+  test('records one event per served redirect, with bot flag, country, referrer host and a visitor hash', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
     const link = await insertLink(database.db, { userId });
     const chrome =
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -186,7 +196,7 @@ describe('click capture', () => {
     await edge.app.inject({ url: '/doesnotexist', headers: { host: DOMAIN } });
 
     const events = await waitFor(async () => {
-      const batches = await readClickBatches(redisUrl(), prefix);
+      const batches = await readClickBatches(redisUrl, prefix);
       const mine = batches.flatMap((batch) => batch.events).filter((event) => event.linkId === link.id);
       return mine.length >= 3 ? mine : undefined;
     });
@@ -207,10 +217,10 @@ describe('click capture', () => {
     expect(JSON.stringify(events)).not.toContain('203.0.113.9');
   });
 
-  it('flushes buffered clicks when the app closes', async () => {
+  test('flushes buffered clicks when the app closes', async ({ database, userId, prefix, redisUrl }) => {
     const closing = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl(),
+      redisUrl: redisUrl,
       prefix,
       env: { CLICK_BATCH_INTERVAL_MS: '60000', CLICK_BATCH_SIZE: '5000' },
     });
@@ -220,17 +230,23 @@ describe('click capture', () => {
         302,
       );
     }
-    const before = (await readClickBatches(redisUrl(), prefix)).flatMap((b) => b.events);
+    const before = (await readClickBatches(redisUrl, prefix)).flatMap((b) => b.events);
     expect(before.filter((event) => event.linkId === link.id)).toHaveLength(0);
     await closing.app.close();
-    const after = (await readClickBatches(redisUrl(), prefix)).flatMap((b) => b.events);
+    const after = (await readClickBatches(redisUrl, prefix)).flatMap((b) => b.events);
     expect(after.filter((event) => event.linkId === link.id)).toHaveLength(7);
   });
 });
 
 describe('invalidation', () => {
-  it('drops the link from every edge LRU within a second of an update', async () => {
-    const second = await startEdge({ databaseUrl: database.url, redisUrl: redisUrl(), prefix });
+  test('drops the link from every edge LRU within a second of an update', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
+    const second = await startEdge({ databaseUrl: database.url, redisUrl, prefix });
     try {
       const link = await insertLink(database.db, { userId, url: 'https://before.example/' });
       for (const instance of [edge, second]) {

@@ -3,6 +3,7 @@ import type { Db } from '@boltlink/db/client';
 import { campaigns, links, type NewLink, users } from '@boltlink/db/schema';
 import { type ClickBatch, parseClickBatch } from '@boltlink/queues/catalog';
 import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
+import { bounded, test as withDatabase } from '@boltlink/testing/fixtures';
 import { Queue } from 'bullmq';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -68,6 +69,20 @@ export async function startEdge(options: {
   await app.ready();
   return { app, deps, config, storeLookups: () => lookups };
 }
+
+/**
+ * vitest's `test` with this file's edge (`edge`, built as server.ts builds it on the file's database and
+ * Redis prefix, closed after the file) and the user that owns its links (`userId`). A file whose edge needs
+ * other settings says so once, at the top: `test.override('edgeEnv', { PASSWORD_RATE_LIMIT_MAX: '3' })`.
+ */
+export const test = withDatabase
+  .extend('edgeEnv', { scope: 'file' }, {} as Record<string, string>)
+  .extend('edge', { scope: 'file' }, async ({ database, prefix, redisUrl, edgeEnv }, { onCleanup }) => {
+    const edge = await startEdge({ databaseUrl: database.url, redisUrl, prefix, env: edgeEnv });
+    onCleanup(() => bounded('redirect edge', () => edge.app.close()));
+    return edge;
+  })
+  .extend('userId', { scope: 'file' }, ({ database }) => createUser(database.db));
 
 export async function createUser(
   db: Db,
