@@ -1,31 +1,16 @@
 import type { AddressInfo } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import argon2 from 'argon2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, DOMAIN, insertLink, startEdge, type TestEdge } from './support/edge.ts';
+import { describe, expect } from 'vitest';
+import { DOMAIN, insertLink, startEdge, test } from './support/edge.ts';
 import { edgeRequest } from './support/http.ts';
 
-let database: TestDatabase;
-let edge: TestEdge;
-let userId: string;
+test.override('edgeEnv', { PASSWORD_RATE_LIMIT_MAX: '3', NOT_FOUND_RATE_LIMIT_MAX: '5' });
+
 let passwordHash: string;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  edge = await startEdge({
-    databaseUrl: database.url,
-    redisUrl: testRedisUrl(),
-    prefix: uniquePrefix('edge-security'),
-    env: { PASSWORD_RATE_LIMIT_MAX: '3', NOT_FOUND_RATE_LIMIT_MAX: '5' },
-  });
-  userId = await createUser(database.db);
+test.beforeAll(async () => {
   passwordHash = await argon2.hash('open sesame', { type: argon2.argon2id, memoryCost: 4096, timeCost: 2 });
-});
-
-afterAll(async () => {
-  await edge?.app.close();
-  await database?.drop();
 });
 
 function form(password: string): string {
@@ -39,7 +24,11 @@ const postForm = (port: number, path: string, body: string, headers: Record<stri
   edgeRequest(port, path, { method: 'POST', headers: { ...FORM, ...headers }, body });
 
 describe('password-protected links', () => {
-  it('shows an accessible form under a strict CSP, without redirecting or counting a click', async () => {
+  test('shows an accessible form under a strict CSP, without redirecting or counting a click', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId, passwordHash, url: 'https://secret.example/' });
     const res = await edge.app.inject({ url: `/${link.code}?a=1&b=<x>`, headers: { host: DOMAIN } });
     expect(res.statusCode).toBe(200);
@@ -55,7 +44,11 @@ describe('password-protected links', () => {
     expect(res.body).not.toMatch(/(src|href)="http/);
   });
 
-  it('answers 401 with the form again on a wrong password, and redirects with a signed cookie on the right one', async () => {
+  test('answers 401 with the form again on a wrong password, and redirects with a signed cookie on the right one', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId, passwordHash, url: 'https://secret.example/' });
     const wrong = await edge.app.inject({
       method: 'POST',
@@ -120,7 +113,11 @@ describe('password-protected links', () => {
     expect(reused.statusCode).toBe(200);
   });
 
-  it('refuses even the right password once the per link+client limit is reached, other clients unaffected', async () => {
+  test('refuses even the right password once the per link+client limit is reached, other clients unaffected', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId, passwordHash });
     const attempt = (password: string, ip: string) =>
       edge.app.inject({
@@ -138,7 +135,10 @@ describe('password-protected links', () => {
     expect((await attempt('open sesame', '192.0.2.11')).statusCode).toBe(303);
   });
 
-  it('holds a per-link ceiling on wrong passwords against guesses spread over 50 addresses (real socket, trusted proxy)', async () => {
+  test('holds a per-link ceiling on wrong passwords against guesses spread over 50 addresses (real socket, trusted proxy)', async ({
+    database,
+    userId,
+  }) => {
     const guarded = await startEdge({
       databaseUrl: database.url,
       redisUrl: testRedisUrl(),
@@ -173,7 +173,7 @@ describe('password-protected links', () => {
     }
   });
 
-  it('does not count right passwords towards the per-link ceiling', async () => {
+  test('does not count right passwords towards the per-link ceiling', async ({ database, userId }) => {
     const guarded = await startEdge({
       databaseUrl: database.url,
       redisUrl: testRedisUrl(),
@@ -200,7 +200,11 @@ describe('password-protected links', () => {
     }
   });
 
-  it('never sends the password on to the destination (303, not 307/308, after the POST)', async () => {
+  test('never sends the password on to the destination (303, not 307/308, after the POST)', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId, passwordHash, redirectType: 308 });
     const res = await edge.app.inject({
       method: 'POST',
@@ -214,7 +218,11 @@ describe('password-protected links', () => {
 });
 
 describe('enumeration of codes', () => {
-  it('rate limits 404 answers per client (socket address, X-Forwarded-For ignored without TRUST_PROXY)', async () => {
+  test('rate limits 404 answers per client (socket address, X-Forwarded-For ignored without TRUST_PROXY)', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const probe = (code: string, forwarded: string) =>
       edge.app.inject({
         url: `/${code}`,
@@ -237,7 +245,7 @@ describe('enumeration of codes', () => {
     expect(real.statusCode).toBe(302);
   });
 
-  it('uses X-Forwarded-For from a trusted proxy to tell clients apart', async () => {
+  test('uses X-Forwarded-For from a trusted proxy to tell clients apart', async ({ database }) => {
     const proxied = await startEdge({
       databaseUrl: database.url,
       redisUrl: testRedisUrl(),
@@ -260,7 +268,7 @@ describe('enumeration of codes', () => {
     }
   });
 
-  it('caps real redirects per client with their own, separate limit', async () => {
+  test('caps real redirects per client with their own, separate limit', async ({ database, userId }) => {
     const limited = await startEdge({
       databaseUrl: database.url,
       redisUrl: testRedisUrl(),
