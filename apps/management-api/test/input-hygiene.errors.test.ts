@@ -18,7 +18,7 @@ const inject = (
 ) => api.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
 
 async function count(api: TestApi, table: string): Promise<number> {
-  const { rows } = await api.database.pool.query(`SELECT count(api, *)::int AS n FROM ${table}`);
+  const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
   return rows[0].n;
 }
 
