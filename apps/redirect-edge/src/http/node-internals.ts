@@ -49,6 +49,10 @@ interface Traffic {
  *   moves no byte for the whole timeout loses its connection;
  * - a connection that never sends a request is closed too (node's keep-alive timer never starts for it).
  *
+ * Still worth it on Node 26.12.1: bench/edge-ab.ts, this build against the same build with node's
+ * `keepAliveTimeout` instead, read node's timer at 1.026 and (the other way round) 1/0.891 = 1.12 times the
+ * sweep's CPU per hot redirect (2026-12-07, host load 17-24: bench/results/edge-ab-node-keepalive-*.md).
+ *
  * Delete it when node:http stops arming a timer per keep-alive request, or when bench/edge-ab.ts shows
  * this build and one using node's `keepAliveTimeout` within 1% of each other.
  */
