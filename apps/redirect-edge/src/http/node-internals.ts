@@ -16,6 +16,11 @@ import type { Socket } from 'node:net';
  * Node 26's answer to the request drain: a request that declares no body is ended at once, without the
  * resume/end/destroy ticks node otherwise runs for every request nobody read (about 8% of a cached
  * redirect's CPU when it was measured on Node 20). Public API, typed here because @types/node is older.
+ *
+ * On Node 26.12.1, bench/edge-ab.ts read the edge without it at 1.034 and (the other way round) 1/0.963 = 1.038
+ * times the CPU per hot redirect of the edge with it (2026-12-07, host load 18-37:
+ * bench/results/edge-ab-no-empty-request-option-*.md). Not a work-around: it stays while node:http keeps the
+ * option off by default.
  */
 export const EMPTY_REQUEST_OPTIONS = { optimizeEmptyRequests: true } as const;
 
