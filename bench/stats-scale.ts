@@ -188,6 +188,15 @@ async function startDatabase() {
   };
 }
 
+async function withPool<T>(url: string, fn: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = createPool({ connectionString: url, max: 1 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** One account with LINKS links, created before the 90 days of clicks. */
 async function createAccount(pool: Pool): Promise<{ userId: string; linkIds: string[] }> {
   const user = await pool.query<{ id: string }>(
@@ -338,13 +347,17 @@ const DAY_MS = 86_400_000;
 
 /**
  * The event ids of one batch. The edge mints them from its batch id (clickEventId: consecutive ids, so one
- * batch's events land next to each other in click_events' primary key); RANDOM_EVENT_IDS=1 gives every
- * event a random id instead, which costs one primary-key leaf page per event on a large table.
+ * batch's events land next to each other in click_events' primary key). `random` gives every event an id of
+ * its own instead (what this bench did before), which costs a primary-key leaf page per event on a large
+ * table. RANDOM_EVENT_IDS=compare runs the ingestion on the seeded database a second time with random ids.
  */
-function batchEventIds(count: number): string[] {
+type EventIds = 'edge' | 'random';
+const COMPARE_RANDOM_IDS = process.env.RANDOM_EVENT_IDS === 'compare';
+
+function batchEventIds(count: number, ids: EventIds): string[] {
   const batchId = randomUUID();
   return Array.from({ length: count }, (_, i) =>
-    process.env.RANDOM_EVENT_IDS === '1' ? randomUUID() : clickEventId(batchId, i),
+    ids === 'random' ? randomUUID() : clickEventId(batchId, i),
   );
 }
 
@@ -372,7 +385,7 @@ function makeClick(links: readonly string[], occurredAt: number, i: number, even
 async function explainIngestion(explainPool: Pool, linkIds: readonly string[]) {
   const laneLinks = linkIds.filter((_, i) => i % CONCURRENCY === 0);
   const now = Date.now();
-  const ids = batchEventIds(BATCH);
+  const ids = batchEventIds(BATCH, 'edge');
   const batch = ids.map((id, i) => makeClick(laneLinks, now - BATCH + i, i, id));
   let captured: { text: string; values: unknown[] } | undefined;
   const capture = {
@@ -397,7 +410,12 @@ async function explainIngestion(explainPool: Pool, linkIds: readonly string[]) {
   }
 }
 
-async function ingestCurrentHour(pool: Pool, sketches: VisitorSketches, linkIds: readonly string[]) {
+async function ingestCurrentHour(
+  pool: Pool,
+  sketches: VisitorSketches,
+  linkIds: readonly string[],
+  eventIds: EventIds = 'edge',
+) {
   const now = Date.now();
   const hourStart = now - (now % 3_600_000);
   const span = Math.max(now - hourStart, 1);
@@ -411,7 +429,7 @@ async function ingestCurrentHour(pool: Pool, sketches: VisitorSketches, linkIds:
     const count = Math.min(perLane, INGEST_EVENTS - lane * perLane);
     const batches: IncomingClick[][] = [];
     for (let first = 0; first < count; first += BATCH) {
-      const ids = batchEventIds(Math.min(BATCH, count - first));
+      const ids = batchEventIds(Math.min(BATCH, count - first), eventIds);
       batches.push(
         ids.map((id, j) =>
           makeClick(laneLinks, hourStart + Math.floor(((first + j) / count) * span), first + j, id),
@@ -454,7 +472,11 @@ const kept = await keptSeed();
 const migrationStarted = performance.now();
 await runMigrations(database.url);
 const migrationSeconds = (performance.now() - migrationStarted) / 1000;
-if (kept) console.log(`kept database in ${KEEP_DB} migrated in ${migrationSeconds.toFixed(1)} s`);
+if (kept) {
+  console.log(`kept database in ${KEEP_DB} migrated in ${migrationSeconds.toFixed(1)} s`);
+  // What autovacuum does on a live database after a migration rewrote rows: statistics and the visibility map.
+  await withPool(database.url, (p) => p.query('VACUUM ANALYZE'));
+}
 const pool = createPool({ connectionString: database.url, max: 10, applicationName: 'bench-stats' });
 const explainPool = createPool({ connectionString: database.url, max: 1, applicationName: 'bench-explain' });
 try {
@@ -637,6 +659,14 @@ try {
       `${ingestionBaseline.perSecond.toFixed(0)} (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events; ` +
       `this database holds ${CLICKS} events)`,
   );
+  let randomIds: Awaited<ReturnType<typeof ingestCurrentHour>> | undefined;
+  if (COMPARE_RANDOM_IDS) {
+    console.log(`ingesting ${INGEST_EVENTS} more with a random id per event (RANDOM_EVENT_IDS=compare)`);
+    randomIds = await ingestCurrentHour(pool, sketches, linkIds, 'random');
+    console.log(
+      `  ${randomIds.perSecond.toFixed(0)} clicks/s with random ids, ${ingestion.perSecond.toFixed(0)} with the edge's`,
+    );
+  }
   const ingestionPlan = await explainIngestion(explainPool, linkIds);
   console.log(`\nEXPLAIN ANALYZE of one ingestion statement (${BATCH} clicks):\n${ingestionPlan}`);
   const loadAfter = loadavg()[0] ?? 0;
@@ -688,6 +718,8 @@ try {
       ingestionBaseline,
       ingestionRatio,
       sharedShard: SHARED_SHARD,
+      eventIds: 'edge (clickEventId: consecutive ids per batch)',
+      ingestionRandomIds: randomIds,
       ingestionPlan,
       sketchRebuild: { ...rebuild, seconds: rebuildSeconds },
       uniques: { estimated, exact: exactVisitors, error: uniquesError },
@@ -706,9 +738,10 @@ try {
         `Account unique visitors over ${DAYS} days (HyperLogLog, humans): estimate ${estimated}, exact ${exactVisitors} ` +
         `(${(uniquesError * 100).toFixed(2)} %). Sketches rebuilt from ${rebuild.visitors} visitor rows in ${rebuildSeconds.toFixed(1)} s.\n\n` +
         `Ingestion of ${ingestion.events} clicks of the current hour through the consumer's statement and visitor sketches ` +
-        `(batches of ${BATCH}, ${CONCURRENCY} lanes in flight, ${SHARED_SHARD ? 'all writing account shard 0' : 'one account shard per lane'}) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
+        `(batches of ${BATCH} with event ids minted as the edge mints them, ${CONCURRENCY} lanes in flight, ${SHARED_SHARD ? 'all writing account shard 0' : 'one account shard per lane'}) on this database: ${ingestion.perSecond.toFixed(0)} clicks/s, ` +
         `${ingestionRatio.toFixed(2)}× the ${ingestionBaseline.perSecond.toFixed(0)} clicks/s measured in the same run on ` +
-        `the account before its clicks were seeded (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${CLICKS}).\n\n` +
+        `an empty database (target ≥ ${TARGETS.ingestPerSecond}/s with 10M events present; here ${sizes[0]?.rows}).` +
+        `${randomIds ? ` The same ingestion right after, with a random id per event instead: ${randomIds.perSecond.toFixed(0)} clicks/s.` : ''}\n\n` +
         `One ingestion statement of ${BATCH} clicks under EXPLAIN (ANALYZE, BUFFERS), rolled back: each ` +
         `roll-up is one Insert node of the plan.\n\n\`\`\`\n${ingestionPlan}\n\`\`\`\n\n` +
         `## EXPLAIN (ANALYZE, BUFFERS)\n\nEach statement of each scenario, run one after another (the service runs them ` +

@@ -10,7 +10,7 @@ import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createAuthenticator } from './plugins/auth.ts';
+import { createAuthenticator, WORKSPACE_HEADER } from './plugins/auth.ts';
 import { registerDocs } from './plugins/docs.ts';
 import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
 import { registerInputHygiene } from './plugins/input-hygiene.ts';
@@ -22,10 +22,12 @@ import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
 import { LinkStats } from './schemas/stats.ts';
+import { MemberSchema, WorkspaceSchema } from './schemas/workspaces.ts';
 import { type AccountBudgets, createAccountBudget } from './services/account-budget.ts';
 import { createRedisAccountVisitors } from './services/account-visitors.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
@@ -38,6 +40,7 @@ import { createPasswordHasher } from './services/password-hasher.ts';
 import { createRedisLinkCache } from './services/redis-link-cache.ts';
 import { createSessionStore } from './services/session-store.ts';
 import { createStatsService } from './services/stats-service.ts';
+import { createWorkspaceService } from './services/workspace-service.ts';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -83,7 +86,15 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   logEachRequestOnce(app);
   registerErrorHandling(app);
   registerInputHygiene(app);
-  for (const schema of [ProblemSchema, LinkSchema, CreateLinkBody, CampaignSchema, LinkStats]) {
+  for (const schema of [
+    ProblemSchema,
+    LinkSchema,
+    CreateLinkBody,
+    CampaignSchema,
+    LinkStats,
+    WorkspaceSchema,
+    MemberSchema,
+  ]) {
     app.addSchema(schema);
   }
 
@@ -94,7 +105,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type'],
+    allowedHeaders: ['authorization', 'content-type', WORKSPACE_HEADER],
     exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
   });
@@ -230,7 +241,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     clock,
     visitors: createRedisAccountVisitors(deps.redis, keys),
   });
-  const authenticator = createAuthenticator(app, { sessions, apiKeys });
+  const workspaces = createWorkspaceService({ db, cache, logger: app.log });
+  const authenticator = createAuthenticator(app, { sessions, apiKeys, members: workspaces });
 
   await app.register(
     async (api) => {
@@ -258,6 +270,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       qrRoutes(v1, { links, authenticator, pngBudget: budgets.qrPng });
       campaignRoutes(v1, { campaigns, authenticator });
       statsRoutes(v1, { stats, authenticator });
+      workspaceRoutes(v1, { workspaces, authenticator });
     },
     { prefix: '/api/v1' },
   );

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../plugins/auth.ts';
-import { principalOf } from '../plugins/auth.ts';
+import { accessOf } from '../plugins/auth.ts';
 import { CampaignSchema, Name, Utm } from '../schemas/campaigns.ts';
 import { AUTHED, IdParams, NoContent, Pagination, problems } from '../schemas/common.ts';
 import type { CampaignService } from '../services/campaign-service.ts';
@@ -25,8 +25,7 @@ export function campaignRoutes(
         response: { 201: Type.Ref(CampaignSchema), ...problems(...AUTHED) },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await campaigns.create(principalOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await campaigns.create(accessOf(request), request.body)),
   );
 
   app.get(
@@ -47,7 +46,7 @@ export function campaignRoutes(
         },
       },
     },
-    async (request) => campaigns.list(principalOf(request).workspaceId, request.query),
+    async (request) => campaigns.list(accessOf(request).workspaceId, request.query),
   );
 
   app.get(
@@ -62,7 +61,7 @@ export function campaignRoutes(
         response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => campaigns.get(principalOf(request).workspaceId, request.params.id),
+    async (request) => campaigns.get(accessOf(request).workspaceId, request.params.id),
   );
 
   app.patch(
@@ -84,7 +83,7 @@ export function campaignRoutes(
         response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => campaigns.update(principalOf(request).workspaceId, request.params.id, request.body),
+    async (request) => campaigns.update(accessOf(request).workspaceId, request.params.id, request.body),
   );
 
   app.delete(
@@ -100,7 +99,7 @@ export function campaignRoutes(
       },
     },
     async (request, reply) => {
-      await campaigns.remove(principalOf(request).workspaceId, request.params.id);
+      await campaigns.remove(accessOf(request).workspaceId, request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type Problem, problemOf } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
-import { principalOf } from '../plugins/auth.ts';
+import { accessOf } from '../plugins/auth.ts';
 import { unsafeValueProblem } from '../plugins/input-hygiene.ts';
 import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
 import {
@@ -60,7 +60,7 @@ export function linkRoutes(
       },
     },
     async (request, reply) => {
-      const link = await deps.links.create(principalOf(request), request.body);
+      const link = await deps.links.create(accessOf(request), request.body);
       return reply.code(201).send(link);
     },
   );
@@ -84,7 +84,7 @@ export function linkRoutes(
       },
     },
     async (request) => {
-      const actor = principalOf(request);
+      const actor = accessOf(request);
       const items = request.body.links;
       const valid: { index: number; input: CreateLinkInput }[] = [];
       const out: (LinkView | { error: Problem })[] = new Array(items.length);
@@ -118,8 +118,7 @@ export function linkRoutes(
         response: { 200: LinkPage, ...problems(...AUTHED) },
       },
     },
-    async (request) =>
-      listLinks(deps.db, principalOf(request).workspaceId, request.query, deps.shortUrlScheme),
+    async (request) => listLinks(deps.db, accessOf(request).workspaceId, request.query, deps.shortUrlScheme),
   );
 
   app.get(
@@ -134,7 +133,7 @@ export function linkRoutes(
         response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => deps.links.get(principalOf(request).workspaceId, request.params.id),
+    async (request) => deps.links.get(accessOf(request).workspaceId, request.params.id),
   );
 
   app.patch(
@@ -150,7 +149,7 @@ export function linkRoutes(
         response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
       },
     },
-    async (request) => deps.links.update(principalOf(request).workspaceId, request.params.id, request.body),
+    async (request) => deps.links.update(accessOf(request).workspaceId, request.params.id, request.body),
   );
 
   app.delete(
@@ -166,7 +165,7 @@ export function linkRoutes(
       },
     },
     async (request, reply) => {
-      await deps.links.remove(principalOf(request).workspaceId, request.params.id);
+      await deps.links.remove(accessOf(request).workspaceId, request.params.id);
       return reply.code(204).send(null);
     },
   );
