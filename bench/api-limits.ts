@@ -14,15 +14,9 @@
 // - QR PNG: time to answer a PNG by size (budgets off), and how many 1024-px PNGs one burst gets (on).
 // Results: bench/results/api-limits.json.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadApiConfig } from '@boltlink/config/services';
 import { createDb, createPool } from '@boltlink/db/client';
-import { runMigrations } from '@boltlink/db/migrate';
-import { startPostgres } from '@boltlink/local-servers/postgres';
-import { startRedis } from '@boltlink/local-servers/redis';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { createCacheRedis, createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
@@ -30,6 +24,7 @@ import pino from 'pino';
 import { buildApp } from '../apps/management-api/src/app.ts';
 import { createQueueProducer } from '../packages/queues/src/producer.ts';
 import { writeResults } from './lib/results-file.ts';
+import { startBenchStack } from './lib/stack.ts';
 
 const FLOOD_BULKS = Number(process.env.FLOOD_BULKS ?? 10);
 const FLOOD_SIZE = Number(process.env.FLOOD_SIZE ?? 1000);
@@ -260,11 +255,8 @@ async function qrBurst(api: RunningApi) {
   };
 }
 
-const root = await mkdtemp(join(tmpdir(), 'boltlink-api-limits-bench-'));
-await chmod(root, 0o755);
-const postgres = await startPostgres({ dataDir: join(root, 'pg'), database: 'boltlink', ephemeral: true });
-const redis = await startRedis({ dataDir: join(root, 'redis') });
-await runMigrations(postgres.url);
+// Servers of its own: the rate-limit counters must start empty.
+const stack = await startBenchStack({ fromEnv: false, redis: { appendOnly: true } });
 
 const results: Record<string, unknown> = {};
 try {
@@ -272,7 +264,7 @@ try {
     ['off', BUDGETS_OFF],
     ['on', {}],
   ] as const) {
-    const api = await startApi(postgres.url, redis.url, env);
+    const api = await startApi(stack.databaseUrl, stack.redisUrl, env);
     try {
       const floodResult = await flood(api);
       console.log(mode, 'flood', floodResult);
@@ -286,9 +278,7 @@ try {
     }
   }
 } finally {
-  await redis.stop();
-  await postgres.stop();
-  await rm(root, { recursive: true, force: true });
+  await stack.stop();
 }
 
 const settings = {

@@ -1,23 +1,12 @@
-// The edge through a hung Redis: cache-missing redirects at a fixed rate while Redis is frozen (SIGSTOP) for
-// FREEZE_S seconds, with the link-cache breaker off (the old behaviour: every read waits the command timeout)
-// and on (read budget + breaker). Prints req/s, p50 and p99 of the redirects answered during the freeze.
-//
-//   pnpm --filter @boltlink/bench exec tsx edge-redis-chaos.ts     (RATE=5000 FREEZE_S=10 LINKS=2000)
-//
-// The LRU is off (LRU_MAX_ENTRIES=0), so every redirect asks the link cache or, with the breaker open, Postgres.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDb, createPool } from '@boltlink/db/client';
-import { runMigrations } from '@boltlink/db/migrate';
 import { links, users } from '@boltlink/db/schema';
-import { startPostgres } from '@boltlink/local-servers/postgres';
-import { freePort, startRedis } from '@boltlink/local-servers/redis';
+import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
 import { edgeEntry, startClusterServer } from './lib/cluster-process.ts';
 import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv } from './lib/seed-link.ts';
+import { localServers, startBenchStack } from './lib/stack.ts';
 
 const RATE = Number(process.env.RATE ?? 5000);
 const FREEZE_S = Number(process.env.FREEZE_S ?? 10);
@@ -27,10 +16,9 @@ const AFTER_S = 4;
 const DOMAIN = 'bench.local';
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
-const root = await mkdtemp(join(tmpdir(), 'boltlink-chaos-'));
-await chmod(root, 0o755);
-const postgres = await startPostgres({ dataDir: join(root, 'pg'), database: 'boltlink', ephemeral: true });
-const redis = await startRedis({ dataDir: join(root, 'redis'), appendOnly: false });
+// Servers of its own: the bench freezes Redis (SIGSTOP).
+const stack = await startBenchStack({ fromEnv: false });
+const { postgres, redis } = localServers(stack);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -111,7 +99,6 @@ async function run(mode: 'breaker off' | 'breaker on') {
 }
 
 try {
-  await runMigrations(postgres.url);
   const pool = createPool({ connectionString: postgres.url, max: 1 });
   const db = createDb(pool);
   const [user] = await db
@@ -145,7 +132,5 @@ try {
   });
 } finally {
   process.kill(redis.pid, 'SIGCONT');
-  await redis.stop();
-  await postgres.stop();
-  await rm(root, { recursive: true, force: true });
+  await stack.stop();
 }

@@ -14,13 +14,7 @@
 // target's verdict), all with links picked uniformly (the worst case for roll-up aggregation), then (4) the
 // same worker on Zipf-distributed links, closer to real traffic, for information.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPool } from '@boltlink/db/client';
-import { runMigrations } from '@boltlink/db/migrate';
-import { startPostgres } from '@boltlink/local-servers/postgres';
-import { startRedis } from '@boltlink/local-servers/redis';
 import type { Pool } from 'pg';
 // The consumer's own code, imported from source so the bench measures exactly what production runs.
 import { type IncomingClick, ingestClicks } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
@@ -31,6 +25,7 @@ import { createQueueProducer } from '../packages/queues/src/producer.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
 import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
 import { writeResults } from './lib/results-file.ts';
+import { startBenchStack } from './lib/stack.ts';
 
 const EVENTS = Number(process.env.EVENTS ?? 200_000);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -166,30 +161,10 @@ async function verify(pool: Pool, label: string) {
   }
 }
 
-async function startStack() {
-  const root = await mkdtemp(join(tmpdir(), 'boltlink-ingest-bench-'));
-  await chmod(root, 0o755);
-  const ephemeral = process.env.INGEST_EPHEMERAL_PG === '1';
-  const postgres = process.env.DATABASE_URL
-    ? undefined
-    : await startPostgres({ dataDir: join(root, 'pg'), database: 'boltlink', ephemeral });
-  const redis = process.env.REDIS_URL ? undefined : await startRedis({ dataDir: join(root, 'redis') });
-  const databaseUrl = process.env.DATABASE_URL ?? postgres?.url ?? '';
-  const redisUrl = process.env.REDIS_URL ?? redis?.url ?? '';
-  await runMigrations(databaseUrl);
-  return {
-    databaseUrl,
-    redisUrl,
-    durability: process.env.DATABASE_URL ? 'as configured' : ephemeral ? 'fsync off' : 'fsync on',
-    async stop() {
-      await redis?.stop();
-      await postgres?.stop();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
-
-const stack = await startStack();
+const stack = await startBenchStack({
+  durable: process.env.INGEST_EPHEMERAL_PG !== '1',
+  redis: { appendOnly: true },
+});
 const pool = createPool({
   connectionString: stack.databaseUrl,
   max: CONCURRENCY + 2,

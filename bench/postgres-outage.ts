@@ -18,13 +18,8 @@
 // again to the queue drained. Then requeue-failed runs on what the baseline left failed, to show the
 // recovery path. Results: bench/results/postgres-outage.json and .md.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPool } from '@boltlink/db/client';
-import { runMigrations } from '@boltlink/db/migrate';
-import { type LocalPostgres, startPostgres } from '@boltlink/local-servers/postgres';
-import { startRedis } from '@boltlink/local-servers/redis';
+import { startPostgres } from '@boltlink/local-servers/postgres';
 import { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import { requeueFailed } from '../apps/analytics-consumer/src/failed-jobs.ts';
@@ -44,6 +39,7 @@ import {
 } from '../packages/queues/src/dependency-gate.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
 import { writeResults } from './lib/results-file.ts';
+import { localServers, startBenchStack } from './lib/stack.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 10_000);
 const ATTEMPTS = Number(process.env.ATTEMPTS ?? 5);
@@ -105,14 +101,11 @@ async function metricValue(
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-const root = await mkdtemp(join(tmpdir(), 'boltlink-outage-bench-'));
-await chmod(root, 0o755);
-const pgDir = join(root, 'pg');
-let postgres: LocalPostgres | undefined = await startPostgres({ dataDir: pgDir, database: 'boltlink' });
-const pgPort = postgres.port;
-const redis = await startRedis({ dataDir: join(root, 'redis') });
-const databaseUrl = postgres.url;
-await runMigrations(databaseUrl);
+// Servers of its own, durable as in production: the bench stops Postgres and brings it back on the same port.
+const stack = await startBenchStack({ fromEnv: false, durable: true, redis: { appendOnly: true } });
+const { postgres: firstPostgres, redis } = localServers(stack);
+const { dataDir: pgDir, port: pgPort } = firstPostgres;
+const databaseUrl = stack.databaseUrl;
 // The bench's own reads; the worker has a pool of its own, as in production.
 const readPool = createPool({ connectionString: databaseUrl, max: 2, onError: () => {} });
 const results: ModeResult[] = [];
@@ -169,11 +162,11 @@ try {
     })();
 
     await sleep(BEFORE_MS);
-    await postgres?.stop();
-    postgres = undefined;
+    await stack.postgres?.stop();
+    stack.postgres = undefined;
     const outageStarted = Date.now();
     await sleep(OUTAGE_MS);
-    postgres = await startPostgres({ dataDir: pgDir, port: pgPort, database: 'boltlink' });
+    stack.postgres = await startPostgres({ dataDir: pgDir, port: pgPort, database: 'boltlink' });
     const back = Date.now();
     process.stdout.write(
       `${mode}: Postgres down ${((back - outageStarted) / 1000).toFixed(1)} s (incl. restart)\n`,
@@ -230,9 +223,7 @@ try {
   }
 } finally {
   await readPool.end();
-  await redis.stop();
-  await postgres?.stop();
-  await rm(root, { recursive: true, force: true });
+  await stack.stop();
 }
 
 const settings = {

@@ -12,16 +12,10 @@
 // is taken out of its Service after 2 failed probes in a row, as the manifests' readinessProbe would.
 // Results: bench/results/readiness-outage.json and .md.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadEdgeConfig } from '@boltlink/config/services';
 import { createPool } from '@boltlink/db/client';
-import { runMigrations } from '@boltlink/db/migrate';
-import { startPostgres } from '@boltlink/local-servers/postgres';
-import { startRedis } from '@boltlink/local-servers/redis';
 import pino from 'pino';
 import { buildApp } from '../apps/redirect-edge/src/app.ts';
 import { createEdgeDeps } from '../apps/redirect-edge/src/deps.ts';
@@ -32,6 +26,7 @@ import {
   runCheck,
 } from '../packages/observability/src/health.ts';
 import { writeResults } from './lib/results-file.ts';
+import { localServers, startBenchStack } from './lib/stack.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_MS ?? 20_000);
 const PROBE_EVERY_MS = Number(process.env.PROBE_EVERY_MS ?? 5_000);
@@ -39,11 +34,13 @@ const FAILURE_THRESHOLD = 2;
 const DOMAIN = 'bench.local';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-const root = await mkdtemp(join(tmpdir(), 'boltlink-readiness-bench-'));
-await chmod(root, 0o755);
-const postgres = await startPostgres({ dataDir: join(root, 'pg'), database: 'boltlink' });
-const redis = await startRedis({ dataDir: join(root, 'redis'), maxmemoryPolicy: 'noeviction' });
-await runMigrations(postgres.url);
+// Servers of its own, durable as in production: the bench stops them.
+const stack = await startBenchStack({
+  fromEnv: false,
+  durable: true,
+  redis: { appendOnly: true, maxmemoryPolicy: 'noeviction' },
+});
+const { postgres, redis } = localServers(stack);
 
 const config = loadEdgeConfig({
   NODE_ENV: 'test',
@@ -189,6 +186,5 @@ try {
 } finally {
   agent.destroy();
   await app.close().catch(() => undefined);
-  await Promise.all([postgres.stop().catch(() => undefined), redis.stop().catch(() => undefined)]);
-  await rm(root, { recursive: true, force: true });
+  await stack.stop();
 }

@@ -14,9 +14,9 @@ step() { "$@" 2>&1 | tee -a "$log"; }
 step ./scripts/pnpm.sh lint
 step ./scripts/pnpm.sh typecheck
 step ./scripts/pnpm.sh test:unit
-# The local runner (`make up`) and the licence policy have no package of their own: node's test runner,
-# counted below as "# pass N".
-step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts
+# The local runner (`make up`), the licence policy and this summary's count have no package of their own: node's test runner,
+# counted below from its "pass N" line.
+step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts scripts/test-summary/*.test.ts
 step node --import tsx scripts/licences/check-licences.ts
 # nginx for the TLS reverse-proxy test (infra/nginx); without it that test is skipped and says so.
 step ./scripts/ensure-nginx.sh
@@ -24,14 +24,5 @@ step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.
 # awk alone (no grep in a pipeline): a grep that finds nothing would fail the script under pipefail.
-read -r passed skipped < <(awk '
-  /Tests +[0-9]+ passed/ {
-    for (i = 1; i < NF; i++) {
-      if ($(i + 1) ~ /^passed/) passed += $i
-      if ($(i + 1) ~ /^skipped/) skipped += $i
-    }
-  }
-  /^# pass [0-9]+/ { passed += $3 }
-  /^# skipped [0-9]+/ { skipped += $3 }
-  END { print passed + 0, skipped + 0 }' "$log")
+read -r passed skipped < <(awk -f scripts/test-summary/count.awk "$log")
 echo "tests: ${passed} passed, 0 failed, ${skipped} skipped"

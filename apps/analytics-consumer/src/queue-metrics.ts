@@ -1,7 +1,10 @@
 import type { MetricsRegistry } from '@boltlink/observability/metrics';
 import type { Queue } from 'bullmq';
 
-/** The job states reported, as BullMQ names them (`wait` is waiting). */
+/**
+ * The job states reported, as BullMQ names them (`wait` is waiting). BullMQ 6 has no `paused` job state:
+ * the jobs of a paused queue are counted in `wait`.
+ */
 export const QUEUE_JOB_STATES = [
   'wait',
   'prioritized',
@@ -9,7 +12,6 @@ export const QUEUE_JOB_STATES = [
   'active',
   'completed',
   'failed',
-  'paused',
   'waiting-children',
 ] as const;
 
@@ -29,7 +31,7 @@ export function registerQueueJobsGauge(
 ): void {
   metrics.gauge({
     name: 'boltlink_queue_jobs',
-    help: 'Jobs in each queue by state (wait, prioritized, delayed, active, completed, failed, paused, waiting-children), read at scrape time',
+    help: 'Jobs in each queue by state (wait, prioritized, delayed, active, completed, failed, waiting-children), read at scrape time',
     labelNames: ['queue', 'state'],
     async collect() {
       const counts = await Promise.all(queues.map((queue) => readCounts(queue, readTimeoutMs)));

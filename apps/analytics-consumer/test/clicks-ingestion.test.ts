@@ -190,10 +190,36 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(results.reduce((sum, r) => sum + r.inserted, 0)).toBe(4000);
     const shards = await database.pool.query<{ shards: number }>(
       `SELECT count(DISTINCT shard)::int AS shards FROM account_clicks_daily a
-       JOIN links l ON l.user_id = a.user_id WHERE l.id = $1`,
+       JOIN links l ON l.workspace_id = a.user_id WHERE l.id = $1`,
       [first[0]],
     );
     expect(shards.rows[0]?.shards).toBeGreaterThan(1);
+    for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
+      expect(stored, table).toEqual(expected);
+    }
+  });
+
+  it("counts a shared workspace's clicks in its own account roll-ups, whoever created the links", async () => {
+    const workspace = await database.pool.query<{ id: string }>(
+      "INSERT INTO workspaces (name) VALUES ('Team') RETURNING id",
+    );
+    const workspaceId = workspace.rows[0]?.id as string;
+    const links = [
+      ...(await seedLinks(database.pool, 2, { workspaceId })),
+      ...(await seedLinks(database.pool, 2, { workspaceId })),
+    ];
+    const creators = await database.pool.query<{ user_id: string }>(
+      'SELECT DISTINCT user_id FROM links WHERE id = ANY($1::uuid[])',
+      [links],
+    );
+    expect(creators.rows).toHaveLength(2);
+    await run([batchOf(makeEvents(links, 300))]);
+    const account = await database.pool.query<{ user_id: string; clicks: number }>(
+      `SELECT user_id, sum(clicks)::int AS clicks FROM account_clicks_daily
+       WHERE user_id = ANY($1::uuid[]) GROUP BY 1`,
+      [[workspaceId, ...creators.rows.map((row) => row.user_id)]],
+    );
+    expect(account.rows).toEqual([{ user_id: workspaceId, clicks: 300 }]);
     for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
       expect(stored, table).toEqual(expected);
     }

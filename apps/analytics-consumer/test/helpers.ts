@@ -7,11 +7,14 @@ import { pino } from 'pino';
 
 export const silentLogger = pino({ level: 'silent' });
 
-/** A user with `count` links (no title); returns the link ids in creation order. */
+/**
+ * A user with `count` links (no title) in the user's personal workspace, or in `workspaceId`; returns the
+ * link ids in creation order.
+ */
 export async function seedLinks(
   pool: Pool,
   count: number,
-  overrides: { url?: string; title?: string | null } = {},
+  overrides: { url?: string; title?: string | null; workspaceId?: string } = {},
 ) {
   const user = await pool.query<{ id: string }>(
     "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id",
@@ -21,13 +24,15 @@ export async function seedLinks(
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const row = await pool.query<{ id: string }>(
-      'INSERT INTO links (user_id, domain, code, url, title) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      `INSERT INTO links (user_id, domain, code, url, title, workspace_id)
+       VALUES ($1, $2, $3, $4, $5, coalesce($6::uuid, $1)) RETURNING id`,
       [
         userId,
         'localhost:8080',
         `c${randomUUID().slice(0, 8)}${i}`,
         overrides.url ?? 'https://example.com/',
         overrides.title ?? null,
+        overrides.workspaceId ?? null,
       ],
     );
     ids.push(row.rows[0]?.id as string);
@@ -153,12 +158,13 @@ export async function rollupsVersusEvents(pool: Pool) {
         await q(`SELECT DISTINCT link_id, (occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, visitor_hash
         FROM click_events WHERE visitor_hash IS NOT NULL ORDER BY 1, 2, 3`),
     },
-    // Account roll-ups: one row per ingestion shard, summed; the expected rows group the events by owner.
+    // Account roll-ups: one row per ingestion shard, summed; the expected rows group the events by the link's
+    // workspace, the account (their user_id column holds the workspace id, ADR 0014).
     accountHourly: {
       stored: await q(`SELECT user_id, bucket, sum(clicks)::int AS clicks, sum(bot_clicks)::int AS bot_clicks
         FROM account_clicks_hourly GROUP BY 1, 2 HAVING sum(clicks) > 0 ORDER BY 1, 2`),
       expected:
-        await q(`SELECT l.user_id, date_trunc('hour', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
+        await q(`SELECT l.workspace_id AS user_id, date_trunc('hour', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
           count(*)::int AS clicks, count(*) FILTER (WHERE e.is_bot)::int AS bot_clicks
         FROM click_events e JOIN links l ON l.id = e.link_id GROUP BY 1, 2 ORDER BY 1, 2`),
     },
@@ -166,7 +172,8 @@ export async function rollupsVersusEvents(pool: Pool) {
       stored:
         await q(`SELECT user_id, bucket::text, sum(clicks)::int AS clicks, sum(bot_clicks)::int AS bot_clicks
         FROM account_clicks_daily GROUP BY 1, 2 HAVING sum(clicks) > 0 ORDER BY 1, 2`),
-      expected: await q(`SELECT l.user_id, (e.occurred_at AT TIME ZONE 'UTC')::date::text AS bucket,
+      expected:
+        await q(`SELECT l.workspace_id AS user_id, (e.occurred_at AT TIME ZONE 'UTC')::date::text AS bucket,
           count(*)::int AS clicks, count(*) FILTER (WHERE e.is_bot)::int AS bot_clicks
         FROM click_events e JOIN links l ON l.id = e.link_id GROUP BY 1, 2 ORDER BY 1, 2`),
     },
@@ -176,7 +183,7 @@ export async function rollupsVersusEvents(pool: Pool) {
         FROM account_dimensions_daily GROUP BY 1, 2, 3, 4 HAVING sum(clicks) > 0 ORDER BY 1, 2, 3, 4`),
       expected: await q(`SELECT user_id, bucket, dimension, value, count(*)::int AS clicks,
           count(*) FILTER (WHERE is_bot)::int AS bot_clicks
-        FROM (SELECT l.user_id, (e.occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, e.is_bot, d.dimension, d.value
+        FROM (SELECT l.workspace_id AS user_id, (e.occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, e.is_bot, d.dimension, d.value
               FROM click_events e JOIN links l ON l.id = e.link_id CROSS JOIN LATERAL (VALUES
                 ('country', coalesce(e.country, 'unknown')), ('referrer', coalesce(e.referrer_host, '(direct)')),
                 ('device', e.device), ('browser', e.browser), ('os', e.os))

@@ -33,6 +33,19 @@ const CONTRACT: [string, string][] = [
   ['get', '/api/v1/campaigns/{id}'],
   ['patch', '/api/v1/campaigns/{id}'],
   ['delete', '/api/v1/campaigns/{id}'],
+  ['get', '/api/v1/workspaces'],
+  ['post', '/api/v1/workspaces'],
+  ['get', '/api/v1/workspace'],
+  ['patch', '/api/v1/workspace'],
+  ['delete', '/api/v1/workspace'],
+  ['get', '/api/v1/workspace/members'],
+  ['patch', '/api/v1/workspace/members/{userId}'],
+  ['delete', '/api/v1/workspace/members/{userId}'],
+  ['post', '/api/v1/workspace/invitations'],
+  ['get', '/api/v1/workspace/invitations'],
+  ['delete', '/api/v1/workspace/invitations/{id}'],
+  ['post', '/api/v1/invitations/accept'],
+  ['get', '/api/v1/workspace/audit-log'],
 ];
 
 type Json = Record<string, unknown>;
@@ -116,6 +129,22 @@ describe('OpenAPI document', () => {
     // Operation ids, when present, are unique; every operation has a summary.
     for (const ops of Object.values(doc.paths)) {
       for (const op of Object.values(ops)) expect(op.summary).toBeTypeOf('string');
+    }
+  });
+
+  it('documents the workspace header on every workspace route, and only there', async () => {
+    const doc = (await api.app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+    };
+    const takesHeader = (method: string, path: string) =>
+      (doc.paths[path]?.[method]?.parameters ?? []).some(
+        (p) => p.in === 'header' && p.name === 'boltlink-workspace',
+      );
+    for (const [method, path] of CONTRACT) {
+      const accountLevel =
+        path.startsWith('/api/v1/auth/') ||
+        ['/api/v1/me', '/api/v1/workspaces', '/api/v1/invitations/accept'].includes(path);
+      expect(takesHeader(method, path), `${method} ${path}`).toBe(!accountLevel);
     }
   });
 

@@ -1,7 +1,16 @@
 import { apiKeys, campaigns, links, workspaceMembers, workspaces } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createLink, signup, startTestApi, type TestApi } from './support/api.ts';
+import {
+  addMember,
+  createApiKey,
+  createLink,
+  createWorkspace,
+  expectProblem,
+  signup,
+  startTestApi,
+  type TestApi,
+} from './support/api.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -45,5 +54,182 @@ describe('personal workspace', () => {
       .from(apiKeys)
       .where(eq(apiKeys.id, key.id));
     expect([linkRow, campaignRow, keyRow]).toEqual([owner, owner, owner]);
+  });
+});
+
+describe('workspaces', () => {
+  it('are created, listed with the role in each, renamed and deleted with what they hold', async () => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth, 'Marketing');
+    const list = await api.app.inject({ url: '/api/v1/workspaces', headers: owner.auth });
+    expect(
+      list
+        .json()
+        .items.map((w: { name: string; role: string; personal: boolean }) => [w.name, w.role, w.personal]),
+    ).toEqual([
+      ['Personal', 'owner', true],
+      ['Marketing', 'owner', false],
+    ]);
+
+    const renamed = await api.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/workspace',
+      headers: { ...owner.auth, ...team.header },
+      payload: { name: 'Growth' },
+    });
+    expect(renamed.json()).toMatchObject({ id: team.id, name: 'Growth', role: 'owner', personal: false });
+
+    const link = await createLink(api, { ...owner.auth, ...team.header }, { url: 'https://example.com/t' });
+    expect(await api.redis.exists(api.keys.linkCache(link.domain, link.code))).toBe(1);
+    const gone = await api.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/workspace',
+      headers: { ...owner.auth, ...team.header },
+    });
+    expect(gone.statusCode).toBe(204);
+    const [row] = await api.database.db.select().from(links).where(eq(links.id, link.id));
+    expect(row).toBeUndefined();
+    // The edges stop serving it: its cached copy is gone.
+    expect(await api.redis.exists(api.keys.linkCache(link.domain, link.code))).toBe(0);
+    const after = await api.app.inject({ url: '/api/v1/links', headers: { ...owner.auth, ...team.header } });
+    expectProblem(after, 404);
+  });
+
+  it('keep the personal workspace: it cannot be deleted', async () => {
+    const user = await signup(api);
+    const res = await api.app.inject({ method: 'DELETE', url: '/api/v1/workspace', headers: user.auth });
+    expect(expectProblem(res, 409).detail).toMatch(/personal workspace cannot be deleted/);
+  });
+});
+
+describe('workspace selection', () => {
+  it('acts in the workspace the header names, and in the personal one without it', async () => {
+    const user = await signup(api);
+    const team = await createWorkspace(api, user.auth);
+    const mine = await createLink(api, user.auth, { url: 'https://example.com/mine' });
+    const theirs = await createLink(
+      api,
+      { ...user.auth, ...team.header },
+      { url: 'https://example.com/team' },
+    );
+    const personalList = await api.app.inject({ url: '/api/v1/links', headers: user.auth });
+    expect(personalList.json().items.map((l: { id: string }) => l.id)).toEqual([mine.id]);
+    const teamList = await api.app.inject({
+      url: '/api/v1/links',
+      headers: { ...user.auth, ...team.header },
+    });
+    expect(teamList.json().items.map((l: { id: string }) => l.id)).toEqual([theirs.id]);
+    // A link of another workspace is not found from this one.
+    const cross = await api.app.inject({ url: `/api/v1/links/${theirs.id}`, headers: user.auth });
+    expectProblem(cross, 404);
+  });
+
+  it('answers 404 for a workspace the user is not in, and 400 for a malformed header', async () => {
+    const stranger = await signup(api);
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth);
+    const res = await api.app.inject({ url: '/api/v1/links', headers: { ...stranger.auth, ...team.header } });
+    expect(expectProblem(res, 404).detail).toBe('workspace not found');
+    const bad = await api.app.inject({
+      url: '/api/v1/links',
+      headers: { ...stranger.auth, 'boltlink-workspace': 'not-a-uuid' },
+    });
+    expectProblem(bad, 400);
+  });
+
+  it('binds an API key to the workspace it was created in', async () => {
+    const user = await signup(api);
+    const team = await createWorkspace(api, user.auth);
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: { ...user.auth, ...team.header },
+      payload: { name: 'team ci' },
+    });
+    const key = { authorization: `Bearer ${created.json().key}` };
+    const link = await createLink(api, key, { url: 'https://example.com/by-key' });
+    const [row] = await api.database.db
+      .select({ workspaceId: links.workspaceId })
+      .from(links)
+      .where(eq(links.id, link.id));
+    expect(row?.workspaceId).toBe(team.id);
+    const elsewhere = await api.app.inject({
+      url: '/api/v1/links',
+      headers: { ...key, 'boltlink-workspace': user.user.id },
+    });
+    expect(expectProblem(elsewhere, 403).detail).toBe('this API key belongs to another workspace');
+    // The personal workspace's key list does not show the team's key.
+    const personalKeys = await api.app.inject({ url: '/api/v1/api-keys', headers: user.auth });
+    expect(personalKeys.json().items).toEqual([]);
+  });
+});
+
+describe('members', () => {
+  it('are listed with their roles, and an owner changes a role', async () => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth);
+    const viewer = await signup(api);
+    await addMember(api, team.id, viewer.user.id, 'viewer');
+    const headers = { ...owner.auth, ...team.header };
+    const changed = await api.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/workspace/members/${viewer.user.id}`,
+      headers,
+      payload: { role: 'member' },
+    });
+    expect(changed.json()).toMatchObject({ userId: viewer.user.id, email: viewer.email, role: 'member' });
+    const list = await api.app.inject({ url: '/api/v1/workspace/members', headers });
+    expect(list.json().items.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
+      [owner.email, 'owner'],
+      [viewer.email, 'member'],
+    ]);
+    // Now a member, they write links there.
+    await createLink(api, { ...viewer.auth, ...team.header }, { url: 'https://example.com/now-allowed' });
+  });
+
+  it('lose access at once when removed, and keep their other workspaces', async () => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth);
+    const member = await signup(api);
+    await addMember(api, team.id, member.user.id, 'member');
+    const inTeam = { ...member.auth, ...team.header };
+    expect((await api.app.inject({ url: '/api/v1/links', headers: inTeam })).statusCode).toBe(200);
+
+    const removed = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/workspace/members/${member.user.id}`,
+      headers: { ...owner.auth, ...team.header },
+    });
+    expect(removed.statusCode).toBe(204);
+    // The very next request with the same session is refused there, and still works in their own workspace.
+    expectProblem(await api.app.inject({ url: '/api/v1/links', headers: inTeam }), 404);
+    expect((await api.app.inject({ url: '/api/v1/links', headers: member.auth })).statusCode).toBe(200);
+  });
+
+  it('keep an owner: the last one cannot leave or be demoted, and an admin cannot touch owners', async () => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth);
+    const admin = await signup(api);
+    await addMember(api, team.id, admin.user.id, 'admin');
+    const last = await api.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/workspace/members/${owner.user.id}`,
+      headers: { ...owner.auth, ...team.header },
+      payload: { role: 'admin' },
+    });
+    expect(expectProblem(last, 409).detail).toMatch(/at least one owner/);
+    const byAdmin = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/workspace/members/${owner.user.id}`,
+      headers: { ...admin.auth, ...team.header },
+    });
+    expectProblem(byAdmin, 403);
+    const promote = await api.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/workspace/members/${admin.user.id}`,
+      headers: { ...admin.auth, ...team.header },
+      payload: { role: 'owner' },
+    });
+    expectProblem(promote, 403);
   });
 });

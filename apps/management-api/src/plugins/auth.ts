@@ -1,45 +1,69 @@
-import type { ApiKeyScope } from '@boltlink/db/schema';
+import type { ApiKeyScope, WorkspaceRole } from '@boltlink/db/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
+import { denial, isAccountPermission, type Permission } from '../services/permissions.ts';
 import { looksLikeApiKey } from '../services/secrets.ts';
 import type { SessionStore } from '../services/session-store.ts';
 
-/** Who calls, and the workspace the call acts in (an API key's own; a session's personal workspace). */
+/** Who calls: a logged-in user, or an API key (which belongs to one workspace). */
 export type Principal =
-  | { kind: 'session'; userId: string; workspaceId: string; tokenHash: string }
+  | { kind: 'session'; userId: string; tokenHash: string }
   | { kind: 'apiKey'; userId: string; workspaceId: string; keyId: string; scopes: readonly ApiKeyScope[] };
+
+/** The workspace a request acts in, and as whom: what services read and write with, and what audit records. */
+export interface WorkspaceAccess {
+  userId: string;
+  workspaceId: string;
+  /** The session user's role; null for an API key, which acts by its scopes. */
+  role: WorkspaceRole | null;
+  /** The API key the request came with; null for a session. */
+  keyId: string | null;
+}
+
+/** The request header that names the workspace a session acts in (docs/workspaces.md). */
+export const WORKSPACE_HEADER = 'boltlink-workspace';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    access: WorkspaceAccess | null;
   }
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{16,512}) *$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const unauthenticated = (detail: string, error?: 'invalid_token') =>
   new AppError('unauthenticated', detail, {
     'www-authenticate': error ? `Bearer realm="boltlink", error="${error}"` : 'Bearer realm="boltlink"',
   });
 
+export interface MembershipLookup {
+  /** The user's role in the workspace, or null when they are not a member (or it does not exist). */
+  roleOf(workspaceId: string, userId: string): Promise<WorkspaceRole | null>;
+}
+
 export interface Authenticator {
   /**
    * preParsing hook: resolves the principal from `Authorization: Bearer`, the only place credentials are
-   * read (never a query parameter, which would end up in logs and browser history).
-   * With a scope, an API key without it gets 403; a session has every scope.
+   * read (never a query parameter, which would end up in logs and browser history), then, for a workspace
+   * permission, the workspace the request acts in and whether the caller may do this there
+   * (services/permissions.ts decides). Without a permission, any authenticated caller passes.
+   * The membership is read from Postgres on every request, so a removed member is refused at once.
    * preParsing, not onRequest: the per-IP rate limit (an onRequest hook) must count a request before
    * authentication can reject it, or guessing tokens would never be limited; the body is still only read
    * once the caller is known.
    */
-  require(scope?: ApiKeyScope): (request: FastifyRequest) => Promise<void>;
+  require(permission?: Permission): (request: FastifyRequest) => Promise<void>;
 }
 
 export function createAuthenticator(
   app: FastifyInstance,
-  deps: { sessions: SessionStore; apiKeys: ApiKeyService },
+  deps: { sessions: SessionStore; apiKeys: ApiKeyService; members: MembershipLookup },
 ): Authenticator {
   app.decorateRequest('principal', null);
+  app.decorateRequest('access', null);
 
   async function resolve(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
@@ -54,18 +78,61 @@ export function createAuthenticator(
     }
     const session = await deps.sessions.resolve(token);
     if (!session) throw unauthenticated('invalid or expired session', 'invalid_token');
-    // A user's personal workspace carries the user's id (ADR 0014).
-    return { kind: 'session', ...session, workspaceId: session.userId };
+    return { kind: 'session', ...session };
+  }
+
+  function namedWorkspace(request: FastifyRequest): string | undefined {
+    const raw = request.headers[WORKSPACE_HEADER];
+    if (raw === undefined) return undefined;
+    const value = Array.isArray(raw) ? raw.join(',') : raw.trim();
+    if (!UUID.test(value)) {
+      throw new AppError('validation_failed', `${WORKSPACE_HEADER}: must be a workspace id (a UUID)`);
+    }
+    return value.toLowerCase();
+  }
+
+  async function access(request: FastifyRequest, principal: Principal): Promise<WorkspaceAccess> {
+    const named = namedWorkspace(request);
+    if (principal.kind === 'apiKey') {
+      if (named !== undefined && named !== principal.workspaceId) {
+        throw new AppError('forbidden', 'this API key belongs to another workspace');
+      }
+      return {
+        userId: principal.userId,
+        workspaceId: principal.workspaceId,
+        role: null,
+        keyId: principal.keyId,
+      };
+    }
+    // Without the header a session acts in the user's personal workspace, which carries the user's id.
+    const workspaceId = named ?? principal.userId;
+    const role = await deps.members.roleOf(workspaceId, principal.userId);
+    // Not a member reads the same as no such workspace: ids of other teams' workspaces are not confirmed.
+    if (role === null) throw new AppError('not_found', 'workspace not found');
+    return { userId: principal.userId, workspaceId, role, keyId: null };
   }
 
   return {
-    require(scope) {
+    require(permission) {
       return async (request) => {
         const principal = await resolve(request);
-        if (scope !== undefined && principal.kind === 'apiKey' && !principal.scopes.includes(scope)) {
-          throw new AppError('forbidden', `this API key lacks the ${scope} scope`);
-        }
         request.principal = principal;
+        if (permission === undefined) return;
+        if (isAccountPermission(permission)) {
+          if (principal.kind !== 'session') {
+            throw new AppError('forbidden', `${permission} needs a session, not an API key`);
+          }
+          return;
+        }
+        const granted = await access(request, principal);
+        const refused = denial(
+          principal.kind === 'session'
+            ? { kind: 'session', role: granted.role ?? 'viewer' }
+            : { kind: 'apiKey', scopes: principal.scopes },
+          permission,
+        );
+        if (refused !== null) throw new AppError('forbidden', refused);
+        request.access = granted;
       };
     },
   };
@@ -75,4 +142,10 @@ export function createAuthenticator(
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthenticated('authentication required');
   return request.principal;
+}
+
+/** The workspace the request acts in; routes only call this behind `require(<workspace permission>)`. */
+export function accessOf(request: FastifyRequest): WorkspaceAccess {
+  if (!request.access) throw new AppError('internal', 'route reads a workspace it did not require');
+  return request.access;
 }

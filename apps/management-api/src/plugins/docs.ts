@@ -1,6 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { WORKSPACE_HEADER } from './auth.ts';
+
+/** Authenticated routes that act on the caller's account, in no workspace. */
+const ACCOUNT_ROUTES = new Set([
+  '/api/v1/me',
+  '/api/v1/auth/logout',
+  '/api/v1/workspaces',
+  '/api/v1/invitations/accept',
+]);
 
 /**
  * OpenAPI 3 generated from the route schemas (nothing hand-written to drift), served as JSON at
@@ -34,6 +43,25 @@ export async function registerDocs(app: FastifyInstance, opts: { serverUrl?: str
     // Probes and the metrics scrape are operational endpoints, not part of the public API.
     hideUntagged: true,
     transform: ({ schema, url }) => {
+      // Every workspace-scoped route takes the same optional header; documented once here instead of on
+      // each route (the authenticator reads and checks it before validation runs).
+      if (schema?.security && !ACCOUNT_ROUTES.has(url)) {
+        schema = {
+          ...schema,
+          headers: {
+            type: 'object',
+            properties: {
+              [WORKSPACE_HEADER]: {
+                type: 'string',
+                format: 'uuid',
+                description:
+                  "The workspace this request acts in (a session; default: the user's personal workspace). " +
+                  'An API key acts in its own workspace only.',
+              },
+            },
+          },
+        };
+      }
       // Bulk items are validated one by one in the handler (a bad item fails alone), so the route schema
       // accepts any item; the document still tells clients what an item is.
       if (url === '/api/v1/links/bulk' && schema?.body) {

@@ -1,30 +1,22 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
-import { principalOf } from '../plugins/auth.ts';
+import { accessOf } from '../plugins/auth.ts';
 import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
 import { ApiKeySummary, Scope } from '../schemas/api-keys.ts';
 import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
+import type { AuditLog } from '../services/audit-log.ts';
 import type { App } from '../types.ts';
 
 export function apiKeyRoutes(
   app: App,
-  deps: { apiKeys: ApiKeyService; authenticator: Authenticator; createLimit: Limit },
+  deps: { apiKeys: ApiKeyService; audit: AuditLog; authenticator: Authenticator; createLimit: Limit },
 ): void {
-  // Managing keys needs a logged-in user: a leaked key must not be able to mint or list more keys.
-  const sessionOnly = async (request: FastifyRequest) => {
-    if (principalOf(request).kind !== 'session') {
-      throw new AppError('forbidden', 'API keys are managed with a session, not with an API key');
-    }
-  };
-
   app.post(
     '/api-keys',
     {
-      preParsing: deps.authenticator.require(),
-      preHandler: [sessionOnly, perPrincipalLimit(app, 'api-key-create', deps.createLimit)],
+      preParsing: deps.authenticator.require('keys:manage'),
+      preHandler: perPrincipalLimit(app, 'api-key-create', deps.createLimit),
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key (the key is shown once)',
@@ -51,7 +43,16 @@ export function apiKeyRoutes(
       },
     },
     async (request, reply) => {
-      const created = await deps.apiKeys.create(principalOf(request), request.body.name, request.body.scopes);
+      const access = accessOf(request);
+      const created = await deps.apiKeys.create(access, request.body.name, request.body.scopes);
+      await deps.audit.record(access, [
+        {
+          action: 'api_key.created',
+          targetType: 'api_key',
+          targetId: created.id,
+          details: { name: created.name, prefix: created.prefix, scopes: created.scopes },
+        },
+      ]);
       return reply.code(201).send(created);
     },
   );
@@ -59,8 +60,7 @@ export function apiKeyRoutes(
   app.get(
     '/api-keys',
     {
-      preParsing: deps.authenticator.require(),
-      preHandler: sessionOnly,
+      preParsing: deps.authenticator.require('keys:manage'),
       schema: {
         tags: ['api-keys'],
         summary: 'List active API keys (never the keys themselves)',
@@ -68,14 +68,13 @@ export function apiKeyRoutes(
         response: { 200: Type.Object({ items: Type.Array(ApiKeySummary) }), ...problems(...AUTHED) },
       },
     },
-    async (request) => ({ items: await deps.apiKeys.list(principalOf(request).workspaceId) }),
+    async (request) => ({ items: await deps.apiKeys.list(accessOf(request).workspaceId) }),
   );
 
   app.delete(
     '/api-keys/:id',
     {
-      preParsing: deps.authenticator.require(),
-      preHandler: sessionOnly,
+      preParsing: deps.authenticator.require('keys:manage'),
       schema: {
         tags: ['api-keys'],
         summary: 'Revoke an API key; it stops working at once',
@@ -85,7 +84,11 @@ export function apiKeyRoutes(
       },
     },
     async (request, reply) => {
-      await deps.apiKeys.revoke(principalOf(request).workspaceId, request.params.id);
+      const access = accessOf(request);
+      await deps.apiKeys.revoke(access.workspaceId, request.params.id);
+      await deps.audit.record(access, [
+        { action: 'api_key.revoked', targetType: 'api_key', targetId: request.params.id },
+      ]);
       return reply.code(204).send(null);
     },
   );

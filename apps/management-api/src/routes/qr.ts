@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import QRCode from 'qrcode';
 import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
-import { principalOf } from '../plugins/auth.ts';
+import { accessOf } from '../plugins/auth.ts';
 import { AUTHED, IdParams, problems } from '../schemas/common.ts';
 import { QR_PNG_MAX_SIZE, QrQuery } from '../schemas/links.ts';
 import type { AccountBudget } from '../services/account-budget.ts';
@@ -47,7 +47,7 @@ export function qrRoutes(
       if (request.query.format === 'png' && width > QR_PNG_MAX_SIZE) {
         throw new AppError('validation_failed', `size: must be <= ${QR_PNG_MAX_SIZE} for PNG`);
       }
-      const { workspaceId } = principalOf(request);
+      const { workspaceId } = accessOf(request);
       const link = await deps.links.get(workspaceId, request.params.id);
       reply.header('cache-control', 'private, max-age=300');
       if (request.query.format === 'png') {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../plugins/auth.ts';
-import { principalOf } from '../plugins/auth.ts';
+import { accessOf } from '../plugins/auth.ts';
 import { AUTHED, IdParams, problems } from '../schemas/common.ts';
 import { AccountStats, LinkStats, StatsQuery } from '../schemas/stats.ts';
 import type { StatsService } from '../services/stats-service.ts';
@@ -22,7 +22,7 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
         response: { 200: Type.Ref(LinkStats), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => deps.stats.forLink(principalOf(request).workspaceId, request.params.id, request.query),
+    async (request) => deps.stats.forLink(accessOf(request).workspaceId, request.params.id, request.query),
   );
 
   app.get(
@@ -37,6 +37,6 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
         response: { 200: AccountStats, ...problems(...AUTHED) },
       },
     },
-    async (request) => deps.stats.forAccount(principalOf(request).workspaceId, request.query),
+    async (request) => deps.stats.forAccount(accessOf(request).workspaceId, request.query),
   );
 }

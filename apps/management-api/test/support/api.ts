@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadApiConfig } from '@boltlink/config/services';
+import { type WorkspaceRole, workspaceMembers } from '@boltlink/db/schema';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry, type MetricsRegistry } from '@boltlink/observability/metrics';
 import { createQueueProducer } from '@boltlink/queues/producer';
@@ -174,4 +175,22 @@ export function expectProblem(
     throw new Error(`malformed problem: ${JSON.stringify(body)}`);
   }
   return body;
+}
+
+/** A workspace created through the API by `auth`'s user, who owns it. */
+export async function createWorkspace(api: TestApi, auth: Record<string, string>, name = 'Team') {
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/workspaces',
+    headers: auth,
+    payload: { name },
+  });
+  if (res.statusCode !== 201) throw new Error(`create workspace failed: ${res.statusCode} ${res.body}`);
+  const workspace = res.json() as { id: string; name: string };
+  return { ...workspace, header: { 'boltlink-workspace': workspace.id } };
+}
+
+/** Puts a user in a workspace with a role directly in the database (what an accepted invitation does). */
+export async function addMember(api: TestApi, workspaceId: string, userId: string, role: WorkspaceRole) {
+  await api.database.db.insert(workspaceMembers).values({ workspaceId, userId, role });
 }
