@@ -16,23 +16,29 @@ import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.
 import { registerInputHygiene } from './plugins/input-hygiene.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
 import { authRoutes } from './routes/auth.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
+import { AuditEventSchema } from './schemas/audit.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
+import { InvitationSchema } from './schemas/invitations.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
 import { LinkStats } from './schemas/stats.ts';
 import { MemberSchema, WorkspaceSchema } from './schemas/workspaces.ts';
 import { type AccountBudgets, createAccountBudget } from './services/account-budget.ts';
 import { createRedisAccountVisitors } from './services/account-visitors.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
+import { createAuditLog } from './services/audit-log.ts';
 import { createAuthService } from './services/auth-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
+import { createInvitationService } from './services/invitation-service.ts';
 import { createLastUsedTracker } from './services/last-used-tracker.ts';
 import type { LinkCache } from './services/link-cache.ts';
 import { createLinkService, type MetadataQueue } from './services/link-service.ts';
@@ -94,6 +100,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     LinkStats,
     WorkspaceSchema,
     MemberSchema,
+    InvitationSchema,
+    AuditEventSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -157,8 +165,11 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     logger: app.log,
   });
   const apiKeys = createApiKeyService({ db, lastUsed });
+  const invitations = createInvitationService({ db, clock });
+  const audit = createAuditLog({ db, logger: app.log });
   const auth = createAuthService({
     db,
+    invitations,
     redis: deps.redis,
     hasher,
     sessions,
@@ -249,6 +260,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       const v1 = api.withTypeProvider<TypeBoxTypeProvider>();
       authRoutes(v1, {
         auth,
+        audit,
         sessions,
         authenticator,
         signup: { max: config.signupRateLimitMax, windowMs: config.signupRateLimitWindowMs },
@@ -257,20 +269,24 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       meRoutes(v1, { auth, authenticator });
       apiKeyRoutes(v1, {
         apiKeys,
+        audit,
         authenticator,
         createLimit: { max: config.apiKeyCreateRateLimitMax, windowMs: config.apiKeyCreateRateLimitWindowMs },
       });
       linkRoutes(v1, {
         links,
+        audit,
         db,
         shortUrlScheme: config.shortUrlScheme,
         authenticator,
         bulkBodyLimit: config.bulkBodyLimit,
       });
       qrRoutes(v1, { links, authenticator, pngBudget: budgets.qrPng });
-      campaignRoutes(v1, { campaigns, authenticator });
+      campaignRoutes(v1, { campaigns, audit, authenticator });
       statsRoutes(v1, { stats, authenticator });
-      workspaceRoutes(v1, { workspaces, authenticator });
+      workspaceRoutes(v1, { workspaces, audit, authenticator });
+      invitationRoutes(v1, { invitations, audit, authenticator });
+      auditLogRoutes(v1, { audit, authenticator });
     },
     { prefix: '/api/v1' },
   );

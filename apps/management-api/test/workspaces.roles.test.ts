@@ -66,6 +66,16 @@ const CELLS: [permission: string, probe: Probe, allowed: Role[]][] = [
     () => ({ method: 'PATCH', url: '/api/v1/workspace', payload: { name: 'Renamed' } }),
     ['owner', 'admin'],
   ],
+  [
+    'members:manage (invite)',
+    () => ({
+      method: 'POST',
+      url: '/api/v1/workspace/invitations',
+      payload: { email: 'invitee@example.com', role: 'viewer' },
+    }),
+    ['owner', 'admin'],
+  ],
+  ['audit:read', () => ({ method: 'GET', url: '/api/v1/workspace/audit-log' }), ['owner', 'admin']],
   ['workspace:delete', () => ({ method: 'DELETE', url: '/api/v1/workspace' }), ['owner']],
 ];
 

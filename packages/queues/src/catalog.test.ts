@@ -156,16 +156,17 @@ describe('click batch v2', () => {
   it('interns agents by value when the classifier hands out different objects', () => {
     const builder = new ClickBatchBuilder();
     const link = randomUUID();
-    builder.add(link, base, { device: 'desktop', browser: 'Firefox', os: 'Linux' }, null, null, false, null);
-    builder.add(
-      link,
-      base + 1,
-      { device: 'desktop', browser: 'Firefox', os: 'Linux' },
-      null,
-      null,
-      false,
-      null,
-    );
+    const click = { linkId: link, referrerHost: null, country: null, isBot: false, visitorHash: null };
+    builder.add({
+      ...click,
+      occurredAt: base,
+      agent: { device: 'desktop', browser: 'Firefox', os: 'Linux' },
+    });
+    builder.add({
+      ...click,
+      occurredAt: base + 1,
+      agent: { device: 'desktop', browser: 'Firefox', os: 'Linux' },
+    });
     expect(builder.size).toBe(2);
     const payload = builder.build(randomUUID());
     expect(payload.agents).toEqual([['desktop', 'Firefox', 'Linux']]);

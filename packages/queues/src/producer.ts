@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  assertClickBatchV2,
-  type ClickBatch,
-  type ClickBatchV2,
-  defaultJobOptions,
-  JOB_NAMES,
-  type LinkMetadataJob,
-  parseClickBatch,
-  parseLinkMetadataJob,
-  QUEUE_NAMES,
-} from './catalog.ts';
+import { assertClickBatchV2, parseClickBatch } from './clicks/parse.ts';
+import type { ClickBatch, ClickBatchV2 } from './clicks/schema.ts';
+import { defaultJobOptions } from './job-options.ts';
+import { type LinkMetadataJob, parseLinkMetadataJob } from './link-metadata.ts';
+import { JOB_NAMES, QUEUE_NAMES } from './names.ts';
 
 export interface QueueProducerOptions {
   /** A producer connection (`createQueueRedis(url, 'producer')`): fails fast instead of buffering. */

@@ -1,7 +1,8 @@
 import { type Job, type Processor, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { InvalidJobPayloadError, type QueueName } from './catalog.ts';
 import type { DependencyGate } from './dependency-gate.ts';
+import type { QueueName } from './names.ts';
+import { InvalidJobPayloadError } from './payload.ts';
 
 export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'> & {
   /** A worker connection (`createQueueRedis(url, 'worker')`, maxRetriesPerRequest: null). */

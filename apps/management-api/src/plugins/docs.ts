@@ -4,7 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { WORKSPACE_HEADER } from './auth.ts';
 
 /** Authenticated routes that act on the caller's account, in no workspace. */
-const ACCOUNT_ROUTES = new Set(['/api/v1/me', '/api/v1/auth/logout', '/api/v1/workspaces']);
+const ACCOUNT_ROUTES = new Set([
+  '/api/v1/me',
+  '/api/v1/auth/logout',
+  '/api/v1/workspaces',
+  '/api/v1/invitations/accept',
+]);
 
 /**
  * OpenAPI 3 generated from the route schemas (nothing hand-written to drift), served as JSON at

@@ -5,11 +5,12 @@ import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';
 import { ApiKeySummary, Scope } from '../schemas/api-keys.ts';
 import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
+import type { AuditLog } from '../services/audit-log.ts';
 import type { App } from '../types.ts';
 
 export function apiKeyRoutes(
   app: App,
-  deps: { apiKeys: ApiKeyService; authenticator: Authenticator; createLimit: Limit },
+  deps: { apiKeys: ApiKeyService; audit: AuditLog; authenticator: Authenticator; createLimit: Limit },
 ): void {
   app.post(
     '/api-keys',
@@ -42,7 +43,16 @@ export function apiKeyRoutes(
       },
     },
     async (request, reply) => {
-      const created = await deps.apiKeys.create(accessOf(request), request.body.name, request.body.scopes);
+      const access = accessOf(request);
+      const created = await deps.apiKeys.create(access, request.body.name, request.body.scopes);
+      await deps.audit.record(access, [
+        {
+          action: 'api_key.created',
+          targetType: 'api_key',
+          targetId: created.id,
+          details: { name: created.name, prefix: created.prefix, scopes: created.scopes },
+        },
+      ]);
       return reply.code(201).send(created);
     },
   );
@@ -74,7 +84,11 @@ export function apiKeyRoutes(
       },
     },
     async (request, reply) => {
-      await deps.apiKeys.revoke(accessOf(request).workspaceId, request.params.id);
+      const access = accessOf(request);
+      await deps.apiKeys.revoke(access.workspaceId, request.params.id);
+      await deps.audit.record(access, [
+        { action: 'api_key.revoked', targetType: 'api_key', targetId: request.params.id },
+      ]);
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,9 @@ import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { type Limit, perIpRouteLimit } from '../plugins/rate-limits.ts';
 import { NoContent, problems } from '../schemas/common.ts';
+import { InvitationToken } from '../schemas/invitations.ts';
+import { WorkspaceSchema } from '../schemas/workspaces.ts';
+import type { AuditLog } from '../services/audit-log.ts';
 import type { AuthService } from '../services/auth-service.ts';
 import type { SessionStore } from '../services/session-store.ts';
 import type { App } from '../types.ts';
@@ -20,6 +23,7 @@ export function authRoutes(
   app: App,
   deps: {
     auth: AuthService;
+    audit: AuditLog;
     sessions: SessionStore;
     authenticator: Authenticator;
     signup: Limit;
@@ -32,20 +36,39 @@ export function authRoutes(
       config: perIpRouteLimit(deps.signup),
       schema: {
         tags: ['auth'],
-        summary: 'Create an account and a session',
-        body: Credentials,
+        summary: 'Create an account (with its personal workspace) and a session',
+        body: Type.Object(
+          {
+            ...Credentials.properties,
+            // An invitation token for this email: the new account joins its workspace.
+            invitation: Type.Optional(InvitationToken),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           201: Type.Object({
             user: Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }),
             token: Type.String({ description: 'Session token for Authorization: Bearer' }),
+            workspace: Type.Optional(Type.Ref(WorkspaceSchema)),
           }),
-          ...problems('validation_failed', 'conflict', 'rate_limited'),
+          ...problems('validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited'),
         },
       },
     },
     async (request, reply) => {
-      const result = await deps.auth.signup(request.body.email, request.body.password);
-      return reply.code(201).send(result);
+      const { email, password, invitation } = request.body;
+      const { user, token, workspace } = await deps.auth.signup(email, password, invitation);
+      if (workspace !== undefined) {
+        await deps.audit.record({ userId: user.id, workspaceId: workspace.id, keyId: null }, [
+          {
+            action: 'member.joined',
+            targetType: 'member',
+            targetId: user.id,
+            details: { role: workspace.role },
+          },
+        ]);
+      }
+      return reply.code(201).send(workspace === undefined ? { user, token } : { user, token, workspace });
     },
   );
 

@@ -3,15 +3,16 @@ import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';
 import { CampaignSchema, Name, Utm } from '../schemas/campaigns.ts';
 import { AUTHED, IdParams, NoContent, Pagination, problems } from '../schemas/common.ts';
+import type { AuditLog } from '../services/audit-log.ts';
 import type { CampaignService } from '../services/campaign-service.ts';
 import type { App } from '../types.ts';
 
 export function campaignRoutes(
   app: App,
-  deps: { campaigns: CampaignService; authenticator: Authenticator },
+  deps: { campaigns: CampaignService; audit: AuditLog; authenticator: Authenticator },
 ): void {
   const security = [{ bearerAuth: [] }];
-  const { authenticator, campaigns } = deps;
+  const { authenticator, campaigns, audit } = deps;
 
   app.post(
     '/campaigns',
@@ -25,7 +26,19 @@ export function campaignRoutes(
         response: { 201: Type.Ref(CampaignSchema), ...problems(...AUTHED) },
       },
     },
-    async (request, reply) => reply.code(201).send(await campaigns.create(accessOf(request), request.body)),
+    async (request, reply) => {
+      const access = accessOf(request);
+      const campaign = await campaigns.create(access, request.body);
+      await audit.record(access, [
+        {
+          action: 'campaign.created',
+          targetType: 'campaign',
+          targetId: campaign.id,
+          details: { name: campaign.name },
+        },
+      ]);
+      return reply.code(201).send(campaign);
+    },
   );
 
   app.get(
@@ -83,7 +96,19 @@ export function campaignRoutes(
         response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => campaigns.update(accessOf(request).workspaceId, request.params.id, request.body),
+    async (request) => {
+      const access = accessOf(request);
+      const campaign = await campaigns.update(access.workspaceId, request.params.id, request.body);
+      await audit.record(access, [
+        {
+          action: 'campaign.updated',
+          targetType: 'campaign',
+          targetId: campaign.id,
+          details: { fields: Object.keys(request.body) },
+        },
+      ]);
+      return campaign;
+    },
   );
 
   app.delete(
@@ -99,7 +124,11 @@ export function campaignRoutes(
       },
     },
     async (request, reply) => {
-      await campaigns.remove(accessOf(request).workspaceId, request.params.id);
+      const access = accessOf(request);
+      await campaigns.remove(access.workspaceId, request.params.id);
+      await audit.record(access, [
+        { action: 'campaign.deleted', targetType: 'campaign', targetId: request.params.id },
+      ]);
       return reply.code(204).send(null);
     },
   );

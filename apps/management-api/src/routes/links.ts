@@ -17,6 +17,7 @@ import {
   ListLinksQuery,
   UpdateLinkBody,
 } from '../schemas/links.ts';
+import type { AuditEntry, AuditLog } from '../services/audit-log.ts';
 import { listLinks } from '../services/link-list.ts';
 import { type LinkService, MAX_BULK_PASSWORDS } from '../services/link-service.ts';
 import type { App } from '../types.ts';
@@ -34,10 +35,18 @@ function checkBulkItem(item: unknown): { input: CreateLinkInput } | { error: Pro
   return { error: problemOf('validation_failed', `${field}: ${first?.message ?? 'is invalid'}`) };
 }
 
+const createdEntry = (link: LinkView, extra: Record<string, unknown> = {}): AuditEntry => ({
+  action: 'link.created',
+  targetType: 'link',
+  targetId: link.id,
+  details: { shortUrl: link.shortUrl, url: link.url, ...extra },
+});
+
 export function linkRoutes(
   app: App,
   deps: {
     links: LinkService;
+    audit: AuditLog;
     db: Db;
     shortUrlScheme: string;
     authenticator: Authenticator;
@@ -60,7 +69,9 @@ export function linkRoutes(
       },
     },
     async (request, reply) => {
-      const link = await deps.links.create(accessOf(request), request.body);
+      const access = accessOf(request);
+      const link = await deps.links.create(access, request.body);
+      await deps.audit.record(access, [createdEntry(link)]);
       return reply.code(201).send(link);
     },
   );
@@ -102,6 +113,10 @@ export function linkRoutes(
         if (index === undefined) return;
         out[index] = result.ok ? result.link : { error: result.error.toProblem() };
       });
+      await deps.audit.record(
+        actor,
+        results.flatMap((result) => (result.ok ? [createdEntry(result.link, { bulk: true })] : [])),
+      );
       return { items: out };
     },
   );
@@ -149,7 +164,20 @@ export function linkRoutes(
         response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
       },
     },
-    async (request) => deps.links.update(accessOf(request).workspaceId, request.params.id, request.body),
+    async (request) => {
+      const access = accessOf(request);
+      const link = await deps.links.update(access.workspaceId, request.params.id, request.body);
+      // The names of the changed fields only: a new link password must not reach the audit log.
+      await deps.audit.record(access, [
+        {
+          action: 'link.updated',
+          targetType: 'link',
+          targetId: link.id,
+          details: { fields: Object.keys(request.body) },
+        },
+      ]);
+      return link;
+    },
   );
 
   app.delete(
@@ -165,7 +193,11 @@ export function linkRoutes(
       },
     },
     async (request, reply) => {
-      await deps.links.remove(accessOf(request).workspaceId, request.params.id);
+      const access = accessOf(request);
+      await deps.links.remove(access.workspaceId, request.params.id);
+      await deps.audit.record(access, [
+        { action: 'link.deleted', targetType: 'link', targetId: request.params.id },
+      ]);
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@ import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf, principalOf } from '../plugins/auth.ts';
 import { AUTHED, NoContent, problems } from '../schemas/common.ts';
 import { MemberSchema, Role, UserIdParams, WorkspaceName, WorkspaceSchema } from '../schemas/workspaces.ts';
+import type { AuditLog } from '../services/audit-log.ts';
 import type { WorkspaceService } from '../services/workspace-service.ts';
 import type { App } from '../types.ts';
 
@@ -12,10 +13,10 @@ import type { App } from '../types.ts';
  */
 export function workspaceRoutes(
   app: App,
-  deps: { workspaces: WorkspaceService; authenticator: Authenticator },
+  deps: { workspaces: WorkspaceService; audit: AuditLog; authenticator: Authenticator },
 ): void {
   const security = [{ bearerAuth: [] }];
-  const { authenticator, workspaces } = deps;
+  const { authenticator, workspaces, audit } = deps;
   const roleOf = (request: Parameters<typeof accessOf>[0]) => accessOf(request).role ?? 'viewer';
 
   app.get(
@@ -47,8 +48,19 @@ export function workspaceRoutes(
         response: { 201: Type.Ref(WorkspaceSchema), ...problems(...AUTHED) },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await workspaces.create(principalOf(request).userId, request.body.name)),
+    async (request, reply) => {
+      const { userId } = principalOf(request);
+      const workspace = await workspaces.create(userId, request.body.name);
+      await audit.record({ userId, workspaceId: workspace.id, keyId: null }, [
+        {
+          action: 'workspace.created',
+          targetType: 'workspace',
+          targetId: workspace.id,
+          details: { name: workspace.name },
+        },
+      ]);
+      return reply.code(201).send(workspace);
+    },
   );
 
   app.get(
@@ -77,7 +89,19 @@ export function workspaceRoutes(
         response: { 200: Type.Ref(WorkspaceSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
-    async (request) => workspaces.rename(accessOf(request).workspaceId, roleOf(request), request.body.name),
+    async (request) => {
+      const access = accessOf(request);
+      const workspace = await workspaces.rename(access.workspaceId, roleOf(request), request.body.name);
+      await audit.record(access, [
+        {
+          action: 'workspace.renamed',
+          targetType: 'workspace',
+          targetId: workspace.id,
+          details: { name: workspace.name },
+        },
+      ]);
+      return workspace;
+    },
   );
 
   app.delete(
@@ -129,7 +153,15 @@ export function workspaceRoutes(
     },
     async (request) => {
       const access = accessOf(request);
-      await workspaces.changeRole(access, request.params.userId, request.body.role);
+      const change = await workspaces.changeRole(access, request.params.userId, request.body.role);
+      await audit.record(access, [
+        {
+          action: 'member.role_changed',
+          targetType: 'member',
+          targetId: request.params.userId,
+          details: change,
+        },
+      ]);
       const member = (await workspaces.members(access.workspaceId)).find(
         (m) => m.userId === request.params.userId,
       );
@@ -151,7 +183,16 @@ export function workspaceRoutes(
       },
     },
     async (request, reply) => {
-      await workspaces.removeMember(accessOf(request), request.params.userId);
+      const access = accessOf(request);
+      const change = await workspaces.removeMember(access, request.params.userId);
+      await audit.record(access, [
+        {
+          action: 'member.removed',
+          targetType: 'member',
+          targetId: request.params.userId,
+          details: { role: change.from },
+        },
+      ]);
       return reply.code(204).send(null);
     },
   );

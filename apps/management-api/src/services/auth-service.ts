@@ -3,6 +3,7 @@ import { users } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
+import type { InvitationService } from './invitation-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { sha256Hex } from './secrets.ts';
 import type { SessionStore } from './session-store.ts';
@@ -28,6 +29,8 @@ export interface AuthServiceDeps {
   hasher: PasswordHasher;
   sessions: SessionStore;
   loginThrottle: LoginThrottle;
+  /** Sign-up with an invitation joins its workspace in the same transaction. */
+  invitations: Pick<InvitationService, 'acceptWith'>;
 }
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
@@ -38,7 +41,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const invalidCredentials = () => new AppError('unauthenticated', 'invalid email or password');
 
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, redis, hasher, sessions, loginThrottle } = deps;
+  const { db, redis, hasher, sessions, loginThrottle, invitations } = deps;
 
   // Keyed by hashes so the counter keys do not put addresses (email or IP) in Redis. The pair counter is what
   // normally refuses a guesser: counting failures per account alone would let anyone who knows an email lock
@@ -82,20 +85,29 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    async signup(rawEmail: string, password: string) {
+    /**
+     * With an invitation token, the account is created only if the invitation is valid for this email, and
+     * joins its workspace in the same transaction: a refused invitation creates no account.
+     */
+    async signup(rawEmail: string, password: string, invitation?: string) {
       const email = normalizeEmail(rawEmail);
       if (!EMAIL.test(email) || email.length > 320) {
         throw new AppError('validation_failed', 'email: is not a valid email address');
       }
       const passwordHash = await hasher.hash(password);
-      const [user] = await db
-        .insert(users)
-        .values({ email, passwordHash })
-        .onConflictDoNothing({ target: users.email })
-        .returning({ id: users.id, email: users.email });
-      if (!user) throw new AppError('conflict', 'an account with this email already exists');
-      const token = await sessions.create(user.id);
-      return { user, token };
+      const created = await db.transaction(async (tx) => {
+        const [user] = await tx
+          .insert(users)
+          .values({ email, passwordHash })
+          .onConflictDoNothing({ target: users.email })
+          .returning({ id: users.id, email: users.email });
+        if (!user) throw new AppError('conflict', 'an account with this email already exists');
+        const workspace =
+          invitation === undefined ? undefined : await invitations.acceptWith(tx, user, invitation);
+        return { user, workspace };
+      });
+      const token = await sessions.create(created.user.id);
+      return { ...created, token };
     },
 
     /** `clientIp` is the address the failed-login counters are kept for (Fastify's request.ip). */

@@ -29,3 +29,8 @@ export function newApiKey(): NewApiKey {
 export function looksLikeApiKey(token: string): boolean {
   return token.startsWith(API_KEY_PREFIX);
 }
+
+/** 256-bit invitation secret, base64url; only its SHA-256 is stored. */
+export function newInvitationToken(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -6,7 +6,15 @@ import { BYTES_PER_CLICK, type ClickBuffer, createClickBuffer } from './click-bu
 const AGENT = Object.freeze({ device: 'desktop', browser: 'Firefox', os: 'Linux' });
 
 function click(buffer: ClickBuffer, linkId: string = randomUUID()): void {
-  buffer.add(linkId, Date.now(), AGENT, null, null, false, 'h');
+  buffer.add({
+    linkId,
+    occurredAt: Date.now(),
+    agent: AGENT,
+    referrerHost: null,
+    country: null,
+    isBot: false,
+    visitorHash: 'h',
+  });
 }
 
 /** A publisher double: records batches (decoded as the consumer decodes them), fails while `down` is set. */

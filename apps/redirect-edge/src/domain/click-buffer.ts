@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ClickBatchBuilder, type ClickBatchV2 } from '@boltlink/queues/catalog';
+import { type CapturedClick, ClickBatchBuilder, type ClickBatchV2 } from '@boltlink/queues/catalog';
 
 /** The queue side of click capture: one call per batch, may reject when the queue Redis is unreachable. */
 /**
@@ -39,7 +39,7 @@ export interface ClickBuffer {
    * One click, as the batch builder takes it. Never blocks and never throws: the redirect that produced the
    * click has already been decided.
    */
-  add(...click: Parameters<ClickBatchBuilder['add']>): void;
+  add(click: CapturedClick): void;
   /** Publishes everything buffered now; resolves when done or when a publish failed (batch kept). */
   flush(): Promise<void>;
   /**
@@ -52,7 +52,7 @@ export interface ClickBuffer {
 }
 
 /**
- * Buffers clicks straight into a v2 batch builder (no object per click) and publishes one job per batch
+ * Buffers clicks straight into a v2 batch builder (no object kept per click) and publishes one job per batch
  * (size or time bound). A single flush runs at a time, so a slow queue Redis cannot pile up concurrent writes.
  *
  * A batch that failed to publish is kept as built, batch id included, and retried first: if the failed write
@@ -157,13 +157,12 @@ export function createClickBuffer(options: ClickBufferOptions): ClickBuffer {
   }
 
   return {
-    // Named parameters, not a rest array: this runs once per redirect and must not allocate.
-    add(linkId, occurredAt, agent, referrerHost, country, isBot, visitorHash) {
+    add(click) {
       if (held() >= maxBuffered) {
         onDropped(1);
         return;
       }
-      open.add(linkId, occurredAt, agent, referrerHost, country, isBot, visitorHash);
+      open.add(click);
       if (open.size >= batchSize) {
         // Sealed now so the open batch never exceeds batchSize while an earlier one is being written.
         seal();

@@ -89,17 +89,18 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
   return (linkId, context) => {
     const occurredAt = context.occurredAt ?? now();
     const visitor = visitorOf(context.ip, context.userAgent, occurredAt);
-    buffer.add(
+    // One short-lived object per click: the builder copies its fields into columns and keeps none of it.
+    buffer.add({
       linkId,
       occurredAt,
-      visitor.agent,
-      referrerOf(context.referer),
+      agent: visitor.agent,
+      referrerHost: referrerOf(context.referer),
       // The trusted header first (the proxy in front knows best), then the database, else unknown.
-      country(context.country) ?? countryLookup?.lookup(context.ip) ?? null,
+      country: country(context.country) ?? countryLookup?.lookup(context.ip) ?? null,
       // Counted, but flagged: bots, HEAD and requests without a User-Agent.
-      !isHumanClick(context.method, visitor.agent),
-      visitor.hash,
-    );
+      isBot: !isHumanClick(context.method, visitor.agent),
+      visitorHash: visitor.hash,
+    });
   };
 }
 

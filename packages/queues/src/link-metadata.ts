@@ -1,0 +1,30 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { QUEUE_NAMES } from './names.ts';
+import { InvalidJobPayloadError, problemsOf, Uuid, unknownVersion, versionOf } from './payload.ts';
+
+/** The `link-metadata` job: fetch a link's page and store its title, description and image. */
+export const LinkMetadataJobV1 = Type.Object(
+  {
+    v: Type.Literal(1),
+    linkId: Uuid(),
+    url: Type.String({ minLength: 1, maxLength: 8192, pattern: '^[hH][tT][tT][pP][sS]?://' }),
+  },
+  { additionalProperties: false },
+);
+export type LinkMetadataJobV1 = Static<typeof LinkMetadataJobV1>;
+
+export type LinkMetadataJob = LinkMetadataJobV1;
+
+const checkLinkMetadataV1 = TypeCompiler.Compile(LinkMetadataJobV1);
+
+export function parseLinkMetadataJob(data: unknown): LinkMetadataJob {
+  const version = versionOf(data);
+  switch (version) {
+    case 1:
+      if (checkLinkMetadataV1.Check(data)) return data;
+      throw new InvalidJobPayloadError(QUEUE_NAMES.linkMetadata, problemsOf(checkLinkMetadataV1, data));
+    default:
+      throw unknownVersion(QUEUE_NAMES.linkMetadata, version);
+  }
+}

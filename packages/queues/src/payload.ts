@@ -1,0 +1,47 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
+import type { QueueName } from './names.ts';
+
+/**
+ * What every job payload shares. Payloads are wire formats that outlive a deploy: each carries a version (`v`),
+ * is validated when enqueued and when consumed, and a consumer reads the current and the previous version so
+ * a rolling update with mixed producers and consumers loses nothing.
+ */
+
+const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const Uuid = () => Type.String({ pattern: UUID, minLength: 36, maxLength: 36 });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A payload no retry can fix; the worker turns it into BullMQ's UnrecoverableError. */
+export class InvalidJobPayloadError extends Error {
+  override readonly name = 'InvalidJobPayloadError';
+  readonly queue: QueueName;
+  readonly problems: readonly string[];
+
+  constructor(queue: QueueName, problems: readonly string[]) {
+    super(`invalid ${queue} job payload: ${problems.join('; ')}`);
+    this.queue = queue;
+    this.problems = problems;
+  }
+}
+
+const MAX_REPORTED_PROBLEMS = 5;
+
+/** The first few schema violations of `data`, as `path: message`. */
+export function problemsOf(check: TypeCheck<TSchema>, data: unknown): string[] {
+  const problems: string[] = [];
+  for (const error of check.Errors(data)) {
+    problems.push(`${error.path || '/'}: ${error.message}`);
+    if (problems.length === MAX_REPORTED_PROBLEMS) break;
+  }
+  return problems.length > 0 ? problems : ['does not match the schema'];
+}
+
+/** The payload's `v`, whatever the payload is. */
+export function versionOf(data: unknown): unknown {
+  return typeof data === 'object' && data !== null ? (data as { v?: unknown }).v : undefined;
+}
+
+export function unknownVersion(queue: QueueName, version: unknown): InvalidJobPayloadError {
+  return new InvalidJobPayloadError(queue, [`unknown payload version ${JSON.stringify(version)}`]);
+}
