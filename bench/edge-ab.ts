@@ -12,6 +12,9 @@
 // request or more, so absolute figures run higher than in edge-redirect.ts; the ratio is the result. A build
 // against itself read 0.99 (the build started second about 1% lower): run a comparison both ways round.
 //
+// Either side may be `bare` instead of a directory: the bare Fastify 302 of lib/bare-server.ts, so the edge's hot
+// redirect can be set against that baseline with the host's noise shared too (edge-redirect.ts runs them apart).
+//
 // DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50). The figures go to
 // bench/results/<RESULTS_NAME>.{json,md} (default edge-ab): name a comparison you keep, e.g. RESULTS_NAME=edge-ab-node26.
 import { resolve } from 'node:path';
@@ -42,9 +45,12 @@ if (dirA === undefined || dirB === undefined) {
   process.exit(2);
 }
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const BARE = 'bare';
 // Directories outlive what they hold: the results name the commit each side was built from.
-const revisionA = gitRevision(resolve(dirA));
-const revisionB = gitRevision(resolve(dirB));
+const revisionOf = (dir: string) => gitRevision(dir === BARE ? benchDir : resolve(dir));
+const shown = (dir: string) => (dir === BARE ? 'bare Fastify 302 (bench/lib/bare-server.ts)' : resolve(dir));
+const revisionA = revisionOf(dirA);
+const revisionB = revisionOf(dirB);
 
 const stack = await startBenchStack();
 const servers: ServerProcess[] = [];
@@ -54,8 +60,9 @@ try {
   const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
   const start = async (dir: string) => {
     const server = await startServer({
-      entry: 'src/server.ts',
-      cwd: resolve(dir),
+      ...(dir === BARE
+        ? { entry: 'lib/bare-server.ts', cwd: benchDir }
+        : { entry: 'src/server.ts', cwd: resolve(dir) }),
       port: await freePort(),
       cpu: SERVER_CPU,
       env,
@@ -116,8 +123,8 @@ try {
   await writeResults(
     RESULTS_NAME,
     {
-      a: { dir: resolve(dirA), revision: revisionA },
-      b: { dir: resolve(dirB), revision: revisionB },
+      a: { dir: shown(dirA), revision: revisionA },
+      b: { dir: shown(dirB), revision: revisionB },
       segmentSeconds: SEGMENT,
       warmup: WARMUP,
       connections: CONNECTIONS,
@@ -129,7 +136,7 @@ try {
     {
       title: 'Edge A/B: server CPU per hot redirect',
       body: [
-        `A = \`${resolve(dirA)}\` at ${describeRevision(revisionA)}, B = \`${resolve(dirB)}\` at ${describeRevision(revisionB)}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
+        `A = \`${shown(dirA)}\` at ${describeRevision(revisionA)}, B = \`${shown(dirB)}\` at ${describeRevision(revisionB)}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
         '',
         `**${verdict}**`,
         '',

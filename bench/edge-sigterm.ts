@@ -79,7 +79,7 @@ try {
       (failed.length > 0 ? ` (${[...new Set(failed.map((error) => error.message))].join(', ')})` : ''),
     `refused after the last worker's stop began (by design): ${errors.length - failed.length}`,
     `drains that timed out: ${JSON.stringify(server.lines.filter((line) => line.msg === 'drain timed out').map((line) => ({ pid: line.pid, openConnections: line.openConnections })))}`,
-    `workers stopped: ${stopped.map((line) => `pid ${line.pid} code ${line.code}`).join(', ')}; primary exit code ${exitCode}`,
+    `workers stopped: ${stopped.map((line) => `pid ${line.workerPid} code ${line.code}`).join(', ')}; primary exit code ${exitCode}`,
   ];
   console.log(report.join('\n'));
   await writeResults(

@@ -81,6 +81,18 @@ describe('invitations', () => {
     expect(again.json().items).toEqual([]);
   });
 
+  it('are used once even when accepted twice at the same moment', async () => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth);
+    const invitee = await signup(api);
+    const created = await invite({ ...owner.auth, ...team.header }, invitee.email);
+    const results = await Promise.all([
+      accept(invitee.auth, created.token),
+      accept(invitee.auth, created.token),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 404]);
+  });
+
   it('let a new account sign up with the token and join in the same step', async () => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);

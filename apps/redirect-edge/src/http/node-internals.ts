@@ -16,6 +16,11 @@ import type { Socket } from 'node:net';
  * Node 26's answer to the request drain: a request that declares no body is ended at once, without the
  * resume/end/destroy ticks node otherwise runs for every request nobody read (about 8% of a cached
  * redirect's CPU when it was measured on Node 20). Public API, typed here because @types/node is older.
+ *
+ * On Node 26.12.1, bench/edge-ab.ts read the edge without it at 1.034 and (the other way round) 1/0.963 = 1.038
+ * times the CPU per hot redirect of the edge with it (2026-12-07, host load 18-37:
+ * bench/results/edge-ab-no-empty-request-option-*.md). Not a work-around: it stays while node:http keeps the
+ * option off by default.
  */
 export const EMPTY_REQUEST_OPTIONS = { optimizeEmptyRequests: true } as const;
 
@@ -48,6 +53,10 @@ interface Traffic {
  * - silence counts whether or not a request is in flight, as with node's `server.timeout`: a request that
  *   moves no byte for the whole timeout loses its connection;
  * - a connection that never sends a request is closed too (node's keep-alive timer never starts for it).
+ *
+ * Still worth it on Node 26.12.1: bench/edge-ab.ts, this build against the same build with node's
+ * `keepAliveTimeout` instead, read node's timer at 1.026 and (the other way round) 1/0.891 = 1.12 times the
+ * sweep's CPU per hot redirect (2026-12-07, host load 17-24: bench/results/edge-ab-node-keepalive-*.md).
  *
  * Delete it when node:http stops arming a timer per keep-alive request, or when bench/edge-ab.ts shows
  * this build and one using node's `keepAliveTimeout` within 1% of each other.
