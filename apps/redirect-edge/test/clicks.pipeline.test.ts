@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '@boltlink/db/client';
@@ -19,7 +18,7 @@ import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-
 import { createCountryLookup } from '../src/domain/geoip.ts';
 import { writeTestCountryDatabase } from './fixtures/country-db.ts';
 import { createUser, DOMAIN, insertLink, startEdge, type TestEdge, waitFor } from './support/edge.ts';
-import { edgeStatus } from './support/http.ts';
+import { edgeStatus, listenOnLoopback } from './support/http.ts';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const IPHONE =
@@ -53,8 +52,7 @@ beforeAll(async () => {
     env: { COUNTRY_HEADER: 'CF-IPCountry', TRUST_PROXY: '127.0.0.1', CLICK_BATCH_INTERVAL_MS: '20' },
     countryLookup: await createCountryLookup(await writeTestCountryDatabase(dir)),
   });
-  await edge.app.listen({ host: '127.0.0.1', port: 0 });
-  port = (edge.app.server.address() as AddressInfo).port;
+  port = await listenOnLoopback(edge);
   userId = await createUser(database.db);
 
   workerRedis = createQueueRedis(testRedisUrl(), 'worker');

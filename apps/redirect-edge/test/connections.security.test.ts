@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, DOMAIN, insertLink, metricValue, startEdge, type TestEdge } from './support/edge.ts';
+import { listenOnLoopback } from './support/http.ts';
 import { openRawConnection, type RawConnection } from './support/raw-connection.ts';
 
 // Real sockets against the edge's own server: these limits live below Fastify, where app.inject never goes.
@@ -19,10 +19,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function listen(edge: TestEdge): Promise<number> {
-  await edge.app.listen({ host: '127.0.0.1', port: 0 });
-  return (edge.app.server.address() as AddressInfo).port;
-}
+const listen = listenOnLoopback;
 
 async function metric(edge: TestEdge, name: string): Promise<number> {
   return metricValue(await edge.deps.metrics.registry.metrics(), name);

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { linkClicksDaily } from '@boltlink/db/schema';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
@@ -12,7 +11,7 @@ import {
   type TestEdge,
   waitFor,
 } from './support/edge.ts';
-import { type EdgeRequestOptions, edgeStatus } from './support/http.ts';
+import { type EdgeRequestOptions, edgeStatus, listenOnLoopback } from './support/http.ts';
 import { openRawConnection } from './support/raw-connection.ts';
 
 let database: TestDatabase;
@@ -39,8 +38,7 @@ beforeAll(async () => {
     env: { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' },
   });
   userId = await createUser(database.db);
-  await edge.app.listen({ host: '127.0.0.1', port: 0 });
-  port = (edge.app.server.address() as AddressInfo).port;
+  port = await listenOnLoopback(edge);
 });
 
 afterAll(async () => {

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { links } from '@boltlink/db/schema';
 import { HTTP_DURATION_BUCKETS } from '@boltlink/observability/metrics';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
@@ -19,7 +18,7 @@ import {
   uniqueCode,
   waitFor,
 } from './support/edge.ts';
-import { type EdgeRequestOptions, edgeRequest } from './support/http.ts';
+import { type EdgeRequestOptions, edgeRequest, listenOnLoopback } from './support/http.ts';
 import { openRawConnection } from './support/raw-connection.ts';
 
 // The fast path sits in front of Fastify on the real HTTP server; `app.inject` bypasses the server and so
@@ -35,10 +34,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 const request = (port: number, path: string, options: EdgeRequestOptions = {}) =>
   edgeRequest(port, path, { agent, ...options });
 
-async function listen(edge: TestEdge): Promise<number> {
-  await edge.app.listen({ host: '127.0.0.1', port: 0 });
-  return (edge.app.server.address() as AddressInfo).port;
-}
+const listen = listenOnLoopback;
 
 /** `edge_redirects_total` for one path label, read from the registry the metrics port serves. */
 async function redirectsServed(edge: TestEdge, path: 'fast' | 'fastify'): Promise<number> {

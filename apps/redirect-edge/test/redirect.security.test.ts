@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import argon2 from 'argon2';
 import { describe, expect } from 'vitest';
 import { DOMAIN, insertLink, startEdge, test } from './support/edge.ts';
-import { edgeRequest } from './support/http.ts';
+import { edgeRequest, listenOnLoopback } from './support/http.ts';
 
 test.override('edgeEnv', { PASSWORD_RATE_LIMIT_MAX: '3', NOT_FOUND_RATE_LIMIT_MAX: '5' });
 
@@ -146,8 +145,7 @@ describe('password-protected links', () => {
       env: { TRUST_PROXY: '127.0.0.1', PASSWORD_RATE_LIMIT_MAX: '3', PASSWORD_MAX_FAILURES_PER_LINK: '10' },
     });
     try {
-      await guarded.app.listen({ host: '127.0.0.1', port: 0 });
-      const { port } = guarded.app.server.address() as AddressInfo;
+      const port = await listenOnLoopback(guarded);
       const link = await insertLink(database.db, { userId, passwordHash });
       const other = await insertLink(database.db, { userId, passwordHash });
       const post = (code: string, password: string, client: string) =>

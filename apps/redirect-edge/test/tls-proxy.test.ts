@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgre
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, insertLink, startEdge, type TestEdge } from './support/edge.ts';
+import { listenOnLoopback } from './support/http.ts';
 
 // infra/nginx/boltlink.conf, the example TLS proxy of docs/operations/tls-proxy.md, run as written in front of a
 // real edge: only its ports, certificate paths and upstream ports are changed, by exact text replacement, so
@@ -136,8 +137,7 @@ describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx
         REDIRECT_RATE_LIMIT_MAX: String(REDIRECT_LIMIT),
       },
     });
-    await edge.app.listen({ host: '127.0.0.1', port: 0 });
-    const edgePort = (edge.app.server.address() as AddressInfo).port;
+    const edgePort = await listenOnLoopback(edge);
     code = (await insertLink(database.db, { userId, domain: SHORT, url: 'https://example.com/launch' })).code;
 
     // Stands in for the management API: answers with the request headers it received.

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
 import { commaList, int, isHostWithPort } from './fields.ts';
 import {

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
 import { int } from './fields.ts';
 import { type DerivedShared, dependencyCheckFields, deriveShared, sharedFields } from './shared.ts';

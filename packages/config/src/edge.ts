@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
 import { int, optional, str } from './fields.ts';
 import {

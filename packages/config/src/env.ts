@@ -1,5 +1,15 @@
-import { Kind, type Static, type TObject, type TSchema, TypeGuard } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import {
+  IsArray,
+  IsBoolean,
+  IsInteger,
+  IsNumber,
+  IsOptional,
+  type Static,
+  type TObject,
+  type TSchema,
+  type TSchemaOptions,
+} from 'typebox';
+import { Value } from 'typebox/value';
 import { fieldMeta } from './fields.ts';
 
 export {
@@ -51,27 +61,22 @@ const FALSE = new Set(['false', '0', 'no', 'off']);
 /** Environment values are strings; turn one into the type its field expects. Unconvertible input is left as is
  * so the schema check reports it with the field's rule. */
 function coerce(schema: TSchema, raw: string): unknown {
-  switch (schema[Kind]) {
-    case 'Integer':
-      return INTEGER.test(raw) ? Number(raw) : raw;
-    case 'Number':
-      return NUMBER.test(raw) ? Number(raw) : raw;
-    case 'Boolean': {
-      const lower = raw.toLowerCase();
-      if (TRUE.has(lower)) return true;
-      if (FALSE.has(lower)) return false;
-      return raw;
-    }
-    case 'Array': {
-      const items = raw
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-      return fieldMeta(schema)?.lowercase ? items.map((item) => item.toLowerCase()) : items;
-    }
-    default:
-      return raw;
+  if (IsInteger(schema)) return INTEGER.test(raw) ? Number(raw) : raw;
+  if (IsNumber(schema)) return NUMBER.test(raw) ? Number(raw) : raw;
+  if (IsBoolean(schema)) {
+    const lower = raw.toLowerCase();
+    if (TRUE.has(lower)) return true;
+    if (FALSE.has(lower)) return false;
+    return raw;
   }
+  if (IsArray(schema)) {
+    const items = raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    return fieldMeta(schema)?.lowercase ? items.map((item) => item.toLowerCase()) : items;
+  }
+  return raw;
 }
 
 function describeValue(raw: string): string {
@@ -90,7 +95,7 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
   const deferred: [key: string, from: string][] = [];
   const production = (env.NODE_ENV?.trim() || 'development') === 'production';
 
-  for (const [key, field] of Object.entries(schema.properties)) {
+  for (const [key, field] of Object.entries(schema.properties) as [string, TSchema & TSchemaOptions][]) {
     const meta = fieldMeta(field);
     const variable = envName(key, field);
     const rule = meta?.rule ?? 'valid';
@@ -103,7 +108,7 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
         deferred.push([key, meta.defaultFrom]);
       } else if (field.default !== undefined) {
         result[key] = Value.Clone(field.default);
-      } else if (!TypeGuard.IsOptional(field)) {
+      } else if (!IsOptional(field)) {
         issues.push({ variable, problem: `is required (must be ${rule})` });
       }
       continue;
@@ -111,7 +116,7 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
 
     const value = coerce(field, raw);
     // Lists name their offending items themselves; secrets and URLs (passwords) are never echoed.
-    const echo = meta?.sensitive || field[Kind] === 'Array' ? '' : describeValue(raw);
+    const echo = meta?.sensitive || IsArray(field) ? '' : describeValue(raw);
     if (!Value.Check(field, value)) {
       issues.push({ variable, problem: `must be ${rule}${echo}` });
       continue;
@@ -177,7 +182,7 @@ export interface ConfigVariableDoc {
 
 /** One row per variable, in schema order: the source of truth for the configuration table in docs/configuration.md. */
 export function describeConfig(schema: TObject): ConfigVariableDoc[] {
-  return Object.entries(schema.properties).map(([key, field]) => {
+  return (Object.entries(schema.properties) as [string, TSchema & TSchemaOptions][]).map(([key, field]) => {
     const meta = fieldMeta(field);
     let defaultText: string | undefined;
     if (meta?.defaultDescription !== undefined) defaultText = meta.defaultDescription;
@@ -191,7 +196,7 @@ export function describeConfig(schema: TObject): ConfigVariableDoc[] {
     return {
       variable: envName(key, field),
       default: defaultText,
-      required: defaultText === undefined && !TypeGuard.IsOptional(field),
+      required: defaultText === undefined && !IsOptional(field),
       description: typeof field.description === 'string' ? field.description : '',
       rule: meta?.rule ?? '',
     };

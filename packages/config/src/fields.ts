@@ -9,7 +9,7 @@ import {
   type TString,
   type TUnion,
   Type,
-} from '@sinclair/typebox';
+} from 'typebox';
 
 /**
  * What `loadConfig` needs beyond the TypeBox schema itself. Kept under one key of the schema options so it

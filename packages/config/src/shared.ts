@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { type TInteger, Type } from '@sinclair/typebox';
+import { type TInteger, Type } from 'typebox';
 import { ConfigError } from './env.ts';
 import {
   commaList,

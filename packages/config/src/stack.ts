@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { loadApiConfig } from './api.ts';
 import { loadConsumerConfig } from './consumer.ts';
 import { loadEdgeConfig } from './edge.ts';

@@ -1,5 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type Static, Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { QUEUE_NAMES } from './names.ts';
 import { InvalidJobPayloadError, problemsOf, Uuid, unknownVersion, versionOf } from './payload.ts';
 
@@ -16,7 +16,7 @@ export type LinkMetadataJobV1 = Static<typeof LinkMetadataJobV1>;
 
 export type LinkMetadataJob = LinkMetadataJobV1;
 
-const checkLinkMetadataV1 = TypeCompiler.Compile(LinkMetadataJobV1);
+const checkLinkMetadataV1 = Compile(LinkMetadataJobV1);
 
 export function parseLinkMetadataJob(data: unknown): LinkMetadataJob {
   const version = versionOf(data);

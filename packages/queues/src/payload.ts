@@ -1,5 +1,5 @@
-import { type TSchema, Type } from '@sinclair/typebox';
-import type { TypeCheck } from '@sinclair/typebox/compiler';
+import { type TSchema, Type } from 'typebox';
+import type { Validator } from 'typebox/compile';
 import type { QueueName } from './names.ts';
 
 /**
@@ -28,10 +28,10 @@ export class InvalidJobPayloadError extends Error {
 const MAX_REPORTED_PROBLEMS = 5;
 
 /** The first few schema violations of `data`, as `path: message`. */
-export function problemsOf(check: TypeCheck<TSchema>, data: unknown): string[] {
+export function problemsOf(check: Validator, data: unknown): string[] {
   const problems: string[] = [];
   for (const error of check.Errors(data)) {
-    problems.push(`${error.path || '/'}: ${error.message}`);
+    problems.push(`${error.instancePath || '/'}: ${error.message}`);
     if (problems.length === MAX_REPORTED_PROBLEMS) break;
   }
   return problems.length > 0 ? problems : ['does not match the schema'];

@@ -1,6 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { ValueErrorIterator } from '@sinclair/typebox/errors';
+import { type Static, Type } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 
 /**
  * What the redirect edge needs of a link, as stored in the Redis cache. A wire format that outlives a deploy:
@@ -84,15 +83,15 @@ export function utmParameters(campaign: CampaignUtmColumns): Record<string, stri
   return utm;
 }
 
-const checkV1 = TypeCompiler.Compile(CachedLinkV1);
+const checkV1 = Compile(CachedLinkV1);
 
 export class InvalidCachedValueError extends Error {
   override readonly name = 'InvalidCachedValueError';
 }
 
-function firstError(check: { Errors(value: unknown): ValueErrorIterator }, value: unknown): string {
-  const error = check.Errors(value).First();
-  return error ? `${error.path || '/'}: ${error.message}` : 'invalid value';
+function firstError(check: Validator, value: unknown): string {
+  const error = check.Errors(value)[0];
+  return error ? `${error.instancePath || '/'}: ${error.message}` : 'invalid value';
 }
 
 export function encodeCachedLink(value: CachedLink): string {
@@ -132,7 +131,7 @@ export const LinkInvalidationV1 = Type.Object(
 export type LinkInvalidationV1 = Static<typeof LinkInvalidationV1>;
 export type LinkInvalidation = LinkInvalidationV1;
 
-const checkInvalidation = TypeCompiler.Compile(LinkInvalidationV1);
+const checkInvalidation = Compile(LinkInvalidationV1);
 
 export function encodeLinkInvalidation(message: Omit<LinkInvalidation, 'v'>): string {
   const value: LinkInvalidation = { v: 1, domain: message.domain, code: message.code };

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';
 import { type Limit, perPrincipalLimit } from '../plugins/rate-limits.ts';

@@ -1,8 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';
 import { AuditEventSchema, AuditQuery } from '../schemas/audit.ts';
-import { AUTHED, problems } from '../schemas/common.ts';
+import { AUTHED, problems, refTo } from '../schemas/common.ts';
 import type { AuditLog } from '../services/audit-log.ts';
 import type { App } from '../types.ts';
 
@@ -18,7 +18,7 @@ export function auditLogRoutes(app: App, deps: { audit: AuditLog; authenticator:
         querystring: AuditQuery,
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Ref(AuditEventSchema)),
+            items: Type.Array(refTo(AuditEventSchema)),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
           }),
           ...problems(...AUTHED, 'not_found'),

@@ -1,8 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { type Limit, perIpRouteLimit } from '../plugins/rate-limits.ts';
-import { NoContent, problems } from '../schemas/common.ts';
+import { NoContent, problems, refTo } from '../schemas/common.ts';
 import { InvitationToken } from '../schemas/invitations.ts';
 import { WorkspaceSchema } from '../schemas/workspaces.ts';
 import type { AuditLog } from '../services/audit-log.ts';
@@ -49,7 +49,7 @@ export function authRoutes(
           201: Type.Object({
             user: Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }),
             token: Type.String({ description: 'Session token for Authorization: Bearer' }),
-            workspace: Type.Optional(Type.Ref(WorkspaceSchema)),
+            workspace: Type.Optional(refTo(WorkspaceSchema)),
           }),
           ...problems('validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited'),
         },

@@ -1,8 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';
 import { CampaignSchema, Name, Utm } from '../schemas/campaigns.ts';
-import { AUTHED, IdParams, NoContent, Pagination, problems } from '../schemas/common.ts';
+import { AUTHED, IdParams, NoContent, Pagination, problems, refTo } from '../schemas/common.ts';
 import type { AuditLog } from '../services/audit-log.ts';
 import type { CampaignService } from '../services/campaign-service.ts';
 import type { App } from '../types.ts';
@@ -23,7 +23,7 @@ export function campaignRoutes(
         summary: 'Create a campaign; its links get its UTM parameters on redirect',
         security,
         body: Type.Object({ name: Name, utm: Utm }, { additionalProperties: false }),
-        response: { 201: Type.Ref(CampaignSchema), ...problems(...AUTHED) },
+        response: { 201: refTo(CampaignSchema), ...problems(...AUTHED) },
       },
     },
     async (request, reply) => {
@@ -52,7 +52,7 @@ export function campaignRoutes(
         querystring: Type.Object(Pagination, { additionalProperties: false }),
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Ref(CampaignSchema)),
+            items: Type.Array(refTo(CampaignSchema)),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
           }),
           ...problems(...AUTHED),
@@ -71,7 +71,7 @@ export function campaignRoutes(
         summary: 'Get one campaign',
         security,
         params: IdParams,
-        response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
+        response: { 200: refTo(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
     async (request) => campaigns.get(accessOf(request).workspaceId, request.params.id),
@@ -93,7 +93,7 @@ export function campaignRoutes(
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: Type.Ref(CampaignSchema), ...problems(...AUTHED, 'not_found') },
+        response: { 200: refTo(CampaignSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
     async (request) => {

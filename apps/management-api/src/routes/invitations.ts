@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf, principalOf } from '../plugins/auth.ts';
-import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
+import { AUTHED, IdParams, NoContent, problems, refTo } from '../schemas/common.ts';
 import { CreatedInvitation, InvitationSchema, InvitationToken, InvitedRole } from '../schemas/invitations.ts';
 import { WorkspaceSchema } from '../schemas/workspaces.ts';
 import type { AuditLog } from '../services/audit-log.ts';
@@ -58,7 +58,7 @@ export function invitationRoutes(
         summary: 'List the invitations not yet accepted, revoked or expired',
         security,
         response: {
-          200: Type.Object({ items: Type.Array(Type.Ref(InvitationSchema)) }),
+          200: Type.Object({ items: Type.Array(refTo(InvitationSchema)) }),
           ...problems(...AUTHED, 'not_found'),
         },
       },
@@ -102,7 +102,7 @@ export function invitationRoutes(
         summary: 'Accept an invitation with the logged-in account (the invited email); joins the workspace',
         security,
         body: Type.Object({ token: InvitationToken }, { additionalProperties: false }),
-        response: { 200: Type.Ref(WorkspaceSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
+        response: { 200: refTo(WorkspaceSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
       },
     },
     async (request) => {

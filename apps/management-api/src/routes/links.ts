@@ -1,11 +1,10 @@
 import type { Db } from '@boltlink/db/client';
-import { Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import { type Problem, problemOf } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';
 import { unsafeValueProblem } from '../plugins/input-hygiene.ts';
-import { AUTHED, IdParams, NoContent, problems } from '../schemas/common.ts';
+import { AUTHED, IdParams, NoContent, problems, refTo } from '../schemas/common.ts';
 import {
   BulkCreateBody,
   BulkCreateResponse,
@@ -22,7 +21,7 @@ import { listLinks } from '../services/link-list.ts';
 import { type LinkService, MAX_BULK_PASSWORDS } from '../services/link-service.ts';
 import type { App } from '../types.ts';
 
-const checkCreateLink = TypeCompiler.Compile(CreateLinkBody);
+const checkCreateLink = Compile(CreateLinkBody);
 
 /** One bulk item checked as the single create checks its body; a problem is phrased like its 400. */
 function checkBulkItem(item: unknown): { input: CreateLinkInput } | { error: Problem } {
@@ -30,8 +29,8 @@ function checkBulkItem(item: unknown): { input: CreateLinkInput } | { error: Pro
     const unsafe = unsafeValueProblem(item, '');
     return unsafe === undefined ? { input: item } : { error: problemOf('validation_failed', unsafe) };
   }
-  const first = checkCreateLink.Errors(item).First();
-  const field = first?.path ? first.path.slice(1).replaceAll('/', '.') : 'link';
+  const first = checkCreateLink.Errors(item)[0];
+  const field = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : 'link';
   return { error: problemOf('validation_failed', `${field}: ${first?.message ?? 'is invalid'}`) };
 }
 
@@ -65,7 +64,7 @@ export function linkRoutes(
         summary: 'Create a short link',
         security,
         body: CreateLinkBody,
-        response: { 201: Type.Ref(LinkSchema), ...problems(...AUTHED, 'conflict') },
+        response: { 201: refTo(LinkSchema), ...problems(...AUTHED, 'conflict') },
       },
     },
     async (request, reply) => {
@@ -145,7 +144,7 @@ export function linkRoutes(
         summary: 'Get one link',
         security,
         params: IdParams,
-        response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found') },
+        response: { 200: refTo(LinkSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
     async (request) => deps.links.get(accessOf(request).workspaceId, request.params.id),
@@ -161,7 +160,7 @@ export function linkRoutes(
         security,
         params: IdParams,
         body: UpdateLinkBody,
-        response: { 200: Type.Ref(LinkSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
+        response: { 200: refTo(LinkSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
       },
     },
     async (request) => {

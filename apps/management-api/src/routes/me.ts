@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { problems } from '../schemas/common.ts';

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import QRCode from 'qrcode';
+import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';

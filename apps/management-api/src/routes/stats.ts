@@ -1,7 +1,6 @@
-import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf } from '../plugins/auth.ts';
-import { AUTHED, IdParams, problems } from '../schemas/common.ts';
+import { AUTHED, IdParams, problems, refTo } from '../schemas/common.ts';
 import { AccountStats, LinkStats, StatsQuery } from '../schemas/stats.ts';
 import type { StatsService } from '../services/stats-service.ts';
 import type { App } from '../types.ts';
@@ -19,7 +18,7 @@ export function statsRoutes(app: App, deps: { stats: StatsService; authenticator
         security,
         params: IdParams,
         querystring: StatsQuery,
-        response: { 200: Type.Ref(LinkStats), ...problems(...AUTHED, 'not_found') },
+        response: { 200: refTo(LinkStats), ...problems(...AUTHED, 'not_found') },
       },
     },
     async (request) => deps.stats.forLink(accessOf(request).workspaceId, request.params.id, request.query),

@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Authenticator } from '../plugins/auth.ts';
 import { accessOf, principalOf } from '../plugins/auth.ts';
-import { AUTHED, NoContent, problems } from '../schemas/common.ts';
+import { AUTHED, NoContent, problems, refTo } from '../schemas/common.ts';
 import { MemberSchema, Role, UserIdParams, WorkspaceName, WorkspaceSchema } from '../schemas/workspaces.ts';
 import type { AuditLog } from '../services/audit-log.ts';
 import type { WorkspaceService } from '../services/workspace-service.ts';
@@ -28,7 +28,7 @@ export function workspaceRoutes(
         summary: 'List the workspaces the user belongs to, personal first, with the role in each',
         security,
         response: {
-          200: Type.Object({ items: Type.Array(Type.Ref(WorkspaceSchema)) }),
+          200: Type.Object({ items: Type.Array(refTo(WorkspaceSchema)) }),
           ...problems(...AUTHED),
         },
       },
@@ -45,7 +45,7 @@ export function workspaceRoutes(
         summary: 'Create a workspace; the user becomes its owner',
         security,
         body: Type.Object({ name: WorkspaceName }, { additionalProperties: false }),
-        response: { 201: Type.Ref(WorkspaceSchema), ...problems(...AUTHED) },
+        response: { 201: refTo(WorkspaceSchema), ...problems(...AUTHED) },
       },
     },
     async (request, reply) => {
@@ -71,7 +71,7 @@ export function workspaceRoutes(
         tags: ['workspaces'],
         summary: 'The workspace this request acts in',
         security,
-        response: { 200: Type.Ref(WorkspaceSchema), ...problems(...AUTHED, 'not_found') },
+        response: { 200: refTo(WorkspaceSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
     async (request) => workspaces.get(accessOf(request).workspaceId, roleOf(request)),
@@ -86,7 +86,7 @@ export function workspaceRoutes(
         summary: 'Rename the workspace (owner, admin)',
         security,
         body: Type.Object({ name: WorkspaceName }, { additionalProperties: false }),
-        response: { 200: Type.Ref(WorkspaceSchema), ...problems(...AUTHED, 'not_found') },
+        response: { 200: refTo(WorkspaceSchema), ...problems(...AUTHED, 'not_found') },
       },
     },
     async (request) => {
@@ -130,7 +130,7 @@ export function workspaceRoutes(
         summary: 'List the members of the workspace and their roles',
         security,
         response: {
-          200: Type.Object({ items: Type.Array(Type.Ref(MemberSchema)) }),
+          200: Type.Object({ items: Type.Array(refTo(MemberSchema)) }),
           ...problems(...AUTHED, 'not_found'),
         },
       },
@@ -148,7 +148,7 @@ export function workspaceRoutes(
         security,
         params: UserIdParams,
         body: Type.Object({ role: Role }, { additionalProperties: false }),
-        response: { 200: Type.Ref(MemberSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
+        response: { 200: refTo(MemberSchema), ...problems(...AUTHED, 'not_found', 'conflict') },
       },
     },
     async (request) => {

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { DEFAULT_PAGE_SIZE } from './common.ts';
 
 export const AuditEventSchema = Type.Object(

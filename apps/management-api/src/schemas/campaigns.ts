@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 
 const UtmValue = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const OptionalUtm = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);

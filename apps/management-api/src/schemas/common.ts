@@ -1,4 +1,4 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 import type { ErrorCode } from '../errors.ts';
 import { statusOf } from '../errors.ts';
 
@@ -11,6 +11,16 @@ export const ProblemSchema = Type.Object(
   },
   { $id: 'Problem', title: 'Problem (RFC 9457)' },
 );
+
+/**
+ * A `$ref` to a shared schema (one `app.addSchema` registers, by its `$id`), typed as that schema, so a
+ * route's reply stays type-checked. TypeBox 1's `Type.Ref` takes the id alone and types it as unknown.
+ */
+export function refTo<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
+  const id: unknown = (schema as { $id?: unknown }).$id;
+  if (typeof id !== 'string') throw new Error('refTo needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref(id));
+}
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
@@ -35,7 +45,7 @@ export function problems(...codes: ErrorCode[]): Record<number, TSchema> {
   for (const code of codes) {
     out[statusOf(code)] = {
       description: DESCRIPTIONS[code] ?? code,
-      content: { 'application/problem+json': { schema: Type.Ref(ProblemSchema) } },
+      content: { 'application/problem+json': { schema: refTo(ProblemSchema) } },
     } as unknown as TSchema;
   }
   return out;

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 
 export const InvitedRole = Type.Union(
   [Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')],

@@ -1,8 +1,8 @@
 import './formats.ts';
 import { ALIAS_MIN_LENGTH, SHORT_CODE_CHARACTERS, SHORT_CODE_MAX_LENGTH } from '@boltlink/db/short-code';
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { MAX_TAGS } from '../services/link-rules.ts';
-import { Pagination, ProblemSchema, Uuid } from './common.ts';
+import { Pagination, ProblemSchema, refTo, Uuid } from './common.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -110,7 +110,7 @@ export const BulkCreateBody = Type.Object(
 
 export const BulkCreateResponse = Type.Object({
   items: Type.Array(
-    Type.Union([Type.Ref(LinkSchema), Type.Object({ error: Type.Ref(ProblemSchema) })], {
+    Type.Union([refTo(LinkSchema), Type.Object({ error: refTo(ProblemSchema) })], {
       description: 'The created link, or the problem with this input; same order as the input',
     }),
   ),
@@ -129,7 +129,7 @@ export const ListLinksQuery = Type.Object(
 );
 
 export const LinkPage = Type.Object({
-  items: Type.Array(Type.Ref(LinkSchema)),
+  items: Type.Array(refTo(LinkSchema)),
   nextCursor: Nullable(Type.String()),
 });
 

@@ -1,7 +1,7 @@
 import { isShortCode } from '@boltlink/db/short-code';
-import { type Static, Type } from '@sinclair/typebox';
 import argon2 from 'argon2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
 import type { ClickCap } from '../domain/click-cap.ts';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { PasswordAttempts } from '../domain/password-attempts.ts';

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { DOMAIN } from './edge.ts';
 
 /** What a client of the edge sees of one answer. */
@@ -71,4 +73,10 @@ export async function edgeStatus(
   options: EdgeRequestOptions = {},
 ): Promise<number> {
   return (await edgeRequest(port, path, options)).status;
+}
+
+/** Starts `edge` listening on a free port of 127.0.0.1, for the tests that need a real socket; its port. */
+export async function listenOnLoopback(edge: { app: FastifyInstance }): Promise<number> {
+  await edge.app.listen({ host: '127.0.0.1', port: 0 });
+  return (edge.app.server.address() as AddressInfo).port;
 }

@@ -1,11 +1,11 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Compile } from 'typebox/compile';
 import { QUEUE_NAMES } from '../names.ts';
 import { InvalidJobPayloadError, problemsOf, unknownVersion, versionOf } from '../payload.ts';
 import { clickEventId } from './event-id.ts';
 import { CLICK_FLAG_BOT, type ClickBatch, ClickBatchV1, ClickBatchV2, type ClickEvent } from './schema.ts';
 
-const checkClickBatchV1 = TypeCompiler.Compile(ClickBatchV1);
-const checkClickBatchV2 = TypeCompiler.Compile(ClickBatchV2);
+const checkClickBatchV1 = Compile(ClickBatchV1);
+const checkClickBatchV2 = Compile(ClickBatchV2);
 
 /** What the v2 schema cannot express; [] when the batch is consistent. */
 function v2Problems(batch: ClickBatchV2): string[] {

@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { Nullable, Uuid } from '../payload.ts';
 
 /** The `clicks` job: one batch of clicks captured by an edge. v2 is what edges write; v1 stays readable. */
