@@ -1,13 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, createLink, createWorkspace, signup, startTestApi, type TestApi } from './support/api.ts';
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+import { describe, expect } from 'vitest';
+import { addMember, createLink, createWorkspace, signup, test } from './support/api.ts';
 
 interface Event {
   id: string;
@@ -18,7 +10,9 @@ interface Event {
 }
 
 describe('audit log', () => {
-  it('records who changed links, campaigns, keys and members, from which session or key, newest first', async () => {
+  test('records who changed links, campaigns, keys and members, from which session or key, newest first', async ({
+    api,
+  }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const headers = { ...owner.auth, ...team.header };
@@ -90,7 +84,7 @@ describe('audit log', () => {
     expect(personal.json().items).toEqual([]);
   });
 
-  it('pages newest first with a cursor, each event exactly once', async () => {
+  test('pages newest first with a cursor, each event exactly once', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const headers = { ...owner.auth, ...team.header };

@@ -1,27 +1,19 @@
 import { createHash } from 'node:crypto';
 import { users, workspaceInvitations } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   addMember,
   createWorkspace,
   expectProblem,
   PASSWORD,
   signup,
-  startTestApi,
   type TestApi,
+  test,
   uniqueEmail,
 } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
-
-async function invite(auth: Record<string, string>, email: string, role = 'member') {
+async function invite(api: TestApi, auth: Record<string, string>, email: string, role = 'member') {
   const res = await api.app.inject({
     method: 'POST',
     url: '/api/v1/workspace/invitations',
@@ -32,16 +24,18 @@ async function invite(auth: Record<string, string>, email: string, role = 'membe
   return res.json() as { id: string; email: string; role: string; token: string; expiresAt: string };
 }
 
-const accept = (auth: Record<string, string>, token: string) =>
+const accept = (api: TestApi, auth: Record<string, string>, token: string) =>
   api.app.inject({ method: 'POST', url: '/api/v1/invitations/accept', headers: auth, payload: { token } });
 
 describe('invitations', () => {
-  it('let an existing account join with the invited role, once; the token is stored hashed', async () => {
+  test('let an existing account join with the invited role, once; the token is stored hashed', async ({
+    api,
+  }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const manager = { ...owner.auth, ...team.header };
     const invitee = await signup(api);
-    const created = await invite(manager, invitee.email.toUpperCase(), 'member');
+    const created = await invite(api, manager, invitee.email.toUpperCase(), 'member');
     expect(created).toMatchObject({ email: invitee.email, role: 'member' });
     expect(Date.parse(created.expiresAt) - Date.now()).toBeGreaterThan(6 * 24 * 3_600_000);
 
@@ -61,7 +55,7 @@ describe('invitations', () => {
       },
     ]);
 
-    const joined = await accept(invitee.auth, created.token);
+    const joined = await accept(api, invitee.auth, created.token);
     expect(joined.statusCode).toBe(200);
     expect(joined.json()).toMatchObject({ id: team.id, role: 'member', personal: false });
     // Now a member: writes links in the workspace, and it is in their list.
@@ -76,28 +70,28 @@ describe('invitations', () => {
     expect(mine.json().items.map((w: { id: string }) => w.id)).toContain(team.id);
 
     // Single use: the same token again, by anyone, is refused; nothing is pending any more.
-    expectProblem(await accept(invitee.auth, created.token), 404);
+    expectProblem(await accept(api, invitee.auth, created.token), 404);
     const again = await api.app.inject({ url: '/api/v1/workspace/invitations', headers: manager });
     expect(again.json().items).toEqual([]);
   });
 
-  it('are used once even when accepted twice at the same moment', async () => {
+  test('are used once even when accepted twice at the same moment', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const invitee = await signup(api);
-    const created = await invite({ ...owner.auth, ...team.header }, invitee.email);
+    const created = await invite(api, { ...owner.auth, ...team.header }, invitee.email);
     const results = await Promise.all([
-      accept(invitee.auth, created.token),
-      accept(invitee.auth, created.token),
+      accept(api, invitee.auth, created.token),
+      accept(api, invitee.auth, created.token),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 404]);
   });
 
-  it('let a new account sign up with the token and join in the same step', async () => {
+  test('let a new account sign up with the token and join in the same step', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const email = uniqueEmail('newcomer');
-    const created = await invite({ ...owner.auth, ...team.header }, email, 'viewer');
+    const created = await invite(api, { ...owner.auth, ...team.header }, email, 'viewer');
     const res = await api.app.inject({
       method: 'POST',
       url: '/api/v1/auth/signup',
@@ -109,7 +103,7 @@ describe('invitations', () => {
     expect((await api.app.inject({ url: '/api/v1/links', headers: auth })).statusCode).toBe(200);
   });
 
-  it('refuse a sign-up with a bad token and create no account', async () => {
+  test('refuse a sign-up with a bad token and create no account', async ({ api }) => {
     const email = uniqueEmail('nobody');
     const res = await api.app.inject({
       method: 'POST',
@@ -121,40 +115,40 @@ describe('invitations', () => {
     expect(rows).toEqual([]);
   });
 
-  it('work only for the invited email address', async () => {
+  test('work only for the invited email address', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const intended = await signup(api);
     const other = await signup(api);
-    const created = await invite({ ...owner.auth, ...team.header }, intended.email);
-    const wrong = await accept(other.auth, created.token);
+    const created = await invite(api, { ...owner.auth, ...team.header }, intended.email);
+    const wrong = await accept(api, other.auth, created.token);
     expect(expectProblem(wrong, 403).detail).toBe('this invitation was sent to another email address');
-    expect((await accept(intended.auth, created.token)).statusCode).toBe(200);
+    expect((await accept(api, intended.auth, created.token)).statusCode).toBe(200);
   });
 
-  it('stop working once revoked or expired', async () => {
+  test('stop working once revoked or expired', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const manager = { ...owner.auth, ...team.header };
     const invitee = await signup(api);
-    const revoked = await invite(manager, invitee.email);
+    const revoked = await invite(api, manager, invitee.email);
     const del = await api.app.inject({
       method: 'DELETE',
       url: `/api/v1/workspace/invitations/${revoked.id}`,
       headers: manager,
     });
     expect(del.statusCode).toBe(204);
-    expectProblem(await accept(invitee.auth, revoked.token), 404);
+    expectProblem(await accept(api, invitee.auth, revoked.token), 404);
 
-    const expired = await invite(manager, invitee.email);
+    const expired = await invite(api, manager, invitee.email);
     await api.database.db
       .update(workspaceInvitations)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(workspaceInvitations.id, expired.id));
-    expect(expectProblem(await accept(invitee.auth, expired.token), 404).detail).toMatch(/expired/);
+    expect(expectProblem(await accept(api, invitee.auth, expired.token), 404).detail).toMatch(/expired/);
   });
 
-  it('are not for owners, nor for people already in the workspace', async () => {
+  test('are not for owners, nor for people already in the workspace', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const manager = { ...owner.auth, ...team.header };

@@ -1,6 +1,6 @@
 import { apiKeys, campaigns, links, workspaceMembers, workspaces } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import {
   addMember,
   createApiKey,
@@ -8,20 +8,11 @@ import {
   createWorkspace,
   expectProblem,
   signup,
-  startTestApi,
-  type TestApi,
+  test,
 } from './support/api.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
-
 describe('personal workspace', () => {
-  it('is created at sign-up, owned by the new user, and holds what the user creates', async () => {
+  test('is created at sign-up, owned by the new user, and holds what the user creates', async ({ api }) => {
     const user = await signup(api);
     const db = api.database.db;
     const [workspace] = await db.select().from(workspaces).where(eq(workspaces.id, user.user.id));
@@ -58,7 +49,9 @@ describe('personal workspace', () => {
 });
 
 describe('workspaces', () => {
-  it('are created, listed with the role in each, renamed and deleted with what they hold', async () => {
+  test('are created, listed with the role in each, renamed and deleted with what they hold', async ({
+    api,
+  }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth, 'Marketing');
     const list = await api.app.inject({ url: '/api/v1/workspaces', headers: owner.auth });
@@ -95,7 +88,7 @@ describe('workspaces', () => {
     expectProblem(after, 404);
   });
 
-  it('keep the personal workspace: it cannot be deleted', async () => {
+  test('keep the personal workspace: it cannot be deleted', async ({ api }) => {
     const user = await signup(api);
     const res = await api.app.inject({ method: 'DELETE', url: '/api/v1/workspace', headers: user.auth });
     expect(expectProblem(res, 409).detail).toMatch(/personal workspace cannot be deleted/);
@@ -103,7 +96,7 @@ describe('workspaces', () => {
 });
 
 describe('workspace selection', () => {
-  it('acts in the workspace the header names, and in the personal one without it', async () => {
+  test('acts in the workspace the header names, and in the personal one without it', async ({ api }) => {
     const user = await signup(api);
     const team = await createWorkspace(api, user.auth);
     const mine = await createLink(api, user.auth, { url: 'https://example.com/mine' });
@@ -124,7 +117,7 @@ describe('workspace selection', () => {
     expectProblem(cross, 404);
   });
 
-  it('answers 404 for a workspace the user is not in, and 400 for a malformed header', async () => {
+  test('answers 404 for a workspace the user is not in, and 400 for a malformed header', async ({ api }) => {
     const stranger = await signup(api);
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
@@ -137,7 +130,7 @@ describe('workspace selection', () => {
     expectProblem(bad, 400);
   });
 
-  it('binds an API key to the workspace it was created in', async () => {
+  test('binds an API key to the workspace it was created in', async ({ api }) => {
     const user = await signup(api);
     const team = await createWorkspace(api, user.auth);
     const created = await api.app.inject({
@@ -165,7 +158,7 @@ describe('workspace selection', () => {
 });
 
 describe('members', () => {
-  it('are listed with their roles, and an owner changes a role', async () => {
+  test('are listed with their roles, and an owner changes a role', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const viewer = await signup(api);
@@ -187,7 +180,7 @@ describe('members', () => {
     await createLink(api, { ...viewer.auth, ...team.header }, { url: 'https://example.com/now-allowed' });
   });
 
-  it('lose access at once when removed, and keep their other workspaces', async () => {
+  test('lose access at once when removed, and keep their other workspaces', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const member = await signup(api);
@@ -206,7 +199,9 @@ describe('members', () => {
     expect((await api.app.inject({ url: '/api/v1/links', headers: member.auth })).statusCode).toBe(200);
   });
 
-  it('keep an owner: the last one cannot leave or be demoted, and an admin cannot touch owners', async () => {
+  test('keep an owner: the last one cannot leave or be demoted, and an admin cannot touch owners', async ({
+    api,
+  }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);
     const admin = await signup(api);

@@ -1,24 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addMember,
-  createLink,
-  createWorkspace,
-  expectProblem,
-  signup,
-  startTestApi,
-  type TestApi,
-} from './support/api.ts';
+import { describe, expect } from 'vitest';
+import { addMember, createLink, createWorkspace, expectProblem, signup, test } from './support/api.ts';
 
 // Every cell of the permission matrix (docs/workspaces.md) through a route that needs it, for each role,
 // in a workspace that is not the caller's own.
-
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
 
 const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 type Role = (typeof ROLES)[number];
@@ -83,7 +67,7 @@ describe('permission matrix', () => {
   for (const [permission, probe, allowed] of CELLS) {
     for (const role of ROLES) {
       const may = allowed.includes(role);
-      it(`${role} ${may ? 'may' : 'may not'} ${permission}`, async () => {
+      test(`${role} ${may ? 'may' : 'may not'} ${permission}`, async ({ api }) => {
         // A fresh workspace per cell: the probes change it (rename, delete, role changes).
         const founder = await signup(api);
         const workspace = await createWorkspace(api, founder.auth);
