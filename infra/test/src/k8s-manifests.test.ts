@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadApiConfig, loadConsumerConfig, loadEdgeConfig } from '@boltlink/config/services';
 import { describe, expect, it } from 'vitest';
+import { serviceSchemas } from './env-template.ts';
 import { buildWithBuiltin, findKustomize, type Manifest } from './kustomize.ts';
 import { k8sDir, type ServiceName, services } from './paths.ts';
 
@@ -41,6 +43,25 @@ const sortKey = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''
 const sorted = (manifests: Manifest[]): Manifest[] =>
   [...manifests].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
 const containersOf = (workload: Workload): Container[] => workload.spec.template.spec.containers;
+const loaders: Record<ServiceName, (env: NodeJS.ProcessEnv) => unknown> = {
+  'redirect-edge': loadEdgeConfig,
+  'management-api': loadApiConfig,
+  'analytics-consumer': loadConsumerConfig,
+};
+/** What the cluster puts into a variable that refers elsewhere: a valid sample of each secret, a CPU count. */
+const clusterValue = (
+  variable: string,
+  valueFrom: Record<string, Record<string, unknown>> | undefined,
+): string | undefined => {
+  if (valueFrom?.resourceFieldRef) return '2';
+  if (!valueFrom?.secretKeyRef) return undefined;
+  const samples: Record<string, string> = {
+    APP_SECRET: 'k8s-manifest-test-secret-of-forty-eight-characters',
+    DATABASE_URL: 'postgres://boltlink:secret@postgres:5432/boltlink',
+    DATABASE_READ_URL: 'postgres://boltlink:secret@postgres-replica:5432/boltlink',
+  };
+  return samples[variable];
+};
 const preStopSeconds = (container: Container): number => {
   const preStop = container.lifecycle?.preStop;
   if (preStop?.sleep) return preStop.sleep.seconds;
@@ -207,6 +228,43 @@ describe.each(overlays)('overlay %s', (overlay) => {
         }
       }
     }
+  });
+
+  it('sets only variables the services read, and each service starts on what it gets', () => {
+    const configMaps = new Map(
+      byKind<Manifest & { data?: Record<string, string> }>(manifests, 'ConfigMap').map((c) => [
+        c.metadata.name,
+        c.data ?? {},
+      ]),
+    );
+    const reads = (service: ServiceName, variable: string): boolean =>
+      serviceSchemas[service].some((doc) => doc.variable === variable);
+    const readSomewhere = new Set<string>();
+    for (const deployment of deployments) {
+      const service = deployment.metadata.name as ServiceName;
+      expect(Object.keys(loaders)).toContain(service);
+      for (const container of containersOf(deployment)) {
+        const env: Record<string, string> = {};
+        for (const source of container.envFrom ?? []) {
+          const data = source.configMapRef ? configMaps.get(source.configMapRef.name) : undefined;
+          for (const [variable, value] of Object.entries(data ?? {})) {
+            env[variable] = value;
+            if (reads(service, variable)) readSomewhere.add(variable);
+          }
+        }
+        for (const variable of container.env ?? []) {
+          expect(reads(service, variable.name), `${service} reads ${variable.name}`).toBe(true);
+          const value = variable.value ?? clusterValue(variable.name, variable.valueFrom);
+          expect(value, `a stand-in for ${service}'s ${variable.name}`).toBeDefined();
+          if (value !== undefined) env[variable.name] = value;
+        }
+        // The configuration error names every variable that is wrong, so a failure here says which.
+        expect(() => loaders[service](env), service).not.toThrow();
+      }
+    }
+    // A key no service reads is a typo or a leftover: it would change nothing, silently.
+    const configMapKeys = [...configMaps.values()].flatMap((data) => Object.keys(data));
+    expect(configMapKeys.filter((variable) => !readSomewhere.has(variable))).toEqual([]);
   });
 
   it('runs one edge/API worker per CPU of the limit', () => {
