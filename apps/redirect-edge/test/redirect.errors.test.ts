@@ -1,23 +1,12 @@
 import { linkClicksDaily } from '@boltlink/db/schema';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createUser,
-  DOMAIN,
-  insertLink,
-  readClickBatches,
-  startEdge,
-  type TestEdge,
-  waitFor,
-} from './support/edge.ts';
+import { describe, expect } from 'vitest';
+import { DOMAIN, insertLink, readClickBatches, startEdge, test, waitFor } from './support/edge.ts';
 import { type EdgeRequestOptions, edgeStatus, listenOnLoopback } from './support/http.ts';
 import { openRawConnection } from './support/raw-connection.ts';
 
-let database: TestDatabase;
-let edge: TestEdge;
-let userId: string;
-let prefix: string;
+// This file is about answers, not enumeration limits (the security tests cover those).
+test.override('edgeEnv', { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' });
+
 let port: number;
 
 const BROWSER =
@@ -27,27 +16,14 @@ const AS_BROWSER = { host: DOMAIN, 'user-agent': BROWSER };
 /** A request on the edge's real port (app.inject would skip the edge's server and fast path). */
 const request = (path: string, options: EdgeRequestOptions = {}) => edgeStatus(port, path, options);
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  prefix = uniquePrefix('edge-errors');
-  edge = await startEdge({
-    databaseUrl: database.url,
-    redisUrl: testRedisUrl(),
-    prefix,
-    // This file is about answers, not enumeration limits (the security tests cover those).
-    env: { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' },
-  });
-  userId = await createUser(database.db);
+test.beforeAll(async ({ edge }) => {
   port = await listenOnLoopback(edge);
 });
 
-afterAll(async () => {
-  await edge?.app.close();
-  await database?.drop();
-});
-
 describe('unknown codes', () => {
-  it('answers 404 problem+json for a code that does not exist, and for paths that cannot be codes', async () => {
+  test('answers 404 problem+json for a code that does not exist, and for paths that cannot be codes', async ({
+    edge,
+  }) => {
     for (const url of ['/nope404', '/has.dot', '/a/b', `/${'x'.repeat(65)}`]) {
       const res = await edge.app.inject({ url, headers: { host: DOMAIN } });
       expect(res.statusCode, url).toBe(404);
@@ -56,7 +32,9 @@ describe('unknown codes', () => {
     }
   });
 
-  it('reaches Postgres once for a code requested 1000 times (negative cache, coalesced misses)', async () => {
+  test('reaches Postgres once for a code requested 1000 times (negative cache, coalesced misses)', async ({
+    edge,
+  }) => {
     const before = edge.storeLookups();
     for (let round = 0; round < 10; round += 1) {
       const answers = await Promise.all(
@@ -69,11 +47,16 @@ describe('unknown codes', () => {
     expect(edge.storeLookups() - before).toBe(1);
   });
 
-  it('remembers unknown codes in Redis so another edge does not ask Postgres either', async () => {
+  test('remembers unknown codes in Redis so another edge does not ask Postgres either', async ({
+    database,
+    edge,
+    prefix,
+    redisUrl,
+  }) => {
     await edge.app.inject({ url: '/unknownshared', headers: { host: DOMAIN } });
     const other = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix,
       env: { NOT_FOUND_RATE_LIMIT_MAX: '100000' },
     });
@@ -91,21 +74,21 @@ describe('unknown codes', () => {
 });
 
 describe('expired and capped links', () => {
-  it('answers 410 for an expired link and records no click', async () => {
+  test('answers 410 for an expired link and records no click', async ({ database, edge, userId }) => {
     const link = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() - 1000) });
     const res = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
     expect(res.statusCode).toBe(410);
     expect(res.json()).toMatchObject({ status: 410 });
   });
 
-  it('redirects until the expiry passes', async () => {
+  test('redirects until the expiry passes', async ({ database, edge, userId }) => {
     const link = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() + 60_000) });
     const res = await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } });
     expect(res.statusCode).toBe(302);
     expect(res.headers['cache-control']).toBe('private, no-store');
   });
 
-  it('serves exactly maxClicks redirects, then 410', async () => {
+  test('serves exactly maxClicks redirects, then 410', async ({ database, edge, userId }) => {
     const link = await insertLink(database.db, { userId, maxClicks: 3 });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
@@ -114,9 +97,15 @@ describe('expired and capped links', () => {
     expect(statuses).toEqual([302, 302, 302, 410, 410]);
   });
 
-  it('gives exactly 10 redirects to 100 simultaneous requests on a link capped at 10, across two edges', async () => {
+  test('gives exactly 10 redirects to 100 simultaneous requests on a link capped at 10, across two edges', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
     const link = await insertLink(database.db, { userId, maxClicks: 10 });
-    const other = await startEdge({ databaseUrl: database.url, redisUrl: testRedisUrl(), prefix });
+    const other = await startEdge({ databaseUrl: database.url, redisUrl: redisUrl, prefix });
     try {
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
@@ -131,7 +120,7 @@ describe('expired and capped links', () => {
       await other.app.close();
     }
     const clicks = await waitFor(async () => {
-      const events = (await readClickBatches(testRedisUrl(), prefix))
+      const events = (await readClickBatches(redisUrl, prefix))
         .flatMap((batch) => batch.events)
         .filter((event) => event.linkId === link.id);
       return events.length >= 10 ? events : undefined;
@@ -139,7 +128,10 @@ describe('expired and capped links', () => {
     expect(clicks).toHaveLength(10);
   });
 
-  it('re-seeds a lost cap counter from the persisted human clicks, bots left out', async () => {
+  test('re-seeds a lost cap counter from the persisted human clicks, bots left out', async ({
+    database,
+    userId,
+  }) => {
     // 6 clicks persisted, 2 of them bots: 4 of the 5 allowed are used.
     const link = await insertLink(database.db, { userId, maxClicks: 5, clickCount: 6 });
     await database.db
@@ -149,7 +141,12 @@ describe('expired and capped links', () => {
     expect(await request(`/${link.code}`, { headers: AS_BROWSER })).toBe(410);
   });
 
-  it('lets HEAD requests, bots and requests without a User-Agent through a 2-click link without using it up', async () => {
+  test('lets HEAD requests, bots and requests without a User-Agent through a 2-click link without using it up', async ({
+    database,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
     const link = await insertLink(database.db, { userId, maxClicks: 2 });
     const bot = { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' };
     const preview = { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' };
@@ -170,7 +167,7 @@ describe('expired and capped links', () => {
 
     // Every redirect is recorded; the five that did not count are flagged as bots.
     const clicks = await waitFor(async () => {
-      const events = (await readClickBatches(testRedisUrl(), prefix))
+      const events = (await readClickBatches(redisUrl, prefix))
         .flatMap((batch) => batch.events)
         .filter((event) => event.linkId === link.id);
       return events.length >= 7 ? events : undefined;
@@ -181,7 +178,9 @@ describe('expired and capped links', () => {
 });
 
 describe('answers of the edge itself', () => {
-  it('answers an over-long path with its own 414 problem+json, without echoing the path', async () => {
+  test('answers an over-long path with its own 414 problem+json, without echoing the path', async ({
+    edge,
+  }) => {
     const long = `/${'a'.repeat(150)}probe`;
     const res = await edge.app.inject({ url: long, headers: { host: DOMAIN } });
     expect(res.statusCode).toBe(414);
@@ -191,7 +190,9 @@ describe('answers of the edge itself', () => {
     expect(res.body).not.toContain('probe');
   });
 
-  it('answers a path with a broken escape with its own 400 problem+json, without echoing the path', async () => {
+  test('answers a path with a broken escape with its own 400 problem+json, without echoing the path', async ({
+    edge,
+  }) => {
     const res = await edge.app.inject({ url: '/%E0%A4%Aprobe', headers: { host: DOMAIN } });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
@@ -199,7 +200,11 @@ describe('answers of the edge itself', () => {
     expect(res.body).not.toContain('probe');
   });
 
-  it('sends nosniff on redirects, problems, the password form and health answers', async () => {
+  test('sends nosniff on redirects, problems, the password form and health answers', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const plain = await insertLink(database.db, { userId });
     const expired = await insertLink(database.db, { userId, expiresAt: new Date(Date.now() - 1000) });
     const locked = await insertLink(database.db, {
@@ -212,7 +217,7 @@ describe('answers of the edge itself', () => {
     }
   });
 
-  it('answers a request node cannot parse with a 400 problem+json on the real socket', async () => {
+  test('answers a request node cannot parse with a 400 problem+json on the real socket', async () => {
     const { socket, received, closed } = await openRawConnection(port);
     socket.write('GET /probe HTTP/1.1\r\nHost: sho.rt\r\nBad Header Line\r\n\r\n');
     await closed;
@@ -225,7 +230,11 @@ describe('answers of the edge itself', () => {
 });
 
 describe('bad input', () => {
-  it('answers 400, not 500, to a password POST without a password field', async () => {
+  test('answers 400, not 500, to a password POST without a password field', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     const res = await edge.app.inject({
       method: 'POST',

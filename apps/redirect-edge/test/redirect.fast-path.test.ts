@@ -3,18 +3,17 @@ import { links } from '@boltlink/db/schema';
 import { HTTP_DURATION_BUCKETS } from '@boltlink/observability/metrics';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { encodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { uniquePrefix } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import {
-  createUser,
   DOMAIN,
   insertCampaign,
   insertLink,
   readClickBatches,
   startEdge,
   type TestEdge,
+  test,
   uniqueCode,
   waitFor,
 } from './support/edge.ts';
@@ -66,33 +65,24 @@ function visible(status: number, headers: Record<string, unknown>) {
   };
 }
 
-let database: TestDatabase;
-let edge: TestEdge;
-let port: number;
-let userId: string;
-let prefix: string;
+test.override('edgeEnv', { CLICK_BATCH_INTERVAL_MS: '20' });
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  prefix = uniquePrefix('edge-fast');
-  edge = await startEdge({
-    databaseUrl: database.url,
-    redisUrl: testRedisUrl(),
-    prefix,
-    env: { CLICK_BATCH_INTERVAL_MS: '20' },
-  });
+let port: number;
+
+test.beforeAll(async ({ edge }) => {
   port = await listen(edge);
-  userId = await createUser(database.db);
 });
 
-afterAll(async () => {
-  await edge?.app.close();
+afterAll(() => {
   agent.destroy();
-  await database?.drop();
 });
 
 describe('fast path', () => {
-  it('serves plain links itself, GET and HEAD, with the answer the route gives: status, Location, headers', async () => {
+  test('serves plain links itself, GET and HEAD, with the answer the route gives: status, Location, headers', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const campaign = await insertCampaign(database.db, userId);
     const cases = [
       {
@@ -179,7 +169,11 @@ describe('fast path', () => {
     }
   });
 
-  it('leaves password, capped and expired links to the Fastify route; serves a link that expires later', async () => {
+  test('leaves password, capped and expired links to the Fastify route; serves a link that expires later', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const locked = await insertLink(database.db, {
       userId,
       passwordHash: '$argon2id$v=19$m=4096,t=2,p=1$c2FsdHNhbHQ$aGFzaA',
@@ -210,7 +204,11 @@ describe('fast path', () => {
     expect(await redirectsServed(edge, 'fastify')).toBe(routeBefore + 2);
   });
 
-  it('leaves other methods, paths that are not codes, unknown codes and probes to Fastify', async () => {
+  test('leaves other methods, paths that are not codes, unknown codes and probes to Fastify', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     await request(port, `/${link.code}`);
     const fastBefore = await redirectsServed(edge, 'fast');
@@ -226,7 +224,13 @@ describe('fast path', () => {
     expect(await redirectsServed(edge, 'fast')).toBe(fastBefore);
   });
 
-  it('records one click per fast-path redirect (N redirects, N events enqueued)', async () => {
+  test('records one click per fast-path redirect (N redirects, N events enqueued)', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
     const link = await insertLink(database.db, { userId });
     await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } }); // one click via the route
     const fastBefore = await redirectsServed(edge, 'fast');
@@ -241,7 +245,7 @@ describe('fast path', () => {
     );
     expect(await redirectsServed(edge, 'fast')).toBe(fastBefore + n);
     const events = await waitFor(async () => {
-      const batches = await readClickBatches(testRedisUrl(), prefix);
+      const batches = await readClickBatches(redisUrl, prefix);
       const mine = batches.flatMap((batch) => batch.events).filter((event) => event.linkId === link.id);
       return mine.length >= n + 1 ? mine : undefined;
     });
@@ -254,7 +258,11 @@ describe('fast path', () => {
     expect(events.filter((event) => event.browser === 'Mobile Safari' && !event.isBot)).toHaveLength(n / 2);
   });
 
-  it('times its redirects into the HTTP duration histogram, under the route the Fastify path uses', async () => {
+  test('times its redirects into the HTTP duration histogram, under the route the Fastify path uses', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     await request(port, `/${link.code}`); // loads the link: every request below is the fast path's
     /** The histogram's lines for a 302 of `method` on `/:code`, by what follows the metric name's stem. */
@@ -295,7 +303,11 @@ describe('fast path', () => {
     }
   });
 
-  it('keeps one connection serving requests with and without bodies, pipelined too', async () => {
+  test('keeps one connection serving requests with and without bodies, pipelined too', async ({
+    database,
+    edge,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     await request(port, `/${link.code}`); // in the LRU: every request below is the fast path's
     const fastBefore = await redirectsServed(edge, 'fast');
@@ -323,7 +335,12 @@ describe('fast path', () => {
     socket.destroy();
   });
 
-  it('drops a fast-path link within a second of an invalidation', async () => {
+  test('drops a fast-path link within a second of an invalidation', async ({
+    database,
+    edge,
+    userId,
+    prefix,
+  }) => {
     const link = await insertLink(database.db, { userId, url: 'https://before.example/' });
     await request(port, `/${link.code}`);
     const served = await request(port, `/${link.code}`);
@@ -346,15 +363,19 @@ describe('fast path', () => {
 });
 
 describe('edge connections', () => {
-  it('closes a keep-alive connection silent for KEEP_ALIVE_TIMEOUT_MS + 1 s, and sends no Keep-Alive hint', async () => {
-    const edge = await startEdge({
+  test('closes a keep-alive connection silent for KEEP_ALIVE_TIMEOUT_MS + 1 s, and sends no Keep-Alive hint', async ({
+    database,
+    userId,
+    redisUrl,
+  }) => {
+    const keepAlive = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix: uniquePrefix('edge-keep-alive'),
       env: { KEEP_ALIVE_TIMEOUT_MS: '1000' },
     });
     try {
-      const edgePort = await listen(edge);
+      const edgePort = await listen(keepAlive);
       const link = await insertLink(database.db, { userId });
       const { socket, received, closed } = await openRawConnection(edgePort);
       socket.write(`GET /${link.code} HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`);
@@ -368,7 +389,7 @@ describe('edge connections', () => {
       expect(closedAfter).toBeGreaterThanOrEqual(2000 - 20);
       expect(closedAfter).toBeLessThan(2000 + 2 * 200 + 1000);
     } finally {
-      await edge.app.close();
+      await keepAlive.app.close();
     }
   });
 });
@@ -377,10 +398,10 @@ describe('fast path with the LRU off (every lookup reads Redis)', () => {
   let noLru: TestEdge;
   let noLruPort: number;
 
-  beforeAll(async () => {
+  test.beforeAll(async ({ database, prefix, redisUrl }) => {
     noLru = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix,
       env: { LRU_MAX_ENTRIES: '0' },
     });
@@ -390,7 +411,11 @@ describe('fast path with the LRU off (every lookup reads Redis)', () => {
     await noLru?.app.close();
   });
 
-  it('answers a Redis hit itself, and hands anything else to Fastify without a second lookup', async () => {
+  test('answers a Redis hit itself, and hands anything else to Fastify without a second lookup', async ({
+    database,
+    userId,
+    prefix,
+  }) => {
     const link = await insertLink(database.db, { userId, url: 'https://redis-hit.example/' });
     const keys = createRedisKeys(prefix);
     await noLru.deps.cacheRedis.set(
@@ -430,10 +455,14 @@ describe('fast path with the LRU off (every lookup reads Redis)', () => {
 });
 
 describe('redirect limit across both paths', () => {
-  it('charges each request once, whichever path answers it: handed-over requests are not charged again', async () => {
+  test('charges each request once, whichever path answers it: handed-over requests are not charged again', async ({
+    database,
+    userId,
+    redisUrl,
+  }) => {
     const limited = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix: uniquePrefix('edge-fast-limit'),
       env: { REDIRECT_RATE_LIMIT_MAX: '4' },
     });
@@ -461,16 +490,20 @@ describe('redirect limit across both paths', () => {
 });
 
 describe('fast path behind a trusted proxy', () => {
-  it('limits by the forwarded client IP exactly as the Fastify route does', async () => {
+  test('limits by the forwarded client IP exactly as the Fastify route does', async ({
+    database,
+    userId,
+    redisUrl,
+  }) => {
     const proxied = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix: uniquePrefix('edge-fast-proxy'),
       env: { TRUST_PROXY: '127.0.0.1', REDIRECT_RATE_LIMIT_MAX: '3' },
     });
     const direct = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix: uniquePrefix('edge-fast-direct'),
       env: { REDIRECT_RATE_LIMIT_MAX: '3' },
     });
@@ -535,10 +568,14 @@ describe('fast path behind a trusted proxy', () => {
     }
   });
 
-  it('takes the domain from X-Forwarded-Host only when the peer is a trusted proxy', async () => {
+  test('takes the domain from X-Forwarded-Host only when the peer is a trusted proxy', async ({
+    database,
+    userId,
+    redisUrl,
+  }) => {
     const proxied = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl: redisUrl,
       prefix: uniquePrefix('edge-fast-host'),
       env: { TRUST_PROXY: '10.0.0.0/8' },
     });
