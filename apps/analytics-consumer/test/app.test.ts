@@ -1,30 +1,20 @@
 import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { startPrivateRedis, testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { test } from '@boltlink/testing/fixtures';
+import { startPrivateRedis } from '@boltlink/testing/redis';
+import { describe, expect } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createConsumerMetrics } from '../src/metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
 import { silentLogger, waitFor } from './helpers.ts';
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
-
-function appWith(redisUrl: string) {
+function appWith(databaseUrl: string, redisUrl: string) {
   const metrics = createMetricsRegistry('analytics-consumer-test');
   createConsumerMetrics(metrics);
   return buildApp(
     {
-      pool: createPool({ connectionString: database.url, max: 2 }),
+      pool: createPool({ connectionString: databaseUrl, max: 2 }),
       // Refused connections while the test stops Redis are expected; the gauges report them.
       queueRedis: createQueueRedis(redisUrl, 'worker', { onError: () => {} }),
       metrics,
@@ -39,8 +29,11 @@ async function queueRedisUp(app: Awaited<ReturnType<typeof appWith>>): Promise<s
 }
 
 describe('consumer HTTP endpoints', () => {
-  it('serves /health, /ready once its dependencies answered, and /metrics with the consumer counters', async () => {
-    const app = await appWith(testRedisUrl());
+  test('serves /health, /ready once its dependencies answered, and /metrics with the consumer counters', async ({
+    database,
+    redisUrl,
+  }) => {
+    const app = await appWith(database.url, redisUrl);
     try {
       expect((await app.inject('/health')).json()).toEqual({ status: 'ok' });
       const ready = await app.inject('/ready');
@@ -68,9 +61,9 @@ describe('consumer HTTP endpoints', () => {
     }
   });
 
-  it('is not ready on a queue Redis that may evict jobs, and says why', async () => {
+  test('is not ready on a queue Redis that may evict jobs, and says why', async ({ database }) => {
     const redis = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru' });
-    const app = await appWith(redis.url);
+    const app = await appWith(database.url, redis.url);
     try {
       const ready = await app.inject('/ready');
       expect(ready.statusCode).toBe(503);
@@ -84,9 +77,9 @@ describe('consumer HTTP endpoints', () => {
     }
   });
 
-  it('stays ready while Redis is down, with the gauge at 0 until it is back', async () => {
+  test('stays ready while Redis is down, with the gauge at 0 until it is back', async ({ database }) => {
     const redis = await startPrivateRedis();
-    const app = await appWith(redis.url);
+    const app = await appWith(database.url, redis.url);
     try {
       expect((await app.inject('/ready')).statusCode).toBe(200);
       await redis.stop();
@@ -110,13 +103,17 @@ describe('consumer HTTP endpoints', () => {
     }
   });
 
-  it('closes its workers before its Postgres pool and Redis connection', async () => {
+  test('closes its workers before its Postgres pool and Redis connection', async ({
+    database,
+    redisUrl,
+    prefix,
+  }) => {
     const pool = createPool({ connectionString: database.url, max: 2 });
-    const queueRedis = createQueueRedis(testRedisUrl(), 'worker');
+    const queueRedis = createQueueRedis(redisUrl, 'worker');
     const metrics = createMetricsRegistry('analytics-consumer-test');
     const worker = createClicksWorker(
       { pool, metrics: createConsumerMetrics(metrics), logger: silentLogger },
-      { connection: queueRedis, prefix: `{${uniquePrefix('app-close')}}`, concurrency: 1 },
+      { connection: queueRedis, prefix: `{${prefix}}`, concurrency: 1 },
     );
     await worker.waitUntilReady();
     const order: string[] = [];

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { test } from '@boltlink/testing/fixtures';
+import type { Pool } from 'pg';
+import { expect } from 'vitest';
 import {
   batchOf,
   chunk,
@@ -20,7 +20,6 @@ import {
 } from './helpers.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/clicks-worker-process.ts', import.meta.url));
-let database: TestDatabase;
 const children: ChildProcess[] = [];
 
 async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
@@ -39,8 +38,8 @@ async function startWorkerProcess(env: Record<string, string>): Promise<ChildPro
 }
 
 /** A click transaction of the worker process that has already written rows and not yet committed. */
-async function openTransactions(): Promise<number> {
-  const result = await database.pool.query<{ n: number }>(
+async function openTransactions(pool: Pool): Promise<number> {
+  const result = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_stat_activity
      WHERE datname = current_database() AND application_name = 'crash-test-consumer'
        AND backend_xid IS NOT NULL`,
@@ -48,22 +47,21 @@ async function openTransactions(): Promise<number> {
   return result.rows[0]?.n ?? 0;
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
+test.afterAll(() => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await database?.drop();
 });
 
-it('loses nothing and double-counts nothing when the consumer is SIGKILLed mid-batch', async () => {
-  const prefix = `{${uniquePrefix('crash')}}`;
-  const redis = createQueueRedis(testRedisUrl(), 'worker');
+test('loses nothing and double-counts nothing when the consumer is SIGKILLed mid-batch', async ({
+  database,
+  redisUrl,
+  prefix: filePrefix,
+}) => {
+  const prefix = `{${filePrefix}}`;
+  const redis = createQueueRedis(redisUrl, 'worker');
   const producer = createQueueProducer({ connection: redis, prefix });
   const queue = inspectQueue(QUEUE_NAMES.clicks, redis, prefix);
-  const env = { DATABASE_URL: database.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix };
+  const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix };
   try {
     const links = await seedLinks(database.pool, 5);
     const batches = chunk(makeEvents(links, 24_000), 1500).map(batchOf);
@@ -73,7 +71,10 @@ it('loses nothing and double-counts nothing when the consumer is SIGKILLed mid-b
       const child = await startWorkerProcess(env);
       // Kill only once some work is done and a transaction is open: the batch in flight is half written.
       await waitFor(
-        async () => ({ completed: await queue.getCompletedCount(), open: await openTransactions() }),
+        async () => ({
+          completed: await queue.getCompletedCount(),
+          open: await openTransactions(database.pool),
+        }),
         (s) => s.completed > round * 4 && s.open > 0,
         30_000,
         'an open click transaction',

@@ -1,29 +1,18 @@
-import { createPool } from '@boltlink/db/client';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import type { Pool, PoolClient } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ingestClicks } from '../src/ingest/ingest-clicks.ts';
 import { makeEvents, rollupsVersusEvents, seedLinks, waitFor } from './helpers.ts';
+import { test } from './support/consumer.ts';
 
 // click_events has no foreign key to links: ingestion key-share-locks the links it writes for before it
 // writes anything. These races are what that lock must decide, each forced with a second connection.
 
-let database: TestDatabase;
-let ingestPool: Pool;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ingestPool = createPool({ connectionString: database.url, max: 2 });
-});
-
-afterAll(async () => {
-  await ingestPool?.end();
-  await database?.drop();
-});
+// The ingestion under test runs on the worker pool; the racing transactions on the database's own pool.
+test.override('workerPoolSize', 2);
 
 /** Rows anywhere the consumer writes for one link. */
-async function rowsFor(linkId: string) {
-  const result = await database.pool.query<{ n: number }>(
+async function rowsFor(pool: Pool, linkId: string) {
+  const result = await pool.query<{ n: number }>(
     `SELECT (SELECT count(*) FROM click_events WHERE link_id = $1)
       + (SELECT count(*) FROM link_clicks_hourly WHERE link_id = $1)
       + (SELECT count(*) FROM link_clicks_daily WHERE link_id = $1)
@@ -36,10 +25,10 @@ async function rowsFor(linkId: string) {
 }
 
 /** Resolves once `count` backends of this database wait for a lock. */
-function lockWaiters(count: number) {
+function lockWaiters(pool: Pool, count: number) {
   return waitFor(
     async () => {
-      const result = await database.pool.query<{ n: number }>(
+      const result = await pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity
          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
@@ -51,21 +40,24 @@ function lockWaiters(count: number) {
   );
 }
 
-async function inTransaction(): Promise<PoolClient> {
-  const client = await database.pool.connect();
+async function inTransaction(pool: Pool): Promise<PoolClient> {
+  const client = await pool.connect();
   await client.query('BEGIN');
   return client;
 }
 
 describe('ingestion against a concurrent link delete (real Postgres)', () => {
-  it('skips a link whose delete commits while the batch waits for it, and writes nothing for it', async () => {
+  test('skips a link whose delete commits while the batch waits for it, and writes nothing for it', async ({
+    database,
+    workerPool: ingestPool,
+  }) => {
     const [kept, doomed] = (await seedLinks(database.pool, 2)) as [string, string];
     const events = makeEvents([kept, doomed], 40);
-    const deleting = await inTransaction();
+    const deleting = await inTransaction(database.pool);
     try {
       await deleting.query('DELETE FROM links WHERE id = $1', [doomed]);
       const ingesting = ingestClicks(ingestPool, events);
-      await lockWaiters(1);
+      await lockWaiters(database.pool, 1);
       await deleting.query('COMMIT');
       const result = await ingesting;
 
@@ -73,18 +65,21 @@ describe('ingestion against a concurrent link delete (real Postgres)', () => {
     } finally {
       deleting.release();
     }
-    expect(await rowsFor(doomed)).toBe(0);
+    expect(await rowsFor(database.pool, doomed)).toBe(0);
     const counted = await database.pool.query('SELECT click_count::int AS n FROM links WHERE id = $1', [
       kept,
     ]);
     expect(counted.rows[0].n).toBe(20);
   });
 
-  it('makes a delete that starts while the batch is written wait, then removes everything the batch wrote', async () => {
+  test('makes a delete that starts while the batch is written wait, then removes everything the batch wrote', async ({
+    database,
+    workerPool: ingestPool,
+  }) => {
     const [link] = (await seedLinks(database.pool, 1)) as [string];
     const events = makeEvents([link], 30);
     // Holds one of the batch's event ids, uncommitted: the batch stops at that row, after taking its locks.
-    const blocking = await inTransaction();
+    const blocking = await inTransaction(database.pool);
     let deleted: Promise<unknown> | undefined;
     try {
       const [first] = events;
@@ -94,20 +89,23 @@ describe('ingestion against a concurrent link delete (real Postgres)', () => {
         [first?.eventId, link],
       );
       const ingesting = ingestClicks(ingestPool, events);
-      await lockWaiters(1);
+      await lockWaiters(database.pool, 1);
       deleted = database.pool.query('DELETE FROM links WHERE id = $1', [link]);
       // The delete must queue behind the batch's lock on the link, not run ahead of it.
-      await lockWaiters(2);
+      await lockWaiters(database.pool, 2);
       await blocking.query('ROLLBACK');
       expect(await ingesting).toEqual({ received: 30, inserted: 30, duplicates: 0, orphaned: 0 });
       await deleted;
     } finally {
       blocking.release();
     }
-    expect(await rowsFor(link)).toBe(0);
+    expect(await rowsFor(database.pool, link)).toBe(0);
   });
 
-  it("takes a deleted link's clicks out of its account's roll-ups, whichever shards wrote them", async () => {
+  test("takes a deleted link's clicks out of its account's roll-ups, whichever shards wrote them", async ({
+    database,
+    workerPool: ingestPool,
+  }) => {
     const links = await seedLinks(database.pool, 3);
     const [doomed] = links as [string];
     const events = makeEvents(links, 900);

@@ -1,24 +1,15 @@
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { test } from '@boltlink/testing/fixtures';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { registerQueueJobsGauge } from '../src/queue-metrics.ts';
 
-let redis: Redis;
-
-beforeAll(() => {
-  redis = createQueueRedis(testRedisUrl(), 'producer');
-});
-
-afterAll(() => {
-  redis?.disconnect();
-});
-
-it('counts the backlog of a paused queue as waiting jobs', async () => {
-  const queue = new Queue(QUEUE_NAMES.clicks, { connection: redis, prefix: `{${uniquePrefix('qmetrics')}}` });
+test('counts the backlog of a paused queue as waiting jobs', async ({ redisUrl, prefix, onTestFinished }) => {
+  const redis = createQueueRedis(redisUrl, 'producer');
+  onTestFinished(() => redis.disconnect());
+  const queue = new Queue(QUEUE_NAMES.clicks, { connection: redis, prefix: `{${prefix}}` });
   try {
     await queue.pause();
     await queue.add('batch', { n: 1 });

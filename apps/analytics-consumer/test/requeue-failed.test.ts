@@ -3,55 +3,41 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { defaultJobOptions, JOB_NAMES, parseClickBatch, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createValidatedWorker } from '@boltlink/queues/worker';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import type { RequeueReport } from '../src/failed-jobs.ts';
 import { createConsumerMetrics } from '../src/metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
 import { batchOf, makeEvents, seedLinks, silentLogger, totals, waitFor, waitForQueue } from './helpers.ts';
+import { test } from './support/consumer.ts';
 
 const command = fileURLToPath(new URL('../src/requeue-failed.ts', import.meta.url));
 const run = promisify(execFile);
 
-let database: TestDatabase;
-let workerPool: Pool;
-let redis: Redis;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  workerPool = createPool({ connectionString: database.url, max: 4 });
-  redis = createQueueRedis(testRedisUrl(), 'worker');
-});
-
-afterAll(async () => {
-  await workerPool?.end();
-  redis?.disconnect();
-  await database?.drop();
-});
-
 /** The operator command as it is run: its own process, configured by the consumer's environment. */
 async function requeueFailed(
+  redisUrl: string,
   prefix: string,
   ...args: string[]
 ): Promise<RequeueReport & { dryRun: boolean }> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', command, '--queue', 'clicks', ...args], {
-    env: { ...process.env, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' },
+    env: { ...process.env, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' },
     timeout: 30_000,
   });
   return JSON.parse(stdout);
 }
 
-it('re-queues failed click batches with a fresh retry budget, leaves invalid ones, and every click counts', async () => {
-  const prefix = `{${uniquePrefix('requeue')}}`;
+test('re-queues failed click batches with a fresh retry budget, leaves invalid ones, and every click counts', async ({
+  database,
+  workerPool,
+  queueRedis: redis,
+  redisUrl,
+  prefix: filePrefix,
+}) => {
+  const prefix = `{${filePrefix}}`;
   const queue = new Queue(QUEUE_NAMES.clicks, {
     connection: redis,
     prefix,
@@ -80,12 +66,12 @@ it('re-queues failed click batches with a fresh retry budget, leaves invalid one
     );
     await failing.close();
 
-    const dryRun = await requeueFailed(prefix, '--dry-run');
+    const dryRun = await requeueFailed(redisUrl, prefix, '--dry-run');
     expect(dryRun).toMatchObject({ dryRun: true, failed: 4, requeued: 3, invalid: 1, skipped: 0 });
     expect(dryRun.reasons['connect ECONNREFUSED 127.0.0.1:5432']).toBe(3);
     expect(await queue.getFailedCount()).toBe(4);
 
-    expect(await requeueFailed(prefix, '--limit', '2')).toMatchObject({
+    expect(await requeueFailed(redisUrl, prefix, '--limit', '2')).toMatchObject({
       dryRun: false,
       failed: 4,
       requeued: 2,
@@ -94,7 +80,12 @@ it('re-queues failed click batches with a fresh retry budget, leaves invalid one
     });
     expect(await queue.getFailedCount()).toBe(2);
     expect(await queue.getWaitingCount()).toBe(2);
-    expect(await requeueFailed(prefix)).toMatchObject({ failed: 2, requeued: 1, invalid: 1, skipped: 0 });
+    expect(await requeueFailed(redisUrl, prefix)).toMatchObject({
+      failed: 2,
+      requeued: 1,
+      invalid: 1,
+      skipped: 0,
+    });
 
     const worker = createClicksWorker(
       {
@@ -122,7 +113,7 @@ it('re-queues failed click batches with a fresh retry budget, leaves invalid one
   }
 }, 90_000);
 
-it('stops with a clear error instead of waiting forever when the queue Redis does not answer', async () => {
+test('stops with a clear error instead of waiting forever when the queue Redis does not answer', async () => {
   // A port that was free a moment ago: nothing listens on it.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

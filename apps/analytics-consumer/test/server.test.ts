@@ -5,13 +5,11 @@ import { EXIT_CONFIG } from '@boltlink/config/env';
 import { freePort } from '@boltlink/local-servers/redis';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { test } from '@boltlink/testing/fixtures';
+import { expect } from 'vitest';
 import { batchOf, makeEvents, seedLinks, waitFor } from './helpers.ts';
 
 const server = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-let database: TestDatabase;
 const children: ChildProcess[] = [];
 
 function startServer(env: Record<string, string>) {
@@ -30,24 +28,23 @@ function startServer(env: Record<string, string>) {
   return { child, output: () => output };
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-
-afterAll(async () => {
+test.afterAll(() => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await database?.drop();
 });
 
-it('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing its workers', async () => {
+test('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing its workers', async ({
+  database,
+  redisUrl,
+  prefix: filePrefix,
+}) => {
   const port = await freePort();
-  const prefix = `{${uniquePrefix('server')}}`;
+  const prefix = `{${filePrefix}}`;
   const { child, output } = startServer({
     PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
   });
   const base = `http://127.0.0.1:${port}`;
@@ -63,7 +60,7 @@ it('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing i
   );
 
   const [link] = await seedLinks(database.pool, 1);
-  const redis = createQueueRedis(testRedisUrl(), 'producer');
+  const redis = createQueueRedis(redisUrl, 'producer');
   const producer = createQueueProducer({ connection: redis, prefix });
   await producer.enqueueClickBatch(batchOf(makeEvents([link as string], 50)));
   await producer.close();
@@ -93,7 +90,7 @@ it('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing i
   expect(output()).toContain('shutdown complete');
 });
 
-it('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
+test('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
   const { child, output } = startServer({
     PORT: 'eighty',
     DATABASE_URL: 'not a url',

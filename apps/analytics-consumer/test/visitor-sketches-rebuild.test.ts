@@ -1,38 +1,24 @@
-import { createPool } from '@boltlink/db/client';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createRedisKeys, type RedisKeys } from '@boltlink/redis-keys/keys';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import { describe, expect } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
 import { rebuildVisitorSketches } from '../src/ingest/rebuild-visitor-sketches.ts';
 import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
 import { chunk, makeEvents, seedLinks } from './helpers.ts';
-
-let database: TestDatabase;
-let pool: Pool;
-let redis: Redis;
-let keys: RedisKeys;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  pool = createPool({ connectionString: database.url, max: 4 });
-  redis = createQueueRedis(testRedisUrl(), 'producer');
-  keys = createRedisKeys(uniquePrefix('sketches'));
-});
-
-afterAll(async () => {
-  await pool?.end();
-  redis?.disconnect();
-  await database?.drop();
-});
+import { test } from './support/consumer.ts';
 
 const DAYS = ['2025-08-01', '2025-08-02'];
 
 describe('rebuilding the account visitor sketches from Postgres', () => {
-  it('restores lost sketches to the same estimate, and drops the visitors of deleted links', async () => {
+  test('restores lost sketches to the same estimate, and drops the visitors of deleted links', async ({
+    workerPool: pool,
+    redisUrl,
+    prefix,
+    onTestFinished,
+  }) => {
+    const redis = createQueueRedis(redisUrl, 'producer');
+    onTestFinished(() => redis.disconnect());
+    const keys = createRedisKeys(prefix);
     const links = await seedLinks(pool, 4);
     const owner = await pool.query<{ user_id: string }>('SELECT user_id FROM links WHERE id = $1', [
       links[0],
