@@ -1,22 +1,19 @@
 import { freePort } from '@boltlink/local-servers/redis';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { type PrivateRedis, startPrivateRedis, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, DOMAIN, insertLink, metricValue, waitFor } from './support/edge.ts';
+import { type PrivateRedis, startPrivateRedis } from '@boltlink/testing/redis';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { DOMAIN, insertLink, metricValue, test, waitFor } from './support/edge.ts';
 import { spawnEdge } from './support/edge-process.ts';
 import { edgeStatus } from './support/http.ts';
 
-let database: TestDatabase;
+// A Redis of its own: the test pauses it to make the edge lose clicks.
 let redis: PrivateRedis;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   redis = await startPrivateRedis();
 });
 afterAll(async () => {
   redis?.resume();
   await redis?.destroy();
-  await database?.drop();
 });
 
 /** One redirect on a fresh connection, so the primary deals each to a worker anew. */
@@ -24,11 +21,13 @@ const redirect = (port: number, code: string) =>
   edgeStatus(port, `/${code}`, { agent: false, timeoutMs: 5_000 });
 
 describe('cluster mode: a worker that lost clicks at shutdown and exited', () => {
-  it("keeps its clicks_dropped_total in the primary's summed metrics", async () => {
+  test("keeps its clicks_dropped_total in the primary's summed metrics", async ({
+    database,
+    userId,
+    prefix,
+  }) => {
     const port = await freePort();
     const metricsPort = await freePort();
-    const prefix = uniquePrefix('edge-cluster-dropped');
-    const userId = await createUser(database.db);
     const link = await insertLink(database.db, { userId });
     const edge = spawnEdge({
       NODE_ENV: 'production',

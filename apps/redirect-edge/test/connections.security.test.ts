@@ -1,23 +1,13 @@
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, DOMAIN, insertLink, metricValue, startEdge, type TestEdge } from './support/edge.ts';
+import { uniquePrefix } from '@boltlink/testing/redis';
+import { describe, expect } from 'vitest';
+import { DOMAIN, insertLink, metricValue, startEdge, type TestEdge, test } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
 import { openRawConnection, type RawConnection } from './support/raw-connection.ts';
 
 // Real sockets against the edge's own server: these limits live below Fastify, where app.inject never goes.
 
-let database: TestDatabase;
-let userId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  userId = await createUser(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+// The file's edge is the one of the slow-headers tests; the connection tests start their own.
+test.override('edgeEnv', { EDGE_HEADERS_TIMEOUT_MS: '1000' });
 
 const listen = listenOnLoopback;
 
@@ -37,24 +27,13 @@ function closedWithin(connection: RawConnection, ms: number): Promise<number | n
 }
 
 describe('slow headers', () => {
-  let edge: TestEdge;
   let port: number;
 
-  beforeAll(async () => {
-    edge = await startEdge({
-      databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
-      prefix: uniquePrefix('edge-slow-headers'),
-      env: { EDGE_HEADERS_TIMEOUT_MS: '1000' },
-    });
+  test.beforeAll(async ({ edge }) => {
     port = await listen(edge);
   });
 
-  afterAll(async () => {
-    await edge?.app.close();
-  });
-
-  it('answers 408 and closes a request whose headers trickle in past EDGE_HEADERS_TIMEOUT_MS', async () => {
+  test('answers 408 and closes a request whose headers trickle in past EDGE_HEADERS_TIMEOUT_MS', async () => {
     const connection = await openRawConnection(port);
     const started = Date.now();
     connection.socket.write(`GET /slow HTTP/1.1\r\nHost: ${DOMAIN}\r\n`);
@@ -72,14 +51,17 @@ describe('slow headers', () => {
     }
   });
 
-  it('closes a connection that never sends a request after the same timeout', async () => {
+  test('closes a connection that never sends a request after the same timeout', async () => {
     const connection = await openRawConnection(port);
     const closedAt = await closedWithin(connection, 5000);
     connection.socket.destroy();
     expect(closedAt, 'still open after 5 s').not.toBeNull();
   });
 
-  it('keeps an idle keep-alive connection between requests, and serves the next request on it', async () => {
+  test('keeps an idle keep-alive connection between requests, and serves the next request on it', async ({
+    database,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     const connection = await openRawConnection(port);
     try {
@@ -96,10 +78,14 @@ describe('slow headers', () => {
 });
 
 describe('connections per address', () => {
-  it('refuses the 257th connection from one address by default, counts it, and accepts again once one closes', async () => {
+  test('refuses the 257th connection from one address by default, counts it, and accepts again once one closes', async ({
+    database,
+    userId,
+    redisUrl,
+  }) => {
     const edge = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl,
       prefix: uniquePrefix('edge-connections'),
     });
     const connections: RawConnection[] = [];
@@ -136,10 +122,10 @@ describe('connections per address', () => {
     }
   });
 
-  it('does not bound a trusted proxy, which carries many clients', async () => {
+  test('does not bound a trusted proxy, which carries many clients', async ({ database, redisUrl }) => {
     const edge = await startEdge({
       databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
+      redisUrl,
       prefix: uniquePrefix('edge-connections-proxy'),
       env: { EDGE_MAX_CONNECTIONS_PER_ADDRESS: '3', TRUST_PROXY: '127.0.0.1' },
     });

@@ -56,7 +56,7 @@ describe('unknown codes', () => {
     await edge.app.inject({ url: '/unknownshared', headers: { host: DOMAIN } });
     const other = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix,
       env: { NOT_FOUND_RATE_LIMIT_MAX: '100000' },
     });
@@ -105,7 +105,7 @@ describe('expired and capped links', () => {
     redisUrl,
   }) => {
     const link = await insertLink(database.db, { userId, maxClicks: 10 });
-    const other = await startEdge({ databaseUrl: database.url, redisUrl: redisUrl, prefix });
+    const other = await startEdge({ databaseUrl: database.url, redisUrl, prefix });
     try {
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>

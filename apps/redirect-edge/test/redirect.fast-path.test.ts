@@ -370,7 +370,7 @@ describe('edge connections', () => {
   }) => {
     const keepAlive = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix: uniquePrefix('edge-keep-alive'),
       env: { KEEP_ALIVE_TIMEOUT_MS: '1000' },
     });
@@ -401,7 +401,7 @@ describe('fast path with the LRU off (every lookup reads Redis)', () => {
   test.beforeAll(async ({ database, prefix, redisUrl }) => {
     noLru = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix,
       env: { LRU_MAX_ENTRIES: '0' },
     });
@@ -462,7 +462,7 @@ describe('redirect limit across both paths', () => {
   }) => {
     const limited = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix: uniquePrefix('edge-fast-limit'),
       env: { REDIRECT_RATE_LIMIT_MAX: '4' },
     });
@@ -497,13 +497,13 @@ describe('fast path behind a trusted proxy', () => {
   }) => {
     const proxied = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix: uniquePrefix('edge-fast-proxy'),
       env: { TRUST_PROXY: '127.0.0.1', REDIRECT_RATE_LIMIT_MAX: '3' },
     });
     const direct = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix: uniquePrefix('edge-fast-direct'),
       env: { REDIRECT_RATE_LIMIT_MAX: '3' },
     });
@@ -575,7 +575,7 @@ describe('fast path behind a trusted proxy', () => {
   }) => {
     const proxied = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix: uniquePrefix('edge-fast-host'),
       env: { TRUST_PROXY: '10.0.0.0/8' },
     });

@@ -220,7 +220,7 @@ describe('click capture', () => {
   test('flushes buffered clicks when the app closes', async ({ database, userId, prefix, redisUrl }) => {
     const closing = await startEdge({
       databaseUrl: database.url,
-      redisUrl: redisUrl,
+      redisUrl,
       prefix,
       env: { CLICK_BATCH_INTERVAL_MS: '60000', CLICK_BATCH_SIZE: '5000' },
     });

@@ -1,28 +1,20 @@
 import { EXIT_CONFIG } from '@boltlink/config/env';
 import { freePort } from '@boltlink/local-servers/redis';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, DOMAIN, insertLink, readClickBatches, waitFor } from './support/edge.ts';
+import { describe, expect } from 'vitest';
+import { DOMAIN, insertLink, readClickBatches, test, waitFor } from './support/edge.ts';
 import { spawnEdge } from './support/edge-process.ts';
-
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
 
 const start = spawnEdge;
 
 describe('server.ts', () => {
-  it('boots, reports ready, serves metrics on the metrics port only, and on SIGTERM flushes buffered clicks and exits 0', async () => {
+  test('boots, reports ready, serves metrics on the metrics port only, and on SIGTERM flushes buffered clicks and exits 0', async ({
+    database,
+    userId,
+    prefix,
+    redisUrl,
+  }) => {
     const port = await freePort();
     const metricsPort = await freePort();
-    const prefix = uniquePrefix('edge-server');
-    const userId = await createUser(database.db);
     const link = await insertLink(database.db, { userId });
     const { child, output, exited } = start({
       NODE_ENV: 'production',
@@ -31,7 +23,7 @@ describe('server.ts', () => {
       PORT: String(port),
       LOG_LEVEL: 'info',
       DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
+      REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       QUEUE_PREFIX: `{${prefix}}`,
       SHORT_DOMAINS: DOMAIN,
@@ -68,7 +60,7 @@ describe('server.ts', () => {
 
       child.kill('SIGTERM');
       expect(await exited(), output()).toBe(0);
-      const events = (await readClickBatches(testRedisUrl(), prefix)).flatMap((batch) => batch.events);
+      const events = (await readClickBatches(redisUrl, prefix)).flatMap((batch) => batch.events);
       expect(events.filter((event) => event.linkId === link.id)).toHaveLength(3);
       // One line per request would drown a busy edge: no request logging at info.
       expect(output()).not.toContain(`/${link.code}`);
@@ -77,7 +69,7 @@ describe('server.ts', () => {
     }
   }, 60_000);
 
-  it('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
+  test('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
     const { output, exited } = start({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://nope' });
     expect(await exited()).toBe(EXIT_CONFIG);
     const text = output();
@@ -86,13 +78,16 @@ describe('server.ts', () => {
     expect(text).toContain('APP_SECRET');
     expect(text).not.toMatch(/\n\s+at /);
   }, 30_000);
-  it('exits 78 (EXIT_CONFIG) with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async () => {
+  test('exits 78 (EXIT_CONFIG) with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async ({
+    database,
+    redisUrl,
+  }) => {
     const { output, exited } = start({
       NODE_ENV: 'production',
       APP_SECRET: 'lifecycle-test-secret-0123456789abcdef',
       LOG_LEVEL: 'info',
       DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
+      REDIS_URL: redisUrl,
       GEOIP_DB_PATH: '/nonexistent/GeoLite2-Country.mmdb',
       WEB_CONCURRENCY: '2',
     });
