@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import { createRedisKeys, type RedisKeys } from '@boltlink/redis-keys/keys';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
 import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
@@ -26,11 +22,12 @@ import {
   totals,
   waitForQueue,
 } from './helpers.ts';
+import { test } from './support/consumer.ts';
 
-let database: TestDatabase;
-let workerPool: Pool;
+// Concurrency 4 with coalescing lanes: the worker gets more connections than the default.
+test.override('workerPoolSize', 6);
+
 let producerRedis: Redis;
-let workerRedis: Redis;
 let producer: QueueProducer;
 let queue: Queue;
 let worker: Worker;
@@ -54,19 +51,15 @@ async function run(batches: Parameters<QueueProducer['enqueueClickBatch']>[0][])
   return waitForQueue(queue, finished);
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // The worker gets its own pool, as in production; the test reads through database.pool.
-  workerPool = createPool({ connectionString: database.url, max: 6 });
-  const prefix = `{${uniquePrefix('clicks')}}`;
-  producerRedis = createQueueRedis(testRedisUrl(), 'producer');
-  workerRedis = createQueueRedis(testRedisUrl(), 'worker');
+test.beforeAll(async ({ workerPool, queueRedis: workerRedis, redisUrl, prefix: filePrefix }) => {
+  const prefix = `{${filePrefix}}`;
+  producerRedis = createQueueRedis(redisUrl, 'producer');
   await producerRedis.ping().catch(() => undefined);
   producer = createQueueProducer({ connection: producerRedis, prefix });
   queue = inspectQueue(QUEUE_NAMES.clicks, workerRedis, prefix);
   metrics = createConsumerMetrics(createMetricsRegistry('test-consumer', { defaultMetrics: false }));
   // Concurrency 4: overlapping transactions on the same links and roll-up rows must neither deadlock nor lose updates.
-  keys = createRedisKeys(uniquePrefix('visitors').replace(/[^A-Za-z0-9_-]/g, '-'));
+  keys = createRedisKeys(filePrefix);
   worker = createClicksWorker(
     {
       pool: workerPool,
@@ -79,18 +72,15 @@ beforeAll(async () => {
   await worker.waitUntilReady();
 });
 
-afterAll(async () => {
+test.afterAll(async () => {
   await worker?.close();
   await producer?.close();
   await queue?.close();
-  await workerPool?.end();
   producerRedis?.disconnect();
-  workerRedis?.disconnect();
-  await database?.drop();
 });
 
 describe('clicks worker on real Postgres, Redis and BullMQ', () => {
-  it('turns N events into exactly N stored clicks, roll-ups and link counts', async () => {
+  test('turns N events into exactly N stored clicks, roll-ups and link counts', async ({ database }) => {
     const links = await seedLinks(database.pool, 7);
     const events = makeEvents(links, 3000);
     const counts = await run(chunk(events, 250).map(batchOf));
@@ -115,7 +105,7 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(await counter('clicksIngested')).toBe(3000);
   });
 
-  it('counts a job delivered twice once', async () => {
+  test('counts a job delivered twice once', async ({ database }) => {
     const [link] = await seedLinks(database.pool, 1);
     const batch = batchOf(makeEvents([link as string], 400));
     await run([batch]);
@@ -136,7 +126,7 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(row.rows[0].n).toBe(400);
   });
 
-  it('stores an event repeated inside one batch once', async () => {
+  test('stores an event repeated inside one batch once', async ({ database }) => {
     const [link] = await seedLinks(database.pool, 1);
     const [a, b] = makeEvents([link as string], 2);
     if (!a || !b) throw new Error('events not generated');
@@ -148,7 +138,7 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(row.rows[0]).toEqual({ n: 2, agents: 2 });
   });
 
-  it('drops events of a deleted link without failing the rest of the batch', async () => {
+  test('drops events of a deleted link without failing the rest of the batch', async ({ database }) => {
     const [kept, deleted] = await seedLinks(database.pool, 2);
     const events = makeEvents([kept as string, deleted as string], 100);
     await database.pool.query('DELETE FROM links WHERE id = $1', [deleted]);
@@ -160,7 +150,7 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(await counter('clicksOrphaned')).toBe(orphanedBefore + 50);
   });
 
-  it('fails a malformed payload after one attempt and stores nothing', async () => {
+  test('fails a malformed payload after one attempt and stores nothing', async ({ database }) => {
     const before = await totals(database.pool);
     const failedBefore = await counter('clickBatchesFailed', { reason: 'invalid_payload' });
     const job = await queue.add(
@@ -179,7 +169,10 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(await totals(database.pool)).toEqual(before);
   });
 
-  it("keeps an account's roll-ups exact when its links are spread over every lane", async () => {
+  test("keeps an account's roll-ups exact when its links are spread over every lane", async ({
+    database,
+    workerPool,
+  }) => {
     // Links of two accounts, ingested by four lanes at once: every lane writes its own shard of the same
     // account rows; the shards must add up to the events, with no deadlock and no lost update.
     const first = await seedLinks(database.pool, 16);
@@ -199,7 +192,9 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     }
   });
 
-  it("counts a shared workspace's clicks in its own account roll-ups, whoever created the links", async () => {
+  test("counts a shared workspace's clicks in its own account roll-ups, whoever created the links", async ({
+    database,
+  }) => {
     const workspace = await database.pool.query<{ id: string }>(
       "INSERT INTO workspaces (name) VALUES ('Team') RETURNING id",
     );
@@ -225,7 +220,10 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     }
   });
 
-  it("estimates an account's unique visitors within 2 %, and a redelivered job adds none", async () => {
+  test("estimates an account's unique visitors within 2 %, and a redelivered job adds none", async ({
+    database,
+    queueRedis: workerRedis,
+  }) => {
     const links = await seedLinks(database.pool, 5);
     const owner = await database.pool.query<{ user_id: string }>('SELECT user_id FROM links WHERE id = $1', [
       links[0],
@@ -269,7 +267,10 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(await humans()).toBe(estimate);
   });
 
-  it('groups concurrent batches into shared transactions and still counts every event once', async () => {
+  test('groups concurrent batches into shared transactions and still counts every event once', async ({
+    database,
+    workerPool,
+  }) => {
     const links = await seedLinks(database.pool, 9);
     const before = await totals(database.pool);
     const ingestor = createCoalescingIngestor({ pool: workerPool, partitions: 2 });

@@ -1,18 +1,15 @@
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { MetadataFetchError } from '../src/metadata/fetch-errors.ts';
 import { createSafeFetcher, type HtmlFetcher, type Resolver } from '../src/metadata/safe-fetch.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
 import { createLinkMetadataWorker } from '../src/workers/link-metadata-worker.ts';
 import { html, redirectTo, startCanary, startSite, type TestServer } from './fixtures/http-servers.ts';
 import { inspectQueue, seedLinks, silentLogger, waitForQueue } from './helpers.ts';
+import { test } from './support/consumer.ts';
 
 let canary: TestServer;
 let site: TestServer;
@@ -87,7 +84,7 @@ function refusedForms(): Array<[string, string, MetadataFetchError['code']]> {
   ];
 }
 
-beforeAll(async () => {
+test.beforeAll(async () => {
   canary = await startCanary();
   site = await startSite({
     '/to-canary': redirectTo(`http://127.0.0.1:${canary.port}/secret`),
@@ -108,18 +105,18 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
+test.afterAll(async () => {
   await canary?.close();
   await site?.close();
 });
 
 describe('SSRF-safe metadata fetcher', () => {
-  it('reaches the allowed test server (sanity check for the table below)', async () => {
+  test('reaches the allowed test server (sanity check for the table below)', async () => {
     const document = await fetchHtml(`http://site.test:${site.port}/page`);
     expect(document.body.toString()).toContain('Allowed');
   });
 
-  it.each(refusedForms().map(([label, url, code]) => ({ label, url, code })))(
+  test.each(refusedForms().map(([label, url, code]) => ({ label, url, code })))(
     'refuses $label',
     async ({ url, code }) => {
       const error = await fetchHtml(withPorts(url)).then(
@@ -133,7 +130,7 @@ describe('SSRF-safe metadata fetcher', () => {
     },
   );
 
-  it('refuses non-http schemes before any network work', async () => {
+  test('refuses non-http schemes before any network work', async () => {
     for (const url of [
       'file:///etc/passwd',
       'ftp://example.com/',
@@ -147,17 +144,13 @@ describe('SSRF-safe metadata fetcher', () => {
 });
 
 describe('link-metadata worker against internal targets (real BullMQ and Postgres)', () => {
-  let database: TestDatabase;
-  let redis: Redis;
   let producer: QueueProducer;
   let queue: Queue;
   let worker: Worker;
   let metrics: ConsumerMetrics;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const prefix = `{${uniquePrefix('metadata-ssrf')}}`;
-    redis = createQueueRedis(testRedisUrl(), 'worker');
+  test.beforeAll(async ({ database, queueRedis: redis, prefix: filePrefix }) => {
+    const prefix = `{${filePrefix}}`;
     producer = createQueueProducer({ connection: redis, prefix });
     queue = inspectQueue(QUEUE_NAMES.linkMetadata, redis, prefix);
     metrics = createConsumerMetrics(createMetricsRegistry('test-metadata', { defaultMetrics: false }));
@@ -167,15 +160,15 @@ describe('link-metadata worker against internal targets (real BullMQ and Postgre
     );
   });
 
-  afterAll(async () => {
+  test.afterAll(async () => {
     await worker?.close();
     await producer?.close();
     await queue?.close();
-    redis?.disconnect();
-    await database?.drop();
   });
 
-  it('completes every job without storing anything, counting refusals, and the canary sees 0 requests', async () => {
+  test('completes every job without storing anything, counting refusals, and the canary sees 0 requests', async ({
+    database,
+  }) => {
     // The queue only carries http(s) URLs, so the scheme cases stay in the fetcher table above.
     const forms = refusedForms().filter(([, url]) => url.startsWith('http'));
     const linkIds = await seedLinks(database.pool, forms.length);
