@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../testing/src/postgres.ts';
+import { describe, expect } from 'vitest';
+import { test } from '../../testing/src/fixtures.ts';
 import type { Db } from '../src/client.ts';
 import {
   apiKeys,
@@ -16,14 +16,6 @@ import {
   users,
 } from '../src/schema/index.ts';
 import { insertCampaign, insertLink, insertUser } from './support.ts';
-
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
 
 /** One click recorded everywhere the consumer writes: raw event and every roll-up. */
 async function recordClick(db: Db, linkId: string) {
@@ -63,7 +55,9 @@ const oneOfEach = { events: 1, hourly: 1, daily: 1, dimensions: 1, agents: 1, vi
 const none = { events: 0, hourly: 0, daily: 0, dimensions: 0, agents: 0, visitors: 0 };
 
 describe('deletes', () => {
-  it("deleting a link removes its clicks and roll-ups, and leaves other links' alone", async () => {
+  test("deleting a link removes its clicks and roll-ups, and leaves other links' alone", async ({
+    database,
+  }) => {
     const user = await insertUser(database.db);
     const doomed = await insertLink(database.db, user.id);
     const kept = await insertLink(database.db, user.id);
@@ -76,7 +70,7 @@ describe('deletes', () => {
     expect(await rowsFor(database.db, kept.id)).toEqual(oneOfEach);
   });
 
-  it('deleting a campaign keeps its links and detaches them', async () => {
+  test('deleting a campaign keeps its links and detaches them', async ({ database }) => {
     const user = await insertUser(database.db);
     const campaign = await insertCampaign(database.db, user.id);
     const link = await insertLink(database.db, user.id, { campaignId: campaign.id });
@@ -87,7 +81,7 @@ describe('deletes', () => {
     expect(after?.campaignId).toBeNull();
   });
 
-  it("deleting a user removes everything the user owned, and nobody else's data", async () => {
+  test("deleting a user removes everything the user owned, and nobody else's data", async ({ database }) => {
     const owner = await insertUser(database.db);
     const other = await insertUser(database.db);
     const campaign = await insertCampaign(database.db, owner.id);

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../testing/src/postgres.ts';
+import { describe, expect } from 'vitest';
+import { test } from '../../testing/src/fixtures.ts';
 import { createDb, createPool } from '../src/client.ts';
 import { users } from '../src/schema/index.ts';
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
-
 describe('createPool / createDb', () => {
-  it('names its connections and serves typed drizzle queries', async () => {
+  test('names its connections and serves typed drizzle queries', async ({ database }) => {
     const pool = createPool({ connectionString: database.url, applicationName: 'db-client-test', max: 2 });
     try {
       const db = createDb(pool);
@@ -28,7 +20,7 @@ describe('createPool / createDb', () => {
     }
   });
 
-  it('cancels a statement that runs past statementTimeoutMs', async () => {
+  test('cancels a statement that runs past statementTimeoutMs', async ({ database }) => {
     const pool = createPool({ connectionString: database.url, statementTimeoutMs: 100 });
     try {
       await expect(pool.query('SELECT pg_sleep(2)')).rejects.toMatchObject({ code: '57014' });
@@ -37,7 +29,9 @@ describe('createPool / createDb', () => {
     }
   });
 
-  it('reports an idle connection killed by the server to onError and keeps serving', async () => {
+  test('reports an idle connection killed by the server to onError and keeps serving', async ({
+    database,
+  }) => {
     const errors: Error[] = [];
     const pool = createPool({
       connectionString: database.url,

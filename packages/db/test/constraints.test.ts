@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../testing/src/postgres.ts';
+import { describe, expect } from 'vitest';
+import { test } from '../../testing/src/fixtures.ts';
 import {
   apiKeys,
   clickEvents,
@@ -17,16 +17,8 @@ import { insertLink, insertUser, pgErrorOf } from './support.ts';
 const CHECK_VIOLATION = '23514';
 const UNIQUE_VIOLATION = '23505';
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
-
 describe('links', () => {
-  it('fills defaults: generated uuid, 302, no tags, zero clicks, timestamps', async () => {
+  test('fills defaults: generated uuid, 302, no tags, zero clicks, timestamps', async ({ database }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     expect(link.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -37,7 +29,9 @@ describe('links', () => {
     expect(link.createdAt).toBeInstanceOf(Date);
   });
 
-  it('allows a code once per domain, on several domains, and treats codes case-sensitively', async () => {
+  test('allows a code once per domain, on several domains, and treats codes case-sensitively', async ({
+    database,
+  }) => {
     const user = await insertUser(database.db);
     await insertLink(database.db, user.id, { domain: 'a.test', code: 'launch' });
     const duplicate = await pgErrorOf(insertLink(database.db, user.id, { domain: 'a.test', code: 'launch' }));
@@ -49,7 +43,7 @@ describe('links', () => {
     expect(rows.map((row) => row.domain).sort()).toEqual(['a.test', 'b.test']);
   });
 
-  it('gives exactly one winner when the same alias is created concurrently', async () => {
+  test('gives exactly one winner when the same alias is created concurrently', async ({ database }) => {
     const user = await insertUser(database.db);
     const attempts = await Promise.allSettled(
       Array.from({ length: 8 }, () =>
@@ -59,7 +53,7 @@ describe('links', () => {
     expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it.each([
+  test.for([
     ['a redirect type outside 301/302/307/308', { redirectType: 303 as 302 }, 'links_redirect_type_check'],
     ['max clicks of 0', { maxClicks: 0 }, 'links_max_clicks_check'],
     ['a negative click count', { clickCount: -1 }, 'links_click_count_check'],
@@ -67,7 +61,7 @@ describe('links', () => {
     ['an empty code', { code: '' }, 'links_code_format_check'],
     ['an 11th tag', { tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }, 'links_tags_count_check'],
     ['an empty destination', { url: '' }, 'links_url_length_check'],
-  ])('rejects %s', async (_label, values, constraint) => {
+  ] as const)('rejects %s', async ([, values, constraint], { database }) => {
     const user = await insertUser(database.db);
     expect(await pgErrorOf(insertLink(database.db, user.id, values))).toEqual({
       code: CHECK_VIOLATION,
@@ -75,7 +69,7 @@ describe('links', () => {
     });
   });
 
-  it('accepts every allowed redirect type and a cap of 1', async () => {
+  test('accepts every allowed redirect type and a cap of 1', async ({ database }) => {
     const user = await insertUser(database.db);
     for (const redirectType of [301, 302, 307, 308] as const) {
       const link = await insertLink(database.db, user.id, { redirectType, maxClicks: 1 });
@@ -85,7 +79,7 @@ describe('links', () => {
 });
 
 describe('users and API keys', () => {
-  it('rejects an email that is not stored lower-cased, and a duplicate email', async () => {
+  test('rejects an email that is not stored lower-cased, and a duplicate email', async ({ database }) => {
     expect(await pgErrorOf(insertUser(database.db, 'Mixed@Example.com'))).toEqual({
       code: CHECK_VIOLATION,
       constraint: 'users_email_lower_check',
@@ -97,7 +91,7 @@ describe('users and API keys', () => {
     });
   });
 
-  it('stores only a sha256 hex digest, once, with known scopes', async () => {
+  test('stores only a sha256 hex digest, once, with known scopes', async ({ database }) => {
     const user = await insertUser(database.db);
     const key = {
       userId: user.id,
@@ -126,7 +120,7 @@ describe('users and API keys', () => {
 });
 
 describe('click events and roll-ups', () => {
-  it('inserts an event id once, so a redelivered batch adds nothing', async () => {
+  test('inserts an event id once, so a redelivered batch adds nothing', async ({ database }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     const event = {
@@ -145,7 +139,7 @@ describe('click events and roll-ups', () => {
     expect(first[0]?.isBot).toBe(false);
   });
 
-  it('rejects a country that is not two upper-case letters', async () => {
+  test('rejects a country that is not two upper-case letters', async ({ database }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     const insert = database.db.insert(clickEvents).values({
@@ -163,7 +157,9 @@ describe('click events and roll-ups', () => {
     });
   });
 
-  it('accepts country and referrer dimensions only: device, browser and OS go to link_agents_daily', async () => {
+  test('accepts country and referrer dimensions only: device, browser and OS go to link_agents_daily', async ({
+    database,
+  }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     const row = { linkId: link.id, bucket: '2026-03-01', value: 'x', clicks: 1, botClicks: 0 };
@@ -179,7 +175,9 @@ describe('click events and roll-ups', () => {
     }
   });
 
-  it('keeps one agent row per device, browser and OS combination, each value at most 255 characters', async () => {
+  test('keeps one agent row per device, browser and OS combination, each value at most 255 characters', async ({
+    database,
+  }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     const row = { linkId: link.id, bucket: '2026-03-01', device: 'mobile', browser: 'Safari', os: 'iOS' };
@@ -204,7 +202,9 @@ describe('click events and roll-ups', () => {
     ).toEqual({ code: CHECK_VIOLATION, constraint: 'link_agents_daily_counts_check' });
   });
 
-  it('rejects more bot clicks than clicks, and an hourly bucket that is not on the hour', async () => {
+  test('rejects more bot clicks than clicks, and an hourly bucket that is not on the hour', async ({
+    database,
+  }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     expect(
@@ -226,7 +226,7 @@ describe('click events and roll-ups', () => {
       .values({ linkId: link.id, bucket: new Date('2026-03-01T10:00:00Z'), clicks: 3, botClicks: 1 });
   });
 
-  it('judges the hourly bucket in UTC whatever the session time zone', async () => {
+  test('judges the hourly bucket in UTC whatever the session time zone', async ({ database }) => {
     const user = await insertUser(database.db);
     const link = await insertLink(database.db, user.id);
     const client = await database.pool.connect();
@@ -249,7 +249,7 @@ describe('click events and roll-ups', () => {
   });
 });
 
-it('keeps users deletable by id (sanity of the fixtures)', async () => {
+test('keeps users deletable by id (sanity of the fixtures)', async ({ database }) => {
   const user = await insertUser(database.db);
   await database.db.delete(users).where(eq(users.id, user.id));
   expect(await database.db.select().from(users).where(eq(users.id, user.id))).toEqual([]);
