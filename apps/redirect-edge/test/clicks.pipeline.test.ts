@@ -5,19 +5,18 @@ import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import type { TestDatabase } from '@boltlink/testing/postgres';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 // The consumer's own worker, used read-only: what the edge writes must be what the consumer ingests.
 import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
 import { createCountryLookup } from '../src/domain/geoip.ts';
 import { writeTestCountryDatabase } from './fixtures/country-db.ts';
-import { createUser, DOMAIN, insertLink, startEdge, type TestEdge, waitFor } from './support/edge.ts';
+import { DOMAIN, insertLink, startEdge, type TestEdge, test, waitFor } from './support/edge.ts';
 import { edgeStatus, listenOnLoopback } from './support/http.ts';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
@@ -27,12 +26,9 @@ const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.co
 /** In the test MMDB's 81.2.69.0/24 (GB), outside its more specific 81.2.69.192/28 (US). */
 const LONDON = '81.2.69.160';
 
-let database: TestDatabase;
 let dir: string;
 let edge: TestEdge;
 let port: number;
-let prefix: string;
-let userId: string;
 let workerRedis: Redis;
 let workerPool: Pool;
 let worker: Worker;
@@ -41,21 +37,20 @@ let queue: Queue;
 const get = (path: string, headers: Record<string, string>, method = 'GET') =>
   edgeStatus(port, path, { method, headers });
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+// This file's edge looks countries up in a test MaxMind database, so it starts its own on the file's database and
+// prefix.
+test.beforeAll(async ({ database, prefix, redisUrl }) => {
   dir = await mkdtemp(join(tmpdir(), 'boltlink-edge-clicks-'));
-  prefix = uniquePrefix('edge-clicks');
   edge = await startEdge({
     databaseUrl: database.url,
-    redisUrl: testRedisUrl(),
+    redisUrl,
     prefix,
     env: { COUNTRY_HEADER: 'CF-IPCountry', TRUST_PROXY: '127.0.0.1', CLICK_BATCH_INTERVAL_MS: '20' },
     countryLookup: await createCountryLookup(await writeTestCountryDatabase(dir)),
   });
   port = await listenOnLoopback(edge);
-  userId = await createUser(database.db);
 
-  workerRedis = createQueueRedis(testRedisUrl(), 'worker');
+  workerRedis = createQueueRedis(redisUrl, 'worker');
   workerPool = createPool({ connectionString: database.url, max: 2 });
   queue = new Queue(QUEUE_NAMES.clicks, { connection: workerRedis, prefix: `{${prefix}}` });
   const metrics = createConsumerMetrics(createMetricsRegistry('test-consumer', { defaultMetrics: false }));
@@ -72,11 +67,10 @@ afterAll(async () => {
   await queue?.close();
   await workerPool?.end();
   workerRedis?.disconnect();
-  await database?.drop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function storedClicks(linkId: string) {
+async function storedClicks(database: TestDatabase, linkId: string) {
   const { rows } = await database.pool.query<{
     country: string | null;
     device: string;
@@ -94,7 +88,10 @@ async function storedClicks(linkId: string) {
 }
 
 describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () => {
-  it('ingests every click the edge served with its dimensions, counts and roll-ups', async () => {
+  test('ingests every click the edge served with its dimensions, counts and roll-ups', async ({
+    database,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     const other = await insertLink(database.db, { userId });
     const before = (await queue.getJobCounts('completed')).completed ?? 0;
@@ -132,7 +129,7 @@ describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () 
     expect(((await queue.getJobCounts('completed')).completed ?? 0) > before).toBe(true);
     expect((await queue.getJobCounts('failed')).failed ?? 0).toBe(0);
 
-    const clicks = await storedClicks(link.id);
+    const clicks = await storedClicks(database, link.id);
     expect(clicks).toHaveLength(22);
     const viaHeader = clicks.filter((c) => c.country === 'DE');
     expect(viaHeader).toHaveLength(20);
@@ -148,7 +145,7 @@ describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () 
     expect(clicks.filter((c) => c.country === null)).toHaveLength(2);
     expect(clicks.filter((c) => c.is_bot)).toHaveLength(1);
 
-    const bots = await storedClicks(other.id);
+    const bots = await storedClicks(database, other.id);
     expect(bots).toHaveLength(5);
     expect(bots.every((c) => c.is_bot && c.device === 'bot' && c.country === 'GB')).toBe(true);
 
@@ -176,7 +173,10 @@ describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () 
     ]);
   });
 
-  it('takes the country from the MaxMind database, unless the trusted header names one', async () => {
+  test('takes the country from the MaxMind database, unless the trusted header names one', async ({
+    database,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     // Fast path.
     expect(await get(`/${link.code}`, { 'user-agent': FIREFOX, 'x-forwarded-for': LONDON })).toBe(302);
@@ -192,7 +192,7 @@ describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () 
 
     const clicks = await waitFor(
       async () => {
-        const rows = await storedClicks(link.id);
+        const rows = await storedClicks(database, link.id);
         return rows.length === 3 ? rows : undefined;
       },
       15_000,

@@ -1,9 +1,8 @@
 import { createDb, createPool, type Db } from '@boltlink/db/client';
 import { type PrivatePostgres, startPrivatePostgres } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, DOMAIN, insertLink, startEdge, type TestEdge } from './support/edge.ts';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { createUser, DOMAIN, insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
 
 let postgres: PrivatePostgres;
 let pool: pg.Pool;
@@ -23,10 +22,12 @@ afterAll(async () => {
 });
 
 describe('with Postgres stopped', () => {
-  it('serves cached links (LRU and Redis) and answers 503, not 404, for a code it cannot look up', async () => {
-    const prefix = uniquePrefix('edge-pg-down');
+  test('serves cached links (LRU and Redis) and answers 503, not 404, for a code it cannot look up', async ({
+    prefix,
+    redisUrl,
+  }) => {
     const start = async () => {
-      const edge = await startEdge({ databaseUrl: postgres.url, redisUrl: testRedisUrl(), prefix });
+      const edge = await startEdge({ databaseUrl: postgres.url, redisUrl, prefix });
       edges.push(edge);
       return edge;
     };

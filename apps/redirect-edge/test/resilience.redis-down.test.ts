@@ -1,24 +1,22 @@
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import {
-  createUser,
   DOMAIN,
   insertLink,
   metricValue,
   readClickBatches,
   startEdge,
   type TestEdge,
+  test,
   waitFor,
 } from './support/edge.ts';
 
-let database: TestDatabase;
 let redis: PrivateRedis;
 let edge: TestEdge;
 let prefix: string;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+// A Redis of its own, which the tests stop or freeze; the database is the file's.
+test.beforeAll(async ({ database }) => {
   redis = await startPrivateRedis({ appendOnly: true });
   prefix = uniquePrefix('edge-redis-down');
   edge = await startEdge({
@@ -32,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.app.close();
   await redis?.destroy();
-  await database?.drop();
 });
 
 async function dropped(): Promise<number> {
@@ -40,8 +37,10 @@ async function dropped(): Promise<number> {
 }
 
 describe('with Redis stopped', () => {
-  it('keeps redirecting links already in memory, bounds the click buffer and counts what it drops', async () => {
-    const userId = await createUser(database.db);
+  test('keeps redirecting links already in memory, bounds the click buffer and counts what it drops', async ({
+    database,
+    userId,
+  }) => {
     const link = await insertLink(database.db, { userId });
     expect((await edge.app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } })).statusCode).toBe(302);
     expect((await edge.app.inject({ url: '/ready' })).statusCode).toBe(200);

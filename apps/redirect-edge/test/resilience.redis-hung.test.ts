@@ -1,24 +1,22 @@
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import {
   capturingLogger,
-  createUser,
   DOMAIN,
   insertLink,
   metricValue,
   startEdge,
   type TestEdge,
+  test,
   waitFor,
 } from './support/edge.ts';
 
-let database: TestDatabase;
 let redis: PrivateRedis;
 let edge: TestEdge;
 const log = capturingLogger('warn');
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+// A Redis of its own, which the tests stop or freeze; the database is the file's.
+test.beforeAll(async ({ database }) => {
   redis = await startPrivateRedis({ appendOnly: false });
   edge = await startEdge({
     databaseUrl: database.url,
@@ -36,7 +34,6 @@ afterAll(async () => {
   redis?.resume();
   await edge?.app.close();
   await redis?.destroy();
-  await database?.drop();
 });
 
 async function metric(name: string): Promise<number> {
@@ -50,8 +47,10 @@ async function lookups(source: string): Promise<number> {
 }
 
 describe('with the link-cache Redis hung (SIGSTOP)', () => {
-  it('opens the breaker, answers from Postgres without asking Redis, and closes after a probe once Redis answers', async () => {
-    const userId = await createUser(database.db);
+  test('opens the breaker, answers from Postgres without asking Redis, and closes after a probe once Redis answers', async ({
+    database,
+    userId,
+  }) => {
     const links = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
         insertLink(database.db, { userId, url: `https://example.com/hung-${i}` }),

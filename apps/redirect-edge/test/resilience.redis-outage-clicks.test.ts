@@ -1,6 +1,6 @@
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import type { TestDatabase } from '@boltlink/testing/postgres';
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import {
   capturingLogger,
   createUser,
@@ -10,15 +10,15 @@ import {
   readClickBatches,
   startEdge,
   type TestEdge,
+  test,
   waitFor,
 } from './support/edge.ts';
 
-let database: TestDatabase;
 let redis: PrivateRedis;
 let edge: TestEdge | undefined;
 
+// A Redis of its own, which the tests stop, freeze and kill; the database is the file's.
 beforeAll(async () => {
-  database = await createTestDatabase();
   redis = await startPrivateRedis({ appendOnly: true });
 });
 
@@ -31,11 +31,10 @@ afterEach(async () => {
 
 afterAll(async () => {
   await redis?.destroy();
-  await database?.drop();
 });
 
 /** An edge whose clicks stay in memory until its shutdown flush (batches of 5,000 or once a minute). */
-async function edgeWithHeldClicks(shutdownTimeoutMs: number) {
+async function edgeWithHeldClicks(database: TestDatabase, shutdownTimeoutMs: number) {
   const prefix = uniquePrefix('edge-shutdown-outage');
   const log = capturingLogger('info');
   edge = await startEdge({
@@ -80,9 +79,11 @@ async function closeWithin(close: Promise<unknown>, ms: number): Promise<'closed
 }
 
 describe('shutdown during a Redis outage', () => {
-  it('keeps retrying the last flush, so the clicks arrive when Redis returns before the deadline', async () => {
+  test('keeps retrying the last flush, so the clicks arrive when Redis returns before the deadline', async ({
+    database,
+  }) => {
     // A long deadline: the close returns as soon as the clicks are in, and a loaded test host restarts Redis slowly.
-    const { app, deps, prefix, link, log } = await edgeWithHeldClicks(25_000);
+    const { app, deps, prefix, link, log } = await edgeWithHeldClicks(database, 25_000);
     await redis.kill();
     // The edge has seen the outage (else the flush would go out on a socket that only later proves dead).
     await waitFor(async () => (deps.queueRedis.status === 'ready' ? undefined : true));
@@ -101,8 +102,10 @@ describe('shutdown during a Redis outage', () => {
     expect(log.lines().filter((line) => line.level === 50)).toEqual([]);
   }, 60_000);
 
-  it('with Redis hung past the deadline, stops waiting, logs the lost clicks at error level and counts them', async () => {
-    const { app, log, dropped } = await edgeWithHeldClicks(3000);
+  test('with Redis hung past the deadline, stops waiting, logs the lost clicks at error level and counts them', async ({
+    database,
+  }) => {
+    const { app, log, dropped } = await edgeWithHeldClicks(database, 3000);
     expect(await dropped()).toBe(0);
     redis.pause();
     const closing = app.close();
@@ -119,7 +122,10 @@ describe('shutdown during a Redis outage', () => {
 });
 
 describe('a Redis outage longer than the old 50,000-click buffer', () => {
-  it('holds 60,000 clicks at the default memory bound and delivers every one once Redis is back', async () => {
+  test('holds 60,000 clicks at the default memory bound and delivers every one once Redis is back', async ({
+    database,
+    userId,
+  }) => {
     const prefix = uniquePrefix('edge-buffer-outage');
     edge = await startEdge({
       databaseUrl: database.url,
@@ -129,7 +135,6 @@ describe('a Redis outage longer than the old 50,000-click buffer', () => {
       env: { CLICK_BATCH_SIZE: '5000', CLICK_BATCH_INTERVAL_MS: '20', REDIRECT_RATE_LIMIT_MAX: '1000000' },
     });
     const { app, deps } = edge;
-    const userId = await createUser(database.db);
     const link = await insertLink(database.db, { userId });
     expect((await app.inject({ url: `/${link.code}`, headers: { host: DOMAIN } })).statusCode).toBe(302);
 

@@ -11,10 +11,8 @@ import { request as httpsRequest } from 'node:https';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, insertLink, startEdge, type TestEdge } from './support/edge.ts';
+import { afterAll, describe, expect } from 'vitest';
+import { insertLink, test } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
 
 // infra/nginx/boltlink.conf, the example TLS proxy of docs/operations/tls-proxy.md, run as written in front of a
@@ -30,6 +28,15 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const CLIENT_A = '127.0.0.3';
 const CLIENT_B = '127.0.0.4';
 const REDIRECT_LIMIT = 3;
+
+test.override('edgeEnv', {
+  // The short domain is not the default one: the link is found only if the Host reaches the edge.
+  SHORT_DOMAINS: `default.example,${SHORT}`,
+  SHORT_URL_SCHEME: 'https',
+  // nginx connects from 127.0.0.1; the clients come from other loopback addresses.
+  TRUST_PROXY: '127.0.0.1',
+  REDIRECT_RATE_LIMIT_MAX: String(REDIRECT_LIMIT),
+});
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,8 +79,6 @@ interface Answer {
 }
 
 describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx/boltlink.conf)', () => {
-  let database: TestDatabase;
-  let edge: TestEdge;
   let echo: Server;
   let nginxProcess: ChildProcess;
   let dir: string;
@@ -121,22 +126,7 @@ describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx
     });
   }
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const userId = await createUser(database.db);
-    edge = await startEdge({
-      databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
-      prefix: uniquePrefix('edge-tls-proxy'),
-      env: {
-        // The short domain is not the default one: the link is found only if the Host reaches the edge.
-        SHORT_DOMAINS: `default.example,${SHORT}`,
-        SHORT_URL_SCHEME: 'https',
-        // nginx connects from 127.0.0.1; the clients come from other loopback addresses.
-        TRUST_PROXY: '127.0.0.1',
-        REDIRECT_RATE_LIMIT_MAX: String(REDIRECT_LIMIT),
-      },
-    });
+  test.beforeAll(async ({ database, edge, userId }) => {
     const edgePort = await listenOnLoopback(edge);
     code = (await insertLink(database.db, { userId, domain: SHORT, url: 'https://example.com/launch' })).code;
 
@@ -221,19 +211,17 @@ describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx
       await exited;
     }
     await new Promise((resolve) => echo?.close(resolve));
-    await edge?.app.close();
-    await database?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('redirects through HTTPS on the short domain, with HSTS', async () => {
+  test('redirects through HTTPS on the short domain, with HSTS', async () => {
     const answer = await get({ host: SHORT, path: `/${code}?ref=tls`, from: CLIENT_B });
     expect(answer.status).toBe(302);
     expect(answer.headers.location).toBe('https://example.com/launch?ref=tls');
     expect(answer.headers['strict-transport-security']).toBe('max-age=31536000');
   });
 
-  it('rate-limits the real client address: neither the proxy nor an X-Forwarded-For the client sends', async () => {
+  test('rate-limits the real client address: neither the proxy nor an X-Forwarded-For the client sends', async () => {
     const statuses: number[] = [];
     for (let i = 0; i <= REDIRECT_LIMIT; i += 1) {
       // A client that invents a new address for every request still gets its own limit.
@@ -245,7 +233,7 @@ describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx
     expect((await get({ host: SHORT, path: `/${code}`, from: CLIENT_B })).status).toBe(302);
   });
 
-  it('passes the API the client address, the HTTPS scheme and the host', async () => {
+  test('passes the API the client address, the HTTPS scheme and the host', async () => {
     const answer = await get({
       host: API,
       path: '/api/v1/me',
@@ -259,7 +247,7 @@ describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx
     expect(seen.host).toBe(API);
   });
 
-  it('sends plain HTTP to HTTPS', async () => {
+  test('sends plain HTTP to HTTPS', async () => {
     const answer = await new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
       httpRequest(
         { host: '127.0.0.1', port: httpPort, path: `/${code}`, headers: { host: SHORT }, timeout: 5000 },
