@@ -1,19 +1,18 @@
 import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { defaultJobOptions, JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import { type PrivatePostgres, startPrivatePostgres } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { createConsumerMetrics } from '../src/metrics.ts';
 import { createPostgresGate } from '../src/postgres-gate.ts';
 import { registerQueueJobsGauge } from '../src/queue-metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
 import { batchOf, makeEvents, seedLinks, silentLogger, totals, waitFor, waitForQueue } from './helpers.ts';
+import { test } from './support/consumer.ts';
 
 // A retry budget of ~0.3 s (3 attempts, 150 ms apart) against a 4 s outage: without the gate, jobs that run
 // into the outage exhaust their attempts and fail for good; with it, none may.
@@ -25,10 +24,9 @@ const CLICKS_PER_BATCH = 100;
 
 let postgres: PrivatePostgres;
 let pool: Pool;
-let redis: Redis;
 let links: string[];
 
-beforeAll(async () => {
+test.beforeAll(async () => {
   // A Postgres of this file only: the test stops and restarts it.
   postgres = await startPrivatePostgres();
   pool = createPool({
@@ -37,13 +35,11 @@ beforeAll(async () => {
     connectionTimeoutMs: 1_000,
     onError: () => {},
   });
-  redis = createQueueRedis(testRedisUrl(), 'worker');
   links = await seedLinks(pool, 5);
 }, 120_000);
 
-afterAll(async () => {
+test.afterAll(async () => {
   await pool?.end();
-  redis?.disconnect();
   await postgres?.destroy();
 });
 
@@ -65,8 +61,8 @@ async function clicksCounted(): Promise<number> {
 }
 
 /** Clicks queued before and during a Postgres outage longer than the retry budget; then Postgres returns. */
-async function runOutage(withGate: boolean) {
-  const prefix = `{${uniquePrefix('pg-outage')}}`;
+async function runOutage(redis: Redis, filePrefix: string, withGate: boolean) {
+  const prefix = `{${filePrefix}-${withGate ? 'gate' : 'no-gate'}}`;
   const queue = new Queue(QUEUE_NAMES.clicks, {
     connection: redis,
     prefix,
@@ -130,8 +126,11 @@ async function runOutage(withGate: boolean) {
 
 const ALL_CLICKS = (BATCHES_BEFORE + BATCHES_DURING) * CLICKS_PER_BATCH;
 
-it('without the gate, an outage longer than the retry budget fails jobs for good', async () => {
-  const result = await runOutage(false);
+test('without the gate, an outage longer than the retry budget fails jobs for good', async ({
+  queueRedis,
+  prefix,
+}) => {
+  const result = await runOutage(queueRedis, prefix, false);
   expect(result.failed).toBeGreaterThan(0);
   expect(result.counted).toBeLessThan(ALL_CLICKS);
   // What an operator sees: the failed set in the queue gauge and the failures counted, for the alert.
@@ -140,8 +139,11 @@ it('without the gate, an outage longer than the retry budget fails jobs for good
   expect(result.metrics.jobsDeferred).toBe(0);
 }, 120_000);
 
-it('with the gate, every click queued before and during the outage is counted and no job fails', async () => {
-  const result = await runOutage(true);
+test('with the gate, every click queued before and during the outage is counted and no job fails', async ({
+  queueRedis,
+  prefix,
+}) => {
+  const result = await runOutage(queueRedis, prefix, true);
   expect(result).toMatchObject({
     completed: BATCHES_BEFORE + BATCHES_DURING,
     failed: 0,
