@@ -1,16 +1,14 @@
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { test } from '@boltlink/testing/fixtures';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { healthPlugin } from '../src/health.ts';
 import { createMetricsRegistry, metricsPlugin } from '../src/metrics.ts';
 
 describe('/metrics on a listening service', () => {
-  let database: TestDatabase;
   let app: FastifyInstance;
   let base: string;
 
-  beforeAll(async () => {
-    database = await createTestDatabase({ poolMax: 2 });
+  test.beforeAll(async ({ database }) => {
     const metrics = createMetricsRegistry('management-api');
     app = Fastify();
     await app.register(metricsPlugin, { registry: metrics.registry, exposeRoute: true });
@@ -27,10 +25,9 @@ describe('/metrics on a listening service', () => {
 
   afterAll(async () => {
     await app?.close();
-    await database?.drop();
   });
 
-  it('exposes the HTTP histogram by route pattern after real requests', async () => {
+  test('exposes the HTTP histogram by route pattern after real requests', async () => {
     for (const id of ['a', 'b', 'c'])
       expect((await fetch(`${base}/api/v1/links/${id}?secret=1`)).status).toBe(404);
     expect((await fetch(`${base}/ready`)).status).toBe(200);

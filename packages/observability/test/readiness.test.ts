@@ -1,10 +1,10 @@
 import { createCacheRedis, createQueueRedis } from '@boltlink/redis-keys/clients';
-import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { test } from '@boltlink/testing/fixtures';
 import { type PrivateRedis, startPrivateRedis } from '@boltlink/testing/redis';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createDependencyMonitor, type DependencyMonitor } from '../src/dependencies.ts';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '../src/health.ts';
 import { createMetricsRegistry, type MetricsRegistry } from '../src/metrics.ts';
@@ -22,7 +22,6 @@ async function upGauge(metrics: MetricsRegistry, dependency: string): Promise<nu
 }
 
 describe('dependency checks against a real Postgres and Redis that stop and come back', () => {
-  let database: TestDatabase;
   let redis: PrivateRedis;
   let cache: Redis;
   let queue: Redis;
@@ -31,8 +30,8 @@ describe('dependency checks against a real Postgres and Redis that stop and come
   let edgeLike: FastifyInstance;
   let apiLike: FastifyInstance;
 
-  beforeAll(async () => {
-    database = await createTestDatabase({ poolMax: 2 });
+  // The file's database; a Redis of its own, which the tests stop.
+  test.beforeAll(async ({ database }) => {
     redis = await startPrivateRedis();
     cache = createCacheRedis(redis.url, ignoreErrors);
     queue = createQueueRedis(redis.url, 'worker', ignoreErrors);
@@ -61,10 +60,9 @@ describe('dependency checks against a real Postgres and Redis that stop and come
     cache?.disconnect();
     queue?.disconnect();
     await redis?.destroy();
-    await database?.drop();
   });
 
-  it('flips the gauges while Redis is stopped, and /ready stays 200', async () => {
+  test('flips the gauges while Redis is stopped, and /ready stays 200', async () => {
     for (const dependency of ['postgres', 'queueRedis', 'cacheRedis']) {
       await expect.poll(() => upGauge(metrics, dependency), { timeout: 5000 }).toBe(1);
     }
@@ -88,7 +86,7 @@ describe('dependency checks against a real Postgres and Redis that stop and come
     expect((await edgeLike.inject('/health/dependencies')).json().status).toBe('ok');
   });
 
-  it('reports Postgres down when nothing listens, while /ready of a serving-only app stays 200', async () => {
+  test('reports Postgres down when nothing listens, while /ready of a serving-only app stays 200', async () => {
     // A port nothing listens on: the driver gets a real ECONNREFUSED from the kernel.
     const pool = new pg.Pool({
       connectionString: 'postgres://boltlink@127.0.0.1:1/boltlink',
@@ -123,7 +121,7 @@ describe('a queue Redis that may evict keys', () => {
     await redis?.destroy();
   });
 
-  it('is down, logged with how to fix it, and keeps an API-like service from becoming ready until fixed', async () => {
+  test('is down, logged with how to fix it, and keeps an API-like service from becoming ready until fixed', async () => {
     const warnings: Array<Record<string, unknown>> = [];
     const monitor = createDependencyMonitor({
       checks: { queueRedis: queueRedisCheck(queue) },

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { waitForReady } from '@boltlink/redis-keys/clients';
-import { type PrivateRedis, startPrivateRedis, testRedisUrl } from '@boltlink/testing/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { test } from '@boltlink/testing/fixtures';
+import { type PrivateRedis, startPrivateRedis } from '@boltlink/testing/redis';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createServiceClients } from '../src/service-clients.ts';
 
 const STEP_MS = 300;
@@ -28,6 +29,7 @@ let hung: PrivateRedis;
 let silent: Server;
 const sockets: Socket[] = [];
 
+// A Redis of its own, which the tests freeze, and a Postgres that never answers.
 beforeAll(async () => {
   hung = await startPrivateRedis({ appendOnly: false });
   silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
@@ -42,9 +44,9 @@ afterAll(async () => {
 });
 
 describe('service clients', () => {
-  it('closes healthy clients cleanly, users first', async () => {
+  test('closes healthy clients cleanly, users first', async ({ redisUrl }) => {
     const clients = createServiceClients({ logger, closeStepMs: STEP_MS });
-    const redis = clients.redis('state', testRedisUrl(), { connectionName: 'test-state' });
+    const redis = clients.redis('state', redisUrl, { connectionName: 'test-state' });
     await waitForReady(redis, 5000);
     const order: string[] = [];
     clients.closeFirst('first', async () => order.push('first'));
@@ -56,7 +58,7 @@ describe('service clients', () => {
     await clients.close();
   });
 
-  it('returns within its bound when Redis hangs, a user never stops and Postgres never answers', async () => {
+  test('returns within its bound when Redis hangs, a user never stops and Postgres never answers', async () => {
     const clients = createServiceClients({ logger, closeStepMs: STEP_MS });
     const cache = clients.redis('cache', hung.url, { connectionName: 'test-cache' });
     const producer = clients.redis('queue-producer', hung.url, { connectionName: 'test-queue' });
