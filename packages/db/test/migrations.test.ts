@@ -2,8 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../testing/src/postgres.ts';
+import { afterAll, describe, expect } from 'vitest';
+import { type TestDatabase, test } from '../../testing/src/fixtures.ts';
 import { defaultMigrationsFolder, runMigrations } from '../src/migrate.ts';
 
 const expectedTables = [
@@ -28,15 +28,14 @@ const expectedTables = [
 
 // The test database (already migrated from the template) is only used as a foothold on the server,
 // to create and drop empty databases of our own.
-let host: Awaited<ReturnType<typeof createTestDatabase>>;
+let host: TestDatabase;
 const created: string[] = [];
 
-beforeAll(async () => {
-  host = await createTestDatabase();
+test.beforeAll(({ database }) => {
+  host = database;
 });
 afterAll(async () => {
   for (const name of created) await host.pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await host?.drop();
 });
 
 async function emptyDatabase(): Promise<string> {
@@ -105,7 +104,7 @@ async function migrateUpTo(url: string, tag: string) {
 }
 
 describe('runMigrations', () => {
-  it('builds the whole schema in an empty database', async () => {
+  test('builds the whole schema in an empty database', async () => {
     const url = await emptyDatabase();
     await runMigrations(url);
     await withClient(url, async (client) => {
@@ -117,7 +116,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it('is a no-op on a database that is already current', async () => {
+  test('is a no-op on a database that is already current', async () => {
     const url = await emptyDatabase();
     await runMigrations(url);
     const before = await withClient(url, schemaFingerprint);
@@ -128,7 +127,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it('lets two migrators start at once (two pods): both succeed, each migration applied once', async () => {
+  test('lets two migrators start at once (two pods): both succeed, each migration applied once', async () => {
     const url = await emptyDatabase();
     await Promise.all([runMigrations(url), runMigrations(url), runMigrations(url)]);
     await withClient(url, async (client) => {
@@ -136,7 +135,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it('gives up with a clear error while another migrator holds the lock past the timeout', async () => {
+  test('gives up with a clear error while another migrator holds the lock past the timeout', async () => {
     const url = await emptyDatabase();
     await withClient(url, async (holder) => {
       // The same key runMigrations uses: this connection plays a migrator that is still running.
@@ -148,13 +147,13 @@ describe('runMigrations', () => {
     await runMigrations(url);
   });
 
-  it('reports an unreachable server instead of hanging', async () => {
+  test('reports an unreachable server instead of hanging', async () => {
     const url = new URL(host.url);
     url.port = '1';
     await expect(runMigrations(url.toString())).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('keeps the device, browser and OS rows written before link_agents_daily (0003), and binds new rows to country and referrer', async () => {
+  test('keeps the device, browser and OS rows written before link_agents_daily (0003), and binds new rows to country and referrer', async () => {
     const url = await emptyDatabase();
     await migrateUpTo(url, '0002_links_delete_rollups');
     const legacy = [
@@ -219,7 +218,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it('builds the account roll-ups (0005) from the per-link roll-ups already stored, and keeps them right on delete', async () => {
+  test('builds the account roll-ups (0005) from the per-link roll-ups already stored, and keeps them right on delete', async () => {
     const url = await emptyDatabase();
     // A database that lived through 0003 (device rows in link_dimensions_daily) and 0004.
     await migrateUpTo(url, '0002_links_delete_rollups');
@@ -337,7 +336,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it("moves every link, campaign and key into its creator's personal workspace (0006), losing nothing", async () => {
+  test("moves every link, campaign and key into its creator's personal workspace (0006), losing nothing", async () => {
     const url = await emptyDatabase();
     await migrateUpTo(url, '0005_account_rollups');
     const before = await withClient(url, async (client) => {
@@ -439,7 +438,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it("moves is_bot into link_visitors_daily's primary key (0007) on a table holding visitors: rows kept, still one per visitor and day, counted from the key alone", async () => {
+  test("moves is_bot into link_visitors_daily's primary key (0007) on a table holding visitors: rows kept, still one per visitor and day, counted from the key alone", async () => {
     const url = await emptyDatabase();
     await migrateUpTo(url, '0006_workspaces');
     // The roll-ups have no foreign key (ADR 0009): visitor rows need no link to exist.
@@ -485,7 +484,7 @@ describe('runMigrations', () => {
     });
   });
 
-  it('reads migrations from an explicit folder (bundled apps, containers)', async () => {
+  test('reads migrations from an explicit folder (bundled apps, containers)', async () => {
     const url = await emptyDatabase();
     await expect(
       runMigrations(url, { migrationsFolder: join(defaultMigrationsFolder, 'missing') }),

@@ -1,20 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../testing/src/postgres.ts';
+import { describe, expect } from 'vitest';
+import { test } from '../../../testing/src/fixtures.ts';
 import { findLinkForRedirect } from '../../src/queries/links.ts';
 import { campaigns } from '../../src/schema/index.ts';
 import { insertCampaign, insertLink, insertUser } from '../support.ts';
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
-
 describe('findLinkForRedirect', () => {
-  it('returns the redirect projection of a plain link', async () => {
+  test('returns the redirect projection of a plain link', async ({ database }) => {
     const user = await insertUser(database.db);
     const expiresAt = new Date('2030-01-01T00:00:00Z');
     const link = await insertLink(database.db, user.id, {
@@ -41,7 +33,7 @@ describe('findLinkForRedirect', () => {
     });
   });
 
-  it("joins the campaign's UTM columns", async () => {
+  test("joins the campaign's UTM columns", async ({ database }) => {
     const user = await insertUser(database.db);
     const campaign = await insertCampaign(database.db, user.id, { utmTerm: 'shoes', utmContent: null });
     await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'utm1', campaignId: campaign.id });
@@ -59,7 +51,7 @@ describe('findLinkForRedirect', () => {
     expect((await findLinkForRedirect(database.db, 'sho.rt', 'utm1'))?.campaign).toBeNull();
   });
 
-  it('matches domain and code exactly', async () => {
+  test('matches domain and code exactly', async ({ database }) => {
     const user = await insertUser(database.db);
     await insertLink(database.db, user.id, { domain: 'one.test', code: 'Case1' });
 
