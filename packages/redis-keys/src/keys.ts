@@ -16,6 +16,11 @@ export interface RedisKeys {
   clickCap(linkId: string): string;
   /** Session, keyed by the SHA-256 of the token (the token itself is never stored). */
   session(tokenHash: string): string;
+  /**
+   * A user's session epoch: a counter every session records when it is created; bumping it ends all of the
+   * user's sessions at once ("sign out everywhere", password change or reset).
+   */
+  sessionEpoch(userId: string): string;
   /** One hash: api key id -> last-used epoch ms, flushed to Postgres in bulk. */
   apiKeyLastUsed(): string;
   /** Key prefix (nameSpace) for @fastify/rate-limit's Redis store, one per limit. */
@@ -62,6 +67,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     linkNegative: (domain, code) => `${prefix}:link-miss:${LINK_CACHE_KEY_VERSION}:${link(domain, code)}`,
     clickCap: (linkId) => `${prefix}:click-cap:{${part(linkId)}}`,
     session: (tokenHash) => `${prefix}:session:{${part(tokenHash)}}`,
+    sessionEpoch: (userId) => `${prefix}:session-epoch:{${part(userId)}}`,
     apiKeyLastUsed: () => `${prefix}:api-key-last-used`,
     rateLimit: (name) => {
       if (!NAME.test(name))
