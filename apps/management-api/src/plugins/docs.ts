@@ -4,11 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { WORKSPACE_HEADER } from './auth.ts';
 
 /** Authenticated routes that act on the caller's account, in no workspace (besides every /auth/ route). */
-const ACCOUNT_ROUTES = new Set([
-  '/api/v1/me',
-  '/api/v1/workspaces',
-  '/api/v1/invitations/accept',
-]);
+const ACCOUNT_ROUTES = new Set(['/api/v1/me', '/api/v1/workspaces', '/api/v1/invitations/accept']);
 
 /**
  * OpenAPI 3 generated from the route schemas (nothing hand-written to drift), served as JSON at
