@@ -59,6 +59,7 @@ describe('createRedisKeys', () => {
     expect(keys.rateLimit('login')).toBe('bl:rl:login:');
     expect(keys.rateLimit('not-found')).toBe('bl:rl:not-found:');
     expect(keys.invalidationChannel()).toBe('bl:link-invalidation');
+    expect(keys.domainInvalidationChannel()).toBe('bl:domain-invalidation');
     expect(() => keys.rateLimit('Login!')).toThrow(/rate-limit name/);
   });
 
@@ -74,6 +75,7 @@ describe('createRedisKeys', () => {
       keys.passwordLinkFailures('c'),
       keys.budget('c', 'x'),
       keys.invalidationChannel(),
+      keys.domainInvalidationChannel(),
       keys.accountVisitors('c', '2026-03-01', 'human'),
       keys.accountVisitors('c', '2026-03-01', 'bot'),
     ];

@@ -33,6 +33,8 @@ export interface RedisKeys {
   passwordLinkFailures(linkId: string): string;
   /** Pub/sub channel on which link changes are announced to every edge. */
   invalidationChannel(): string;
+  /** Pub/sub channel on which custom domain changes are announced to every edge (./domain-invalidation). */
+  domainInvalidationChannel(): string;
   /**
    * HyperLogLog of an account's visitors on one UTC day (YYYY-MM-DD), humans and bots apart. Every key of
    * an account carries its hash tag, so one PFCOUNT unites the days of a range, on Redis Cluster too.
@@ -81,6 +83,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     passwordAttempts: (linkId, client) => `${prefix}:pw-attempts:{${part(linkId)}}:${part(client)}`,
     passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
+    domainInvalidationChannel: () => `${prefix}:domain-invalidation`,
     accountVisitors: (accountId, day, kind) => {
       if (!DAY.test(day))
         throw new Error(`visitor sketch day must be YYYY-MM-DD (got ${JSON.stringify(day)})`);
