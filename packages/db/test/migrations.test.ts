@@ -14,6 +14,7 @@ const expectedTables = [
   'audit_events',
   'campaigns',
   'click_events',
+  'domains',
   'link_agents_daily',
   'link_clicks_daily',
   'link_clicks_hourly',
