@@ -12,6 +12,12 @@ export { type ApiKey, type ApiKeyScope, apiKeyScopes, apiKeys, type NewApiKey } 
 export { type Campaign, campaigns, type NewCampaign } from './campaigns.ts';
 export { type ClickEvent, clickEvents, type NewClickEvent } from './click-events.ts';
 export {
+  type BlockedDestination,
+  blockedDestinations,
+  type InstanceAuditEvent,
+  instanceAuditEvents,
+} from './instance.ts';
+export {
   type AgentDimension,
   agentDimensions,
   type LinkAgentsDaily,
