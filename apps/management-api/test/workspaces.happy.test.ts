@@ -1,4 +1,7 @@
 import { apiKeys, campaigns, links, workspaceMembers, workspaces } from '@boltlink/db/schema';
+import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
+import { decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
+import { testRedisUrl } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
 import {
@@ -86,6 +89,49 @@ describe('workspaces', () => {
     expect(await api.redis.exists(api.keys.linkCache(link.domain, link.code))).toBe(0);
     const after = await api.app.inject({ url: '/api/v1/links', headers: { ...owner.auth, ...team.header } });
     expectProblem(after, 404);
+  });
+
+  test('tell the edges about a link created while the workspace is being deleted', async ({ api }) => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth, 'Closing');
+    const told: string[] = [];
+    const subscriber = createSubscriber(testRedisUrl());
+    const inserting = await api.database.pool.connect();
+    try {
+      await waitForReady(subscriber);
+      subscriber.on('message', (_channel, raw: string) => {
+        const message = decodeLinkInvalidation(raw);
+        if (message) told.push(message.code);
+      });
+      await subscriber.subscribe(api.keys.invalidationChannel());
+      // A link being created in the workspace (not yet committed) when its deletion starts.
+      await inserting.query('BEGIN');
+      await inserting.query(
+        `INSERT INTO links (workspace_id, user_id, domain, code, url)
+         VALUES ($1, $2, 'sho.rt', 'latecomer', 'https://example.com/late')`,
+        [team.id, owner.user.id],
+      );
+      const removal = api.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/workspace',
+        headers: { ...owner.auth, ...team.header },
+      });
+      await waitUntil(async () => {
+        const { rows } = await api.database.pool.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return rows[0]!.waiting > 0;
+      });
+      await inserting.query('COMMIT');
+      expect((await removal).statusCode).toBe(204);
+      await waitUntil(async () => told.includes('latecomer'));
+      const [row] = await api.database.db.select().from(links).where(eq(links.code, 'latecomer'));
+      expect(row).toBeUndefined();
+    } finally {
+      inserting.release();
+      await subscriber.quit();
+    }
   });
 
   test('keep the personal workspace: it cannot be deleted', async ({ api }) => {
@@ -228,3 +274,11 @@ describe('members', () => {
     expectProblem(promote, 403);
   });
 });
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -14,9 +14,8 @@ import { afterAll, describe, expect } from 'vitest';
 // The consumer's own worker, used read-only: what the edge writes must be what the consumer ingests.
 import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
-import { createCountryLookup } from '../src/domain/geoip.ts';
 import { writeTestCountryDatabase } from './fixtures/country-db.ts';
-import { DOMAIN, insertLink, startEdge, type TestEdge, test, waitFor } from './support/edge.ts';
+import { DOMAIN, insertLink, test, waitFor } from './support/edge.ts';
 import { edgeStatus, listenOnLoopback } from './support/http.ts';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
@@ -26,8 +25,16 @@ const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.co
 /** In the test MMDB's 81.2.69.0/24 (GB), outside its more specific 81.2.69.192/28 (US). */
 const LONDON = '81.2.69.160';
 
-let dir: string;
-let edge: TestEdge;
+// This file's edge looks countries up in a test MaxMind database (GEOIP_DB_PATH, read as the server reads it)
+// and trusts a country header from a proxy on loopback.
+const dir = await mkdtemp(join(tmpdir(), 'boltlink-edge-clicks-'));
+test.override('edgeEnv', {
+  GEOIP_DB_PATH: await writeTestCountryDatabase(dir),
+  COUNTRY_HEADER: 'CF-IPCountry',
+  TRUST_PROXY: '127.0.0.1',
+  CLICK_BATCH_INTERVAL_MS: '20',
+});
+
 let port: number;
 let workerRedis: Redis;
 let workerPool: Pool;
@@ -37,17 +44,7 @@ let queue: Queue;
 const get = (path: string, headers: Record<string, string>, method = 'GET') =>
   edgeStatus(port, path, { method, headers });
 
-// This file's edge looks countries up in a test MaxMind database, so it starts its own on the file's database and
-// prefix.
-test.beforeAll(async ({ database, prefix, redisUrl }) => {
-  dir = await mkdtemp(join(tmpdir(), 'boltlink-edge-clicks-'));
-  edge = await startEdge({
-    databaseUrl: database.url,
-    redisUrl,
-    prefix,
-    env: { COUNTRY_HEADER: 'CF-IPCountry', TRUST_PROXY: '127.0.0.1', CLICK_BATCH_INTERVAL_MS: '20' },
-    countryLookup: await createCountryLookup(await writeTestCountryDatabase(dir)),
-  });
+test.beforeAll(async ({ database, prefix, redisUrl, edge }) => {
   port = await listenOnLoopback(edge);
 
   workerRedis = createQueueRedis(redisUrl, 'worker');
@@ -62,12 +59,11 @@ test.beforeAll(async ({ database, prefix, redisUrl }) => {
 });
 
 afterAll(async () => {
-  await edge?.app.close();
   await worker?.close();
   await queue?.close();
   await workerPool?.end();
   workerRedis?.disconnect();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 });
 
 async function storedClicks(database: TestDatabase, linkId: string) {
@@ -90,6 +86,7 @@ async function storedClicks(database: TestDatabase, linkId: string) {
 describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () => {
   test('ingests every click the edge served with its dimensions, counts and roll-ups', async ({
     database,
+    edge,
     userId,
   }) => {
     const link = await insertLink(database.db, { userId });
@@ -175,6 +172,7 @@ describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () 
 
   test('takes the country from the MaxMind database, unless the trusted header names one', async ({
     database,
+    edge,
     userId,
   }) => {
     const link = await insertLink(database.db, { userId });

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
 import { test } from '../../testing/src/fixtures.ts';
+import type { Db } from '../src/client.ts';
 import {
   apiKeys,
   clickEvents,
+  domains,
   linkAgentsDaily,
   linkClicksDaily,
   linkClicksHourly,
@@ -253,4 +255,39 @@ test('keeps users deletable by id (sanity of the fixtures)', async ({ database }
   const user = await insertUser(database.db);
   await database.db.delete(users).where(eq(users.id, user.id));
   expect(await database.db.select().from(users).where(eq(users.id, user.id))).toEqual([]);
+});
+
+describe('domains', () => {
+  const insertDomain = (db: Db, workspaceId: string, values: Partial<typeof domains.$inferInsert> = {}) =>
+    db
+      .insert(domains)
+      .values({ workspaceId, hostname: 'go.brand.example', verificationToken: 'a'.repeat(32), ...values })
+      .returning();
+
+  test('holds a hostname once across the instance, and goes with its workspace', async ({ database }) => {
+    const [alice, bob] = [await insertUser(database.db), await insertUser(database.db)];
+    // A personal workspace carries its user's id (ADR 0014).
+    await insertDomain(database.db, alice.id);
+    expect(await pgErrorOf(insertDomain(database.db, bob.id))).toEqual({
+      code: UNIQUE_VIOLATION,
+      constraint: 'domains_hostname_unique',
+    });
+    await database.db.delete(users).where(eq(users.id, alice.id));
+    expect(await database.db.select().from(domains)).toEqual([]);
+  });
+
+  test.for([
+    ['an upper-case hostname', { hostname: 'Go.Brand.example' }, 'domains_hostname_format_check'],
+    ['a hostname with a port', { hostname: 'go.brand.example:8080' }, 'domains_hostname_format_check'],
+    ['a hostname with a trailing dot', { hostname: 'go.brand.example.' }, 'domains_hostname_format_check'],
+    ['an unknown status', { status: 'active' as 'pending' }, 'domains_status_check'],
+    ['verified without a date', { status: 'verified' as const }, 'domains_verified_at_check'],
+    ['a short token', { verificationToken: 'abc' }, 'domains_verification_token_length_check'],
+  ] as const)('rejects %s', async ([, values, constraint], { database }) => {
+    const user = await insertUser(database.db);
+    expect(await pgErrorOf(insertDomain(database.db, user.id, values))).toEqual({
+      code: CHECK_VIOLATION,
+      constraint,
+    });
+  });
 });

@@ -15,6 +15,7 @@ const expectedTables = [
   'blocked_destinations',
   'campaigns',
   'click_events',
+  'domains',
   'instance_audit_events',
   'link_agents_daily',
   'link_clicks_daily',
@@ -486,9 +487,9 @@ describe('runMigrations', () => {
     });
   });
 
-  test('makes the oldest account of an instance from before instance admins its admin (0008), and only it', async () => {
+  test('makes the oldest account of an instance from before instance admins its admin (0009), and only it', async () => {
     const url = await emptyDatabase();
-    await migrateUpTo(url, '0007_link_visitors_covering_key');
+    await migrateUpTo(url, '0008_domains');
     await withClient(url, async (client) => {
       await client.query(
         `INSERT INTO users (email, password_hash, created_at)

@@ -41,6 +41,7 @@ describe('createRedisKeys', () => {
   it('tags per-entity keys by their entity', () => {
     expect(keys.clickCap(LINK_ID)).toBe(`bl:click-cap:{${LINK_ID}}`);
     expect(keys.session('ab12')).toBe('bl:session:{ab12}');
+    expect(keys.sessionEpoch(LINK_ID)).toBe(`bl:session-epoch:{${LINK_ID}}`);
     expect(keys.passwordAttempts(LINK_ID, '2001:db8::1')).toBe(
       `bl:pw-attempts:{${LINK_ID}}:2001%3Adb8%3A%3A1`,
     );
@@ -58,6 +59,7 @@ describe('createRedisKeys', () => {
     expect(keys.rateLimit('login')).toBe('bl:rl:login:');
     expect(keys.rateLimit('not-found')).toBe('bl:rl:not-found:');
     expect(keys.invalidationChannel()).toBe('bl:link-invalidation');
+    expect(keys.domainInvalidationChannel()).toBe('bl:domain-invalidation');
     expect(() => keys.rateLimit('Login!')).toThrow(/rate-limit name/);
   });
 
@@ -67,11 +69,13 @@ describe('createRedisKeys', () => {
       keys.linkNegative('d', 'c'),
       keys.clickCap('c'),
       keys.session('c'),
+      keys.sessionEpoch('c'),
       keys.apiKeyLastUsed(),
       keys.passwordAttempts('c', 'x'),
       keys.passwordLinkFailures('c'),
       keys.budget('c', 'x'),
       keys.invalidationChannel(),
+      keys.domainInvalidationChannel(),
       keys.accountVisitors('c', '2026-03-01', 'human'),
       keys.accountVisitors('c', '2026-03-01', 'bot'),
     ];

@@ -16,6 +16,11 @@ export interface RedisKeys {
   clickCap(linkId: string): string;
   /** Session, keyed by the SHA-256 of the token (the token itself is never stored). */
   session(tokenHash: string): string;
+  /**
+   * A user's session epoch: a counter every session records when it is created; bumping it ends all of the
+   * user's sessions at once ("sign out everywhere", password change or reset).
+   */
+  sessionEpoch(userId: string): string;
   /** One hash: api key id -> last-used epoch ms, flushed to Postgres in bulk. */
   apiKeyLastUsed(): string;
   /** Key prefix (nameSpace) for @fastify/rate-limit's Redis store, one per limit. */
@@ -28,6 +33,8 @@ export interface RedisKeys {
   passwordLinkFailures(linkId: string): string;
   /** Pub/sub channel on which link changes are announced to every edge. */
   invalidationChannel(): string;
+  /** Pub/sub channel on which custom domain changes are announced to every edge (./domain-invalidation). */
+  domainInvalidationChannel(): string;
   /**
    * HyperLogLog of an account's visitors on one UTC day (YYYY-MM-DD), humans and bots apart. Every key of
    * an account carries its hash tag, so one PFCOUNT unites the days of a range, on Redis Cluster too.
@@ -62,6 +69,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     linkNegative: (domain, code) => `${prefix}:link-miss:${LINK_CACHE_KEY_VERSION}:${link(domain, code)}`,
     clickCap: (linkId) => `${prefix}:click-cap:{${part(linkId)}}`,
     session: (tokenHash) => `${prefix}:session:{${part(tokenHash)}}`,
+    sessionEpoch: (userId) => `${prefix}:session-epoch:{${part(userId)}}`,
     apiKeyLastUsed: () => `${prefix}:api-key-last-used`,
     rateLimit: (name) => {
       if (!NAME.test(name))
@@ -75,6 +83,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     passwordAttempts: (linkId, client) => `${prefix}:pw-attempts:{${part(linkId)}}:${part(client)}`,
     passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
+    domainInvalidationChannel: () => `${prefix}:domain-invalidation`,
     accountVisitors: (accountId, day, kind) => {
       if (!DAY.test(day))
         throw new Error(`visitor sketch day must be YYYY-MM-DD (got ${JSON.stringify(day)})`);

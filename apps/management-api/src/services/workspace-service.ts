@@ -1,9 +1,9 @@
 import type { Db } from '@boltlink/db/client';
 import { links, users, type WorkspaceRole, workspaceMembers, workspaces } from '@boltlink/db/schema';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../errors.ts';
 import type { MemberView, WorkspaceView } from '../schemas/workspaces.ts';
-import type { LinkCache, LinkRef } from './link-cache.ts';
+import type { LinkCache } from './link-cache.ts';
 import type { ServiceLogger } from './link-service.ts';
 import { canChangeRole } from './permissions.ts';
 
@@ -79,27 +79,6 @@ export function createWorkspaceService(deps: { db: Db; cache: LinkCache; logger:
     });
   }
 
-  async function linkRefsOf(workspaceId: string): Promise<LinkRef[]> {
-    const refs: LinkRef[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await db
-        .select({ id: links.id, domain: links.domain, code: links.code })
-        .from(links)
-        .where(
-          after
-            ? and(eq(links.workspaceId, workspaceId), gt(links.id, after))
-            : eq(links.workspaceId, workspaceId),
-        )
-        .orderBy(asc(links.id))
-        .limit(REF_PAGE);
-      refs.push(...page.map(({ domain, code }) => ({ domain, code })));
-      const last = page.at(-1);
-      if (!last || page.length < REF_PAGE) return refs;
-      after = last.id;
-    }
-  }
-
   return {
     roleOf,
 
@@ -146,14 +125,24 @@ export function createWorkspaceService(deps: { db: Db; cache: LinkCache; logger:
 
     /** Deletes the workspace with its links, campaigns, keys, invitations and audit log. */
     async remove(workspaceId: string): Promise<void> {
-      const [row] = await db
-        .select({ personal: workspaces.personal })
-        .from(workspaces)
-        .where(eq(workspaces.id, workspaceId));
-      if (!row) throw notFound('workspace');
-      if (row.personal) throw new AppError('conflict', 'a personal workspace cannot be deleted');
-      const refs = await linkRefsOf(workspaceId);
-      await db.delete(workspaces).where(eq(workspaces.id, workspaceId));
+      // The workspace row is locked first: a link being created in it meanwhile (its insert holds a key-share
+      // lock on the row) commits before the links are read, and one created later fails its foreign key. So
+      // the links deleted here are exactly the links the edges are told about below.
+      const refs = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ personal: workspaces.personal })
+          .from(workspaces)
+          .where(eq(workspaces.id, workspaceId))
+          .for('update');
+        if (!row) throw notFound('workspace');
+        if (row.personal) throw new AppError('conflict', 'a personal workspace cannot be deleted');
+        const deleted = await tx
+          .delete(links)
+          .where(eq(links.workspaceId, workspaceId))
+          .returning({ domain: links.domain, code: links.code });
+        await tx.delete(workspaces).where(eq(workspaces.id, workspaceId));
+        return deleted;
+      });
       // After the commit: the edges must stop serving the deleted links. A Redis failure is logged, the
       // cache TTL bounds the staleness.
       try {

@@ -9,7 +9,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, type EdgeDeps } from '../../src/app.ts';
 import { createEdgeDeps } from '../../src/deps.ts';
-import type { CountryLookup } from '../../src/domain/geoip.ts';
+import { type CountryLookup, createCountryLookup } from '../../src/domain/geoip.ts';
 import type { LinkStore } from '../../src/domain/ports.ts';
 
 export const DOMAIN = 'sho.rt';
@@ -23,8 +23,9 @@ export interface TestEdge {
 }
 
 /**
- * A real edge (real Postgres, Redis and BullMQ producer) built exactly as server.ts builds it, with one
- * addition: the Postgres link store is wrapped to count the lookups that reached it.
+ * A real edge (real Postgres, Redis and BullMQ producer) built exactly as server.ts builds it — including the
+ * country database when the environment names one (`GEOIP_DB_PATH`) —, with one addition: the Postgres link
+ * store is wrapped to count the lookups that reached it.
  */
 export async function startEdge(options: {
   databaseUrl: string;
@@ -48,9 +49,10 @@ export async function startEdge(options: {
     CACHE_READ_BUDGET_MS: '0',
     ...options.env,
   });
-  const deps = createEdgeDeps(config, options.logger ?? pino({ level: 'silent' }), {
-    countryLookup: options.countryLookup,
-  });
+  const countryLookup =
+    options.countryLookup ??
+    (config.geoipDbPath === undefined ? undefined : await createCountryLookup(config.geoipDbPath));
+  const deps = createEdgeDeps(config, options.logger ?? pino({ level: 'silent' }), { countryLookup });
   let lookups = 0;
   const store: LinkStore = deps.linkStore;
   deps.linkStore = {

@@ -12,6 +12,15 @@ export { type ApiKey, type ApiKeyScope, apiKeyScopes, apiKeys, type NewApiKey } 
 export { type Campaign, campaigns, type NewCampaign } from './campaigns.ts';
 export { type ClickEvent, clickEvents, type NewClickEvent } from './click-events.ts';
 export {
+  type Domain,
+  type DomainStatus,
+  type DomainVerificationMethod,
+  domainStatuses,
+  domains,
+  domainVerificationMethods,
+  type NewDomain,
+} from './domains.ts';
+export {
   type BlockedDestination,
   blockedDestinations,
   type InstanceAuditEvent,
