@@ -5,6 +5,7 @@ import type { ApiKeyService } from '../services/api-key-service.ts';
 import { denial, isAccountPermission, type Permission } from '../services/permissions.ts';
 import { looksLikeApiKey } from '../services/secrets.ts';
 import type { SessionStore } from '../services/session-store.ts';
+import { checkCsrf, sessionCookieOf } from './browser-session.ts';
 
 /** Who calls: a logged-in user, or an API key (which belongs to one workspace). */
 export type Principal =
@@ -60,15 +61,28 @@ export interface Authenticator {
 
 export function createAuthenticator(
   app: FastifyInstance,
-  deps: { sessions: SessionStore; apiKeys: ApiKeyService; members: MembershipLookup },
+  deps: {
+    sessions: SessionStore;
+    apiKeys: ApiKeyService;
+    members: MembershipLookup;
+    /** Origins whose pages may write with the session cookie (CORS_ORIGINS). */
+    browserOrigins: readonly string[];
+  },
 ): Authenticator {
   app.decorateRequest('principal', null);
   app.decorateRequest('access', null);
 
   async function resolve(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
-    if (header === undefined || header === '')
-      throw unauthenticated('missing Authorization: Bearer credentials');
+    if (header === undefined || header === '') {
+      // A browser's second way to carry a session token (the dashboard); Authorization wins when both come.
+      const cookie = sessionCookieOf(request);
+      if (cookie === undefined) throw unauthenticated('missing Authorization: Bearer credentials');
+      checkCsrf(request, deps.browserOrigins);
+      const session = await deps.sessions.resolve(cookie);
+      if (!session) throw unauthenticated('invalid or expired session');
+      return { kind: 'session', ...session };
+    }
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw unauthenticated('malformed Authorization header', 'invalid_token');
     if (looksLikeApiKey(token)) {
