@@ -76,6 +76,7 @@ describe('createRedisKeys', () => {
       keys.budget('c', 'x'),
       keys.invalidationChannel(),
       keys.domainInvalidationChannel(),
+      keys.domainCache('d'),
       keys.accountVisitors('c', '2026-03-01', 'human'),
       keys.accountVisitors('c', '2026-03-01', 'bot'),
     ];
@@ -89,6 +90,12 @@ describe('createRedisKeys', () => {
     expect(keys.accountVisitors('acc-1', '2026-03-02', 'bot')).toBe('bl:visitors:v1:{acc-1}:2026-03-02:bot');
     expect(keys.accountVisitorsPattern('acc-1')).toBe('bl:visitors:v1:{acc-1}:*');
     expect(() => keys.accountVisitors('acc-1', '2026-03-01:x', 'human')).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('keys a custom domain by its lower-cased host name, in a slot of its own', () => {
+    expect(keys.domainCache('Go.Example.COM')).toBe('bl:domain:v1:{go.example.com}');
+    expect(hashTag(keys.domainCache('go.example.com'))).toBe('go.example.com');
+    expect(hashTag(keys.domainCache('a}{b'))).toBe('a%7D%7Bb');
   });
 
   it('refuses a prefix that could break the key layout', () => {

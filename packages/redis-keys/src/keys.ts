@@ -36,6 +36,11 @@ export interface RedisKeys {
   /** Pub/sub channel on which custom domain changes are announced to every edge (./domain-invalidation). */
   domainInvalidationChannel(): string;
   /**
+   * What the edge knows of a host name that is not an instance domain: a custom domain it serves, or "not
+   * served" (see ./domain-cache). Deleted by every edge when a change of the domain is announced.
+   */
+  domainCache(hostname: string): string;
+  /**
    * HyperLogLog of an account's visitors on one UTC day (YYYY-MM-DD), humans and bots apart. Every key of
    * an account carries its hash tag, so one PFCOUNT unites the days of a range, on Redis Cluster too.
    */
@@ -49,6 +54,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Bumped when the cached link value changes incompatibly, so old and new edges never read each other's. */
 export const LINK_CACHE_KEY_VERSION = 'v1';
+/** The same for the cached custom domain value. */
+export const DOMAIN_CACHE_KEY_VERSION = 'v1';
 
 const PREFIX = /^[A-Za-z0-9_-]+$/;
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -84,6 +91,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
     domainInvalidationChannel: () => `${prefix}:domain-invalidation`,
+    domainCache: (hostname) =>
+      `${prefix}:domain:${DOMAIN_CACHE_KEY_VERSION}:{${part(hostname.toLowerCase())}}`,
     accountVisitors: (accountId, day, kind) => {
       if (!DAY.test(day))
         throw new Error(`visitor sketch day must be YYYY-MM-DD (got ${JSON.stringify(day)})`);
