@@ -40,6 +40,11 @@ const CONTRACT: [string, string][] = [
   ['delete', '/api/v1/workspace/invitations/{id}'],
   ['post', '/api/v1/invitations/accept'],
   ['get', '/api/v1/workspace/audit-log'],
+  ['get', '/api/v1/admin/users'],
+  ['post', '/api/v1/admin/users'],
+  ['get', '/api/v1/admin/users/{id}'],
+  ['patch', '/api/v1/admin/users/{id}'],
+  ['get', '/api/v1/admin/audit-log'],
 ];
 
 type Json = Record<string, unknown>;
@@ -137,6 +142,7 @@ describe('OpenAPI document', () => {
     for (const [method, path] of CONTRACT) {
       const accountLevel =
         path.startsWith('/api/v1/auth/') ||
+        path.startsWith('/api/v1/admin/') ||
         ['/api/v1/me', '/api/v1/workspaces', '/api/v1/invitations/accept'].includes(path);
       expect(takesHeader(method, path), `${method} ${path}`).toBe(!accountLevel);
     }
