@@ -1,13 +1,24 @@
 import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
-import { int } from './fields.ts';
-import { type DerivedShared, dependencyCheckFields, deriveShared, sharedFields } from './shared.ts';
+import { int, str } from './fields.ts';
+import {
+  type DerivedShared,
+  dependencyCheckFields,
+  deriveShared,
+  mailFields,
+  sharedFields,
+} from './shared.ts';
 
 // No WEB_CONCURRENCY: the consumer scales by worker concurrency and replicas, not by forking. No METRICS_PORT
 // either: its one port serves only /health, /ready and /metrics, never public traffic.
 export const ConsumerConfigSchema = Type.Object({
   ...sharedFields(3001),
   ...dependencyCheckFields(),
+  ...mailFields(),
+  mailFrom: str({
+    default: 'BoltLink <boltlink@localhost>',
+    description: 'From address of the mails the consumer sends (used when SMTP_URL is set)',
+  }),
   clickWorkerConcurrency: int({
     default: 8,
     min: 1,
