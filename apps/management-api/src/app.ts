@@ -17,6 +17,7 @@ import { registerDocs } from './plugins/docs.ts';
 import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
 import { registerInputHygiene } from './plugins/input-hygiene.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
+import { adminBlockRoutes } from './routes/admin-blocks.ts';
 import { adminUserRoutes } from './routes/admin-users.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
@@ -28,7 +29,12 @@ import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
-import { AdminUserSchema, InstanceAuditEventSchema } from './schemas/admin.ts';
+import {
+  AdminUserSchema,
+  BlockedDestinationSchema,
+  BlockedLinkSchema,
+  InstanceAuditEventSchema,
+} from './schemas/admin.ts';
 import { AuditEventSchema } from './schemas/audit.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
@@ -41,6 +47,7 @@ import { createRedisAccountVisitors } from './services/account-visitors.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createAuditLog } from './services/audit-log.ts';
 import { createAuthService } from './services/auth-service.ts';
+import { createBlocklistService } from './services/blocklist-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
 import { createInstanceAudit } from './services/instance-audit.ts';
 import { createInstanceUsers } from './services/instance-users.ts';
@@ -114,6 +121,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     AuditEventSchema,
     AdminUserSchema,
     InstanceAuditEventSchema,
+    BlockedDestinationSchema,
+    BlockedLinkSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -253,9 +262,18 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       keys,
       ttlSeconds: config.linkCacheTtlSeconds,
     });
+  const blocklist = createBlocklistService({
+    db,
+    cache,
+    publisher: deps.cacheRedis,
+    publishChannel: keys.blocklistChannel(),
+    logger: app.log,
+    clock,
+  });
   const links = createLinkService({
     db,
     cache,
+    blockedDestinations: blocklist,
     metadataQueue: deps.metadataQueue,
     hasher,
     clock,
@@ -337,6 +355,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       invitationRoutes(v1, { invitations, audit, authenticator });
       auditLogRoutes(v1, { audit, authenticator });
       adminUserRoutes(v1, { auth, users: instanceUsers, audit: instanceAudit, authenticator });
+      adminBlockRoutes(v1, { blocklist, audit: instanceAudit, authenticator });
     },
     { prefix: '/api/v1' },
   );
