@@ -1,5 +1,7 @@
 import type { ApiConfig } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
+import { createDomainChecks } from '@boltlink/domains/checks';
+import { createDnsCheck } from '@boltlink/domains/dns-check';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
@@ -19,6 +21,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
 import { authRoutes } from './routes/auth.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
@@ -28,6 +31,7 @@ import { workspaceRoutes } from './routes/workspaces.ts';
 import { AuditEventSchema } from './schemas/audit.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
+import { DomainSchema } from './schemas/domains.ts';
 import { InvitationSchema } from './schemas/invitations.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
 import { LinkStats } from './schemas/stats.ts';
@@ -38,6 +42,8 @@ import { createApiKeyService } from './services/api-key-service.ts';
 import { createAuditLog } from './services/audit-log.ts';
 import { createAuthService } from './services/auth-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
+import { createRedisDomainInvalidations } from './services/domain-invalidations.ts';
+import { createDomainService } from './services/domain-service.ts';
 import { createInvitationService } from './services/invitation-service.ts';
 import { createLastUsedTracker } from './services/last-used-tracker.ts';
 import type { LinkCache } from './services/link-cache.ts';
@@ -102,6 +108,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     MemberSchema,
     InvitationSchema,
     AuditEventSchema,
+    DomainSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -216,9 +223,37 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       keys,
       ttlSeconds: config.linkCacheTtlSeconds,
     });
+  const domainInvalidations = createRedisDomainInvalidations({ publisher: deps.cacheRedis, keys });
+  const domains = createDomainService({
+    db,
+    cache,
+    checks: createDomainChecks({
+      db,
+      clock,
+      dns: createDnsCheck({
+        servers: config.dnsServers,
+        cnameTarget: config.cnameTarget,
+        timeoutMs: config.dnsTimeoutMs,
+      }),
+      schedule: {
+        intervalMs: config.domainCheckIntervalMs,
+        maxIntervalMs: config.domainCheckMaxIntervalMs,
+        maxAttempts: config.domainCheckMaxAttempts,
+      },
+    }),
+    invalidations: domainInvalidations,
+    logger: app.log,
+    clock,
+    settings: {
+      shortDomains: config.shortDomains,
+      cnameTarget: config.cnameTarget,
+      destinationBlocklist: config.blockedDomains,
+    },
+  });
   const links = createLinkService({
     db,
     cache,
+    customDomains: domains,
     metadataQueue: deps.metadataQueue,
     hasher,
     clock,
@@ -252,7 +287,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     clock,
     visitors: createRedisAccountVisitors(deps.redis, keys),
   });
-  const workspaces = createWorkspaceService({ db, cache, logger: app.log });
+  const workspaces = createWorkspaceService({ db, cache, domainInvalidations, logger: app.log });
   const authenticator = createAuthenticator(app, { sessions, apiKeys, members: workspaces });
 
   await app.register(
@@ -283,6 +318,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       });
       qrRoutes(v1, { links, authenticator, pngBudget: budgets.qrPng });
       campaignRoutes(v1, { campaigns, audit, authenticator });
+      domainRoutes(v1, { domains, audit, authenticator });
       statsRoutes(v1, { stats, authenticator });
       workspaceRoutes(v1, { workspaces, audit, authenticator });
       invitationRoutes(v1, { invitations, audit, authenticator });

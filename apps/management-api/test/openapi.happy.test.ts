@@ -38,6 +38,12 @@ const CONTRACT: [string, string][] = [
   ['delete', '/api/v1/workspace/invitations/{id}'],
   ['post', '/api/v1/invitations/accept'],
   ['get', '/api/v1/workspace/audit-log'],
+  ['post', '/api/v1/domains'],
+  ['get', '/api/v1/domains'],
+  ['get', '/api/v1/domains/{id}'],
+  ['post', '/api/v1/domains/{id}/verify'],
+  ['patch', '/api/v1/domains/{id}'],
+  ['delete', '/api/v1/domains/{id}'],
 ];
 
 type Json = Record<string, unknown>;

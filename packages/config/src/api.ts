@@ -3,8 +3,11 @@ import { loadConfig } from './env.ts';
 import { commaList, int, isHostWithPort } from './fields.ts';
 import {
   checkMetricsPort,
+  customDomainFields,
+  type DerivedCustomDomains,
   type DerivedShared,
   dependencyCheckFields,
+  deriveCustomDomains,
   deriveShared,
   keepAliveFields,
   linkCacheFields,
@@ -24,6 +27,7 @@ export const ApiConfigSchema = Type.Object({
   ...sharedFields(3000),
   ...webConcurrencyFields(9100),
   ...dependencyCheckFields(),
+  ...customDomainFields(),
   ...linkCacheFields(),
   corsOrigins: commaList({
     default: [],
@@ -117,8 +121,8 @@ export const ApiConfigSchema = Type.Object({
   }),
 });
 
-export type ApiConfig = Static<typeof ApiConfigSchema> & DerivedShared;
+export type ApiConfig = Static<typeof ApiConfigSchema> & DerivedShared & DerivedCustomDomains;
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env)));
+  return deriveCustomDomains(deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env))));
 }

@@ -1,13 +1,22 @@
 import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
 import { int } from './fields.ts';
-import { type DerivedShared, dependencyCheckFields, deriveShared, sharedFields } from './shared.ts';
+import {
+  customDomainFields,
+  type DerivedCustomDomains,
+  type DerivedShared,
+  dependencyCheckFields,
+  deriveCustomDomains,
+  deriveShared,
+  sharedFields,
+} from './shared.ts';
 
 // No WEB_CONCURRENCY: the consumer scales by worker concurrency and replicas, not by forking. No METRICS_PORT
 // either: its one port serves only /health, /ready and /metrics, never public traffic.
 export const ConsumerConfigSchema = Type.Object({
   ...sharedFields(3001),
   ...dependencyCheckFields(),
+  ...customDomainFields(),
   clickWorkerConcurrency: int({
     default: 8,
     min: 1,
@@ -34,6 +43,12 @@ export const ConsumerConfigSchema = Type.Object({
     max: 60_000,
     description: 'Total deadline of one metadata fetch, redirects included',
   }),
+  domainCheckSweepMs: int({
+    default: 15_000,
+    min: 50,
+    max: 3_600_000,
+    description: 'How often the consumer looks for pending custom domains whose next check is due',
+  }),
   metadataMaxBytes: int({
     default: 1_048_576,
     min: 1024,
@@ -42,8 +57,8 @@ export const ConsumerConfigSchema = Type.Object({
   }),
 });
 
-export type ConsumerConfig = Static<typeof ConsumerConfigSchema> & DerivedShared;
+export type ConsumerConfig = Static<typeof ConsumerConfigSchema> & DerivedShared & DerivedCustomDomains;
 
 export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
-  return deriveShared(loadConfig(ConsumerConfigSchema, env));
+  return deriveCustomDomains(deriveShared(loadConfig(ConsumerConfigSchema, env)));
 }
