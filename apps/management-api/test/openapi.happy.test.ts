@@ -7,6 +7,8 @@ const CONTRACT: [string, string][] = [
   ['post', '/api/v1/auth/signup'],
   ['post', '/api/v1/auth/login'],
   ['post', '/api/v1/auth/logout'],
+  ['post', '/api/v1/auth/logout-everywhere'],
+  ['post', '/api/v1/auth/password'],
   ['get', '/api/v1/me'],
   ['post', '/api/v1/api-keys'],
   ['get', '/api/v1/api-keys'],

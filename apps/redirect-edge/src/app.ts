@@ -22,11 +22,12 @@ import { createCircuitBreaker } from './domain/circuit-breaker.ts';
 import { type ClickBatchPublisher, createClickBuffer } from './domain/click-buffer.ts';
 import { createClickCap } from './domain/click-cap.ts';
 import { createClickRecorder } from './domain/click-recorder.ts';
+import { createDomainDirectory, type ServedDomain } from './domain/domain-directory.ts';
 import type { CountryLookup } from './domain/geoip.ts';
 import { createPasswordAttempts } from './domain/password-attempts.ts';
-import type { LinkStore } from './domain/ports.ts';
+import type { DomainStore, LinkStore } from './domain/ports.ts';
+import { domainRedirectHeaders } from './domain/redirect-answer.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
-import { createDomainResolver } from './domain/short-domains.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
 import { createUserAgentClassifier } from './domain/user-agent.ts';
 import { createClientAddress } from './http/client-address.ts';
@@ -36,9 +37,11 @@ import { logContext } from './http/log-context.ts';
 import { answerClientError, sendProblem } from './http/problem.ts';
 import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
+import { createRedisDomainCache } from './infra/redis-domain-cache.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
 import { createEdgeMetrics } from './metrics.ts';
 import { registerRedirectRoutes } from './routes/redirect.ts';
+import { registerTlsAskRoute } from './routes/tls-ask.ts';
 
 /**
  * Kept free of the flush for closing the clients after it (deps.close): the producer and Redis steps of 2 s.
@@ -52,6 +55,8 @@ export interface EdgeDeps {
   /** Read pool: the dependency monitor's and the link store's connection. */
   pool: Pool;
   linkStore: LinkStore;
+  /** Custom domains (Postgres), behind the domain directory's caches. */
+  domainStore: DomainStore;
   /** CACHE_REDIS_URL: the link projection (may be an evicting Redis). */
   cacheRedis: Redis;
   /** REDIS_URL, fail-fast preset: rate limits, click-cap counters and password attempts (must not evict). */
@@ -157,7 +162,23 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     countryLookup: deps.countryLookup,
     now,
   });
-  const domainOf = createDomainResolver(config.shortDomains, config.defaultDomain);
+  const directory = createDomainDirectory({
+    shortDomains: config.shortDomains,
+    defaultDomain: config.defaultDomain,
+    rootRedirectUrl: config.rootRedirectUrl,
+    notFoundRedirectUrl: config.notFoundRedirectUrl,
+    store: deps.domainStore,
+    cache: createRedisDomainCache({
+      redis: deps.cacheRedis,
+      keys,
+      ttlSeconds: config.negativeCacheTtlSeconds,
+    }),
+    lruTtlMs: config.lruTtlMs,
+    negativeLruTtlMs: Math.min(config.lruTtlMs, config.negativeCacheTtlSeconds * 1000),
+    cacheReadBudgetMs: config.cacheReadBudgetMs,
+    breaker,
+    onCacheError: edgeMetrics.cacheError,
+  });
   const redirectLimiter = createRedirectRateLimiter({
     max: config.redirectRateLimitMax,
     windowMs: config.redirectRateLimitWindowMs,
@@ -171,7 +192,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     resolver,
     limiter: redirectLimiter,
     address: createClientAddress(config.trustProxy),
-    domainOf,
+    directory,
     recordClick,
     countryHeader: config.countryHeader?.toLowerCase(),
     reservedPaths,
@@ -231,7 +252,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   const unsubscribe = await subscribeToInvalidations({
     subscriber: deps.subscriber,
     channel: keys.invalidationChannel(),
+    domainChannel: keys.domainInvalidationChannel(),
     resolver,
+    directory,
     logger: app.log,
   });
 
@@ -267,11 +290,25 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     timeWindow: config.notFoundRateLimitWindowMs,
   });
 
-  async function notFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  /** The domain's not-found redirect when it has one (GET and HEAD), else the not-found page. */
+  async function notFound(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    served?: ServedDomain,
+  ): Promise<FastifyReply> {
     const limit = await notFoundLimit(request);
     if (!limit.isAllowed && limit.isExceeded) {
       reply.header('retry-after', String(limit.ttlInSeconds));
       return sendProblem(reply, 'rate_limited');
+    }
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      // A host not yet known here is looked up; if that fails the page is the safe answer.
+      const domain =
+        served ??
+        directory.peek(request.host) ??
+        (await directory.resolve(request.host).catch(() => undefined));
+      const location = domain?.notFoundRedirectUrl ?? null;
+      if (location !== null) return reply.code(302).headers(domainRedirectHeaders(location)).send();
     }
     return sendProblem(reply, 'not_found');
   }
@@ -307,6 +344,8 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     return sendProblem(reply, 'internal');
   });
 
+  registerTlsAskRoute(app, { directory });
+
   await app.register(async (redirects) => {
     registerRedirectRateLimit(redirects, redirectLimiter);
     registerRedirectRoutes(redirects, {
@@ -326,7 +365,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
         maxFailuresPerLink: config.passwordMaxFailuresPerLink,
         windowMs: config.passwordRateLimitWindowMs,
       }),
-      domainOf,
+      directory,
       notFound,
       countryHeader: config.countryHeader,
       secureCookies: config.shortUrlScheme === 'https',

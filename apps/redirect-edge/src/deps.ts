@@ -6,6 +6,7 @@ import { createServiceClients, withTimeout } from '@boltlink/service-clients/cli
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
 import type { CountryLookup } from './domain/geoip.ts';
+import { createPostgresDomainStore } from './infra/postgres-domain-store.ts';
 import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
 
 /**
@@ -26,6 +27,7 @@ export function createEdgeDeps(
     statementTimeoutMs: 2000,
     connectionTimeoutMs: 2000,
   });
+  const db = createDb(pool);
   const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: 'edge-cache' });
   const stateRedis = clients.redis('state', config.redisUrl, { connectionName: 'edge-state' });
   const queueRedis = clients.redis('queue-producer', config.redisUrl, {
@@ -49,7 +51,8 @@ export function createEdgeDeps(
     config,
     logger,
     pool,
-    linkStore: createPostgresLinkStore(createDb(pool)),
+    linkStore: createPostgresLinkStore(db),
+    domainStore: createPostgresDomainStore(db),
     cacheRedis,
     stateRedis,
     queueRedis,

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
-import { int, optional, str } from './fields.ts';
+import { int, optional, str, url } from './fields.ts';
 import {
   checkMetricsPort,
   type DerivedShared,
@@ -125,6 +125,22 @@ export const EdgeConfigSchema = Type.Object({
     max: 30 * 86_400,
     description: 'Lifetime of the signed cookie that remembers an unlocked password-protected link',
   }),
+  // Shlink's "not found redirects", for the instance domains (SHORT_DOMAINS and any host that is not served);
+  // a custom domain has its own settings, set through the API.
+  rootRedirectUrl: optional(
+    url({
+      protocols: ['http:', 'https:'],
+      description:
+        'Where a request for `/` on an instance domain redirects (302); unset answers 404 as for an unknown code',
+    }),
+  ),
+  notFoundRedirectUrl: optional(
+    url({
+      protocols: ['http:', 'https:'],
+      description:
+        'Where an unknown code on an instance domain redirects (302, after the unknown-code rate limit); unset answers the not-found page',
+    }),
+  ),
   countryHeader: optional(
     str({
       pattern: '^[A-Za-z0-9-]+$',

@@ -210,6 +210,18 @@ describe('service configs', () => {
     expect(edge.notFoundRateLimitMax).toBe(5);
     expect(edge.countryHeader).toBe('CF-IPCountry');
     expect(edge.geoipDbPath).toBeUndefined();
+    expect(edge.notFoundRedirectUrl).toBeUndefined();
+    const redirects = loadEdgeConfig({
+      ROOT_REDIRECT_URL: 'https://example.com/',
+      NOT_FOUND_REDIRECT_URL: 'https://example.com/404',
+    });
+    expect(redirects.rootRedirectUrl).toBe('https://example.com/');
+    expect(redirects.notFoundRedirectUrl).toBe('https://example.com/404');
+    expect(
+      issuesOf(() =>
+        loadEdgeConfig({ ROOT_REDIRECT_URL: 'javascript:alert(1)', NOT_FOUND_REDIRECT_URL: 'x' }),
+      ).map((issue) => issue.variable),
+    ).toEqual(['ROOT_REDIRECT_URL', 'NOT_FOUND_REDIRECT_URL']);
     expect(issuesOf(() => loadEdgeConfig({ CLICK_BATCH_SIZE: '5001' }))[0]?.variable).toBe(
       'CLICK_BATCH_SIZE',
     );

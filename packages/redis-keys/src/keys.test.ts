@@ -41,6 +41,7 @@ describe('createRedisKeys', () => {
   it('tags per-entity keys by their entity', () => {
     expect(keys.clickCap(LINK_ID)).toBe(`bl:click-cap:{${LINK_ID}}`);
     expect(keys.session('ab12')).toBe('bl:session:{ab12}');
+    expect(keys.sessionEpoch(LINK_ID)).toBe(`bl:session-epoch:{${LINK_ID}}`);
     expect(keys.passwordAttempts(LINK_ID, '2001:db8::1')).toBe(
       `bl:pw-attempts:{${LINK_ID}}:2001%3Adb8%3A%3A1`,
     );
@@ -68,12 +69,14 @@ describe('createRedisKeys', () => {
       keys.linkNegative('d', 'c'),
       keys.clickCap('c'),
       keys.session('c'),
+      keys.sessionEpoch('c'),
       keys.apiKeyLastUsed(),
       keys.passwordAttempts('c', 'x'),
       keys.passwordLinkFailures('c'),
       keys.budget('c', 'x'),
       keys.invalidationChannel(),
       keys.domainInvalidationChannel(),
+      keys.domainCache('d'),
       keys.accountVisitors('c', '2026-03-01', 'human'),
       keys.accountVisitors('c', '2026-03-01', 'bot'),
     ];
@@ -87,6 +90,12 @@ describe('createRedisKeys', () => {
     expect(keys.accountVisitors('acc-1', '2026-03-02', 'bot')).toBe('bl:visitors:v1:{acc-1}:2026-03-02:bot');
     expect(keys.accountVisitorsPattern('acc-1')).toBe('bl:visitors:v1:{acc-1}:*');
     expect(() => keys.accountVisitors('acc-1', '2026-03-01:x', 'human')).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('keys a custom domain by its lower-cased host name, in a slot of its own', () => {
+    expect(keys.domainCache('Go.Example.COM')).toBe('bl:domain:v1:{go.example.com}');
+    expect(hashTag(keys.domainCache('go.example.com'))).toBe('go.example.com');
+    expect(hashTag(keys.domainCache('a}{b'))).toBe('a%7D%7Bb');
   });
 
   it('refuses a prefix that could break the key layout', () => {

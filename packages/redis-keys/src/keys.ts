@@ -16,6 +16,11 @@ export interface RedisKeys {
   clickCap(linkId: string): string;
   /** Session, keyed by the SHA-256 of the token (the token itself is never stored). */
   session(tokenHash: string): string;
+  /**
+   * A user's session epoch: a counter every session records when it is created; bumping it ends all of the
+   * user's sessions at once ("sign out everywhere", password change or reset).
+   */
+  sessionEpoch(userId: string): string;
   /** One hash: api key id -> last-used epoch ms, flushed to Postgres in bulk. */
   apiKeyLastUsed(): string;
   /** Key prefix (nameSpace) for @fastify/rate-limit's Redis store, one per limit. */
@@ -31,6 +36,11 @@ export interface RedisKeys {
   /** Pub/sub channel on which custom domain changes are announced to every edge (./domain-invalidation). */
   domainInvalidationChannel(): string;
   /**
+   * What the edge knows of a host name that is not an instance domain: a custom domain it serves, or "not
+   * served" (see ./domain-cache). Deleted by every edge when a change of the domain is announced.
+   */
+  domainCache(hostname: string): string;
+  /**
    * HyperLogLog of an account's visitors on one UTC day (YYYY-MM-DD), humans and bots apart. Every key of
    * an account carries its hash tag, so one PFCOUNT unites the days of a range, on Redis Cluster too.
    */
@@ -44,6 +54,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Bumped when the cached link value changes incompatibly, so old and new edges never read each other's. */
 export const LINK_CACHE_KEY_VERSION = 'v1';
+/** The same for the cached custom domain value. */
+export const DOMAIN_CACHE_KEY_VERSION = 'v1';
 
 const PREFIX = /^[A-Za-z0-9_-]+$/;
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -64,6 +76,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     linkNegative: (domain, code) => `${prefix}:link-miss:${LINK_CACHE_KEY_VERSION}:${link(domain, code)}`,
     clickCap: (linkId) => `${prefix}:click-cap:{${part(linkId)}}`,
     session: (tokenHash) => `${prefix}:session:{${part(tokenHash)}}`,
+    sessionEpoch: (userId) => `${prefix}:session-epoch:{${part(userId)}}`,
     apiKeyLastUsed: () => `${prefix}:api-key-last-used`,
     rateLimit: (name) => {
       if (!NAME.test(name))
@@ -78,6 +91,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
     domainInvalidationChannel: () => `${prefix}:domain-invalidation`,
+    domainCache: (hostname) =>
+      `${prefix}:domain:${DOMAIN_CACHE_KEY_VERSION}:{${part(hostname.toLowerCase())}}`,
     accountVisitors: (accountId, day, kind) => {
       if (!DAY.test(day))
         throw new Error(`visitor sketch day must be YYYY-MM-DD (got ${JSON.stringify(day)})`);

@@ -3,13 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { WORKSPACE_HEADER } from './auth.ts';
 
-/** Authenticated routes that act on the caller's account, in no workspace. */
-const ACCOUNT_ROUTES = new Set([
-  '/api/v1/me',
-  '/api/v1/auth/logout',
-  '/api/v1/workspaces',
-  '/api/v1/invitations/accept',
-]);
+/** Authenticated routes that act on the caller's account, in no workspace (besides every /auth/ route). */
+const ACCOUNT_ROUTES = new Set(['/api/v1/me', '/api/v1/workspaces', '/api/v1/invitations/accept']);
 
 /**
  * OpenAPI 3 generated from the route schemas (nothing hand-written to drift), served as JSON at
@@ -45,7 +40,7 @@ export async function registerDocs(app: FastifyInstance, opts: { serverUrl?: str
     transform: ({ schema, url }) => {
       // Every workspace-scoped route takes the same optional header; documented once here instead of on
       // each route (the authenticator reads and checks it before validation runs).
-      if (schema?.security && !ACCOUNT_ROUTES.has(url)) {
+      if (schema?.security && !ACCOUNT_ROUTES.has(url) && !url.startsWith('/api/v1/auth/')) {
         schema = {
           ...schema,
           headers: {

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { type Limit, perIpRouteLimit } from '../plugins/rate-limits.ts';
@@ -10,11 +11,13 @@ import type { AuthService } from '../services/auth-service.ts';
 import type { SessionStore } from '../services/session-store.ts';
 import type { App } from '../types.ts';
 
+// The upper bound keeps a multi-megabyte "password" from tying up argon2.
+const Password = Type.String({ minLength: 8, maxLength: 256 });
+
 const Credentials = Type.Object(
   {
     email: Type.String({ minLength: 3, maxLength: 320, description: 'Trimmed and lower-cased' }),
-    // The upper bound keeps a multi-megabyte "password" from tying up argon2.
-    password: Type.String({ minLength: 8, maxLength: 256 }),
+    password: Password,
   },
   { additionalProperties: false },
 );
@@ -104,6 +107,49 @@ export function authRoutes(
       const principal = principalOf(request);
       // An API key is revoked through DELETE /api-keys/:id; logout ends sessions only.
       if (principal.kind === 'session') await deps.sessions.revoke(principal.tokenHash);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/logout-everywhere',
+    {
+      preParsing: deps.authenticator.require('account:manage'),
+      schema: {
+        tags: ['auth'],
+        summary: "End every session of the caller's account, this one included (API keys stay)",
+        security: [{ bearerAuth: [] }],
+        response: { 204: NoContent, ...problems('unauthenticated', 'forbidden', 'rate_limited') },
+      },
+    },
+    async (request, reply) => {
+      await deps.sessions.revokeAll(principalOf(request).userId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      preParsing: deps.authenticator.require('account:manage'),
+      schema: {
+        tags: ['auth'],
+        summary: 'Change the password; every other session ends, this one stays (API keys stay)',
+        security: [{ bearerAuth: [] }],
+        body: Type.Object(
+          { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password },
+          { additionalProperties: false },
+        ),
+        response: {
+          204: NoContent,
+          ...problems('validation_failed', 'unauthenticated', 'forbidden', 'rate_limited'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind !== 'session') throw new AppError('forbidden', 'needs a session, not an API key');
+      await deps.auth.changePassword(principal, request.body, request.ip);
       return reply.code(204).send(null);
     },
   );

@@ -123,6 +123,9 @@ export function createAuthService(deps: AuthServiceDeps) {
         await recordFailure(email, clientIp);
         throw invalidCredentials();
       }
+      // Read before the password is checked: a reset or "sign out everywhere" landing meanwhile ends this
+      // session too (see session-store.ts).
+      const epoch = await sessions.epoch(user.id);
       if (!(await hasher.verify(user.passwordHash, password))) {
         await recordFailure(email, clientIp);
         throw invalidCredentials();
@@ -133,7 +136,32 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       // This client proved it knows the password; failures elsewhere still count toward the account ceiling.
       await redis.del(pairKey(email, clientIp));
-      return { token: await sessions.create(user.id) };
+      return { token: await sessions.create(user.id, epoch) };
+    },
+
+    /**
+     * Needs the current password (a session left open on a shared machine must not be enough to take the
+     * account over), whose wrong guesses count like failed logins. Every other session of the user ends; the
+     * one the change was made from stays. API keys are not sessions and stay.
+     */
+    async changePassword(
+      session: { userId: string; tokenHash: string },
+      input: { currentPassword: string; newPassword: string },
+      clientIp: string,
+    ): Promise<void> {
+      const [user] = await db
+        .select({ email: users.email, passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.id, session.userId));
+      if (!user) throw new AppError('unauthenticated', 'session is no longer valid');
+      await assertNotLockedOut(user.email, clientIp);
+      if (!(await hasher.verify(user.passwordHash, input.currentPassword))) {
+        await recordFailure(user.email, clientIp);
+        throw new AppError('forbidden', 'currentPassword: is not the password of this account');
+      }
+      const passwordHash = await hasher.hash(input.newPassword);
+      await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, session.userId));
+      await sessions.revokeAllExcept(session.userId, session.tokenHash);
     },
 
     async me(userId: string) {

@@ -21,8 +21,11 @@ export const workspacePermissions = [
 ] as const;
 export type WorkspacePermission = (typeof workspacePermissions)[number];
 
-/** Acting on one's own account: listing and creating workspaces, accepting invitations. Sessions only. */
-export const accountPermissions = ['workspaces:join'] as const;
+/**
+ * Acting on one's own account: listing and creating workspaces, accepting invitations; changing the password
+ * and signing out everywhere. Sessions only.
+ */
+export const accountPermissions = ['workspaces:join', 'account:manage'] as const;
 export type AccountPermission = (typeof accountPermissions)[number];
 
 export type Permission = WorkspacePermission | AccountPermission;

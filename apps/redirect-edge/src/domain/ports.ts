@@ -1,3 +1,4 @@
+import type { CachedDomain } from '@boltlink/redis-keys/domain-cache';
 import type { CachedLink } from '@boltlink/redis-keys/link-cache';
 
 /** What a redirect needs to know about a link: the versioned cache projection, never the table row. */
@@ -19,4 +20,18 @@ export interface LinkCache {
   get(domain: string, code: string): Promise<RedirectLink | null | undefined>;
   set(domain: string, code: string, link: RedirectLink): Promise<void>;
   setMissing(domain: string, code: string): Promise<void>;
+}
+
+/** Custom domains in Postgres. Throws when the database is unreachable. */
+export interface DomainStore {
+  /** What the edge should know of a host name (lower-cased, no port): served (verified) or not. */
+  findDomain(hostname: string): Promise<CachedDomain>;
+}
+
+/** The shared Redis projection of custom domains, negative answers included. */
+export interface DomainCache {
+  /** `undefined` = not cached (or undecodable). Throws when Redis is unreachable. */
+  get(hostname: string): Promise<CachedDomain | undefined>;
+  set(value: CachedDomain): Promise<void>;
+  delete(hostname: string): Promise<void>;
 }

@@ -38,3 +38,17 @@ export function locationFor(link: RedirectLink, visitorQuery: string): string | 
   plainLocations.set(link, location);
   return location;
 }
+
+/**
+ * The headers of a domain's root or not-found redirect (302). Not cached: the domain's settings can change,
+ * and a link may be created at the code later.
+ */
+export function domainRedirectHeaders(location: string) {
+  return {
+    'x-content-type-options': 'nosniff',
+    location,
+    'cache-control': NO_STORE,
+    'x-robots-tag': 'noindex',
+    'content-length': '0',
+  } as const;
+}

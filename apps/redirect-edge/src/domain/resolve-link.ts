@@ -170,7 +170,7 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
 }
 
 /** `read`, or a CacheReadTimeoutError once `ms` have passed (0: no bound); a late answer is ignored. */
-function withinBudget<T>(read: Promise<T>, ms: number): Promise<T> {
+export function withinBudget<T>(read: Promise<T>, ms: number): Promise<T> {
   if (ms <= 0) return read;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { shortCodeOfPath } from '@boltlink/db/short-code';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
+import type { DomainDirectory } from '../domain/domain-directory.ts';
 import type { RedirectLink } from '../domain/ports.ts';
 import { decideRedirect } from '../domain/redirect-decision.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
@@ -17,7 +18,8 @@ export interface FastRedirectDeps {
   resolver: LinkResolver;
   limiter: RedirectRateLimiter;
   address: ClientAddress;
-  domainOf: (host: string | undefined) => string;
+  /** Which domain a Host is served as; a host it must look up first goes to Fastify. */
+  directory: Pick<DomainDirectory, 'peek'>;
   recordClick: ClickRecorder;
   /** Name of the trusted country header, if one is configured (any case). */
   countryHeader: string | undefined;
@@ -49,7 +51,8 @@ export interface FastRedirect {
  * (`handOver`): the limiter charge and the lookup are never made twice.
  */
 export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
-  const { resolver, limiter, address, domainOf, recordClick, reservedPaths, isClosing, onServed, now } = deps;
+  const { resolver, limiter, address, directory, recordClick, reservedPaths, isClosing, onServed, now } =
+    deps;
   const countryHeader = deps.countryHeader?.toLowerCase();
 
   /** Writes the redirect when the decision is a plain one; false = Fastify must answer. */
@@ -135,7 +138,14 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
           fallback(req, res);
           return;
         }
-        domain = domainOf(address.host(req, headers.host));
+        const served = directory.peek(address.host(req, headers.host));
+        if (served === undefined) {
+          // A custom domain this process has not looked up lately: Fastify looks it up, then the link.
+          handOver(req, { retryAfterSeconds });
+          fallback(req, res);
+          return;
+        }
+        domain = served.name;
         link = resolver.peek(domain, code);
         if (link !== null && link !== undefined && tryAnswer(req, res, link, url, ip, headers, time, started))
           return;

@@ -1,40 +1,58 @@
+import { decodeDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import { decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { DomainDirectory } from '../domain/domain-directory.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 
 const UNSUBSCRIBE_TIMEOUT_MS = 1000;
 
 /**
- * Drops in-process copies of links the management API changed. While the subscription is down, messages are
- * lost, so on every (re)connect the whole LRU is cleared: the entries' TTL already bounds staleness, this
- * makes it zero after an outage.
+ * Drops in-process copies of links and custom domains the management API changed. While the subscription is
+ * down, messages are lost, so on every (re)connect both LRUs are cleared: the entries' TTL already bounds
+ * staleness, this makes it zero after an outage.
  */
 export async function subscribeToInvalidations(deps: {
   subscriber: Redis;
+  /** Link changes. */
   channel: string;
+  /** Custom-domain changes. */
+  domainChannel: string;
   resolver: LinkResolver;
+  directory: DomainDirectory;
   logger: FastifyBaseLogger;
 }): Promise<() => Promise<void>> {
-  const { subscriber, channel, resolver, logger } = deps;
+  const { subscriber, channel, domainChannel, resolver, directory, logger } = deps;
+  const channels = [channel, domainChannel];
 
   const onMessage = (from: string, raw: string) => {
-    if (from !== channel) return;
-    const message = decodeLinkInvalidation(raw);
-    if (message === null) {
-      logger.warn({ channel }, 'ignored an invalidation message this version cannot read');
-      return;
+    if (from === channel) {
+      const message = decodeLinkInvalidation(raw);
+      if (message === null) {
+        logger.warn({ channel }, 'ignored an invalidation message this version cannot read');
+        return;
+      }
+      resolver.invalidate(message.domain.toLowerCase(), message.code);
+    } else if (from === domainChannel) {
+      const message = decodeDomainInvalidation(raw);
+      if (message === null) {
+        logger.warn({ channel: domainChannel }, 'ignored an invalidation message this version cannot read');
+        return;
+      }
+      directory.invalidate(message.hostname);
     }
-    resolver.invalidate(message.domain.toLowerCase(), message.code);
   };
-  const onReady = () => resolver.clear();
+  const onReady = () => {
+    resolver.clear();
+    directory.clear();
+  };
 
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
-  const subscribed = subscriber.subscribe(channel).then(
+  const subscribed = subscriber.subscribe(...channels).then(
     () => undefined,
     (error: unknown) => {
-      logger.warn({ err: error, channel }, 'invalidation subscription failed; LRU entries expire by TTL');
+      logger.warn({ err: error, channels }, 'invalidation subscription failed; LRU entries expire by TTL');
     },
   );
   // With Redis down at boot the edge still starts: ioredis replays SUBSCRIBE once it connects.
@@ -48,7 +66,7 @@ export async function subscribeToInvalidations(deps: {
     if (subscriber.status === 'ready') {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        subscriber.unsubscribe(channel).catch(() => undefined),
+        subscriber.unsubscribe(...channels).catch(() => undefined),
         new Promise((resolve) => (timer = setTimeout(resolve, UNSUBSCRIBE_TIMEOUT_MS))),
       ]);
       clearTimeout(timer);

@@ -4,10 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { ClickCap } from '../domain/click-cap.ts';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
+import type { DomainDirectory, ServedDomain } from '../domain/domain-directory.ts';
 import type { PasswordAttempts } from '../domain/password-attempts.ts';
 import { PASSWORD_PAGE_CSP, renderPasswordPage } from '../domain/password-page.ts';
 import type { RedirectLink } from '../domain/ports.ts';
-import { rawQuery } from '../domain/redirect-answer.ts';
+import { domainRedirectHeaders, rawQuery } from '../domain/redirect-answer.ts';
 import { decideRedirect, type RedirectDecision, type RequestFacts } from '../domain/redirect-decision.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { UnlockCookies } from '../domain/unlock-cookie.ts';
@@ -25,9 +26,12 @@ export interface RedirectRouteDeps {
   recordClick: ClickRecorder;
   unlockCookies: UnlockCookies;
   passwordAttempts: PasswordAttempts;
-  domainOf: (host: string | undefined) => string;
-  /** Answers an unknown code: 404, or 429 once the client has asked for too many unknown codes. */
-  notFound: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  directory: DomainDirectory;
+  /**
+   * Answers an unknown code: the domain's not-found redirect or 404, or 429 once the client has asked for too
+   * many unknown codes.
+   */
+  notFound: (request: FastifyRequest, reply: FastifyReply, served?: ServedDomain) => Promise<FastifyReply>;
   countryHeader: string | undefined;
   secureCookies: boolean;
   /** Counts a redirect this route served (the fast path counts its own). */
@@ -46,7 +50,7 @@ type PasswordBody = Static<typeof PasswordBody>;
  * needs (lookup, unlock cookie, click-cap counter, password check) and writes it.
  */
 export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRouteDeps): void {
-  const { resolver, clickCap, recordClick, unlockCookies, passwordAttempts, domainOf, notFound, now } = deps;
+  const { resolver, clickCap, recordClick, unlockCookies, passwordAttempts, directory, notFound, now } = deps;
   const countryHeader = deps.countryHeader?.toLowerCase();
 
   function factsOf(request: FastifyRequest, unlocked: boolean): RequestFacts {
@@ -84,6 +88,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   function answer(
     request: FastifyRequest,
     reply: FastifyReply,
+    served: ServedDomain,
     link: RedirectLink | null,
     code: string,
     decision: RedirectDecision,
@@ -108,7 +113,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
             'stored destination is not a valid http(s) URL',
           );
         }
-        return notFound(request, reply);
+        return notFound(request, reply, served);
     }
   }
 
@@ -161,12 +166,13 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   function serve(
     request: FastifyRequest<{ Params: Params }>,
     reply: FastifyReply,
+    served: ServedDomain,
     link: RedirectLink | null,
   ): undefined | Promise<unknown> {
     const time = now();
     const unlocked = link !== null && unlockedByCookie(request, link, time);
     const decision = decideRedirect(link, factsOf(request, unlocked), time);
-    return answer(request, reply, link, request.params.code, decision);
+    return answer(request, reply, served, link, request.params.code, decision);
   }
 
   function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
@@ -174,41 +180,71 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     return sendProblem(reply, 'unavailable');
   }
 
-  // Deliberately not async: an LRU hit answers without allocating a promise or touching Redis.
-  app.get<{ Params: Params }>('/:code', { schema: { params: Params } }, (request, reply) => {
+  /** The served domain of a request, from memory when it can, else looked up (`then`). */
+  function withDomain(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    then: (served: ServedDomain) => unknown,
+  ): unknown {
+    const served = directory.peek(request.host);
+    if (served !== undefined) return then(served);
+    return directory.resolve(request.host).then(then, (error: unknown) => unavailable(request, reply, error));
+  }
+
+  function serveCode(
+    request: FastifyRequest<{ Params: Params }>,
+    reply: FastifyReply,
+    served: ServedDomain,
+  ): unknown {
     const { code } = request.params;
-    if (!isShortCode(code)) return notFound(request, reply);
-    const domain = domainOf(request.host);
+    if (!isShortCode(code)) return notFound(request, reply, served);
+    const domain = served.name;
     // The fast path looked this request up already and left the answer to this route.
     const handed = takeHandedLookup(request.raw, domain, code);
     if (handed !== undefined) {
       return handed.link === undefined
         ? unavailable(request, reply, handed.error)
-        : serve(request, reply, handed.link);
+        : serve(request, reply, served, handed.link);
     }
     const cached = resolver.peek(domain, code);
-    if (cached !== undefined) return serve(request, reply, cached);
+    if (cached !== undefined) return serve(request, reply, served, cached);
     return resolver.resolve(domain, code).then(
-      (link) => serve(request, reply, link),
+      (link) => serve(request, reply, served, link),
       (error: unknown) => unavailable(request, reply, error),
     );
-  });
+  }
+
+  // Deliberately not async: an LRU hit answers without allocating a promise or touching Redis.
+  app.get<{ Params: Params }>('/:code', { schema: { params: Params } }, (request, reply) =>
+    withDomain(request, reply, (served) => serveCode(request, reply, served)),
+  );
+
+  // The bare domain: its root redirect when it has one, else as an unknown code.
+  app.get('/', (request, reply) =>
+    withDomain(request, reply, (served) => {
+      if (served.rootRedirectUrl === null) return notFound(request, reply, served);
+      reply.code(302).headers(domainRedirectHeaders(served.rootRedirectUrl)).send();
+      return undefined;
+    }),
+  );
 
   app.post<{ Params: Params; Body: PasswordBody }>(
     '/:code',
     { schema: { params: Params, body: PasswordBody } },
     async (request, reply) => {
       const { code } = request.params;
-      if (!isShortCode(code)) return notFound(request, reply);
+      let served: ServedDomain;
       let link: RedirectLink | null;
       try {
-        link = await resolver.resolve(domainOf(request.host), code);
+        served = directory.peek(request.host) ?? (await directory.resolve(request.host));
+        if (!isShortCode(code)) return notFound(request, reply, served);
+        link = await resolver.resolve(served.name, code);
       } catch (error) {
         return unavailable(request, reply, error);
       }
       const decision = decideRedirect(link, factsOf(request, false), now());
       if (decision.kind !== 'password' || link === null || link.passwordHash === null) {
-        return answer(request, reply, link, code, decision);
+        return answer(request, reply, served, link, code, decision);
       }
 
       let attempt: Awaited<ReturnType<PasswordAttempts['charge']>>;
@@ -258,7 +294,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         sameSite: 'lax',
         secure: deps.secureCookies,
       });
-      return answer(request, reply, link, code, decideRedirect(link, factsOf(request, true), time));
+      return answer(request, reply, served, link, code, decideRedirect(link, factsOf(request, true), time));
     },
   );
 }
