@@ -14,10 +14,7 @@ export function createRedisDomainInvalidations(deps: {
 }): DomainInvalidations {
   return {
     async publish(hostname) {
-      await deps.publisher.publish(
-        deps.keys.domainInvalidationChannel(),
-        encodeDomainInvalidation({ hostname }),
-      );
+      await publishDomainInvalidation(deps.publisher, deps.keys, hostname);
     },
   };
 }
