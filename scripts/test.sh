@@ -20,6 +20,8 @@ step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts
 step node --import tsx scripts/licences/check-licences.ts
 # nginx for the TLS reverse-proxy test (infra/nginx); without it that test is skipped and says so.
 step ./scripts/ensure-nginx.sh
+# caddy for the on-demand TLS test (infra/caddy); without it that test is skipped and says so.
+step ./scripts/ensure-caddy.sh
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.

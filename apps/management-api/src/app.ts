@@ -17,6 +17,7 @@ import { registerDocs } from './plugins/docs.ts';
 import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
 import { registerInputHygiene } from './plugins/input-hygiene.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
+import { adminUserRoutes } from './routes/admin-users.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -28,6 +29,7 @@ import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
+import { AdminUserSchema, InstanceAuditEventSchema } from './schemas/admin.ts';
 import { AuditEventSchema } from './schemas/audit.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
@@ -44,6 +46,8 @@ import { createAuthService } from './services/auth-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
 import { createRedisDomainInvalidations } from './services/domain-invalidations.ts';
 import { createDomainService } from './services/domain-service.ts';
+import { createInstanceAudit } from './services/instance-audit.ts';
+import { createInstanceUsers } from './services/instance-users.ts';
 import { createInvitationService } from './services/invitation-service.ts';
 import { createLastUsedTracker } from './services/last-used-tracker.ts';
 import type { LinkCache } from './services/link-cache.ts';
@@ -109,6 +113,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     InvitationSchema,
     AuditEventSchema,
     DomainSchema,
+    AdminUserSchema,
+    InstanceAuditEventSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -174,9 +180,12 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   const apiKeys = createApiKeyService({ db, lastUsed });
   const invitations = createInvitationService({ db, clock });
   const audit = createAuditLog({ db, logger: app.log });
+  const instanceUsers = createInstanceUsers({ db, clock });
+  const instanceAudit = createInstanceAudit({ db, logger: app.log });
   const auth = createAuthService({
     db,
     invitations,
+    registration: config.registration,
     redis: deps.redis,
     hasher,
     sessions,
@@ -288,7 +297,12 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     visitors: createRedisAccountVisitors(deps.redis, keys),
   });
   const workspaces = createWorkspaceService({ db, cache, domainInvalidations, logger: app.log });
-  const authenticator = createAuthenticator(app, { sessions, apiKeys, members: workspaces });
+  const authenticator = createAuthenticator(app, {
+    sessions,
+    apiKeys,
+    members: workspaces,
+    users: instanceUsers,
+  });
 
   await app.register(
     async (api) => {
@@ -323,6 +337,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       workspaceRoutes(v1, { workspaces, audit, authenticator });
       invitationRoutes(v1, { invitations, audit, authenticator });
       auditLogRoutes(v1, { audit, authenticator });
+      adminUserRoutes(v1, { auth, users: instanceUsers, audit: instanceAudit, authenticator });
     },
     { prefix: '/api/v1' },
   );

@@ -21,7 +21,7 @@ describe('sign-up, login, me, logout', () => {
       headers: { authorization: `Bearer ${body.token}` },
     });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toEqual({ id: body.user.id, email: email.toLowerCase() });
+    expect(me.json()).toEqual({ id: body.user.id, email: email.toLowerCase(), isAdmin: expect.any(Boolean) });
   });
 
   test('logs in with any casing of the email and gets a fresh token', async ({ api }) => {

@@ -46,6 +46,11 @@ const CONTRACT: [string, string][] = [
   ['post', '/api/v1/domains/{id}/verify'],
   ['patch', '/api/v1/domains/{id}'],
   ['delete', '/api/v1/domains/{id}'],
+  ['get', '/api/v1/admin/users'],
+  ['post', '/api/v1/admin/users'],
+  ['get', '/api/v1/admin/users/{id}'],
+  ['patch', '/api/v1/admin/users/{id}'],
+  ['get', '/api/v1/admin/audit-log'],
 ];
 
 type Json = Record<string, unknown>;
@@ -143,6 +148,7 @@ describe('OpenAPI document', () => {
     for (const [method, path] of CONTRACT) {
       const accountLevel =
         path.startsWith('/api/v1/auth/') ||
+        path.startsWith('/api/v1/admin/') ||
         ['/api/v1/me', '/api/v1/workspaces', '/api/v1/invitations/accept'].includes(path);
       expect(takesHeader(method, path), `${method} ${path}`).toBe(!accountLevel);
     }

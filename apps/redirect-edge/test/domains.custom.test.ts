@@ -49,6 +49,15 @@ async function insertDomain(
   return row;
 }
 
+/** `edge_redirects_total` of the fast path. */
+async function fastRedirects(edge: TestEdge): Promise<number> {
+  const text = await edge.deps.metrics.registry.metrics();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('edge_redirects_total{') && l.includes('path="fast"'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** What the management API does after a domain change: announce it to every edge. */
 async function announce(edge: TestEdge, prefix: string, hostname: string): Promise<void> {
   const keys = createRedisKeys(prefix);
@@ -61,6 +70,7 @@ async function announce(edge: TestEdge, prefix: string, hostname: string): Promi
 describe('custom domains at the edge', () => {
   test("serves a verified domain's links, and not the same code of another domain", async ({
     database,
+    edge,
     userId,
   }) => {
     const host = uniqueHost('go');
@@ -68,11 +78,14 @@ describe('custom domains at the edge', () => {
     const link = await insertLink(database.db, { userId, domain: host, url: 'https://acme.example/spring' });
     await insertLink(database.db, { userId, code: link.code, url: 'https://instance.example/other' });
 
+    const fastBefore = await fastRedirects(edge);
     for (let i = 0; i < 3; i += 1) {
       const answer = await request(port, `/${link.code}?ref=mail`, host);
       expect(answer.status).toBe(302);
       expect(answer.headers.location).toBe('https://acme.example/spring?ref=mail');
     }
+    // The first request looked the host up (through Fastify); the next ones took the fast path.
+    expect(await fastRedirects(edge)).toBe(fastBefore + 2);
     // The Host header as a browser may send it: another case, a port.
     expect((await request(port, `/${link.code}`, `${host.toUpperCase()}:8080`)).headers.location).toBe(
       'https://acme.example/spring',

@@ -10,7 +10,7 @@ import { afterAll, describe, expect } from 'vitest';
 import { insertLink, test } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
 
-// infra/caddy/Caddyfile, the on-demand TLS example of docs/operations/tls.md, run in Caddy in front of a real
+// infra/caddy/Caddyfile, the on-demand TLS example of docs/operations/on-demand-tls.md, run in Caddy in front of a real
 // edge. Only its ports are changed, by exact text replacement (an edit the test does not know fails here),
 // and test-only global options are added: certificates from Caddy's internal CA instead of Let's Encrypt (no
 // test reaches the internet), no admin endpoint, storage in a temporary directory, no trust-store install.

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
-import { commaList, int, isHostWithPort } from './fields.ts';
+import { commaList, int, isHostWithPort, optional } from './fields.ts';
 import {
   checkMetricsPort,
   customDomainFields,
@@ -42,6 +42,17 @@ export const ApiConfigSchema = Type.Object({
     item: (value) => isHostWithPort(value) && !value.includes(':'),
     description: 'Destination domains refused for new links (subdomains included)',
   }),
+  // No static default: an instance is `invite` in production and `open` elsewhere (REGISTRATION_DEFAULT below).
+  registration: optional(
+    Type.Union([Type.Literal('open'), Type.Literal('invite'), Type.Literal('closed')], {
+      description:
+        'Who may sign up: open (anyone), invite (only with an invitation token), closed (only instance admins create accounts); the first account of an instance is always allowed and becomes its admin',
+      config: {
+        rule: 'one of open, invite, closed',
+        defaultDescription: 'invite when NODE_ENV=production, else open',
+      },
+    }),
+  ),
   codeLength: int({ default: 7, min: 4, max: 32, description: 'Length of random short codes (base62)' }),
   sessionTtlSeconds: int({
     default: 7 * 86_400,
@@ -121,8 +132,19 @@ export const ApiConfigSchema = Type.Object({
   }),
 });
 
-export type ApiConfig = Static<typeof ApiConfigSchema> & DerivedShared & DerivedCustomDomains;
+export type Registration = 'open' | 'invite' | 'closed';
+
+/** Production never opens sign-up by accident; a development machine lets the README walk-through sign up. */
+export const REGISTRATION_DEFAULT = { production: 'invite', other: 'open' } as const;
+
+export type ApiConfig = Omit<Static<typeof ApiConfigSchema>, 'registration'> &
+  DerivedShared &
+  DerivedCustomDomains & { registration: Registration };
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return deriveCustomDomains(deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env))));
+  const config = deriveCustomDomains(deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env))));
+  const registration =
+    config.registration ??
+    (config.nodeEnv === 'production' ? REGISTRATION_DEFAULT.production : REGISTRATION_DEFAULT.other);
+  return { ...config, registration };
 }

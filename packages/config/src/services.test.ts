@@ -22,6 +22,17 @@ function issuesOf(fn: () => unknown): ConfigError['issues'] {
 }
 
 describe('service configs', () => {
+  it('opens sign-up by default outside production only, and names a bad REGISTRATION', () => {
+    expect(loadApiConfig({}).registration).toBe('open');
+    const production = { NODE_ENV: 'production', APP_SECRET: 's'.repeat(40) };
+    expect(loadApiConfig(production).registration).toBe('invite');
+    expect(loadApiConfig({ ...production, REGISTRATION: 'open' }).registration).toBe('open');
+    expect(loadApiConfig({ REGISTRATION: 'closed' }).registration).toBe('closed');
+    expect(issuesOf(() => loadApiConfig({ REGISTRATION: 'everyone' }))).toEqual([
+      { variable: 'REGISTRATION', problem: 'must be one of open, invite, closed (got "everyone")' },
+    ]);
+  });
+
   it('start on a fresh machine with no variables set', () => {
     const edge = loadEdgeConfig({});
     const api = loadApiConfig({});

@@ -1,4 +1,4 @@
-export { type ApiConfig, ApiConfigSchema, loadApiConfig } from './api.ts';
+export { type ApiConfig, ApiConfigSchema, loadApiConfig, type Registration } from './api.ts';
 export { type ConsumerConfig, ConsumerConfigSchema, loadConsumerConfig } from './consumer.ts';
 export { type EdgeConfig, EdgeConfigSchema, loadEdgeConfig } from './edge.ts';
 export type { DerivedShared } from './shared.ts';

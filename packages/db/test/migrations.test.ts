@@ -12,9 +12,11 @@ const expectedTables = [
   'account_dimensions_daily',
   'api_keys',
   'audit_events',
+  'blocked_destinations',
   'campaigns',
   'click_events',
   'domains',
+  'instance_audit_events',
   'link_agents_daily',
   'link_clicks_daily',
   'link_clicks_hourly',
@@ -482,6 +484,31 @@ describe('runMigrations', () => {
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(
         /Index Only Scan using link_visitors_daily_pkey/,
       );
+    });
+  });
+
+  test('makes the oldest account of an instance from before instance admins its admin (0009), and only it', async () => {
+    const url = await emptyDatabase();
+    await migrateUpTo(url, '0008_domains');
+    await withClient(url, async (client) => {
+      await client.query(
+        `INSERT INTO users (email, password_hash, created_at)
+         VALUES ('second@example.com', 'h', '2026-02-01'), ('first@example.com', 'h', '2026-01-01'),
+                ('third@example.com', 'h', '2026-03-01')`,
+      );
+    });
+
+    await runMigrations(url);
+
+    await withClient(url, async (client) => {
+      const rows = await client.query<{ email: string; is_admin: boolean; disabled_at: Date | null }>(
+        'SELECT email, is_admin, disabled_at FROM users ORDER BY email',
+      );
+      expect(rows.rows).toEqual([
+        { email: 'first@example.com', is_admin: true, disabled_at: null },
+        { email: 'second@example.com', is_admin: false, disabled_at: null },
+        { email: 'third@example.com', is_admin: false, disabled_at: null },
+      ]);
     });
   });
 

@@ -2,13 +2,20 @@ import type { ApiKeyScope, WorkspaceRole } from '@boltlink/db/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { ApiKeyService } from '../services/api-key-service.ts';
-import { denial, isAccountPermission, type Permission } from '../services/permissions.ts';
+import { accountDisabled } from '../services/auth-service.ts';
+import {
+  denial,
+  instanceDenial,
+  isAccountPermission,
+  isInstancePermission,
+  type Permission,
+} from '../services/permissions.ts';
 import { looksLikeApiKey } from '../services/secrets.ts';
 import type { SessionStore } from '../services/session-store.ts';
 
 /** Who calls: a logged-in user, or an API key (which belongs to one workspace). */
 export type Principal =
-  | { kind: 'session'; userId: string; tokenHash: string }
+  | { kind: 'session'; userId: string; tokenHash: string; isAdmin: boolean }
   | { kind: 'apiKey'; userId: string; workspaceId: string; keyId: string; scopes: readonly ApiKeyScope[] };
 
 /** The workspace a request acts in, and as whom: what services read and write with, and what audit records. */
@@ -44,13 +51,19 @@ export interface MembershipLookup {
   roleOf(workspaceId: string, userId: string): Promise<WorkspaceRole | null>;
 }
 
+export interface UserStatusLookup {
+  /** The account behind a session, or null when it no longer exists. */
+  statusOf(userId: string): Promise<{ isAdmin: boolean; disabled: boolean } | null>;
+}
+
 export interface Authenticator {
   /**
    * preParsing hook: resolves the principal from `Authorization: Bearer`, the only place credentials are
    * read (never a query parameter, which would end up in logs and browser history), then, for a workspace
    * permission, the workspace the request acts in and whether the caller may do this there
    * (services/permissions.ts decides). Without a permission, any authenticated caller passes.
-   * The membership is read from Postgres on every request, so a removed member is refused at once.
+   * The membership is read from Postgres on every request, so a removed member is refused at once; so is the
+   * account (a disabled user's sessions and keys are refused on their next request).
    * preParsing, not onRequest: the per-IP rate limit (an onRequest hook) must count a request before
    * authentication can reject it, or guessing tokens would never be limited; the body is still only read
    * once the caller is known.
@@ -60,7 +73,12 @@ export interface Authenticator {
 
 export function createAuthenticator(
   app: FastifyInstance,
-  deps: { sessions: SessionStore; apiKeys: ApiKeyService; members: MembershipLookup },
+  deps: {
+    sessions: SessionStore;
+    apiKeys: ApiKeyService;
+    members: MembershipLookup;
+    users: UserStatusLookup;
+  },
 ): Authenticator {
   app.decorateRequest('principal', null);
   app.decorateRequest('access', null);
@@ -74,11 +92,17 @@ export function createAuthenticator(
     if (looksLikeApiKey(token)) {
       const key = await deps.apiKeys.authenticate(token);
       if (!key) throw unauthenticated('invalid or revoked API key', 'invalid_token');
-      return { kind: 'apiKey', ...key };
+      const { userDisabled, ...principal } = key;
+      if (userDisabled) throw accountDisabled();
+      return { kind: 'apiKey', ...principal };
     }
     const session = await deps.sessions.resolve(token);
     if (!session) throw unauthenticated('invalid or expired session', 'invalid_token');
-    return { kind: 'session', ...session };
+    // A session that outlived its account is no session.
+    const user = await deps.users.statusOf(session.userId);
+    if (!user) throw unauthenticated('session is no longer valid', 'invalid_token');
+    if (user.disabled) throw accountDisabled();
+    return { kind: 'session', ...session, isAdmin: user.isAdmin };
   }
 
   function namedWorkspace(request: FastifyRequest): string | undefined {
@@ -118,6 +142,11 @@ export function createAuthenticator(
         const principal = await resolve(request);
         request.principal = principal;
         if (permission === undefined) return;
+        if (isInstancePermission(permission)) {
+          const refused = instanceDenial(principal);
+          if (refused !== null) throw new AppError('forbidden', refused);
+          return;
+        }
         if (isAccountPermission(permission)) {
           if (principal.kind !== 'session') {
             throw new AppError('forbidden', `${permission} needs a session, not an API key`);

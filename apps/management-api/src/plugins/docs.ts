@@ -40,7 +40,13 @@ export async function registerDocs(app: FastifyInstance, opts: { serverUrl?: str
     transform: ({ schema, url }) => {
       // Every workspace-scoped route takes the same optional header; documented once here instead of on
       // each route (the authenticator reads and checks it before validation runs).
-      if (schema?.security && !ACCOUNT_ROUTES.has(url) && !url.startsWith('/api/v1/auth/')) {
+      // Instance administration (/api/v1/admin) acts in no workspace either.
+      if (
+        schema?.security &&
+        !ACCOUNT_ROUTES.has(url) &&
+        !url.startsWith('/api/v1/auth/') &&
+        !url.startsWith('/api/v1/admin/')
+      ) {
         schema = {
           ...schema,
           headers: {

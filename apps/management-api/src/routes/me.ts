@@ -15,7 +15,11 @@ export function meRoutes(app: App, deps: { auth: AuthService; authenticator: Aut
         summary: 'The account behind the credentials',
         security: [{ bearerAuth: [] }],
         response: {
-          200: Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }),
+          200: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            email: Type.String(),
+            isAdmin: Type.Boolean({ description: 'An instance admin (may use /api/v1/admin)' }),
+          }),
           ...problems('unauthenticated', 'rate_limited'),
         },
       },

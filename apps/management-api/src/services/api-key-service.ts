@@ -1,5 +1,5 @@
 import type { Db } from '@boltlink/db/client';
-import { type ApiKeyScope, apiKeyScopes, apiKeys } from '@boltlink/db/schema';
+import { type ApiKeyScope, apiKeyScopes, apiKeys, users } from '@boltlink/db/schema';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { notFound } from '../errors.ts';
 import type { ApiKeyView } from '../schemas/api-keys.ts';
@@ -15,6 +15,8 @@ export interface ApiKeyPrincipal {
   userId: string;
   workspaceId: string;
   scopes: ApiKeyScope[];
+  /** The key's creator is disabled: the key is refused until they are re-enabled. */
+  userDisabled: boolean;
 }
 
 export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker }) {
@@ -84,12 +86,16 @@ export function createApiKeyService(deps: { db: Db; lastUsed: LastUsedTracker })
           userId: apiKeys.userId,
           workspaceId: apiKeys.workspaceId,
           scopes: apiKeys.scopes,
+          disabledAt: users.disabledAt,
         })
         .from(apiKeys)
+        .innerJoin(users, eq(users.id, apiKeys.userId))
         .where(and(eq(apiKeys.keyHash, sha256Hex(key)), isNull(apiKeys.revokedAt)));
       if (!row) return null;
+      const { disabledAt, ...principal } = row;
+      if (disabledAt !== null) return { ...principal, userDisabled: true };
       lastUsed.touch(row.keyId);
-      return row;
+      return { ...principal, userDisabled: false };
     },
   };
 }

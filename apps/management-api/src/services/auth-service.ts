@@ -1,6 +1,7 @@
+import type { Registration } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
 import { users } from '@boltlink/db/schema';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import type { InvitationService } from './invitation-service.ts';
@@ -31,6 +32,8 @@ export interface AuthServiceDeps {
   loginThrottle: LoginThrottle;
   /** Sign-up with an invitation joins its workspace in the same transaction. */
   invitations: Pick<InvitationService, 'acceptWith'>;
+  /** Who may sign up (REGISTRATION); the first account of an instance always may. */
+  registration: Registration;
 }
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
@@ -40,8 +43,42 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** One error for both "no such account" and "wrong password", so the answer reveals nothing. */
 const invalidCredentials = () => new AppError('unauthenticated', 'invalid email or password');
 
+export const accountDisabled = () =>
+  new AppError('forbidden', 'this account is disabled; an instance admin can re-enable it');
+
+/**
+ * Serializes the sign-ups of an empty instance, whose first account becomes its admin: without it two
+ * concurrent first sign-ups would both see no account and both become admin (or, with sign-up closed, both
+ * pass as "the first"). Any constant works; this one is "BoltLink" in ASCII.
+ */
+const FIRST_ACCOUNT_LOCK = 0x426f6c744c696e6bn;
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Whether the account about to be created in `tx` is the instance's first. The cheap check runs unlocked:
+ * accounts only ever accumulate, so once one exists no sign-up needs the lock.
+ */
+async function isFirstAccount(tx: Tx): Promise<boolean> {
+  const anyUser = async () => (await tx.select({ id: users.id }).from(users).limit(1)).length > 0;
+  if (await anyUser()) return false;
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${FIRST_ACCOUNT_LOCK})`);
+  return !(await anyUser());
+}
+
+/** Who may create an account: a refusal for a sign-up of `registration` that is not the instance's first. */
+export function signupRefusal(registration: Registration, withInvitation: boolean): string | null {
+  if (registration === 'closed') {
+    return 'sign-up is closed on this instance; an instance admin creates accounts';
+  }
+  if (registration === 'invite' && !withInvitation) {
+    return 'sign-up on this instance needs an invitation';
+  }
+  return null;
+}
+
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, redis, hasher, sessions, loginThrottle, invitations } = deps;
+  const { db, redis, hasher, sessions, loginThrottle, invitations, registration } = deps;
 
   // Keyed by hashes so the counter keys do not put addresses (email or IP) in Redis. The pair counter is what
   // normally refuses a guesser: counting failures per account alone would let anyone who knows an email lock
@@ -94,11 +131,18 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!EMAIL.test(email) || email.length > 320) {
         throw new AppError('validation_failed', 'email: is not a valid email address');
       }
+      // Refused before argon2 runs when it can be: a closed instance does not spend a hash per attempt.
+      const refusal = signupRefusal(registration, invitation !== undefined);
+      if (refusal !== null && (await db.select({ id: users.id }).from(users).limit(1)).length > 0) {
+        throw new AppError('forbidden', refusal);
+      }
       const passwordHash = await hasher.hash(password);
       const created = await db.transaction(async (tx) => {
+        const first = await isFirstAccount(tx);
+        if (!first && refusal !== null) throw new AppError('forbidden', refusal);
         const [user] = await tx
           .insert(users)
-          .values({ email, passwordHash })
+          .values({ email, passwordHash, isAdmin: first })
           .onConflictDoNothing({ target: users.email })
           .returning({ id: users.id, email: users.email });
         if (!user) throw new AppError('conflict', 'an account with this email already exists');
@@ -110,12 +154,28 @@ export function createAuthService(deps: AuthServiceDeps) {
       return { ...created, token };
     },
 
+    /** An account made by an instance admin (any REGISTRATION); no session is opened for it. */
+    async createByAdmin(rawEmail: string, password: string, admin: boolean) {
+      const email = normalizeEmail(rawEmail);
+      if (!EMAIL.test(email) || email.length > 320) {
+        throw new AppError('validation_failed', 'email: is not a valid email address');
+      }
+      const passwordHash = await hasher.hash(password);
+      const [user] = await db
+        .insert(users)
+        .values({ email, passwordHash, isAdmin: admin })
+        .onConflictDoNothing({ target: users.email })
+        .returning({ id: users.id, email: users.email, isAdmin: users.isAdmin, createdAt: users.createdAt });
+      if (!user) throw new AppError('conflict', 'an account with this email already exists');
+      return user;
+    },
+
     /** `clientIp` is the address the failed-login counters are kept for (Fastify's request.ip). */
     async login(rawEmail: string, password: string, clientIp: string): Promise<{ token: string }> {
       const email = normalizeEmail(rawEmail);
       await assertNotLockedOut(email, clientIp);
       const [user] = await db
-        .select({ id: users.id, passwordHash: users.passwordHash })
+        .select({ id: users.id, passwordHash: users.passwordHash, disabledAt: users.disabledAt })
         .from(users)
         .where(eq(users.email, email));
       if (!user) {
@@ -130,6 +190,8 @@ export function createAuthService(deps: AuthServiceDeps) {
         await recordFailure(email, clientIp);
         throw invalidCredentials();
       }
+      // Said only to whoever knows the password, so it reveals nothing to a guesser.
+      if (user.disabledAt !== null) throw accountDisabled();
       if (hasher.needsRehash(user.passwordHash)) {
         const passwordHash = await hasher.hash(password);
         await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
@@ -166,7 +228,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async me(userId: string) {
       const [user] = await db
-        .select({ id: users.id, email: users.email })
+        .select({ id: users.id, email: users.email, isAdmin: users.isAdmin })
         .from(users)
         .where(eq(users.id, userId));
       // A session that outlived its account is no session.

@@ -43,7 +43,7 @@ export function decodeCursor(raw: string): CursorV1 {
 }
 
 /** `%` and `_` in a search are literal characters, not wildcards. */
-const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Keyset pagination over (created_at, id) descending, walking the (workspace_id, created_at desc, id desc)

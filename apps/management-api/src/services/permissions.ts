@@ -28,7 +28,14 @@ export type WorkspacePermission = (typeof workspacePermissions)[number];
 export const accountPermissions = ['workspaces:join', 'account:manage'] as const;
 export type AccountPermission = (typeof accountPermissions)[number];
 
-export type Permission = WorkspacePermission | AccountPermission;
+/**
+ * Running the instance: users, blocks (docs/administration.md). Instance admins only, and through a session
+ * only: no API key carries it, so a leaked key can never disable users or block links.
+ */
+export const instancePermissions = ['instance:manage'] as const;
+export type InstancePermission = (typeof instancePermissions)[number];
+
+export type Permission = WorkspacePermission | AccountPermission | InstancePermission;
 
 const VIEWER: readonly WorkspacePermission[] = [
   'links:read',
@@ -68,6 +75,17 @@ export const SCOPE_PERMISSIONS: Readonly<Record<ApiKeyScope, WorkspacePermission
 
 export const isAccountPermission = (permission: Permission): permission is AccountPermission =>
   (accountPermissions as readonly string[]).includes(permission);
+
+export const isInstancePermission = (permission: Permission): permission is InstancePermission =>
+  (instancePermissions as readonly string[]).includes(permission);
+
+/** Why a caller may not run the instance, or null when it may. */
+export function instanceDenial(
+  caller: { kind: 'session'; isAdmin: boolean } | { kind: 'apiKey' },
+): string | null {
+  if (caller.kind !== 'session') return 'instance administration needs a session, not an API key';
+  return caller.isAdmin ? null : 'only an instance admin may do this';
+}
 
 export type Caller =
   | { kind: 'session'; role: WorkspaceRole }

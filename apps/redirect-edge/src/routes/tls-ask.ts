@@ -8,7 +8,7 @@ import { sendProblem } from '../http/problem.ts';
  * Where a reverse proxy with on-demand TLS (Caddy's `on_demand_tls { ask … }`) asks whether it may get a
  * certificate for a host name: 200 for an instance domain or a verified custom domain, 404 for anything else
  * (any answer but 200 is a no). Two path segments, so it can never be a short code; answered from the same
- * domain directory the redirects use (docs/operations/tls.md).
+ * domain directory the redirects use (docs/operations/on-demand-tls.md).
  */
 export const TLS_ASK_PATH = '/_boltlink/tls-ask';
 

@@ -21,6 +21,12 @@ export {
   type NewDomain,
 } from './domains.ts';
 export {
+  type BlockedDestination,
+  blockedDestinations,
+  type InstanceAuditEvent,
+  instanceAuditEvents,
+} from './instance.ts';
+export {
   type AgentDimension,
   agentDimensions,
   type LinkAgentsDaily,

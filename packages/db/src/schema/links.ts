@@ -47,6 +47,8 @@ export const links = pgTable(
     campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
     // A JS number is exact up to 2^53 clicks, far beyond any single link.
     clickCount: bigint('click_count', { mode: 'number' }).notNull().default(0),
+    // Blocked by an instance admin: every edge answers 410 until it is unblocked (docs/administration.md).
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true })
       .notNull()
