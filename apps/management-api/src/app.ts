@@ -7,12 +7,14 @@ import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltl
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createAuthenticator, WORKSPACE_HEADER } from './plugins/auth.ts';
+import { CSRF_HEADER } from './plugins/browser-session.ts';
 import { registerDocs } from './plugins/docs.ts';
 import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
 import { registerInputHygiene } from './plugins/input-hygiene.ts';
@@ -123,10 +125,13 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     // The Swagger UI at /docs needs its own inline scripts and styles; the JSON API needs no CSP at all.
     contentSecurityPolicy: false,
   });
+  await app.register(cookie);
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', WORKSPACE_HEADER],
+    allowedHeaders: ['authorization', 'content-type', WORKSPACE_HEADER, CSRF_HEADER],
+    // The dashboard's fetches carry the session cookie (docs/browser-sessions.md).
+    credentials: true,
     exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
   });
@@ -301,6 +306,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     sessions,
     apiKeys,
     members: workspaces,
+    browserOrigins: config.corsOrigins,
     users: instanceUsers,
   });
 
@@ -314,6 +320,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
         authenticator,
         signup: { max: config.signupRateLimitMax, windowMs: config.signupRateLimitWindowMs },
         login: { max: config.loginRateLimitMax, windowMs: config.loginRateLimitWindowMs },
+        sessionTtlSeconds: config.sessionTtlSeconds,
       });
       meRoutes(v1, { auth, authenticator });
       apiKeyRoutes(v1, {

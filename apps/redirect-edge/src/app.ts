@@ -178,6 +178,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     cacheReadBudgetMs: config.cacheReadBudgetMs,
     breaker,
     onCacheError: edgeMetrics.cacheError,
+    onLookup: edgeMetrics.domainLookup,
   });
   const redirectLimiter = createRedirectRateLimiter({
     max: config.redirectRateLimitMax,

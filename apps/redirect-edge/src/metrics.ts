@@ -1,5 +1,6 @@
 import type { MetricsRegistry } from '@boltlink/observability/metrics';
 import type { BreakerState } from './domain/circuit-breaker.ts';
+import type { DomainLookupSource } from './domain/domain-directory.ts';
 import type { LookupSource } from './domain/resolve-link.ts';
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, open: 1, 'half-open': 2 };
@@ -13,6 +14,8 @@ const REDIRECT_STATUSES = [301, 302, 307, 308] as const;
 
 export interface EdgeMetrics {
   lookup(source: LookupSource): void;
+  /** A custom-domain host looked up beyond the in-process directory. */
+  domainLookup(source: DomainLookupSource): void;
   redirectServed(path: RedirectPath): void;
   /**
    * A redirect the fast path served, into the HTTP duration histogram under the route Fastify would have
@@ -70,6 +73,13 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
       for (const path of ['fast', 'fastify'] as const) this.inc({ path }, redirectCounts[path]);
     },
   });
+  // Not per request: only hosts the in-process directory did not know (about one per custom domain and
+  // LRU_TTL_MS per process), so prom-client's own counter is cheap enough.
+  const domainLookups = metrics.counter({
+    name: 'domain_lookups_total',
+    help: 'Custom-domain host lookups beyond the in-process directory, by what answered (redis, postgres, stale: the last known answer, both unreachable)',
+    labelNames: ['source'],
+  });
   const cacheErrors = metrics.counter({
     name: 'link_cache_errors_total',
     help: 'Failed Redis link-cache reads or write-backs (the lookup fell through to Postgres)',
@@ -119,6 +129,7 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
     lookup(source) {
       lookupCounts[source] += 1;
     },
+    domainLookup: (source) => domainLookups.inc({ source }),
     redirectServed(path) {
       redirectCounts[path] += 1;
     },

@@ -5,7 +5,7 @@ import { encodeDomainInvalidation } from '@boltlink/redis-keys/domain-invalidati
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect } from 'vitest';
-import { DOMAIN, insertLink, startEdge, type TestEdge, test, waitFor } from './support/edge.ts';
+import { DOMAIN, insertLink, metricValue, startEdge, type TestEdge, test, waitFor } from './support/edge.ts';
 import { type EdgeRequestOptions, edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // Through a real socket: the first request for a custom host goes through Fastify (which looks the host up),
@@ -79,6 +79,7 @@ describe('custom domains at the edge', () => {
     await insertLink(database.db, { userId, code: link.code, url: 'https://instance.example/other' });
 
     const fastBefore = await fastRedirects(edge);
+    const lookupsBefore = metricValue(await edge.deps.metrics.registry.metrics(), 'domain_lookups_total');
     for (let i = 0; i < 3; i += 1) {
       const answer = await request(port, `/${link.code}?ref=mail`, host);
       expect(answer.status).toBe(302);
@@ -86,6 +87,9 @@ describe('custom domains at the edge', () => {
     }
     // The first request looked the host up (through Fastify); the next ones took the fast path.
     expect(await fastRedirects(edge)).toBe(fastBefore + 2);
+    expect(metricValue(await edge.deps.metrics.registry.metrics(), 'domain_lookups_total')).toBe(
+      lookupsBefore + 1,
+    );
     // The Host header as a browser may send it: another case, a port.
     expect((await request(port, `/${link.code}`, `${host.toUpperCase()}:8080`)).headers.location).toBe(
       'https://acme.example/spring',

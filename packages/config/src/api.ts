@@ -33,7 +33,8 @@ export const ApiConfigSchema = Type.Object({
     default: [],
     itemRule: 'an origin such as https://app.example.com',
     item: isOrigin,
-    description: 'Browser origins allowed by CORS; empty allows none',
+    description:
+      "Browser origins (the dashboard's) allowed by CORS with credentials, and to write with the session cookie; empty allows none",
   }),
   blockedDomains: commaList({
     default: [],

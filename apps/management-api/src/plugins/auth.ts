@@ -12,6 +12,7 @@ import {
 } from '../services/permissions.ts';
 import { looksLikeApiKey } from '../services/secrets.ts';
 import type { SessionStore } from '../services/session-store.ts';
+import { checkCsrf, sessionCookieOf } from './browser-session.ts';
 
 /** Who calls: a logged-in user, or an API key (which belongs to one workspace). */
 export type Principal =
@@ -77,6 +78,8 @@ export function createAuthenticator(
     sessions: SessionStore;
     apiKeys: ApiKeyService;
     members: MembershipLookup;
+    /** Origins whose pages may write with the session cookie (CORS_ORIGINS). */
+    browserOrigins: readonly string[];
     users: UserStatusLookup;
   },
 ): Authenticator {
@@ -85,8 +88,13 @@ export function createAuthenticator(
 
   async function resolve(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
-    if (header === undefined || header === '')
-      throw unauthenticated('missing Authorization: Bearer credentials');
+    if (header === undefined || header === '') {
+      // A browser's second way to carry a session token (the dashboard); Authorization wins when both come.
+      const cookie = sessionCookieOf(request);
+      if (cookie === undefined) throw unauthenticated('missing Authorization: Bearer credentials');
+      checkCsrf(request, deps.browserOrigins);
+      return resolveSession(cookie);
+    }
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw unauthenticated('malformed Authorization header', 'invalid_token');
     if (looksLikeApiKey(token)) {
@@ -96,6 +104,10 @@ export function createAuthenticator(
       if (userDisabled) throw accountDisabled();
       return { kind: 'apiKey', ...principal };
     }
+    return resolveSession(token);
+  }
+
+  async function resolveSession(token: string): Promise<Principal> {
     const session = await deps.sessions.resolve(token);
     if (!session) throw unauthenticated('invalid or expired session', 'invalid_token');
     // A session that outlived its account is no session.

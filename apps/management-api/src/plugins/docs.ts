@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { WORKSPACE_HEADER } from './auth.ts';
+import { CSRF_HEADER, SESSION_COOKIE } from './browser-session.ts';
 
 /** Authenticated routes that act on the caller's account, in no workspace (besides every /auth/ route). */
 const ACCOUNT_ROUTES = new Set(['/api/v1/me', '/api/v1/workspaces', '/api/v1/invitations/accept']);
@@ -28,6 +29,12 @@ export async function registerDocs(app: FastifyInstance, opts: { serverUrl?: str
             scheme: 'bearer',
             description: 'A session token from /auth/login or an API key (bl_...)',
           },
+          cookieAuth: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SESSION_COOKIE,
+            description: `The browser session set by /auth/login and /auth/signup; writes also need the ${CSRF_HEADER} header`,
+          },
         },
       },
     },
@@ -38,6 +45,8 @@ export async function registerDocs(app: FastifyInstance, opts: { serverUrl?: str
     // Probes and the metrics scrape are operational endpoints, not part of the public API.
     hideUntagged: true,
     transform: ({ schema, url }) => {
+      // Every authenticated route takes the browser's session cookie as well as a bearer token.
+      if (schema?.security) schema = { ...schema, security: [...schema.security, { cookieAuth: [] }] };
       // Every workspace-scoped route takes the same optional header; documented once here instead of on
       // each route (the authenticator reads and checks it before validation runs).
       // Instance administration (/api/v1/admin) acts in no workspace either.

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import type { Authenticator } from '../plugins/auth.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { clearSessionCookie, setSessionCookie } from '../plugins/browser-session.ts';
 import { type Limit, perIpRouteLimit } from '../plugins/rate-limits.ts';
 import { NoContent, problems, refTo } from '../schemas/common.ts';
 import { InvitationToken } from '../schemas/invitations.ts';
@@ -31,6 +32,8 @@ export function authRoutes(
     authenticator: Authenticator;
     signup: Limit;
     login: Limit;
+    /** Lifetime of the dashboard's session cookie: the session's own. */
+    sessionTtlSeconds: number;
   },
 ): void {
   app.post(
@@ -71,6 +74,7 @@ export function authRoutes(
           },
         ]);
       }
+      setSessionCookie(request, reply, token, deps.sessionTtlSeconds);
       return reply.code(201).send(workspace === undefined ? { user, token } : { user, token, workspace });
     },
   );
@@ -89,7 +93,11 @@ export function authRoutes(
         },
       },
     },
-    async (request) => deps.auth.login(request.body.email, request.body.password, request.ip),
+    async (request, reply) => {
+      const session = await deps.auth.login(request.body.email, request.body.password, request.ip);
+      setSessionCookie(request, reply, session.token, deps.sessionTtlSeconds);
+      return session;
+    },
   );
 
   app.post(
@@ -107,6 +115,7 @@ export function authRoutes(
       const principal = principalOf(request);
       // An API key is revoked through DELETE /api-keys/:id; logout ends sessions only.
       if (principal.kind === 'session') await deps.sessions.revoke(principal.tokenHash);
+      clearSessionCookie(request, reply);
       return reply.code(204).send(null);
     },
   );
@@ -124,6 +133,7 @@ export function authRoutes(
     },
     async (request, reply) => {
       await deps.sessions.revokeAll(principalOf(request).userId);
+      clearSessionCookie(request, reply);
       return reply.code(204).send(null);
     },
   );

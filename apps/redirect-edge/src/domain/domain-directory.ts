@@ -36,7 +36,12 @@ export interface DomainDirectoryOptions {
   /** The link cache's breaker: domains are cached in the same Redis. */
   breaker?: CircuitBreaker;
   onCacheError?: (error: unknown) => void;
+  /** Told what answered each lookup that the in-process directory could not. */
+  onLookup?: (source: DomainLookupSource) => void;
 }
+
+/** `stale`: Redis and Postgres both failed, and the last answer known for the host was used. */
+export type DomainLookupSource = 'redis' | 'postgres' | 'stale';
 
 export interface DomainDirectory {
   /** Synchronous: the served domain, or `undefined` when the host must be looked up (`resolve`). */
@@ -94,7 +99,7 @@ export function customHostname(host: string): string | null {
  * domain, as every unknown host always has.
  */
 export function createDomainDirectory(options: DomainDirectoryOptions): DomainDirectory {
-  const { store, cache, breaker, onCacheError } = options;
+  const { store, cache, breaker, onCacheError, onLookup } = options;
   const cacheReadBudgetMs = options.cacheReadBudgetMs ?? 0;
   const instance = (name: string): ServedDomain => ({
     name,
@@ -153,7 +158,10 @@ export function createDomainDirectory(options: DomainDirectoryOptions): DomainDi
       try {
         const cached = await withinBudget(cache.get(hostname), cacheReadBudgetMs);
         breaker?.report(ticket, true);
-        if (cached !== undefined) return served(cached);
+        if (cached !== undefined) {
+          onLookup?.('redis');
+          return served(cached);
+        }
       } catch (error) {
         breaker?.report(ticket, false);
         cacheReachable = false;
@@ -165,9 +173,13 @@ export function createDomainDirectory(options: DomainDirectoryOptions): DomainDi
       value = await store.findDomain(hostname);
     } catch (error) {
       const last = custom.get(hostname, { allowStale: true });
-      if (last !== undefined) return last;
+      if (last !== undefined) {
+        onLookup?.('stale');
+        return last;
+      }
       throw new DomainLookupUnavailableError('domain store unavailable', { cause: error });
     }
+    onLookup?.('postgres');
     // Not written back once a change was announced during the read: the value may predate it.
     if (cacheReachable && !flight.stale) cache.set(value).catch((error: unknown) => onCacheError?.(error));
     return served(value);
@@ -178,13 +190,15 @@ export function createDomainDirectory(options: DomainDirectoryOptions): DomainDi
     for (const domain of plain) if (host === domain.name) return domain;
     const known = decided.get(host);
     if (known !== undefined) return known;
-    const hostname = instanceOf(host) === undefined ? customHostname(host) : null;
+    const instanceDomain = instanceOf(host);
+    const hostname = instanceDomain === undefined ? customHostname(host) : null;
     if (hostname !== null) {
       const entry = custom.get(hostname);
       if (entry === undefined) return undefined;
       return entry === NOT_SERVED ? fallback : entry;
     }
-    const domain = instanceOf(host) ?? fallback;
+    // Decided for good: an instance domain, or a host that can never be a custom domain.
+    const domain = instanceDomain ?? fallback;
     if (decided.size < MAX_REMEMBERED_INSTANCE_HOSTS) decided.set(host, domain);
     return domain;
   }
