@@ -1,10 +1,17 @@
-import { parseClickBatch, parseLinkMetadataJob, QUEUE_NAMES, type QueueName } from '@boltlink/queues/catalog';
+import {
+  parseClickBatch,
+  parseEmailJob,
+  parseLinkMetadataJob,
+  QUEUE_NAMES,
+  type QueueName,
+} from '@boltlink/queues/catalog';
 import type { Queue } from 'bullmq';
 
 /** The payload check of each queue: a job that fails it would fail again at once, so it is not re-queued. */
 const PARSERS: Record<QueueName, (data: unknown) => unknown> = {
   [QUEUE_NAMES.clicks]: parseClickBatch,
   [QUEUE_NAMES.linkMetadata]: parseLinkMetadataJob,
+  [QUEUE_NAMES.email]: parseEmailJob,
 };
 
 export interface RequeueOptions {

@@ -16,6 +16,7 @@ export interface ConsumerMetrics {
   dependencyAvailable: Gauge<'dependency'>;
   jobsDeferred: Counter<'queue'>;
   jobsFailed: Counter<'queue' | 'reason'>;
+  mailsSent: Counter<string>;
 }
 
 export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics {
@@ -61,6 +62,10 @@ export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics
       name: 'boltlink_jobs_failed_total',
       help: 'Jobs that ended in the failed set (attempts exhausted, or invalid payload); re-queue them with requeue-failed',
       labelNames: ['queue', 'reason'],
+    }),
+    mailsSent: metrics.counter({
+      name: 'boltlink_mails_sent_total',
+      help: 'Mails the SMTP server accepted (failed attempts are in boltlink_jobs_failed_total and the logs)',
     }),
   };
 }

@@ -15,14 +15,18 @@ import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { startDomainCheckSweeper } from './domains/domain-check-sweeper.ts';
 import { createRedisVisitorSketches } from './ingest/visitor-sketches.ts';
+import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { createSafeFetcher } from './metadata/safe-fetch.ts';
 import { createConsumerMetrics } from './metrics.ts';
 import { createPostgresGate } from './postgres-gate.ts';
 import { registerQueueJobsGauge } from './queue-metrics.ts';
 import { createClicksWorker } from './workers/clicks-worker.ts';
+import { createEmailWorker } from './workers/email-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
 
 const SERVICE = 'analytics-consumer';
+/** Mails sent at once: a handful is plenty for resets and invitations, and spares the SMTP server. */
+const EMAIL_CONCURRENCY = 2;
 
 async function main(): Promise<void> {
   const config = exitOnConfigError(() => loadConsumerConfig(process.env));
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
   });
 
   // Read-only handles for the queue gauge (boltlink_queue_jobs); they add no connection of their own.
-  const inspected = [QUEUE_NAMES.clicks, QUEUE_NAMES.linkMetadata].map(
+  const inspected = [QUEUE_NAMES.clicks, QUEUE_NAMES.linkMetadata, QUEUE_NAMES.email].map(
     (name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }),
   );
   registerQueueJobsGauge(registry, inspected);
@@ -108,6 +112,18 @@ async function main(): Promise<void> {
     logger: logger.child({ worker: 'domain-checks' }),
     intervalMs: config.domainCheckSweepMs,
   });
+  // Mail only when SMTP_URL is set; without it the API queues none. It needs no Postgres, so no gate.
+  const mailer =
+    config.smtpUrl === undefined
+      ? undefined
+      : createSmtpMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
+  const emailWorker =
+    mailer === undefined
+      ? undefined
+      : createEmailWorker(
+          { mailer, metrics, logger: logger.child({ worker: 'email' }) },
+          { connection: queueRedis, prefix: config.queuePrefix, concurrency: EMAIL_CONCURRENCY },
+        );
 
   const app = await buildApp(
     {
@@ -118,6 +134,7 @@ async function main(): Promise<void> {
         clicksWorker,
         metadataWorker,
         domainSweeper,
+        ...(emailWorker && mailer ? [emailWorker, { close: async () => mailer.close() }] : []),
         ...inspected,
         { close: async () => postgresGate.stop() },
       ],
@@ -137,6 +154,7 @@ async function main(): Promise<void> {
     {
       clickConcurrency: config.clickWorkerConcurrency,
       metadataConcurrency: config.metadataWorkerConcurrency,
+      email: mailer !== undefined,
     },
     'workers started',
   );

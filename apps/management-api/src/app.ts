@@ -54,6 +54,7 @@ import { createInvitationService } from './services/invitation-service.ts';
 import { createLastUsedTracker } from './services/last-used-tracker.ts';
 import type { LinkCache } from './services/link-cache.ts';
 import { createLinkService, type MetadataQueue } from './services/link-service.ts';
+import { createMailComposer, type MailQueue } from './services/mail.ts';
 import { createPasswordHasher } from './services/password-hasher.ts';
 import { createRedisLinkCache } from './services/redis-link-cache.ts';
 import { createSessionStore } from './services/session-store.ts';
@@ -71,6 +72,8 @@ export interface AppDeps {
   /** Link cache Redis (may evict); invalidations are published here, where the edges subscribe. */
   cacheRedis: Redis;
   metadataQueue: MetadataQueue;
+  /** The `email` queue; mails are queued only when SMTP_URL is set (email on). */
+  mailQueue?: MailQueue;
   metrics: MetricsRegistry;
   logger: FastifyBaseLogger;
   clock?: () => Date;
@@ -183,7 +186,12 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     logger: app.log,
   });
   const apiKeys = createApiKeyService({ db, lastUsed });
-  const invitations = createInvitationService({ db, clock });
+  // Email is on when SMTP_URL is set: the consumer sends what the API queues here.
+  const mail =
+    config.smtpUrl !== undefined && deps.mailQueue !== undefined
+      ? { queue: deps.mailQueue, composer: createMailComposer({ appUrl: config.appUrl }) }
+      : undefined;
+  const invitations = createInvitationService({ db, clock, mail });
   const audit = createAuditLog({ db, logger: app.log });
   const instanceUsers = createInstanceUsers({ db, clock });
   const instanceAudit = createInstanceAudit({ db, logger: app.log });

@@ -63,6 +63,7 @@ async function start() {
     redis,
     cacheRedis,
     metadataQueue: producer,
+    mailQueue: producer,
     metrics,
     logger,
   });

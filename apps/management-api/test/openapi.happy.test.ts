@@ -116,7 +116,10 @@ describe('OpenAPI document', () => {
         );
       }
       if (!path.startsWith('/api/v1/auth/signup') && !path.startsWith('/api/v1/auth/login')) {
-        expect(operation?.security, `${method} ${path} security`).toEqual([{ bearerAuth: [] }]);
+        expect(operation?.security, `${method} ${path} security`).toEqual([
+          { bearerAuth: [] },
+          { cookieAuth: [] },
+        ]);
       }
     }
     // Only contract routes are documented: probes and the scrape endpoint are operational.

@@ -3097,8 +3097,8 @@ export interface paths {
         };
         put?: never;
         /**
-         * Invite someone by email with a role; answers the single-use token (shown once)
-         * @description BoltLink sends no email yet: give the token to the invitee, who accepts it with POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). It expires after 7 days and works for the invited email address only.
+         * Invite someone by email with a role; mails the single-use token, or answers it when email is off
+         * @description With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). It expires after 7 days and works for the invited email address only.
          */
         post: {
             parameters: {
@@ -3137,8 +3137,10 @@ export interface paths {
                             expiresAt: string;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description The invitation secret, shown once: hand it to the invitee, who accepts it with POST /invitations/accept or signs up with it. BoltLink does not send email yet. */
-                            token: string;
+                            /** @description The invitation secret, shown once, when email is off: hand it to the invitee, who accepts it with POST /invitations/accept or signs up with it. With email on it is mailed to the invitee instead. */
+                            token?: string;
+                            /** @description Whether the invitation was mailed to the invitee (email is on) */
+                            emailed: boolean;
                         };
                     };
                 };

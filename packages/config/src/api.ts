@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
-import { commaList, int, isHostWithPort, optional } from './fields.ts';
+import { commaList, int, isHostWithPort, optional, url } from './fields.ts';
 import {
   checkMetricsPort,
   customDomainFields,
@@ -11,6 +11,7 @@ import {
   deriveShared,
   keepAliveFields,
   linkCacheFields,
+  mailFields,
   rateLimitFields,
   sharedFields,
   webConcurrencyFields,
@@ -29,6 +30,14 @@ export const ApiConfigSchema = Type.Object({
   ...dependencyCheckFields(),
   ...customDomainFields(),
   ...linkCacheFields(),
+  ...mailFields(),
+  appUrl: optional(
+    url({
+      protocols: ['http:', 'https:'],
+      description:
+        'Base URL of the web app, for links in mails (e.g. https://app.example.com); unset: mails carry the token to paste instead',
+    }),
+  ),
   corsOrigins: commaList({
     default: [],
     itemRule: 'an origin such as https://app.example.com',

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
-import { int } from './fields.ts';
+import { int, str } from './fields.ts';
 import {
   customDomainFields,
   type DerivedCustomDomains,
@@ -8,6 +8,7 @@ import {
   dependencyCheckFields,
   deriveCustomDomains,
   deriveShared,
+  mailFields,
   sharedFields,
 } from './shared.ts';
 
@@ -17,6 +18,11 @@ export const ConsumerConfigSchema = Type.Object({
   ...sharedFields(3001),
   ...dependencyCheckFields(),
   ...customDomainFields(),
+  ...mailFields(),
+  mailFrom: str({
+    default: 'BoltLink <boltlink@localhost>',
+    description: 'From address of the mails the consumer sends (used when SMTP_URL is set)',
+  }),
   clickWorkerConcurrency: int({
     default: 8,
     min: 1,

@@ -227,6 +227,23 @@ export function customDomainFields() {
   };
 }
 
+/**
+ * SMTP_URL turns email on: the API then queues mails (password reset, invitations, sign-up of an address
+ * that has an account) and stops revealing whether an account exists; the consumer sends them. Both services
+ * must be given the same value (docs/operations/email.md).
+ */
+export function mailFields() {
+  return {
+    smtpUrl: optional(
+      url({
+        protocols: ['smtp:', 'smtps:'],
+        description:
+          'SMTP server for outgoing mail (smtp://user:pass@host:587 with STARTTLS, smtps:// for TLS at connect); unset: email is off. Same value on the API and the consumer',
+      }),
+    ),
+  };
+}
+
 /** METRICS_PORT must not be PORT: metrics are never served on the public port. */
 export function checkMetricsPort<C extends { port: number; metricsPort: number }>(config: C): C {
   if (config.metricsPort !== 0 && config.metricsPort === config.port) {

@@ -21,6 +21,7 @@ export {
   ClickEventV1,
   MAX_EVENTS_PER_BATCH,
 } from './clicks/schema.ts';
+export { type EmailJob, EmailJobV1, emailJobOptions, parseEmailJob } from './email.ts';
 export { defaultJobOptions } from './job-options.ts';
 export { type LinkMetadataJob, LinkMetadataJobV1, parseLinkMetadataJob } from './link-metadata.ts';
 export { JOB_NAMES, QUEUE_NAMES, type QueueName } from './names.ts';

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { assertClickBatchV2, parseClickBatch } from './clicks/parse.ts';
 import type { ClickBatch, ClickBatchV2 } from './clicks/schema.ts';
+import { type EmailJob, emailJobOptions, parseEmailJob } from './email.ts';
 import { defaultJobOptions } from './job-options.ts';
 import { type LinkMetadataJob, parseLinkMetadataJob } from './link-metadata.ts';
 import { JOB_NAMES, QUEUE_NAMES } from './names.ts';
@@ -27,6 +28,8 @@ export interface QueueProducer {
    * while that job waits, runs or is still kept after finishing (`removeOnComplete`) adds nothing.
    */
   enqueueLinkMetadata(job: Omit<LinkMetadataJob, 'v'> & { v?: 1 }): Promise<string>;
+  /** Validates, then adds one mail for the consumer to send (see email.ts). */
+  enqueueEmail(mail: Omit<EmailJob, 'v'>): Promise<string>;
   /** Closes the queues; the connection belongs to the caller and stays open. */
   close(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export interface QueueProducer {
 interface Queues {
   clicks: Queue;
   linkMetadata: Queue;
+  email: Queue;
   /**
    * True once a queue failed to start (BullMQ's first command on the connection, its Redis version check, failed
    * or timed out, e.g. on a Redis that was down, hung or restarting): BullMQ keeps that failure and rejects every
@@ -46,9 +50,10 @@ function openQueues(connection: Redis, prefix: string): Queues {
   const queues: Queues = {
     clicks: new Queue(QUEUE_NAMES.clicks, { connection, prefix, defaultJobOptions }),
     linkMetadata: new Queue(QUEUE_NAMES.linkMetadata, { connection, prefix, defaultJobOptions }),
+    email: new Queue(QUEUE_NAMES.email, { connection, prefix, defaultJobOptions: emailJobOptions }),
     startFailed: false,
   };
-  for (const queue of [queues.clicks, queues.linkMetadata]) {
+  for (const queue of [queues.clicks, queues.linkMetadata, queues.email]) {
     queue.waitUntilReady().catch(() => {
       queues.startFailed = true;
     });
@@ -66,7 +71,9 @@ export function createQueueProducer({ connection, prefix, onReplaced }: QueuePro
     if (queues.startFailed) {
       const failed = queues;
       queues = openQueues(connection, prefix);
-      Promise.all([failed.clicks.close(), failed.linkMetadata.close()]).catch(() => undefined);
+      Promise.all([failed.clicks.close(), failed.linkMetadata.close(), failed.email.close()]).catch(
+        () => undefined,
+      );
       onReplaced?.();
     }
     return queues;
@@ -92,8 +99,14 @@ export function createQueueProducer({ connection, prefix, onReplaced }: QueuePro
       const job = await current().linkMetadata.add(JOB_NAMES.linkMetadata, payload, { jobId });
       return job.id ?? jobId;
     },
+    async enqueueEmail(mail) {
+      const payload = parseEmailJob({ v: 1, to: mail.to, subject: mail.subject, text: mail.text });
+      const job = await current().email.add(JOB_NAMES.email, payload);
+      if (job.id === undefined) throw new Error('email job was not given an id');
+      return job.id;
+    },
     async close() {
-      await Promise.all([queues.clicks.close(), queues.linkMetadata.close()]);
+      await Promise.all([queues.clicks.close(), queues.linkMetadata.close(), queues.email.close()]);
     },
   };
 }

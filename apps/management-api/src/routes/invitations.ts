@@ -21,10 +21,12 @@ export function invitationRoutes(
       preParsing: authenticator.require('members:manage'),
       schema: {
         tags: ['workspaces'],
-        summary: 'Invite someone by email with a role; answers the single-use token (shown once)',
+        summary:
+          'Invite someone by email with a role; mails the single-use token, or answers it when email is off',
         description:
-          'BoltLink sends no email yet: give the token to the invitee, who accepts it with ' +
-          'POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). ' +
+          'With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is ' +
+          'answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while ' +
+          'logged in, or signs up with it (POST /auth/signup {invitation}). ' +
           'It expires after 7 days and works for the invited email address only.',
         security,
         body: Type.Object(

@@ -25,11 +25,14 @@ export const CreatedInvitation = Type.Object({
   role: InvitedRole,
   expiresAt: Type.String({ format: 'date-time' }),
   createdAt: Type.String({ format: 'date-time' }),
-  token: Type.String({
-    description:
-      'The invitation secret, shown once: hand it to the invitee, who accepts it with POST /invitations/accept ' +
-      'or signs up with it. BoltLink does not send email yet.',
-  }),
+  token: Type.Optional(
+    Type.String({
+      description:
+        'The invitation secret, shown once, when email is off: hand it to the invitee, who accepts it with ' +
+        'POST /invitations/accept or signs up with it. With email on it is mailed to the invitee instead.',
+    }),
+  ),
+  emailed: Type.Boolean({ description: 'Whether the invitation was mailed to the invitee (email is on)' }),
 });
 
 export const InvitationToken = Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });

@@ -11,6 +11,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { InvitationView } from '../schemas/invitations.ts';
 import type { WorkspaceView } from '../schemas/workspaces.ts';
 import { normalizeEmail } from './auth-service.ts';
+import type { MailComposer, MailQueue } from './mail.ts';
 import { canChangeRole } from './permissions.ts';
 import { newInvitationToken, sha256Hex } from './secrets.ts';
 import type { Manager } from './workspace-service.ts';
@@ -31,8 +32,13 @@ const view = (row: typeof workspaceInvitations.$inferSelect): InvitationView => 
   createdAt: row.createdAt.toISOString(),
 });
 
-export function createInvitationService(deps: { db: Db; clock: () => Date }) {
-  const { db, clock } = deps;
+export function createInvitationService(deps: {
+  db: Db;
+  clock: () => Date;
+  /** With email on, the token is mailed to the invitee and not returned to the inviter. */
+  mail?: { queue: MailQueue; composer: MailComposer };
+}) {
+  const { db, clock, mail } = deps;
 
   /**
    * Joins the invitee to the workspace and uses the invitation up, once: the row is locked, so two accepts
@@ -108,8 +114,26 @@ export function createInvitationService(deps: { db: Db; clock: () => Date }) {
         })
         .returning();
       if (!row) throw new Error('insert returned no row');
-      // The only moment the token exists outside the inviter's hands: returned once, stored as a hash.
-      return { ...view(row), token };
+      if (mail === undefined) {
+        // The only moment the token exists outside the inviter's hands: returned once, stored as a hash.
+        return { ...view(row), token, emailed: false };
+      }
+      // With email on the token goes to the invited address only: whoever accepts it has proven they read
+      // that mailbox, which is what lets sign-up with an invitation trust the address.
+      const [workspace] = await db
+        .select({ name: workspaces.name })
+        .from(workspaces)
+        .where(eq(workspaces.id, manager.workspaceId));
+      await mail.queue.enqueueEmail(
+        mail.composer.invitation({
+          to: email,
+          workspace: workspace?.name ?? 'BoltLink',
+          role,
+          token,
+          expiresAt: row.expiresAt,
+        }),
+      );
+      return { ...view(row), emailed: true };
     },
 
     async pending(workspaceId: string): Promise<InvitationView[]> {

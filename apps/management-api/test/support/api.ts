@@ -3,6 +3,7 @@ import { loadApiConfig } from '@boltlink/config/services';
 import { type WorkspaceRole, workspaceMembers } from '@boltlink/db/schema';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry, type MetricsRegistry } from '@boltlink/observability/metrics';
+import { parseEmailJob, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import {
   createCacheRedis,
@@ -14,6 +15,7 @@ import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { bounded, test as withDatabase } from '@boltlink/testing/fixtures';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { type BoltlinkApi, buildApp } from '../../src/app.ts';
@@ -95,6 +97,7 @@ export async function startTestApi(
     redis,
     cacheRedis,
     metadataQueue: producer,
+    mailQueue: producer,
     metrics,
     logger,
   });
@@ -189,6 +192,20 @@ export function expectProblem(
     throw new Error(`malformed problem: ${JSON.stringify(body)}`);
   }
   return body;
+}
+
+/**
+ * The mails queued so far to `to`, read from the file's `email` queue: what the consumer would
+ * send. Tests of the API stop here; the consumer's tests take a mail from the queue to a real SMTP server.
+ */
+export async function queuedMails(api: TestApi, to: string) {
+  const queue = new Queue(QUEUE_NAMES.email, { connection: api.redis, prefix: api.queuePrefix });
+  try {
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'], 0, -1, true);
+    return jobs.map((job) => parseEmailJob(job.data)).filter((mail) => mail.to === to);
+  } finally {
+    await queue.close();
+  }
 }
 
 /** A workspace created through the API by `auth`'s user, who owns it. */
