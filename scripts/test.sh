@@ -22,6 +22,8 @@ step node --import tsx scripts/licences/check-licences.ts
 step ./scripts/ensure-nginx.sh
 # caddy for the on-demand TLS test (infra/caddy); without it that test is skipped and says so.
 step ./scripts/ensure-caddy.sh
+# Debian's Chromium for the dashboard's browser test (apps/dashboard/test); installed with apt when missing.
+step ./scripts/ensure-chromium.sh
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration
 
 # Any failure stopped the script above (pipefail), so reaching here means every count is a pass.

@@ -3,6 +3,7 @@
  * existing servers), migrations, then the three services with readable, prefixed logs. Ctrl-C or SIGTERM
  * stops the services first (they flush to Redis and Postgres), then Redis, then Postgres.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -176,6 +177,38 @@ async function waitUntilReady(startedAt: number): Promise<void> {
     say(line);
 }
 
+/** The dashboard calls the API from the browser: the API must allow its origin, and it must know the API's. */
+function dashboardEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const port = (name: string) => services.find((service) => service.name === name)?.port;
+  const dashboard = port('dashboard');
+  return {
+    ...env,
+    CORS_ORIGINS: env.CORS_ORIGINS ?? `http://localhost:${dashboard},http://127.0.0.1:${dashboard}`,
+    API_URL: env.API_URL ?? `http://localhost:${port('management-api')}`,
+  };
+}
+
+/** The dashboard serves a static build (strict CSP, no dev server): build it from the current sources. */
+async function buildDashboardPages(): Promise<void> {
+  say('building the dashboard pages (vite build)');
+  const cwd = join(root, 'apps', 'dashboard');
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      [join(cwd, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (chunk) => log('dashboard', String(chunk).trimEnd()));
+    child.on('error', fail);
+    child.on('exit', done);
+  });
+  if (code !== 0) throw new Error(`vite build of the dashboard exited with ${code}`);
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   await checkServicePorts();
@@ -193,7 +226,9 @@ async function main(): Promise<void> {
     throw new Error(`missing ${missing.map((service) => `apps/${service.dir}/src/server.ts`).join(', ')}`);
   }
 
-  const env = developmentEnv(process.env, { databaseUrl, redisUrl });
+  await buildDashboardPages();
+  if (shuttingDown) return;
+  const env = dashboardEnv(developmentEnv(process.env, { databaseUrl, redisUrl }));
   for (const spec of services) {
     const service = new ServiceProcess(spec, {
       root,

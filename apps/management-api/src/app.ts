@@ -19,6 +19,7 @@ import { registerDocs } from './plugins/docs.ts';
 import { notFoundHandler, registerErrorHandling } from './plugins/error-handler.ts';
 import { registerInputHygiene } from './plugins/input-hygiene.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
+import { adminBlockRoutes } from './routes/admin-blocks.ts';
 import { adminUserRoutes } from './routes/admin-users.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
@@ -31,7 +32,12 @@ import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
-import { AdminUserSchema, InstanceAuditEventSchema } from './schemas/admin.ts';
+import {
+  AdminUserSchema,
+  BlockedDestinationSchema,
+  BlockedLinkSchema,
+  InstanceAuditEventSchema,
+} from './schemas/admin.ts';
 import { AuditEventSchema } from './schemas/audit.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
@@ -45,6 +51,7 @@ import { createRedisAccountVisitors } from './services/account-visitors.ts';
 import { createApiKeyService } from './services/api-key-service.ts';
 import { createAuditLog } from './services/audit-log.ts';
 import { createAuthService } from './services/auth-service.ts';
+import { createBlocklistService } from './services/blocklist-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
 import { createRedisDomainInvalidations } from './services/domain-invalidations.ts';
 import { createDomainService } from './services/domain-service.ts';
@@ -120,6 +127,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     DomainSchema,
     AdminUserSchema,
     InstanceAuditEventSchema,
+    BlockedDestinationSchema,
+    BlockedLinkSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -272,10 +281,19 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       destinationBlocklist: config.blockedDomains,
     },
   });
+  const blocklist = createBlocklistService({
+    db,
+    cache,
+    publisher: deps.cacheRedis,
+    publishChannel: keys.blocklistChannel(),
+    logger: app.log,
+    clock,
+  });
   const links = createLinkService({
     db,
     cache,
     customDomains: domains,
+    blockedDestinations: blocklist,
     metadataQueue: deps.metadataQueue,
     hasher,
     clock,
@@ -353,6 +371,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       invitationRoutes(v1, { invitations, audit, authenticator });
       auditLogRoutes(v1, { audit, authenticator });
       adminUserRoutes(v1, { auth, users: instanceUsers, audit: instanceAudit, authenticator });
+      adminBlockRoutes(v1, { blocklist, audit: instanceAudit, authenticator });
     },
     { prefix: '/api/v1' },
   );

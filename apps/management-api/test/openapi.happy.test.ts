@@ -51,6 +51,10 @@ const CONTRACT: [string, string][] = [
   ['get', '/api/v1/admin/users/{id}'],
   ['patch', '/api/v1/admin/users/{id}'],
   ['get', '/api/v1/admin/audit-log'],
+  ['patch', '/api/v1/admin/links/{id}'],
+  ['get', '/api/v1/admin/blocked-destinations'],
+  ['post', '/api/v1/admin/blocked-destinations'],
+  ['delete', '/api/v1/admin/blocked-destinations/{hostname}'],
 ];
 
 type Json = Record<string, unknown>;

@@ -22,10 +22,11 @@ import { createCircuitBreaker } from './domain/circuit-breaker.ts';
 import { type ClickBatchPublisher, createClickBuffer } from './domain/click-buffer.ts';
 import { createClickCap } from './domain/click-cap.ts';
 import { createClickRecorder } from './domain/click-recorder.ts';
+import { createDestinationBlocklist } from './domain/destination-blocklist.ts';
 import { createDomainDirectory, type ServedDomain } from './domain/domain-directory.ts';
 import type { CountryLookup } from './domain/geoip.ts';
 import { createPasswordAttempts } from './domain/password-attempts.ts';
-import type { DomainStore, LinkStore } from './domain/ports.ts';
+import type { BlocklistStore, DomainStore, LinkStore } from './domain/ports.ts';
 import { domainRedirectHeaders } from './domain/redirect-answer.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
@@ -49,6 +50,9 @@ import { registerTlsAskRoute } from './routes/tls-ask.ts';
  */
 const CLIENTS_CLOSE_RESERVE_MS = 4500;
 
+/** How soon a failed read of the blocked destinations is tried again. */
+const BLOCKLIST_RETRY_MS = 1000;
+
 export interface EdgeDeps {
   config: EdgeConfig;
   logger: FastifyBaseLogger;
@@ -57,6 +61,8 @@ export interface EdgeDeps {
   linkStore: LinkStore;
   /** Custom domains (Postgres), behind the domain directory's caches. */
   domainStore: DomainStore;
+  /** The destination host names instance admins blocked (Postgres), held whole in memory. */
+  blocklistStore: BlocklistStore;
   /** CACHE_REDIS_URL: the link projection (may be an evicting Redis). */
   cacheRedis: Redis;
   /** REDIS_URL, fail-fast preset: rate limits, click-cap counters and password attempts (must not evict). */
@@ -104,7 +110,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
           },
         })
       : undefined;
+  const blocklist = createDestinationBlocklist();
   const resolver = createLinkResolver({
+    blocklist,
     store: deps.linkStore,
     cache: createRedisLinkCache({
       redis: deps.cacheRedis,
@@ -250,16 +258,46 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     done();
   });
 
+  // The list is read at start, on every announced change and on every reconnect of the subscriber; a read
+  // that fails (Postgres down) keeps the list the edge has and is retried every second until one succeeds.
+  let blocklistRetry: NodeJS.Timeout | undefined;
+  let blocklistReads = Promise.resolve();
+  const reloadBlocklist = (): Promise<void> => {
+    clearTimeout(blocklistRetry);
+    // One read at a time, in order: an older answer can never overwrite a newer one.
+    blocklistReads = blocklistReads.then(async () => {
+      try {
+        if (blocklist.replace(await deps.blocklistStore.hostnames())) resolver.clear();
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'could not read the blocked destinations; retrying');
+        if (!closing) {
+          blocklistRetry = setTimeout(() => void reloadBlocklist(), BLOCKLIST_RETRY_MS);
+          blocklistRetry.unref();
+        }
+      }
+    });
+    return blocklistReads;
+  };
+  // Bounded: with Postgres down at boot the edge still starts (and serves from its caches), reading the list
+  // once Postgres answers.
+  await Promise.race([
+    reloadBlocklist(),
+    new Promise((resolve) => setTimeout(resolve, BLOCKLIST_RETRY_MS).unref()),
+  ]);
+
   const unsubscribe = await subscribeToInvalidations({
     subscriber: deps.subscriber,
     channel: keys.invalidationChannel(),
     domainChannel: keys.domainInvalidationChannel(),
+    blocklistChannel: keys.blocklistChannel(),
+    reloadBlocklist: () => void reloadBlocklist(),
     resolver,
     directory,
     logger: app.log,
   });
 
   app.addHook('onClose', async () => {
+    clearTimeout(blocklistRetry);
     await unsubscribe();
     // The last flush keeps retrying (the queue Redis may come back) until the shutdown deadline, less the time
     // the clients below may take to close.

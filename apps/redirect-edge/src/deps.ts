@@ -6,6 +6,7 @@ import { createServiceClients, withTimeout } from '@boltlink/service-clients/cli
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
 import type { CountryLookup } from './domain/geoip.ts';
+import { createPostgresBlocklistStore } from './infra/postgres-blocklist-store.ts';
 import { createPostgresDomainStore } from './infra/postgres-domain-store.ts';
 import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
 
@@ -53,6 +54,7 @@ export function createEdgeDeps(
     pool,
     linkStore: createPostgresLinkStore(db),
     domainStore: createPostgresDomainStore(db),
+    blocklistStore: createPostgresBlocklistStore(db),
     cacheRedis,
     stateRedis,
     queueRedis,

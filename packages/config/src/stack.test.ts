@@ -19,6 +19,7 @@ describe('loadStackConfig (make up)', () => {
       { name: 'management-api', port: 3000, metricsPort: 9100 },
       { name: 'redirect-edge', port: 8080, metricsPort: 9101 },
       { name: 'analytics-consumer', port: 3001 },
+      { name: 'dashboard', port: 3002 },
     ]);
   });
 
@@ -32,6 +33,12 @@ describe('loadStackConfig (make up)', () => {
     expect(problems({ DATABASE_URL: 'nonsense', CLICK_BATCH_SIZE: '0' })).toEqual([
       'DATABASE_URL: must be a valid postgres:// or postgresql:// URL',
       'CLICK_BATCH_SIZE: must be an integer between 1 and 5000 (got "0")',
+    ]);
+  });
+
+  it("checks the dashboard's API_URL too", () => {
+    expect(problems({ API_URL: 'ftp://api.example.com' })).toEqual([
+      'API_URL: must be a http:// or https:// URL (got ftp://)',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { loadApiConfig } from './api.ts';
 import { loadConsumerConfig } from './consumer.ts';
+import { loadDashboardConfig } from './dashboard.ts';
 import { loadEdgeConfig } from './edge.ts';
 import { ConfigError, type ConfigIssue, loadConfig, port } from './env.ts';
 
@@ -11,10 +12,11 @@ export const StackConfigSchema = Type.Object({
   edgePort: port(8080, 'Port of the redirect edge under `make up`'),
   edgeMetricsPort: port(9101, 'Metrics port of the redirect edge under `make up`'),
   consumerPort: port(3001, 'Port of the analytics consumer under `make up`'),
+  dashboardPort: port(3002, 'Port of the dashboard under `make up`'),
 });
 
 export interface StackService {
-  name: 'management-api' | 'redirect-edge' | 'analytics-consumer';
+  name: 'management-api' | 'redirect-edge' | 'analytics-consumer' | 'dashboard';
   port: number;
   metricsPort?: number;
 }
@@ -46,6 +48,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): StackService[] {
     { name: 'management-api', port: stack.apiPort, metricsPort: stack.apiMetricsPort },
     { name: 'redirect-edge', port: stack.edgePort, metricsPort: stack.edgeMetricsPort },
     { name: 'analytics-consumer', port: stack.consumerPort },
+    { name: 'dashboard', port: stack.dashboardPort },
   ];
 
   const issues: ConfigIssue[] = [];
@@ -56,6 +59,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): StackService[] {
     ['EDGE_PORT', stack.edgePort],
     ['EDGE_METRICS_PORT', stack.edgeMetricsPort],
     ['CONSUMER_PORT', stack.consumerPort],
+    ['DASHBOARD_PORT', stack.dashboardPort],
   ];
   for (const [variable, value] of ports) {
     const owner = owners.get(value);
@@ -73,6 +77,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): StackService[] {
     'management-api': loadApiConfig,
     'redirect-edge': loadEdgeConfig,
     'analytics-consumer': loadConsumerConfig,
+    dashboard: loadDashboardConfig,
   } as const;
   if (issues.length === 0) {
     for (const service of services) {

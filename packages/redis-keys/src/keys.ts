@@ -35,6 +35,8 @@ export interface RedisKeys {
   invalidationChannel(): string;
   /** Pub/sub channel on which custom domain changes are announced to every edge (./domain-invalidation). */
   domainInvalidationChannel(): string;
+  /** Pub/sub channel on which a change of the blocked destinations is announced to every edge (./blocked-destinations). */
+  blocklistChannel(): string;
   /**
    * What the edge knows of a host name that is not an instance domain: a custom domain it serves, or "not
    * served" (see ./domain-cache). Deleted by every edge when a change of the domain is announced.
@@ -91,6 +93,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     passwordLinkFailures: (linkId) => `${prefix}:pw-link-failures:{${part(linkId)}}`,
     invalidationChannel: () => `${prefix}:link-invalidation`,
     domainInvalidationChannel: () => `${prefix}:domain-invalidation`,
+    blocklistChannel: () => `${prefix}:blocklist-changed`,
     domainCache: (hostname) =>
       `${prefix}:domain:${DOMAIN_CACHE_KEY_VERSION}:{${part(hostname.toLowerCase())}}`,
     accountVisitors: (accountId, day, kind) => {

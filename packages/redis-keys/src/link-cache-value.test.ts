@@ -84,6 +84,7 @@ describe('cached link from a row', () => {
     expiresAt: new Date('2030-01-01T00:00:00Z'),
     maxClicks: 5,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+    blockedAt: null,
   };
 
   it('keeps what a redirect needs, the expiry as epoch milliseconds, and no campaign as null UTM', () => {
@@ -98,6 +99,13 @@ describe('cached link from a row', () => {
       utm: null,
     });
     expect(() => encodeCachedLink(cachedLinkFromRow(row, null))).not.toThrow();
+  });
+
+  it('marks a link an admin blocked, and only such a link, and reads the mark back', () => {
+    const blocked = cachedLinkFromRow({ ...row, blockedAt: new Date('2026-12-01T00:00:00Z') }, null);
+    expect(blocked.blocked).toBe(true);
+    expect(decodeCachedLink(encodeCachedLink(blocked))?.blocked).toBe(true);
+    expect('blocked' in cachedLinkFromRow(row, null)).toBe(false);
   });
 
   it("adds the campaign's UTM parameters by their wire names", () => {

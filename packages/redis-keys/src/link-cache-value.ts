@@ -24,6 +24,11 @@ export const CachedLinkV1 = Type.Object(
     passwordHash: Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
     /** Campaign UTM parameters added to the destination (utm_source...); null = no campaign. */
     utm: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.String()), Type.Null()]),
+    /**
+     * Present (and true) only while an instance admin blocks the link: the edge answers 410. Absent
+     * otherwise, so the values of unblocked links are the same bytes as before blocks existed.
+     */
+    blocked: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );
@@ -40,6 +45,7 @@ export interface LinkRowForCache {
   expiresAt: Date | null;
   maxClicks: number | null;
   passwordHash: string | null;
+  blockedAt: Date | null;
 }
 
 /** A campaign's UTM columns (a `campaigns` row, or the columns of a join). */
@@ -56,7 +62,7 @@ export interface CampaignUtmColumns {
  * it after a change and the edge builds it on a cache miss, so both fill the same shape.
  */
 export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmColumns | null): CachedLink {
-  return {
+  const value: CachedLink = {
     v: 1,
     id: link.id,
     url: link.url,
@@ -66,6 +72,8 @@ export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmCo
     passwordHash: link.passwordHash,
     utm: campaign === null ? null : utmParameters(campaign),
   };
+  if (link.blockedAt !== null) value.blocked = true;
+  return value;
 }
 
 /**

@@ -68,3 +68,44 @@ export const InstanceAuditEventSchema = Type.Object(
   { $id: 'InstanceAuditEvent', title: 'Instance audit log event' },
 );
 export type InstanceAuditEventView = Static<typeof InstanceAuditEventSchema>;
+
+export const BlockedDestinationSchema = Type.Object(
+  {
+    hostname: Type.String({ description: 'Blocked with all its subdomains' }),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'BlockedDestination', title: 'Blocked destination host name' },
+);
+export type BlockedDestinationView = Static<typeof BlockedDestinationSchema>;
+
+export const BlockDestinationBody = Type.Object(
+  {
+    hostname: Type.String({ minLength: 1, maxLength: 253, description: 'e.g. phishing.example' }),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const HostnameParams = Type.Object(
+  { hostname: Type.String({ minLength: 1, maxLength: 253 }) },
+  { additionalProperties: false },
+);
+
+export const BlockLinkBody = Type.Object(
+  { blocked: Type.Boolean({ description: 'true: every edge answers 410 for the link; false restores it' }) },
+  { additionalProperties: false },
+);
+
+export const BlockedLinkSchema = Type.Object(
+  {
+    id: Uuid,
+    workspaceId: Uuid,
+    domain: Type.String(),
+    code: Type.String(),
+    url: Type.String(),
+    blockedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'BlockedLink', title: 'Link (as instance admins see it)' },
+);
+export type BlockedLinkView = Static<typeof BlockedLinkSchema>;

@@ -10,6 +10,7 @@ import type { Actor } from './actor.ts';
 import type { LinkCache, LinkRef } from './link-cache.ts';
 import {
   createDestinationPolicy,
+  type DestinationPolicy,
   instanceDomain,
   validateAlias,
   validateDestination,
@@ -69,6 +70,11 @@ export interface LinkServiceDeps {
   settings: LinkSettings;
   budgets: Pick<AccountBudgets, 'linkCreate' | 'linkPassword' | 'metadataFetch'>;
   counters?: LinkServiceCounters;
+  /**
+   * Destination host names instance admins blocked, on top of BLOCKED_DOMAINS: read once per write, so a
+   * block applies to the next link whichever API process creates it.
+   */
+  blockedDestinations?: { hostnames(): Promise<readonly string[]> };
 }
 
 type CampaignUtm = Pick<Campaign, 'utmSource' | 'utmMedium' | 'utmCampaign' | 'utmTerm' | 'utmContent'>;
@@ -103,7 +109,11 @@ export function createLinkService(deps: LinkServiceDeps) {
   const { db, cache, hasher, clock, logger, settings, budgets } = deps;
   const hashSlots = createSemaphore(settings.passwordHashConcurrency);
   const hashLinkPassword = (password: string) => hashSlots.run(() => hasher.hash(password));
-  const policy = createDestinationPolicy(settings.shortDomains, settings.destinationBlocklist);
+  const currentPolicy = async () =>
+    createDestinationPolicy(settings.shortDomains, [
+      ...settings.destinationBlocklist,
+      ...((await deps.blockedDestinations?.hostnames()) ?? []),
+    ]);
   const view = (link: Link) => toLinkView(link, settings.shortUrlScheme);
 
   /** An instance domain, or a verified custom domain of the workspace; anything else is refused. */
@@ -137,6 +147,7 @@ export function createLinkService(deps: LinkServiceDeps) {
   async function prepare(
     actor: Actor,
     input: CreateLinkInput,
+    policy: DestinationPolicy,
     lookupCampaign: (workspaceId: string, campaignId: string) => Promise<CampaignUtm> = findCampaign,
     lookupDomain: (workspaceId: string, domain: string | undefined) => Promise<string> = resolveDomain,
   ): Promise<PreparedLink> {
@@ -278,7 +289,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       await chargeCreation(workspaceId, 1, passwords);
       let prepared: PreparedLink;
       try {
-        prepared = await prepare(actor, input);
+        prepared = await prepare(actor, input, await currentPolicy());
       } catch (error) {
         await refund(workspaceId, 1, passwords);
         throw error;
@@ -334,11 +345,18 @@ export function createLinkService(deps: LinkServiceDeps) {
       };
       // Validation is cheap but a link password costs an argon2 hash: prepare a few items at a time
       // (argon2 runs on libuv's 4 threads) instead of one by one or all 1000 at once.
+      let policy: DestinationPolicy;
+      try {
+        policy = await currentPolicy();
+      } catch (error) {
+        await refund(workspaceId, inputs.length, passwords);
+        throw error;
+      }
       const prepared = await mapLimit(inputs, PREPARE_CONCURRENCY, async (input) => {
         try {
           return {
             ok: true as const,
-            prepared: await prepare(actor, input, lookupCampaign, lookupDomain),
+            prepared: await prepare(actor, input, policy, lookupCampaign, lookupDomain),
           };
         } catch (error) {
           return { ok: false as const, error: asAppError(error), input };
@@ -419,7 +437,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     async update(workspaceId: string, id: string, input: UpdateLinkInput): Promise<LinkView> {
       const current = await getOwned(workspaceId, id);
       const patch: Partial<NewLink> = {};
-      if (input.url !== undefined) patch.url = validateDestination(input.url, policy);
+      if (input.url !== undefined) patch.url = validateDestination(input.url, await currentPolicy());
       if (input.domain !== undefined) patch.domain = await resolveDomain(workspaceId, input.domain);
       if (input.title !== undefined) patch.title = input.title?.trim() || null;
       if (input.tags !== undefined) patch.tags = validateTags(input.tags);

@@ -22,6 +22,11 @@ export interface LinkCache {
   setMissing(domain: string, code: string): Promise<void>;
 }
 
+/** The destination host names instance admins blocked, in Postgres. Throws when the database is unreachable. */
+export interface BlocklistStore {
+  hostnames(): Promise<string[]>;
+}
+
 /** Custom domains in Postgres. Throws when the database is unreachable. */
 export interface DomainStore {
   /** What the edge should know of a host name (lower-cased, no port): served (verified) or not. */

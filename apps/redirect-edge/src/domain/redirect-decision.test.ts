@@ -127,6 +127,11 @@ describe('decideRedirect', () => {
       },
     },
     {
+      name: 'blocked by an instance admin: 410, before a password or a cap',
+      link: link({ blocked: true, passwordHash: HASH, maxClicks: 5 }),
+      expected: { kind: 'problem', problem: 'gone' },
+    },
+    {
       name: 'expired wins over a password',
       link: link({ expiresAt: NOW - 1, passwordHash: HASH }),
       expected: { kind: 'problem', problem: 'gone' },

@@ -80,6 +80,8 @@ export function decideRedirect(
   now: number,
 ): RedirectDecision {
   if (link === null) return NOT_FOUND;
+  // Blocked by an instance admin (the link, or its destination's domain): gone for everyone, password or not.
+  if (link.blocked === true) return GONE;
   if (link.expiresAt !== null && link.expiresAt <= now) return GONE;
   if (link.passwordHash !== null && facts.unlocked !== true) return PASSWORD;
   const location = locationFor(link, rawQuery(facts.url));

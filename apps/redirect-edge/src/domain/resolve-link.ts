@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { CircuitBreaker } from './circuit-breaker.ts';
+import type { DestinationBlocklist } from './destination-blocklist.ts';
 import type { LinkCache, LinkStore, RedirectLink } from './ports.ts';
 
 /** Postgres could not be asked and no cache layer knew the answer: the edge cannot tell found from unknown. */
@@ -37,6 +38,11 @@ export interface LinkResolverOptions {
   cacheReadBudgetMs?: number;
   /** Guards the cache reads: after a failed or late read, lookups skip the cache until a probe succeeds. */
   breaker?: CircuitBreaker;
+  /**
+   * Applied to each link found, before it is kept in the LRU and answered (never to what is written back to
+   * Redis, which stays the shared projection): marks links to blocked destinations.
+   */
+  blocklist?: Pick<DestinationBlocklist, 'apply'>;
 }
 
 export interface LinkResolver {
@@ -60,7 +66,7 @@ interface Flight {
 }
 
 export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
-  const { store, cache, onLookup, onCacheError, breaker } = options;
+  const { store, cache, onLookup, onCacheError, breaker, blocklist } = options;
   const cacheReadBudgetMs = options.cacheReadBudgetMs ?? 0;
   const lru =
     options.lruMax > 0
@@ -139,7 +145,12 @@ export function createLinkResolver(options: LinkResolverOptions): LinkResolver {
       const existing = inFlight.get(key);
       if (existing !== undefined) return existing.promise;
 
-      const flight: Flight = { promise: load(domain, code), stale: false };
+      const loaded = load(domain, code);
+      const promise =
+        blocklist === undefined
+          ? loaded
+          : loaded.then((link) => (link === null ? null : blocklist.apply(link)));
+      const flight: Flight = { promise, stale: false };
       inFlight.set(key, flight);
       flight.promise.then(
         (link) => {

@@ -1,3 +1,4 @@
+import { decodeBlocklistChange } from '@boltlink/redis-keys/blocked-destinations';
 import { decodeDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import { decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import type { FastifyBaseLogger } from 'fastify';
@@ -8,7 +9,8 @@ import type { LinkResolver } from '../domain/resolve-link.ts';
 const UNSUBSCRIBE_TIMEOUT_MS = 1000;
 
 /**
- * Drops in-process copies of links and custom domains the management API changed. While the subscription is
+ * Drops in-process copies of links and custom domains the management API changed, and reloads the blocked
+ * destinations when an admin changes them. While the subscription is
  * down, messages are lost, so on every (re)connect both LRUs are cleared: the entries' TTL already bounds
  * staleness, this makes it zero after an outage.
  */
@@ -18,12 +20,16 @@ export async function subscribeToInvalidations(deps: {
   channel: string;
   /** Custom-domain changes. */
   domainChannel: string;
+  /** Changes of the blocked destinations. */
+  blocklistChannel: string;
+  /** Reloads the blocked destinations: on a change, and on every (re)connect (a change may have been missed). */
+  reloadBlocklist: () => void;
   resolver: LinkResolver;
   directory: DomainDirectory;
   logger: FastifyBaseLogger;
 }): Promise<() => Promise<void>> {
-  const { subscriber, channel, domainChannel, resolver, directory, logger } = deps;
-  const channels = [channel, domainChannel];
+  const { subscriber, channel, domainChannel, blocklistChannel, resolver, directory, logger } = deps;
+  const channels = [channel, domainChannel, blocklistChannel];
 
   const onMessage = (from: string, raw: string) => {
     if (from === channel) {
@@ -40,11 +46,21 @@ export async function subscribeToInvalidations(deps: {
         return;
       }
       directory.invalidate(message.hostname);
+    } else if (from === blocklistChannel) {
+      if (decodeBlocklistChange(raw) === null) {
+        logger.warn(
+          { channel: blocklistChannel },
+          'ignored an invalidation message this version cannot read',
+        );
+        return;
+      }
+      deps.reloadBlocklist();
     }
   };
   const onReady = () => {
     resolver.clear();
     directory.clear();
+    deps.reloadBlocklist();
   };
 
   subscriber.on('message', onMessage);

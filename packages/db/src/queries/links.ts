@@ -14,6 +14,8 @@ export interface LinkRowForRedirect {
   expiresAt: Date | null;
   maxClicks: number | null;
   passwordHash: string | null;
+  /** Set while an instance admin blocks the link: every edge answers 410. */
+  blockedAt: Date | null;
   /** Persisted total; lags the live count by the ingestion delay. */
   clickCount: number;
   /** The link's campaign's UTM columns; null without a campaign. */
@@ -53,6 +55,7 @@ const redirectColumns = {
   expiresAt: links.expiresAt,
   maxClicks: links.maxClicks,
   passwordHash: links.passwordHash,
+  blockedAt: links.blockedAt,
   clickCount: links.clickCount,
   campaignId: campaigns.id,
   utmSource: campaigns.utmSource,
@@ -69,6 +72,7 @@ type RedirectRow = [
   expiresAt: Date | null,
   maxClicks: number | null,
   passwordHash: string | null,
+  blockedAt: Date | null,
   clickCount: string | number,
   campaignId: string | null,
   utmSource: string | null,
@@ -109,6 +113,7 @@ function createRedirectLinkFinder(
       expiresAt,
       maxClicks,
       passwordHash,
+      blockedAt,
       clickCount,
       campaignId,
       utmSource,
@@ -124,6 +129,7 @@ function createRedirectLinkFinder(
       expiresAt,
       maxClicks,
       passwordHash,
+      blockedAt,
       clickCount: Number(clickCount),
       campaign: campaignId === null ? null : { utmSource, utmMedium, utmCampaign, utmTerm, utmContent },
     };

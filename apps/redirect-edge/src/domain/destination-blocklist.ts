@@ -1,0 +1,35 @@
+import { isBlockedDestination } from '@boltlink/redis-keys/blocked-destinations';
+import type { RedirectLink } from './ports.ts';
+
+/**
+ * The destination host names instance admins blocked, held whole in memory (the list is small). A link to
+ * one of them is served as blocked (410): `apply` marks it when it enters the in-process cache, so a
+ * redirect pays nothing per request, and a change of the list clears that cache (`onChange`) so every link
+ * is marked again against the new list.
+ */
+export interface DestinationBlocklist {
+  /** The link as the edge serves it: marked blocked when its destination's host (or a parent) is blocked. */
+  apply(link: RedirectLink): RedirectLink;
+  /** Replaces the list; true when it changed. */
+  replace(hostnames: readonly string[]): boolean;
+  readonly size: number;
+}
+
+export function createDestinationBlocklist(): DestinationBlocklist {
+  let blocked: ReadonlySet<string> = new Set();
+  return {
+    apply(link) {
+      if (blocked.size === 0 || link.blocked === true) return link;
+      return isBlockedDestination(link.url, blocked) ? { ...link, blocked: true } : link;
+    },
+    replace(hostnames) {
+      const next = new Set(hostnames);
+      const changed = next.size !== blocked.size || [...next].some((host) => !blocked.has(host));
+      blocked = next;
+      return changed;
+    },
+    get size() {
+      return blocked.size;
+    },
+  };
+}
