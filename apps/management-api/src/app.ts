@@ -57,6 +57,7 @@ import type { LinkCache } from './services/link-cache.ts';
 import { createLinkService, type MetadataQueue } from './services/link-service.ts';
 import { createMailComposer, type MailQueue } from './services/mail.ts';
 import { createPasswordHasher } from './services/password-hasher.ts';
+import { createPasswordResetService } from './services/password-reset-service.ts';
 import { createRedisLinkCache } from './services/redis-link-cache.ts';
 import { createSessionStore } from './services/session-store.ts';
 import { createStatsService } from './services/stats-service.ts';
@@ -218,6 +219,20 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       limit: { max, windowMs },
       key: (accountId) => keys.budget(name, accountId),
     });
+  const passwordResets = createPasswordResetService({
+    db,
+    hasher,
+    sessions,
+    clock,
+    logger: app.log,
+    mail,
+    perAddress: budget(
+      'password-reset',
+      'password reset requests',
+      config.passwordResetAddressRateLimitMax,
+      config.passwordResetAddressRateLimitWindowMs,
+    ),
+  });
   const budgets: AccountBudgets = {
     linkCreate: budget(
       'link-create',
@@ -312,6 +327,11 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
         signup: { max: config.signupRateLimitMax, windowMs: config.signupRateLimitWindowMs },
         login: { max: config.loginRateLimitMax, windowMs: config.loginRateLimitWindowMs },
         sessionTtlSeconds: config.sessionTtlSeconds,
+        passwordResets,
+        passwordReset: {
+          max: config.passwordResetRateLimitMax,
+          windowMs: config.passwordResetRateLimitWindowMs,
+        },
       });
       meRoutes(v1, { auth, authenticator });
       apiKeyRoutes(v1, {
@@ -354,11 +374,13 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     flushTimer.unref();
   });
   app.addHook('preClose', async () => {
+    await passwordResets.drain();
     clearInterval(flushTimer);
     await flushLastUsed();
   });
 
   app.decorate('flushApiKeyUsage', () => lastUsed.flush());
+  app.decorate('drainPasswordResets', () => passwordResets.drain());
   return app;
 }
 
@@ -366,6 +388,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Writes buffered API key lastUsedAt values to Postgres now (tests, shutdown). */
     flushApiKeyUsage(): Promise<number>;
+    /** Waits until the reset mails of requests already answered are queued (tests, shutdown). */
+    drainPasswordResets(): Promise<void>;
   }
 }
 

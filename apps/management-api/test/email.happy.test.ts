@@ -10,7 +10,11 @@ import {
 } from './support/api.ts';
 
 // Email on: the API only queues mails (it never connects to this server); the consumer sends them.
-test.override('apiEnv', { SMTP_URL: 'smtp://127.0.0.1:2525', APP_URL: 'https://app.boltlink.test' });
+test.override('apiEnv', {
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+  APP_URL: 'https://app.boltlink.test',
+  PASSWORD_RESET_ADDRESS_RATE_LIMIT_MAX: '2',
+});
 
 const tokenIn = (text: string, label: string) => new RegExp(`${label}: ([A-Za-z0-9_-]+)`).exec(text)?.[1];
 
@@ -48,5 +52,90 @@ describe('invitations with email on', () => {
     });
     expect(joined.statusCode).toBe(201);
     expect(joined.json().workspace).toMatchObject({ id: team.id, role: 'member' });
+  });
+});
+
+const resetRequest = (api: TestApi, email: string) =>
+  api.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email } });
+
+const confirmReset = (api: TestApi, token: string, password: string) =>
+  api.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password-reset/confirm',
+    payload: { token, password },
+  });
+
+const loginStatus = async (api: TestApi, email: string, password: string) =>
+  (await api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } }))
+    .statusCode;
+
+describe('password reset', () => {
+  test('mails a single-use token; resetting sets the password and ends every session', async ({ api }) => {
+    const user = await signup(api);
+    const login = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: PASSWORD },
+    });
+    const second = { authorization: `Bearer ${login.json().token}` };
+
+    const res = await resetRequest(api, ` ${user.email.toUpperCase()} `);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({});
+    await api.app.drainPasswordResets();
+    const mail = await onlyMail(api, user.email);
+    expect(mail.subject).toBe('Reset your BoltLink password');
+    const token = tokenIn(mail.text, 'Reset token') as string;
+    expect(mail.text).toContain(`https://app.boltlink.test/reset-password?token=${token}`);
+    // Until it is used, the request changed nothing.
+    expect(await loginStatus(api, user.email, PASSWORD)).toBe(200);
+
+    expect((await confirmReset(api, token, 'a brand new passphrase')).statusCode).toBe(204);
+    for (const auth of [user.auth, second]) {
+      expect((await api.app.inject({ url: '/api/v1/me', headers: auth })).statusCode).toBe(401);
+    }
+    expect(await loginStatus(api, user.email, PASSWORD)).toBe(401);
+    expect(await loginStatus(api, user.email, 'a brand new passphrase')).toBe(200);
+    // Used up: the same token does not work twice.
+    expect((await confirmReset(api, token, 'yet another passphrase')).statusCode).toBe(404);
+  });
+
+  test('answers an address without an account exactly like one with, and mails nobody', async ({ api }) => {
+    const user = await signup(api);
+    const nobody = uniqueEmail('nobody');
+    const known = await resetRequest(api, user.email);
+    const unknown = await resetRequest(api, nobody);
+    expect([unknown.statusCode, unknown.body]).toEqual([known.statusCode, known.body]);
+    expect(unknown.headers['content-type']).toBe(known.headers['content-type']);
+    await api.app.drainPasswordResets();
+    expect(await queuedMails(api, nobody)).toEqual([]);
+    expect(await queuedMails(api, user.email)).toHaveLength(1);
+  });
+
+  test('refuses an expired or unknown token and keeps the password', async ({ api }) => {
+    const user = await signup(api);
+    await resetRequest(api, user.email);
+    await api.app.drainPasswordResets();
+    const token = tokenIn((await onlyMail(api, user.email)).text, 'Reset token') as string;
+    await api.database.pool.query(
+      "UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')",
+      [token],
+    );
+    expect((await confirmReset(api, token, 'a brand new passphrase')).statusCode).toBe(404);
+    expect((await confirmReset(api, 'x'.repeat(43), 'a brand new passphrase')).statusCode).toBe(404);
+    expect(await loginStatus(api, user.email, PASSWORD)).toBe(200);
+  });
+
+  test('limits requests per address, with or without an account', async ({ api }) => {
+    const user = await signup(api);
+    const nobody = uniqueEmail('nobody');
+    for (const email of [user.email, nobody]) {
+      for (let i = 0; i < 2; i += 1) expect((await resetRequest(api, email)).statusCode).toBe(202);
+      const refused = await resetRequest(api, email);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBeDefined();
+    }
+    await api.app.drainPasswordResets();
+    expect(await queuedMails(api, user.email)).toHaveLength(2);
   });
 });

@@ -141,3 +141,25 @@ describe('password change', () => {
     expect((await login(api, user.email)).status).toBe(200);
   });
 });
+
+describe('with email off', () => {
+  test('password reset by mail is refused, saying why', async ({ api }) => {
+    const user = await signup(api);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset',
+      payload: { email: user.email },
+    });
+    expect(expectProblem(res, 403).detail).toMatch(/SMTP_URL/);
+  });
+
+  test('sign-up with a taken address still answers 409, as it always did', async ({ api }) => {
+    const user = await signup(api);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: user.email, password: PASSWORD },
+    });
+    expectProblem(res, 409);
+  });
+});

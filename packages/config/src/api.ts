@@ -86,6 +86,15 @@ export const ApiConfigSchema = Type.Object({
     max: 120,
     windowMs: 60_000,
   }),
+  // Reset requests answer alike for every address, so these limit what one client or one address can cost.
+  ...rateLimitFields('passwordReset', 'password reset requests per client IP', {
+    max: 10,
+    windowMs: 3_600_000,
+  }),
+  ...rateLimitFields('passwordResetAddress', 'password reset requests per email address', {
+    max: 3,
+    windowMs: 3_600_000,
+  }),
   ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
   apiKeyLastUsedFlushMs: int({
     default: 30_000,

@@ -23,6 +23,7 @@ const expectedTables = [
   'link_dimensions_daily',
   'link_visitors_daily',
   'links',
+  'password_reset_tokens',
   'users',
   'workspace_invitations',
   'workspace_members',

@@ -9,6 +9,7 @@ import { InvitationToken } from '../schemas/invitations.ts';
 import { WorkspaceSchema } from '../schemas/workspaces.ts';
 import type { AuditLog } from '../services/audit-log.ts';
 import type { AuthService } from '../services/auth-service.ts';
+import type { PasswordResetService } from '../services/password-reset-service.ts';
 import type { SessionStore } from '../services/session-store.ts';
 import type { App } from '../types.ts';
 
@@ -34,6 +35,8 @@ export function authRoutes(
     login: Limit;
     /** Lifetime of the dashboard's session cookie: the session's own. */
     sessionTtlSeconds: number;
+    passwordResets: PasswordResetService;
+    passwordReset: Limit;
   },
 ): void {
   app.post(
@@ -160,6 +163,62 @@ export function authRoutes(
       const principal = principalOf(request);
       if (principal.kind !== 'session') throw new AppError('forbidden', 'needs a session, not an API key');
       await deps.auth.changePassword(principal, request.body, request.ip);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/password-reset',
+    {
+      config: perIpRouteLimit(deps.passwordReset),
+      schema: {
+        tags: ['auth'],
+        summary: 'Mail a single-use password reset token to the address, if it has an account',
+        description:
+          'Answers 202 whether or not the address has an account (nothing tells them apart). The mail holds ' +
+          'a token valid for one hour. Needs email (SMTP_URL): 403 when it is off. Limited per client IP ' +
+          'and per address (429).',
+        body: Type.Object(
+          { email: Type.String({ minLength: 3, maxLength: 320, description: 'Trimmed and lower-cased' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object(
+            {},
+            {
+              description: 'Accepted: a mail is sent if the address has an account',
+              additionalProperties: false,
+            },
+          ),
+          ...problems('validation_failed', 'forbidden', 'rate_limited'),
+        },
+      },
+    },
+    async (request, reply) => {
+      await deps.passwordResets.request(request.body.email);
+      return reply.code(202).send({});
+    },
+  );
+
+  app.post(
+    '/auth/password-reset/confirm',
+    {
+      config: perIpRouteLimit(deps.passwordReset),
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with a mailed reset token; every session of the account ends',
+        body: Type.Object(
+          {
+            token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
+            password: Password,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 204: NoContent, ...problems('validation_failed', 'not_found', 'rate_limited') },
+      },
+    },
+    async (request, reply) => {
+      await deps.passwordResets.confirm(request.body.token, request.body.password);
       return reply.code(204).send(null);
     },
   );

@@ -34,3 +34,8 @@ export function looksLikeApiKey(token: string): boolean {
 export function newInvitationToken(): string {
   return randomBytes(32).toString('base64url');
 }
+
+/** 256-bit password reset secret, base64url; only its SHA-256 is stored. */
+export function newPasswordResetToken(): string {
+  return randomBytes(32).toString('base64url');
+}
