@@ -1,14 +1,19 @@
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadConsumerConfig } from '@boltlink/config/services';
+import { createDb } from '@boltlink/db/client';
+import { createDomainChecks } from '@boltlink/domains/checks';
+import { createDnsCheck } from '@boltlink/domains/dns-check';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { publishDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { createServiceClients } from '@boltlink/service-clients/clients';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
+import { startDomainCheckSweeper } from './domains/domain-check-sweeper.ts';
 import { createRedisVisitorSketches } from './ingest/visitor-sketches.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { createSafeFetcher } from './metadata/safe-fetch.ts';
@@ -85,6 +90,28 @@ async function main(): Promise<void> {
     },
   );
 
+  // Pending custom domains are checked in the background; a newly verified one is announced to the edges on
+  // the cache Redis, where they listen.
+  const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: `${SERVICE}:cache` });
+  const keys = createRedisKeys(config.redisKeyPrefix);
+  const domainSweeper = startDomainCheckSweeper({
+    checks: createDomainChecks({
+      db: createDb(pool),
+      dns: createDnsCheck({
+        servers: config.dnsServers,
+        cnameTarget: config.cnameTarget,
+        timeoutMs: config.dnsTimeoutMs,
+      }),
+      schedule: {
+        intervalMs: config.domainCheckIntervalMs,
+        maxIntervalMs: config.domainCheckMaxIntervalMs,
+        maxAttempts: config.domainCheckMaxAttempts,
+      },
+    }),
+    announce: (hostname) => publishDomainInvalidation(cacheRedis, keys, hostname),
+    logger: logger.child({ worker: 'domain-checks' }),
+    intervalMs: config.domainCheckSweepMs,
+  });
   // Mail only when SMTP_URL is set; without it the API queues none. It needs no Postgres, so no gate.
   const mailer =
     config.smtpUrl === undefined
@@ -106,6 +133,7 @@ async function main(): Promise<void> {
       workers: [
         clicksWorker,
         metadataWorker,
+        domainSweeper,
         ...(emailWorker && mailer ? [emailWorker, { close: async () => mailer.close() }] : []),
         ...inspected,
         { close: async () => postgresGate.stop() },

@@ -1,5 +1,7 @@
 import type { ApiConfig } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
+import { createDomainChecks } from '@boltlink/domains/checks';
+import { createDnsCheck } from '@boltlink/domains/dns-check';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
@@ -23,6 +25,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditLogRoutes } from './routes/audit-log.ts';
 import { authRoutes } from './routes/auth.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { domainRoutes } from './routes/domains.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
@@ -38,6 +41,7 @@ import {
 import { AuditEventSchema } from './schemas/audit.ts';
 import { CampaignSchema } from './schemas/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
+import { DomainSchema } from './schemas/domains.ts';
 import { InvitationSchema } from './schemas/invitations.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
 import { LinkStats } from './schemas/stats.ts';
@@ -49,6 +53,8 @@ import { createAuditLog } from './services/audit-log.ts';
 import { createAuthService } from './services/auth-service.ts';
 import { createBlocklistService } from './services/blocklist-service.ts';
 import { createCampaignService } from './services/campaign-service.ts';
+import { createRedisDomainInvalidations } from './services/domain-invalidations.ts';
+import { createDomainService } from './services/domain-service.ts';
 import { createInstanceAudit } from './services/instance-audit.ts';
 import { createInstanceUsers } from './services/instance-users.ts';
 import { createInvitationService } from './services/invitation-service.ts';
@@ -119,6 +125,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     MemberSchema,
     InvitationSchema,
     AuditEventSchema,
+    DomainSchema,
     AdminUserSchema,
     InstanceAuditEventSchema,
     BlockedDestinationSchema,
@@ -262,6 +269,33 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       keys,
       ttlSeconds: config.linkCacheTtlSeconds,
     });
+  const domainInvalidations = createRedisDomainInvalidations({ publisher: deps.cacheRedis, keys });
+  const domains = createDomainService({
+    db,
+    cache,
+    checks: createDomainChecks({
+      db,
+      clock,
+      dns: createDnsCheck({
+        servers: config.dnsServers,
+        cnameTarget: config.cnameTarget,
+        timeoutMs: config.dnsTimeoutMs,
+      }),
+      schedule: {
+        intervalMs: config.domainCheckIntervalMs,
+        maxIntervalMs: config.domainCheckMaxIntervalMs,
+        maxAttempts: config.domainCheckMaxAttempts,
+      },
+    }),
+    invalidations: domainInvalidations,
+    logger: app.log,
+    clock,
+    settings: {
+      shortDomains: config.shortDomains,
+      cnameTarget: config.cnameTarget,
+      destinationBlocklist: config.blockedDomains,
+    },
+  });
   const blocklist = createBlocklistService({
     db,
     cache,
@@ -273,6 +307,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   const links = createLinkService({
     db,
     cache,
+    customDomains: domains,
     blockedDestinations: blocklist,
     metadataQueue: deps.metadataQueue,
     hasher,
@@ -307,7 +342,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     clock,
     visitors: createRedisAccountVisitors(deps.redis, keys),
   });
-  const workspaces = createWorkspaceService({ db, cache, logger: app.log });
+  const workspaces = createWorkspaceService({ db, cache, domainInvalidations, logger: app.log });
   const authenticator = createAuthenticator(app, {
     sessions,
     apiKeys,
@@ -350,6 +385,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       });
       qrRoutes(v1, { links, authenticator, pngBudget: budgets.qrPng });
       campaignRoutes(v1, { campaigns, audit, authenticator });
+      domainRoutes(v1, { domains, audit, authenticator });
       statsRoutes(v1, { stats, authenticator });
       workspaceRoutes(v1, { workspaces, audit, authenticator });
       invitationRoutes(v1, { invitations, audit, authenticator });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { addMember, createLink, createWorkspace, expectProblem, signup, test } from './support/api.ts';
 
@@ -60,6 +61,12 @@ const CELLS: [permission: string, probe: Probe, allowed: Role[]][] = [
     ['owner', 'admin'],
   ],
   ['audit:read', () => ({ method: 'GET', url: '/api/v1/workspace/audit-log' }), ['owner', 'admin']],
+  ['domains:read', () => ({ method: 'GET', url: '/api/v1/domains' }), [...ROLES]],
+  [
+    'domains:manage',
+    () => ({ method: 'POST', url: '/api/v1/domains', payload: { hostname: `go-${randomUUID()}.example` } }),
+    ['owner', 'admin'],
+  ],
   ['workspace:delete', () => ({ method: 'DELETE', url: '/api/v1/workspace' }), ['owner']],
 ];
 

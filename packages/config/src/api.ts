@@ -3,8 +3,11 @@ import { loadConfig } from './env.ts';
 import { commaList, int, isHostWithPort, optional, url } from './fields.ts';
 import {
   checkMetricsPort,
+  customDomainFields,
+  type DerivedCustomDomains,
   type DerivedShared,
   dependencyCheckFields,
+  deriveCustomDomains,
   deriveShared,
   keepAliveFields,
   linkCacheFields,
@@ -25,6 +28,7 @@ export const ApiConfigSchema = Type.Object({
   ...sharedFields(3000),
   ...webConcurrencyFields(9100),
   ...dependencyCheckFields(),
+  ...customDomainFields(),
   ...linkCacheFields(),
   ...mailFields(),
   appUrl: optional(
@@ -153,10 +157,11 @@ export type Registration = 'open' | 'invite' | 'closed';
 export const REGISTRATION_DEFAULT = { production: 'invite', other: 'open' } as const;
 
 export type ApiConfig = Omit<Static<typeof ApiConfigSchema>, 'registration'> &
-  DerivedShared & { registration: Registration };
+  DerivedShared &
+  DerivedCustomDomains & { registration: Registration };
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const config = deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env)));
+  const config = deriveCustomDomains(deriveShared(checkMetricsPort(loadConfig(ApiConfigSchema, env))));
   const registration =
     config.registration ??
     (config.nodeEnv === 'production' ? REGISTRATION_DEFAULT.production : REGISTRATION_DEFAULT.other);

@@ -2,8 +2,11 @@ import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
 import { int, str } from './fields.ts';
 import {
+  customDomainFields,
+  type DerivedCustomDomains,
   type DerivedShared,
   dependencyCheckFields,
+  deriveCustomDomains,
   deriveShared,
   mailFields,
   sharedFields,
@@ -14,6 +17,7 @@ import {
 export const ConsumerConfigSchema = Type.Object({
   ...sharedFields(3001),
   ...dependencyCheckFields(),
+  ...customDomainFields(),
   ...mailFields(),
   mailFrom: str({
     default: 'BoltLink <boltlink@localhost>',
@@ -45,6 +49,12 @@ export const ConsumerConfigSchema = Type.Object({
     max: 60_000,
     description: 'Total deadline of one metadata fetch, redirects included',
   }),
+  domainCheckSweepMs: int({
+    default: 15_000,
+    min: 50,
+    max: 3_600_000,
+    description: 'How often the consumer looks for pending custom domains whose next check is due',
+  }),
   metadataMaxBytes: int({
     default: 1_048_576,
     min: 1024,
@@ -53,8 +63,8 @@ export const ConsumerConfigSchema = Type.Object({
   }),
 });
 
-export type ConsumerConfig = Static<typeof ConsumerConfigSchema> & DerivedShared;
+export type ConsumerConfig = Static<typeof ConsumerConfigSchema> & DerivedShared & DerivedCustomDomains;
 
 export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
-  return deriveShared(loadConfig(ConsumerConfigSchema, env));
+  return deriveCustomDomains(deriveShared(loadConfig(ConsumerConfigSchema, env)));
 }

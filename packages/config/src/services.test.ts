@@ -55,6 +55,25 @@ describe('service configs', () => {
     expect(consumer.metadataMaxBytes).toBe(1_048_576);
   });
 
+  it('checks custom domains against the default domain host unless EDGE_HOSTNAME names the edges', () => {
+    for (const load of [loadApiConfig, loadConsumerConfig]) {
+      expect(load({}).cnameTarget).toBe('localhost');
+      expect(load({ SHORT_DOMAINS: 'Bolt.Example:8443' }).cnameTarget).toBe('bolt.example');
+      expect(load({ EDGE_HOSTNAME: 'edge.bolt.example' }).cnameTarget).toBe('edge.bolt.example');
+      expect(load({}).dnsServers).toEqual([]);
+      expect(load({ DNS_SERVERS: '127.0.0.1:5353, 1.1.1.1, [::1]:53' }).dnsServers).toEqual([
+        '127.0.0.1:5353',
+        '1.1.1.1',
+        '[::1]:53',
+      ]);
+    }
+    expect(
+      issuesOf(() => loadApiConfig({ DNS_SERVERS: 'dns.example', EDGE_HOSTNAME: 'Edge:80' })).map(
+        (i) => i.variable,
+      ),
+    ).toEqual(['EDGE_HOSTNAME', 'DNS_SERVERS']);
+  });
+
   it('serves metrics on their own ports by default, 0 turns them off, and never on PORT', () => {
     expect([loadEdgeConfig({}).metricsPort, loadApiConfig({}).metricsPort]).toEqual([9101, 9100]);
     expect(loadEdgeConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);

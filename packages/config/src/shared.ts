@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { type TInteger, Type } from 'typebox';
 import { ConfigError } from './env.ts';
@@ -164,6 +165,68 @@ export function dependencyCheckFields() {
   };
 }
 
+/** `ip` or `ip:port` (IPv6 in brackets with a port), as node's dns Resolver.setServers takes it. */
+export function isDnsServer(value: string): boolean {
+  const bracketed = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/.exec(value);
+  const plain = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(value);
+  const match = bracketed ?? plain;
+  if (match) {
+    const port = match[2];
+    const address = match[1] ?? '';
+    return isIP(address) !== 0 && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+  }
+  return isIP(value) === 6;
+}
+
+/**
+ * Custom domains (docs/domains.md): the API tells users which records to publish and checks them when asked,
+ * the consumer checks pending domains in the background. Both must agree, so the fields are defined once.
+ */
+export function customDomainFields() {
+  return {
+    edgeHostname: optional(
+      str({
+        pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$',
+        rule: 'a lower-case host name without a port',
+        description:
+          "Host name a custom domain may point a CNAME at to prove it is ours (the edges' public name); default: the host of the first SHORT_DOMAINS",
+      }),
+    ),
+    dnsServers: commaList({
+      default: [],
+      itemRule: 'an IP address with an optional :port ([v6]:port)',
+      item: isDnsServer,
+      description: 'DNS servers that custom domain records are looked up on; empty uses the system resolver',
+    }),
+    dnsTimeoutMs: int({
+      default: 5000,
+      min: 100,
+      max: 60_000,
+      description: 'Time one DNS query of a custom domain check may take before it is retried or given up',
+    }),
+    domainCheckIntervalMs: int({
+      default: 60_000,
+      min: 100,
+      max: 86_400_000,
+      description:
+        'Delay before the first background re-check of a pending custom domain; it doubles after each failed check, up to DOMAIN_CHECK_MAX_INTERVAL_MS',
+    }),
+    domainCheckMaxIntervalMs: int({
+      default: 6 * 3_600_000,
+      min: 100,
+      max: 7 * 86_400_000,
+      description: 'Longest delay between two background checks of a pending custom domain',
+    }),
+    domainCheckMaxAttempts: int({
+      default: 30,
+      min: 1,
+      max: 1000,
+      description:
+        'Background checks of a pending custom domain before it is marked failed (a user can ask again)',
+    }),
+  };
+}
+
 /**
  * SMTP_URL turns email on: the API then queues mails (password reset, invitations, sign-up of an address
  * that has an account) and stops revealing whether an account exists; the consumer sends them. Both services
@@ -224,6 +287,21 @@ export function deriveShared<C extends { shortDomains: string[] }>(config: C): C
   // minItems: 1 in the schema guarantees a first domain.
   const [defaultDomain = 'localhost:8080'] = config.shortDomains;
   return { ...config, defaultDomain };
+}
+
+/** Fields derived from customDomainFields. */
+export interface DerivedCustomDomains {
+  /** What a custom domain's CNAME must point at: EDGE_HOSTNAME, else the host of the default domain. */
+  cnameTarget: string;
+}
+
+export function deriveCustomDomains<C extends { edgeHostname?: string; shortDomains: string[] }>(
+  config: C,
+): C & DerivedCustomDomains {
+  const [first = 'localhost:8080'] = config.shortDomains;
+  // SHORT_DOMAINS items are host[:port] (IPv6 in brackets): the URL parser drops the port.
+  const cnameTarget = config.edgeHostname ?? new URL(`http://${first}`).hostname;
+  return { ...config, cnameTarget };
 }
 
 /** Optional string that is absent rather than empty when unset. */

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
+import type { RedisKeys } from './keys.ts';
 
 /**
  * Published on `RedisKeys.domainInvalidationChannel()` after a custom domain is added, verified, changed
@@ -43,4 +44,13 @@ export function decodeDomainInvalidation(raw: string): DomainInvalidation | null
     return null;
   }
   return check.Check(value) ? value : null;
+}
+
+/** Publishes a domain change where the edges listen; `publisher` is a connection to the cache Redis. */
+export async function publishDomainInvalidation(
+  publisher: { publish(channel: string, message: string): Promise<unknown> },
+  keys: Pick<RedisKeys, 'domainInvalidationChannel'>,
+  hostname: string,
+): Promise<void> {
+  await publisher.publish(keys.domainInvalidationChannel(), encodeDomainInvalidation({ hostname }));
 }

@@ -21,7 +21,11 @@ export type AuditAction =
   | 'member.role_changed'
   | 'member.removed'
   | 'invitation.created'
-  | 'invitation.revoked';
+  | 'invitation.revoked'
+  | 'domain.added'
+  | 'domain.verified'
+  | 'domain.updated'
+  | 'domain.removed';
 
 export interface AuditActor {
   userId: string;

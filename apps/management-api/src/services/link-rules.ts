@@ -125,15 +125,23 @@ export function validateAlias(alias: string): string {
   return alias;
 }
 
-export function validateDomain(domain: string | undefined, shortDomains: readonly string[]): string {
+/**
+ * The instance domain (SHORT_DOMAINS) a link asks for, the default one when it names none, or null when it
+ * names another: that may still be a verified custom domain of the workspace (the link service asks).
+ */
+export function instanceDomain(domain: string | undefined, shortDomains: readonly string[]): string | null {
   const fallback = shortDomains[0];
   if (domain === undefined) {
     if (fallback === undefined) throw new AppError('internal', 'no short domain configured');
     return fallback;
   }
   const wanted = domain.trim().toLowerCase();
-  const match = shortDomains.find((d) => d.toLowerCase() === wanted);
-  if (match === undefined) {
+  return shortDomains.find((d) => d.toLowerCase() === wanted) ?? null;
+}
+
+export function validateDomain(domain: string | undefined, shortDomains: readonly string[]): string {
+  const match = instanceDomain(domain, shortDomains);
+  if (match === null) {
     throw new AppError('validation_failed', `domain: must be one of ${shortDomains.join(', ')}`);
   }
   return match;

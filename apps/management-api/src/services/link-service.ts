@@ -11,9 +11,9 @@ import type { LinkCache, LinkRef } from './link-cache.ts';
 import {
   createDestinationPolicy,
   type DestinationPolicy,
+  instanceDomain,
   validateAlias,
   validateDestination,
-  validateDomain,
   validateExpiry,
   validateTags,
 } from './link-rules.ts';
@@ -54,8 +54,14 @@ export interface LinkServiceCounters {
 /** Each password costs an argon2id hash (~20 MiB, tens of ms of a libuv thread): bounded per request. */
 export const MAX_BULK_PASSWORDS = 50;
 
+/** A workspace's verified custom domains (the domain service). */
+export interface CustomDomainLookup {
+  verifiedHostname(workspaceId: string, hostname: string): Promise<string | null>;
+}
+
 export interface LinkServiceDeps {
   db: Db;
+  customDomains: CustomDomainLookup;
   cache: LinkCache;
   metadataQueue: MetadataQueue;
   hasher: PasswordHasher;
@@ -110,6 +116,19 @@ export function createLinkService(deps: LinkServiceDeps) {
     ]);
   const view = (link: Link) => toLinkView(link, settings.shortUrlScheme);
 
+  /** An instance domain, or a verified custom domain of the workspace; anything else is refused. */
+  async function resolveDomain(workspaceId: string, domain: string | undefined): Promise<string> {
+    const instance = instanceDomain(domain, settings.shortDomains);
+    if (instance !== null) return instance;
+    const custom =
+      domain === undefined ? null : await deps.customDomains.verifiedHostname(workspaceId, domain);
+    if (custom !== null) return custom;
+    throw new AppError(
+      'validation_failed',
+      `domain: must be one of ${settings.shortDomains.join(', ')} or a verified domain of this workspace`,
+    );
+  }
+
   async function findCampaign(workspaceId: string, campaignId: string): Promise<CampaignUtm> {
     const [campaign] = await db
       .select({
@@ -130,11 +149,12 @@ export function createLinkService(deps: LinkServiceDeps) {
     input: CreateLinkInput,
     policy: DestinationPolicy,
     lookupCampaign: (workspaceId: string, campaignId: string) => Promise<CampaignUtm> = findCampaign,
+    lookupDomain: (workspaceId: string, domain: string | undefined) => Promise<string> = resolveDomain,
   ): Promise<PreparedLink> {
     const { workspaceId } = actor;
     const url = validateDestination(input.url, policy);
     const alias = input.alias === undefined ? undefined : validateAlias(input.alias);
-    const domain = validateDomain(input.domain, settings.shortDomains);
+    const domain = await lookupDomain(workspaceId, input.domain);
     const expiresAt = input.expiresAt === undefined ? null : validateExpiry(input.expiresAt, clock());
     const tags = validateTags(input.tags ?? []);
     const campaign =
@@ -312,6 +332,17 @@ export function createLinkService(deps: LinkServiceDeps) {
         }
         return lookup;
       };
+      // Likewise one custom domain, named by every item.
+      const domainLookups = new Map<string, Promise<string>>();
+      const lookupDomain = (owner: string, domain: string | undefined) => {
+        const key = domain ?? '';
+        let lookup = domainLookups.get(key);
+        if (!lookup) {
+          lookup = resolveDomain(owner, domain);
+          domainLookups.set(key, lookup);
+        }
+        return lookup;
+      };
       // Validation is cheap but a link password costs an argon2 hash: prepare a few items at a time
       // (argon2 runs on libuv's 4 threads) instead of one by one or all 1000 at once.
       let policy: DestinationPolicy;
@@ -323,7 +354,10 @@ export function createLinkService(deps: LinkServiceDeps) {
       }
       const prepared = await mapLimit(inputs, PREPARE_CONCURRENCY, async (input) => {
         try {
-          return { ok: true as const, prepared: await prepare(actor, input, policy, lookupCampaign) };
+          return {
+            ok: true as const,
+            prepared: await prepare(actor, input, policy, lookupCampaign, lookupDomain),
+          };
         } catch (error) {
           return { ok: false as const, error: asAppError(error), input };
         }
@@ -404,7 +438,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       const current = await getOwned(workspaceId, id);
       const patch: Partial<NewLink> = {};
       if (input.url !== undefined) patch.url = validateDestination(input.url, await currentPolicy());
-      if (input.domain !== undefined) patch.domain = validateDomain(input.domain, settings.shortDomains);
+      if (input.domain !== undefined) patch.domain = await resolveDomain(workspaceId, input.domain);
       if (input.title !== undefined) patch.title = input.title?.trim() || null;
       if (input.tags !== undefined) patch.tags = validateTags(input.tags);
       if (input.expiresAt !== undefined) {

@@ -15,6 +15,7 @@ const MATRIX: Record<
   'links:write': [Y, Y, Y, N],
   'keys:manage': [Y, Y, N, N],
   'members:manage': [Y, Y, N, N],
+  'domains:read': [Y, Y, Y, Y],
   'domains:manage': [Y, Y, N, N],
   'audit:read': [Y, Y, N, N],
   'workspace:update': [Y, Y, N, N],

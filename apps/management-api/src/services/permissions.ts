@@ -13,6 +13,7 @@ export const workspacePermissions = [
   'members:read',
   'members:manage',
   'keys:manage',
+  'domains:read',
   'domains:manage',
   'audit:read',
   'workspace:update',
@@ -36,7 +37,13 @@ export type InstancePermission = (typeof instancePermissions)[number];
 
 export type Permission = WorkspacePermission | AccountPermission | InstancePermission;
 
-const VIEWER: readonly WorkspacePermission[] = ['links:read', 'stats:read', 'workspace:read', 'members:read'];
+const VIEWER: readonly WorkspacePermission[] = [
+  'links:read',
+  'stats:read',
+  'workspace:read',
+  'members:read',
+  'domains:read',
+];
 const MEMBER: readonly WorkspacePermission[] = [...VIEWER, 'links:write'];
 // An admin manages everything but the workspace's deletion and its ownership (see canChangeRole).
 const ADMIN: readonly WorkspacePermission[] = [

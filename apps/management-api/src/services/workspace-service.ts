@@ -1,8 +1,9 @@
 import type { Db } from '@boltlink/db/client';
-import { links, users, type WorkspaceRole, workspaceMembers, workspaces } from '@boltlink/db/schema';
+import { domains, links, users, type WorkspaceRole, workspaceMembers, workspaces } from '@boltlink/db/schema';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../errors.ts';
 import type { MemberView, WorkspaceView } from '../schemas/workspaces.ts';
+import type { DomainInvalidations } from './domain-invalidations.ts';
 import type { LinkCache } from './link-cache.ts';
 import type { ServiceLogger } from './link-service.ts';
 import { canChangeRole } from './permissions.ts';
@@ -27,7 +28,12 @@ const view = (
   createdAt: row.createdAt.toISOString(),
 });
 
-export function createWorkspaceService(deps: { db: Db; cache: LinkCache; logger: ServiceLogger }) {
+export function createWorkspaceService(deps: {
+  db: Db;
+  cache: LinkCache;
+  domainInvalidations: DomainInvalidations;
+  logger: ServiceLogger;
+}) {
   const { db, cache, logger } = deps;
 
   async function roleOf(workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
@@ -128,7 +134,7 @@ export function createWorkspaceService(deps: { db: Db; cache: LinkCache; logger:
       // The workspace row is locked first: a link being created in it meanwhile (its insert holds a key-share
       // lock on the row) commits before the links are read, and one created later fails its foreign key. So
       // the links deleted here are exactly the links the edges are told about below.
-      const refs = await db.transaction(async (tx) => {
+      const { refs, hostnames } = await db.transaction(async (tx) => {
         const [row] = await tx
           .select({ personal: workspaces.personal })
           .from(workspaces)
@@ -140,8 +146,13 @@ export function createWorkspaceService(deps: { db: Db; cache: LinkCache; logger:
           .delete(links)
           .where(eq(links.workspaceId, workspaceId))
           .returning({ domain: links.domain, code: links.code });
+        // Its custom domains go too (the cascade would take them); read here so the edges can be told.
+        const removedDomains = await tx
+          .delete(domains)
+          .where(eq(domains.workspaceId, workspaceId))
+          .returning({ hostname: domains.hostname });
         await tx.delete(workspaces).where(eq(workspaces.id, workspaceId));
-        return deleted;
+        return { refs: deleted, hostnames: removedDomains.map((d) => d.hostname) };
       });
       // After the commit: the edges must stop serving the deleted links. A Redis failure is logged, the
       // cache TTL bounds the staleness.
@@ -149,6 +160,11 @@ export function createWorkspaceService(deps: { db: Db; cache: LinkCache; logger:
         for (let i = 0; i < refs.length; i += REF_PAGE) await cache.invalidate(refs.slice(i, i + REF_PAGE));
       } catch (error) {
         logger.error({ err: error, workspaceId, links: refs.length }, 'could not invalidate workspace links');
+      }
+      try {
+        for (const hostname of hostnames) await deps.domainInvalidations.publish(hostname);
+      } catch (error) {
+        logger.error({ err: error, workspaceId, hostnames }, 'could not announce removed custom domains');
       }
     },
 

@@ -1,0 +1,3 @@
+import { defineIntegrationConfig } from '@boltlink/testing/vitest-config';
+
+export default defineIntegrationConfig();
