@@ -66,6 +66,7 @@ import { createPasswordHasher } from './services/password-hasher.ts';
 import { createPasswordResetService } from './services/password-reset-service.ts';
 import { createRedisLinkCache } from './services/redis-link-cache.ts';
 import { createSessionStore } from './services/session-store.ts';
+import { createSignupConfirmationService } from './services/signup-confirmation-service.ts';
 import { createStatsService } from './services/stats-service.ts';
 import { createWorkspaceService } from './services/workspace-service.ts';
 
@@ -226,6 +227,13 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       limit: { max, windowMs },
       key: (accountId) => keys.budget(name, accountId),
     });
+  // Mails that unauthenticated requests ask for (reset, sign-up), per address: bounds mail bombing.
+  const addressMail = budget(
+    'address-mail',
+    'mails to this address',
+    config.addressMailRateLimitMax,
+    config.addressMailRateLimitWindowMs,
+  );
   const passwordResets = createPasswordResetService({
     db,
     hasher,
@@ -233,13 +241,22 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     clock,
     logger: app.log,
     mail,
-    perAddress: budget(
-      'password-reset',
-      'password reset requests',
-      config.passwordResetAddressRateLimitMax,
-      config.passwordResetAddressRateLimitWindowMs,
-    ),
+    perAddress: addressMail,
   });
+  // With email on, sign-up without an invitation is confirmed by mail and never reveals an account.
+  const signupConfirmations =
+    mail === undefined
+      ? undefined
+      : createSignupConfirmationService({
+          db,
+          redis: deps.redis,
+          keys,
+          auth,
+          mail,
+          perAddress: addressMail,
+          clock,
+          logger: app.log,
+        });
   const budgets: AccountBudgets = {
     linkCreate: budget(
       'link-create',
@@ -364,6 +381,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
         login: { max: config.loginRateLimitMax, windowMs: config.loginRateLimitWindowMs },
         sessionTtlSeconds: config.sessionTtlSeconds,
         passwordResets,
+        signupConfirmations,
         passwordReset: {
           max: config.passwordResetRateLimitMax,
           windowMs: config.passwordResetRateLimitWindowMs,
@@ -411,13 +429,15 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     flushTimer.unref();
   });
   app.addHook('preClose', async () => {
-    await passwordResets.drain();
+    await app.drainPasswordResets();
     clearInterval(flushTimer);
     await flushLastUsed();
   });
 
   app.decorate('flushApiKeyUsage', () => lastUsed.flush());
-  app.decorate('drainPasswordResets', () => passwordResets.drain());
+  app.decorate('drainPasswordResets', async () => {
+    await Promise.all([passwordResets.drain(), signupConfirmations?.drain()]);
+  });
   return app;
 }
 
@@ -425,7 +445,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Writes buffered API key lastUsedAt values to Postgres now (tests, shutdown). */
     flushApiKeyUsage(): Promise<number>;
-    /** Waits until the reset mails of requests already answered are queued (tests, shutdown). */
+    /** Waits until the reset and sign-up mails of requests already answered are queued (tests, shutdown). */
     drainPasswordResets(): Promise<void>;
   }
 }

@@ -5,6 +5,7 @@ import { test } from './support/api.ts';
 /** Every route of the public contract (ARCHITECTURE.md), as OpenAPI path templates. */
 const CONTRACT: [string, string][] = [
   ['post', '/api/v1/auth/signup'],
+  ['post', '/api/v1/auth/signup/confirm'],
   ['post', '/api/v1/auth/login'],
   ['post', '/api/v1/auth/logout'],
   ['post', '/api/v1/auth/logout-everywhere'],

@@ -10,7 +10,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (with its personal workspace) and a session */
+        /**
+         * Create an account (with its personal workspace) and a session; with email on, mail a confirmation
+         * @description With email off, or with an invitation: 201, the account and a session. With email on and no invitation: 202 for every address, and a mail to it: a confirmation token (POST /auth/signup/confirm) when it has no account, else a note that it has one. The answer never tells which.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -25,6 +28,111 @@ export interface paths {
                         email: string;
                         password: string;
                         invitation?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                /** Format: uuid */
+                                id: string;
+                                email: string;
+                            };
+                            /** @description Session token for Authorization: Bearer */
+                            token: string;
+                            workspace?: components["schemas"]["Workspace"];
+                        };
+                    };
+                };
+                /** @description Accepted: a mail goes to the address; nothing tells whether it has an account */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource in this account */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with an existing resource */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signup/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create the account of a sign-up confirmed by its mailed token, and a session (email on) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
                     };
                 };
             };
@@ -392,7 +500,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Accepted: a mail is sent if the address has an account */
+                /** @description Accepted: a mail goes to the address; nothing tells whether it has an account */
                 202: {
                     headers: {
                         [name: string]: unknown;

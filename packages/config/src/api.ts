@@ -95,10 +95,14 @@ export const ApiConfigSchema = Type.Object({
     max: 10,
     windowMs: 3_600_000,
   }),
-  ...rateLimitFields('passwordResetAddress', 'password reset requests per email address', {
-    max: 3,
-    windowMs: 3_600_000,
-  }),
+  ...rateLimitFields(
+    'addressMail',
+    'mails to one email address asked by password reset and sign-up requests',
+    {
+      max: 3,
+      windowMs: 3_600_000,
+    },
+  ),
   ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
   apiKeyLastUsedFlushMs: int({
     default: 30_000,

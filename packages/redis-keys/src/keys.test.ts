@@ -70,6 +70,7 @@ describe('createRedisKeys', () => {
       keys.clickCap('c'),
       keys.session('c'),
       keys.sessionEpoch('c'),
+      keys.pendingSignup('c'),
       keys.apiKeyLastUsed(),
       keys.passwordAttempts('c', 'x'),
       keys.passwordLinkFailures('c'),

@@ -21,6 +21,8 @@ export interface RedisKeys {
    * user's sessions at once ("sign out everywhere", password change or reset).
    */
   sessionEpoch(userId: string): string;
+  /** A sign-up waiting for its address to be confirmed, keyed by the SHA-256 of the mailed token. */
+  pendingSignup(tokenHash: string): string;
   /** One hash: api key id -> last-used epoch ms, flushed to Postgres in bulk. */
   apiKeyLastUsed(): string;
   /** Key prefix (nameSpace) for @fastify/rate-limit's Redis store, one per limit. */
@@ -79,6 +81,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     clickCap: (linkId) => `${prefix}:click-cap:{${part(linkId)}}`,
     session: (tokenHash) => `${prefix}:session:{${part(tokenHash)}}`,
     sessionEpoch: (userId) => `${prefix}:session-epoch:{${part(userId)}}`,
+    pendingSignup: (tokenHash) => `${prefix}:pending-signup:{${part(tokenHash)}}`,
     apiKeyLastUsed: () => `${prefix}:api-key-last-used`,
     rateLimit: (name) => {
       if (!NAME.test(name))

@@ -11,6 +11,7 @@ import type { AuditLog } from '../services/audit-log.ts';
 import type { AuthService } from '../services/auth-service.ts';
 import type { PasswordResetService } from '../services/password-reset-service.ts';
 import type { SessionStore } from '../services/session-store.ts';
+import type { SignupConfirmationService } from '../services/signup-confirmation-service.ts';
 import type { App } from '../types.ts';
 
 // The upper bound keeps a multi-megabyte "password" from tying up argon2.
@@ -22,6 +23,20 @@ const Credentials = Type.Object(
     password: Password,
   },
   { additionalProperties: false },
+);
+
+const SignedUp = Type.Object({
+  user: Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }),
+  token: Type.String({ description: 'Session token for Authorization: Bearer' }),
+  workspace: Type.Optional(refTo(WorkspaceSchema)),
+});
+
+const Accepted = Type.Object(
+  {},
+  {
+    description: 'Accepted: a mail goes to the address; nothing tells whether it has an account',
+    additionalProperties: false,
+  },
 );
 
 export function authRoutes(
@@ -36,6 +51,8 @@ export function authRoutes(
     /** Lifetime of the dashboard's session cookie: the session's own. */
     sessionTtlSeconds: number;
     passwordResets: PasswordResetService;
+    /** Email on: sign-up without an invitation is confirmed by mail (202), revealing no account. */
+    signupConfirmations: SignupConfirmationService | undefined;
     passwordReset: Limit;
   },
 ): void {
@@ -45,7 +62,12 @@ export function authRoutes(
       config: perIpRouteLimit(deps.signup),
       schema: {
         tags: ['auth'],
-        summary: 'Create an account (with its personal workspace) and a session',
+        summary:
+          'Create an account (with its personal workspace) and a session; with email on, mail a confirmation',
+        description:
+          'With email off, or with an invitation: 201, the account and a session. With email on and no ' +
+          'invitation: 202 for every address, and a mail to it: a confirmation token (POST /auth/signup/confirm) ' +
+          'when it has no account, else a note that it has one. The answer never tells which.',
         body: Type.Object(
           {
             ...Credentials.properties,
@@ -55,17 +77,18 @@ export function authRoutes(
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({
-            user: Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }),
-            token: Type.String({ description: 'Session token for Authorization: Bearer' }),
-            workspace: Type.Optional(refTo(WorkspaceSchema)),
-          }),
+          201: SignedUp,
+          202: Accepted,
           ...problems('validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited'),
         },
       },
     },
     async (request, reply) => {
       const { email, password, invitation } = request.body;
+      if (invitation === undefined && deps.signupConfirmations !== undefined) {
+        await deps.signupConfirmations.request(email, password);
+        return reply.code(202).send({});
+      }
       const { user, token, workspace } = await deps.auth.signup(email, password, invitation);
       if (workspace !== undefined) {
         await deps.audit.record({ userId: user.id, workspaceId: workspace.id, keyId: null }, [
@@ -79,6 +102,35 @@ export function authRoutes(
       }
       setSessionCookie(request, reply, token, deps.sessionTtlSeconds);
       return reply.code(201).send(workspace === undefined ? { user, token } : { user, token, workspace });
+    },
+  );
+
+  app.post(
+    '/auth/signup/confirm',
+    {
+      config: perIpRouteLimit(deps.signup),
+      schema: {
+        tags: ['auth'],
+        summary: 'Create the account of a sign-up confirmed by its mailed token, and a session (email on)',
+        body: Type.Object(
+          { token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) },
+          {
+            additionalProperties: false,
+          },
+        ),
+        response: {
+          201: SignedUp,
+          ...problems('validation_failed', 'forbidden', 'not_found', 'conflict', 'rate_limited'),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (deps.signupConfirmations === undefined) {
+        throw new AppError('not_found', 'sign-up is not confirmed by mail on this instance (email is off)');
+      }
+      const { user, token } = await deps.signupConfirmations.confirm(request.body.token);
+      setSessionCookie(request, reply, token, deps.sessionTtlSeconds);
+      return reply.code(201).send({ user, token });
     },
   );
 
@@ -183,13 +235,7 @@ export function authRoutes(
           { additionalProperties: false },
         ),
         response: {
-          202: Type.Object(
-            {},
-            {
-              description: 'Accepted: a mail is sent if the address has an account',
-              additionalProperties: false,
-            },
-          ),
+          202: Accepted,
           ...problems('validation_failed', 'forbidden', 'rate_limited'),
         },
       },

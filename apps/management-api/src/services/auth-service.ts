@@ -121,6 +121,29 @@ export function createAuthService(deps: AuthServiceDeps) {
       .exec();
   }
 
+  async function createAccount(
+    email: string,
+    passwordHash: string,
+    refusal: string | null,
+    invitation?: string,
+  ) {
+    const created = await db.transaction(async (tx) => {
+      const first = await isFirstAccount(tx);
+      if (!first && refusal !== null) throw new AppError('forbidden', refusal);
+      const [user] = await tx
+        .insert(users)
+        .values({ email, passwordHash, isAdmin: first })
+        .onConflictDoNothing({ target: users.email })
+        .returning({ id: users.id, email: users.email });
+      if (!user) throw new AppError('conflict', 'an account with this email already exists');
+      const workspace =
+        invitation === undefined ? undefined : await invitations.acceptWith(tx, user, invitation);
+      return { user, workspace };
+    });
+    const token = await sessions.create(created.user.id);
+    return { ...created, token };
+  }
+
   return {
     /**
      * With an invitation token, the account is created only if the invitation is valid for this email, and
@@ -136,22 +159,29 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (refusal !== null && (await db.select({ id: users.id }).from(users).limit(1)).length > 0) {
         throw new AppError('forbidden', refusal);
       }
-      const passwordHash = await hasher.hash(password);
-      const created = await db.transaction(async (tx) => {
-        const first = await isFirstAccount(tx);
-        if (!first && refusal !== null) throw new AppError('forbidden', refusal);
-        const [user] = await tx
-          .insert(users)
-          .values({ email, passwordHash, isAdmin: first })
-          .onConflictDoNothing({ target: users.email })
-          .returning({ id: users.id, email: users.email });
-        if (!user) throw new AppError('conflict', 'an account with this email already exists');
-        const workspace =
-          invitation === undefined ? undefined : await invitations.acceptWith(tx, user, invitation);
-        return { user, workspace };
-      });
-      const token = await sessions.create(created.user.id);
-      return { ...created, token };
+      return createAccount(email, await hasher.hash(password), refusal, invitation);
+    },
+
+    /**
+     * Checks what sign-up checks before any account is looked at (the address's form, REGISTRATION), so
+     * that a refusal here says nothing about whether the address has an account; answers the normalized
+     * address and the password's hash for a sign-up confirmed by mail (signup-confirmation-service.ts).
+     */
+    async prepareSignup(rawEmail: string, password: string) {
+      const email = normalizeEmail(rawEmail);
+      if (!EMAIL.test(email) || email.length > 320) {
+        throw new AppError('validation_failed', 'email: is not a valid email address');
+      }
+      const refusal = signupRefusal(registration, false);
+      if (refusal !== null && (await db.select({ id: users.id }).from(users).limit(1)).length > 0) {
+        throw new AppError('forbidden', refusal);
+      }
+      return { email, passwordHash: await hasher.hash(password) };
+    },
+
+    /** Creates the account of a sign-up confirmed by mail, under the REGISTRATION in force now. */
+    async completeSignup(email: string, passwordHash: string) {
+      return createAccount(email, passwordHash, signupRefusal(registration, false));
     },
 
     /** An account made by an instance admin (any REGISTRATION); no session is opened for it. */

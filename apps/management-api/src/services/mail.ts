@@ -49,6 +49,20 @@ export function createMailComposer(opts: { appUrl?: string }) {
       };
     },
 
+    signupConfirmation(input: { to: string; token: string; expiresAt: Date }): Mail {
+      return {
+        to: input.to,
+        subject: 'Confirm your BoltLink account',
+        text:
+          'Somebody (hopefully you) signed up for BoltLink with this address.\n\n' +
+          link('signup/confirm', input.token) +
+          `Confirmation token: ${input.token}\n\n` +
+          'Create the account with POST /api/v1/auth/signup/confirm {token}; it answers your first session. ' +
+          `The token works once, until ${input.expiresAt.toISOString()}.\n` +
+          'If this was not you, ignore this mail: no account is created.\n',
+      };
+    },
+
     /** Sent instead of an error when somebody signs up with an address that already has an account. */
     accountExists(input: { to: string }): Mail {
       return {
