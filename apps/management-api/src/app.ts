@@ -286,6 +286,14 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       keys,
       ttlSeconds: config.linkCacheTtlSeconds,
     });
+  const blocklist = createBlocklistService({
+    db,
+    cache,
+    publisher: deps.cacheRedis,
+    publishChannel: keys.blocklistChannel(),
+    logger: app.log,
+    clock,
+  });
   const domainInvalidations = createRedisDomainInvalidations({ publisher: deps.cacheRedis, keys });
   const domains = createDomainService({
     db,
@@ -305,6 +313,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       },
     }),
     invalidations: domainInvalidations,
+    blockedDestinations: blocklist,
     logger: app.log,
     clock,
     settings: {
@@ -312,14 +321,6 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       cnameTarget: config.cnameTarget,
       destinationBlocklist: config.blockedDomains,
     },
-  });
-  const blocklist = createBlocklistService({
-    db,
-    cache,
-    publisher: deps.cacheRedis,
-    publishChannel: keys.blocklistChannel(),
-    logger: app.log,
-    clock,
   });
   const links = createLinkService({
     db,

@@ -1,4 +1,4 @@
-import { auditEvents, links } from '@boltlink/db/schema';
+import { auditEvents, blockedDestinations, links } from '@boltlink/db/schema';
 import { startLocalDnsServer } from '@boltlink/local-servers/dns';
 import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
@@ -204,10 +204,17 @@ describe('custom domains', () => {
     });
     await eventually(() => expect(domainMessages).toContain('redirects.brand.example'));
 
+    // A destination an instance admin blocked is refused like BLOCKED_DOMAINS.
+    await api.database.db.insert(blockedDestinations).values({ hostname: 'spam.example' });
+
     for (const [payload, detail] of [
       [{ rootRedirectUrl: 'javascript:alert(1)' }, /^rootRedirectUrl: only http and https/],
       [{ notFoundRedirectUrl: 'https://redirects.brand.example/x' }, /^notFoundRedirectUrl: .*redirect loop/],
       [{ rootRedirectUrl: 'https://blocked.example/' }, /^rootRedirectUrl: destination domain is blocked/],
+      [
+        { notFoundRedirectUrl: 'https://www.spam.example/' },
+        /^notFoundRedirectUrl: destination domain is blocked/,
+      ],
     ] as const) {
       const res = await api.app.inject({
         method: 'PATCH',

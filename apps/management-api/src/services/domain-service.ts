@@ -53,6 +53,8 @@ export function createDomainService(deps: {
   checks: DomainChecks;
   cache: LinkCache;
   invalidations: DomainInvalidations;
+  /** Destinations an instance admin blocked, on top of BLOCKED_DOMAINS (the blocklist service). */
+  blockedDestinations?: { hostnames(): Promise<readonly string[]> };
   logger: ServiceLogger;
   clock: () => Date;
   settings: DomainSettings;
@@ -62,11 +64,11 @@ export function createDomainService(deps: {
   const view = (row: Domain) => toDomainView(row, settings.cnameTarget);
 
   /** Redirect targets obey the rules of link destinations, and never point back at the domain itself. */
-  function redirectUrl(field: string, value: string | null | undefined, hostname: string) {
+  async function redirectUrl(field: string, value: string | null | undefined, hostname: string) {
     if (value === undefined || value === null) return value;
     const policy = createDestinationPolicy(
       [...settings.shortDomains, hostname],
-      settings.destinationBlocklist,
+      [...settings.destinationBlocklist, ...((await deps.blockedDestinations?.hostnames()) ?? [])],
     );
     try {
       return validateDestination(value, policy);
@@ -105,8 +107,9 @@ export function createDomainService(deps: {
         throw new AppError('conflict', `hostname: ${hostname} is one of this instance's own domains`);
       }
       const values = {
-        rootRedirectUrl: redirectUrl('rootRedirectUrl', input.rootRedirectUrl, hostname) ?? null,
-        notFoundRedirectUrl: redirectUrl('notFoundRedirectUrl', input.notFoundRedirectUrl, hostname) ?? null,
+        rootRedirectUrl: (await redirectUrl('rootRedirectUrl', input.rootRedirectUrl, hostname)) ?? null,
+        notFoundRedirectUrl:
+          (await redirectUrl('notFoundRedirectUrl', input.notFoundRedirectUrl, hostname)) ?? null,
       };
       const count = await db.$count(domains, eq(domains.workspaceId, actor.workspaceId));
       if (count >= MAX_DOMAINS_PER_WORKSPACE) {
@@ -171,10 +174,10 @@ export function createDomainService(deps: {
       const current = await owned(workspaceId, id);
       const patch: Partial<Pick<Domain, 'rootRedirectUrl' | 'notFoundRedirectUrl'>> = {};
       if (input.rootRedirectUrl !== undefined) {
-        patch.rootRedirectUrl = redirectUrl('rootRedirectUrl', input.rootRedirectUrl, current.hostname);
+        patch.rootRedirectUrl = await redirectUrl('rootRedirectUrl', input.rootRedirectUrl, current.hostname);
       }
       if (input.notFoundRedirectUrl !== undefined) {
-        patch.notFoundRedirectUrl = redirectUrl(
+        patch.notFoundRedirectUrl = await redirectUrl(
           'notFoundRedirectUrl',
           input.notFoundRedirectUrl,
           current.hostname,
