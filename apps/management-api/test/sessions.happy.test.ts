@@ -82,6 +82,15 @@ describe('sign out everywhere', () => {
     await api.app.inject({ method: 'POST', url: '/api/v1/auth/logout-everywhere', headers: user.auth });
     expect(await meStatus(api, legacy)).toBe(401);
   });
+
+  test('new sessions stay readable by the previous release (v 1, userId), the epoch an extra field', async ({
+    api,
+  }) => {
+    const user = await signup(api);
+    const key = api.keys.session(createHash('sha256').update(user.token).digest('hex'));
+    const stored = JSON.parse((await api.redis.get(key)) ?? 'null');
+    expect(stored).toMatchObject({ v: 1, userId: user.user.id, epoch: 0 });
+  });
 });
 
 describe('password change', () => {

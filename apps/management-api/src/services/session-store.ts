@@ -7,25 +7,27 @@ export interface SessionKeys {
 }
 
 /**
- * v2 adds the user's session epoch at creation; a v1 entry (written before epochs existed) reads as epoch 0,
- * so sessions from before an upgrade keep working until the user's first "sign out everywhere".
+ * `epoch` (the user's session epoch at creation) is an optional field of v1, not a v2: a release that does
+ * not know it still reads the session (it checks `v` and `userId`), so old and new API pods accept each
+ * other's sessions during a rolling upgrade. A session without it (from before epochs) reads as epoch 0 and
+ * keeps working until the user's first "sign out everywhere".
  */
-interface StoredSessionV2 {
-  v: 2;
+interface StoredSessionV1 {
+  v: 1;
   userId: string;
   createdAt: number;
   epoch: number;
 }
 
-function decodeSession(raw: string | null): StoredSessionV2 | null {
+function decodeSession(raw: string | null): StoredSessionV1 | null {
   if (raw === null) return null;
   try {
     const value: unknown = JSON.parse(raw);
     if (typeof value !== 'object' || value === null) return null;
-    const entry = value as Partial<Omit<StoredSessionV2, 'v'>> & { v?: unknown };
-    if (typeof entry.userId !== 'string' || typeof entry.createdAt !== 'number') return null;
-    if (entry.v === 1) return { v: 2, userId: entry.userId, createdAt: entry.createdAt, epoch: 0 };
-    if (entry.v === 2 && Number.isSafeInteger(entry.epoch)) return entry as StoredSessionV2;
+    const entry = value as Partial<Omit<StoredSessionV1, 'v'>> & { v?: unknown };
+    if (entry.v !== 1 || typeof entry.userId !== 'string' || typeof entry.createdAt !== 'number') return null;
+    const epoch = Number.isSafeInteger(entry.epoch) ? (entry.epoch as number) : 0;
+    return { v: 1, userId: entry.userId, createdAt: entry.createdAt, epoch };
   } catch {
     // An unreadable entry is no session; the client logs in again.
   }
@@ -56,7 +58,7 @@ export function createSessionStore(deps: {
 }) {
   const { redis, keys, ttlSeconds } = deps;
   const encode = (userId: string, createdAt: number, epoch: number) =>
-    JSON.stringify({ v: 2, userId, createdAt, epoch } satisfies StoredSessionV2);
+    JSON.stringify({ v: 1, userId, createdAt, epoch } satisfies StoredSessionV1);
 
   return {
     /** The user's current epoch; read it before checking a password and pass it to `create`. */
