@@ -109,9 +109,13 @@ export function renderEnvBlock(environment: ComposeEnvironment = readComposeEnvi
     }
   }
   const grouped = new Set(GROUPS.map((group) => group.join(',')));
-  const ungrouped = [...byName].filter(([, entries]) => !grouped.has(entries.map((e) => e.service).join(',')));
+  const ungrouped = [...byName].filter(
+    ([, entries]) => !grouped.has(entries.map((e) => e.service).join(',')),
+  );
   if (ungrouped.length > 0)
-    throw new Error(`no .env.example section for the services of ${ungrouped.map(([name]) => name).join(', ')}`);
+    throw new Error(
+      `no .env.example section for the services of ${ungrouped.map(([name]) => name).join(', ')}`,
+    );
   lines.push('', END);
   return lines.join('\n');
 }
