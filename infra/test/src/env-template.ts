@@ -73,6 +73,7 @@ export function passthroughs(environment: ComposeEnvironment): Passthrough[] {
 const GROUPS: ServiceName[][] = [
   ['redirect-edge', 'management-api', 'analytics-consumer'],
   ['redirect-edge', 'management-api'],
+  ['management-api', 'analytics-consumer'],
   ['redirect-edge'],
   ['management-api'],
   ['analytics-consumer'],
@@ -107,6 +108,14 @@ export function renderEnvBlock(environment: ComposeEnvironment = readComposeEnvi
       lines.push(first.required ? `${name}=` : `# ${name}=${literal ? fallback : ''}`);
     }
   }
+  const grouped = new Set(GROUPS.map((group) => group.join(',')));
+  const ungrouped = [...byName].filter(
+    ([, entries]) => !grouped.has(entries.map((e) => e.service).join(',')),
+  );
+  if (ungrouped.length > 0)
+    throw new Error(
+      `no .env.example section for the services of ${ungrouped.map(([name]) => name).join(', ')}`,
+    );
   lines.push('', END);
   return lines.join('\n');
 }
