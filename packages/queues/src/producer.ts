@@ -63,12 +63,14 @@ function openQueues(connection: Redis, prefix: string): Queues {
 
 /**
  * Queues whose start failed are replaced by fresh ones before the next write: a write attempted while Redis is
- * unreachable fails, and one made once it answers again is accepted.
+ * unreachable fails, and one made once it answers again is accepted. They are replaced only once the connection
+ * is ready again: a fresh queue waits for the connection to become ready before its first command, so one made
+ * while Redis is away would hold the write until Redis returns instead of failing it at once.
  */
 export function createQueueProducer({ connection, prefix, onReplaced }: QueueProducerOptions): QueueProducer {
   let queues = openQueues(connection, prefix);
   const current = (): Queues => {
-    if (queues.startFailed) {
+    if (queues.startFailed && connection.status === 'ready') {
       const failed = queues;
       queues = openQueues(connection, prefix);
       Promise.all([failed.clicks.close(), failed.linkMetadata.close(), failed.email.close()]).catch(
