@@ -29,8 +29,16 @@ describe('findLinkForRedirect', () => {
       maxClicks: 5,
       passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y',
       clickCount: 3,
+      blockedAt: null,
       campaign: null,
     });
+  });
+
+  test('carries when an instance admin blocked the link', async ({ database }) => {
+    const user = await insertUser(database.db);
+    const blockedAt = new Date('2026-12-01T10:00:00Z');
+    await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'blocked1', blockedAt });
+    expect(await findLinkForRedirect(database.db, 'sho.rt', 'blocked1')).toMatchObject({ blockedAt });
   });
 
   test("joins the campaign's UTM columns", async ({ database }) => {
