@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: lint (with the docs/configuration.md table check), typecheck, unit tests, the licence check of the
 # production dependencies, then integration tests against one Postgres and one Redis shared by the whole run. Ends with one summary line of the vitest counts.
+# A failing package does not stop the other packages of its stage (turbo --continue), so one run shows every failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Every step on the pinned Node (.node-version), whatever `node` the machine has.
