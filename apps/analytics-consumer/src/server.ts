@@ -1,8 +1,7 @@
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadConsumerConfig } from '@boltlink/config/services';
 import { createDb } from '@boltlink/db/client';
-import { createDomainChecks } from '@boltlink/domains/checks';
-import { createDnsCheck } from '@boltlink/domains/dns-check';
+import { domainChecksFromSettings } from '@boltlink/domains/checks';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
@@ -95,19 +94,7 @@ async function main(): Promise<void> {
   const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: `${SERVICE}:cache` });
   const keys = createRedisKeys(config.redisKeyPrefix);
   const domainSweeper = startDomainCheckSweeper({
-    checks: createDomainChecks({
-      db: createDb(pool),
-      dns: createDnsCheck({
-        servers: config.dnsServers,
-        cnameTarget: config.cnameTarget,
-        timeoutMs: config.dnsTimeoutMs,
-      }),
-      schedule: {
-        intervalMs: config.domainCheckIntervalMs,
-        maxIntervalMs: config.domainCheckMaxIntervalMs,
-        maxAttempts: config.domainCheckMaxAttempts,
-      },
-    }),
+    checks: domainChecksFromSettings(createDb(pool), config),
     announce: (hostname) => publishDomainInvalidation(cacheRedis, keys, hostname),
     logger: logger.child({ worker: 'domain-checks' }),
     intervalMs: config.domainCheckSweepMs,

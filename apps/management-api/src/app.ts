@@ -1,7 +1,6 @@
 import type { ApiConfig } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
-import { createDomainChecks } from '@boltlink/domains/checks';
-import { createDnsCheck } from '@boltlink/domains/dns-check';
+import { domainChecksFromSettings } from '@boltlink/domains/checks';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
@@ -298,20 +297,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   const domains = createDomainService({
     db,
     cache,
-    checks: createDomainChecks({
-      db,
-      clock,
-      dns: createDnsCheck({
-        servers: config.dnsServers,
-        cnameTarget: config.cnameTarget,
-        timeoutMs: config.dnsTimeoutMs,
-      }),
-      schedule: {
-        intervalMs: config.domainCheckIntervalMs,
-        maxIntervalMs: config.domainCheckMaxIntervalMs,
-        maxAttempts: config.domainCheckMaxAttempts,
-      },
-    }),
+    checks: domainChecksFromSettings(db, config, clock),
     invalidations: domainInvalidations,
     blockedDestinations: blocklist,
     logger: app.log,

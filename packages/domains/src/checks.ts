@@ -1,7 +1,7 @@
 import type { Db } from '@boltlink/db/client';
 import { type Domain, domains } from '@boltlink/db/schema';
 import { and, eq, inArray, lte } from 'drizzle-orm';
-import type { DnsCheck } from './dns-check.ts';
+import { createDnsCheck, type DnsCheck } from './dns-check.ts';
 
 export interface CheckSchedule {
   /** Delay before the first re-check (DOMAIN_CHECK_INTERVAL_MS); doubles after each failed check. */
@@ -23,6 +23,34 @@ export interface DomainChecksDeps {
   dns: DnsCheck;
   schedule: CheckSchedule;
   clock?: () => Date;
+}
+
+/** The domain settings the API and the consumer both read (the shared part of packages/config). */
+export interface DomainCheckSettings {
+  dnsServers: readonly string[];
+  cnameTarget: string;
+  dnsTimeoutMs: number;
+  domainCheckIntervalMs: number;
+  domainCheckMaxIntervalMs: number;
+  domainCheckMaxAttempts: number;
+}
+
+/** The checks wired from the services' settings: the one place both services build them. */
+export function domainChecksFromSettings(db: Db, settings: DomainCheckSettings, clock?: () => Date) {
+  return createDomainChecks({
+    db,
+    clock,
+    dns: createDnsCheck({
+      servers: settings.dnsServers,
+      cnameTarget: settings.cnameTarget,
+      timeoutMs: settings.dnsTimeoutMs,
+    }),
+    schedule: {
+      intervalMs: settings.domainCheckIntervalMs,
+      maxIntervalMs: settings.domainCheckMaxIntervalMs,
+      maxAttempts: settings.domainCheckMaxAttempts,
+    },
+  });
 }
 
 /** While one process checks a domain, others skip it; a process that dies mid-check frees it after this. */
