@@ -9,6 +9,7 @@ import { domains } from '@boltlink/db/schema';
 import { afterAll, describe, expect } from 'vitest';
 import { insertLink, test } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
+import { replaceInExample, waitForPort } from './support/proxy-config.ts';
 
 // infra/caddy/Caddyfile, the on-demand TLS example of docs/operations/on-demand-tls.md, run in Caddy in front of a real
 // edge. Only its ports are changed, by exact text replacement (an edit the test does not know fails here),
@@ -33,28 +34,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function replaceOnce(text: string, from: string, to: string): string {
-  if (!text.includes(from))
-    throw new Error(`infra/caddy/Caddyfile no longer contains ${JSON.stringify(from)}`);
-  return text.replaceAll(from, to);
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`caddy exited (${child.exitCode}): ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`caddy did not listen on ${port}: ${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const replaceOnce = (text: string, from: string, to: string): string =>
+  replaceInExample('infra/caddy/Caddyfile', text, from, to);
 
 /** A TLS handshake for `servername`: the names its certificate is for, or the handshake's error. */
 function handshake(port: number, servername: string): Promise<{ names: string } | { error: string }> {
@@ -135,7 +116,7 @@ describe.skipIf(!caddy)('the example Caddy on-demand TLS (infra/caddy/Caddyfile)
         output += chunk.toString();
       });
     }
-    await waitForPort(httpsPort, caddyProcess, () => output);
+    await waitForPort('caddy', httpsPort, caddyProcess, () => output);
   }, 60_000);
 
   afterAll(async () => {

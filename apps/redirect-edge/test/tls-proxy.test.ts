@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
 import { insertLink, test } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
+import { replaceInExample, waitForPort } from './support/proxy-config.ts';
 
 // infra/nginx/boltlink.conf, the example TLS proxy of docs/operations/tls-proxy.md, run as written in front of a
 // real edge: only its ports, certificate paths and upstream ports are changed, by exact text replacement, so
@@ -49,28 +50,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function replaceOnce(text: string, from: string, to: string): string {
-  const count = text.split(from).length - 1;
-  if (count < 1) throw new Error(`infra/nginx/boltlink.conf no longer contains ${JSON.stringify(from)}`);
-  return text.replaceAll(from, to);
-}
-
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}): ${stderr()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nginx did not listen on ${port}: ${stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const replaceOnce = (text: string, from: string, to: string): string =>
+  replaceInExample('infra/nginx/boltlink.conf', text, from, to);
 
 interface Answer {
   status: number;
@@ -201,7 +182,7 @@ describe.skipIf(!nginx || !hasOpenssl)('the example nginx TLS proxy (infra/nginx
     nginxProcess.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    await waitForPort(httpsPort, nginxProcess, () => stderr);
+    await waitForPort('nginx', httpsPort, nginxProcess, () => stderr);
   }, 60_000);
 
   afterAll(async () => {
