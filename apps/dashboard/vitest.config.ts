@@ -1,5 +1,13 @@
 import { defineIntegrationConfig } from '@boltlink/testing/vitest-config';
 
-// The browser test starts four services and Chromium first: 57 s on a busy 2-core host, 180 s on the same
-// host while it was also type-checking the workspace. The bound leaves room above the worst of those.
-export default defineIntegrationConfig({ test: { testTimeout: 180_000, hookTimeout: 300_000 } });
+// The browser tests share one stack (test/support/stack-setup.ts), started after the test servers. Starting
+// four services took 57 s on a busy 2-core host, 180 s while it was also type-checking the workspace: the
+// hook bound leaves room above the worst of those. Two files at a time, each with its own Chromium.
+export default defineIntegrationConfig({
+  test: {
+    globalSetup: ['test/support/stack-setup.ts'],
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+});

@@ -6,9 +6,9 @@ import { createApi } from './api.ts';
 import { createAppRouter } from './router.tsx';
 import './styles.css';
 
-const api = await createApi();
+const { api, config } = await createApi();
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-const router = createAppRouter({ api, queryClient });
+const router = createAppRouter({ api, config, queryClient });
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

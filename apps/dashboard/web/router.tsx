@@ -1,12 +1,19 @@
 import type { BoltlinkClient } from '@boltlink/api-client/client';
 import type { QueryClient } from '@tanstack/react-query';
-import { createRootRouteWithContext, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  redirect,
+} from '@tanstack/react-router';
+import type { RuntimeConfig } from './api.ts';
 import { Layout } from './pages/layout.tsx';
-import { LinksPage } from './pages/links.tsx';
 import { LoginPage, SignupPage } from './pages/sign-in.tsx';
 
 export interface RouterContext {
   api: BoltlinkClient;
+  config: RuntimeConfig;
   queryClient: QueryClient;
 }
 
@@ -31,23 +38,127 @@ const indexRoute = createRoute({
   },
 });
 
+// Pages anyone may open: signing in, and the pages the API's mails link to (APP_URL).
 const loginRoute = createRoute({ getParentRoute: () => rootRoute, path: '/login', component: LoginPage });
 const signupRoute = createRoute({ getParentRoute: () => rootRoute, path: '/signup', component: SignupPage });
-
-const linksRoute = createRoute({
+const tokenSearch = (search: Record<string, unknown>): { token?: string } =>
+  typeof search.token === 'string' && search.token !== '' ? { token: search.token } : {};
+const resetPasswordRoute = createRoute({
   getParentRoute: () => rootRoute,
-  path: '/links',
+  path: '/reset-password',
+  validateSearch: tokenSearch,
+  component: lazyRouteComponent(() => import('./pages/reset-password.tsx'), 'ResetPasswordPage'),
+});
+const confirmSignupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/signup/confirm',
+  validateSearch: tokenSearch,
+  component: lazyRouteComponent(() => import('./pages/confirm-signup.tsx'), 'ConfirmSignupPage'),
+});
+const acceptInvitationRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/invitations/accept',
+  validateSearch: tokenSearch,
+  component: lazyRouteComponent(() => import('./pages/accept-invitation.tsx'), 'AcceptInvitationPage'),
+});
+
+/** Every page below needs a session: without one, the log-in page. */
+const signedInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'signed-in',
   beforeLoad: async ({ context }) => {
     const me = await context.queryClient.fetchQuery(meQuery(context.api));
     if (!me) throw redirect({ to: '/login' });
   },
-  component: LinksPage,
 });
 
-const routeTree = rootRoute.addChildren([indexRoute, loginRoute, signupRoute, linksRoute]);
+// Each page is its own chunk, loaded when first opened: the first screen downloads only what it shows.
+const linksRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/links',
+  component: lazyRouteComponent(() => import('./pages/links.tsx'), 'LinksPage'),
+});
+const linkImportRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/links/import',
+  component: lazyRouteComponent(() => import('./pages/link-import.tsx'), 'LinkImportPage'),
+});
+const linkRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/links/$linkId',
+  component: lazyRouteComponent(() => import('./pages/link.tsx'), 'LinkPage'),
+});
+const linkAnalyticsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/links/$linkId/analytics',
+  component: lazyRouteComponent(() => import('./pages/link-analytics.tsx'), 'LinkAnalyticsPage'),
+});
+const analyticsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/analytics',
+  component: lazyRouteComponent(() => import('./pages/analytics.tsx'), 'AnalyticsPage'),
+});
+const campaignsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/campaigns',
+  component: lazyRouteComponent(() => import('./pages/campaigns.tsx'), 'CampaignsPage'),
+});
+const domainsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/domains',
+  component: lazyRouteComponent(() => import('./pages/domains.tsx'), 'DomainsPage'),
+});
+const apiKeysRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/api-keys',
+  component: lazyRouteComponent(() => import('./pages/api-keys.tsx'), 'ApiKeysPage'),
+});
+const membersRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/members',
+  component: lazyRouteComponent(() => import('./pages/members.tsx'), 'MembersPage'),
+});
+const auditLogRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/audit-log',
+  component: lazyRouteComponent(() => import('./pages/audit-log.tsx'), 'AuditLogPage'),
+});
+const workspaceRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/workspace',
+  component: lazyRouteComponent(() => import('./pages/workspace-settings.tsx'), 'WorkspaceSettingsPage'),
+});
+const accountRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/account',
+  component: lazyRouteComponent(() => import('./pages/account.tsx'), 'AccountPage'),
+});
+
+const routeTree = rootRoute.addChildren([
+  indexRoute,
+  loginRoute,
+  signupRoute,
+  resetPasswordRoute,
+  confirmSignupRoute,
+  acceptInvitationRoute,
+  signedInRoute.addChildren([
+    linksRoute,
+    linkImportRoute,
+    linkRoute,
+    linkAnalyticsRoute,
+    analyticsRoute,
+    campaignsRoute,
+    domainsRoute,
+    apiKeysRoute,
+    membersRoute,
+    auditLogRoute,
+    workspaceRoute,
+    accountRoute,
+  ]),
+]);
 
 export function createAppRouter(context: RouterContext) {
-  return createRouter({ routeTree, context });
+  return createRouter({ routeTree, context, defaultPreload: 'intent' });
 }
 
 declare module '@tanstack/react-router' {

@@ -102,3 +102,27 @@ describe('permission matrix', () => {
     }
   }
 });
+
+describe('what the workspace tells its caller they may do', () => {
+  for (const role of ROLES) {
+    test(`a ${role} is told exactly the permissions the matrix gives the role`, async ({ api }) => {
+      const founder = await signup(api);
+      const workspace = await createWorkspace(api, founder.auth);
+      let caller = founder;
+      if (role !== 'owner') {
+        caller = await signup(api);
+        await addMember(api, workspace.id, caller.user.id, role);
+      }
+      const res = await api.app.inject({
+        url: '/api/v1/workspace',
+        headers: { ...caller.auth, ...workspace.header },
+      });
+      const granted = new Set(
+        CELLS.filter(([, , allowed]) => allowed.includes(role)).map(
+          ([permission]) => permission.split(' ')[0],
+        ),
+      );
+      expect(new Set(res.json().permissions)).toEqual(granted);
+    });
+  }
+});

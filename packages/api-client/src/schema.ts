@@ -4608,6 +4608,8 @@ export interface components {
             personal: boolean;
             /** @description owner, admin, member or viewer (docs/workspaces.md) */
             role: "owner" | "admin" | "member" | "viewer";
+            /** @description What the caller may do here, from their role (docs/workspaces.md): a client offers only these actions */
+            permissions: string[];
             /** Format: date-time */
             createdAt: string;
         };

@@ -33,8 +33,11 @@ export function testEnvironment(): TestEnvironment {
  * A fresh, migrated database cloned from the run's template: one per test file, so files run in parallel
  * without seeing each other's rows. Call drop() in afterAll.
  */
-export async function createTestDatabase(options: { poolMax?: number } = {}): Promise<TestDatabase> {
-  const environment = testEnvironment();
+export async function createTestDatabase(
+  options: { poolMax?: number; environment?: TestEnvironment } = {},
+): Promise<TestDatabase> {
+  // A globalSetup of a package (no inject there) passes the environment it got from the project.
+  const environment = options.environment ?? testEnvironment();
   const name = `bl_t_${environment.runId}_${randomSuffix(10)}`;
   await cloneTemplate(environment.postgresAdminUrl, environment.templateDatabase, name);
   const url = databaseUrlFor(environment.postgresAdminUrl, name);

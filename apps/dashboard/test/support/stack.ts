@@ -1,17 +1,20 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/free-port';
-import { bounded } from '@boltlink/testing/fixtures';
+import type { TestEnvironment } from '@boltlink/testing/context';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
-import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 
 const appsDir = fileURLToPath(new URL('../../../', import.meta.url));
 const dashboardDir = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface TestStack {
+/** Where the services of the stack listen. */
+export interface StackUrls {
   api: string;
   edge: string;
   dashboard: string;
+}
+
+export interface TestStack extends StackUrls {
   close(): Promise<void>;
 }
 
@@ -45,9 +48,9 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
  * each its own process — on free loopback ports, a fresh database and its own Redis prefix. Stopped (SIGTERM,
  * then SIGKILL) by `close()`.
  */
-export async function startStack(): Promise<TestStack> {
-  const database: TestDatabase = await createTestDatabase();
-  const prefix = uniquePrefix('dashboard-e2e');
+export async function startStack(environment: TestEnvironment): Promise<TestStack> {
+  const database: TestDatabase = await createTestDatabase({ environment });
+  const prefix = `blt-dashboard-e2e-${environment.runId}`;
   const [apiPort, edgePort, consumerPort, dashboardPort, ...metricsPorts] = await Promise.all(
     Array.from({ length: 6 }, () => freePort()),
   );
@@ -59,7 +62,7 @@ export async function startStack(): Promise<TestStack> {
     HOST: '127.0.0.1',
     WEB_CONCURRENCY: '1',
     DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: environment.redisUrl,
     REDIS_KEY_PREFIX: prefix,
     QUEUE_PREFIX: `{${prefix}}`,
     SHORT_DOMAINS: `127.0.0.1:${edgePort}`,
@@ -85,7 +88,7 @@ export async function startStack(): Promise<TestStack> {
         clearTimeout(timer);
       }),
     );
-    await bounded('test database', () => database.drop());
+    await database.drop();
   };
   try {
     await Promise.all(

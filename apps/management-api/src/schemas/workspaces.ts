@@ -13,6 +13,10 @@ export const WorkspaceSchema = Type.Object(
     name: Type.String(),
     personal: Type.Boolean({ description: "The user's own workspace: not deletable, the default" }),
     role: Role,
+    permissions: Type.Array(Type.String(), {
+      description:
+        'What the caller may do here, from their role (docs/workspaces.md): a client offers only these actions',
+    }),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Workspace', title: 'Workspace (with the caller’s role in it)' },

@@ -14,7 +14,7 @@ import { normalizeEmail } from './auth-service.ts';
 import type { MailComposer, MailQueue } from './mail.ts';
 import { canChangeRole } from './permissions.ts';
 import { newInvitationToken, sha256Hex } from './secrets.ts';
-import type { Manager } from './workspace-service.ts';
+import { type Manager, workspaceView } from './workspace-service.ts';
 
 /** How long an invitation can be accepted. */
 export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
@@ -78,13 +78,7 @@ export function createInvitationService(deps: {
       .where(eq(workspaceInvitations.id, invitation.id));
     const [workspace] = await tx.select().from(workspaces).where(eq(workspaces.id, invitation.workspaceId));
     if (!workspace) throw notFound('workspace');
-    return {
-      id: workspace.id,
-      name: workspace.name,
-      personal: workspace.personal,
-      role: joined.role,
-      createdAt: workspace.createdAt.toISOString(),
-    };
+    return workspaceView(workspace, joined.role);
   }
 
   return {

@@ -6,7 +6,7 @@ import type { MemberView, WorkspaceView } from '../schemas/workspaces.ts';
 import type { DomainInvalidations } from './domain-invalidations.ts';
 import type { LinkCache } from './link-cache.ts';
 import type { ServiceLogger } from './link-service.ts';
-import { canChangeRole } from './permissions.ts';
+import { canChangeRole, ROLE_PERMISSIONS } from './permissions.ts';
 
 /** Who manages members: the acting user and their role in the workspace. */
 export interface Manager {
@@ -17,7 +17,8 @@ export interface Manager {
 
 const REF_PAGE = 1000;
 
-const view = (
+/** A workspace as the caller sees it: with their role and what it allows. */
+export const workspaceView = (
   row: { id: string; name: string; personal: boolean; createdAt: Date },
   role: WorkspaceRole,
 ): WorkspaceView => ({
@@ -25,6 +26,7 @@ const view = (
   name: row.name,
   personal: row.personal,
   role,
+  permissions: [...ROLE_PERMISSIONS[role]],
   createdAt: row.createdAt.toISOString(),
 });
 
@@ -101,7 +103,7 @@ export function createWorkspaceService(deps: {
         .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
         .where(eq(workspaceMembers.userId, userId))
         .orderBy(sql`${workspaces.personal} DESC`, asc(workspaces.createdAt), asc(workspaces.id));
-      return rows.map((row) => view(row, row.role));
+      return rows.map((row) => workspaceView(row, row.role));
     },
 
     async create(userId: string, name: string): Promise<WorkspaceView> {
@@ -109,14 +111,14 @@ export function createWorkspaceService(deps: {
         const [row] = await tx.insert(workspaces).values({ name: name.trim() }).returning();
         if (!row) throw new Error('insert returned no row');
         await tx.insert(workspaceMembers).values({ workspaceId: row.id, userId, role: 'owner' });
-        return view(row, 'owner');
+        return workspaceView(row, 'owner');
       });
     },
 
     async get(workspaceId: string, role: WorkspaceRole): Promise<WorkspaceView> {
       const [row] = await db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
       if (!row) throw notFound('workspace');
-      return view(row, role);
+      return workspaceView(row, role);
     },
 
     async rename(workspaceId: string, role: WorkspaceRole, name: string): Promise<WorkspaceView> {
@@ -126,7 +128,7 @@ export function createWorkspaceService(deps: {
         .where(eq(workspaces.id, workspaceId))
         .returning();
       if (!row) throw notFound('workspace');
-      return view(row, role);
+      return workspaceView(row, role);
     },
 
     /** Deletes the workspace with its links, campaigns, keys, invitations and audit log. */
