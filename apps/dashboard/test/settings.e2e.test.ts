@@ -51,6 +51,9 @@ async function locationOf(shortUrl: string): Promise<string | null> {
   return response.headers.get('location');
 }
 
+/** The stack is shared with other test files on a busy host: answers may take a while. */
+const patiently = { timeout: 30_000, interval: 250 };
+
 let hostnames = 0;
 /** A hostname no resolver answers for (.invalid is reserved): the domain stays unverified. */
 const uniqueHostname = () => `go-${process.pid}-${++hostnames}-${Date.now()}.example.invalid`;
@@ -73,11 +76,11 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
     await page.getByLabel('stats:read').uncheck();
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByRole('heading', { name: /Your new key “Deploy script”/ }).waitFor();
-    await expect.poll(() => page.getByText('you will not see it again').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('you will not see it again').isVisible(), patiently).toBe(true);
     const key = (await page.getByTestId('new-api-key').textContent()) ?? '';
     expect(key).toMatch(/^bl_/);
     await expect
-      .poll(() => page.getByRole('row', { name: /Deploy script/ }).textContent())
+      .poll(() => page.getByRole('row', { name: /Deploy script/ }).textContent(), patiently)
       .toMatch(/links:read, links:write.*Never/);
     await expectAccessible(page, 'api keys, a new key shown');
     await screenshot(page, 'api-keys');
@@ -100,13 +103,13 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
       .poll(async () => {
         await page.reload();
         return page.getByRole('row', { name: /Deploy script/ }).textContent();
-      })
+      }, patiently)
       .not.toContain('Never');
 
     await page.getByRole('button', { name: 'Revoke Deploy script' }).click();
     const dialog = page.getByRole('dialog', { name: /Revoke the key “Deploy script”/ });
     await dialog.getByRole('button', { name: 'Revoke key' }).click();
-    await expect.poll(() => page.getByRole('row', { name: /Deploy script/ }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('row', { name: /Deploy script/ }).count(), patiently).toBe(0);
     expect(await page.getByRole('row', { name: /Weekly report/ }).count()).toBe(1);
     expect((await fetch(`${stack().api}/api/v1/links`, bearer)).status).toBe(401);
 
@@ -140,7 +143,7 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
     expect(stored?.verification.txt.value).toMatch(/^boltlink-verify-/);
     expect(await card.getByTestId('cname-value').textContent()).toBe(stored?.verification.cname.value);
     await expect
-      .poll(() => card.getByRole('button', { name: 'Copy the TXT record value' }).isVisible())
+      .poll(() => card.getByRole('button', { name: 'Copy the TXT record value' }).isVisible(), patiently)
       .toBe(true);
 
     // Nothing resolves on the test stack: checking now finds no record, and the page says what it found.
@@ -155,7 +158,7 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
     await card.getByRole('button', { name: 'Save redirects' }).click();
     await card.getByText('Redirects saved.').waitFor();
     await page.reload();
-    await expect.poll(() => card.getByLabel('Root redirect URL').inputValue()).toBe(home);
+    await expect.poll(() => card.getByLabel('Root redirect URL').inputValue(), patiently).toBe(home);
     expect(await card.getByLabel('Not-found redirect URL').inputValue()).toBe('');
     expect((await api.GET('/api/v1/domains')).data?.items[0]?.rootRedirectUrl).toBe(home);
 
@@ -197,7 +200,7 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
     await page.getByLabel('Example destination').fill(example);
     const preview = page.getByTestId('utm-preview');
     await expect
-      .poll(() => preview.textContent())
+      .poll(() => preview.textContent(), patiently)
       .toBe(
         `${destination('/healthz')}?ref=home&utm_source=newsletter&utm_medium=email&utm_campaign=spring%20sale&utm_content=header-banner`,
       );
@@ -224,18 +227,18 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
     await page.getByRole('button', { name: 'Edit Spring sale newsletter' }).click();
     await page.getByRole('heading', { name: 'Edit “Spring sale newsletter”' }).waitFor();
     await expect
-      .poll(() => page.getByTestId('campaign-link-count').textContent())
+      .poll(() => page.getByTestId('campaign-link-count').textContent(), patiently)
       .toBe('1 link uses this campaign.');
     await page.getByLabel('Medium (utm_medium)').fill('social');
     await page.getByLabel('Example destination').fill(example);
-    await expect.poll(() => preview.textContent()).toContain('utm_medium=social');
+    await expect.poll(() => preview.textContent(), patiently).toContain('utm_medium=social');
     await expectAccessible(page, 'campaigns, editing');
     await screenshot(page, 'campaigns');
     const edited = await preview.textContent();
     await page.getByRole('button', { name: 'Save campaign' }).click();
     await page.getByRole('heading', { name: 'New campaign' }).waitFor();
     // A UTM change reaches the links on their next redirect.
-    await expect.poll(() => locationOf(shortUrl)).toBe(edited);
+    await expect.poll(() => locationOf(shortUrl), patiently).toBe(edited);
 
     // A blank required parameter is refused in the page before anything is sent.
     await page.getByLabel('Name', { exact: true }).fill('Half done');
@@ -247,12 +250,61 @@ describe('settings: API keys, domains and campaigns in a real browser', () => {
     await page.getByRole('button', { name: 'Delete Spring sale newsletter' }).click();
     const dialog = page.getByRole('dialog', { name: /Delete the campaign/ });
     await expect
-      .poll(() => dialog.getByTestId('campaign-link-count').textContent())
+      .poll(() => dialog.getByTestId('campaign-link-count').textContent(), patiently)
       .toBe('1 link uses this campaign.');
     await dialog.getByRole('button', { name: 'Delete campaign' }).click();
     await page.getByText('No campaigns yet.').waitFor();
     // The link stays and redirects without the campaign's parameters.
-    await expect.poll(() => locationOf(shortUrl)).toBe(example);
+    await expect.poll(() => locationOf(shortUrl), patiently).toBe(example);
+    expect(person.scriptErrors).toEqual([]);
+    await person.context.close();
+  });
+
+  it('fits a phone screen: no settings screen scrolls sideways at 390 px', async () => {
+    const person = await newPerson(browser, {
+      label: 'settings-phone',
+      viewport: { width: 390, height: 844 },
+    });
+    const { page } = person;
+    await signUp(person);
+    const api = await apiOf(person);
+    await api.POST('/api/v1/api-keys', { body: { name: 'Nightly export of every link to the warehouse' } });
+    await api.POST('/api/v1/domains', { body: { hostname: uniqueHostname() } });
+    await api.POST('/api/v1/campaigns', {
+      body: {
+        name: 'Spring sale newsletter',
+        utm: {
+          source: 'newsletter',
+          medium: 'email',
+          campaign: 'spring-sale-2027',
+          content: 'header-banner',
+        },
+      },
+    });
+    // The page's width, and the innermost elements that stick out past the screen (to name the culprit).
+    const width = () =>
+      page.evaluate(() => {
+        const sticking = [...document.querySelectorAll('body *')].filter(
+          (element) => element.getBoundingClientRect().right > window.innerWidth + 1,
+        );
+        return {
+          scrollWidth: document.documentElement.scrollWidth,
+          sticking: sticking.map(
+            (element) =>
+              `${element.tagName.toLowerCase()}.${element.className}(${Math.round(element.getBoundingClientRect().right)})`,
+          ),
+        };
+      });
+    for (const [path, ready] of [
+      ['/api-keys', 'Nightly export of every link to the warehouse'],
+      ['/domains', 'Publish either record at your DNS provider'],
+      ['/campaigns', 'Spring sale newsletter'],
+    ] as const) {
+      await page.goto(`${stack().dashboard}${path}`);
+      await page.getByText(ready, { exact: true }).first().waitFor();
+      const { scrollWidth, sticking } = await width();
+      expect(scrollWidth, `${path}: ${sticking.join(', ')}`).toBeLessThanOrEqual(390);
+    }
     expect(person.scriptErrors).toEqual([]);
     await person.context.close();
   });

@@ -1,3 +1,4 @@
+import { utmParameters as utmQuery } from '@boltlink/redirect-location/utm';
 import { type Static, Type } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 
@@ -76,19 +77,15 @@ export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmCo
   return value;
 }
 
-/**
- * The query parameters the edge adds on redirect, keyed by their wire names. A null or empty value is left
- * out: `utm_term=` would override a visitor's own `utm_term` with nothing, and analytics tools read an empty
- * parameter as a value of its own.
- */
+/** The query parameters the edge adds on redirect (`@boltlink/redirect-location/utm`), from a campaign's columns. */
 export function utmParameters(campaign: CampaignUtmColumns): Record<string, string> {
-  const utm: Record<string, string> = {};
-  if (campaign.utmSource) utm.utm_source = campaign.utmSource;
-  if (campaign.utmMedium) utm.utm_medium = campaign.utmMedium;
-  if (campaign.utmCampaign) utm.utm_campaign = campaign.utmCampaign;
-  if (campaign.utmTerm) utm.utm_term = campaign.utmTerm;
-  if (campaign.utmContent) utm.utm_content = campaign.utmContent;
-  return utm;
+  return utmQuery({
+    source: campaign.utmSource,
+    medium: campaign.utmMedium,
+    campaign: campaign.utmCampaign,
+    term: campaign.utmTerm,
+    content: campaign.utmContent,
+  });
 }
 
 const checkV1 = Compile(CachedLinkV1);

@@ -5,7 +5,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { DateTime } from '../ui/date-time.tsx';
-import { type CampaignUtm, previewLocation, utmParameters } from '../utm-preview.ts';
+import { type CampaignUtm, campaignParameters, previewLocation } from '../utm-preview.ts';
 import { useWorkspace } from '../workspace.tsx';
 import './settings.css';
 
@@ -118,7 +118,7 @@ function Campaigns({ canWrite }: { canWrite: boolean }) {
                     <th scope="row">{campaign.name}</th>
                     <td>
                       <ul className="utm-params">
-                        {utmParameters(campaign.utm).map(([name, value]) => (
+                        {campaignParameters(campaign.utm).map(([name, value]) => (
                           <li key={name}>
                             <code>{name}</code>={value}
                           </li>
@@ -264,7 +264,7 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
   }
 
   const preview = previewLocation(example, utm);
-  const parameters = utmParameters(utm);
+  const parameters = campaignParameters(utm);
   const error = formError ?? save.error?.message ?? null;
   const title = campaign ? `Edit “${campaign.name}”` : 'New campaign';
   return (

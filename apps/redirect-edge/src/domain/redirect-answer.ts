@@ -1,4 +1,4 @@
-import { buildLocation } from './location.ts';
+import { buildLocation } from '@boltlink/redirect-location/location';
 import type { RedirectLink } from './ports.ts';
 
 /**

@@ -7,6 +7,9 @@
  * URLSearchParams would turn `%20` into `+` or `?flag` into `?flag=`, which some servers treat differently).
  * The result goes through the WHATWG URL serializer, which punycodes the host and percent-encodes every
  * non-ASCII code point, so the header is always a valid ASCII href.
+ *
+ * One rule for both places that need it: the edge answers with it, and the dashboard previews where a link of
+ * a campaign sends visitors (with an empty visitor query).
  */
 export function buildLocation(
   destination: string,
