@@ -190,5 +190,5 @@ describe('server process', () => {
     expect(stderr).toContain('DATABASE_URL');
     expect(stderr).toContain('APP_SECRET');
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, 60_000);
 });
