@@ -6,6 +6,7 @@ import { problemText } from '../api.ts';
 import { campaignsQuery, linkKeys, linkQuery, type Link as ShortLink } from '../link-queries.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
+import { DateTime } from '../ui/date-time.tsx';
 import { LinkOptionFields, REDIRECT_TYPES, readLinkOptions } from '../ui/link-options.tsx';
 import { QrCode } from '../ui/qr-code.tsx';
 import { useCan } from '../workspace.tsx';
@@ -16,7 +17,6 @@ type UpdateLinkBody = NonNullable<
   paths['/api/v1/links/{id}']['patch']['requestBody']
 >['content']['application/json'];
 
-const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const sameTags = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((tag, i) => tag === b[i]);
 
@@ -133,7 +133,7 @@ function Details({ link }: { link: ShortLink }) {
       <dt>Clicks</dt>
       <dd data-testid="link-clicks">{link.clicks}</dd>
       <dt>Expires</dt>
-      <dd>{link.expiresAt ? when.format(new Date(link.expiresAt)) : 'Never'}</dd>
+      <dd>{link.expiresAt ? <DateTime value={link.expiresAt} /> : 'Never'}</dd>
       <dt>Click limit</dt>
       <dd>{link.maxClicks ?? 'None'}</dd>
       <dt>Password</dt>
@@ -144,7 +144,7 @@ function Details({ link }: { link: ShortLink }) {
       <dd>{link.campaignId === null ? 'None' : (campaign?.name ?? link.campaignId)}</dd>
       <dt>Created</dt>
       <dd>
-        <time dateTime={link.createdAt}>{when.format(new Date(link.createdAt))}</time>
+        <DateTime value={link.createdAt} />
       </dd>
       {link.description && (
         <>

@@ -6,6 +6,7 @@ import { problemText } from '../api.ts';
 import { campaignsQuery, linkDomainsQuery, linkKeys, type Link as ShortLink } from '../link-queries.ts';
 import type { LinksSearch } from '../links-search.ts';
 import { CopyButton } from '../ui/copy-button.tsx';
+import { DateTime } from '../ui/date-time.tsx';
 import { LinkOptionFields, readLinkOptions } from '../ui/link-options.tsx';
 import { useCan } from '../workspace.tsx';
 import './links.css';
@@ -14,8 +15,6 @@ import './links.css';
 export const PAGE_SIZE = 25;
 
 type CreateLinkBody = components['schemas']['CreateLink'];
-
-const created = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 function CreateLinkForm({ onCreated }: { onCreated: (link: ShortLink) => void }) {
   const { api } = useRouteContext({ from: '__root__' });
@@ -233,7 +232,7 @@ function LinksTable({ links, search }: { links: ShortLink[]; search: LinksSearch
                 {link.clicks}
               </td>
               <td className="when">
-                <time dateTime={link.createdAt}>{created.format(new Date(link.createdAt))}</time>
+                <DateTime value={link.createdAt} />
               </td>
             </tr>
           ))}
