@@ -236,6 +236,56 @@ describe('managing links in the dashboard', () => {
     await person.context.close();
   });
 
+  it('puts a link in a campaign from the form, and filters the table by campaign and by domain', async () => {
+    const person = await newPerson(browser, { label: 'campaign' });
+    const { page } = person;
+    await signUp(person);
+    const api = await apiSession(person.email);
+    const campaign = await api('/api/v1/campaigns', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Launch', utm: { source: 'news', medium: 'email', campaign: 'launch' } }),
+    });
+    expect(campaign.status).toBe(201);
+    await bulkCreate(person, [
+      { url: destination('/healthz?plain=1'), title: 'Plain one' },
+      { url: destination('/healthz?plain=2'), title: 'Plain two' },
+    ]);
+    await page.reload();
+
+    const createForm = page.getByRole('region', { name: 'New link' });
+    await createForm.getByLabel('Destination URL').fill(destination('/healthz?launch=1'));
+    await createForm.getByText('More options').click();
+    await createForm.getByLabel('Title').fill('Launch mail');
+    const edgeDomain = new URL(stack().edge).host;
+    await createForm.getByLabel('Domain').selectOption(edgeDomain);
+    await createForm.getByLabel('Campaign').selectOption({ label: 'Launch' });
+    await createForm.getByRole('button', { name: 'Create link' }).click();
+    await rowOf(page, 'Launch mail').waitFor();
+
+    const filters = page.getByRole('search');
+    await filters.getByLabel('Campaign').selectOption({ label: 'Launch' });
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => titlesShown(page)).toEqual(['Launch mail']);
+
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await expect.poll(async () => (await titlesShown(page)).length).toBe(3);
+    await filters.getByLabel('Domain').selectOption(edgeDomain);
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('domain')).toBe(edgeDomain);
+    await expect
+      .poll(async () => (await titlesShown(page)).sort())
+      .toEqual(['Launch mail', 'Plain one', 'Plain two']);
+
+    await rowOf(page, 'Launch mail').getByRole('link', { name: 'Launch mail' }).click();
+    await expect.poll(() => page.locator('dl.details').textContent()).toMatch(/CampaignLaunch/);
+    // The campaign's UTM parameters reach the visitor.
+    const shortUrl = await page.locator('.short-url a').getAttribute('href');
+    const visit = await fetch(shortUrl ?? '', { redirect: 'manual' });
+    expect(new URL(visit.headers.get('location') ?? '').searchParams.get('utm_campaign')).toBe('launch');
+    expect(person.scriptErrors).toEqual([]);
+    await person.context.close();
+  });
+
   it('previews the QR code and downloads it as SVG and PNG', async () => {
     const person = await newPerson(browser, { label: 'qr' });
     const { page } = person;
