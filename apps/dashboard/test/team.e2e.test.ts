@@ -88,6 +88,7 @@ describe('a team in the dashboard', () => {
     await owner.page.getByRole('heading', { name: 'Delete this workspace' }).waitFor();
     const workspaceId = await selectedWorkspaceId(owner.page);
     const link = (await apiPost(owner, '/links', workspaceId, { url: destination('/launch') })) as {
+      id: string;
       shortUrl: string;
     };
 
@@ -118,6 +119,13 @@ describe('a team in the dashboard', () => {
 
     // A viewer sees the team's links, and nothing that would change them or manage the workspace.
     await invitee.page.getByRole('link', { name: link.shortUrl }).waitFor();
+    expect(await invitee.page.getByRole('button', { name: 'Create link' }).count()).toBe(0);
+    expect(await invitee.page.getByLabel('Destination URL').count()).toBe(0);
+    expect(await invitee.page.getByRole('link', { name: /import/i }).count()).toBe(0);
+    await invitee.page.goto(`${stack().dashboard}/links/${link.id}`);
+    await invitee.page.getByRole('heading', { name: 'QR code' }).waitFor();
+    expect(await invitee.page.getByRole('button', { name: /save|delete/i }).count()).toBe(0);
+    expect(await invitee.page.getByRole('heading', { name: 'Edit' }).count()).toBe(0);
     const nav = invitee.page.getByRole('navigation', { name: 'Workspace' });
     const sections = await nav.getByRole('link').allTextContents();
     expect(sections).toContain('Members');
