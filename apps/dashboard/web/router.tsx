@@ -12,6 +12,7 @@ import { validateLinksSearch } from './links-search.ts';
 import { auditLogSearch } from './pages/audit-log-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, SignupPage } from './pages/sign-in.tsx';
+import { validateStatsSearch } from './ui/stats-range.ts';
 import { currentWorkspaceQuery } from './workspace.tsx';
 
 export interface RouterContext {
@@ -98,11 +99,13 @@ const linkRoute = createRoute({
 const linkAnalyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/links/$linkId/analytics',
+  validateSearch: validateStatsSearch,
   component: lazyRouteComponent(() => import('./pages/link-analytics.tsx'), 'LinkAnalyticsPage'),
 });
 const analyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/analytics',
+  validateSearch: validateStatsSearch,
   component: lazyRouteComponent(() => import('./pages/analytics.tsx'), 'AnalyticsPage'),
 });
 const campaignsRoute = createRoute({
