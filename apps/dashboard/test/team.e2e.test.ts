@@ -31,12 +31,6 @@ async function violationsLightAndDark(page: Page, screen: string): Promise<strin
   return found;
 }
 
-/**
- * How long a poll waits for the page to settle: a few round trips, slow when two browsers share a busy two-core
- * host with the stack (vitest's default of 1 s is not enough there).
- */
-const SETTLED = { timeout: 20_000, interval: 100 };
-
 const workspaceSwitcher = (page: Page) => page.getByRole('combobox', { name: 'Workspace', exact: true });
 
 /** The names of the workspaces the switcher offers. */
@@ -84,7 +78,7 @@ describe('a team in the dashboard', () => {
     await openSection(owner.page, 'Workspace');
     await owner.page.getByLabel('New workspace name').fill('Launch team');
     await owner.page.getByRole('button', { name: 'Create workspace' }).click();
-    await expect.poll(() => currentWorkspace(owner.page), SETTLED).toBe('Launch team · owner');
+    await expect.poll(() => currentWorkspace(owner.page)).toBe('Launch team · owner');
     await owner.page.getByRole('heading', { name: 'Delete this workspace' }).waitFor();
     const workspaceId = await selectedWorkspaceId(owner.page);
     const link = (await apiPost(owner, '/links', workspaceId, { url: destination('/launch') })) as {
@@ -107,7 +101,7 @@ describe('a team in the dashboard', () => {
     await owner.page.getByLabel('Email to invite').fill(owner.email);
     await owner.page.getByRole('button', { name: 'Invite', exact: true }).click();
     await expect
-      .poll(() => owner.page.getByRole('alert').textContent(), SETTLED)
+      .poll(() => owner.page.getByRole('alert').textContent())
       .toBe(`${owner.email} is already a member of this workspace`);
 
     // The invitee signs up and accepts with the token of the link.
@@ -147,7 +141,7 @@ describe('a team in the dashboard', () => {
     await owner.page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await invitee.page.goto(`${stack().dashboard}/links`);
     await invitee.page.getByRole('button', { name: 'Create link' }).waitFor();
-    await expect.poll(() => currentWorkspace(invitee.page), SETTLED).toBe('Launch team · member');
+    await expect.poll(() => currentWorkspace(invitee.page)).toBe('Launch team · member');
     await screenshot(owner.page, 'members');
     // At phone width the page scrolls down, not sideways: wide tables scroll inside their own box.
     await owner.page.setViewportSize({ width: 390, height: 844 });
@@ -158,12 +152,12 @@ describe('a team in the dashboard', () => {
     await owner.page.getByRole('button', { name: `Remove ${invitee.email}` }).click();
     await owner.page.getByRole('dialog').getByRole('button', { name: 'Remove member' }).click();
     await expect
-      .poll(() => owner.page.getByRole('cell', { name: invitee.email, exact: true }).count(), SETTLED)
+      .poll(() => owner.page.getByRole('cell', { name: invitee.email, exact: true }).count())
       .toBe(0);
     await invitee.page.reload();
-    await expect.poll(() => currentWorkspace(invitee.page), SETTLED).toMatch(/\(personal\) · owner$/);
+    await expect.poll(() => currentWorkspace(invitee.page)).toMatch(/\(personal\) · owner$/);
     await expect
-      .poll(() => switcherOptions(invitee.page), SETTLED)
+      .poll(() => switcherOptions(invitee.page))
       .toEqual([expect.stringMatching(/\(personal\) · owner$/)]);
     await invitee.page.getByRole('heading', { name: 'Links', exact: true }).waitFor();
     expect(await invitee.page.getByRole('alert').count()).toBe(0);
@@ -203,20 +197,20 @@ describe('a team in the dashboard', () => {
     await openSection(owner.page, 'Audit log');
     await owner.page.getByRole('link', { name: 'Next' }).click();
     await owner.page.waitForURL((url) => url.searchParams.has('cursor'));
-    await expect.poll(() => owner.page.getByRole('row').count(), SETTLED).toBe(1 + 60 - 50);
+    await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 60 - 50);
     expect(await owner.page.getByRole('link', { name: 'Next' }).count()).toBe(0);
 
     // The URL is the page: a reload shows the same one, Previous goes back to the first.
     await owner.page.reload();
     await owner.page.getByRole('link', { name: 'Previous' }).waitFor();
-    await expect.poll(() => owner.page.getByRole('row').count(), SETTLED).toBe(1 + 60 - 50);
+    await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 60 - 50);
     await owner.page.getByRole('link', { name: 'Previous' }).click();
     await owner.page.waitForURL((url) => !url.searchParams.has('cursor'));
-    await expect.poll(() => owner.page.getByRole('row').count(), SETTLED).toBe(1 + 50);
+    await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 50);
 
     // A cursor that is not one is ignored: the first page.
     await owner.page.goto(`${stack().dashboard}/audit-log?cursor=not-a-cursor`);
-    await expect.poll(() => owner.page.getByRole('row').count(), SETTLED).toBe(1 + 50);
+    await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 50);
     expect(await owner.page.getByRole('link', { name: 'Previous' }).count()).toBe(0);
     expect(owner.scriptErrors).toEqual([]);
     await owner.context.close();
@@ -231,10 +225,10 @@ describe('a team in the dashboard', () => {
 
     await owner.page.getByLabel('New workspace name').fill('Spring campaign');
     await owner.page.getByRole('button', { name: 'Create workspace' }).click();
-    await expect.poll(() => currentWorkspace(owner.page), SETTLED).toBe('Spring campaign · owner');
+    await expect.poll(() => currentWorkspace(owner.page)).toBe('Spring campaign · owner');
     await owner.page.getByLabel('Workspace name', { exact: true }).fill('Spring campaign 2027');
     await owner.page.getByRole('button', { name: 'Rename' }).click();
-    await expect.poll(() => currentWorkspace(owner.page), SETTLED).toBe('Spring campaign 2027 · owner');
+    await expect.poll(() => currentWorkspace(owner.page)).toBe('Spring campaign 2027 · owner');
     expect(await violationsLightAndDark(owner.page, 'workspace settings')).toEqual([]);
     await screenshot(owner.page, 'workspace-settings');
 
@@ -254,9 +248,9 @@ describe('a team in the dashboard', () => {
     expect(await switcherOptions(owner.page)).toHaveLength(2);
     await owner.page.getByRole('button', { name: 'Delete workspace…' }).click();
     await dialog.getByRole('button', { name: 'Delete workspace' }).click();
-    await expect.poll(() => currentWorkspace(owner.page), SETTLED).toMatch(/\(personal\) · owner$/);
-    await expect.poll(() => switcherOptions(owner.page), SETTLED).toHaveLength(1);
-    await expect.poll(() => owner.page.getByRole('button', { name: /delete/i }).count(), SETTLED).toBe(0);
+    await expect.poll(() => currentWorkspace(owner.page)).toMatch(/\(personal\) · owner$/);
+    await expect.poll(() => switcherOptions(owner.page)).toHaveLength(1);
+    await expect.poll(() => owner.page.getByRole('button', { name: /delete/i }).count()).toBe(0);
     expect(owner.scriptErrors).toEqual([]);
     await owner.context.close();
   });
