@@ -195,23 +195,24 @@ describe('a team in the dashboard', () => {
     });
 
     await openSection(owner.page, 'Audit log');
-    await owner.page.getByRole('link', { name: 'Next' }).click();
+    const pager = owner.page.getByRole('navigation', { name: 'Audit log pages' });
+    await pager.getByRole('link', { name: 'Next' }).click();
     await owner.page.waitForURL((url) => url.searchParams.has('cursor'));
     await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 60 - 50);
-    expect(await owner.page.getByRole('link', { name: 'Next' }).count()).toBe(0);
+    expect(await pager.getByRole('link', { name: 'Next' }).count()).toBe(0);
 
     // The URL is the page: a reload shows the same one, Previous goes back to the first.
     await owner.page.reload();
-    await owner.page.getByRole('link', { name: 'Previous' }).waitFor();
+    await pager.getByRole('link', { name: 'Previous' }).waitFor();
     await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 60 - 50);
-    await owner.page.getByRole('link', { name: 'Previous' }).click();
+    await pager.getByRole('link', { name: 'Previous' }).click();
     await owner.page.waitForURL((url) => !url.searchParams.has('cursor'));
     await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 50);
 
     // A cursor that is not one is ignored: the first page.
     await owner.page.goto(`${stack().dashboard}/audit-log?cursor=not-a-cursor`);
     await expect.poll(() => owner.page.getByRole('row').count()).toBe(1 + 50);
-    expect(await owner.page.getByRole('link', { name: 'Previous' }).count()).toBe(0);
+    expect(await pager.getByRole('link', { name: 'Previous' }).count()).toBe(0);
     expect(owner.scriptErrors).toEqual([]);
     await owner.context.close();
   });
