@@ -177,7 +177,10 @@ async function waitUntilReady(startedAt: number): Promise<void> {
     say(line);
 }
 
-/** The dashboard calls the API from the browser: the API must allow its origin, and it must know the API's. */
+/**
+ * The dashboard calls the API from the browser: the API must allow its origin, and it must know the API's.
+ * Links in mails (password reset, invitations; when SMTP_URL is set) open the same dashboard.
+ */
 function dashboardEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const port = (name: string) => services.find((service) => service.name === name)?.port;
   const dashboard = port('dashboard');
@@ -185,6 +188,7 @@ function dashboardEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     ...env,
     CORS_ORIGINS: env.CORS_ORIGINS ?? `http://localhost:${dashboard},http://127.0.0.1:${dashboard}`,
     API_URL: env.API_URL ?? `http://localhost:${port('management-api')}`,
+    APP_URL: env.APP_URL ?? `http://localhost:${dashboard}`,
   };
 }
 

@@ -55,7 +55,8 @@ test('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing
         () => 0,
       ),
     (status) => status === 200,
-    30_000,
+    // Booting through tsx compiles the whole service; on a loaded two-core runner that alone has taken 30 s.
+    90_000,
     'consumer /ready',
   );
 
@@ -88,7 +89,7 @@ test('boots, becomes ready, ingests clicks, and exits 0 on SIGTERM after closing
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);
   expect(output()).toContain('shutdown complete');
-});
+}, 150_000);
 
 test('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
   const { child, output } = startServer({
@@ -102,4 +103,4 @@ test('refuses to start with bad configuration, listing every problem without a s
   expect(output()).toMatch(/DATABASE_URL/);
   expect(output()).toMatch(/CLICK_WORKER_CONCURRENCY/);
   expect(output()).not.toMatch(/\n\s+at /);
-});
+}, 60_000);

@@ -26,6 +26,7 @@ import { authRoutes } from './routes/auth.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { invitationRoutes } from './routes/invitations.ts';
+import { linkDomainRoutes } from './routes/link-domains.ts';
 import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
@@ -391,6 +392,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       qrRoutes(v1, { links, authenticator, pngBudget: budgets.qrPng });
       campaignRoutes(v1, { campaigns, audit, authenticator });
       domainRoutes(v1, { domains, audit, authenticator });
+      linkDomainRoutes(v1, { domains, shortDomains: config.shortDomains, authenticator });
       statsRoutes(v1, { stats, authenticator });
       workspaceRoutes(v1, { workspaces, audit, authenticator });
       invitationRoutes(v1, { invitations, audit, authenticator });

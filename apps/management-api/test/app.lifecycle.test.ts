@@ -155,13 +155,16 @@ describe('server process', () => {
       await expect
         .poll(
           async () => {
+            // A process that died will never answer: report its output instead of waiting out the poll.
+            if (child.exitCode !== null) return `exited ${child.exitCode}: ${output}`;
             try {
               return (await fetch(`http://127.0.0.1:${port}/ready`)).status;
             } catch {
               return 0;
             }
           },
-          { timeout: 30_000, interval: 250 },
+          // Booting through tsx compiles the whole service; on a loaded two-core runner that alone has taken 30 s.
+          { timeout: 90_000, interval: 250 },
         )
         .toBe(200);
       child.kill('SIGTERM');
@@ -169,7 +172,7 @@ describe('server process', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 120_000);
 
   test('exits 78 (EXIT_CONFIG) with one message listing every bad variable', async () => {
     const cwd = fileURLToPath(new URL('..', import.meta.url));
@@ -187,5 +190,5 @@ describe('server process', () => {
     expect(stderr).toContain('DATABASE_URL');
     expect(stderr).toContain('APP_SECRET');
     expect(stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, 60_000);
 });

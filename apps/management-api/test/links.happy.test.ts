@@ -261,6 +261,11 @@ describe('reading, changing and deleting links', () => {
     // % and _ are literal characters in a search, not wildcards.
     expect((await list('?q=0%25_')).items.map((l) => l.id)).toEqual([c.id]);
     expect((await list('?q=%25')).items.map((l) => l.id)).toEqual([c.id]);
+    const d = await make({ url: 'https://delta.example/', domain: 'localhost:8080' });
+    expect((await list('?domain=localhost:8080')).items.map((l) => l.id)).toEqual([d.id]);
+    expect((await list('?domain=SHO.RT&tag=red')).items.map((l) => l.id)).toEqual([b.id, a.id]);
+    expect((await list('?domain=elsewhere.example')).items).toEqual([]);
+    await api.app.inject({ method: 'DELETE', url: `/api/v1/links/${d.id}`, headers: owner.auth });
     const page = await list('?limit=2');
     expect(page.items.map((l) => l.id)).toEqual([c.id, b.id]);
     const next = await list(`?limit=2&cursor=${page.nextCursor}`);

@@ -49,6 +49,7 @@ const CONTRACT: [string, string][] = [
   ['post', '/api/v1/domains/{id}/verify'],
   ['patch', '/api/v1/domains/{id}'],
   ['delete', '/api/v1/domains/{id}'],
+  ['get', '/api/v1/link-domains'],
   ['get', '/api/v1/admin/users'],
   ['post', '/api/v1/admin/users'],
   ['get', '/api/v1/admin/users/{id}'],

@@ -39,7 +39,8 @@ describe('server.ts', () => {
           const res = await fetch(`${base}/ready`).catch(() => undefined);
           return res?.status === 200 ? true : undefined;
         },
-        30_000,
+        // Booting through tsx compiles the whole service; on a loaded two-core runner that alone has taken 30 s.
+        90_000,
         200,
       );
       expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
@@ -67,7 +68,7 @@ describe('server.ts', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 150_000);
 
   test('refuses to start with bad configuration, listing every problem without a stack trace', async () => {
     const { output, exited } = start({ NODE_ENV: 'production', PORT: 'eighty', REDIS_URL: 'http://nope' });
@@ -77,7 +78,7 @@ describe('server.ts', () => {
     expect(text).toContain('REDIS_URL');
     expect(text).toContain('APP_SECRET');
     expect(text).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, 60_000);
   test('exits 78 (EXIT_CONFIG) with one line naming GEOIP_DB_PATH when the MaxMind file cannot be used', async ({
     database,
     redisUrl,
@@ -97,5 +98,5 @@ describe('server.ts', () => {
     expect(lines[0]).toMatch(
       /^GEOIP_DB_PATH=\/nonexistent\/GeoLite2-Country\.mmdb: cannot read the MaxMind database file: /,
     );
-  }, 30_000);
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ import {
   serviceSchemas,
   withEnvBlock,
 } from './env-template.ts';
-import { repoRoot, type ServiceName, services } from './paths.ts';
+import { backendServices, repoRoot, type ServiceName, services } from './paths.ts';
 
 interface ComposeService {
   image?: string;
@@ -59,10 +59,11 @@ const durationSeconds = (value: string | undefined): number => {
 };
 
 describe('docker-compose.yml', () => {
-  it('has the stores, the migration and the three services', () => {
+  it('has the stores, the migration, the three services and the dashboard', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
         'analytics-consumer',
+        'dashboard',
         'management-api',
         'migrate',
         'postgres',
@@ -83,7 +84,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('checks the health of Postgres, both Redis and the three services', () => {
+  it('checks the health of Postgres, both Redis, the three services and the dashboard', () => {
     expect(svc('postgres').healthcheck?.test.join(' ')).toContain('pg_isready');
     for (const name of ['redis-queue', 'redis-cache']) {
       expect(svc(name).healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
@@ -97,7 +98,7 @@ describe('docker-compose.yml', () => {
   it('starts each service only after the stores are healthy and the migration completed', () => {
     expect(svc('migrate').depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     expect(svc('migrate').build?.target).toBe('migrate');
-    for (const name of Object.keys(services)) {
+    for (const name of Object.keys(backendServices)) {
       expect(svc(name).depends_on, name).toEqual({
         postgres: { condition: 'service_healthy' },
         'redis-queue': { condition: 'service_healthy' },
@@ -108,7 +109,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('points REDIS_URL at the queue Redis and CACHE_REDIS_URL at the cache Redis, in production mode', () => {
-    for (const name of Object.keys(services)) {
+    for (const name of Object.keys(backendServices)) {
       const env = svc(name).environment ?? {};
       expect(env.NODE_ENV, name).toBe('production');
       expect(new URL(env.REDIS_URL ?? '').hostname, name).toBe('redis-queue');
@@ -118,6 +119,28 @@ describe('docker-compose.yml', () => {
       expect(env.APP_SECRET, name).toMatch(/^\$\{APP_SECRET:\?/);
       expect(durationSeconds(svc(name).stop_grace_period), name).toBeGreaterThan(10);
     }
+  });
+
+  it('serves the dashboard on its port, calling the API where browsers reach it, and the API allows it', () => {
+    const dashboard = svc('dashboard');
+    const env = dashboard.environment ?? {};
+    expect(env.NODE_ENV).toBe('production');
+    expect(dashboard.ports).toEqual([`${services.dashboard}:${services.dashboard}`]);
+    expect(dashboard.build?.dockerfile).toBe('infra/docker/dashboard.Dockerfile');
+    // Compose's default for API_URL is the API's published port on this host.
+    const apiPort = svc('management-api').ports?.[0]?.split(':')[0];
+    expect(env.API_URL).toBe(`\${API_URL:-http://localhost:${apiPort}}`);
+    // ...and the API's defaults name the dashboard's origin: CORS for its pages, APP_URL for mailed links.
+    const dashboardOrigin = `http://localhost:${services.dashboard}`;
+    const api = svc('management-api').environment ?? {};
+    expect(api.CORS_ORIGINS).toBe(`\${CORS_ORIGINS:-${dashboardOrigin}}`);
+    expect(api.APP_URL).toBe(`\${APP_URL:-${dashboardOrigin}}`);
+    // Static pages: no store and no secret reach it.
+    for (const variable of ['APP_SECRET', 'DATABASE_URL', 'REDIS_URL', 'CACHE_REDIS_URL']) {
+      expect(env[variable], variable).toBeUndefined();
+    }
+    expect(dashboard.depends_on).toEqual({ 'management-api': { condition: 'service_healthy' } });
+    expect(durationSeconds(dashboard.stop_grace_period)).toBeGreaterThan(10);
   });
 
   it('runs the queue Redis with noeviction and an fsync-every-second AOF', () => {

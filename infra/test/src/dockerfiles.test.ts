@@ -74,6 +74,20 @@ describe.each(Object.entries(services))('%s.Dockerfile', (name, port) => {
   });
 });
 
+describe('dashboard.Dockerfile', () => {
+  const list = instructions('dashboard.Dockerfile');
+
+  it('builds the pages with vite before bundling the server, and ships both', () => {
+    const run = args(list, 'RUN');
+    const pages = run.findIndex((r) => r.includes('cd apps/dashboard && pnpm exec vite build'));
+    const server = run.findIndex((r) => r.includes('cd apps/dashboard && node .build-app.mjs'));
+    expect(pages).toBeGreaterThanOrEqual(0);
+    // The server reads dist/public when it starts: the pages must be in dist/ before it is copied out.
+    expect(server).toBeGreaterThan(pages);
+    expect(run.join('\n')).toContain('cp -r apps/dashboard/dist /out/dist');
+  });
+});
+
 describe('migrate.Dockerfile', () => {
   const list = instructions('migrate.Dockerfile');
 

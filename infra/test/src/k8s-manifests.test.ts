@@ -1,10 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadApiConfig, loadConsumerConfig, loadEdgeConfig } from '@boltlink/config/services';
+import {
+  loadApiConfig,
+  loadConsumerConfig,
+  loadDashboardConfig,
+  loadEdgeConfig,
+} from '@boltlink/config/services';
 import { describe, expect, it } from 'vitest';
 import { serviceSchemas } from './env-template.ts';
 import { buildWithBuiltin, findKustomize, type Manifest } from './kustomize.ts';
-import { k8sDir, type ServiceName, services } from './paths.ts';
+import { backendServices, k8sDir, type ServiceName, services } from './paths.ts';
 
 // Loose views of the fields checked; manifests are data from YAML, validated by these tests.
 type Labels = Record<string, string>;
@@ -47,7 +52,9 @@ const loaders: Record<ServiceName, (env: NodeJS.ProcessEnv) => unknown> = {
   'redirect-edge': loadEdgeConfig,
   'management-api': loadApiConfig,
   'analytics-consumer': loadConsumerConfig,
+  dashboard: loadDashboardConfig,
 };
+const isBackend = (name: string): boolean => name in backendServices;
 /** What the cluster puts into a variable that refers elsewhere: a valid sample of each secret, a CPU count. */
 const clusterValue = (
   variable: string,
@@ -222,9 +229,15 @@ describe.each(overlays)('overlay %s', (overlay) => {
           else if (!ref.optional)
             expect(Object.keys({ ...secret?.stringData, ...secret?.data }), where).toContain(ref.key);
         }
-        if (workload.kind === 'Deployment') {
+        if (workload.kind === 'Deployment' && isBackend(workload.metadata.name)) {
           expect(env.get('APP_SECRET')?.valueFrom?.secretKeyRef, where).toBeDefined();
           expect(env.get('DATABASE_URL')?.valueFrom?.secretKeyRef, where).toBeDefined();
+        } else if (workload.kind === 'Deployment') {
+          // The dashboard's pages reach data only through the public API: it gets no secret at all.
+          expect(
+            [...env.values()].filter((e) => e.valueFrom?.secretKeyRef),
+            where,
+          ).toEqual([]);
         }
       }
     }
@@ -279,7 +292,12 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 
   it('points the Prometheus scrape annotation at a port the pod declares', () => {
-    for (const deployment of deployments) {
+    const scraped = deployments.filter(
+      (d) => d.spec.template.metadata.annotations?.['prometheus.io/scrape'] === 'true',
+    );
+    // The dashboard serves files and keeps no metrics; every back-end service is scraped.
+    expect(scraped.map((d) => d.metadata.name).sort()).toEqual(Object.keys(backendServices).sort());
+    for (const deployment of scraped) {
       const port = Number(deployment.spec.template.metadata.annotations?.['prometheus.io/port']);
       const declared = containersOf(deployment).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
       expect(declared, deployment.metadata.name).toContain(port);
@@ -309,6 +327,20 @@ describe.each(overlays)('overlay %s', (overlay) => {
       // Probes go to the public port; readiness is every 5 s and tolerates one miss.
       expect(container.readinessProbe?.httpGet?.port, name).toBe('http');
     }
+  });
+
+  it('points the dashboard at the API and lets the API accept the dashboard, as browsers reach both', () => {
+    const config = byKind<Manifest & { data: Record<string, string> }>(manifests, 'ConfigMap')[0]?.data ?? {};
+    const dashboard = loadDashboardConfig(config);
+    const api = loadApiConfig({ ...config, APP_SECRET: clusterValue('APP_SECRET', { secretKeyRef: {} }) });
+    expect(api.corsOrigins).toHaveLength(1);
+    const dashboardOrigin = api.corsOrigins[0] as string;
+    // Mailed links (password reset, invitations) open the same dashboard that CORS admits.
+    expect(new URL(api.appUrl ?? '').origin).toBe(dashboardOrigin);
+    expect(dashboard.apiUrl).not.toBe(dashboardOrigin);
+    // Both public or both local: a dashboard on https calling an API on http would be blocked as mixed content.
+    expect(new URL(dashboard.apiUrl).protocol).toBe(new URL(dashboardOrigin).protocol);
+    if (overlay === 'production') expect(new URL(dashboardOrigin).protocol).toBe('https:');
   });
 
   it('gives the consumer no ingress but its metrics port', () => {

@@ -939,6 +939,8 @@ export interface paths {
                     /** @description Search in url, title and code */
                     q?: string;
                     campaignId?: string;
+                    /** @description Only the links on this short domain */
+                    domain?: string;
                 };
                 header?: {
                     /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
@@ -2401,6 +2403,90 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/link-domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The domains a link of this workspace may use, the default first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
+                    "boltlink-workspace"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description What POST /links takes as `domain` */
+                                domain: string;
+                                /** @description instance: one of the instance's short domains; custom: a verified domain of the workspace */
+                                kind: "instance" | "custom";
+                                /** @description The domain a link gets when it names none */
+                                isDefault: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -124,6 +124,9 @@ export const ListLinksQuery = Type.Object(
       Type.String({ minLength: 1, maxLength: 200, description: 'Search in url, title and code' }),
     ),
     campaignId: Type.Optional(Uuid),
+    domain: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 259, description: 'Only the links on this short domain' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -132,6 +135,15 @@ export const LinkPage = Type.Object({
   items: Type.Array(refTo(LinkSchema)),
   nextCursor: Nullable(Type.String()),
 });
+
+export const LinkDomainSchema = Type.Object({
+  domain: Type.String({ description: 'What POST /links takes as `domain`' }),
+  kind: Type.Union([Type.Literal('instance'), Type.Literal('custom')], {
+    description: "instance: one of the instance's short domains; custom: a verified domain of the workspace",
+  }),
+  isDefault: Type.Boolean({ description: 'The domain a link gets when it names none' }),
+});
+export type LinkDomain = Static<typeof LinkDomainSchema>;
 
 /**
  * A PNG is rendered pixel by pixel on the event loop (a 2048-px one took ~0.4 s of CPU); an SVG only

@@ -64,6 +64,9 @@ export async function listLinks(
   }
   if (query.tag !== undefined) conditions.push(arrayContains(links.tags, [query.tag]));
   if (query.campaignId !== undefined) conditions.push(eq(links.campaignId, query.campaignId));
+  // Stored domains are lower-case (custom hostnames) or as configured (SHORT_DOMAINS): compare as the edge does.
+  if (query.domain !== undefined)
+    conditions.push(sql`lower(${links.domain}) = ${query.domain.toLowerCase()}`);
   if (query.q !== undefined && query.q.trim() !== '') {
     const pattern = `%${escapeLike(query.q.trim())}%`;
     const match = or(ilike(links.url, pattern), ilike(links.title, pattern), ilike(links.code, pattern));
