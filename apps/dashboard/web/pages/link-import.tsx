@@ -149,7 +149,7 @@ function Preview({
             <tr key={row.rowNumber}>
               <td>{row.rowNumber}</td>
               {IMPORT_FIELDS.filter((field) => mapping[field] !== undefined).map((field) => (
-                <td key={field} className="url">
+                <td key={field} className={field === 'url' ? 'url' : undefined}>
                   {cellOf(row, mapping, field)}
                 </td>
               ))}

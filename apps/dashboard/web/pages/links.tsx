@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouteContext } from '@tanstack/react-router';
 import { type FormEvent, useId } from 'react';
 import { problemText } from '../api.ts';
+import { ImportCsvLink } from '../ui/import-csv-link.tsx';
 
 export function LinksPage() {
   const { api } = useRouteContext({ from: '__root__' });
@@ -59,6 +60,7 @@ export function LinksPage() {
             {create.error.message}
           </p>
         )}
+        <ImportCsvLink />
       </section>
       <section className="card">
         {links.isPending && <p>Loading…</p>}
