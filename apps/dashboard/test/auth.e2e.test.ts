@@ -82,6 +82,9 @@ async function signUpByMail(person: Person): Promise<void> {
   await page.waitForURL('**/links');
 }
 
+// Each wait covers a request or two on a shared, busy host; expect.poll's own default is 1 s.
+const eventually = { timeout: 30_000 };
+
 describe('signing in with email on', () => {
   it('signs up through the mailed confirmation link, which works once', async () => {
     const person = await newPerson(browser, { label: 'confirm' });
@@ -90,7 +93,7 @@ describe('signing in with email on', () => {
     await page.getByLabel('Email').fill(person.email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain(person.email);
+    await expect.poll(() => page.getByRole('status').textContent(), eventually).toContain(person.email);
     await expectAccessible(page, 'sign-up, check your mail');
 
     const link = await mailedLink(person.email, /Confirm your BoltLink account/, 'signup/confirm');
@@ -99,13 +102,15 @@ describe('signing in with email on', () => {
     await expectAccessible(page, 'confirm sign-up');
     await page.getByRole('button', { name: 'Confirm and sign in' }).click();
     await page.waitForURL('**/links');
-    await expect.poll(() => page.getByRole('link', { name: person.email }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: person.email }).count(), eventually).toBe(1);
 
     // The token is used up: following the mail again says so instead of signing anybody in.
     const other = await newPerson(browser, { label: 'confirm-again' });
     await other.page.goto(link);
     await other.page.getByRole('button', { name: 'Confirm and sign in' }).click();
-    await expect.poll(() => other.page.getByRole('alert').textContent()).toMatch(/unknown, used or expired/);
+    await expect
+      .poll(() => other.page.getByRole('alert').textContent(), eventually)
+      .toMatch(/unknown, used or expired/);
     expect(other.page.url()).toContain('/signup/confirm');
     expect(person.scriptErrors).toEqual([]);
     expect(other.scriptErrors).toEqual([]);
@@ -125,7 +130,9 @@ describe('signing in with email on', () => {
     await expectAccessible(page, 'reset password, ask');
     await page.getByLabel('Email').fill(person.email);
     await page.getByRole('button', { name: 'Send the reset link' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/If an account exists for/);
+    await expect
+      .poll(() => page.getByRole('status').textContent(), eventually)
+      .toMatch(/If an account exists for/);
     await expectAccessible(page, 'reset password, mail sent');
 
     await page.goto(await mailedLink(person.email, /Reset your BoltLink password/, 'reset-password'));
@@ -135,7 +142,7 @@ describe('signing in with email on', () => {
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Repeat the new password').fill(`${newPassword}!`);
     await page.getByRole('button', { name: 'Set the new password' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/differ/);
+    await expect.poll(() => page.getByRole('alert').textContent(), eventually).toMatch(/differ/);
     await page.getByLabel('Repeat the new password').fill(newPassword);
     await screenshot(page, 'reset-password');
     await page.getByRole('button', { name: 'Set the new password' }).click();
@@ -143,7 +150,7 @@ describe('signing in with email on', () => {
     await expectAccessible(page, 'reset password, done');
 
     await logIn(page, person.email, PASSWORD);
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/.+/);
+    await expect.poll(() => page.getByRole('alert').textContent(), eventually).toMatch(/.+/);
     expect(page.url()).toContain('/login');
     await logIn(page, person.email, newPassword);
     await page.waitForURL('**/links');
@@ -157,7 +164,7 @@ describe('signing in with email on', () => {
     await signUpByMail(person);
     await page.getByRole('link', { name: person.email }).click();
     await page.waitForURL('**/account');
-    await expect.poll(() => page.getByTestId('account-email').textContent()).toBe(person.email);
+    await expect.poll(() => page.getByTestId('account-email').textContent(), eventually).toBe(person.email);
     await screenshot(page, 'account');
     await expectAccessible(page, 'account');
 
@@ -166,11 +173,15 @@ describe('signing in with email on', () => {
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Repeat the new password').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/current password is wrong/);
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), eventually)
+      .toMatch(/current password is wrong/);
 
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Password changed' }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Password changed' }).count(), eventually)
+      .toBe(1);
     await page.goto(app('/links'));
     await page.waitForURL('**/links');
 
@@ -255,8 +266,10 @@ describe('signing in with email on', () => {
     await invitee.page.getByRole('button', { name: 'Sign up and join' }).click();
     await invitee.page.waitForURL('**/links');
     await expect
-      .poll(() =>
-        invitee.page.getByRole('combobox', { name: 'Workspace' }).locator('option:checked').textContent(),
+      .poll(
+        () =>
+          invitee.page.getByRole('combobox', { name: 'Workspace' }).locator('option:checked').textContent(),
+        eventually,
       )
       .toMatch(/^Spring launch · member$/);
 
@@ -264,7 +277,7 @@ describe('signing in with email on', () => {
     await invitee.page.goto(link);
     await invitee.page.getByRole('button', { name: 'Accept the invitation' }).click();
     await expect
-      .poll(() => invitee.page.getByRole('alert').textContent())
+      .poll(() => invitee.page.getByRole('alert').textContent(), eventually)
       .toMatch(/unknown, already used, revoked or expired/);
     await expectAccessible(invitee.page, 'accept invitation, signed in');
     expect(owner.scriptErrors).toEqual([]);
