@@ -9,5 +9,8 @@ export default defineIntegrationConfig({
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // expect.poll waits on what a page shows after a navigation or reload; its default second was too
+    // short with two browsers and four services sharing two cores (a reload then took several seconds).
+    expect: { poll: { timeout: 20_000, interval: 100 } },
   },
 });

@@ -39,6 +39,12 @@ describe('dashboard web server', () => {
     expect(csp).toContain("frame-ancestors 'none'");
   });
 
+  it('lets images come from object URLs (the QR codes) but no other origin', async () => {
+    const csp = String((await app.inject({ url: '/links' })).headers['content-security-policy']);
+    const images = csp.split('; ').find((directive) => directive.startsWith('img-src '));
+    expect(images).toBe("img-src 'self' data: blob:");
+  });
+
   it('serves hashed assets as immutable, and a missing asset as 404 rather than the page', async () => {
     const asset = await app.inject({ url: '/assets/index-abc.js' });
     expect(asset.statusCode).toBe(200);

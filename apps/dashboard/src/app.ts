@@ -33,7 +33,8 @@ export function contentSecurityPolicy(apiUrl: string): string {
     "script-src 'self'",
     "style-src 'self'",
     `connect-src 'self' ${apiUrl}`,
-    "img-src 'self' data:",
+    // blob: the QR codes, fetched from the API with the session cookie and shown from an object URL.
+    "img-src 'self' data: blob:",
     "font-src 'self'",
     "manifest-src 'self'",
     "base-uri 'none'",

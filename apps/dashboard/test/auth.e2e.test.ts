@@ -82,9 +82,6 @@ async function signUpByMail(person: Person): Promise<void> {
   await page.waitForURL('**/links');
 }
 
-// Each wait covers a request or two on a shared, busy host; expect.poll's own default is 1 s.
-const eventually = { timeout: 30_000 };
-
 describe('signing in with email on', () => {
   it('signs up through the mailed confirmation link, which works once', async () => {
     const person = await newPerson(browser, { label: 'confirm' });
@@ -93,7 +90,7 @@ describe('signing in with email on', () => {
     await page.getByLabel('Email').fill(person.email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
-    await expect.poll(() => page.getByRole('status').textContent(), eventually).toContain(person.email);
+    await expect.poll(() => page.getByRole('status').textContent()).toContain(person.email);
     await expectAccessible(page, 'sign-up, check your mail');
 
     const link = await mailedLink(person.email, /Confirm your BoltLink account/, 'signup/confirm');
@@ -102,15 +99,13 @@ describe('signing in with email on', () => {
     await expectAccessible(page, 'confirm sign-up');
     await page.getByRole('button', { name: 'Confirm and sign in' }).click();
     await page.waitForURL('**/links');
-    await expect.poll(() => page.getByRole('link', { name: person.email }).count(), eventually).toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: person.email }).count()).toBe(1);
 
     // The token is used up: following the mail again says so instead of signing anybody in.
     const other = await newPerson(browser, { label: 'confirm-again' });
     await other.page.goto(link);
     await other.page.getByRole('button', { name: 'Confirm and sign in' }).click();
-    await expect
-      .poll(() => other.page.getByRole('alert').textContent(), eventually)
-      .toMatch(/unknown, used or expired/);
+    await expect.poll(() => other.page.getByRole('alert').textContent()).toMatch(/unknown, used or expired/);
     expect(other.page.url()).toContain('/signup/confirm');
     expect(person.scriptErrors).toEqual([]);
     expect(other.scriptErrors).toEqual([]);
@@ -130,9 +125,7 @@ describe('signing in with email on', () => {
     await expectAccessible(page, 'reset password, ask');
     await page.getByLabel('Email').fill(person.email);
     await page.getByRole('button', { name: 'Send the reset link' }).click();
-    await expect
-      .poll(() => page.getByRole('status').textContent(), eventually)
-      .toMatch(/If an account exists for/);
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/If an account exists for/);
     await expectAccessible(page, 'reset password, mail sent');
 
     await page.goto(await mailedLink(person.email, /Reset your BoltLink password/, 'reset-password'));
@@ -142,7 +135,7 @@ describe('signing in with email on', () => {
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Repeat the new password').fill(`${newPassword}!`);
     await page.getByRole('button', { name: 'Set the new password' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent(), eventually).toMatch(/differ/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/differ/);
     await page.getByLabel('Repeat the new password').fill(newPassword);
     await screenshot(page, 'reset-password');
     await page.getByRole('button', { name: 'Set the new password' }).click();
@@ -150,7 +143,7 @@ describe('signing in with email on', () => {
     await expectAccessible(page, 'reset password, done');
 
     await logIn(page, person.email, PASSWORD);
-    await expect.poll(() => page.getByRole('alert').textContent(), eventually).toMatch(/.+/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/.+/);
     expect(page.url()).toContain('/login');
     await logIn(page, person.email, newPassword);
     await page.waitForURL('**/links');
@@ -164,7 +157,7 @@ describe('signing in with email on', () => {
     await signUpByMail(person);
     await page.getByRole('link', { name: person.email }).click();
     await page.waitForURL('**/account');
-    await expect.poll(() => page.getByTestId('account-email').textContent(), eventually).toBe(person.email);
+    await expect.poll(() => page.getByTestId('account-email').textContent()).toBe(person.email);
     await screenshot(page, 'account');
     await expectAccessible(page, 'account');
 
@@ -173,15 +166,11 @@ describe('signing in with email on', () => {
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Repeat the new password').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect
-      .poll(() => page.getByRole('alert').textContent(), eventually)
-      .toMatch(/current password is wrong/);
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/current password is wrong/);
 
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Password changed' }).count(), eventually)
-      .toBe(1);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Password changed' }).count()).toBe(1);
     await page.goto(app('/links'));
     await page.waitForURL('**/links');
 
@@ -266,10 +255,8 @@ describe('signing in with email on', () => {
     await invitee.page.getByRole('button', { name: 'Sign up and join' }).click();
     await invitee.page.waitForURL('**/links');
     await expect
-      .poll(
-        () =>
-          invitee.page.getByRole('combobox', { name: 'Workspace' }).locator('option:checked').textContent(),
-        eventually,
+      .poll(() =>
+        invitee.page.getByRole('combobox', { name: 'Workspace' }).locator('option:checked').textContent(),
       )
       .toMatch(/^Spring launch · member$/);
 
@@ -277,7 +264,7 @@ describe('signing in with email on', () => {
     await invitee.page.goto(link);
     await invitee.page.getByRole('button', { name: 'Accept the invitation' }).click();
     await expect
-      .poll(() => invitee.page.getByRole('alert').textContent(), eventually)
+      .poll(() => invitee.page.getByRole('alert').textContent())
       .toMatch(/unknown, already used, revoked or expired/);
     await expectAccessible(invitee.page, 'accept invitation, signed in');
     expect(owner.scriptErrors).toEqual([]);

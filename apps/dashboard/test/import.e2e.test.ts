@@ -35,15 +35,12 @@ const rowsOf = (page: Page, testId: string) =>
       rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent ?? '')),
     );
 
-// Each wait covers a request or two on a shared, busy host; expect.poll's own default is 1 s.
-const eventually = { timeout: 30_000 };
-
 describe('importing links from a CSV file', () => {
   it('creates the good rows and shows each bad row with its number, its input and the reason', async () => {
     const person = await newPerson(browser, { label: 'import' });
     const { page } = person;
     await signUp(person);
-    await page.getByRole('link', { name: 'Import CSV' }).click();
+    await page.getByRole('link', { name: 'Import from CSV' }).click();
     await page.waitForURL('**/links/import');
     await expectAccessible(page, 'import, empty');
 
@@ -63,10 +60,10 @@ describe('importing links from a CSV file', () => {
     });
 
     // The columns map themselves from the header; the preview flags the row the API would refuse anyway.
-    await expect.poll(() => page.getByLabel('Destination URL (required)').inputValue(), eventually).toBe('0');
-    await expect.poll(() => page.getByLabel('Click limit').inputValue(), eventually).toBe('4');
+    await expect.poll(() => page.getByLabel('Destination URL (required)').inputValue()).toBe('0');
+    await expect.poll(() => page.getByLabel('Click limit').inputValue()).toBe('4');
     await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'rows:' }).textContent(), eventually)
+      .poll(() => page.getByRole('status').filter({ hasText: 'rows:' }).textContent())
       .toBe('4 rows: 3 ready to import, 1 with problems (not sent; listed below).');
     expect(await rowsOf(page, 'import-problems')).toEqual([
       [
@@ -118,7 +115,7 @@ describe('importing links from a CSV file', () => {
       buffer: Buffer.from('url,alias\n'),
     });
     await expect
-      .poll(() => page.getByRole('alert').textContent(), eventually)
+      .poll(() => page.getByRole('alert').textContent())
       .toBe('header-only.csv: The file has a header row but no links below it.');
     expect(await page.getByRole('button', { name: /^Import/ }).count()).toBe(0);
     expect(person.scriptErrors).toEqual([]);

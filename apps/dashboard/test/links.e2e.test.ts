@@ -48,7 +48,7 @@ describe('the dashboard in a real browser', () => {
         { timeout: 60_000, interval: 1000 },
       )
       .toBe('1');
-    await screenshot(page, 'links');
+    await screenshot(page, 'links-first-click');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL('**/login');

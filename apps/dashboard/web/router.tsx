@@ -8,6 +8,7 @@ import {
   redirect,
 } from '@tanstack/react-router';
 import type { RuntimeConfig } from './api.ts';
+import { validateLinksSearch } from './links-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
 
@@ -86,6 +87,7 @@ const signedInRoute = createRoute({
 const linksRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/links',
+  validateSearch: validateLinksSearch,
   component: lazyRouteComponent(() => import('./pages/links.tsx'), 'LinksPage'),
 });
 const linkImportRoute = createRoute({
