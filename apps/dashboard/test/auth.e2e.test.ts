@@ -1,13 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  accessibilityViolations,
-  launchBrowser,
-  newPerson,
-  PASSWORD,
-  type Person,
-  screenshot,
-} from './support/browser.ts';
+import { expectAccessible } from './support/accessible.ts';
+import { launchBrowser, newPerson, PASSWORD, type Person, screenshot } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 
 // A stack of this file's own, with email on: the shared one runs without it, so that sign-up there answers at
@@ -51,14 +45,6 @@ async function mailedLink(to: string, subject: RegExp, path: string): Promise<st
   const link = text.match(new RegExp(`${mailStack.dashboard}/${path}\\?token=[A-Za-z0-9_%-]+`))?.[0];
   if (!link) throw new Error(`no ${path} link in the mail:\n${text}`);
   return link;
-}
-
-/** axe-core on the screen as it is now, in light and in dark. */
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  for (const colorScheme of ['dark', 'light'] as const) {
-    await page.emulateMedia({ colorScheme });
-    expect(await accessibilityViolations(page), `${screen}, ${colorScheme}`).toEqual([]);
-  }
 }
 
 async function logIn(page: Page, email: string, password: string): Promise<void> {

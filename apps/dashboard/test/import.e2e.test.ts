@@ -1,14 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accessibilityViolations,
-  destination,
-  launchBrowser,
-  newPerson,
-  screenshot,
-  signUp,
-  stack,
-} from './support/browser.ts';
+import { expectAccessible } from './support/accessible.ts';
+import { destination, launchBrowser, newPerson, screenshot, signUp, stack } from './support/browser.ts';
 
 let browser: Browser;
 
@@ -18,13 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  for (const colorScheme of ['dark', 'light'] as const) {
-    await page.emulateMedia({ colorScheme });
-    expect(await accessibilityViolations(page), `${screen}, ${colorScheme}`).toEqual([]);
-  }
-}
 
 /** The cells of a table's body, row by row. */
 const rowsOf = (page: Page, testId: string) =>
@@ -42,6 +28,7 @@ describe('importing links from a CSV file', () => {
     await signUp(person);
     await page.getByRole('link', { name: 'Import from CSV' }).click();
     await page.waitForURL('**/links/import');
+    await page.getByLabel('CSV file').waitFor();
     await expectAccessible(page, 'import, empty');
 
     const alias = `spring-${Date.now()}`;
