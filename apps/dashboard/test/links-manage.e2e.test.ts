@@ -232,6 +232,13 @@ describe('managing links in the dashboard', () => {
       .first()
       .click();
     await expect.poll(() => new URL(page.url()).searchParams.get('tag')).toMatch(/^(odd|even)$/);
+
+    // A hand-made cursor is refused with the API's reason, and the first page is one step away.
+    const forged = Buffer.from('not a cursor').toString('base64url');
+    await page.goto(`${stack().dashboard}/links?pages=${encodeURIComponent(JSON.stringify([forged]))}`);
+    await page.getByRole('alert').filter({ hasText: 'cursor' }).waitFor();
+    await page.getByRole('link', { name: 'Back to the first page' }).click();
+    await expect.poll(async () => (await titlesShown(page)).length).toBe(25);
     expect(person.scriptErrors).toEqual([]);
     await person.context.close();
   });

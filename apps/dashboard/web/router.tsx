@@ -11,6 +11,7 @@ import type { RuntimeConfig } from './api.ts';
 import { validateLinksSearch } from './links-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
+import { validateStatsSearch } from './ui/stats-range.ts';
 
 export interface RouterContext {
   api: BoltlinkClient;
@@ -103,11 +104,13 @@ const linkRoute = createRoute({
 const linkAnalyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/links/$linkId/analytics',
+  validateSearch: validateStatsSearch,
   component: lazyRouteComponent(() => import('./pages/link-analytics.tsx'), 'LinkAnalyticsPage'),
 });
 const analyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/analytics',
+  validateSearch: validateStatsSearch,
   component: lazyRouteComponent(() => import('./pages/analytics.tsx'), 'AnalyticsPage'),
 });
 const campaignsRoute = createRoute({

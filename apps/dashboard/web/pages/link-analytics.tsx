@@ -1,8 +1,113 @@
-// PAGE-STUB: replaced by the page itself before this lands.
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useParams, useRouteContext, useSearch } from '@tanstack/react-router';
+import { useMemo } from 'react';
+import { problemText } from '../api.ts';
+import { resolveRange } from '../ui/stats-range.ts';
+import { ClicksOverTime, Dimensions, StatsControls, Totals } from '../ui/stats-view.tsx';
+import './analytics.css';
+
+/** Null when the link is not in this workspace (or the address names no link). */
+const NOT_FOUND = new Set([400, 404]);
+
+/** One link's clicks: over time and by dimension (GET /links/:id/stats). */
 export function LinkAnalyticsPage() {
+  const { api } = useRouteContext({ from: '__root__' });
+  const { linkId } = useParams({ from: '/signed-in/links/$linkId/analytics' });
+  const search = useSearch({ from: '/signed-in/links/$linkId/analytics' });
+  const navigate = useNavigate();
+  const resolved = useMemo(() => resolveRange(search, Date.now()), [search]);
+
+  const link = useQuery({
+    queryKey: ['links', linkId],
+    queryFn: async () => {
+      const { data, error, response } = await api.GET('/api/v1/links/{id}', {
+        params: { path: { id: linkId } },
+      });
+      if (NOT_FOUND.has(response.status)) return null;
+      if (!data) throw new Error(problemText(error, 'could not load the link'));
+      return data;
+    },
+  });
+
+  const stats = useQuery({
+    queryKey: ['stats', 'link', linkId, resolved.ok ? resolved.query : null],
+    enabled: resolved.ok && Boolean(link.data),
+    queryFn: async () => {
+      if (!resolved.ok) throw new Error(resolved.message);
+      const { data, error } = await api.GET('/api/v1/links/{id}/stats', {
+        params: { path: { id: linkId }, query: resolved.query },
+      });
+      if (!data) throw new Error(problemText(error, 'could not load the analytics'));
+      return data;
+    },
+  });
+
+  if (link.data === null) {
+    return (
+      <section className="card">
+        <h1>Link analytics</h1>
+        <p role="alert">This link does not exist in this workspace.</p>
+        <Link to="/links">Back to the links</Link>
+      </section>
+    );
+  }
+
   return (
-    <section className="card">
-      <h1>Link analytics</h1>
-    </section>
+    <div className="analytics">
+      <section className="card">
+        <p className="crumbs">
+          <Link to="/links">Links</Link> /{' '}
+          <Link to="/analytics" search={search}>
+            Workspace analytics
+          </Link>
+        </p>
+        <h1>Link analytics</h1>
+        {link.error && (
+          <p role="alert" className="error">
+            {link.error.message}
+          </p>
+        )}
+        {link.data && (
+          <p className="link-summary">
+            <a href={link.data.shortUrl}>{link.data.shortUrl}</a>
+            <span className="muted"> → </span>
+            <span className="url">{link.data.title ?? link.data.url}</span>
+          </p>
+        )}
+        <StatsControls
+          search={search}
+          resolved={resolved}
+          onChange={(next) =>
+            void navigate({ to: '/links/$linkId/analytics', params: { linkId }, search: next })
+          }
+        />
+        {!resolved.ok && (
+          <p role="alert" className="error">
+            {resolved.message}
+          </p>
+        )}
+        {stats.error && (
+          <p role="alert" className="error">
+            {stats.error.message}
+          </p>
+        )}
+        {resolved.ok && (link.isPending || stats.isPending) && <p>Loading…</p>}
+        {stats.data && <Totals stats={stats.data} visitorsEstimated={false} />}
+      </section>
+      {stats.data && stats.data.total === 0 && link.data && (
+        <section className="card">
+          <p data-testid="stats-empty">
+            No clicks in this range yet. Share <a href={link.data.shortUrl}>{link.data.shortUrl}</a>: each
+            visit shows here a few seconds later.
+          </p>
+        </section>
+      )}
+      {stats.data && stats.data.total > 0 && (
+        <>
+          <ClicksOverTime stats={stats.data} />
+          <Dimensions stats={stats.data} />
+        </>
+      )}
+    </div>
   );
 }

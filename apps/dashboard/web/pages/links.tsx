@@ -123,9 +123,14 @@ function Filters({ search }: { search: LinksSearch }) {
   const filtered = Boolean(search.q || search.tag || search.domain || search.campaignId);
 
   return (
-    // Keyed by the search, so Back/Forward show the filters of the page they return to.
+    // Keyed by the filters (not the page), so Back/Forward show the filters of the page they return to.
     <search>
-      <form className="filters" onSubmit={apply} key={JSON.stringify(search)} aria-label="Filter links">
+      <form
+        className="filters"
+        onSubmit={apply}
+        key={JSON.stringify({ ...search, pages: undefined })}
+        aria-label="Filter links"
+      >
         <div className="field">
           <label htmlFor={`${id}-q`}>Search</label>
           <input id={`${id}-q`} name="q" type="search" maxLength={200} defaultValue={search.q ?? ''} />
@@ -300,6 +305,14 @@ export function LinksPage() {
         {links.error && (
           <p role="alert" className="error">
             {links.error.message}
+            {pages.length > 0 && (
+              <>
+                {' '}
+                <Link from="/links" search={{ ...search, pages: undefined }}>
+                  Back to the first page
+                </Link>
+              </>
+            )}
           </p>
         )}
         {links.data && links.data.items.length === 0 && (

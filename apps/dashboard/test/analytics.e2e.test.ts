@@ -1,0 +1,159 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accessibilityViolations,
+  destination,
+  launchBrowser,
+  newPerson,
+  type Person,
+  screenshot,
+  signUp,
+  stack,
+} from './support/browser.ts';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Creates a link with the person's own browser session, as the dashboard's pages do. */
+async function createLink(
+  person: Person,
+): Promise<{ id: string; code: string; domain: string; shortUrl: string }> {
+  const response = await person.context.request.post(`${stack().api}/api/v1/links`, {
+    data: { url: destination() },
+    headers: { 'boltlink-csrf': '1', origin: stack().dashboard },
+  });
+  expect(response.status()).toBe(201);
+  return response.json();
+}
+
+/** The edge batches clicks and the consumer ingests them: the figure shows after a reload or a few. */
+async function totalAfterReloads(page: Page, expected: string): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        await page.getByTestId('stats-total').or(page.getByTestId('stats-empty')).waitFor();
+        return (await page.getByTestId('stats-total').textContent()) ?? '';
+      },
+      { timeout: 60_000, interval: 1000 },
+    )
+    .toBe(expected);
+}
+
+const timeseriesRows = (page: Page) =>
+  page.locator('table', { hasText: /Clicks by (hour|day) \(UTC\)/ }).locator('tbody tr');
+
+describe('analytics in a real browser', () => {
+  it("shows a person's click in the link's and the workspace's analytics, and a bot's only when asked", async () => {
+    const person = await newPerson(browser, { label: 'analytics' });
+    const { page, context } = person;
+    await signUp(person);
+
+    await page.getByRole('link', { name: 'Analytics', exact: true }).click();
+    await page.waitForURL('**/analytics');
+    await expect
+      .poll(() => page.getByTestId('stats-empty').textContent())
+      .toMatch(/No clicks in this range yet/);
+
+    const link = await createLink(person);
+    const visitor = await context.newPage();
+    await visitor.goto(link.shortUrl);
+    expect(visitor.url()).toBe(destination());
+    await visitor.close();
+    // A bot (curl) is redirected too, and counted as a bot click.
+    const bot = await fetch(link.shortUrl, { redirect: 'manual', headers: { 'user-agent': 'curl/8.11.1' } });
+    expect(bot.status).toBe(302);
+
+    await page.goto(`${stack().dashboard}/links/${link.id}/analytics`);
+    await page.getByRole('heading', { name: 'Link analytics' }).waitFor();
+    await totalAfterReloads(page, '1');
+    await expect.poll(() => page.getByRole('img', { name: /^Browsers: Chrome 1 / }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByRole('img', { name: /^Clicks by day, .*: 1 in total/ }).count())
+      .toBe(1);
+
+    await page.getByLabel('Include bot clicks').check();
+    await page.waitForURL(/bots=true/);
+    await totalAfterReloads(page, '2');
+    await expect.poll(() => page.getByText('Clicks (bots included)').count()).toBe(1);
+    await page.getByLabel('Include bot clicks').uncheck();
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
+    expect(page.url()).not.toMatch(/bots=/);
+
+    // The range picker chooses the buckets: 24 hours by hour, 30 days by day; the view is in the URL.
+    await page.getByLabel('Range').selectOption('24h');
+    await page.waitForURL(/range=24h/);
+    await expect.poll(() => page.getByText('Clicks by hour (UTC)').count()).toBe(1);
+    expect(await timeseriesRows(page).count()).toBe(24);
+    await page.getByLabel('Range').selectOption('30d');
+    await page.waitForURL(/range=30d/);
+    await expect.poll(() => page.getByText('Clicks by day (UTC)').count()).toBe(1);
+    expect(await timeseriesRows(page).count()).toBe(30);
+    await page.getByLabel('Interval').selectOption('hour');
+    await page.waitForURL(/interval=hour/);
+    // 29 whole days and today's hours so far.
+    await expect.poll(() => timeseriesRows(page).count()).toBeGreaterThan(29 * 24);
+    await page.reload();
+    await expect.poll(() => page.getByText('Clicks by hour (UTC)').count()).toBe(1);
+    expect(await page.getByTestId('stats-total').textContent()).toBe('1');
+
+    // A custom range is checked before it is asked for.
+    await page.getByLabel('Range').selectOption('custom');
+    await page.getByLabel('From (UTC day)').fill('2026-03-10');
+    await page.getByLabel('To (UTC day)').fill('2026-03-01');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('The first day must not be after the last day.');
+
+    await page.getByLabel('Range').selectOption('7d');
+    await page.getByTestId('stats-total').waitFor();
+    await screenshot(page, 'link-analytics');
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await accessibilityViolations(page), `link analytics, ${colorScheme}`).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // The workspace's analytics count the same click, and lead to the link's own.
+    await page.getByRole('link', { name: 'Workspace analytics' }).click();
+    await page.waitForURL('**/analytics?**');
+    await totalAfterReloads(page, '1');
+    const topLink = page.getByRole('link', { name: `${link.domain}/${link.code}` });
+    await topLink.waitFor();
+    expect(await page.getByTestId('stats-visitors').textContent()).toBe('1');
+    await screenshot(page, 'analytics');
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await accessibilityViolations(page), `analytics, ${colorScheme}`).toEqual([]);
+    }
+
+    // At phone width nothing needs sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByTestId('stats-total').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    await topLink.click();
+    await page.waitForURL(`**/links/${link.id}/analytics**`);
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
+    expect(person.scriptErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('says so when a link is not in the workspace', async () => {
+    const person = await newPerson(browser, { label: 'analytics-missing' });
+    await signUp(person);
+    await person.page.goto(`${stack().dashboard}/links/00000000-0000-4000-8000-000000000000/analytics`);
+    await expect
+      .poll(() => person.page.getByRole('alert').textContent())
+      .toBe('This link does not exist in this workspace.');
+    expect(person.scriptErrors).toEqual([]);
+    await person.context.close();
+  });
+});
