@@ -9,9 +9,11 @@ import {
 } from '@tanstack/react-router';
 import type { RuntimeConfig } from './api.ts';
 import { validateLinksSearch } from './links-search.ts';
+import { auditLogSearch } from './pages/audit-log-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
 import { validateStatsSearch } from './ui/stats-range.ts';
+import { currentWorkspaceQuery } from './workspace.tsx';
 
 export interface RouterContext {
   api: BoltlinkClient;
@@ -81,6 +83,9 @@ const signedInRoute = createRoute({
   beforeLoad: async ({ context }) => {
     const me = await context.queryClient.fetchQuery(meQuery(context.api));
     if (!me) throw redirect({ to: '/login' });
+    // The workspace is settled before a page asks for anything: a stored choice the user lost (removed,
+    // workspace deleted) falls back to the personal workspace first, instead of failing the page's requests.
+    await context.queryClient.ensureQueryData(currentWorkspaceQuery(context.api));
   },
 });
 
@@ -136,6 +141,7 @@ const membersRoute = createRoute({
 const auditLogRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/audit-log',
+  validateSearch: auditLogSearch,
   component: lazyRouteComponent(() => import('./pages/audit-log.tsx'), 'AuditLogPage'),
 });
 const workspaceRoute = createRoute({
