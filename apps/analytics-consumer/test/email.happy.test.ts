@@ -1,3 +1,4 @@
+import { startSmtpServer, type TestSmtpServer } from '@boltlink/local-servers/smtp';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
@@ -6,7 +7,6 @@ import { describe, expect } from 'vitest';
 import { createSmtpMailer, type Mailer } from '../src/mail/smtp-mailer.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
 import { createEmailWorker } from '../src/workers/email-worker.ts';
-import { startSmtpServer, type TestSmtpServer } from './fixtures/smtp-server.ts';
 import { inspectQueue, silentLogger, waitFor } from './helpers.ts';
 import { test } from './support/consumer.ts';
 

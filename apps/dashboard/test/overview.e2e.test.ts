@@ -122,7 +122,9 @@ describe('the overview a team sees', () => {
     // Every link in the table with the clicks it got (one bulk request: they share a creation time).
     for (const link of LINKS) {
       const row = rows.filter({ hasText: link.title });
-      await expect.poll(() => row.getByTestId('clicks').textContent(), link.alias).toBe(String(link.clicks));
+      await expect
+        .poll(() => row.getByTestId('clicks').textContent(), { message: link.alias })
+        .toBe(String(link.clicks));
     }
     await screenshot(page, 'overview-links');
 

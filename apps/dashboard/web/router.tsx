@@ -11,7 +11,7 @@ import type { RuntimeConfig } from './api.ts';
 import { validateLinksSearch } from './links-search.ts';
 import { auditLogSearch } from './pages/audit-log-search.ts';
 import { Layout } from './pages/layout.tsx';
-import { LoginPage, SignupPage } from './pages/sign-in.tsx';
+import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
 import { validateStatsSearch } from './ui/stats-range.ts';
 import { currentWorkspaceQuery } from './workspace.tsx';
 
@@ -43,8 +43,18 @@ const indexRoute = createRoute({
 });
 
 // Pages anyone may open: signing in, and the pages the API's mails link to (APP_URL).
-const loginRoute = createRoute({ getParentRoute: () => rootRoute, path: '/login', component: LoginPage });
-const signupRoute = createRoute({ getParentRoute: () => rootRoute, path: '/signup', component: SignupPage });
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/login',
+  validateSearch: redirectSearch,
+  component: LoginPage,
+});
+const signupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/signup',
+  validateSearch: redirectSearch,
+  component: SignupPage,
+});
 const tokenSearch = (search: Record<string, unknown>): { token?: string } =>
   typeof search.token === 'string' && search.token !== '' ? { token: search.token } : {};
 const resetPasswordRoute = createRoute({

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/free-port';
+import { startSmtpServer, type TestSmtpServer } from '@boltlink/local-servers/smtp';
 import type { TestEnvironment } from '@boltlink/testing/context';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 
@@ -15,6 +16,8 @@ export interface StackUrls {
 }
 
 export interface TestStack extends StackUrls {
+  /** The loopback mail server the consumer sends to, with `email: true`. */
+  mail?: TestSmtpServer;
   close(): Promise<void>;
 }
 
@@ -47,10 +50,18 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
  * The real stack as `make up` runs it — management API, redirect edge, analytics consumer and dashboard,
  * each its own process — on free loopback ports, a fresh database and its own Redis prefix. Stopped (SIGTERM,
  * then SIGKILL) by `close()`.
+ *
+ * `email: true` turns email on (SMTP_URL to a loopback mail server, APP_URL to this dashboard), as a
+ * deployment with a mail server runs: sign-up then waits for a mailed confirmation, so only a test file that
+ * follows mails starts such a stack of its own; the shared one stays without email.
  */
-export async function startStack(environment: TestEnvironment): Promise<TestStack> {
+export async function startStack(
+  environment: TestEnvironment,
+  options: { email?: boolean } = {},
+): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase({ environment });
-  const prefix = `blt-dashboard-e2e-${environment.runId}`;
+  const prefix = `blt-dashboard-e2e-${environment.runId}${options.email ? `-mail-${process.pid}` : ''}`;
+  const mail = options.email ? await startSmtpServer() : undefined;
   const [apiPort, edgePort, consumerPort, dashboardPort, ...metricsPorts] = await Promise.all(
     Array.from({ length: 6 }, () => freePort()),
   );
@@ -69,6 +80,9 @@ export async function startStack(environment: TestEnvironment): Promise<TestStac
     SHORT_URL_SCHEME: 'http',
     CORS_ORIGINS: url(dashboardPort),
     API_URL: url(apiPort),
+    ...(mail
+      ? { SMTP_URL: mail.url, MAIL_FROM: 'BoltLink <no-reply@boltlink.test>', APP_URL: url(dashboardPort) }
+      : {}),
   };
   const services = [
     { dir: 'management-api', port: apiPort, metricsPort: metricsPorts[0] },
@@ -88,6 +102,7 @@ export async function startStack(environment: TestEnvironment): Promise<TestStac
         clearTimeout(timer);
       }),
     );
+    await mail?.stop();
     await database.drop();
   };
   try {
@@ -113,5 +128,11 @@ export async function startStack(environment: TestEnvironment): Promise<TestStac
     await close();
     throw error;
   }
-  return { api: url(apiPort), edge: url(edgePort), dashboard: url(dashboardPort), close };
+  return {
+    api: url(apiPort),
+    edge: url(edgePort),
+    dashboard: url(dashboardPort),
+    ...(mail ? { mail } : {}),
+    close,
+  };
 }

@@ -237,7 +237,7 @@ function LinksTable({ links, search }: { links: ShortLink[]; search: LinksSearch
                 {link.clicks}
               </td>
               <td className="when">
-                <DateTime value={link.createdAt} />
+                <DateTime value={link.createdAt} withTime={false} />
               </td>
             </tr>
           ))}
