@@ -68,6 +68,34 @@ async function signUpByMail(person: Person): Promise<void> {
   await page.waitForURL('**/links');
 }
 
+/**
+ * The owner creates a workspace and invites the address as a member. The members page is another screen's:
+ * this goes through the API with the owner's session cookie, from their page.
+ */
+async function invite(owner: Person, workspaceName: string, email: string): Promise<void> {
+  const answer = await owner.page.evaluate(
+    async ({ api, name, email }) => {
+      const headers = { 'content-type': 'application/json', 'boltlink-csrf': '1' };
+      const created = await fetch(`${api}/api/v1/workspaces`, {
+        method: 'POST',
+        credentials: 'include',
+        headers,
+        body: JSON.stringify({ name }),
+      });
+      const workspace = (await created.json()) as { id: string };
+      const invited = await fetch(`${api}/api/v1/workspace/invitations`, {
+        method: 'POST',
+        credentials: 'include',
+        headers: { ...headers, 'boltlink-workspace': workspace.id },
+        body: JSON.stringify({ email, role: 'member' }),
+      });
+      return { status: invited.status, body: (await invited.json()) as { emailed: boolean } };
+    },
+    { api: mailStack.api, name: workspaceName, email },
+  );
+  expect(answer).toMatchObject({ status: 201, body: { emailed: true } });
+}
+
 describe('signing in with email on', () => {
   it('signs up through the mailed confirmation link, which works once', async () => {
     const person = await newPerson(browser, { label: 'confirm' });
@@ -202,28 +230,7 @@ describe('signing in with email on', () => {
   it('accepts a mailed invitation by signing up with it, and opens the workspace joined', async () => {
     const owner = await newPerson(browser, { label: 'inviter' });
     await signUpByMail(owner);
-    // The members page is another screen's; the owner invites through the API with their session cookie.
-    const invite = await owner.page.evaluate(
-      async ({ api, email }) => {
-        const headers = { 'content-type': 'application/json', 'boltlink-csrf': '1' };
-        const created = await fetch(`${api}/api/v1/workspaces`, {
-          method: 'POST',
-          credentials: 'include',
-          headers,
-          body: JSON.stringify({ name: 'Spring launch' }),
-        });
-        const workspace = (await created.json()) as { id: string };
-        const invited = await fetch(`${api}/api/v1/workspace/invitations`, {
-          method: 'POST',
-          credentials: 'include',
-          headers: { ...headers, 'boltlink-workspace': workspace.id },
-          body: JSON.stringify({ email, role: 'member' }),
-        });
-        return { status: invited.status, body: (await invited.json()) as { emailed: boolean } };
-      },
-      { api: mailStack.api, email: `invitee-${owner.email}` },
-    );
-    expect(invite).toMatchObject({ status: 201, body: { emailed: true } });
+    await invite(owner, 'Spring launch', `invitee-${owner.email}`);
 
     const invitee = await newPerson(browser, { label: 'invitee' });
     const inviteeEmail = `invitee-${owner.email}`;
@@ -253,6 +260,40 @@ describe('signing in with email on', () => {
       .poll(() => invitee.page.getByRole('alert').textContent())
       .toMatch(/unknown, already used, revoked or expired/);
     await expectAccessible(invitee.page, 'accept invitation, signed in');
+    expect(owner.scriptErrors).toEqual([]);
+    expect(invitee.scriptErrors).toEqual([]);
+    await owner.context.close();
+    await invitee.context.close();
+  });
+
+  it('accepts a mailed invitation after logging in, coming back to it from the log-in page', async () => {
+    const owner = await newPerson(browser, { label: 'inviter-2' });
+    await signUpByMail(owner);
+    const invitee = await newPerson(browser, { label: 'member' });
+    await signUpByMail(invitee);
+    await invitee.page.getByRole('button', { name: 'Log out' }).click();
+    await invitee.page.waitForURL('**/login');
+    await invite(owner, 'Autumn launch', invitee.email);
+
+    const link = await mailedLink(
+      invitee.email,
+      /invited to the Autumn launch workspace/,
+      'invitations/accept',
+    );
+    await invitee.page.goto(link);
+    await invitee.page.getByRole('link', { name: 'Log in to accept' }).click();
+    await invitee.page.waitForURL(/\/login\?redirect=/);
+    await invitee.page.getByLabel('Email').fill(invitee.email);
+    await invitee.page.getByLabel('Password').fill(PASSWORD);
+    await invitee.page.getByRole('button', { name: 'Log in' }).click();
+    await invitee.page.waitForURL(link);
+    await invitee.page.getByRole('button', { name: 'Accept the invitation' }).click();
+    await invitee.page.waitForURL('**/links');
+    await expect
+      .poll(() =>
+        invitee.page.getByRole('combobox', { name: 'Workspace' }).locator('option:checked').textContent(),
+      )
+      .toMatch(/^Autumn launch · member$/);
     expect(owner.scriptErrors).toEqual([]);
     expect(invitee.scriptErrors).toEqual([]);
     await owner.context.close();

@@ -5,6 +5,7 @@ import {
   destination,
   launchBrowser,
   newPerson,
+  PASSWORD,
   type Person,
   screenshot,
   signUp,
@@ -104,12 +105,16 @@ describe('a team in the dashboard', () => {
       .poll(() => owner.page.getByRole('alert').textContent())
       .toBe(`${owner.email} is already a member of this workspace`);
 
-    // The invitee signs up and accepts with the token of the link.
-    await signUp(invitee);
-    const token = new URL(acceptLink).searchParams.get('token');
-    await apiPost(invitee, '/invitations/accept', null, { token });
-    await invitee.page.reload();
-    await workspaceSwitcher(invitee.page).selectOption({ label: 'Launch team · viewer' });
+    // The invitee opens the link, signs up and joins in one step, and lands in the team's workspace.
+    await invitee.page.goto(acceptLink);
+    await invitee.page.getByLabel('Email (the invited address)').fill(invitee.email);
+    await invitee.page.getByLabel('Password').fill(PASSWORD);
+    await invitee.page.getByRole('button', { name: 'Sign up and join' }).click();
+    await invitee.page.waitForURL('**/links');
+    await expect.poll(() => currentWorkspace(invitee.page)).toBe('Launch team · viewer');
+    await expect
+      .poll(() => switcherOptions(invitee.page))
+      .toEqual([expect.stringMatching(/\(personal\) · owner$/), 'Launch team · viewer']);
 
     // A viewer sees the team's links, and nothing that would change them or manage the workspace.
     await invitee.page.getByRole('link', { name: link.shortUrl }).waitFor();
