@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiSession } from './support/api.ts';
 import {
   accessibilityViolations,
   destination,
@@ -22,22 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** The API as a script uses it: a session token from /auth/login, as Bearer. */
-async function apiSession(email: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
-  const login = await fetch(`${stack().api}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  expect(login.status).toBe(200);
-  const { token } = (await login.json()) as { token: string };
-  return (path, init = {}) =>
-    fetch(`${stack().api}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
-    });
-}
 
 async function bulkCreate(person: Person, links: Record<string, unknown>[]): Promise<void> {
   const api = await apiSession(person.email);

@@ -1,8 +1,8 @@
 import { type BoltlinkClient, createBoltlinkClient } from '@boltlink/api-client/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from './support/accessible.ts';
 import {
-  accessibilityViolations,
   destination,
   launchBrowser,
   newPerson,
@@ -33,15 +33,6 @@ async function apiOf(person: Person): Promise<BoltlinkClient> {
   expect(response.status).toBe(200);
   const { token } = (await response.json()) as { token: string };
   return createBoltlinkClient({ baseUrl: stack().api, token });
-}
-
-/** The screen as it is now has no serious or critical violation, in light and in dark. */
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    expect(await accessibilityViolations(page), `${screen}, ${colorScheme}`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 /** Where the edge sends a visitor of the short URL (the redirect is not followed). */
