@@ -111,6 +111,7 @@ describe('signing in with email on', () => {
     await page.goto(link);
     await page.getByRole('button', { name: 'Confirm and sign in' }).waitFor();
     await expectAccessible(page, 'confirm sign-up');
+    await screenshot(page, 'confirm-signup');
     await page.getByRole('button', { name: 'Confirm and sign in' }).click();
     await page.waitForURL('**/links');
     await expect.poll(() => page.getByRole('link', { name: person.email }).count()).toBe(1);
@@ -243,6 +244,7 @@ describe('signing in with email on', () => {
     await invitee.page.getByRole('heading', { name: 'Join a workspace' }).waitFor();
     await invitee.page.getByRole('link', { name: 'Log in to accept' }).waitFor();
     await expectAccessible(invitee.page, 'accept invitation, signed out');
+    await screenshot(invitee.page, 'accept-invitation');
     await invitee.page.getByLabel('Email (the invited address)').fill(inviteeEmail);
     await invitee.page.getByLabel('Password').fill(PASSWORD);
     await invitee.page.getByRole('button', { name: 'Sign up and join' }).click();

@@ -65,6 +65,11 @@ describe('the dashboard in a real browser', () => {
       await page.goto(`${stack().dashboard}/login`);
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
       expect(await accessibilityViolations(page), `log in, ${colorScheme}`).toEqual([]);
+      if (colorScheme === 'light') await screenshot(page, 'login');
+      await page.goto(`${stack().dashboard}/signup`);
+      await page.getByRole('heading', { name: 'Sign up' }).waitFor();
+      expect(await accessibilityViolations(page), `sign up, ${colorScheme}`).toEqual([]);
+      if (colorScheme === 'light') await screenshot(page, 'signup');
 
       await signUp(person);
       await page.getByLabel('Destination URL').fill(destination());
