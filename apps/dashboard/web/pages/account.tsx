@@ -4,6 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
 import { meQuery } from '../router.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { NewPasswordFields, newPasswordOf } from '../ui/new-password-fields.tsx';
 import './account.css';
 
 /** A session the API no longer knows (ended elsewhere, or by this page): back to log in, nothing cached. */
@@ -30,12 +31,13 @@ function ChangePassword() {
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
     const currentPassword = String(form.get('currentPassword'));
-    const newPassword = String(form.get('newPassword'));
+    const typed = newPasswordOf(form);
     setChanged(false);
-    if (newPassword !== String(form.get('confirm'))) {
-      setError('The two new passwords differ: type the same new password twice.');
+    if ('error' in typed) {
+      setError(typed.error);
       return;
     }
+    const newPassword = typed.password;
     setBusy(true);
     setError(null);
     const { error: problem, response } = await api.POST('/api/v1/auth/password', {
@@ -71,29 +73,9 @@ function ChangePassword() {
           maxLength={256}
           required
         />
-        <label htmlFor={`${id}-new`}>New password</label>
-        <input
-          id={`${id}-new`}
-          name="newPassword"
-          type="password"
-          autoComplete="new-password"
-          minLength={8}
-          maxLength={256}
-          aria-describedby={`${id}-hint`}
-          required
-        />
-        <p id={`${id}-hint`} className="muted">
-          At least 8 characters. Your other sessions end; this one stays signed in. API keys keep working.
-        </p>
-        <label htmlFor={`${id}-confirm`}>Repeat the new password</label>
-        <input
-          id={`${id}-confirm`}
-          name="confirm"
-          type="password"
-          autoComplete="new-password"
-          minLength={8}
-          maxLength={256}
-          required
+        <NewPasswordFields
+          id={id}
+          hint="Your other sessions end; this one stays signed in. API keys keep working."
         />
         {error && (
           <p role="alert" className="error">

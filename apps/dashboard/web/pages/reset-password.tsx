@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, useRouteContext, useSearch } from '@tanstack/react-router';
 import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
+import { NewPasswordFields, newPasswordOf } from '../ui/new-password-fields.tsx';
 
 /** Without a token: ask for the address. The API answers alike whether it has an account or not. */
 function RequestReset() {
@@ -76,11 +77,12 @@ function ChooseNewPassword({ token }: { token: string }) {
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const password = String(form.get('password'));
-    if (password !== String(form.get('confirm'))) {
-      setError('The two passwords differ: type the same new password twice.');
+    const typed = newPasswordOf(form);
+    if ('error' in typed) {
+      setError(typed.error);
       return;
     }
+    const { password } = typed;
     setBusy(true);
     setError(null);
     const { error: problem, response } = await api.POST('/api/v1/auth/password-reset/confirm', {
@@ -116,30 +118,7 @@ function ChooseNewPassword({ token }: { token: string }) {
     <section className="card narrow">
       <h1>Choose a new password</h1>
       <form onSubmit={(event) => void submit(event)}>
-        <label htmlFor={`${id}-password`}>New password</label>
-        <input
-          id={`${id}-password`}
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          minLength={8}
-          maxLength={256}
-          aria-describedby={`${id}-hint`}
-          required
-        />
-        <p id={`${id}-hint`} className="muted">
-          At least 8 characters.
-        </p>
-        <label htmlFor={`${id}-confirm`}>Repeat the new password</label>
-        <input
-          id={`${id}-confirm`}
-          name="confirm"
-          type="password"
-          autoComplete="new-password"
-          minLength={8}
-          maxLength={256}
-          required
-        />
+        <NewPasswordFields id={id} />
         {error && (
           <p role="alert" className="error">
             {error}
