@@ -8,7 +8,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PATH="$(./scripts/ensure-node.sh):$PATH"
 export PATH
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# On failure, the failing tests again at the very end, so the last lines of a long run name them.
+finish() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "make test failed (exit ${status}); the failures reported above:"
+    sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/ FAIL |AssertionError|^not ok |[^a-z]not ok [0-9]| × |Failed:|ERR!|error TS[0-9]/ && !seen[$0]++' | tail -n 60
+  fi
+  rm -f "$log"
+}
+trap finish EXIT
 
 step() { "$@" 2>&1 | tee -a "$log"; }
 
