@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createDependencyMonitor } from './dependencies.ts';
 import type { ReadinessCheck } from './health.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -49,15 +49,27 @@ describe('createDependencyMonitor', () => {
   });
 
   it('counts a hung check as down after the timeout, checking dependencies in parallel', async () => {
+    // On fake timers, so a loaded machine cannot fire a 150 ms answer after a 300 ms timeout.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const slow: ReadinessCheck = () => new Promise((resolve) => setTimeout(resolve, 150));
     const monitor = createDependencyMonitor({
       checks: { a: slow, b: slow, c: slow, hung: hanging },
       intervalMs: 60_000,
       timeoutMs: 300,
     });
-    const started = Date.now();
-    await monitor.checkNow();
-    expect(Date.now() - started).toBeLessThan(600);
+    let finished = false;
+    const round = monitor.checkNow().then(() => {
+      finished = true;
+    });
+    // One timeout's worth of time finishes the round: the three 150 ms checks ran side by side, not one after another.
+    await vi.advanceTimersByTimeAsync(299);
+    expect(finished).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(finished).toBe(true);
+    await round;
     const states = monitor.snapshot();
     expect([states.a?.up, states.b?.up, states.c?.up, states.hung?.up]).toEqual([true, true, true, false]);
     expect(states.hung?.answeredOnce).toBe(false);
