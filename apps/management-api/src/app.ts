@@ -31,6 +31,7 @@ import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { visitRoutes } from './routes/visits.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
 import {
   AdminUserSchema,
@@ -68,6 +69,7 @@ import { createRedisLinkCache } from './services/redis-link-cache.ts';
 import { createSessionStore } from './services/session-store.ts';
 import { createSignupConfirmationService } from './services/signup-confirmation-service.ts';
 import { createStatsService } from './services/stats-service.ts';
+import { createVisitsService } from './services/visits-service.ts';
 import { createWorkspaceService } from './services/workspace-service.ts';
 
 export interface AppDeps {
@@ -347,6 +349,11 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     clock,
     visitors: createRedisAccountVisitors(deps.redis, keys),
   });
+  const visits = createVisitsService({
+    db: deps.readDb ?? db,
+    retentionDays: config.clickEventRetentionDays,
+    clock,
+  });
   const workspaces = createWorkspaceService({ db, cache, domainInvalidations, logger: app.log });
   const authenticator = createAuthenticator(app, {
     sessions,
@@ -394,6 +401,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       domainRoutes(v1, { domains, audit, authenticator });
       linkDomainRoutes(v1, { domains, shortDomains: config.shortDomains, authenticator });
       statsRoutes(v1, { stats, authenticator });
+      visitRoutes(v1, { visits, links, authenticator });
       workspaceRoutes(v1, { workspaces, audit, authenticator });
       invitationRoutes(v1, { invitations, audit, authenticator });
       auditLogRoutes(v1, { audit, authenticator });

@@ -2718,6 +2718,472 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/links/{id}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One link's visits (raw click events), newest first, filtered and cursor-paged
+         * @description Raw visits are kept for CLICK_EVENT_RETENTION_DAYS (rawEventsSince); stats and totals go further back.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    /** @description ISO date or date-time, inclusive (default and earliest: rawEventsSince, the start of the raw data kept) */
+                    from?: string;
+                    /** @description ISO date or date-time, exclusive (default: now) */
+                    to?: string;
+                    /** @description ISO 3166-1 alpha-2 code, or `unknown` for visits without a country */
+                    country?: string;
+                    /** @description Referrer host (news.example), or `(direct)` for visits without a referrer */
+                    referrer?: string;
+                    /** @description desktop, mobile, tablet, … */
+                    device?: string;
+                    browser?: string;
+                    os?: string;
+                    /** @description true: only visits flagged as bots; false: only the others (default: both) */
+                    bot?: boolean;
+                };
+                header?: {
+                    /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
+                    "boltlink-workspace"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Newest first */
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description The click event id
+                                 */
+                                id: string;
+                                /** Format: uuid */
+                                linkId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, with microseconds
+                                 */
+                                occurredAt: string;
+                                country: string | null;
+                                referrerHost: string | null;
+                                device: string;
+                                browser: string;
+                                os: string;
+                                bot: boolean;
+                            }[];
+                            nextCursor: string | null;
+                            /**
+                             * Format: date-time
+                             * @description Raw visits are kept from this moment on (CLICK_EVENT_RETENTION_DAYS); stats and totals go further back
+                             */
+                            rawEventsSince: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource in this account */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's visits (raw click events of all its links), newest first, filtered and cursor-paged
+         * @description Raw visits are kept for CLICK_EVENT_RETENTION_DAYS (rawEventsSince); stats and totals go further back.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    /** @description ISO date or date-time, inclusive (default and earliest: rawEventsSince, the start of the raw data kept) */
+                    from?: string;
+                    /** @description ISO date or date-time, exclusive (default: now) */
+                    to?: string;
+                    /** @description ISO 3166-1 alpha-2 code, or `unknown` for visits without a country */
+                    country?: string;
+                    /** @description Referrer host (news.example), or `(direct)` for visits without a referrer */
+                    referrer?: string;
+                    /** @description desktop, mobile, tablet, … */
+                    device?: string;
+                    browser?: string;
+                    os?: string;
+                    /** @description true: only visits flagged as bots; false: only the others (default: both) */
+                    bot?: boolean;
+                };
+                header?: {
+                    /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
+                    "boltlink-workspace"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Newest first */
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description The click event id
+                                 */
+                                id: string;
+                                /** Format: uuid */
+                                linkId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, with microseconds
+                                 */
+                                occurredAt: string;
+                                country: string | null;
+                                referrerHost: string | null;
+                                device: string;
+                                browser: string;
+                                os: string;
+                                bot: boolean;
+                            }[];
+                            nextCursor: string | null;
+                            /**
+                             * Format: date-time
+                             * @description Raw visits are kept from this moment on (CLICK_EVENT_RETENTION_DAYS); stats and totals go further back
+                             */
+                            rawEventsSince: string;
+                        };
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/links/{id}/visits/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export one link's visits as CSV or NDJSON (streamed, any size)
+         * @description Raw visits are kept for CLICK_EVENT_RETENTION_DAYS (rawEventsSince); stats and totals go further back.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO date or date-time, inclusive (default and earliest: rawEventsSince, the start of the raw data kept) */
+                    from?: string;
+                    /** @description ISO date or date-time, exclusive (default: now) */
+                    to?: string;
+                    /** @description ISO 3166-1 alpha-2 code, or `unknown` for visits without a country */
+                    country?: string;
+                    /** @description Referrer host (news.example), or `(direct)` for visits without a referrer */
+                    referrer?: string;
+                    /** @description desktop, mobile, tablet, … */
+                    device?: string;
+                    browser?: string;
+                    os?: string;
+                    /** @description true: only visits flagged as bots; false: only the others (default: both) */
+                    bot?: boolean;
+                    /** @description csv (a header row, then one visit a line) or ndjson (one Visit object a line) */
+                    format?: "csv" | "ndjson";
+                };
+                header?: {
+                    /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
+                    "boltlink-workspace"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every visit the filters select, newest first, streamed */
+                200: {
+                    headers: {
+                        /** @description Raw visits are kept from this moment on */
+                        "boltlink-raw-events-since"?: unknown;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                        "application/x-ndjson": string;
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource in this account */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the workspace's visits as CSV or NDJSON (streamed, any size)
+         * @description Raw visits are kept for CLICK_EVENT_RETENTION_DAYS (rawEventsSince); stats and totals go further back.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO date or date-time, inclusive (default and earliest: rawEventsSince, the start of the raw data kept) */
+                    from?: string;
+                    /** @description ISO date or date-time, exclusive (default: now) */
+                    to?: string;
+                    /** @description ISO 3166-1 alpha-2 code, or `unknown` for visits without a country */
+                    country?: string;
+                    /** @description Referrer host (news.example), or `(direct)` for visits without a referrer */
+                    referrer?: string;
+                    /** @description desktop, mobile, tablet, … */
+                    device?: string;
+                    browser?: string;
+                    os?: string;
+                    /** @description true: only visits flagged as bots; false: only the others (default: both) */
+                    bot?: boolean;
+                    /** @description csv (a header row, then one visit a line) or ndjson (one Visit object a line) */
+                    format?: "csv" | "ndjson";
+                };
+                header?: {
+                    /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
+                    "boltlink-workspace"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every visit the filters select, newest first, streamed */
+                200: {
+                    headers: {
+                        /** @description Raw visits are kept from this moment on */
+                        "boltlink-raw-events-since"?: unknown;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                        "application/x-ndjson": string;
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces": {
         parameters: {
             query?: never;

@@ -29,7 +29,7 @@ const TOP = 10;
 const EARLIEST = Date.UTC(1970, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31);
 
-function parseInstant(name: string, raw: string): Date {
+export function parseInstant(name: string, raw: string): Date {
   const date = new Date(raw);
   if (Number.isNaN(date.getTime())) {
     throw new AppError('validation_failed', `${name}: is not a valid date or date-time`);
