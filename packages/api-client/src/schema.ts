@@ -3019,11 +3019,9 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Every visit the filters select, newest first, streamed */
+                /** @description Every visit the filters select, newest first, streamed; the BoltLink-Raw-Events-Since header says from when raw visits are kept */
                 200: {
                     headers: {
-                        /** @description Raw visits are kept from this moment on */
-                        "boltlink-raw-events-since"?: unknown;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3126,11 +3124,9 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Every visit the filters select, newest first, streamed */
+                /** @description Every visit the filters select, newest first, streamed; the BoltLink-Raw-Events-Since header says from when raw visits are kept */
                 200: {
                     headers: {
-                        /** @description Raw visits are kept from this moment on */
-                        "boltlink-raw-events-since"?: unknown;
                         [name: string]: unknown;
                     };
                     content: {

@@ -14,13 +14,8 @@ const FILTERS_NOTE =
   'Raw visits are kept for CLICK_EVENT_RETENTION_DAYS (rawEventsSince); stats and totals go further back.';
 
 const exportResponse = {
-  description: 'Every visit the filters select, newest first, streamed',
-  headers: {
-    'boltlink-raw-events-since': {
-      description: 'Raw visits are kept from this moment on',
-      schema: { type: 'string', format: 'date-time' },
-    },
-  },
+  description:
+    'Every visit the filters select, newest first, streamed; the BoltLink-Raw-Events-Since header says from when raw visits are kept',
   content: {
     'text/csv': { schema: Type.String() },
     'application/x-ndjson': { schema: Type.String() },
