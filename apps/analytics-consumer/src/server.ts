@@ -22,6 +22,7 @@ import { registerQueueJobsGauge } from './queue-metrics.ts';
 import { createClicksWorker } from './workers/clicks-worker.ts';
 import { createEmailWorker } from './workers/email-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
+import { createMaintenanceWorker, scheduleClickEventPartitions } from './workers/maintenance-worker.ts';
 
 const SERVICE = 'analytics-consumer';
 /** Mails sent at once: a handful is plenty for resets and invitations, and spares the SMTP server. */
@@ -50,9 +51,12 @@ async function main(): Promise<void> {
   });
 
   // Read-only handles for the queue gauge (boltlink_queue_jobs); they add no connection of their own.
-  const inspected = [QUEUE_NAMES.clicks, QUEUE_NAMES.linkMetadata, QUEUE_NAMES.email].map(
-    (name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }),
-  );
+  const inspected = [
+    QUEUE_NAMES.clicks,
+    QUEUE_NAMES.linkMetadata,
+    QUEUE_NAMES.email,
+    QUEUE_NAMES.maintenance,
+  ].map((name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }));
   registerQueueJobsGauge(registry, inspected);
 
   // Both workers share one Redis connection: BullMQ duplicates it for its blocking commands.
@@ -89,6 +93,23 @@ async function main(): Promise<void> {
     },
   );
 
+  // click_events' day partitions: made ahead and dropped past CLICK_EVENT_RETENTION_DAYS by a scheduled job
+  // (ADR 0015). Scheduling waits for the queue Redis, so it does not hold up the start.
+  const maintenanceWorker = createMaintenanceWorker(
+    {
+      pool,
+      metrics,
+      logger: logger.child({ worker: 'maintenance' }),
+      retentionDays: config.clickEventRetentionDays,
+    },
+    { connection: queueRedis, prefix: config.queuePrefix, concurrency: 1, gate: postgresGate },
+  );
+  const maintenanceQueue = inspected.find((queue) => queue.name === QUEUE_NAMES.maintenance);
+  if (maintenanceQueue === undefined) throw new Error('the maintenance queue handle is missing');
+  scheduleClickEventPartitions(maintenanceQueue).catch((error: unknown) =>
+    logger.error({ err: error }, 'could not schedule the click_events partition job'),
+  );
+
   // Pending custom domains are checked in the background; a newly verified one is announced to the edges on
   // the cache Redis, where they listen.
   const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: `${SERVICE}:cache` });
@@ -120,6 +141,7 @@ async function main(): Promise<void> {
       workers: [
         clicksWorker,
         metadataWorker,
+        maintenanceWorker,
         domainSweeper,
         ...(emailWorker && mailer ? [emailWorker, { close: async () => mailer.close() }] : []),
         ...inspected,

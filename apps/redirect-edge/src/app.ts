@@ -343,8 +343,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   ): Promise<FastifyReply> {
     const limit = await notFoundLimit(request);
     if (!limit.isAllowed && limit.isExceeded) {
-      reply.header('retry-after', String(limit.ttlInSeconds));
-      return sendProblem(reply, 'rate_limited');
+      return sendProblem(reply, 'rate_limited', { retryAfterSeconds: limit.ttlInSeconds });
     }
     if (request.method === 'GET' || request.method === 'HEAD') {
       // A host not yet known here is looked up; if that fails the page is the safe answer.
@@ -381,9 +380,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (error.validation !== undefined || status === 400)
-      return sendProblem(reply, 'bad_request', error.message);
-    if (status === 413) return sendProblem(reply, 'payload_too_large', error.message);
-    if (status === 415) return sendProblem(reply, 'unsupported_media_type', error.message);
+      return sendProblem(reply, 'bad_request', { detail: error.message });
+    if (status === 413) return sendProblem(reply, 'payload_too_large', { detail: error.message });
+    if (status === 415) return sendProblem(reply, 'unsupported_media_type', { detail: error.message });
     if (status === 429) return sendProblem(reply, 'rate_limited');
     request.log.error({ ...logContext(request.raw), err: error }, 'unhandled error');
     return sendProblem(reply, 'internal');

@@ -3,6 +3,7 @@ import { Link, useNavigate, useRouteContext, useSearch } from '@tanstack/react-r
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { problemText } from '../api.ts';
 import { meQuery } from '../router.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { useWorkspace } from '../workspace.tsx';
 
 /** The API's words for a refused token (404 used, revoked or expired; 403 another account's), with a way on. */
@@ -60,11 +61,7 @@ function AcceptSignedIn(props: { token: string; email: string; onJoined: (w: Joi
       <button type="button" disabled={busy} onClick={() => void accept()}>
         Accept the invitation
       </button>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
     </>
   );
 }
@@ -126,11 +123,7 @@ function AcceptSignedOut({ token, onJoined }: { token: string; onJoined: (w: Joi
           maxLength={256}
           required
         />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button type="submit" disabled={busy}>
           Sign up and join
         </button>

@@ -4,6 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
 import { meQuery } from '../router.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { NewPasswordFields, newPasswordOf } from '../ui/new-password-fields.tsx';
 import './account.css';
 
@@ -77,11 +78,7 @@ function ChangePassword() {
           id={id}
           hint="Your other sessions end; this one stays signed in. API keys keep working."
         />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button type="submit" disabled={busy}>
           Change password
         </button>

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useRouteContext, useSearch } from '@tanstack/react-router';
 import { useMemo } from 'react';
 import { problemText } from '../api.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 import { resolveRange, type StatsSearch } from '../ui/stats-range.ts';
 import { ClicksOverTime, Dimensions, StatsControls, Totals } from '../ui/stats-view.tsx';
 import './analytics.css';
@@ -72,16 +73,8 @@ export function AnalyticsPage() {
           resolved={resolved}
           onChange={(next) => void navigate({ to: '/analytics', search: next })}
         />
-        {!resolved.ok && (
-          <p role="alert" className="error">
-            {resolved.message}
-          </p>
-        )}
-        {stats.error && (
-          <p role="alert" className="error">
-            {stats.error.message}
-          </p>
-        )}
+        <ErrorText error={!resolved.ok && resolved.message} />
+        <ErrorText error={stats.error} />
         {resolved.ok && stats.isPending && <p>Loading…</p>}
         {stats.data && <Totals stats={stats.data} visitorsEstimated />}
       </section>

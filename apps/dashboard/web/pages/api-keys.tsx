@@ -6,7 +6,8 @@ import { problemText } from '../api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { DateTime } from '../ui/date-time.tsx';
-import { useWorkspace } from '../workspace.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
+import { RequirePermission } from '../ui/require-permission.tsx';
 import './settings.css';
 
 type CreateKeyBody = paths['/api/v1/api-keys']['post']['requestBody']['content']['application/json'];
@@ -23,17 +24,15 @@ const SCOPES: { scope: Scope; help: string }[] = [
 ];
 
 export function ApiKeysPage() {
-  const { workspace } = useWorkspace();
-  if (!workspace) return <p>Loading…</p>;
-  if (!workspace.permissions.includes('keys:manage')) {
-    return (
-      <section className="card">
-        <h1>API keys</h1>
-        <p>Only the owners and admins of {workspace.name} manage its API keys.</p>
-      </section>
-    );
-  }
-  return <ApiKeys workspaceName={workspace.name} />;
+  return (
+    <RequirePermission
+      permission="keys:manage"
+      title="API keys"
+      denied={(name) => `Only the owners and admins of ${name} manage its API keys.`}
+    >
+      {(workspace) => <ApiKeys workspaceName={workspace.name} />}
+    </RequirePermission>
+  );
 }
 
 function ApiKeys({ workspaceName }: { workspaceName: string }) {
@@ -180,11 +179,7 @@ function ApiKeys({ workspaceName }: { workspaceName: string }) {
       <section className="card">
         <h2>Keys of {workspaceName}</h2>
         {keys.isPending && <p>Loading…</p>}
-        {keys.error && (
-          <p role="alert" className="error">
-            {keys.error.message}
-          </p>
-        )}
+        <ErrorText error={keys.error} />
         {keys.data && keys.data.length === 0 && <p>No API keys yet.</p>}
         {keys.data && keys.data.length > 0 && (
           <div className="table-scroll">

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useRouteContext, useSearch } from '@tanstack/react-router';
 import { problemText } from '../api.ts';
 import { DateTime } from '../ui/date-time.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { useCan, useWorkspace } from '../workspace.tsx';
 import { actionLabel, actorText, namesFrom, targetText } from './audit-events.ts';
 import { nextPage, previousPage } from './audit-log-search.ts';
@@ -47,11 +48,7 @@ export function AuditLogPage() {
         in a signed-in session or through an API key. Newest first.
       </p>
       {events.isPending && <p>Loading…</p>}
-      {events.error && (
-        <p role="alert" className="error">
-          {events.error.message}
-        </p>
-      )}
+      <ErrorText error={events.error} />
       {events.data && items.length === 0 && <p>Nothing has been recorded yet.</p>}
       {items.length > 0 && (
         <div className="table-scroll">

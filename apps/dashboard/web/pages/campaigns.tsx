@@ -5,8 +5,9 @@ import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { DateTime } from '../ui/date-time.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
+import { RequirePermission } from '../ui/require-permission.tsx';
 import { type CampaignUtm, campaignParameters, previewLocation } from '../utm-preview.ts';
-import { useWorkspace } from '../workspace.tsx';
 import './settings.css';
 
 type Campaign = components['schemas']['Campaign'];
@@ -27,17 +28,15 @@ const UTM_FIELDS: { key: keyof CampaignUtm; label: string; required: boolean; ex
 const EMPTY_UTM: CampaignUtm = { source: '', medium: '', campaign: '', term: '', content: '' };
 
 export function CampaignsPage() {
-  const { workspace } = useWorkspace();
-  if (!workspace) return <p>Loading…</p>;
-  if (!workspace.permissions.includes('links:read')) {
-    return (
-      <section className="card">
-        <h1>Campaigns</h1>
-        <p>Your role in {workspace.name} does not show its campaigns.</p>
-      </section>
-    );
-  }
-  return <Campaigns canWrite={workspace.permissions.includes('links:write')} />;
+  return (
+    <RequirePermission
+      permission="links:read"
+      title="Campaigns"
+      denied={(name) => `Your role in ${name} does not show its campaigns.`}
+    >
+      {(workspace) => <Campaigns canWrite={workspace.permissions.includes('links:write')} />}
+    </RequirePermission>
+  );
 }
 
 function Campaigns({ canWrite }: { canWrite: boolean }) {
@@ -91,11 +90,7 @@ function Campaigns({ canWrite }: { canWrite: boolean }) {
       <section className="card">
         <h2>Campaigns of this workspace</h2>
         {campaigns.isPending && <p>Loading…</p>}
-        {campaigns.error && (
-          <p role="alert" className="error">
-            {campaigns.error.message}
-          </p>
-        )}
+        <ErrorText error={campaigns.error} />
         {campaigns.data && campaigns.data.items.length === 0 && <p>No campaigns yet.</p>}
         {campaigns.data && campaigns.data.items.length > 0 && (
           <div className="table-scroll">
@@ -332,11 +327,7 @@ function CampaignForm({ campaign, onDone }: { campaign: Campaign | null; onDone:
           )}
         </div>
 
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <p role="status" className="muted">
           {save.isSuccess && !campaign ? `Campaign “${save.data.name}” created.` : ''}
         </p>

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useRouteContext, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
 import { problemText } from '../api.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 
 /**
  * The page the sign-up mail links to. The account is created when the token comes back
@@ -51,11 +52,7 @@ export function ConfirmSignupPage() {
           </button>
         </>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {(token === undefined || error) && (
         <p>
           <Link to="/login">Log in</Link> · <Link to="/signup">Sign up</Link>

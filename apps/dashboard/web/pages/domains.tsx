@@ -6,7 +6,8 @@ import { problemText } from '../api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { DateTime } from '../ui/date-time.tsx';
-import { useWorkspace } from '../workspace.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
+import { RequirePermission } from '../ui/require-permission.tsx';
 import './settings.css';
 
 type Domain = components['schemas']['Domain'];
@@ -19,17 +20,15 @@ const STATUS_TEXT: Record<Domain['status'], string> = {
 };
 
 export function DomainsPage() {
-  const { workspace } = useWorkspace();
-  if (!workspace) return <p>Loading…</p>;
-  if (!workspace.permissions.includes('domains:read')) {
-    return (
-      <section className="card">
-        <h1>Domains</h1>
-        <p>Your role in {workspace.name} does not show its domains.</p>
-      </section>
-    );
-  }
-  return <Domains canManage={workspace.permissions.includes('domains:manage')} />;
+  return (
+    <RequirePermission
+      permission="domains:read"
+      title="Domains"
+      denied={(name) => `Your role in ${name} does not show its domains.`}
+    >
+      {(workspace) => <Domains canManage={workspace.permissions.includes('domains:manage')} />}
+    </RequirePermission>
+  );
 }
 
 function Domains({ canManage }: { canManage: boolean }) {
@@ -54,11 +53,7 @@ function Domains({ canManage }: { canManage: boolean }) {
         {canManage && <AddDomainForm />}
       </section>
       {domains.isPending && <p>Loading…</p>}
-      {domains.error && (
-        <p role="alert" className="error">
-          {domains.error.message}
-        </p>
-      )}
+      <ErrorText error={domains.error} />
       {domains.data && domains.data.length === 0 && (
         <section className="card">
           <p>No custom domains yet.</p>
@@ -241,11 +236,7 @@ function DomainCard({ domain, canManage }: { domain: Domain; canManage: boolean 
         {verify.isSuccess && verify.data.status === 'verified' && 'Verified.'}
         {verify.isSuccess && verify.data.status !== 'verified' && 'Checked now: the record is not there yet.'}
       </p>
-      {verify.error && (
-        <p role="alert" className="error">
-          {verify.error.message}
-        </p>
-      )}
+      <ErrorText error={verify.error} />
 
       {canManage ? (
         <RedirectsForm domain={domain} />
@@ -344,11 +335,7 @@ function RedirectsForm({ domain }: { domain: Domain }) {
       <span id={`${id}-not-found-help`} className="muted">
         Where an unknown code on this domain goes.
       </span>
-      {save.error && (
-        <p role="alert" className="error">
-          {save.error.message}
-        </p>
-      )}
+      <ErrorText error={save.error} />
       <p role="status" className="muted">
         {save.isSuccess && !save.isPending ? 'Redirects saved.' : ''}
       </p>

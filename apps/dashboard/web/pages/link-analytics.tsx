@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useRouteContext, useSearch } from '@tanstack/react-router';
 import { useMemo } from 'react';
 import { problemText } from '../api.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 import { resolveRange } from '../ui/stats-range.ts';
 import { ClicksOverTime, Dimensions, StatsControls, Totals } from '../ui/stats-view.tsx';
 import './analytics.css';
@@ -62,11 +63,7 @@ export function LinkAnalyticsPage() {
           </Link>
         </p>
         <h1>Link analytics</h1>
-        {link.error && (
-          <p role="alert" className="error">
-            {link.error.message}
-          </p>
-        )}
+        <ErrorText error={link.error} />
         {link.data && (
           <p className="link-summary">
             <a href={link.data.shortUrl}>{link.data.shortUrl}</a>
@@ -81,16 +78,8 @@ export function LinkAnalyticsPage() {
             void navigate({ to: '/links/$linkId/analytics', params: { linkId }, search: next })
           }
         />
-        {!resolved.ok && (
-          <p role="alert" className="error">
-            {resolved.message}
-          </p>
-        )}
-        {stats.error && (
-          <p role="alert" className="error">
-            {stats.error.message}
-          </p>
-        )}
+        <ErrorText error={!resolved.ok && resolved.message} />
+        <ErrorText error={stats.error} />
         {resolved.ok && (link.isPending || stats.isPending) && <p>Loading…</p>}
         {stats.data && <Totals stats={stats.data} visitorsEstimated={false} />}
       </section>

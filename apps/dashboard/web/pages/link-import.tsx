@@ -17,6 +17,7 @@ import {
   type ImportField,
   parseCsv,
 } from '../import/csv-links.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 import { useCan, useWorkspace } from '../workspace.tsx';
 import './link-import.css';
 
@@ -334,11 +335,7 @@ function Importer() {
         <section className="card" aria-labelledby={`${id}-columns`}>
           <h2 id={`${id}-columns`}>Columns and preview</h2>
           <MappingForm header={table.header} mapping={mapping} onChange={setMapping} disabled={running} />
-          {campaigns.error && (
-            <p role="alert" className="error">
-              {campaigns.error.message}
-            </p>
-          )}
+          <ErrorText error={campaigns.error} />
           <Preview table={table} mapping={mapping} checks={problems} />
           <p role="status">
             {table.rows.length} rows: {ready.length} ready to import

@@ -7,6 +7,7 @@ import { campaignsQuery, linkKeys, linkQuery, type Link as ShortLink } from '../
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { DateTime } from '../ui/date-time.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { LinkOptionFields, REDIRECT_TYPES, readLinkOptions } from '../ui/link-options.tsx';
 import { QrCode } from '../ui/qr-code.tsx';
 import { useCan } from '../workspace.tsx';
@@ -103,11 +104,7 @@ function EditLinkForm({ link }: { link: ShortLink }) {
           </button>
         </div>
       </form>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorText error={problem} />
       <p role="status">{saved}</p>
     </section>
   );
@@ -209,11 +206,7 @@ export function LinkPage() {
 
   if (link.isPending) return <p>Loading…</p>;
   if (link.error) {
-    return (
-      <p role="alert" className="error">
-        {link.error.message}
-      </p>
-    );
+    return <ErrorText error={link.error} />;
   }
   if (link.data === null) {
     return (

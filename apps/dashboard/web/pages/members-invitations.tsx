@@ -6,6 +6,7 @@ import { problemText } from '../api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { CopyButton } from '../ui/copy-button.tsx';
 import { DateTime } from '../ui/date-time.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { INVITED_ROLES, type InvitedRole, ROLE_HINTS, ROLE_LABELS } from './roles.ts';
 
 type Invitation = components['schemas']['Invitation'];
@@ -85,11 +86,7 @@ function InviteForm({ onSent }: { onSent: (sent: Sent) => void }) {
           </li>
         ))}
       </ul>
-      {invite.error && (
-        <p role="alert" className="error">
-          {invite.error.message}
-        </p>
-      )}
+      <ErrorText error={invite.error} />
     </>
   );
 }
@@ -181,11 +178,7 @@ export function InvitationsSection() {
       <section className="card" aria-labelledby={`${id}-pending`}>
         <h2 id={`${id}-pending`}>Pending invitations</h2>
         {invitations.isPending && <p>Loading…</p>}
-        {invitations.error && (
-          <p role="alert" className="error">
-            {invitations.error.message}
-          </p>
-        )}
+        <ErrorText error={invitations.error} />
         {invitations.data?.length === 0 && <p className="muted">No invitation is waiting.</p>}
         {invitations.data && invitations.data.length > 0 && (
           <div className="table-scroll">

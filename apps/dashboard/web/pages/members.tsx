@@ -6,6 +6,7 @@ import { problemText } from '../api.ts';
 import { meQuery } from '../router.tsx';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { DateTime } from '../ui/date-time.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { useCan, useWorkspace } from '../workspace.tsx';
 import { InvitationsSection } from './members-invitations.tsx';
 import { membersQuery } from './members-query.ts';
@@ -58,11 +59,7 @@ function RoleForm({ member, roles }: { member: Member; roles: Role[] }) {
       <span role="status" className="muted">
         {change.isSuccess && change.data.role === role ? 'Saved' : ''}
       </span>
-      {change.error && (
-        <p role="alert" className="error">
-          {change.error.message}
-        </p>
-      )}
+      <ErrorText error={change.error} />
     </form>
   );
 }
@@ -128,11 +125,7 @@ export function MembersPage() {
           </p>
         )}
         {members.isPending && <p>Loading…</p>}
-        {members.error && (
-          <p role="alert" className="error">
-            {members.error.message}
-          </p>
-        )}
+        <ErrorText error={members.error} />
         {members.data && workspace && (
           <div className="table-scroll">
             <table className="members">

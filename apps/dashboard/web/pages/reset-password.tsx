@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, useRouteContext, useSearch } from '@tanstack/react-router';
 import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 import { NewPasswordFields, newPasswordOf } from '../ui/new-password-fields.tsx';
 
 /** Without a token: ask for the address. The API answers alike whether it has an account or not. */
@@ -49,11 +50,7 @@ function RequestReset() {
       <form onSubmit={(event) => void submit(event)}>
         <label htmlFor={`${id}-email`}>Email</label>
         <input id={`${id}-email`} name="email" type="email" autoComplete="email" required />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button type="submit" disabled={busy}>
           Send the reset link
         </button>
@@ -119,11 +116,7 @@ function ChooseNewPassword({ token }: { token: string }) {
       <h1>Choose a new password</h1>
       <form onSubmit={(event) => void submit(event)}>
         <NewPasswordFields id={id} />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button type="submit" disabled={busy}>
           Set the new password
         </button>

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, useRouteContext, useRouter, useSearch } from '@tanstack/react-router';
 import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
+import { ErrorText } from '../ui/error-text.tsx';
 
 /**
  * Where to go after logging in (`?redirect=/invitations/accept?token=…`): a path of this dashboard only. An
@@ -79,11 +80,7 @@ function CredentialsForm({ mode, redirect }: { mode: 'login' | 'signup'; redirec
           minLength={8}
           required
         />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button type="submit" disabled={busy}>
           {title}
         </button>

@@ -4,6 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { problemText } from '../api.ts';
 import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { DateTime } from '../ui/date-time.tsx';
+import { ErrorText } from '../ui/error-text.tsx';
 import { useCan, useWorkspace, type Workspace } from '../workspace.tsx';
 import { ROLE_LABELS } from './roles.ts';
 import './workspace-settings.css';
@@ -56,11 +57,7 @@ function RenameForm({ workspace }: { workspace: Workspace }) {
       <p role="status" className="muted">
         {rename.isSuccess ? `Renamed to “${rename.data.name}”.` : ''}
       </p>
-      {rename.error && (
-        <p role="alert" className="error">
-          {rename.error.message}
-        </p>
-      )}
+      <ErrorText error={rename.error} />
     </form>
   );
 }
@@ -107,11 +104,7 @@ function CreateWorkspace() {
           Create workspace
         </button>
       </form>
-      {create.error && (
-        <p role="alert" className="error">
-          {create.error.message}
-        </p>
-      )}
+      <ErrorText error={create.error} />
     </section>
   );
 }

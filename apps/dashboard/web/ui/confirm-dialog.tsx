@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { ErrorText } from './error-text.tsx';
 
 /**
  * "Are you sure?" before something that cannot be undone (delete a link, revoke a key, remove a member).
@@ -27,11 +28,7 @@ export function ConfirmDialog(props: {
     <dialog ref={ref} aria-labelledby={titleId} onCancel={props.onCancel}>
       <h2 id={titleId}>{props.title}</h2>
       {props.children}
-      {props.error && (
-        <p role="alert" className="error">
-          {props.error}
-        </p>
-      )}
+      <ErrorText error={props.error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={props.onCancel}>
           Cancel

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useRouteContext } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { problemText } from '../api.ts';
+import { ErrorText } from './error-text.tsx';
 
 type QrFormat = 'svg' | 'png';
 
@@ -61,11 +62,7 @@ export function QrCode({ link }: { link: Link }) {
   return (
     <div className="qr">
       {preview.isPending && <p>Drawing the QR code…</p>}
-      {preview.error && (
-        <p role="alert" className="error">
-          {preview.error.message}
-        </p>
-      )}
+      <ErrorText error={preview.error} />
       {previewUrl && (
         <img
           src={previewUrl}
@@ -83,11 +80,7 @@ export function QrCode({ link }: { link: Link }) {
           Download PNG
         </button>
       </div>
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <ErrorText error={problem} />
     </div>
   );
 }

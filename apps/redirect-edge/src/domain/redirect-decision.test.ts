@@ -122,12 +122,12 @@ describe('decideRedirect', () => {
     {
       name: 'expired: 410',
       link: link({ expiresAt: NOW - 1 }),
-      expected: { kind: 'problem', problem: 'gone' },
+      expected: { kind: 'problem', problem: 'gone', reason: 'expired' },
     },
     {
       name: 'expiring at this very millisecond: 410',
       link: link({ expiresAt: NOW }),
-      expected: { kind: 'problem', problem: 'gone' },
+      expected: { kind: 'problem', problem: 'gone', reason: 'expired' },
     },
     {
       name: 'expiring later: a redirect that no cache may keep, even a permanent one',
@@ -142,12 +142,12 @@ describe('decideRedirect', () => {
     {
       name: 'blocked by an instance admin: 410, before a password or a cap',
       link: link({ blocked: true, passwordHash: HASH, maxClicks: 5 }),
-      expected: { kind: 'problem', problem: 'gone' },
+      expected: { kind: 'problem', problem: 'gone', reason: 'blocked' },
     },
     {
       name: 'expired wins over a password',
       link: link({ expiresAt: NOW - 1, passwordHash: HASH }),
-      expected: { kind: 'problem', problem: 'gone' },
+      expected: { kind: 'problem', problem: 'gone', reason: 'expired' },
     },
     {
       name: 'password not proven: the form',

@@ -1,5 +1,6 @@
 import type { ClickContext } from './click-recorder.ts';
 import type { RedirectLink } from './ports.ts';
+import type { GoneReason } from './problem-page.ts';
 import { cacheControl, locationFor, rawQuery } from './redirect-answer.ts';
 import { matchingRule, type VisitorClassifier } from './redirect-rules.ts';
 
@@ -68,12 +69,15 @@ export type RedirectDecision =
    * (then decide again with `unlocked`).
    */
   | { kind: 'password' }
-  /** 404 or 410; `unusableDestination`: the stored URL cannot be served (a data problem worth a warning). */
-  | { kind: 'problem'; problem: 'not-found' | 'gone'; unusableDestination?: true };
+  /** 404; `unusableDestination`: the stored URL cannot be served (a data problem worth a warning). */
+  | { kind: 'problem'; problem: 'not-found'; unusableDestination?: true }
+  /** 410, and why (the page a person gets says it). */
+  | { kind: 'problem'; problem: 'gone'; reason: Exclude<GoneReason, 'capped'> };
 
 const NOT_FOUND: RedirectDecision = { kind: 'problem', problem: 'not-found' };
 const UNUSABLE: RedirectDecision = { kind: 'problem', problem: 'not-found', unusableDestination: true };
-const GONE: RedirectDecision = { kind: 'problem', problem: 'gone' };
+const EXPIRED: RedirectDecision = { kind: 'problem', problem: 'gone', reason: 'expired' };
+const BLOCKED: RedirectDecision = { kind: 'problem', problem: 'gone', reason: 'blocked' };
 const PASSWORD: RedirectDecision = { kind: 'password' };
 
 /**
@@ -88,8 +92,8 @@ export function decideRedirect(
 ): RedirectDecision {
   if (link === null) return NOT_FOUND;
   // Blocked by an instance admin (the link, or its destination's domain): gone for everyone, password or not.
-  if (link.blocked === true) return GONE;
-  if (link.expiresAt !== null && link.expiresAt <= now) return GONE;
+  if (link.blocked === true) return BLOCKED;
+  if (link.expiresAt !== null && link.expiresAt <= now) return EXPIRED;
   if (link.passwordHash !== null && facts.unlocked !== true) return PASSWORD;
   const query = rawQuery(facts.url);
   // The first rule that holds picks the destination; the link's URL otherwise. Compiled once per cached link.

@@ -60,8 +60,7 @@ export function registerRedirectRateLimit(app: FastifyInstance, limiter: Redirec
   app.addHook('onRequest', (request, reply, done) => {
     const retryAfter = handedOf(request.raw)?.retryAfterSeconds ?? limiter.take(request.ip);
     if (retryAfter > 0) {
-      reply.header('retry-after', String(retryAfter));
-      sendProblem(reply, 'rate_limited');
+      sendProblem(reply, 'rate_limited', { retryAfterSeconds: retryAfter });
       return;
     }
     done();

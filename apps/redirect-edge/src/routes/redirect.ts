@@ -5,8 +5,9 @@ import { type Static, Type } from 'typebox';
 import type { ClickCap } from '../domain/click-cap.ts';
 import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { DomainDirectory, ServedDomain } from '../domain/domain-directory.ts';
+import { EDGE_PAGE_HEADERS } from '../domain/edge-page.ts';
 import type { PasswordAttempts } from '../domain/password-attempts.ts';
-import { PASSWORD_PAGE_CSP, renderPasswordPage } from '../domain/password-page.ts';
+import { renderPasswordPage } from '../domain/password-page.ts';
 import type { RedirectLink } from '../domain/ports.ts';
 import { domainRedirectHeaders, rawQuery } from '../domain/redirect-answer.ts';
 import { decideRedirect, type RedirectDecision, type RequestFacts } from '../domain/redirect-decision.ts';
@@ -16,7 +17,7 @@ import type { UnlockCookies } from '../domain/unlock-cookie.ts';
 import { isHumanClick, type UserAgentInfo } from '../domain/user-agent.ts';
 import { takeHandedLookup } from '../http/handed-lookup.ts';
 import { logContext } from '../http/log-context.ts';
-import { sendProblem } from '../http/problem.ts';
+import { newReference, sendProblem } from '../http/problem.ts';
 import { readRedirectHeaders } from '../http/request-headers.ts';
 
 export interface RedirectRouteDeps {
@@ -108,7 +109,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         return undefined;
       case 'problem':
         if (decision.problem === 'gone') {
-          sendProblem(reply, 'gone');
+          sendProblem(reply, 'gone', { gone: decision.reason });
           return undefined;
         }
         if (decision.unusableDestination === true) {
@@ -133,13 +134,17 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     const counted = human ? clickCap.take(linkId, maxClicks) : clickCap.check(linkId, maxClicks);
     return counted.then(
       (state) => {
-        if (state === 'exhausted') return sendProblem(reply, 'gone');
+        if (state === 'exhausted') return sendProblem(reply, 'gone', { gone: 'capped' });
         redirect(reply, decision);
         return undefined;
       },
       (error: unknown) => {
-        request.log.error({ ...logContext(request.raw), err: error, linkId }, 'click cap unavailable');
-        return sendProblem(reply, 'unavailable');
+        const reference = newReference();
+        request.log.error(
+          { ...logContext(request.raw), err: error, linkId, reference },
+          'click cap unavailable',
+        );
+        return sendProblem(reply, 'unavailable', { reference });
       },
     );
   }
@@ -155,15 +160,8 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     const action = query === '' ? `/${code}` : `/${code}?${query}`;
     return reply
       .code(status)
-      .headers({
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': PASSWORD_PAGE_CSP,
-        'cache-control': 'no-store',
-        'x-robots-tag': 'noindex',
-        'x-frame-options': 'DENY',
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-      })
+      .headers(EDGE_PAGE_HEADERS)
+      .header('cache-control', 'no-store')
       .send(renderPasswordPage({ action, error }));
   }
 
@@ -180,8 +178,9 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   }
 
   function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-    request.log.error({ ...logContext(request.raw), err: error }, 'link lookup unavailable');
-    return sendProblem(reply, 'unavailable');
+    const reference = newReference();
+    request.log.error({ ...logContext(request.raw), err: error, reference }, 'link lookup unavailable');
+    return sendProblem(reply, 'unavailable', { reference });
   }
 
   /** The served domain of a request, from memory when it can, else looked up (`then`). */
@@ -255,11 +254,12 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
       try {
         attempt = await passwordAttempts.charge(link.id, request.ip);
       } catch (error) {
+        const reference = newReference();
         request.log.error(
-          { ...logContext(request.raw), err: error, linkId: link.id },
+          { ...logContext(request.raw), err: error, linkId: link.id, reference },
           'password attempt limiter unavailable',
         );
-        return sendProblem(reply, 'unavailable');
+        return sendProblem(reply, 'unavailable', { reference });
       }
       if (!attempt.allowed) {
         reply.header('retry-after', String(attempt.retryAfterSeconds));

@@ -26,7 +26,7 @@ export function registerTlsAskRoute(app: FastifyInstance, deps: { directory: Dom
         request.log.error({ ...logContext(request.raw), err: error }, 'TLS ask: domain lookup unavailable');
         return sendProblem(reply, 'unavailable');
       }
-      if (!served) return sendProblem(reply, 'not_found', 'This host name is not served here.');
+      if (!served) return sendProblem(reply, 'not_found', { detail: 'This host name is not served here.' });
       return reply.code(200).header('cache-control', 'no-store').send();
     },
   );
