@@ -3231,7 +3231,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member; their sessions lose access to the workspace at once */
+        /** Remove a member; their sessions lose access to the workspace at once, and the API keys they created in it are revoked */
         delete: {
             parameters: {
                 query?: never;
