@@ -28,6 +28,7 @@ import type { CountryLookup } from './domain/geoip.ts';
 import { createPasswordAttempts } from './domain/password-attempts.ts';
 import type { BlocklistStore, DomainStore, LinkStore } from './domain/ports.ts';
 import { domainRedirectHeaders } from './domain/redirect-answer.ts';
+import { createVisitorClassifier } from './domain/redirect-rules.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
 import { createUserAgentClassifier } from './domain/user-agent.ts';
@@ -163,6 +164,10 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   edgeMetrics.observeBuffer(() => buffer.size);
 
   const classifyUserAgent = createUserAgentClassifier();
+  const visitors = createVisitorClassifier({
+    classify: classifyUserAgent,
+    countryLookup: deps.countryLookup,
+  });
   const recordClick = createClickRecorder({
     buffer,
     classify: classifyUserAgent,
@@ -203,6 +208,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     address: createClientAddress(config.trustProxy),
     directory,
     recordClick,
+    visitors,
     countryHeader: config.countryHeader?.toLowerCase(),
     reservedPaths,
     isClosing: () => closing,
@@ -395,6 +401,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       }),
       classifyUserAgent,
       recordClick,
+      visitors,
       unlockCookies: createUnlockCookies(config.appSecret, config.unlockCookieTtlSeconds),
       passwordAttempts: createPasswordAttempts({
         redis: deps.stateRedis,
