@@ -2,6 +2,7 @@ import {
   parseClickBatch,
   parseEmailJob,
   parseLinkMetadataJob,
+  parseOrphanVisitBatch,
   QUEUE_NAMES,
   type QueueName,
 } from '@boltlink/queues/catalog';
@@ -12,6 +13,7 @@ const PARSERS: Record<QueueName, (data: unknown) => unknown> = {
   [QUEUE_NAMES.clicks]: parseClickBatch,
   [QUEUE_NAMES.linkMetadata]: parseLinkMetadataJob,
   [QUEUE_NAMES.email]: parseEmailJob,
+  [QUEUE_NAMES.orphanVisits]: parseOrphanVisitBatch,
 };
 
 export interface RequeueOptions {

@@ -22,6 +22,7 @@ import { registerQueueJobsGauge } from './queue-metrics.ts';
 import { createClicksWorker } from './workers/clicks-worker.ts';
 import { createEmailWorker } from './workers/email-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
+import { createOrphanVisitsWorker } from './workers/orphan-visits-worker.ts';
 
 const SERVICE = 'analytics-consumer';
 /** Mails sent at once: a handful is plenty for resets and invitations, and spares the SMTP server. */
@@ -50,9 +51,12 @@ async function main(): Promise<void> {
   });
 
   // Read-only handles for the queue gauge (boltlink_queue_jobs); they add no connection of their own.
-  const inspected = [QUEUE_NAMES.clicks, QUEUE_NAMES.linkMetadata, QUEUE_NAMES.email].map(
-    (name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }),
-  );
+  const inspected = [
+    QUEUE_NAMES.clicks,
+    QUEUE_NAMES.linkMetadata,
+    QUEUE_NAMES.email,
+    QUEUE_NAMES.orphanVisits,
+  ].map((name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }));
   registerQueueJobsGauge(registry, inspected);
 
   // Both workers share one Redis connection: BullMQ duplicates it for its blocking commands.
@@ -89,6 +93,12 @@ async function main(): Promise<void> {
     },
   );
 
+  // Small batches (a few per edge per flush interval, whatever the storm): one job at a time is plenty.
+  const orphanVisitsWorker = createOrphanVisitsWorker(
+    { pool, metrics, logger: logger.child({ worker: 'orphan-visits' }) },
+    { connection: queueRedis, prefix: config.queuePrefix, concurrency: 1, gate: postgresGate },
+  );
+
   // Pending custom domains are checked in the background; a newly verified one is announced to the edges on
   // the cache Redis, where they listen.
   const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: `${SERVICE}:cache` });
@@ -120,6 +130,7 @@ async function main(): Promise<void> {
       workers: [
         clicksWorker,
         metadataWorker,
+        orphanVisitsWorker,
         domainSweeper,
         ...(emailWorker && mailer ? [emailWorker, { close: async () => mailer.close() }] : []),
         ...inspected,

@@ -1,5 +1,10 @@
 /** Every queue BoltLink runs; also the BullMQ queue names. */
-export const QUEUE_NAMES = { clicks: 'clicks', linkMetadata: 'link-metadata', email: 'email' } as const;
+export const QUEUE_NAMES = {
+  clicks: 'clicks',
+  linkMetadata: 'link-metadata',
+  email: 'email',
+  orphanVisits: 'orphan-visits',
+} as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** BullMQ job names (one per queue today); shown in dashboards and logs. */
@@ -7,4 +12,5 @@ export const JOB_NAMES = {
   clickBatch: 'click-batch',
   linkMetadata: 'link-metadata',
   email: 'email',
+  orphanVisitBatch: 'orphan-visit-batch',
 } as const;
