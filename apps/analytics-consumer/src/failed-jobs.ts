@@ -1,5 +1,6 @@
 import {
   parseClickBatch,
+  parseClickEventPartitionsJob,
   parseEmailJob,
   parseLinkMetadataJob,
   parseOrphanVisitBatch,
@@ -13,6 +14,7 @@ const PARSERS: Record<QueueName, (data: unknown) => unknown> = {
   [QUEUE_NAMES.clicks]: parseClickBatch,
   [QUEUE_NAMES.linkMetadata]: parseLinkMetadataJob,
   [QUEUE_NAMES.email]: parseEmailJob,
+  [QUEUE_NAMES.maintenance]: parseClickEventPartitionsJob,
   [QUEUE_NAMES.orphanVisits]: parseOrphanVisitBatch,
 };
 

@@ -22,6 +22,7 @@ import { registerQueueJobsGauge } from './queue-metrics.ts';
 import { createClicksWorker } from './workers/clicks-worker.ts';
 import { createEmailWorker } from './workers/email-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
+import { createMaintenanceWorker, scheduleClickEventPartitions } from './workers/maintenance-worker.ts';
 import { createOrphanVisitsWorker } from './workers/orphan-visits-worker.ts';
 
 const SERVICE = 'analytics-consumer';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     QUEUE_NAMES.clicks,
     QUEUE_NAMES.linkMetadata,
     QUEUE_NAMES.email,
+    QUEUE_NAMES.maintenance,
     QUEUE_NAMES.orphanVisits,
   ].map((name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }));
   registerQueueJobsGauge(registry, inspected);
@@ -91,6 +93,23 @@ async function main(): Promise<void> {
       concurrency: config.metadataWorkerConcurrency,
       gate: postgresGate,
     },
+  );
+
+  // click_events' day partitions: made ahead and dropped past CLICK_EVENT_RETENTION_DAYS by a scheduled job
+  // (ADR 0015). Scheduling waits for the queue Redis, so it does not hold up the start.
+  const maintenanceWorker = createMaintenanceWorker(
+    {
+      pool,
+      metrics,
+      logger: logger.child({ worker: 'maintenance' }),
+      retentionDays: config.clickEventRetentionDays,
+    },
+    { connection: queueRedis, prefix: config.queuePrefix, concurrency: 1, gate: postgresGate },
+  );
+  const maintenanceQueue = inspected.find((queue) => queue.name === QUEUE_NAMES.maintenance);
+  if (maintenanceQueue === undefined) throw new Error('the maintenance queue handle is missing');
+  scheduleClickEventPartitions(maintenanceQueue).catch((error: unknown) =>
+    logger.error({ err: error }, 'could not schedule the click_events partition job'),
   );
 
   // Small batches (a few per edge per flush interval, whatever the storm): one job at a time is plenty.
@@ -130,6 +149,7 @@ async function main(): Promise<void> {
       workers: [
         clicksWorker,
         metadataWorker,
+        maintenanceWorker,
         orphanVisitsWorker,
         domainSweeper,
         ...(emailWorker && mailer ? [emailWorker, { close: async () => mailer.close() }] : []),

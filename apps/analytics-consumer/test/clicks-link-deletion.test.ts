@@ -78,15 +78,16 @@ describe('ingestion against a concurrent link delete (real Postgres)', () => {
   }) => {
     const [link] = (await seedLinks(database.pool, 1)) as [string];
     const events = makeEvents([link], 30);
-    // Holds one of the batch's event ids, uncommitted: the batch stops at that row, after taking its locks.
+    // Holds one of the batch's events (its key: event id and time), uncommitted: the batch stops at that row,
+    // after taking its locks.
     const blocking = await inTransaction(database.pool);
     let deleted: Promise<unknown> | undefined;
     try {
       const [first] = events;
       await blocking.query(
         `INSERT INTO click_events (event_id, link_id, occurred_at, device, browser, os)
-         VALUES ($1, $2, now(), 'desktop', 'Chrome', 'Linux')`,
-        [first?.eventId, link],
+         VALUES ($1, $2, $3, 'desktop', 'Chrome', 'Linux')`,
+        [first?.eventId, link, new Date(first?.occurredAt ?? 0).toISOString()],
       );
       const ingesting = ingestClicks(ingestPool, events);
       await lockWaiters(database.pool, 1);

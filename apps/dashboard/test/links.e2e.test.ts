@@ -5,6 +5,7 @@ import {
   destination,
   launchBrowser,
   newPerson,
+  PASSWORD,
   screenshot,
   signUp,
   stack,
@@ -54,6 +55,16 @@ describe('the dashboard in a real browser', () => {
     await page.waitForURL('**/login');
     await page.goto(`${stack().dashboard}/links`);
     await page.waitForURL('**/login');
+    // A page asked for while signed out opens once logged in.
+    await page.goto(`${stack().dashboard}/analytics`);
+    await page.waitForURL(
+      (url) => url.pathname === '/login' && url.searchParams.get('redirect') === '/analytics',
+    );
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL('**/analytics');
+    await page.getByRole('heading', { level: 1 }).waitFor();
     expect(person.scriptErrors).toEqual([]);
     await context.close();
   });

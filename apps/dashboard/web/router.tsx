@@ -80,9 +80,13 @@ const acceptInvitationRoute = createRoute({
 const signedInRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: 'signed-in',
-  beforeLoad: async ({ context }) => {
+  beforeLoad: async ({ context, location }) => {
     const me = await context.queryClient.fetchQuery(meQuery(context.api));
-    if (!me) throw redirect({ to: '/login' });
+    // After logging in, back to the page that was asked for (a link to a link's analytics, say).
+    if (!me) {
+      const asked = location.href === '/links' ? {} : { redirect: location.href };
+      throw redirect({ to: '/login', search: asked });
+    }
     // The workspace is settled before a page asks for anything: a stored choice the user lost (removed,
     // workspace deleted) falls back to the personal workspace first, instead of failing the page's requests.
     await context.queryClient.ensureQueryData(currentWorkspaceQuery(context.api));

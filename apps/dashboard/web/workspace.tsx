@@ -1,6 +1,6 @@
 import type { BoltlinkClient, components } from '@boltlink/api-client/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRouteContext } from '@tanstack/react-router';
+import { useRouteContext, useRouter } from '@tanstack/react-router';
 import { useCallback } from 'react';
 
 export type Workspace = components['schemas']['Workspace'];
@@ -53,15 +53,20 @@ export const currentWorkspaceQuery = (api: BoltlinkClient) => ({
 export function useWorkspace() {
   const { api } = useRouteContext({ from: '__root__' });
   const queryClient = useQueryClient();
+  const router = useRouter();
   const current = useQuery(currentWorkspaceQuery(api));
   const all = useQuery(workspacesQuery(api));
   const switchTo = useCallback(
     async (id: string) => {
       selectWorkspace(id);
+      // A link's id, a campaign filter or a page cursor in the address belongs to the workspace left: open the
+      // same section of the new one from its start (/links/abc… → /links, /links?pages=… → /links).
+      const section = router.state.location.pathname.split('/')[1] || 'links';
+      router.history.push(`/${section}`);
       // Every cached answer belongs to the workspace it was asked in: drop them all, refetch what is shown.
       await queryClient.resetQueries({ predicate: (query) => query.queryKey[0] !== 'me' });
     },
-    [queryClient],
+    [queryClient, router],
   );
   return { workspace: current.data, workspaces: all.data ?? [], switchTo };
 }

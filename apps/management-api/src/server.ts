@@ -10,6 +10,7 @@ import { waitForReady } from '@boltlink/redis-keys/clients';
 import { createServiceClients } from '@boltlink/service-clients/clients';
 import pino from 'pino';
 import { buildApp } from './app.ts';
+import { API_REDIS_COMMAND_TIMEOUT_MS } from './redis-options.ts';
 
 const config = exitOnConfigError(() => loadApiConfig(process.env));
 const logger = pino(createLoggerOptions({ service: 'management-api', level: config.logLevel }));
@@ -35,8 +36,12 @@ async function start() {
           applicationName: 'boltlink-management-api-read',
           statementTimeoutMs: 10_000,
         });
-  const redis = clients.redis('state', config.redisUrl, { connectionName: 'api-state' });
-  const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: 'api-cache' });
+  const commandTimeoutMs = API_REDIS_COMMAND_TIMEOUT_MS;
+  const redis = clients.redis('state', config.redisUrl, { connectionName: 'api-state', commandTimeoutMs });
+  const cacheRedis = clients.redis('cache', config.cacheRedisUrl, {
+    connectionName: 'api-cache',
+    commandTimeoutMs,
+  });
   const queueRedis = clients.redis('queue-producer', config.redisUrl, { connectionName: 'api-queue' });
   // The fail-fast clients have no offline queue: let them connect first. A Redis that is down at boot does
   // not stop the API once it has answered (the dependency gauges report it, ioredis keeps reconnecting).

@@ -3,6 +3,7 @@ import { loadConfig } from './env.ts';
 import { commaList, int, isHostWithPort, optional, url } from './fields.ts';
 import {
   checkMetricsPort,
+  clickEventRetentionFields,
   customDomainFields,
   type DerivedCustomDomains,
   type DerivedShared,
@@ -31,6 +32,7 @@ export const ApiConfigSchema = Type.Object({
   ...customDomainFields(),
   ...linkCacheFields(),
   ...mailFields(),
+  ...clickEventRetentionFields(),
   appUrl: optional(
     url({
       protocols: ['http:', 'https:'],

@@ -2,6 +2,7 @@ import { type Static, Type } from 'typebox';
 import { loadConfig } from './env.ts';
 import { int, str } from './fields.ts';
 import {
+  clickEventRetentionFields,
   customDomainFields,
   type DerivedCustomDomains,
   type DerivedShared,
@@ -19,6 +20,7 @@ export const ConsumerConfigSchema = Type.Object({
   ...dependencyCheckFields(),
   ...customDomainFields(),
   ...mailFields(),
+  ...clickEventRetentionFields(),
   mailFrom: str({
     default: 'BoltLink <boltlink@localhost>',
     description: 'From address of the mails the consumer sends (used when SMTP_URL is set)',

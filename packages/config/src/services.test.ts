@@ -242,6 +242,18 @@ describe('service configs', () => {
     expect(loadConsumerConfig({ CLICK_WORKER_CONCURRENCY: '8' }).clickWorkerConcurrency).toBe(8);
   });
 
+  it('keep 90 days of raw click events unless told otherwise, and refuse a retention they cannot keep', () => {
+    for (const load of [loadApiConfig, loadConsumerConfig]) {
+      expect(load({}).clickEventRetentionDays).toBe(90);
+      expect(load({ CLICK_EVENT_RETENTION_DAYS: '400' }).clickEventRetentionDays).toBe(400);
+      for (const bad of ['0', '-3', '1097', '30d', '1.5']) {
+        expect(issuesOf(() => load({ CLICK_EVENT_RETENTION_DAYS: bad }))[0]?.variable).toBe(
+          'CLICK_EVENT_RETENTION_DAYS',
+        );
+      }
+    }
+  });
+
   it('document every variable once, with a description', () => {
     for (const schema of [EdgeConfigSchema, ApiConfigSchema, ConsumerConfigSchema]) {
       const rows = describeConfig(schema);

@@ -244,6 +244,23 @@ export function mailFields() {
   };
 }
 
+/**
+ * How long raw click events are kept (click_events, one partition per UTC day; ADR 0015). The consumer drops
+ * older days; the API says from when raw events are available. Roll-ups and totals are never dropped. Up to
+ * three years: every day is a partition, and a query that is not limited in time plans over all of them.
+ */
+export function clickEventRetentionFields() {
+  return {
+    clickEventRetentionDays: int({
+      default: 90,
+      min: 1,
+      max: 1096,
+      description:
+        'Days of raw click events kept (visits lists and exports); older days are dropped whole, roll-ups and totals are kept. Same value on the API and the consumer',
+    }),
+  };
+}
+
 /** METRICS_PORT must not be PORT: metrics are never served on the public port. */
 export function checkMetricsPort<C extends { port: number; metricsPort: number }>(config: C): C {
   if (config.metricsPort !== 0 && config.metricsPort === config.port) {

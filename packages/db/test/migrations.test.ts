@@ -113,7 +113,8 @@ describe('runMigrations', () => {
     await runMigrations(url);
     await withClient(url, async (client) => {
       const tables = await client.query<{ tablename: string }>(
-        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+        `SELECT c.relname AS tablename FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
       );
       expect(tables.rows.map((row) => row.tablename)).toEqual(expectedTables);
       expect(await appliedMigrations(client)).toBe(await journalLength());
@@ -510,6 +511,76 @@ describe('runMigrations', () => {
         { email: 'second@example.com', is_admin: false, disabled_at: null },
         { email: 'third@example.com', is_admin: false, disabled_at: null },
       ]);
+    });
+  });
+
+  test('moves every stored click event into day partitions (0011), losing none, and makes partitions ahead', async () => {
+    const url = await emptyDatabase();
+    await migrateUpTo(url, '0010_password_resets');
+    const linkId = '6f1c2a9e-0b7d-4c3e-9a41-7d2b00000011';
+    const before = await withClient(url, async (client) => {
+      // 5,000 events over 50 days, two years ago, and one on each side of a midnight.
+      await client.query(
+        `INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+         SELECT gen_random_uuid(), $1, timestamptz '2024-11-01T00:00:00Z' + g * interval '864 seconds',
+           CASE WHEN g % 3 = 0 THEN NULL ELSE 'news.example' END, CASE WHEN g % 4 = 0 THEN NULL ELSE 'DE' END,
+           'mobile', 'Safari', 'iOS', g % 10 = 0, 'v' || (g % 50)
+         FROM generate_series(0, 4999) AS g`,
+        [linkId],
+      );
+      await client.query(
+        `INSERT INTO click_events (event_id, link_id, occurred_at, device, browser, os)
+         VALUES (gen_random_uuid(), $1, '2025-02-28T23:59:59.999999Z', 'desktop', 'Firefox', 'Linux'),
+                (gen_random_uuid(), $1, '2025-03-01T00:00:00Z', 'desktop', 'Firefox', 'Linux')`,
+        [linkId],
+      );
+      const rows = await client.query('SELECT * FROM click_events ORDER BY event_id');
+      return rows.rows;
+    });
+
+    await runMigrations(url);
+
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+      const after = await client.query('SELECT * FROM click_events ORDER BY event_id');
+      expect(after.rows).toEqual(before);
+      // Each event sits in its own UTC day's partition; none was left to the default partition.
+      const misplaced = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM click_events
+         WHERE tableoid::regclass::text <> 'click_events_p' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYYMMDD')`,
+      );
+      expect(misplaced.rows[0]?.n).toBe(0);
+      const parts = await client.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'click_events'::regclass ORDER BY 1`,
+      );
+      const names = parts.rows.map((row) => row.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'click_events_default',
+          'click_events_p20241101',
+          'click_events_p20241220',
+          'click_events_p20250228',
+          'click_events_p20250301',
+        ]),
+      );
+      // Today and the week ahead exist, so the next clicks have their partitions.
+      const ahead = await client.query<{ name: string }>(
+        `SELECT 'click_events_p' || to_char((now() AT TIME ZONE 'UTC')::date + d, 'YYYYMMDD') AS name
+         FROM generate_series(0, 7) AS d`,
+      );
+      expect(names).toEqual(expect.arrayContaining(ahead.rows.map((row) => row.name)));
+      // 50 days of events, the two days of the midnight pair, the day before today, today and 7 ahead, default.
+      expect(names).toHaveLength(50 + 2 + 9 + 1);
+
+      // A stored event is still recognised by its key.
+      const first = before[0] as { event_id: string; occurred_at: Date };
+      const again = await client.query(
+        `INSERT INTO click_events (event_id, link_id, occurred_at, device, browser, os)
+         VALUES ($1, $2, $3, 'desktop', 'Firefox', 'Linux') ON CONFLICT (event_id, occurred_at) DO NOTHING`,
+        [first.event_id, linkId, first.occurred_at],
+      );
+      expect(again.rowCount).toBe(0);
     });
   });
 

@@ -12,6 +12,7 @@ import {
   InvalidJobPayloadError,
   MAX_EVENTS_PER_BATCH,
   parseClickBatch,
+  parseClickEventPartitionsJob,
   parseLinkMetadataJob,
   QUEUE_NAMES,
 } from './catalog.ts';
@@ -250,6 +251,20 @@ describe('parseLinkMetadataJob', () => {
     ['an unknown version', { v: 3, linkId, url: 'https://example.com' }],
   ])('rejects %s', (_label, data) => {
     expect(rejection(() => parseLinkMetadataJob(data)).queue).toBe(QUEUE_NAMES.linkMetadata);
+  });
+});
+
+describe('parseClickEventPartitionsJob', () => {
+  it('accepts the parameterless job the consumer schedules', () => {
+    expect(parseClickEventPartitionsJob({ v: 1 })).toEqual({ v: 1 });
+  });
+
+  it.each([
+    ['an unknown version', { v: 2 }],
+    ['an unexpected field', { v: 1, retentionDays: 3 }],
+    ['no payload', null],
+  ])('rejects %s', (_label, data) => {
+    expect(rejection(() => parseClickEventPartitionsJob(data)).queue).toBe(QUEUE_NAMES.maintenance);
   });
 });
 

@@ -24,6 +24,11 @@ export {
 export { type EmailJob, EmailJobV1, emailJobOptions, parseEmailJob } from './email.ts';
 export { defaultJobOptions } from './job-options.ts';
 export { type LinkMetadataJob, LinkMetadataJobV1, parseLinkMetadataJob } from './link-metadata.ts';
+export {
+  type ClickEventPartitionsJob,
+  ClickEventPartitionsJobV1,
+  parseClickEventPartitionsJob,
+} from './maintenance.ts';
 export { JOB_NAMES, QUEUE_NAMES, type QueueName } from './names.ts';
 export {
   MAX_ORPHAN_KEYS_PER_BATCH,

@@ -3,6 +3,7 @@ export const QUEUE_NAMES = {
   clicks: 'clicks',
   linkMetadata: 'link-metadata',
   email: 'email',
+  maintenance: 'maintenance',
   orphanVisits: 'orphan-visits',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -12,5 +13,6 @@ export const JOB_NAMES = {
   clickBatch: 'click-batch',
   linkMetadata: 'link-metadata',
   email: 'email',
+  clickEventPartitions: 'click-event-partitions',
   orphanVisitBatch: 'orphan-visit-batch',
 } as const;

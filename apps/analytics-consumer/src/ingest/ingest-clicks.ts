@@ -82,7 +82,7 @@ const INGEST_BATCH = `
       (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
     SELECT e.* FROM input e
     WHERE e.link_id IN (SELECT id FROM locked)
-    ON CONFLICT (event_id) DO NOTHING
+    ON CONFLICT (event_id, occurred_at) DO NOTHING
     RETURNING event_id, link_id, occurred_at, referrer_host, country::text, device, browser, os, is_bot, visitor_hash
   ), stored AS (
     SELECT i.*, k.user_id, date_trunc('hour', i.occurred_at, 'UTC') AS hour,

@@ -19,6 +19,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { type BoltlinkApi, buildApp } from '../../src/app.ts';
+import { API_REDIS_COMMAND_TIMEOUT_MS } from '../../src/redis-options.ts';
 import type { LinkView } from '../../src/schemas/links.ts';
 
 export interface TestApi {
@@ -82,9 +83,11 @@ export async function startTestApi(
   });
   const logger = pino(createLoggerOptions({ service: 'management-api', level: 'info', pretty: false }), sink);
   const quiet = { onError: () => undefined };
-  const redis = createStateRedis(redisUrl, { connectionName: 'test-api-state', ...quiet });
+  const commandTimeoutMs = API_REDIS_COMMAND_TIMEOUT_MS;
+  const redis = createStateRedis(redisUrl, { connectionName: 'test-api-state', commandTimeoutMs, ...quiet });
   const cacheRedis = createCacheRedis(env.CACHE_REDIS_URL ?? redisUrl, {
     connectionName: 'test-api-cache',
+    commandTimeoutMs,
     ...quiet,
   });
   const queueRedis = createQueueRedis(redisUrl, 'producer', quiet);

@@ -1,14 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, char, check, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * One row per served redirect. `event_id` is minted by the edge, so a redelivered queue job inserts
- * nothing twice (`ON CONFLICT (event_id) DO NOTHING`) and roll-ups are added only for new rows.
+ * nothing twice (`ON CONFLICT (event_id, occurred_at) DO NOTHING`) and roll-ups are added only for new rows.
+ *
+ * The table is partitioned by day on occurred_at (migration 0011, ADR 0015), which drizzle cannot declare:
+ * this definition describes its columns and keys for queries, the partitions live in the migrations and in
+ * the consumer's partition job. A key of a partitioned table must hold the partition column, so the
+ * primary key is (event_id, occurred_at); a redelivered event carries the same occurred_at as its first
+ * delivery (both come from the queued payload), so the pair is as unique as event_id alone was.
  */
 export const clickEvents = pgTable(
   'click_events',
   {
-    eventId: uuid('event_id').primaryKey(),
+    eventId: uuid('event_id').notNull(),
     // No foreign key (see migration 0004): ingestion key-share-locks the links it writes for, and deleting a
     // link deletes its events with its roll-ups (trigger links_delete_rollups).
     linkId: uuid('link_id').notNull(),
@@ -23,6 +29,7 @@ export const clickEvents = pgTable(
     visitorHash: text('visitor_hash'),
   },
   (t) => [
+    primaryKey({ name: 'click_events_pkey', columns: [t.eventId, t.occurredAt] }),
     index('click_events_link_id_occurred_at_idx').on(t.linkId, t.occurredAt),
     check('click_events_country_check', sql`${t.country} IS NULL OR ${t.country} ~ '^[A-Z]{2}$'`),
   ],

@@ -1,0 +1,68 @@
+import { rawEventsKeptFrom, utcDay } from '@boltlink/db/queries/click-event-retention';
+import type { Pool } from 'pg';
+
+/**
+ * Days of partitions that exist ahead of today. Ingestion writes into the partition of each event's day; with
+ * a week made ahead, the job (hourly) can fail for a week before a click lands in the default partition, and
+ * even then nothing fails (see migration 0011).
+ */
+export const PARTITION_DAYS_AHEAD = 7;
+
+/**
+ * How long the job waits for a lock on click_events or its default partition before giving up until its next
+ * run. Attaching and dropping a partition queue behind running queries; without a bound, ingestion would then
+ * queue behind the job.
+ */
+const LOCK_TIMEOUT_MS = 5_000;
+
+export interface PartitionMaintenance {
+  /** Partitions created by this run (click_events_pYYYYMMDD), oldest first. */
+  created: string[];
+  /** Partitions dropped by this run, past the retention. */
+  dropped: string[];
+  /** The first moment whose raw events are kept from now on. */
+  keptFrom: Date;
+}
+
+/**
+ * Creates click_events' day partitions from today to PARTITION_DAYS_AHEAD days ahead, gives a partition to
+ * every day within the retention whose events the default partition caught, and drops the days before the
+ * retention. Idempotent and safe to run from several consumers at once: each step is one call of a function
+ * of migration 0011, serialised by an advisory lock, which does nothing when its work is done.
+ */
+export async function maintainClickEventPartitions(
+  pool: Pool,
+  options: { now: Date; retentionDays: number; daysAhead?: number },
+): Promise<PartitionMaintenance> {
+  const keptFrom = rawEventsKeptFrom(options.now, options.retentionDays);
+  const daysAhead = options.daysAhead ?? PARTITION_DAYS_AHEAD;
+  const client = await pool.connect();
+  try {
+    await client.query(`SET lock_timeout = ${LOCK_TIMEOUT_MS}`);
+    const strays = await client.query<{ day: string }>(
+      `SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
+       FROM click_events_default WHERE occurred_at >= $1 ORDER BY 1`,
+      [keptFrom],
+    );
+    const days = new Set(strays.rows.map((row) => row.day));
+    for (let ahead = 0; ahead <= daysAhead; ahead += 1) days.add(utcDay(options.now, ahead));
+
+    const created: string[] = [];
+    // One transaction per day: a partition's locks are held only while it is made.
+    for (const day of [...days].sort()) {
+      const result = await client.query<{ created: boolean }>(
+        'SELECT click_events_create_partition($1::date) AS created',
+        [day],
+      );
+      if (result.rows[0]?.created) created.push(`click_events_p${day.replaceAll('-', '')}`);
+    }
+    const dropped = await client.query<{ dropped: string[] }>(
+      'SELECT click_events_drop_partitions($1::date) AS dropped',
+      [utcDay(keptFrom)],
+    );
+    return { created, dropped: dropped.rows[0]?.dropped ?? [], keptFrom };
+  } finally {
+    await client.query('RESET lock_timeout').catch(() => {});
+    client.release();
+  }
+}

@@ -1,0 +1,96 @@
+import { JOB_NAMES, parseClickEventPartitionsJob, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import {
+  createValidatedWorker,
+  endedInFailedSet,
+  type ValidatedWorkerOptions,
+} from '@boltlink/queues/worker';
+import { type Queue, UnrecoverableError, type Worker } from 'bullmq';
+import type { Pool } from 'pg';
+import type { ConsumerMetrics } from '../metrics.ts';
+import {
+  maintainClickEventPartitions,
+  type PartitionMaintenance,
+} from '../retention/click-event-partitions.ts';
+
+/** How often click_events' partitions are looked after: far more often than a day turns, so a failed run is
+ * retried long before the week of partitions made ahead runs out. */
+export const CLICK_EVENT_PARTITIONS_EVERY_MS = 3_600_000;
+
+/**
+ * Registers the partition job's schedule. Every consumer replica calls this at start: a job scheduler is one
+ * record per id in the queue, so replicas upsert the same schedule and BullMQ makes one job per interval,
+ * which one worker takes. The first job is made at once, so a consumer that starts runs it.
+ */
+export async function scheduleClickEventPartitions(
+  queue: Queue,
+  everyMs = CLICK_EVENT_PARTITIONS_EVERY_MS,
+): Promise<void> {
+  await queue.upsertJobScheduler(
+    JOB_NAMES.clickEventPartitions,
+    { every: everyMs },
+    {
+      name: JOB_NAMES.clickEventPartitions,
+      data: { v: 1 },
+      // A failed run is retried a few times, then left to the next interval; history stays small.
+      opts: {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: { count: 100 },
+        removeOnFail: { count: 100 },
+      },
+    },
+  );
+}
+
+export interface MaintenanceDeps {
+  pool: Pool;
+  metrics: Pick<ConsumerMetrics, 'jobsDeferred' | 'jobsFailed'>;
+  logger: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+  };
+  /** CLICK_EVENT_RETENTION_DAYS. */
+  retentionDays: number;
+  clock?: () => Date;
+}
+
+/** The `maintenance` queue worker: today, the click_events partition job (create ahead, drop past retention). */
+export function createMaintenanceWorker(
+  deps: MaintenanceDeps,
+  options: ValidatedWorkerOptions,
+): Worker<unknown, PartitionMaintenance> {
+  const clock = deps.clock ?? (() => new Date());
+  const worker = createValidatedWorker(
+    QUEUE_NAMES.maintenance,
+    parseClickEventPartitionsJob,
+    async () => {
+      const outcome = await maintainClickEventPartitions(deps.pool, {
+        now: clock(),
+        retentionDays: deps.retentionDays,
+      });
+      if (outcome.created.length > 0 || outcome.dropped.length > 0) {
+        deps.logger.info(
+          { created: outcome.created, dropped: outcome.dropped, keptFrom: outcome.keptFrom },
+          'click_events partitions maintained',
+        );
+      }
+      return outcome;
+    },
+    { onDeferred: () => deps.metrics.jobsDeferred.inc({ queue: QUEUE_NAMES.maintenance }), ...options },
+  );
+  worker.on('failed', (job, error) => {
+    if (job && endedInFailedSet(job, error)) {
+      deps.metrics.jobsFailed.inc({
+        queue: QUEUE_NAMES.maintenance,
+        reason: error instanceof UnrecoverableError ? 'invalid_payload' : 'attempts_exhausted',
+      });
+    }
+    deps.logger.warn(
+      { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error },
+      'click_events partition job failed; the next run retries',
+    );
+  });
+  worker.on('error', (error) => deps.logger.error({ err: error }, 'maintenance worker error'));
+  return worker;
+}
