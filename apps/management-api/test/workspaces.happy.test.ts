@@ -245,6 +245,50 @@ describe('members', () => {
     expect((await api.app.inject({ url: '/api/v1/links', headers: member.auth })).statusCode).toBe(200);
   });
 
+  test('take the API keys they created in the workspace with them, and only those', async ({ api }) => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth);
+    const admin = await signup(api);
+    await addMember(api, team.id, admin.user.id, 'admin');
+    const newKey = async (auth: Record<string, string>, header: Record<string, string>) => {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        headers: { ...auth, ...header },
+        payload: { name: 'deploys' },
+      });
+      expect(res.statusCode).toBe(201);
+      return { authorization: `Bearer ${res.json().key}` };
+    };
+    const adminsTeamKey = await newKey(admin.auth, team.header);
+    const ownersTeamKey = await newKey(owner.auth, team.header);
+    const adminsOwnKey = await newKey(admin.auth, {});
+    expect((await api.app.inject({ url: '/api/v1/links', headers: adminsTeamKey })).statusCode).toBe(200);
+
+    const removed = await api.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/workspace/members/${admin.user.id}`,
+      headers: { ...owner.auth, ...team.header },
+    });
+    expect(removed.statusCode).toBe(204);
+    expectProblem(await api.app.inject({ url: '/api/v1/links', headers: adminsTeamKey }), 401);
+    expect((await api.app.inject({ url: '/api/v1/links', headers: ownersTeamKey })).statusCode).toBe(200);
+    expect((await api.app.inject({ url: '/api/v1/links', headers: adminsOwnKey })).statusCode).toBe(200);
+    const keys = await api.app.inject({
+      url: '/api/v1/api-keys',
+      headers: { ...owner.auth, ...team.header },
+    });
+    expect(keys.json().items).toHaveLength(1);
+    const log = await api.app.inject({
+      url: '/api/v1/workspace/audit-log',
+      headers: { ...owner.auth, ...team.header },
+    });
+    expect(log.json().items[0]).toMatchObject({
+      action: 'member.removed',
+      details: { role: 'admin', keysRevoked: 1 },
+    });
+  });
+
   test('keep an owner: the last one cannot leave or be demoted, and an admin cannot touch owners', async ({
     api,
   }) => {

@@ -29,6 +29,7 @@ import { createOrphanVisitRecorder, type OrphanVisitPublisher } from './domain/o
 import { createPasswordAttempts } from './domain/password-attempts.ts';
 import type { BlocklistStore, DomainStore, LinkStore } from './domain/ports.ts';
 import { domainRedirectHeaders } from './domain/redirect-answer.ts';
+import { createVisitorClassifier } from './domain/redirect-rules.ts';
 import { createLinkResolver } from './domain/resolve-link.ts';
 import { createUnlockCookies } from './domain/unlock-cookie.ts';
 import { createUserAgentClassifier } from './domain/user-agent.ts';
@@ -167,6 +168,10 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
   edgeMetrics.observeBuffer(() => buffer.size);
 
   const classifyUserAgent = createUserAgentClassifier();
+  const visitors = createVisitorClassifier({
+    classify: classifyUserAgent,
+    countryLookup: deps.countryLookup,
+  });
   const recordClick = createClickRecorder({
     buffer,
     classify: classifyUserAgent,
@@ -254,6 +259,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     address: createClientAddress(config.trustProxy),
     directory,
     recordClick,
+    visitors,
     countryHeader: config.countryHeader?.toLowerCase(),
     reservedPaths,
     isClosing: () => closing,
@@ -450,6 +456,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       }),
       classifyUserAgent,
       recordClick,
+      visitors,
       unlockCookies: createUnlockCookies(config.appSecret, config.unlockCookieTtlSeconds),
       passwordAttempts: createPasswordAttempts({
         redis: deps.stateRedis,

@@ -1036,6 +1036,30 @@ export interface paths {
                         redirectType?: 301 | 302 | 307 | 308;
                         /** Format: uuid */
                         campaignId?: string;
+                        /** @description Tried in order; the first rule whose conditions all hold wins, else the link URL */
+                        rules?: {
+                            /** @description Every condition named must hold */
+                            conditions: {
+                                /** @description ISO 3166-1 alpha-2 codes: the visitor is in one of them */
+                                country?: string[];
+                                /** @description Device types: the visitor uses one of them */
+                                device?: ("desktop" | "mobile" | "tablet" | "console" | "smarttv" | "wearable" | "embedded" | "bot" | "unknown")[];
+                                /** @description Operating systems as the stats name them (iOS, Android, Windows, Mac OS...), any case */
+                                os?: string[];
+                                /** @description Browsers as the stats name them (Chrome, Safari, Firefox...), any case */
+                                browser?: string[];
+                                /** @description Primary language tags (de, fr): the visitor's most preferred language (Accept-Language, by q-value) is one of them */
+                                language?: string[];
+                                /** @description A parameter of the short URL's query string */
+                                query?: {
+                                    name: string;
+                                    /** @description Without it, the parameter only has to be present */
+                                    value?: string;
+                                };
+                            };
+                            /** @description Destination when the rule matches */
+                            url: string;
+                        }[];
                     };
                 };
             };
@@ -1363,7 +1387,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            /** @description Any creatable field but alias; null clears */
+            /** @description Any creatable field but alias; null clears (rules: [] removes them) */
             requestBody: {
                 content: {
                     "application/json": {
@@ -1385,6 +1409,30 @@ export interface paths {
                         redirectType?: 301 | 302 | 307 | 308;
                         /** Format: uuid */
                         campaignId?: string | null;
+                        /** @description Tried in order; the first rule whose conditions all hold wins, else the link URL */
+                        rules?: {
+                            /** @description Every condition named must hold */
+                            conditions: {
+                                /** @description ISO 3166-1 alpha-2 codes: the visitor is in one of them */
+                                country?: string[];
+                                /** @description Device types: the visitor uses one of them */
+                                device?: ("desktop" | "mobile" | "tablet" | "console" | "smarttv" | "wearable" | "embedded" | "bot" | "unknown")[];
+                                /** @description Operating systems as the stats name them (iOS, Android, Windows, Mac OS...), any case */
+                                os?: string[];
+                                /** @description Browsers as the stats name them (Chrome, Safari, Firefox...), any case */
+                                browser?: string[];
+                                /** @description Primary language tags (de, fr): the visitor's most preferred language (Accept-Language, by q-value) is one of them */
+                                language?: string[];
+                                /** @description A parameter of the short URL's query string */
+                                query?: {
+                                    name: string;
+                                    /** @description Without it, the parameter only has to be present */
+                                    value?: string;
+                                };
+                            };
+                            /** @description Destination when the rule matches */
+                            url: string;
+                        }[];
                     };
                 };
             };
@@ -3183,7 +3231,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member; their sessions lose access to the workspace at once */
+        /** Remove a member; their sessions lose access to the workspace at once, and the API keys they created in it are revoked */
         delete: {
             parameters: {
                 query?: never;
@@ -3433,7 +3481,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone by email with a role; mails the single-use token, or answers it when email is off
-         * @description With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). It expires after 7 days and works for the invited email address only.
+         * @description With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). It expires after 7 days and works for the invited email address only. Each invitation is charged to the inviting account's budget (50 an hour by default, INVITATION_RATE_LIMIT_*): 429 past it.
          */
         post: {
             parameters: {
@@ -4595,6 +4643,30 @@ export interface components {
             hasPassword: boolean;
             /** Format: uuid */
             campaignId: string | null;
+            /** @description Tried in order; the first rule whose conditions all hold wins, else the link URL */
+            rules: {
+                /** @description Every condition named must hold */
+                conditions: {
+                    /** @description ISO 3166-1 alpha-2 codes: the visitor is in one of them */
+                    country?: string[];
+                    /** @description Device types: the visitor uses one of them */
+                    device?: ("desktop" | "mobile" | "tablet" | "console" | "smarttv" | "wearable" | "embedded" | "bot" | "unknown")[];
+                    /** @description Operating systems as the stats name them (iOS, Android, Windows, Mac OS...), any case */
+                    os?: string[];
+                    /** @description Browsers as the stats name them (Chrome, Safari, Firefox...), any case */
+                    browser?: string[];
+                    /** @description Primary language tags (de, fr): the visitor's most preferred language (Accept-Language, by q-value) is one of them */
+                    language?: string[];
+                    /** @description A parameter of the short URL's query string */
+                    query?: {
+                        name: string;
+                        /** @description Without it, the parameter only has to be present */
+                        value?: string;
+                    };
+                };
+                /** @description Destination when the rule matches */
+                url: string;
+            }[];
             /** @description Persisted total of recorded clicks */
             clicks: number;
             /** Format: date-time */
@@ -4624,6 +4696,30 @@ export interface components {
             redirectType?: 301 | 302 | 307 | 308;
             /** Format: uuid */
             campaignId?: string;
+            /** @description Tried in order; the first rule whose conditions all hold wins, else the link URL */
+            rules?: {
+                /** @description Every condition named must hold */
+                conditions: {
+                    /** @description ISO 3166-1 alpha-2 codes: the visitor is in one of them */
+                    country?: string[];
+                    /** @description Device types: the visitor uses one of them */
+                    device?: ("desktop" | "mobile" | "tablet" | "console" | "smarttv" | "wearable" | "embedded" | "bot" | "unknown")[];
+                    /** @description Operating systems as the stats name them (iOS, Android, Windows, Mac OS...), any case */
+                    os?: string[];
+                    /** @description Browsers as the stats name them (Chrome, Safari, Firefox...), any case */
+                    browser?: string[];
+                    /** @description Primary language tags (de, fr): the visitor's most preferred language (Accept-Language, by q-value) is one of them */
+                    language?: string[];
+                    /** @description A parameter of the short URL's query string */
+                    query?: {
+                        name: string;
+                        /** @description Without it, the parameter only has to be present */
+                        value?: string;
+                    };
+                };
+                /** @description Destination when the rule matches */
+                url: string;
+            }[];
         };
         /** Campaign */
         Campaign: {

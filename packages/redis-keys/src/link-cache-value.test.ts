@@ -51,11 +51,20 @@ describe('cached link value', () => {
     ['empty', ''],
     ['not JSON', '{"v":1,'],
     ['a JSON scalar', '42'],
-    ['an unknown version', JSON.stringify({ ...link, v: 2 })],
+    ['an unknown version', JSON.stringify({ ...link, v: 3 })],
     ['no version', JSON.stringify({ ...link, v: undefined })],
     ['a missing field', JSON.stringify({ ...link, url: undefined })],
     ['a wrong type', JSON.stringify({ ...link, expiresAt: '2030-01-01' })],
     ['an extra field', JSON.stringify({ ...link, title: 'x' })],
+    [
+      'rules on a v1 value',
+      JSON.stringify({ ...link, rules: [{ conditions: { os: ['iOS'] }, url: 'https://a' }] }),
+    ],
+    ['a v2 value without rules', JSON.stringify({ ...link, v: 2, rules: [] })],
+    [
+      'a rule without conditions',
+      JSON.stringify({ ...link, v: 2, rules: [{ conditions: {}, url: 'https://a' }] }),
+    ],
   ])('reads %s as a cache miss', (_label, raw) => {
     expect(decodeCachedLink(raw)).toBeNull();
   });
@@ -85,6 +94,7 @@ describe('cached link from a row', () => {
     maxClicks: 5,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     blockedAt: null,
+    redirectRules: [],
   };
 
   it('keeps what a redirect needs, the expiry as epoch milliseconds, and no campaign as null UTM', () => {
@@ -99,6 +109,22 @@ describe('cached link from a row', () => {
       utm: null,
     });
     expect(() => encodeCachedLink(cachedLinkFromRow(row, null))).not.toThrow();
+  });
+
+  it('writes a link without rules as the same v1 value as before rules existed', () => {
+    const value = cachedLinkFromRow(row, null);
+    expect(value.v).toBe(1);
+    expect('rules' in value).toBe(false);
+  });
+
+  it('writes a link with rules as a v2 value that keeps them in order and reads back', () => {
+    const redirectRules = [
+      { conditions: { os: ['iOS'] }, url: 'https://apps.apple.com/app/id1' },
+      { conditions: { country: ['DE', 'AT'], language: ['de'] }, url: 'https://shop.example/de' },
+    ];
+    const value = cachedLinkFromRow({ ...row, redirectRules }, null);
+    expect(value).toMatchObject({ v: 2, rules: redirectRules });
+    expect(decodeCachedLink(encodeCachedLink(value))).toEqual(value);
   });
 
   it('marks a link an admin blocked, and only such a link, and reads the mark back', () => {

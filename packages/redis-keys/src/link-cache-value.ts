@@ -1,3 +1,4 @@
+import { MAX_RULES, RedirectRule } from '@boltlink/redirect-location/rules';
 import { utmParameters as utmQuery } from '@boltlink/redirect-location/utm';
 import { type Static, Type } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
@@ -7,36 +8,54 @@ import { Compile, type Validator } from 'typebox/compile';
  * versioned, validated when written and when read, and not the table row type. An edge that meets a version
  * it does not know treats it as a cache miss and reads Postgres.
  */
+const linkFields = {
+  // A UUID (links.id): it goes into every click event of the link, so it is checked here, once per read.
+  id: Type.String({
+    minLength: 36,
+    maxLength: 36,
+    pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  }),
+  url: Type.String({ minLength: 1, maxLength: 8192 }),
+  redirectType: Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)]),
+  /** Epoch milliseconds; null = never expires. */
+  expiresAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  maxClicks: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** argon2id hash, verified by the edge; null = not protected. */
+  passwordHash: Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
+  /** Campaign UTM parameters added to the destination (utm_source...); null = no campaign. */
+  utm: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.String()), Type.Null()]),
+  /**
+   * Present (and true) only while an instance admin blocks the link: the edge answers 410. Absent
+   * otherwise, so the values of unblocked links are the same bytes as before blocks existed.
+   */
+  blocked: Type.Optional(Type.Literal(true)),
+};
+
 export const CachedLinkV1 = Type.Object(
-  {
-    v: Type.Literal(1),
-    // A UUID (links.id): it goes into every click event of the link, so it is checked here, once per read.
-    id: Type.String({
-      minLength: 36,
-      maxLength: 36,
-      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
-    }),
-    url: Type.String({ minLength: 1, maxLength: 8192 }),
-    redirectType: Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)]),
-    /** Epoch milliseconds; null = never expires. */
-    expiresAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-    maxClicks: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-    /** argon2id hash, verified by the edge; null = not protected. */
-    passwordHash: Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
-    /** Campaign UTM parameters added to the destination (utm_source...); null = no campaign. */
-    utm: Type.Union([Type.Record(Type.String({ minLength: 1 }), Type.String()), Type.Null()]),
-    /**
-     * Present (and true) only while an instance admin blocks the link: the edge answers 410. Absent
-     * otherwise, so the values of unblocked links are the same bytes as before blocks existed.
-     */
-    blocked: Type.Optional(Type.Literal(true)),
-  },
+  { v: Type.Literal(1), ...linkFields },
   { additionalProperties: false },
 );
 export type CachedLinkV1 = Static<typeof CachedLinkV1>;
 
-/** The version this code writes. */
-export type CachedLink = CachedLinkV1;
+/**
+ * A link with redirect rules. Written only for such links: a link without rules stays a v1 value, the same
+ * bytes as before rules existed, so edges of both versions read it during a rolling deploy. An edge from
+ * before rules reads a v2 value as a miss, serves the link without its rules (it knows none) and may put its
+ * own rule-less v1 read of Postgres in its place, which newer edges then serve until the entry's TTL
+ * (LINK_CACHE_TTL_SECONDS) or the link's next change: rules take full effect once every edge runs this version.
+ */
+export const CachedLinkV2 = Type.Object(
+  {
+    v: Type.Literal(2),
+    ...linkFields,
+    rules: Type.Array(RedirectRule, { minItems: 1, maxItems: MAX_RULES }),
+  },
+  { additionalProperties: false },
+);
+export type CachedLinkV2 = Static<typeof CachedLinkV2>;
+
+/** The versions this code writes and reads (`v` tells them apart). */
+export type CachedLink = CachedLinkV1 | CachedLinkV2;
 
 /** The columns of a link row the cache value is built from (a `links` row, or the edge's lookup). */
 export interface LinkRowForCache {
@@ -47,6 +66,8 @@ export interface LinkRowForCache {
   maxClicks: number | null;
   passwordHash: string | null;
   blockedAt: Date | null;
+  /** The link's redirect rules (an empty list: none). */
+  redirectRules: readonly RedirectRule[];
 }
 
 /** A campaign's UTM columns (a `campaigns` row, or the columns of a join). */
@@ -63,8 +84,7 @@ export interface CampaignUtmColumns {
  * it after a change and the edge builds it on a cache miss, so both fill the same shape.
  */
 export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmColumns | null): CachedLink {
-  const value: CachedLink = {
-    v: 1,
+  const fields = {
     id: link.id,
     url: link.url,
     redirectType: link.redirectType,
@@ -73,6 +93,10 @@ export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmCo
     passwordHash: link.passwordHash,
     utm: campaign === null ? null : utmParameters(campaign),
   };
+  const value: CachedLink =
+    link.redirectRules.length === 0
+      ? { v: 1, ...fields }
+      : { v: 2, ...fields, rules: [...link.redirectRules] };
   if (link.blockedAt !== null) value.blocked = true;
   return value;
 }
@@ -89,6 +113,7 @@ export function utmParameters(campaign: CampaignUtmColumns): Record<string, stri
 }
 
 const checkV1 = Compile(CachedLinkV1);
+const checkV2 = Compile(CachedLinkV2);
 
 export class InvalidCachedValueError extends Error {
   override readonly name = 'InvalidCachedValueError';
@@ -100,8 +125,9 @@ function firstError(check: Validator, value: unknown): string {
 }
 
 export function encodeCachedLink(value: CachedLink): string {
-  if (!checkV1.Check(value)) {
-    throw new InvalidCachedValueError(`refusing to cache an invalid link (${firstError(checkV1, value)})`);
+  const check = value.v === 2 ? checkV2 : checkV1;
+  if (!check.Check(value)) {
+    throw new InvalidCachedValueError(`refusing to cache an invalid link (${firstError(check, value)})`);
   }
   return JSON.stringify(value);
 }
@@ -119,6 +145,8 @@ export function decodeCachedLink(raw: string | null | undefined): CachedLink | n
   switch ((value as { v?: unknown }).v) {
     case 1:
       return checkV1.Check(value) ? value : null;
+    case 2:
+      return checkV2.Check(value) ? value : null;
     default:
       return null;
   }

@@ -99,8 +99,8 @@ function RemoveMember({ member }: { member: Member }) {
         }}
       >
         <p>
-          They lose access to “{workspace?.name}” at once. The links they made and the API keys they created
-          stay with the workspace (revoke keys on the API keys page).
+          They lose access to “{workspace?.name}” at once, and the API keys they created here are revoked. The
+          links they made stay with the workspace.
         </p>
       </ConfirmDialog>
     </>

@@ -159,7 +159,7 @@ export function workspaceRoutes(
           action: 'member.role_changed',
           targetType: 'member',
           targetId: request.params.userId,
-          details: change,
+          details: { from: change.from, to: change.to },
         },
       ]);
       const member = (await workspaces.members(access.workspaceId)).find(
@@ -176,7 +176,8 @@ export function workspaceRoutes(
       preParsing: authenticator.require('members:manage'),
       schema: {
         tags: ['workspaces'],
-        summary: 'Remove a member; their sessions lose access to the workspace at once',
+        summary:
+          'Remove a member; their sessions lose access to the workspace at once, and the API keys they created in it are revoked',
         security,
         params: UserIdParams,
         response: { 204: NoContent, ...problems(...AUTHED, 'not_found', 'conflict') },
@@ -190,7 +191,7 @@ export function workspaceRoutes(
           action: 'member.removed',
           targetType: 'member',
           targetId: request.params.userId,
-          details: { role: change.from },
+          details: { role: change.from, keysRevoked: change.keysRevoked },
         },
       ]);
       return reply.code(204).send(null);

@@ -1,5 +1,6 @@
 import './formats.ts';
 import { ALIAS_MIN_LENGTH, SHORT_CODE_CHARACTERS, SHORT_CODE_MAX_LENGTH } from '@boltlink/db/short-code';
+import { RedirectRules } from '@boltlink/redirect-location/rules';
 import { type Static, Type } from 'typebox';
 import { MAX_TAGS } from '../services/link-rules.ts';
 import { Pagination, ProblemSchema, refTo, Uuid } from './common.ts';
@@ -45,6 +46,7 @@ export const LinkSchema = Type.Object(
     redirectType: Type.Integer(),
     hasPassword: Type.Boolean(),
     campaignId: Nullable(Uuid),
+    rules: RedirectRules,
     clicks: Type.Integer({ description: 'Persisted total of recorded clicks' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
@@ -71,6 +73,7 @@ export const CreateLinkBody = Type.Object(
     password: Type.Optional(LinkPassword),
     redirectType: Type.Optional(RedirectTypeSchema),
     campaignId: Type.Optional(Uuid),
+    rules: Type.Optional(RedirectRules),
   },
   { additionalProperties: false, $id: 'CreateLink', title: 'CreateLink' },
 );
@@ -86,11 +89,12 @@ export const UpdateLinkBody = Type.Object(
     password: Type.Optional(Nullable(LinkPassword)),
     redirectType: Type.Optional(RedirectTypeSchema),
     campaignId: Type.Optional(Nullable(Uuid)),
+    rules: Type.Optional(RedirectRules),
   },
   {
     additionalProperties: false,
     minProperties: 1,
-    description: 'Any creatable field but alias; null clears',
+    description: 'Any creatable field but alias; null clears (rules: [] removes them)',
   },
 );
 

@@ -1,4 +1,4 @@
-import type { CachedLinkV1 } from '@boltlink/redis-keys/link-cache';
+import type { CachedLink } from '@boltlink/redis-keys/link-cache';
 
 /** What the edge needs to find a link in the cache. */
 export interface LinkRef {
@@ -7,7 +7,7 @@ export interface LinkRef {
 }
 
 export interface CacheableLink extends LinkRef {
-  value: CachedLinkV1;
+  value: CachedLink;
 }
 
 /**

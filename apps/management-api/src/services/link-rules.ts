@@ -1,4 +1,5 @@
 import { isAlias } from '@boltlink/db/short-code';
+import type { RedirectRule } from '@boltlink/redirect-location/rules';
 import { AppError } from '../errors.ts';
 
 /** Destinations longer than this are refused: browsers and proxies start truncating around here. */
@@ -72,45 +73,48 @@ export function createDestinationPolicy(shortDomains: readonly string[], blockli
   } satisfies DestinationPolicy;
 }
 
-/** Returns the normalized href to store, or throws a validation error that says what is wrong. */
-export function validateDestination(raw: string, policy: DestinationPolicy): string {
+/**
+ * Returns the normalized href to store, or throws a validation error that says what is wrong; `field` names
+ * the input in the message (`url`, `rules[2].url`).
+ */
+export function validateDestination(raw: string, policy: DestinationPolicy, field = 'url'): string {
   if (Buffer.byteLength(raw, 'utf8') > MAX_DESTINATION_BYTES) {
-    throw new AppError('validation_failed', `url: must be at most ${MAX_DESTINATION_BYTES} bytes`);
+    throw new AppError('validation_failed', `${field}: must be at most ${MAX_DESTINATION_BYTES} bytes`);
   }
   if (CONTROL_OR_EDGE_SPACE.test(raw)) {
     throw new AppError(
       'validation_failed',
-      'url: must not contain control characters or leading/trailing whitespace',
+      `${field}: must not contain control characters or leading/trailing whitespace`,
     );
   }
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new AppError('validation_failed', 'url: is not an absolute URL');
+    throw new AppError('validation_failed', `${field}: is not an absolute URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new AppError('validation_failed', 'url: only http and https destinations are allowed');
+    throw new AppError('validation_failed', `${field}: only http and https destinations are allowed`);
   }
   const hostname = normalizeHostname(parsed.hostname);
   if (hostname.length === 0) {
-    throw new AppError('validation_failed', 'url: must have a host');
+    throw new AppError('validation_failed', `${field}: must have a host`);
   }
   if (parsed.username !== '' || parsed.password !== '') {
     // `https://bank.example@evil.example` reads as the bank but goes to evil.example.
-    throw new AppError('validation_failed', 'url: must not contain credentials');
+    throw new AppError('validation_failed', `${field}: must not contain credentials`);
   }
   if (policy.ownHostnames.has(hostname)) {
-    throw new AppError('validation_failed', 'url: must not point at a short domain (redirect loop)');
+    throw new AppError('validation_failed', `${field}: must not point at a short domain (redirect loop)`);
   }
   for (const blocked of policy.blocklist) {
     if (hostname === blocked || hostname.endsWith(`.${blocked}`)) {
-      throw new AppError('validation_failed', 'url: destination domain is blocked');
+      throw new AppError('validation_failed', `${field}: destination domain is blocked`);
     }
   }
   const href = parsed.href;
   if (Buffer.byteLength(href, 'utf8') > MAX_DESTINATION_BYTES) {
-    throw new AppError('validation_failed', `url: must be at most ${MAX_DESTINATION_BYTES} bytes`);
+    throw new AppError('validation_failed', `${field}: must be at most ${MAX_DESTINATION_BYTES} bytes`);
   }
   return href;
 }
@@ -169,4 +173,29 @@ export function validateTags(tags: readonly string[]): string[] {
     }
   }
   return [...new Set(cleaned)];
+}
+
+/**
+ * Redirect rules as stored: every destination checked like the link's own (`rules[i].url: ...`), countries
+ * upper case, languages lower case, repeated values once. The shape and its limits are the schema's.
+ */
+export function validateRedirectRules(
+  rules: readonly RedirectRule[],
+  policy: DestinationPolicy,
+): RedirectRule[] {
+  return rules.map((rule, index) => {
+    const { country, language, ...rest } = rule.conditions;
+    const conditions: RedirectRule['conditions'] = { ...rest };
+    if (country !== undefined) conditions.country = unique(country.map((c) => c.toUpperCase()));
+    if (language !== undefined) conditions.language = unique(language.map((l) => l.toLowerCase()));
+    for (const key of ['device', 'os', 'browser'] as const) {
+      const values = conditions[key];
+      if (values !== undefined) (conditions as Record<string, unknown>)[key] = unique(values);
+    }
+    return { conditions, url: validateDestination(rule.url, policy, `rules[${index}].url`) };
+  });
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
 }

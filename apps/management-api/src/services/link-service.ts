@@ -15,6 +15,7 @@ import {
   validateAlias,
   validateDestination,
   validateExpiry,
+  validateRedirectRules,
   validateTags,
 } from './link-rules.ts';
 import { toCacheable, toLinkView } from './link-view.ts';
@@ -153,6 +154,7 @@ export function createLinkService(deps: LinkServiceDeps) {
   ): Promise<PreparedLink> {
     const { workspaceId } = actor;
     const url = validateDestination(input.url, policy);
+    const redirectRules = validateRedirectRules(input.rules ?? [], policy);
     const alias = input.alias === undefined ? undefined : validateAlias(input.alias);
     const domain = await lookupDomain(workspaceId, input.domain);
     const expiresAt = input.expiresAt === undefined ? null : validateExpiry(input.expiresAt, clock());
@@ -174,6 +176,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         passwordHash,
         redirectType: input.redirectType ?? 302,
         campaignId: input.campaignId ?? null,
+        redirectRules,
       },
       alias,
       campaign,
@@ -437,7 +440,11 @@ export function createLinkService(deps: LinkServiceDeps) {
     async update(workspaceId: string, id: string, input: UpdateLinkInput): Promise<LinkView> {
       const current = await getOwned(workspaceId, id);
       const patch: Partial<NewLink> = {};
-      if (input.url !== undefined) patch.url = validateDestination(input.url, await currentPolicy());
+      if (input.url !== undefined || input.rules !== undefined) {
+        const policy = await currentPolicy();
+        if (input.url !== undefined) patch.url = validateDestination(input.url, policy);
+        if (input.rules !== undefined) patch.redirectRules = validateRedirectRules(input.rules, policy);
+      }
       if (input.domain !== undefined) patch.domain = await resolveDomain(workspaceId, input.domain);
       if (input.title !== undefined) patch.title = input.title?.trim() || null;
       if (input.tags !== undefined) patch.tags = validateTags(input.tags);

@@ -23,6 +23,7 @@ export function toLinkView(link: Link, scheme: string): LinkView {
     redirectType: link.redirectType,
     hasPassword: link.passwordHash !== null,
     campaignId: link.campaignId,
+    rules: link.redirectRules,
     clicks: link.clickCount,
     createdAt: link.createdAt.toISOString(),
     updatedAt: link.updatedAt.toISOString(),

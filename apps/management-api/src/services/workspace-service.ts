@@ -1,6 +1,14 @@
 import type { Db } from '@boltlink/db/client';
-import { domains, links, users, type WorkspaceRole, workspaceMembers, workspaces } from '@boltlink/db/schema';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import {
+  apiKeys,
+  domains,
+  links,
+  users,
+  type WorkspaceRole,
+  workspaceMembers,
+  workspaces,
+} from '@boltlink/db/schema';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { AppError, notFound } from '../errors.ts';
 import type { MemberView, WorkspaceView } from '../schemas/workspaces.ts';
 import type { DomainInvalidations } from './domain-invalidations.ts';
@@ -81,9 +89,24 @@ export function createWorkspaceService(deps: {
         eq(workspaceMembers.workspaceId, manager.workspaceId),
         eq(workspaceMembers.userId, userId),
       );
-      if (to === null) await tx.delete(workspaceMembers).where(where);
-      else await tx.update(workspaceMembers).set({ role: to }).where(where);
-      return { from: current.role, to };
+      if (to !== null) {
+        await tx.update(workspaceMembers).set({ role: to }).where(where);
+        return { from: current.role, to, keysRevoked: 0 };
+      }
+      await tx.delete(workspaceMembers).where(where);
+      // The keys they created here leave with them: whoever holds a key's secret is no longer on the team.
+      const revoked = await tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(
+          and(
+            eq(apiKeys.workspaceId, manager.workspaceId),
+            eq(apiKeys.userId, userId),
+            isNull(apiKeys.revokedAt),
+          ),
+        )
+        .returning({ id: apiKeys.id });
+      return { from: current.role, to, keysRevoked: revoked.length };
     });
   }
 

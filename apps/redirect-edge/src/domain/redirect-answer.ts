@@ -14,6 +14,8 @@ const PERMANENT = 'private, max-age=3600';
 
 export function cacheControl(link: RedirectLink, status: number): string {
   if (status !== 301 && status !== 308) return NO_STORE;
+  // With rules, the same short URL goes elsewhere for another country, device or language.
+  if (link.v === 2) return NO_STORE;
   if (link.expiresAt !== null || link.maxClicks !== null || link.passwordHash !== null) return NO_STORE;
   return PERMANENT;
 }
@@ -25,17 +27,38 @@ export function rawQuery(url: string): string {
 }
 
 // Link values are immutable (a change replaces the cached object), so a visitor without a query string gets a
-// Location that depends on the link alone: parsed and serialised once per cached link, not once per request.
-// Keyed weakly: an entry goes when its link leaves the LRU.
+// Location that depends on the link (and the rule that matched) alone: parsed and serialised once per cached
+// link, not once per request. Keyed weakly: an entry goes when its link leaves the LRU.
 const plainLocations = new WeakMap<RedirectLink, string | null>();
+const plainRuleLocations = new WeakMap<RedirectLink, (string | null | undefined)[]>();
 
-/** `buildLocation` for a link and a raw visitor query; null when the stored destination cannot be served. */
-export function locationFor(link: RedirectLink, visitorQuery: string): string | null {
+/**
+ * `buildLocation` for a link (or its rule number `rule`, when one matched) and a raw visitor query; null when
+ * the stored destination cannot be served.
+ */
+export function locationFor(link: RedirectLink, visitorQuery: string, rule = -1): string | null {
+  if (rule >= 0 && link.v === 2) return ruleLocationFor(link, visitorQuery, rule);
   if (visitorQuery.length > 0) return buildLocation(link.url, visitorQuery, link.utm);
   const known = plainLocations.get(link);
   if (known !== undefined) return known;
   const location = buildLocation(link.url, '', link.utm);
   plainLocations.set(link, location);
+  return location;
+}
+
+function ruleLocationFor(link: RedirectLink & { v: 2 }, visitorQuery: string, rule: number): string | null {
+  const target = link.rules[rule];
+  if (target === undefined) return null;
+  if (visitorQuery.length > 0) return buildLocation(target.url, visitorQuery, link.utm);
+  let known = plainRuleLocations.get(link);
+  if (known === undefined) {
+    known = [];
+    plainRuleLocations.set(link, known);
+  }
+  const cached = known[rule];
+  if (cached !== undefined) return cached;
+  const location = buildLocation(target.url, '', link.utm);
+  known[rule] = location;
   return location;
 }
 

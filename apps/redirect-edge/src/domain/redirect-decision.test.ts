@@ -1,11 +1,19 @@
+import type { RedirectRule } from '@boltlink/redirect-location/rules';
+import type { CachedLinkV1 } from '@boltlink/redis-keys/link-cache';
 import { describe, expect, it } from 'vitest';
 import type { RedirectLink } from './ports.ts';
-import { decideRedirect, type RedirectDecision, type RequestFacts } from './redirect-decision.ts';
+import { decideRedirect as decide, type RedirectDecision, type RequestFacts } from './redirect-decision.ts';
+import { createVisitorClassifier } from './redirect-rules.ts';
+import { createUserAgentClassifier } from './user-agent.ts';
 
 const NOW = Date.UTC(2026, 0, 15, 12);
 const HASH = '$argon2id$v=19$m=4096,t=2,p=1$c2FsdHNhbHQ$aGFzaA';
 
-function link(overrides: Partial<RedirectLink> = {}): RedirectLink {
+const visitors = createVisitorClassifier({ classify: createUserAgentClassifier() });
+const decideRedirect = (target: RedirectLink | null, given: RequestFacts, now: number) =>
+  decide(target, given, now, visitors);
+
+function link(overrides: Partial<CachedLinkV1> = {}): RedirectLink {
   return {
     v: 1,
     id: 'link-1',
@@ -24,7 +32,12 @@ function facts(overrides: Partial<RequestFacts> = {}): RequestFacts {
     method: 'GET',
     url: '/abc',
     ip: '203.0.113.7',
-    headers: { userAgent: 'Mozilla/5.0', referer: 'https://news.example/item', country: 'DE' },
+    headers: {
+      userAgent: 'Mozilla/5.0',
+      referer: 'https://news.example/item',
+      country: 'DE',
+      acceptLanguage: undefined,
+    },
     ...overrides,
   };
 }
@@ -219,7 +232,10 @@ describe('decideRedirect', () => {
   it('makes the click of the request: method, client, headers, and the decision time', () => {
     const decision = decideRedirect(
       link({ maxClicks: 3 }),
-      facts({ method: 'HEAD', headers: { userAgent: undefined, referer: undefined, country: 'FR' } }),
+      facts({
+        method: 'HEAD',
+        headers: { userAgent: undefined, referer: undefined, country: 'FR', acceptLanguage: undefined },
+      }),
       NOW,
     );
     expect(decision.kind).toBe('capped-redirect');
@@ -233,6 +249,71 @@ describe('decideRedirect', () => {
       referer: undefined,
       country: 'FR',
       occurredAt: NOW,
+    });
+  });
+});
+
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+const WINDOWS_CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+function ruled(rules: RedirectRule[], overrides: Partial<CachedLinkV1> = {}): RedirectLink {
+  return { ...link(overrides), v: 2, rules };
+}
+
+function locationOf(decision: RedirectDecision): string | undefined {
+  return decision.kind === 'redirect' || decision.kind === 'capped-redirect'
+    ? decision.headers.location
+    : undefined;
+}
+
+describe('decideRedirect with redirect rules', () => {
+  const appStores = ruled([
+    { conditions: { os: ['ios'] }, url: 'https://apps.apple.com/app/id1' },
+    { conditions: { os: ['Android'] }, url: 'https://play.google.com/store/apps/details?id=a' },
+    { conditions: { device: ['mobile'] }, url: 'https://m.example.com/' },
+  ]);
+
+  it('sends the visitor to the first rule that holds, the link URL when none does', () => {
+    const headers = facts().headers;
+    expect(
+      locationOf(decideRedirect(appStores, facts({ headers: { ...headers, userAgent: IPHONE } }), NOW)),
+    ).toBe('https://apps.apple.com/app/id1');
+    expect(
+      locationOf(
+        decideRedirect(appStores, facts({ headers: { ...headers, userAgent: WINDOWS_CHROME } }), NOW),
+      ),
+    ).toBe('https://example.com/page');
+  });
+
+  it("merges the visitor's query and the campaign's UTM parameters into the rule's URL", () => {
+    const target = ruled([{ conditions: { query: { name: 'app' } }, url: 'https://app.example/open?x=1' }], {
+      utm: { utm_source: 'news' },
+    });
+    expect(locationOf(decideRedirect(target, facts({ url: '/abc?app&y=2' }), NOW))).toBe(
+      'https://app.example/open?x=1&app&y=2&utm_source=news',
+    );
+    expect(locationOf(decideRedirect(target, facts({ url: '/abc' }), NOW))).toBe(
+      'https://example.com/page?utm_source=news',
+    );
+  });
+
+  it('never lets a browser keep a permanent redirect of a link with rules', () => {
+    const decision = decideRedirect(
+      ruled([{ conditions: { country: ['FR'] }, url: 'https://fr.example/' }], { redirectType: 301 }),
+      facts(),
+      NOW,
+    );
+    expect(decision.kind === 'redirect' && decision.headers['cache-control']).toBe('private, no-store');
+  });
+
+  it('answers an unusable rule destination as the link would answer an unusable URL', () => {
+    const target = ruled([{ conditions: { country: ['DE'] }, url: 'javascript:alert(1)' }]);
+    expect(decideRedirect(target, facts(), NOW)).toEqual({
+      kind: 'problem',
+      problem: 'not-found',
+      unusableDestination: true,
     });
   });
 });

@@ -2,6 +2,7 @@ import type { ClickContext } from './click-recorder.ts';
 import type { RedirectLink } from './ports.ts';
 import type { GoneReason } from './problem-page.ts';
 import { cacheControl, locationFor, rawQuery } from './redirect-answer.ts';
+import { matchingRule, type VisitorClassifier } from './redirect-rules.ts';
 
 /**
  * The one place that decides what a request for a short link gets. Both entrances call it: the fast path in
@@ -21,6 +22,8 @@ export interface VisitorHeaders {
   referer: string | undefined;
   /** The trusted country header's value, when one is configured. */
   country: string | undefined;
+  /** Read only by a link's language rules. */
+  acceptLanguage: string | undefined;
 }
 
 /** What the decision knows about the request, read once by whichever path saw it first. */
@@ -77,18 +80,38 @@ const EXPIRED: RedirectDecision = { kind: 'problem', problem: 'gone', reason: 'e
 const BLOCKED: RedirectDecision = { kind: 'problem', problem: 'gone', reason: 'blocked' };
 const PASSWORD: RedirectDecision = { kind: 'password' };
 
-/** See the module comment. `link` null: no link at this code; `now` in epoch milliseconds. */
+/**
+ * See the module comment. `link` null: no link at this code; `now` in epoch milliseconds; `visitors` answers
+ * what a redirect rule asks about the visitor (only for links with rules).
+ */
 export function decideRedirect(
   link: RedirectLink | null,
   facts: RequestFacts,
   now: number,
+  visitors: VisitorClassifier,
 ): RedirectDecision {
   if (link === null) return NOT_FOUND;
   // Blocked by an instance admin (the link, or its destination's domain): gone for everyone, password or not.
   if (link.blocked === true) return BLOCKED;
   if (link.expiresAt !== null && link.expiresAt <= now) return EXPIRED;
   if (link.passwordHash !== null && facts.unlocked !== true) return PASSWORD;
-  const location = locationFor(link, rawQuery(facts.url));
+  const query = rawQuery(facts.url);
+  // The first rule that holds picks the destination; the link's URL otherwise. Compiled once per cached link.
+  const rule =
+    link.v === 2
+      ? matchingRule(
+          link,
+          {
+            ip: facts.ip,
+            userAgent: facts.headers.userAgent,
+            country: facts.headers.country,
+            acceptLanguage: facts.headers.acceptLanguage,
+            query,
+          },
+          visitors,
+        )
+      : -1;
+  const location = locationFor(link, query, rule);
   // The API validates destinations; a stored one we cannot serve is a data problem, not the visitor's.
   if (location === null) return UNUSABLE;
   // 303 after a form POST whatever the link's type: a 307/308 would make the browser re-POST the password.

@@ -5,6 +5,7 @@ import type { ClickRecorder } from '../domain/click-recorder.ts';
 import type { DomainDirectory } from '../domain/domain-directory.ts';
 import type { RedirectLink } from '../domain/ports.ts';
 import { decideRedirect } from '../domain/redirect-decision.ts';
+import type { VisitorClassifier } from '../domain/redirect-rules.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { ClientAddress } from './client-address.ts';
 import { handOver } from './handed-lookup.ts';
@@ -21,6 +22,8 @@ export interface FastRedirectDeps {
   /** Which domain a Host is served as; a host it must look up first goes to Fastify. */
   directory: Pick<DomainDirectory, 'peek'>;
   recordClick: ClickRecorder;
+  /** What a link's redirect rules ask about the visitor (the click recorder's classifier and country). */
+  visitors: VisitorClassifier;
   /** Name of the trusted country header, if one is configured (any case). */
   countryHeader: string | undefined;
   /** Single-segment paths Fastify serves itself (`/health`, `/ready`): never short codes. */
@@ -51,8 +54,18 @@ export interface FastRedirect {
  * (`handOver`): the limiter charge and the lookup are never made twice.
  */
 export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
-  const { resolver, limiter, address, directory, recordClick, reservedPaths, isClosing, onServed, now } =
-    deps;
+  const {
+    resolver,
+    limiter,
+    address,
+    directory,
+    recordClick,
+    visitors,
+    reservedPaths,
+    isClosing,
+    onServed,
+    now,
+  } = deps;
   const countryHeader = deps.countryHeader?.toLowerCase();
 
   /** Writes the redirect when the decision is a plain one; false = Fastify must answer. */
@@ -67,7 +80,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
     started: number,
   ): boolean {
     const method = req.method as string;
-    const decision = decideRedirect(link, { method, url, ip, headers }, time);
+    const decision = decideRedirect(link, { method, url, ip, headers }, time, visitors);
     if (decision.kind !== 'redirect') return false;
     res.writeHead(decision.status, decision.headers);
     res.end();

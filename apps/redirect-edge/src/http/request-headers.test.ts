@@ -16,6 +16,7 @@ async function readBoth(lines: [string, string][], countryHeader?: string) {
         userAgent: headers['user-agent'],
         referer: headers.referer,
         country: Array.isArray(country) ? country.join(', ') : country,
+        acceptLanguage: headers['accept-language'],
       },
     };
     res.end();
@@ -49,6 +50,7 @@ describe('readRedirectHeaders', () => {
         ['REFERER', 'https://news.example/'],
         ['CF-IPCountry', 'DE'],
         ['Accept', '*/*'],
+        ['ACCEPT-LANGUAGE', 'de-CH,de;q=0.9'],
       ],
       'cf-ipcountry',
     );
@@ -58,10 +60,11 @@ describe('readRedirectHeaders', () => {
       userAgent: 'Mozilla/5.0',
       referer: 'https://news.example/',
       country: 'DE',
+      acceptLanguage: 'de-CH,de;q=0.9',
     });
   });
 
-  it('keeps the first Host, User-Agent and Referer and joins a repeated country header, as node:http does', async () => {
+  it('keeps the first Host, User-Agent and Referer and joins a repeated country or Accept-Language header, as node:http does', async () => {
     const both = await readBoth(
       [
         ['Host', 'first.example'],
@@ -72,11 +75,18 @@ describe('readRedirectHeaders', () => {
         ['Referer', 'https://b.example/'],
         ['x-country', 'US'],
         ['X-Country', 'FR'],
+        ['Accept-Language', 'fr'],
+        ['accept-language', 'en;q=0.5'],
       ],
       'x-country',
     );
     expect(both?.fast).toEqual(both?.node);
-    expect(both?.fast).toMatchObject({ host: 'first.example', userAgent: 'one', country: 'US, FR' });
+    expect(both?.fast).toMatchObject({
+      host: 'first.example',
+      userAgent: 'one',
+      country: 'US, FR',
+      acceptLanguage: 'fr, en;q=0.5',
+    });
   });
 
   it('reports absent headers as undefined and ignores the country header when none is configured', async () => {
@@ -90,6 +100,7 @@ describe('readRedirectHeaders', () => {
       userAgent: undefined,
       referer: undefined,
       country: undefined,
+      acceptLanguage: undefined,
     });
     expect(both?.fast).toEqual(both?.node);
   });

@@ -11,6 +11,7 @@ import { renderPasswordPage } from '../domain/password-page.ts';
 import type { RedirectLink } from '../domain/ports.ts';
 import { domainRedirectHeaders, rawQuery } from '../domain/redirect-answer.ts';
 import { decideRedirect, type RedirectDecision, type RequestFacts } from '../domain/redirect-decision.ts';
+import type { VisitorClassifier } from '../domain/redirect-rules.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 import type { UnlockCookies } from '../domain/unlock-cookie.ts';
 import { isHumanClick, type UserAgentInfo } from '../domain/user-agent.ts';
@@ -25,6 +26,8 @@ export interface RedirectRouteDeps {
   /** The recorder's classifier: what flags a click as a bot decides whether it counts against a cap. */
   classifyUserAgent: (userAgent: string | undefined) => UserAgentInfo;
   recordClick: ClickRecorder;
+  /** What a link's redirect rules ask about the visitor (the click recorder's classifier and country). */
+  visitors: VisitorClassifier;
   unlockCookies: UnlockCookies;
   passwordAttempts: PasswordAttempts;
   directory: DomainDirectory;
@@ -54,6 +57,7 @@ type PasswordBody = Static<typeof PasswordBody>;
  */
 export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRouteDeps): void {
   const { resolver, clickCap, recordClick, unlockCookies, passwordAttempts, directory, notFound, now } = deps;
+  const { visitors } = deps;
   const countryHeader = deps.countryHeader?.toLowerCase();
 
   function factsOf(request: FastifyRequest, unlocked: boolean): RequestFacts {
@@ -176,7 +180,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   ): undefined | Promise<unknown> {
     const time = now();
     const unlocked = link !== null && unlockedByCookie(request, link, time);
-    const decision = decideRedirect(link, factsOf(request, unlocked), time);
+    const decision = decideRedirect(link, factsOf(request, unlocked), time, visitors);
     return answer(request, reply, served, link, request.params.code, decision);
   }
 
@@ -248,7 +252,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
       } catch (error) {
         return unavailable(request, reply, error);
       }
-      const decision = decideRedirect(link, factsOf(request, false), now());
+      const decision = decideRedirect(link, factsOf(request, false), now(), visitors);
       if (decision.kind !== 'password' || link === null || link.passwordHash === null) {
         return answer(request, reply, served, link, code, decision);
       }
@@ -301,7 +305,14 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         sameSite: 'lax',
         secure: deps.secureCookies,
       });
-      return answer(request, reply, served, link, code, decideRedirect(link, factsOf(request, true), time));
+      return answer(
+        request,
+        reply,
+        served,
+        link,
+        code,
+        decideRedirect(link, factsOf(request, true), time, visitors),
+      );
     },
   );
 }

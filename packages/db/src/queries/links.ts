@@ -1,3 +1,4 @@
+import type { RedirectRule } from '@boltlink/redirect-location/rules';
 import { and, eq, fillPlaceholders, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { campaigns } from '../schema/campaigns.ts';
@@ -18,6 +19,8 @@ export interface LinkRowForRedirect {
   blockedAt: Date | null;
   /** Persisted total; lags the live count by the ingestion delay. */
   clickCount: number;
+  /** Ordered redirect rules; [] = none. */
+  redirectRules: RedirectRule[];
   /** The link's campaign's UTM columns; null without a campaign. */
   campaign: CampaignUtmRow | null;
 }
@@ -57,6 +60,7 @@ const redirectColumns = {
   passwordHash: links.passwordHash,
   blockedAt: links.blockedAt,
   clickCount: links.clickCount,
+  redirectRules: links.redirectRules,
   campaignId: campaigns.id,
   utmSource: campaigns.utmSource,
   utmMedium: campaigns.utmMedium,
@@ -74,6 +78,7 @@ type RedirectRow = [
   passwordHash: string | null,
   blockedAt: Date | null,
   clickCount: string | number,
+  redirectRules: RedirectRule[],
   campaignId: string | null,
   utmSource: string | null,
   utmMedium: string | null,
@@ -115,6 +120,7 @@ function createRedirectLinkFinder(
       passwordHash,
       blockedAt,
       clickCount,
+      redirectRules,
       campaignId,
       utmSource,
       utmMedium,
@@ -131,6 +137,7 @@ function createRedirectLinkFinder(
       passwordHash,
       blockedAt,
       clickCount: Number(clickCount),
+      redirectRules,
       campaign: campaignId === null ? null : { utmSource, utmMedium, utmCampaign, utmTerm, utmContent },
     };
   };

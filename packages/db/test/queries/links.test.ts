@@ -30,8 +30,19 @@ describe('findLinkForRedirect', () => {
       passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y',
       clickCount: 3,
       blockedAt: null,
+      redirectRules: [],
       campaign: null,
     });
+  });
+
+  test('carries the redirect rules in their order', async ({ database }) => {
+    const user = await insertUser(database.db);
+    const redirectRules = [
+      { conditions: { os: ['iOS'] }, url: 'https://apps.apple.com/app/id1' },
+      { conditions: { os: ['Android'] }, url: 'https://play.google.com/store/apps/details?id=a' },
+    ];
+    await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'rules1', redirectRules });
+    expect(await findLinkForRedirect(database.db, 'sho.rt', 'rules1')).toMatchObject({ redirectRules });
   });
 
   test('carries when an instance admin blocked the link', async ({ database }) => {

@@ -1,0 +1,2 @@
+ALTER TABLE "links" ADD COLUMN "redirect_rules" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "links" ADD CONSTRAINT "links_redirect_rules_array_check" CHECK (jsonb_typeof("links"."redirect_rules") = 'array');
