@@ -202,7 +202,25 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     config.smtpUrl !== undefined && deps.mailQueue !== undefined
       ? { queue: deps.mailQueue, composer: createMailComposer({ appUrl: config.appUrl }) }
       : undefined;
-  const invitations = createInvitationService({ db, clock, mail });
+  const budget = (name: string, unit: string, max: number, windowMs: number) =>
+    createAccountBudget({
+      redis: deps.redis,
+      name,
+      unit,
+      limit: { max, windowMs },
+      key: (accountId) => keys.budget(name, accountId),
+    });
+  const invitations = createInvitationService({
+    db,
+    clock,
+    mail,
+    perInviter: budget(
+      'invitation',
+      'invitations',
+      config.invitationRateLimitMax,
+      config.invitationRateLimitWindowMs,
+    ),
+  });
   const audit = createAuditLog({ db, logger: app.log });
   const instanceUsers = createInstanceUsers({ db, clock });
   const instanceAudit = createInstanceAudit({ db, logger: app.log });
@@ -219,14 +237,6 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       windowMs: config.loginAccountRateLimitWindowMs,
     },
   });
-  const budget = (name: string, unit: string, max: number, windowMs: number) =>
-    createAccountBudget({
-      redis: deps.redis,
-      name,
-      unit,
-      limit: { max, windowMs },
-      key: (accountId) => keys.budget(name, accountId),
-    });
   // Mails that unauthenticated requests ask for (reset, sign-up), per address: bounds mail bombing.
   const addressMail = budget(
     'address-mail',

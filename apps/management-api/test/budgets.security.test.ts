@@ -1,14 +1,25 @@
+import { workspaceInvitations } from '@boltlink/db/schema';
 import { testRedisUrl } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
+import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
-import { createLink, expectProblem, signup, type TestApi, test } from './support/api.ts';
+import {
+  createLink,
+  createWorkspace,
+  expectProblem,
+  signup,
+  type TestApi,
+  test,
+  uniqueEmail,
+} from './support/api.ts';
 
 test.override('apiEnv', {
   LINK_CREATE_RATE_LIMIT_MAX: '5',
   LINK_PASSWORD_RATE_LIMIT_MAX: '3',
   METADATA_FETCH_RATE_LIMIT_MAX: '3',
   QR_PNG_RATE_LIMIT_MAX: '20',
+  INVITATION_RATE_LIMIT_MAX: '3',
 });
 
 let queueConnection: Redis;
@@ -160,5 +171,42 @@ describe('QR PNG budget', () => {
     const refused = await qr('format=png&size=64');
     expect((await expectBudgetRefusal(refused)).detail).toMatch(/qr-png budget of 20 QR PNG units/);
     expect((await qr('format=svg&size=2048')).statusCode).toBe(200);
+  });
+});
+
+describe('invitation budget', () => {
+  test('bounds the invitations one account sends, across its workspaces, and stores none it refuses', async ({
+    api,
+  }) => {
+    const owner = await signup(api);
+    const team = await createWorkspace(api, owner.auth, 'Team');
+    const other = await createWorkspace(api, owner.auth, 'Other team');
+    const invite = (header: Record<string, string>) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/api/v1/workspace/invitations',
+        headers: { ...owner.auth, ...header },
+        payload: { email: uniqueEmail('invitee'), role: 'member' },
+      });
+    expect((await invite(team.header)).statusCode).toBe(201);
+    expect((await invite(team.header)).statusCode).toBe(201);
+    expect((await invite(other.header)).statusCode).toBe(201);
+    const refused = await invite(other.header);
+    expect((await expectBudgetRefusal(refused)).detail).toMatch(/invitation budget of 3 invitations/);
+    const stored = await api.database.db
+      .select({ id: workspaceInvitations.id })
+      .from(workspaceInvitations)
+      .where(eq(workspaceInvitations.invitedBy, owner.user.id));
+    expect(stored).toHaveLength(3);
+    // Another account has its own.
+    const colleague = await signup(api);
+    const theirs = await createWorkspace(api, colleague.auth, 'Theirs');
+    const sent = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/workspace/invitations',
+      headers: { ...colleague.auth, ...theirs.header },
+      payload: { email: uniqueEmail('invitee'), role: 'viewer' },
+    });
+    expect(sent.statusCode).toBe(201);
   });
 });

@@ -3481,7 +3481,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone by email with a role; mails the single-use token, or answers it when email is off
-         * @description With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). It expires after 7 days and works for the invited email address only.
+         * @description With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while logged in, or signs up with it (POST /auth/signup {invitation}). It expires after 7 days and works for the invited email address only. Each invitation is charged to the inviting account's budget (50 an hour by default, INVITATION_RATE_LIMIT_*): 429 past it.
          */
         post: {
             parameters: {

@@ -106,6 +106,11 @@ export const ApiConfigSchema = Type.Object({
     },
   ),
   ...rateLimitFields('apiKeyCreate', 'API key creations per principal', { max: 10, windowMs: 3_600_000 }),
+  // Each invitation may be a mail to an address nobody there has proven to own: bounded like other mail.
+  ...rateLimitFields('invitation', 'workspace invitations sent per account', {
+    max: 50,
+    windowMs: 3_600_000,
+  }),
   apiKeyLastUsedFlushMs: int({
     default: 30_000,
     min: 1000,

@@ -27,7 +27,8 @@ export function invitationRoutes(
           'With email on (SMTP_URL) the token is mailed to the invitee and not returned; with email off it is ' +
           'answered once: give it to the invitee. The invitee accepts it with POST /invitations/accept while ' +
           'logged in, or signs up with it (POST /auth/signup {invitation}). ' +
-          'It expires after 7 days and works for the invited email address only.',
+          'It expires after 7 days and works for the invited email address only. Each invitation is charged ' +
+          "to the inviting account's budget (50 an hour by default, INVITATION_RATE_LIMIT_*): 429 past it.",
         security,
         body: Type.Object(
           { email: Type.String({ minLength: 3, maxLength: 320, format: 'email' }), role: InvitedRole },

@@ -10,6 +10,7 @@ import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import { AppError, notFound } from '../errors.ts';
 import type { InvitationView } from '../schemas/invitations.ts';
 import type { WorkspaceView } from '../schemas/workspaces.ts';
+import type { AccountBudget } from './account-budget.ts';
 import { normalizeEmail } from './auth-service.ts';
 import type { MailComposer, MailQueue } from './mail.ts';
 import { canChangeRole } from './permissions.ts';
@@ -37,6 +38,8 @@ export function createInvitationService(deps: {
   clock: () => Date;
   /** With email on, the token is mailed to the invitee and not returned to the inviter. */
   mail?: { queue: MailQueue; composer: MailComposer };
+  /** Invitations per inviting account (`INVITATION_RATE_LIMIT_*`): each may mail an address nobody proved. */
+  perInviter: AccountBudget;
 }) {
   const { db, clock, mail } = deps;
 
@@ -95,6 +98,7 @@ export function createInvitationService(deps: {
         .innerJoin(users, eq(users.id, workspaceMembers.userId))
         .where(and(eq(workspaceMembers.workspaceId, manager.workspaceId), eq(users.email, email)));
       if (existing) throw new AppError('conflict', `${email} is already a member of this workspace`);
+      await deps.perInviter.charge(manager.userId, 1);
       const token = newInvitationToken();
       const [row] = await db
         .insert(workspaceInvitations)
