@@ -3,6 +3,7 @@ import {
   parseClickEventPartitionsJob,
   parseEmailJob,
   parseLinkMetadataJob,
+  parseOrphanVisitBatch,
   QUEUE_NAMES,
   type QueueName,
 } from '@boltlink/queues/catalog';
@@ -14,6 +15,7 @@ const PARSERS: Record<QueueName, (data: unknown) => unknown> = {
   [QUEUE_NAMES.linkMetadata]: parseLinkMetadataJob,
   [QUEUE_NAMES.email]: parseEmailJob,
   [QUEUE_NAMES.maintenance]: parseClickEventPartitionsJob,
+  [QUEUE_NAMES.orphanVisits]: parseOrphanVisitBatch,
 };
 
 export interface RequeueOptions {

@@ -23,6 +23,7 @@ import { createClicksWorker } from './workers/clicks-worker.ts';
 import { createEmailWorker } from './workers/email-worker.ts';
 import { createLinkMetadataWorker } from './workers/link-metadata-worker.ts';
 import { createMaintenanceWorker, scheduleClickEventPartitions } from './workers/maintenance-worker.ts';
+import { createOrphanVisitsWorker } from './workers/orphan-visits-worker.ts';
 
 const SERVICE = 'analytics-consumer';
 /** Mails sent at once: a handful is plenty for resets and invitations, and spares the SMTP server. */
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     QUEUE_NAMES.linkMetadata,
     QUEUE_NAMES.email,
     QUEUE_NAMES.maintenance,
+    QUEUE_NAMES.orphanVisits,
   ].map((name) => new Queue(name, { connection: queueRedis, prefix: config.queuePrefix }));
   registerQueueJobsGauge(registry, inspected);
 
@@ -110,6 +112,12 @@ async function main(): Promise<void> {
     logger.error({ err: error }, 'could not schedule the click_events partition job'),
   );
 
+  // Small batches (a few per edge per flush interval, whatever the storm): one job at a time is plenty.
+  const orphanVisitsWorker = createOrphanVisitsWorker(
+    { pool, metrics, logger: logger.child({ worker: 'orphan-visits' }) },
+    { connection: queueRedis, prefix: config.queuePrefix, concurrency: 1, gate: postgresGate },
+  );
+
   // Pending custom domains are checked in the background; a newly verified one is announced to the edges on
   // the cache Redis, where they listen.
   const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: `${SERVICE}:cache` });
@@ -142,6 +150,7 @@ async function main(): Promise<void> {
         clicksWorker,
         metadataWorker,
         maintenanceWorker,
+        orphanVisitsWorker,
         domainSweeper,
         ...(emailWorker && mailer ? [emailWorker, { close: async () => mailer.close() }] : []),
         ...inspected,

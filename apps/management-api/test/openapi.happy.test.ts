@@ -25,6 +25,7 @@ const CONTRACT: [string, string][] = [
   ['get', '/api/v1/links/{id}/qr'],
   ['get', '/api/v1/links/{id}/stats'],
   ['get', '/api/v1/stats'],
+  ['get', '/api/v1/orphan-visits'],
   ['post', '/api/v1/campaigns'],
   ['get', '/api/v1/campaigns'],
   ['get', '/api/v1/campaigns/{id}'],

@@ -2,7 +2,7 @@ import type { EdgeConfig } from '@boltlink/config/services';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
-import { InvalidJobPayloadError } from '@boltlink/queues/catalog';
+import { InvalidJobPayloadError, type OrphanVisitKind } from '@boltlink/queues/catalog';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -25,6 +25,7 @@ import { createClickRecorder } from './domain/click-recorder.ts';
 import { createDestinationBlocklist } from './domain/destination-blocklist.ts';
 import { createDomainDirectory, type ServedDomain } from './domain/domain-directory.ts';
 import type { CountryLookup } from './domain/geoip.ts';
+import { createOrphanVisitRecorder, type OrphanVisitPublisher } from './domain/orphan-visits.ts';
 import { createPasswordAttempts } from './domain/password-attempts.ts';
 import type { BlocklistStore, DomainStore, LinkStore } from './domain/ports.ts';
 import { domainRedirectHeaders } from './domain/redirect-answer.ts';
@@ -38,6 +39,7 @@ import { createFastRedirect } from './http/fast-redirect.ts';
 import { logContext } from './http/log-context.ts';
 import { answerClientError, sendProblem } from './http/problem.ts';
 import { createRedirectRateLimiter, registerRedirectRateLimit } from './http/redirect-rate-limit.ts';
+import { readRedirectHeaders } from './http/request-headers.ts';
 import { subscribeToInvalidations } from './infra/invalidation-subscriber.ts';
 import { createRedisDomainCache } from './infra/redis-domain-cache.ts';
 import { createRedisLinkCache } from './infra/redis-link-cache.ts';
@@ -73,6 +75,8 @@ export interface EdgeDeps {
   /** Pub/sub connection on CACHE_REDIS_URL for link invalidations from the management API. */
   subscriber: Redis;
   clickPublisher: ClickBatchPublisher;
+  /** Enqueues the counts of requests that reached no link (orphan visits). */
+  orphanVisitPublisher: OrphanVisitPublisher;
   /** Country of a client IP from the MaxMind database (GEOIP_DB_PATH), when one is configured. */
   countryLookup?: CountryLookup;
   metrics: MetricsRegistry;
@@ -175,6 +179,53 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     countryLookup: deps.countryLookup,
     now,
   });
+  // One line when enqueuing starts failing and one when it recovers, as for clicks.
+  let orphanPublishFailing = false;
+  const orphanVisits = createOrphanVisitRecorder({
+    publisher: {
+      async publish(batch) {
+        await deps.orphanVisitPublisher.publish(batch);
+        edgeMetrics.orphanVisitBatchEnqueued();
+        if (orphanPublishFailing) {
+          orphanPublishFailing = false;
+          deps.logger.info('orphan visit counts are being enqueued again');
+        }
+      },
+    },
+    maxKeys: config.orphanVisitsMaxKeys,
+    flushIntervalMs: config.orphanVisitsFlushMs,
+    classify: classifyUserAgent,
+    countryLookup: deps.countryLookup,
+    now,
+    onOverflow: edgeMetrics.orphanVisitsOverflowed,
+    onDropped: edgeMetrics.orphanVisitsDropped,
+    onPublishError(error) {
+      if (!orphanPublishFailing) {
+        orphanPublishFailing = true;
+        deps.logger.warn({ err: error }, 'orphan visit counts cannot be enqueued; kept for the next flush');
+      }
+    },
+  });
+  const countryHeader = config.countryHeader?.toLowerCase();
+  /** Records a request that reached no link, on the domain it was served as. */
+  function recordOrphan(
+    request: FastifyRequest,
+    kind: OrphanVisitKind,
+    served: ServedDomain | undefined,
+  ): void {
+    const headers = readRedirectHeaders(request.raw.rawHeaders, countryHeader);
+    orphanVisits.record({
+      domain: (served ?? directory.peek(request.host))?.name ?? config.defaultDomain,
+      url: request.url,
+      kind,
+      method: request.method,
+      ip: request.ip,
+      userAgent: headers.userAgent,
+      referer: headers.referer,
+      country: headers.country,
+    });
+  }
+
   const directory = createDomainDirectory({
     shortDomains: config.shortDomains,
     defaultDomain: config.defaultDomain,
@@ -309,6 +360,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     // the clients below may take to close.
     const flushBudgetMs =
       config.shutdownTimeoutMs - Math.min(CLIENTS_CLOSE_RESERVE_MS, config.shutdownTimeoutMs / 2);
+    await orphanVisits.close();
     const { lost } = await buffer.close({ deadline: closingSince + flushBudgetMs });
     if (lost > 0) {
       deps.logger.error(
@@ -342,6 +394,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     served?: ServedDomain,
   ): Promise<FastifyReply> {
     const limit = await notFoundLimit(request);
+    // Counted whether or not the client is refused: a storm shows as what it is, at no cost per request.
+    const kind = request.url === '/' || request.url.startsWith('/?') ? 'root' : 'not-found';
+    recordOrphan(request, kind, served);
     if (!limit.isAllowed && limit.isExceeded) {
       return sendProblem(reply, 'rate_limited', { retryAfterSeconds: limit.ttlInSeconds });
     }
@@ -412,6 +467,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       }),
       directory,
       notFound,
+      recordGone: (request, served) => recordOrphan(request, 'gone', served),
       countryHeader: config.countryHeader,
       secureCookies: config.shortUrlScheme === 'https',
       onServed: () => edgeMetrics.redirectServed('fastify'),

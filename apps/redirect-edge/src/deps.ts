@@ -67,6 +67,11 @@ export function createEdgeDeps(
         await withTimeout(producer.enqueueClickBatch(batch), 2 * config.queueRedisCommandTimeoutMs);
       },
     },
+    orphanVisitPublisher: {
+      async publish(batch) {
+        await withTimeout(producer.enqueueOrphanVisits(batch), 2 * config.queueRedisCommandTimeoutMs);
+      },
+    },
     countryLookup: options.countryLookup,
     metrics: createMetricsRegistry('redirect-edge'),
     close: clients.close,

@@ -28,6 +28,12 @@ export interface EdgeMetrics {
   clickPublishFailed(): void;
   observeBuffer(size: () => number): void;
   connectionRefused(): void;
+  /** One batch of orphan-visit counts enqueued. */
+  orphanVisitBatchEnqueued(): void;
+  /** Orphan visits counted per domain, kind and minute only (the per-flush key bound was reached). */
+  orphanVisitsOverflowed(count: number): void;
+  /** Orphan visits not counted at all (both bounds reached). */
+  orphanVisitsDropped(count: number): void;
   cacheBreaker(state: BreakerState, previous: BreakerState): void;
 }
 
@@ -100,6 +106,18 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
     name: 'edge_connections_refused_total',
     help: 'Connections closed on arrival because their address held EDGE_MAX_CONNECTIONS_PER_ADDRESS already',
   });
+  const orphanBatches = metrics.counter({
+    name: 'edge_orphan_visit_batches_total',
+    help: 'Batches of orphan-visit counts (requests that reached no link) enqueued',
+  });
+  const orphanOverflowed = metrics.counter({
+    name: 'edge_orphan_visits_overflowed_total',
+    help: 'Orphan visits counted per domain, kind and minute only, past ORPHAN_VISITS_MAX_KEYS distinct keys in a flush',
+  });
+  const orphanDropped = metrics.counter({
+    name: 'edge_orphan_visits_dropped_total',
+    help: 'Orphan visits not counted at all: the overflow counts of a flush were full too',
+  });
   let bufferSize: () => number = () => 0;
   metrics.gauge({
     name: 'click_buffer_events',
@@ -144,5 +162,8 @@ export function createEdgeMetrics(metrics: MetricsRegistry): EdgeMetrics {
       bufferSize = size;
     },
     connectionRefused: () => refusedConnections.inc(),
+    orphanVisitBatchEnqueued: () => orphanBatches.inc(),
+    orphanVisitsOverflowed: (count) => orphanOverflowed.inc(count),
+    orphanVisitsDropped: (count) => orphanDropped.inc(count),
   };
 }

@@ -3,7 +3,7 @@ import { links } from '@boltlink/db/schema';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect } from 'vitest';
-import { capturingLogger, DOMAIN, insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
+import { capturingLogger, insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
 import { type EdgeAnswer, edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // Every request here goes to the edge's real port, so the fast path in front of Fastify sees it first: what a

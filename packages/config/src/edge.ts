@@ -82,6 +82,21 @@ export const EdgeConfigSchema = Type.Object({
     max: 60_000,
     description: 'Longest time a click waits in memory before its batch is enqueued',
   }),
+  // Requests that reached no link are counted in memory and flushed as one small job per interval; past the key
+  // bound only a count per domain, kind and minute is kept, so a storm of random paths costs no more.
+  orphanVisitsFlushMs: int({
+    default: 5000,
+    min: 10,
+    max: 300_000,
+    description: 'How often the counts of requests that reached no link (orphan visits) are enqueued',
+  }),
+  orphanVisitsMaxKeys: int({
+    default: 1000,
+    min: 1,
+    max: 5000,
+    description:
+      'Distinct (domain, path, kind, minute, referrer, country, bot) orphan-visit keys kept per flush; beyond it visits are only counted per domain, kind and minute',
+  }),
   // 384 MiB at 192 heap bytes per click (the measured worst case, see the click buffer) holds 2,097,152 clicks:
   // 69 s of a Redis outage at 30,000 clicks/s per process. Memory is the trade: a smaller bound drops clicks sooner.
   clickBufferMaxBytes: int({

@@ -23,6 +23,8 @@ const expectedTables = [
   'link_dimensions_daily',
   'link_visitors_daily',
   'links',
+  'orphan_visit_batches',
+  'orphan_visits',
   'password_reset_tokens',
   'users',
   'workspace_invitations',

@@ -30,4 +30,15 @@ export {
   parseClickEventPartitionsJob,
 } from './maintenance.ts';
 export { JOB_NAMES, QUEUE_NAMES, type QueueName } from './names.ts';
+export {
+  MAX_ORPHAN_KEYS_PER_BATCH,
+  MAX_ORPHAN_PATH_LENGTH,
+  ORPHAN_VISIT_KINDS,
+  type OrphanOverflow,
+  type OrphanVisit,
+  type OrphanVisitBatch,
+  OrphanVisitBatchV1,
+  type OrphanVisitKind,
+  parseOrphanVisitBatch,
+} from './orphan-visits.ts';
 export { InvalidJobPayloadError } from './payload.ts';

@@ -4,6 +4,7 @@ export const QUEUE_NAMES = {
   linkMetadata: 'link-metadata',
   email: 'email',
   maintenance: 'maintenance',
+  orphanVisits: 'orphan-visits',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -13,4 +14,5 @@ export const JOB_NAMES = {
   linkMetadata: 'link-metadata',
   email: 'email',
   clickEventPartitions: 'click-event-partitions',
+  orphanVisitBatch: 'orphan-visit-batch',
 } as const;

@@ -7,6 +7,7 @@ import { type EmailJob, emailJobOptions, parseEmailJob } from './email.ts';
 import { defaultJobOptions } from './job-options.ts';
 import { type LinkMetadataJob, parseLinkMetadataJob } from './link-metadata.ts';
 import { JOB_NAMES, QUEUE_NAMES } from './names.ts';
+import { type OrphanVisitBatch, parseOrphanVisitBatch } from './orphan-visits.ts';
 
 export interface QueueProducerOptions {
   /** A producer connection (`createQueueRedis(url, 'producer')`): fails fast instead of buffering. */
@@ -30,6 +31,8 @@ export interface QueueProducer {
   enqueueLinkMetadata(job: Omit<LinkMetadataJob, 'v'> & { v?: 1 }): Promise<string>;
   /** Validates, then adds one mail for the consumer to send (see email.ts). */
   enqueueEmail(mail: Omit<EmailJob, 'v'>): Promise<string>;
+  /** Validates, then adds one job whose id is the batch id (see orphan-visits.ts). */
+  enqueueOrphanVisits(batch: OrphanVisitBatch): Promise<string>;
   /** Closes the queues; the connection belongs to the caller and stays open. */
   close(): Promise<void>;
 }
@@ -38,6 +41,7 @@ interface Queues {
   clicks: Queue;
   linkMetadata: Queue;
   email: Queue;
+  orphanVisits: Queue;
   /**
    * True once a queue failed to start (BullMQ's first command on the connection, its Redis version check, failed
    * or timed out, e.g. on a Redis that was down, hung or restarting): BullMQ keeps that failure and rejects every
@@ -51,9 +55,10 @@ function openQueues(connection: Redis, prefix: string): Queues {
     clicks: new Queue(QUEUE_NAMES.clicks, { connection, prefix, defaultJobOptions }),
     linkMetadata: new Queue(QUEUE_NAMES.linkMetadata, { connection, prefix, defaultJobOptions }),
     email: new Queue(QUEUE_NAMES.email, { connection, prefix, defaultJobOptions: emailJobOptions }),
+    orphanVisits: new Queue(QUEUE_NAMES.orphanVisits, { connection, prefix, defaultJobOptions }),
     startFailed: false,
   };
-  for (const queue of [queues.clicks, queues.linkMetadata, queues.email]) {
+  for (const queue of [queues.clicks, queues.linkMetadata, queues.email, queues.orphanVisits]) {
     queue.waitUntilReady().catch(() => {
       queues.startFailed = true;
     });
@@ -73,9 +78,12 @@ export function createQueueProducer({ connection, prefix, onReplaced }: QueuePro
     if (queues.startFailed && connection.status === 'ready') {
       const failed = queues;
       queues = openQueues(connection, prefix);
-      Promise.all([failed.clicks.close(), failed.linkMetadata.close(), failed.email.close()]).catch(
-        () => undefined,
-      );
+      Promise.all([
+        failed.clicks.close(),
+        failed.linkMetadata.close(),
+        failed.email.close(),
+        failed.orphanVisits.close(),
+      ]).catch(() => undefined);
       onReplaced?.();
     }
     return queues;
@@ -107,8 +115,20 @@ export function createQueueProducer({ connection, prefix, onReplaced }: QueuePro
       if (job.id === undefined) throw new Error('email job was not given an id');
       return job.id;
     },
+    async enqueueOrphanVisits(batch) {
+      const payload = parseOrphanVisitBatch(batch);
+      const job = await current().orphanVisits.add(JOB_NAMES.orphanVisitBatch, payload, {
+        jobId: payload.batchId,
+      });
+      return job.id ?? payload.batchId;
+    },
     async close() {
-      await Promise.all([queues.clicks.close(), queues.linkMetadata.close(), queues.email.close()]);
+      await Promise.all([
+        queues.clicks.close(),
+        queues.linkMetadata.close(),
+        queues.email.close(),
+        queues.orphanVisits.close(),
+      ]);
     },
   };
 }

@@ -36,6 +36,8 @@ export interface RedirectRouteDeps {
    * many unknown codes.
    */
   notFound: (request: FastifyRequest, reply: FastifyReply, served?: ServedDomain) => Promise<FastifyReply>;
+  /** Records a request for a dead link (an orphan visit of kind `gone`). */
+  recordGone: (request: FastifyRequest, served: ServedDomain) => void;
   countryHeader: string | undefined;
   secureCookies: boolean;
   /** Counts a redirect this route served (the fast path counts its own). */
@@ -103,12 +105,13 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
         redirect(reply, decision);
         return undefined;
       case 'capped-redirect':
-        return cappedRedirect(request, reply, decision);
+        return cappedRedirect(request, reply, served, decision);
       case 'password':
         sendPasswordPage(request, reply, code, 200);
         return undefined;
       case 'problem':
         if (decision.problem === 'gone') {
+          deps.recordGone(request, served);
           sendProblem(reply, 'gone', { gone: decision.reason });
           return undefined;
         }
@@ -125,6 +128,7 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
   function cappedRedirect(
     request: FastifyRequest,
     reply: FastifyReply,
+    served: ServedDomain,
     decision: Extract<RedirectDecision, { kind: 'capped-redirect' }>,
   ): Promise<unknown> {
     // Bots, HEAD and requests without a User-Agent see whether the cap is reached but take no slot: a link
@@ -134,7 +138,10 @@ export function registerRedirectRoutes(app: FastifyInstance, deps: RedirectRoute
     const counted = human ? clickCap.take(linkId, maxClicks) : clickCap.check(linkId, maxClicks);
     return counted.then(
       (state) => {
-        if (state === 'exhausted') return sendProblem(reply, 'gone', { gone: 'capped' });
+        if (state === 'exhausted') {
+          deps.recordGone(request, served);
+          return sendProblem(reply, 'gone', { gone: 'capped' });
+        }
         redirect(reply, decision);
         return undefined;
       },

@@ -48,6 +48,7 @@ export {
   type NewLinkVisitorsDaily,
 } from './link-visitors-daily.ts';
 export { type Link, links, type NewLink, type RedirectType, redirectTypes } from './links.ts';
+export { type OrphanVisitRow, orphanVisitBatches, orphanVisits } from './orphan-visits.ts';
 export { type PasswordResetToken, passwordResetTokens } from './password-resets.ts';
 export { type NewUser, type User, users } from './users.ts';
 export {
