@@ -15,6 +15,11 @@
 // Either side may be `bare` instead of a directory: the bare Fastify 302 of lib/bare-server.ts, so the edge's hot
 // redirect can be set against that baseline with the host's noise shared too (edge-redirect.ts runs them apart).
 //
+// CODE_A / CODE_B (default `hot`, a link without rules) set the short code each side is loaded with: `hot5` is the
+// same link with 5 redirect rules of which none holds for the load's visitor (every condition kind asked, the
+// link URL served), so `CODE_B=hot5` with one build on both sides measures what 5 rules cost. VISITOR=browser
+// sends a desktop Chrome User-Agent and an Accept-Language with every request (default: neither, as before).
+//
 // DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50). The figures go to
 // bench/results/<RESULTS_NAME>.{json,md} (default edge-ab): name a comparison you keep, e.g. RESULTS_NAME=edge-ab-node26.
 import { resolve } from 'node:path';
@@ -24,7 +29,7 @@ import { describeRevision, gitRevision } from './lib/git-revision.ts';
 import type { LoadResult } from './lib/load.ts';
 import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
-import { benchEdgeEnv, seedLink } from './lib/seed-link.ts';
+import { benchEdgeEnv, FIVE_RULES_NONE_HOLDS, seedLink } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
 const SEGMENT = Number(process.env.DURATION ?? 5);
@@ -34,7 +39,16 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const SERVER_CPU = Number(process.env.SERVER_CPU ?? 0);
 const LOAD_CPU = Number(process.env.LOAD_CPU ?? 1);
 const DOMAIN = 'bench.local';
-const CODE = 'hot';
+const CODE_A = process.env.CODE_A ?? 'hot';
+const CODE_B = process.env.CODE_B ?? 'hot';
+const VISITOR_HEADERS: Record<string, string> =
+  process.env.VISITOR === 'browser'
+    ? {
+        'user-agent':
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+        'accept-language': 'en-US,en;q=0.9,de;q=0.8',
+      }
+    : {};
 const RESULTS_NAME = process.env.RESULTS_NAME ?? 'edge-ab';
 
 const [dirA, dirB] = process.argv.slice(2).filter((arg) => arg !== '--');
@@ -55,7 +69,8 @@ const revisionB = revisionOf(dirB);
 const stack = await startBenchStack();
 const servers: ServerProcess[] = [];
 try {
-  await seedLink(stack.databaseUrl, DOMAIN, CODE);
+  await seedLink(stack.databaseUrl, DOMAIN, 'hot');
+  await seedLink(stack.databaseUrl, DOMAIN, 'hot5', FIVE_RULES_NONE_HOLDS);
   // Only warnings (a log line per request would be measured), one process each.
   const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
   const start = async (dir: string) => {
@@ -72,23 +87,23 @@ try {
   };
   const a = await start(dirA);
   const b = await start(dirB);
-  const load = (server: ServerProcess, durationSeconds: number) =>
+  const load = (server: ServerProcess, code: string, durationSeconds: number) =>
     runPinnedLoad<LoadResult>({
       cpu: LOAD_CPU,
       cwd: benchDir,
       scenario: {
         name: 'hot',
-        url: `${server.url}/${CODE}`,
+        url: `${server.url}/${code}`,
         connections: CONNECTIONS,
         durationSeconds,
-        headers: { host: DOMAIN },
+        headers: { host: DOMAIN, ...VISITOR_HEADERS },
         expectStatusClass: 3,
       },
     });
   console.log(
-    `edge A/B: A = ${dirA} at ${describeRevision(revisionA)}, B = ${dirB} at ${describeRevision(revisionB)}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
+    `edge A/B: A = ${dirA} at ${describeRevision(revisionA)} on /${CODE_A}, B = ${dirB} at ${describeRevision(revisionB)} on /${CODE_B}${VISITOR_HEADERS['user-agent'] === undefined ? '' : ', browser headers'}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
   );
-  await Promise.all([load(a, WARMUP), load(b, WARMUP)]);
+  await Promise.all([load(a, CODE_A, WARMUP), load(b, CODE_B, WARMUP)]);
   const ratios: number[] = [];
   const segments: {
     microsA: number;
@@ -100,7 +115,7 @@ try {
   }[] = [];
   for (let segment = 1; segment <= SEGMENTS; segment += 1) {
     const before = [await a.cpuMs(), await b.cpuMs()] as const;
-    const [resultA, resultB] = await Promise.all([load(a, SEGMENT), load(b, SEGMENT)]);
+    const [resultA, resultB] = await Promise.all([load(a, CODE_A, SEGMENT), load(b, CODE_B, SEGMENT)]);
     const microsA = (((await a.cpuMs()) - before[0]) * 1000) / Math.max(1, resultA.total);
     const microsB = (((await b.cpuMs()) - before[1]) * 1000) / Math.max(1, resultB.total);
     ratios.push(microsB / microsA);
@@ -123,8 +138,9 @@ try {
   await writeResults(
     RESULTS_NAME,
     {
-      a: { dir: shown(dirA), revision: revisionA },
-      b: { dir: shown(dirB), revision: revisionB },
+      a: { dir: shown(dirA), revision: revisionA, code: CODE_A },
+      b: { dir: shown(dirB), revision: revisionB, code: CODE_B },
+      visitorHeaders: VISITOR_HEADERS,
       segmentSeconds: SEGMENT,
       warmup: WARMUP,
       connections: CONNECTIONS,
@@ -136,7 +152,7 @@ try {
     {
       title: 'Edge A/B: server CPU per hot redirect',
       body: [
-        `A = \`${shown(dirA)}\` at ${describeRevision(revisionA)}, B = \`${shown(dirB)}\` at ${describeRevision(revisionB)}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
+        `A = \`${shown(dirA)}\` at ${describeRevision(revisionA)} on \`/${CODE_A}\`, B = \`${shown(dirB)}\` at ${describeRevision(revisionB)} on \`/${CODE_B}\`${VISITOR_HEADERS['user-agent'] === undefined ? '' : ' (browser User-Agent and Accept-Language)'}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
         '',
         `**${verdict}**`,
         '',

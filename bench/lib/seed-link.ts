@@ -1,8 +1,28 @@
 import { createDb, createPool } from '@boltlink/db/client';
 import { links, users } from '@boltlink/db/schema';
 
-/** Creates one user and one link `domain/code` -> https://example.com/landing (idempotent on the link). */
-export async function seedLink(databaseUrl: string, domain: string, code: string): Promise<void> {
+/**
+ * Five redirect rules, each asking other conditions, none of which holds for a desktop Chrome visitor with an
+ * English Accept-Language and no query string: every rule is tried and the link URL served.
+ */
+export const FIVE_RULES_NONE_HOLDS: NonNullable<typeof links.$inferInsert.redirectRules> = [
+  { conditions: { query: { name: 'ref', value: 'mail' } }, url: 'https://example.com/mail' },
+  { conditions: { country: ['DE', 'AT', 'CH'] }, url: 'https://shop.example/de' },
+  { conditions: { language: ['fr'] }, url: 'https://example.com/fr' },
+  { conditions: { os: ['iOS'], device: ['mobile', 'tablet'] }, url: 'https://apps.apple.com/app/id1' },
+  { conditions: { browser: ['Firefox'] }, url: 'https://example.com/firefox' },
+];
+
+/**
+ * Creates one user and one link `domain/code` -> https://example.com/landing (idempotent on the link), with
+ * the given redirect rules (none by default).
+ */
+export async function seedLink(
+  databaseUrl: string,
+  domain: string,
+  code: string,
+  redirectRules: NonNullable<typeof links.$inferInsert.redirectRules> = [],
+): Promise<void> {
   const pool = createPool({ connectionString: databaseUrl, max: 1 });
   const db = createDb(pool);
   try {
@@ -13,7 +33,7 @@ export async function seedLink(databaseUrl: string, domain: string, code: string
     if (!user) throw new Error('no user');
     await db
       .insert(links)
-      .values({ userId: user.id, domain, code, url: 'https://example.com/landing' })
+      .values({ userId: user.id, domain, code, url: 'https://example.com/landing', redirectRules })
       .onConflictDoNothing();
   } finally {
     await pool.end();

@@ -29,6 +29,7 @@ import { invitationRoutes } from './routes/invitations.ts';
 import { linkDomainRoutes } from './routes/link-domains.ts';
 import { linkRoutes } from './routes/links.ts';
 import { meRoutes } from './routes/me.ts';
+import { orphanVisitRoutes } from './routes/orphan-visits.ts';
 import { qrRoutes } from './routes/qr.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { visitRoutes } from './routes/visits.ts';
@@ -45,6 +46,7 @@ import { ProblemSchema } from './schemas/common.ts';
 import { DomainSchema } from './schemas/domains.ts';
 import { InvitationSchema } from './schemas/invitations.ts';
 import { CreateLinkBody, LinkSchema } from './schemas/links.ts';
+import { OrphanVisitSchema } from './schemas/orphan-visits.ts';
 import { LinkStats } from './schemas/stats.ts';
 import { MemberSchema, WorkspaceSchema } from './schemas/workspaces.ts';
 import { type AccountBudgets, createAccountBudget } from './services/account-budget.ts';
@@ -63,6 +65,7 @@ import { createLastUsedTracker } from './services/last-used-tracker.ts';
 import type { LinkCache } from './services/link-cache.ts';
 import { createLinkService, type MetadataQueue } from './services/link-service.ts';
 import { createMailComposer, type MailQueue } from './services/mail.ts';
+import { createOrphanVisitReader } from './services/orphan-visits.ts';
 import { createPasswordHasher } from './services/password-hasher.ts';
 import { createPasswordResetService } from './services/password-reset-service.ts';
 import { createRedisLinkCache } from './services/redis-link-cache.ts';
@@ -133,6 +136,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     InstanceAuditEventSchema,
     BlockedDestinationSchema,
     BlockedLinkSchema,
+    OrphanVisitSchema,
   ]) {
     app.addSchema(schema);
   }
@@ -412,6 +416,10 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
       linkDomainRoutes(v1, { domains, shortDomains: config.shortDomains, authenticator });
       statsRoutes(v1, { stats, authenticator });
       visitRoutes(v1, { visits, links, authenticator });
+      orphanVisitRoutes(v1, {
+        orphanVisits: createOrphanVisitReader({ db, shortDomains: config.shortDomains }),
+        authenticator,
+      });
       workspaceRoutes(v1, { workspaces, audit, authenticator });
       invitationRoutes(v1, { invitations, audit, authenticator });
       auditLogRoutes(v1, { audit, authenticator });

@@ -29,6 +29,7 @@ const CONTRACT: [string, string][] = [
   ['get', '/api/v1/visits'],
   ['get', '/api/v1/links/{id}/visits/export'],
   ['get', '/api/v1/visits/export'],
+  ['get', '/api/v1/orphan-visits'],
   ['post', '/api/v1/campaigns'],
   ['get', '/api/v1/campaigns'],
   ['get', '/api/v1/campaigns/{id}'],

@@ -3228,6 +3228,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orphan-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Visits to unknown codes, bare domains and dead links on the domains the caller may see, newest minute first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this domain */
+                    domain?: string;
+                    /** @description not-found: an unknown code; root: the bare domain without a root URL; gone: a dead link (410) */
+                    kind?: "not-found" | "root" | "gone";
+                    /** @description Minutes at or after this time */
+                    from?: string;
+                    /** @description Minutes before this time */
+                    to?: string;
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: {
+                    /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
+                    "boltlink-workspace"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["OrphanVisit"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input; `detail` names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this operation needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource in this account */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces": {
         parameters: {
             query?: never;
@@ -5408,6 +5507,24 @@ export interface components {
             url: string;
             /** Format: date-time */
             blockedAt: string | null;
+        };
+        /** Orphan visits (requests that reached no link), counted per minute */
+        OrphanVisit: {
+            domain: string;
+            /** @description The path asked for, without its query string; null for the visits an edge only counted per domain, kind and minute (past ORPHAN_VISITS_MAX_KEYS distinct paths in one flush) */
+            path: string | null;
+            /** @description not-found: an unknown code; root: the bare domain without a root URL; gone: a dead link (410) */
+            kind: "not-found" | "root" | "gone";
+            /**
+             * Format: date-time
+             * @description The UTC minute the visits fell in
+             */
+            minute: string;
+            referrerHost: string | null;
+            /** @description ISO 3166-1 alpha-2, null when unknown */
+            country: string | null;
+            bot: boolean;
+            visits: number;
         };
     };
     responses: never;

@@ -5,6 +5,7 @@ import {
   queryValue,
   type RuleVisitor,
 } from '@boltlink/redirect-location/rules';
+import { LRUCache } from 'lru-cache';
 import { country as countryOfHeader } from './click-recorder.ts';
 import type { CountryLookup } from './geoip.ts';
 import type { RedirectLink } from './ports.ts';
@@ -18,6 +19,17 @@ import type { UserAgentInfo } from './user-agent.ts';
 export interface VisitorClassifier {
   agent(userAgent: string | undefined): UserAgentInfo;
   country(header: string | undefined, ip: string): string | null;
+  /** The primary tag of the most preferred language of an Accept-Language value. */
+  language(header: string | undefined): string | null;
+}
+
+/** Accept-Language values repeat as User-Agents do (a few per audience): parsed once, remembered. */
+const LANGUAGE_MEMO_ENTRIES = 1000;
+/** Longer values are parsed every time rather than remembered. */
+const LANGUAGE_MEMO_MAX_LENGTH = 256;
+
+function isUpperLetter(code: number): boolean {
+  return code >= 65 && code <= 90;
 }
 
 export function createVisitorClassifier(options: {
@@ -25,9 +37,30 @@ export function createVisitorClassifier(options: {
   countryLookup?: Pick<CountryLookup, 'lookup'>;
 }): VisitorClassifier {
   const { classify, countryLookup } = options;
+  const languages = new LRUCache<string, string>({ max: LANGUAGE_MEMO_ENTRIES });
   return {
     agent: classify,
-    country: (header, ip) => countryOfHeader(header) ?? countryLookup?.lookup(ip) ?? null,
+    country(header, ip) {
+      // What proxies send (`DE`) is taken as it is; anything else goes through the click's own reading.
+      const known =
+        header !== undefined &&
+        header.length === 2 &&
+        isUpperLetter(header.charCodeAt(0)) &&
+        isUpperLetter(header.charCodeAt(1)) &&
+        header !== 'XX'
+          ? header
+          : countryOfHeader(header);
+      return known ?? countryLookup?.lookup(ip) ?? null;
+    },
+    language(header) {
+      if (header === undefined || header.length > LANGUAGE_MEMO_MAX_LENGTH) return preferredLanguage(header);
+      const known = languages.get(header);
+      // '' stands for "no language" in the memo.
+      if (known !== undefined) return known === '' ? null : known;
+      const language = preferredLanguage(header);
+      languages.set(header, language ?? '');
+      return language;
+    },
   };
 }
 
@@ -82,7 +115,7 @@ class RequestVisitor implements RuleVisitor {
   }
 
   language(): string | null {
-    if (this.#language === undefined) this.#language = preferredLanguage(this.request.acceptLanguage);
+    if (this.#language === undefined) this.#language = this.classifier.language(this.request.acceptLanguage);
     return this.#language;
   }
 
