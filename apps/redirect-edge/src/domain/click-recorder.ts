@@ -117,8 +117,16 @@ export function referrerHost(referer: string | undefined): string | null {
 export function country(value: string | string[] | undefined): string | null {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined) return null;
-  const upper = raw.trim().toUpperCase();
+  // What proxies send (`DE`) is taken as it is, without trimming or case folding.
+  const upper = isUpperPair(raw) ? raw : raw.trim().toUpperCase();
   // Cloudflare sends XX for unknown and T1 for Tor; neither is a country.
   if (!COUNTRY.test(upper) || upper === 'XX') return null;
   return upper;
+}
+
+function isUpperPair(value: string): boolean {
+  if (value.length !== 2) return false;
+  const first = value.charCodeAt(0);
+  const second = value.charCodeAt(1);
+  return first >= 65 && first <= 90 && second >= 65 && second <= 90;
 }

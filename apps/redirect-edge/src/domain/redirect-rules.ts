@@ -28,10 +28,6 @@ const LANGUAGE_MEMO_ENTRIES = 1000;
 /** Longer values are parsed every time rather than remembered. */
 const LANGUAGE_MEMO_MAX_LENGTH = 256;
 
-function isUpperLetter(code: number): boolean {
-  return code >= 65 && code <= 90;
-}
-
 export function createVisitorClassifier(options: {
   classify: (userAgent: string | undefined) => UserAgentInfo;
   countryLookup?: Pick<CountryLookup, 'lookup'>;
@@ -41,16 +37,8 @@ export function createVisitorClassifier(options: {
   return {
     agent: classify,
     country(header, ip) {
-      // What proxies send (`DE`) is taken as it is; anything else goes through the click's own reading.
-      const known =
-        header !== undefined &&
-        header.length === 2 &&
-        isUpperLetter(header.charCodeAt(0)) &&
-        isUpperLetter(header.charCodeAt(1)) &&
-        header !== 'XX'
-          ? header
-          : countryOfHeader(header);
-      return known ?? countryLookup?.lookup(ip) ?? null;
+      // The click's own reading of the trusted header (Cloudflare's XX and T1 are none), else the database.
+      return countryOfHeader(header) ?? countryLookup?.lookup(ip) ?? null;
     },
     language(header) {
       if (header === undefined || header.length > LANGUAGE_MEMO_MAX_LENGTH) return preferredLanguage(header);
