@@ -1,16 +1,13 @@
 import { JOB_NAMES, parseClickEventPartitionsJob, QUEUE_NAMES } from '@boltlink/queues/catalog';
-import {
-  createValidatedWorker,
-  endedInFailedSet,
-  type ValidatedWorkerOptions,
-} from '@boltlink/queues/worker';
-import { type Queue, UnrecoverableError, type Worker } from 'bullmq';
+import { createValidatedWorker, type ValidatedWorkerOptions } from '@boltlink/queues/worker';
+import type { Queue, Worker } from 'bullmq';
 import type { Pool } from 'pg';
 import type { ConsumerMetrics } from '../metrics.ts';
 import {
   maintainClickEventPartitions,
   type PartitionMaintenance,
 } from '../retention/click-event-partitions.ts';
+import { reportWorkerFailures } from './worker-failures.ts';
 
 /** How often click_events' partitions are looked after: far more often than a day turns, so a failed run is
  * retried long before the week of partitions made ahead runs out. */
@@ -79,18 +76,11 @@ export function createMaintenanceWorker(
     },
     { onDeferred: () => deps.metrics.jobsDeferred.inc({ queue: QUEUE_NAMES.maintenance }), ...options },
   );
-  worker.on('failed', (job, error) => {
-    if (job && endedInFailedSet(job, error)) {
-      deps.metrics.jobsFailed.inc({
-        queue: QUEUE_NAMES.maintenance,
-        reason: error instanceof UnrecoverableError ? 'invalid_payload' : 'attempts_exhausted',
-      });
-    }
-    deps.logger.warn(
-      { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error },
-      'click_events partition job failed; the next run retries',
-    );
-  });
-  worker.on('error', (error) => deps.logger.error({ err: error }, 'maintenance worker error'));
+  reportWorkerFailures(
+    worker,
+    QUEUE_NAMES.maintenance,
+    'click_events partition job failed; the next run retries',
+    deps,
+  );
   return worker;
 }

@@ -1,14 +1,11 @@
 import { parseOrphanVisitBatch, QUEUE_NAMES } from '@boltlink/queues/catalog';
-import {
-  createValidatedWorker,
-  endedInFailedSet,
-  type ValidatedWorkerOptions,
-} from '@boltlink/queues/worker';
-import { UnrecoverableError, type Worker } from 'bullmq';
+import { createValidatedWorker, type ValidatedWorkerOptions } from '@boltlink/queues/worker';
+import type { Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
 import { ingestOrphanVisits, type OrphanIngestResult } from '../ingest/ingest-orphan-visits.ts';
 import type { ConsumerMetrics } from '../metrics.ts';
+import { reportWorkerFailures } from './worker-failures.ts';
 
 export interface OrphanVisitsWorkerDeps {
   pool: Pool;
@@ -30,18 +27,6 @@ export function createOrphanVisitsWorker(
     (batch) => ingestOrphanVisits(deps.pool, batch),
     { onDeferred: () => deps.metrics.jobsDeferred.inc({ queue: QUEUE_NAMES.orphanVisits }), ...options },
   );
-  worker.on('failed', (job, error) => {
-    if (job && endedInFailedSet(job, error)) {
-      deps.metrics.jobsFailed.inc({
-        queue: QUEUE_NAMES.orphanVisits,
-        reason: error instanceof UnrecoverableError ? 'invalid_payload' : 'attempts_exhausted',
-      });
-    }
-    deps.logger.warn(
-      { jobId: job?.id, attemptsMade: job?.attemptsMade, err: error },
-      'orphan visits job failed',
-    );
-  });
-  worker.on('error', (error) => deps.logger.error({ err: error }, 'orphan visits worker error'));
+  reportWorkerFailures(worker, QUEUE_NAMES.orphanVisits, 'orphan visits job failed', deps);
   return worker;
 }
