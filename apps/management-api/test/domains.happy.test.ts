@@ -277,6 +277,67 @@ describe('custom domains', () => {
     expectProblem(await api.app.inject({ url: `/api/v1/domains/${domain.id}`, headers: user.auth }), 404);
   });
 
+  test('a link created or moved onto a domain while it is being removed is refused: no link outlives its domain', async ({
+    api,
+  }) => {
+    const user = await signup(api);
+    const domain = (
+      await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/domains',
+        headers: user.auth,
+        payload: { hostname: 'racing.brand.example' },
+      })
+    ).json() as DomainView;
+    dns.zone.txt.set('_boltlink.racing.brand.example', [domain.verification.txt.value]);
+    await api.app.inject({ method: 'POST', url: `/api/v1/domains/${domain.id}/verify`, headers: user.auth });
+    const elsewhere = await createLink(api, user.auth, { url: 'https://brand.example/stay' });
+
+    // The removal's transaction, stopped between its two deletes: the domain row is deleted, not yet committed.
+    const removal = await api.database.pool.connect();
+    try {
+      await removal.query('BEGIN');
+      await removal.query('DELETE FROM domains WHERE id = $1', [domain.id]);
+      const inject = (method: 'POST' | 'PATCH', url: string, payload: object) =>
+        api.app.inject({ method, url, headers: user.auth, payload });
+      const writes = [
+        inject('POST', '/api/v1/links', { url: 'https://brand.example/new', domain: 'racing.brand.example' }),
+        inject('POST', '/api/v1/links/bulk', {
+          links: [{ url: 'https://brand.example/bulk', domain: 'racing.brand.example' }],
+        }),
+        inject('PATCH', `/api/v1/links/${elsewhere.id}`, { domain: 'racing.brand.example' }),
+      ];
+      let finished = 0;
+      for (const write of writes) void write.then(() => finished++);
+      // Each write waits for the domain's row (or, without the hold, has already finished).
+      for (let i = 0; i < 250; i++) {
+        const waiting = await api.database.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        if ((waiting.rows[0]?.n ?? 0) + finished >= writes.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await removal.query('DELETE FROM links WHERE domain = $1', ['racing.brand.example']);
+      await removal.query('COMMIT');
+
+      const [created, bulk, moved] = await Promise.all(writes);
+      expectProblem(created as NonNullable<typeof created>, 400);
+      expect(bulk?.json()).toMatchObject({
+        items: [{ error: { status: 400, detail: expect.stringContaining('verified domain') } }],
+      });
+      expectProblem(moved as NonNullable<typeof moved>, 400);
+    } finally {
+      removal.release();
+    }
+    const onDomain = await api.database.db
+      .select({ id: links.id })
+      .from(links)
+      .where(eq(links.domain, 'racing.brand.example'));
+    expect(onDomain).toEqual([]);
+    const kept = await api.app.inject({ url: `/api/v1/links/${elsewhere.id}`, headers: user.auth });
+    expect(kept.json()).toMatchObject({ domain: 'sho.rt' });
+  });
+
   test('deleting a workspace removes its domains, and the edges are told', async ({ api }) => {
     const owner = await signup(api);
     const team = await createWorkspace(api, owner.auth);

@@ -280,6 +280,9 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: 16 * 1024,
+    // Requests that reach the edge while it closes are answered by the hook below (a page for a person,
+    // problem+json for a client) rather than by Fastify's plain JSON 503; Fastify still adds Connection: close.
+    return503OnClosing: false,
     // Applied by the edge's own server (http/edge-server.ts), which closes connections silent this long + 1 s.
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // No child logger per request (a measurable cost at redirect rates): request.log is the app logger, and
@@ -299,6 +302,15 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request'),
     clientErrorHandler: answerClientError,
   });
+  // While the edge closes (after preClose), a request still arriving on an open connection is turned away so
+  // the client retries elsewhere: the fast path steps aside, and this first hook answers before any route.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (closing) {
+      sendProblem(reply, 'unavailable', { detail: 'The server is shutting down; retry shortly.' });
+      return;
+    }
+    done();
+  });
   // Every answer, whatever route or hook sends it (the fast path and sendProblem set it themselves).
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -308,7 +320,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (methods.includes('GET') && /^\/[^/:*]+$/.test(route.url)) reservedPaths.add(route.url.slice(1));
   });
-  // Fastify answers 503 with Connection: close from here on; the fast path steps aside so it can.
+  // From here on requests are answered 503 with Connection: close (the first onRequest hook above).
   app.addHook('preClose', (done) => {
     closing = true;
     closingSince = Date.now();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { links } from '@boltlink/db/schema';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
@@ -236,6 +237,92 @@ describe('outages (503)', () => {
     for (const headers of Object.values(API_CLIENTS)) {
       expectProblem(await edgeRequest(downPort, '/cannotlook', { headers }), 503);
     }
+  });
+});
+
+/** A connection that has sent the start of a request's headers: busy, so a closing server keeps it open. */
+async function startedRequest(edgePort: number, path: string, headers: Record<string, string>) {
+  const socket: Socket = connect(edgePort, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: sho.rt\r\n`);
+  return {
+    /** Sends the rest of the headers and reads the whole answer (the server closes after it). */
+    async finish(): Promise<EdgeAnswer & { connection: string | undefined }> {
+      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+      socket.write(`${lines.join('')}\r\n`);
+      await ended;
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const split = raw.indexOf('\r\n\r\n');
+      const [statusLine = '', ...headerLines] = raw.slice(0, split).split('\r\n');
+      const parsed: Record<string, string> = {};
+      const names: string[] = [];
+      for (const line of headerLines) {
+        const colon = line.indexOf(':');
+        names.push(line.slice(0, colon));
+        parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      return {
+        status: Number(statusLine.split(' ')[1]),
+        headers: parsed,
+        rawHeaderNames: names,
+        body: raw.slice(split + 4),
+        connection: parsed.connection,
+      };
+    },
+  };
+}
+
+/** Resolves once the port refuses new connections: the edge has stopped listening (its preClose hooks ran). */
+async function refusing(edgePort: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(edgePort, '127.0.0.1');
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the edge still accepts connections 10 s after close()');
+}
+
+describe('shutting down (503)', () => {
+  test('a request still arriving on an open connection while the edge closes: a page for a person, problem+json for a client, then the connection closes', async ({
+    database,
+    userId,
+    prefix,
+  }) => {
+    const closingEdge = await startEdge({
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      prefix: `${prefix}-closing`,
+    });
+    const closingPort = await listenOnLoopback(closingEdge);
+    const link = await insertLink(database.db, { userId, url: 'https://still.example/' });
+    expect((await edgeRequest(closingPort, `/${link.code}`, { headers: BROWSER })).status).toBe(302);
+
+    const person = await startedRequest(closingPort, `/${link.code}`, BROWSER);
+    const client = await startedRequest(closingPort, `/${link.code}`, { accept: 'application/json' });
+    // Loopback delivers the bytes as they are written; one turn of the event loop (its poll phase, while this
+    // timer waits) lets the edge's parser read them, so neither connection is idle when the edge closes.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = closingEdge.app.close();
+    await refusing(closingPort);
+
+    const page = await person.finish();
+    expect(expectPage(page, 503)).toContain('Temporarily unavailable');
+    expect(page.connection).toBe('close');
+    const problem = await client.finish();
+    expectProblem(problem, 503);
+    expect(JSON.parse(problem.body)).toMatchObject({ detail: 'The server is shutting down; retry shortly.' });
+    expect(problem.connection).toBe('close');
+    await closed;
   });
 });
 

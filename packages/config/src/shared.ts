@@ -256,7 +256,7 @@ export function clickEventRetentionFields() {
       min: 1,
       max: 1096,
       description:
-        'Days of raw click events kept (visits lists and exports); older days are dropped whole, roll-ups and totals are kept. Same value on the API and the consumer',
+        'Days of raw click events (visits lists and exports) and orphan visits kept; older days are dropped, roll-ups and totals are kept. Same value on the API and the consumer',
     }),
   };
 }

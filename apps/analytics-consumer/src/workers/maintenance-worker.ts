@@ -7,6 +7,7 @@ import {
   maintainClickEventPartitions,
   type PartitionMaintenance,
 } from '../retention/click-event-partitions.ts';
+import { type OrphanVisitPruning, pruneOrphanVisits } from '../retention/orphan-visits.ts';
 import { reportWorkerFailures } from './worker-failures.ts';
 
 /** How often click_events' partitions are looked after: far more often than a day turns, so a failed run is
@@ -52,11 +53,19 @@ export interface MaintenanceDeps {
   clock?: () => Date;
 }
 
-/** The `maintenance` queue worker: today, the click_events partition job (create ahead, drop past retention). */
+export interface MaintenanceOutcome extends PartitionMaintenance {
+  /** Orphan visits and ledger entries deleted, past the same retention. */
+  orphanVisitsPruned: OrphanVisitPruning;
+}
+
+/**
+ * The `maintenance` queue worker: the hourly retention job. It looks after click_events' partitions (create
+ * ahead, drop past the retention), then deletes the orphan visits past the same retention.
+ */
 export function createMaintenanceWorker(
   deps: MaintenanceDeps,
   options: ValidatedWorkerOptions,
-): Worker<unknown, PartitionMaintenance> {
+): Worker<unknown, MaintenanceOutcome> {
   const clock = deps.clock ?? (() => new Date());
   const worker = createValidatedWorker(
     QUEUE_NAMES.maintenance,
@@ -72,7 +81,14 @@ export function createMaintenanceWorker(
           'click_events partitions maintained',
         );
       }
-      return outcome;
+      const orphanVisitsPruned = await pruneOrphanVisits(deps.pool, outcome.keptFrom);
+      if (orphanVisitsPruned.visits > 0 || orphanVisitsPruned.batches > 0) {
+        deps.logger.info(
+          { ...orphanVisitsPruned, keptFrom: outcome.keptFrom },
+          'orphan visits past the retention deleted',
+        );
+      }
+      return { ...outcome, orphanVisitsPruned };
     },
     { onDeferred: () => deps.metrics.jobsDeferred.inc({ queue: QUEUE_NAMES.maintenance }), ...options },
   );

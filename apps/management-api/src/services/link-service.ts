@@ -1,7 +1,9 @@
-import type { Db } from '@boltlink/db/client';
+import type { Db, DbSchema } from '@boltlink/db/client';
 import { type Campaign, campaigns, type Link, links, type NewLink } from '@boltlink/db/schema';
 import type { LinkMetadataJobV1 } from '@boltlink/queues/catalog';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
 
 import { AppError, notFound } from '../errors.ts';
 import type { CreateLinkInput, LinkView, UpdateLinkInput } from '../schemas/links.ts';
@@ -56,6 +58,9 @@ export interface LinkServiceCounters {
 /** Each password costs an argon2id hash (~20 MiB, tens of ms of a libuv thread): bounded per request. */
 export const MAX_BULK_PASSWORDS = 50;
 
+/** The database or a transaction of it: what a write of links runs on. */
+type Tx = PgDatabase<NodePgQueryResultHKT, DbSchema>;
+
 /** A workspace's verified custom domains (the domain service). */
 export interface CustomDomainLookup {
   verifiedHostname(workspaceId: string, hostname: string): Promise<string | null>;
@@ -82,7 +87,7 @@ export interface LinkServiceDeps {
 type CampaignUtm = Pick<Campaign, 'utmSource' | 'utmMedium' | 'utmCampaign' | 'utmTerm' | 'utmContent'>;
 
 interface PreparedLink {
-  values: Omit<NewLink, 'code'>;
+  values: Omit<NewLink, 'code'> & { workspaceId: string };
   alias: string | undefined;
   campaign: CampaignUtm | null;
   wantsMetadata: boolean;
@@ -125,11 +130,41 @@ export function createLinkService(deps: LinkServiceDeps) {
     const custom =
       domain === undefined ? null : await deps.customDomains.verifiedHostname(workspaceId, domain);
     if (custom !== null) return custom;
-    throw new AppError(
+    throw domainRefused();
+  }
+
+  const domainRefused = () =>
+    new AppError(
       'validation_failed',
       `domain: must be one of ${settings.shortDomains.join(', ')} or a verified domain of this workspace`,
     );
+
+  /**
+   * Runs a write of links on `hostnames` in a transaction that first holds the rows of those that are custom
+   * domains (FOR KEY SHARE), and passes on the ones still verified. A domain's removal deletes its row, then
+   * its links: while a write holds the row the removal waits, and its delete of the links then sees the new
+   * one; a write that comes after the removal finds the domain gone and refuses the links on it. Without the
+   * hold, a link checked against the domain just before its removal could be inserted just after it and
+   * outlive its domain. Links on instance domains only need no transaction.
+   */
+  async function onDomains<T>(
+    workspaceId: string,
+    hostnames: Iterable<string>,
+    write: (tx: Tx, verified: ReadonlySet<string>) => Promise<T>,
+  ): Promise<T> {
+    const custom = [...new Set(hostnames)].filter((hostname) => !settings.shortDomains.includes(hostname));
+    if (custom.length === 0) return write(db, new Set());
+    return db.transaction(async (tx) => {
+      const held = await tx.execute<{ hostname: string }>(sql`
+        SELECT hostname FROM domains
+        WHERE workspace_id = ${workspaceId}::uuid AND status = 'verified'
+          AND hostname IN ${custom}
+        FOR KEY SHARE`);
+      return write(tx, new Set(held.rows.map((row) => row.hostname)));
+    });
   }
+  const onlyInstanceOrVerified = (hostname: string, verified: ReadonlySet<string>) =>
+    settings.shortDomains.includes(hostname) || verified.has(hostname);
 
   async function findCampaign(workspaceId: string, campaignId: string): Promise<CampaignUtm> {
     const [campaign] = await db
@@ -191,11 +226,15 @@ export function createLinkService(deps: LinkServiceDeps) {
   async function insertOne(prepared: PreparedLink): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = prepared.alias ?? generateShortCode(settings.codeLength);
-      const [row] = await db
-        .insert(links)
-        .values({ ...prepared.values, code })
-        .onConflictDoNothing({ target: [links.domain, links.code] })
-        .returning();
+      const { domain, workspaceId } = prepared.values;
+      const [row] = await onDomains(workspaceId, [domain], (tx, verified) => {
+        if (!onlyInstanceOrVerified(domain, verified)) throw domainRefused();
+        return tx
+          .insert(links)
+          .values({ ...prepared.values, code })
+          .onConflictDoNothing({ target: [links.domain, links.code] })
+          .returning();
+      });
       if (row) return row;
       if (prepared.alias !== undefined) {
         throw new AppError(
@@ -398,11 +437,21 @@ export function createLinkService(deps: LinkServiceDeps) {
           ...item,
           code: item.prepared.alias ?? generateShortCode(settings.codeLength),
         }));
-        const rows = await db
-          .insert(links)
-          .values(withCodes.map((item) => ({ ...item.prepared.values, code: item.code })))
-          .onConflictDoNothing({ target: [links.domain, links.code] })
-          .returning();
+        const domainsOfBatch = withCodes.map((item) => item.prepared.values.domain);
+        const rows = await onDomains(workspaceId, domainsOfBatch, async (tx, verified) => {
+          // Items on a domain removed since they were checked fail alone; the others go in.
+          const writable = withCodes.filter((item) => {
+            if (onlyInstanceOrVerified(item.prepared.values.domain, verified)) return true;
+            results[item.index] = { ok: false, error: domainRefused() };
+            return false;
+          });
+          if (writable.length === 0) return [];
+          return tx
+            .insert(links)
+            .values(writable.map((item) => ({ ...item.prepared.values, code: item.code })))
+            .onConflictDoNothing({ target: [links.domain, links.code] })
+            .returning();
+        });
         const byKey = new Map(rows.map((row) => [`${row.domain}/${row.code}`, row]));
         const retry: typeof remaining = [];
         for (const item of withCodes) {
@@ -412,6 +461,8 @@ export function createLinkService(deps: LinkServiceDeps) {
             claimed.add(row.id);
             results[item.index] = { ok: true, link: view(row) };
             created.push({ link: row, prepared: item.prepared });
+          } else if (results[item.index] !== undefined) {
+            // Refused above: its domain was removed meanwhile.
           } else if (item.prepared.alias !== undefined) {
             results[item.index] = {
               ok: false,
@@ -468,11 +519,15 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       let updated: Link | undefined;
       try {
-        [updated] = await db
-          .update(links)
-          .set(patch)
-          .where(and(eq(links.id, id), eq(links.workspaceId, workspaceId)))
-          .returning();
+        const domain = patch.domain;
+        [updated] = await onDomains(workspaceId, domain === undefined ? [] : [domain], (tx, verified) => {
+          if (domain !== undefined && !onlyInstanceOrVerified(domain, verified)) throw domainRefused();
+          return tx
+            .update(links)
+            .set(patch)
+            .where(and(eq(links.id, id), eq(links.workspaceId, workspaceId)))
+            .returning();
+        });
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new AppError('conflict', `code "${current.code}" is already taken on ${patch.domain}`);

@@ -28,7 +28,7 @@ export interface FastRedirectDeps {
   countryHeader: string | undefined;
   /** Single-segment paths Fastify serves itself (`/health`, `/ready`): never short codes. */
   reservedPaths: ReadonlySet<string>;
-  /** True once the app is closing: Fastify then answers 503 with `Connection: close`. */
+  /** True once the app is closing: the app then answers 503 with `Connection: close`. */
   isClosing: () => boolean;
   /** A redirect this path served, with its method, status and the time it took (seconds). */
   onServed: (method: string, status: number, seconds: number) => void;
