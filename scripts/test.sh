@@ -23,6 +23,8 @@ step() { "$@" 2>&1 | tee -a "$log"; }
 
 step ./scripts/pnpm.sh lint
 step ./scripts/pnpm.sh typecheck
+# promtool for the alerting rules' checks and unit tests (infra/prometheus); without it those are skipped and say so.
+step ./scripts/ensure-promtool.sh
 step ./scripts/pnpm.sh test:unit
 # The local runner (`make up`), the licence policy and this summary's count have no package of their own: node's test runner,
 # counted below from its "pass N" line.

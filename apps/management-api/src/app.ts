@@ -362,6 +362,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     db: deps.readDb ?? db,
     clock,
     visitors: createRedisAccountVisitors(deps.redis, keys),
+    retentionDays: config.clickEventRetentionDays,
   });
   const visits = createVisitsService({
     db: deps.readDb ?? db,

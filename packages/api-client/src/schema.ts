@@ -2566,7 +2566,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Clicks of one link: total, timeseries and top dimensions */
+        /**
+         * Clicks of one link: total, timeseries and top dimensions
+         * @description Filters combine. Without filters (or with only bot/includeBots, tag, domain, campaignId) the answer is counted from roll-ups (source rollups); a visitor filter (country, referrer, device, browser, os) counts raw click events (source events), kept from rawEventsSince on: an earlier from is moved to it (clampedToRawEvents). A query over raw events that runs too long is a 503: narrow the range or the links.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2576,7 +2579,18 @@ export interface paths {
                     to?: string;
                     /** @description hour: at most 31 days; day: at most 731 days */
                     interval?: "hour" | "day";
+                    /** @description true: count bots as well as people (default false: people only); not with `bot` */
                     includeBots?: boolean;
+                    /** @description ISO 3166-1 alpha-2 code, or `unknown` for visits without a country */
+                    country?: string;
+                    /** @description Referrer host (news.example), or `(direct)` for visits without a referrer */
+                    referrer?: string;
+                    /** @description desktop, mobile, tablet, … */
+                    device?: string;
+                    browser?: string;
+                    os?: string;
+                    /** @description true: only visits flagged as bots; false: only the others (default: both) */
+                    bot?: boolean;
                 };
                 header?: {
                     /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
@@ -2643,6 +2657,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2660,7 +2683,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Account-wide clicks: totals, timeseries, top dimensions and top links */
+        /**
+         * Account-wide clicks: totals, timeseries, top dimensions and top links
+         * @description Filters combine. Without filters (or with only bot/includeBots, tag, domain, campaignId) the answer is counted from roll-ups (source rollups); a visitor filter (country, referrer, device, browser, os) counts raw click events (source events), kept from rawEventsSince on: an earlier from is moved to it (clampedToRawEvents). A query over raw events that runs too long is a 503: narrow the range or the links.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2670,7 +2696,22 @@ export interface paths {
                     to?: string;
                     /** @description hour: at most 31 days; day: at most 731 days */
                     interval?: "hour" | "day";
+                    /** @description true: count bots as well as people (default false: people only); not with `bot` */
                     includeBots?: boolean;
+                    /** @description ISO 3166-1 alpha-2 code, or `unknown` for visits without a country */
+                    country?: string;
+                    /** @description Referrer host (news.example), or `(direct)` for visits without a referrer */
+                    referrer?: string;
+                    /** @description desktop, mobile, tablet, … */
+                    device?: string;
+                    browser?: string;
+                    os?: string;
+                    /** @description true: only visits flagged as bots; false: only the others (default: both) */
+                    bot?: boolean;
+                    tag?: string;
+                    /** @description Only the links on this short domain */
+                    domain?: string;
+                    campaignId?: string;
                 };
                 header?: {
                     /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */
@@ -2693,9 +2734,19 @@ export interface paths {
                             /** Format: date-time */
                             to: string;
                             interval: "hour" | "day";
+                            /** @description Whether bot clicks are counted (true with bot=true: only they are) */
                             includeBots: boolean;
+                            /** @description rollups: the roll-ups kept for as long as the link lives; events: the raw click events, which a visitor filter needs, kept from rawEventsSince on */
+                            source: "rollups" | "events";
+                            /**
+                             * Format: date-time
+                             * @description Raw click events are kept from this moment on (CLICK_EVENT_RETENTION_DAYS)
+                             */
+                            rawEventsSince: string;
+                            /** @description true when a visitor filter met a range starting before rawEventsSince: the answer (and `from`) starts at rawEventsSince instead */
+                            clampedToRawEvents: boolean;
                             total: number;
-                            /** @description Distinct visitors of the account over the UTC days of the range: a HyperLogLog estimate (standard error 0.81 %) */
+                            /** @description Distinct visitors of the account over the UTC days of the range: without filters a HyperLogLog estimate (standard error 0.81 %); with any filter exact */
                             uniqueVisitors: number;
                             /** @description One point per bucket, zero-filled */
                             timeseries: {
@@ -2767,6 +2818,15 @@ export interface paths {
                 };
                 /** @description Rate limit exceeded; see Retry-After */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description unavailable */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5342,9 +5402,19 @@ export interface components {
             /** Format: date-time */
             to: string;
             interval: "hour" | "day";
+            /** @description Whether bot clicks are counted (true with bot=true: only they are) */
             includeBots: boolean;
+            /** @description rollups: the roll-ups kept for as long as the link lives; events: the raw click events, which a visitor filter needs, kept from rawEventsSince on */
+            source: "rollups" | "events";
+            /**
+             * Format: date-time
+             * @description Raw click events are kept from this moment on (CLICK_EVENT_RETENTION_DAYS)
+             */
+            rawEventsSince: string;
+            /** @description true when a visitor filter met a range starting before rawEventsSince: the answer (and `from`) starts at rawEventsSince instead */
+            clampedToRawEvents: boolean;
             total: number;
-            /** @description Distinct visitors over the UTC days of the range */
+            /** @description Distinct visitors over the UTC days of the range (events: over the buckets of the range), exact */
             uniqueVisitors: number;
             /** @description One point per bucket, zero-filled */
             timeseries: {

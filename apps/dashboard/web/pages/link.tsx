@@ -11,6 +11,7 @@ import { ErrorText } from '../ui/error-text.tsx';
 import { LinkOptionFields, REDIRECT_TYPES, readLinkOptions } from '../ui/link-options.tsx';
 import { QrCode } from '../ui/qr-code.tsx';
 import { useCan } from '../workspace.tsx';
+import { RulesEditor } from './link-rules.tsx';
 import './links.css';
 import './link.css';
 
@@ -137,6 +138,10 @@ function Details({ link }: { link: ShortLink }) {
       <dd>{link.hasPassword ? 'Protected' : 'None'}</dd>
       <dt>Redirect</dt>
       <dd>{redirect?.label ?? link.redirectType}</dd>
+      <dt>Redirect rules</dt>
+      <dd>
+        {link.rules.length === 0 ? 'None' : link.rules.length === 1 ? '1 rule' : `${link.rules.length} rules`}
+      </dd>
       <dt>Campaign</dt>
       <dd>{link.campaignId === null ? 'None' : (campaign?.name ?? link.campaignId)}</dd>
       <dt>Created</dt>
@@ -238,6 +243,7 @@ export function LinkPage() {
                 Analytics
               </Link>
             )}
+
             {canWrite && <DeleteLink link={data} />}
           </div>
         </div>
@@ -247,6 +253,7 @@ export function LinkPage() {
         </aside>
       </section>
       {canWrite && <EditLinkForm link={data} />}
+      {canWrite && <RulesEditor link={data} />}
     </>
   );
 }

@@ -1,5 +1,12 @@
 import type { RedisKeys, VisitorKind } from '@boltlink/redis-keys/keys';
 import type { Redis } from 'ioredis';
+import type { BotSelection } from './stats-filters.ts';
+
+const KINDS: Record<BotSelection, VisitorKind[]> = {
+  people: ['human'],
+  bots: ['bot'],
+  all: ['human', 'bot'],
+};
 
 /**
  * Account-wide unique visitors, read from the HyperLogLog sketches the analytics consumer writes per
@@ -8,13 +15,13 @@ import type { Redis } from 'ioredis';
  * about 98.6 % of answers (ADR 0004, docs/api.md).
  */
 export interface AccountVisitors {
-  count(accountId: string, days: readonly string[], includeBots: boolean): Promise<number>;
+  count(accountId: string, days: readonly string[], bots: BotSelection): Promise<number>;
 }
 
 export function createRedisAccountVisitors(redis: Redis, keys: RedisKeys): AccountVisitors {
   return {
-    async count(accountId, days, includeBots) {
-      const kinds: VisitorKind[] = includeBots ? ['human', 'bot'] : ['human'];
+    async count(accountId, days, bots) {
+      const kinds = KINDS[bots];
       const [first, ...rest] = days.flatMap((day) =>
         kinds.map((kind) => keys.accountVisitors(accountId, day, kind)),
       );

@@ -1,4 +1,5 @@
 import type { Db } from '@boltlink/db/client';
+import { rawEventsKeptFrom } from '@boltlink/db/queries/click-event-retention';
 import {
   type AgentDimension,
   agentDimensions,
@@ -6,10 +7,19 @@ import {
   clickDimensions,
   links,
 } from '@boltlink/db/schema';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
-import type { StatsInterval, StatsQuery, StatsResult, TopLink } from '../schemas/stats.ts';
+import type { AccountStatsQuery, StatsInterval, StatsQuery, StatsResult, TopLink } from '../schemas/stats.ts';
 import type { AccountVisitors } from './account-visitors.ts';
+import { type EventScope, eventStats } from './stats-events.ts';
+import {
+  type BotSelection,
+  type LinkSelection,
+  resolveStatsFilters,
+  type StatsFilters,
+  selectsLinks,
+  selectsVisitors,
+} from './stats-filters.ts';
 
 export interface StatsRange {
   from: Date;
@@ -98,8 +108,7 @@ interface Scope {
 // per column, half the time of expanding every row into three). Rows written to link_dimensions_daily
 // for device, browser and OS before link_agents_daily existed (migration 0003) are still read, so every
 // click counted then stays counted: a day ingested across the migration adds both sources.
-function linkScope(linkId: string): Scope {
-  const rows = sql`r.link_id = ${linkId}::uuid`;
+function linkScope(rows: SQL): Scope {
   return {
     rows,
     hourly: sql.raw('link_clicks_hourly'),
@@ -118,6 +127,16 @@ function linkScope(linkId: string): Scope {
   };
 }
 
+/** The workspace's links a selection keeps, as a condition on `links l` (the links list's filters). */
+function selectedLinks(workspaceId: string, selection: LinkSelection): SQL {
+  const conditions = [sql`l.workspace_id = ${workspaceId}::uuid`];
+  if (selection.tag !== undefined) conditions.push(sql`l.tags @> ARRAY[${selection.tag}]::text[]`);
+  // Stored domains are lower-case (custom hostnames) or as configured: compared as the links list does.
+  if (selection.domain !== undefined) conditions.push(sql`lower(l.domain) = ${selection.domain}`);
+  if (selection.campaignId !== undefined) conditions.push(sql`l.campaign_id = ${selection.campaignId}::uuid`);
+  return sql.join(conditions, sql` AND `);
+}
+
 // The account roll-ups already hold device, browser and OS as dimensions of their own. The account is the
 // workspace: their user_id column holds the workspace id (ADR 0014).
 function accountScope(workspaceId: string): Scope {
@@ -133,17 +152,59 @@ function accountScope(workspaceId: string): Scope {
   };
 }
 
+const STEP_MS: Record<StatsInterval, number> = { hour: 3_600_000, day: DAY_MS };
+
+/** The starts of the buckets a range touches (its first bucket holds `from`, its last `to`). */
+export function bucketStarts(range: Pick<StatsRange, 'from' | 'to' | 'interval'>): Date[] {
+  const step = STEP_MS[range.interval];
+  const starts: Date[] = [];
+  for (let t = Math.floor(range.from.getTime() / step) * step; t <= range.to.getTime(); t += step) {
+    starts.push(new Date(t));
+  }
+  return starts;
+}
+
+/** The clicks a roll-up row of `table` counts for a bot selection (`clicks` holds bots too, `bot_clicks` them alone). */
+function counted(bots: BotSelection, table: SQL): SQL {
+  if (bots === 'all') return sql`${table}.clicks`;
+  if (bots === 'bots') return sql`${table}.bot_clicks`;
+  return sql`(${table}.clicks - ${table}.bot_clicks)`;
+}
+
+/** What a query asks: its range, its filters, and from when raw events are kept. */
+interface Asked {
+  range: StatsRange;
+  filters: StatsFilters;
+  rawEventsSince: Date;
+}
+
 /**
- * Statistics read only the roll-up tables the analytics consumer maintains, never click_events: the cost of
- * a query grows with the number of buckets in the range, not with all-time traffic.
+ * Statistics come from the cheapest source that answers them exactly. Without filters, or with only `bot` /
+ * `includeBots`, the roll-ups of the link or the account, whose rows grow with days × distinct values, not
+ * with clicks. With only link filters (tag, domain, campaignId), the per-link roll-ups summed over the links
+ * chosen. With any visitor filter (country, referrer, device, browser, os), the raw click events of the range,
+ * which are kept from `rawEventsSince` on: a range starting before it is clamped to it, and says so.
  */
-export function createStatsService(deps: { db: Db; clock: () => Date; visitors: AccountVisitors }) {
+export function createStatsService(deps: {
+  db: Db;
+  clock: () => Date;
+  visitors: AccountVisitors;
+  /** CLICK_EVENT_RETENTION_DAYS: how far back raw events go. */
+  retentionDays: number;
+}) {
   const { db, clock } = deps;
 
-  const counted = (range: StatsRange, table: SQL) =>
-    range.includeBots ? sql`${table}.clicks` : sql`(${table}.clicks - ${table}.bot_clicks)`;
+  function ask(query: Partial<AccountStatsQuery>): Asked {
+    const filters = resolveStatsFilters(query);
+    const now = clock();
+    return {
+      range: resolveRange(query, now),
+      filters,
+      rawEventsSince: rawEventsKeptFrom(now, deps.retentionDays),
+    };
+  }
 
-  async function timeseries(scope: Scope, range: StatsRange) {
+  async function timeseries(scope: Scope, range: StatsRange, bots: BotSelection) {
     const from = range.from.toISOString();
     const to = range.to.toISOString();
     const query =
@@ -152,7 +213,7 @@ export function createStatsService(deps: { db: Db; clock: () => Date; visitors: 
           SELECT to_char(s.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00.000"Z"') AS t, coalesce(a.clicks, 0)::bigint AS clicks
           FROM generate_series(date_trunc('hour', ${from}::timestamptz, 'UTC'), ${to}::timestamptz, interval '1 hour') AS s(t)
           LEFT JOIN (
-            SELECT r.bucket, sum(${counted(range, sql.raw('r'))}) AS clicks
+            SELECT r.bucket, sum(${counted(bots, sql.raw('r'))}) AS clicks
             FROM ${scope.hourly} r
             WHERE ${scope.rows} AND r.bucket >= date_trunc('hour', ${from}::timestamptz, 'UTC') AND r.bucket <= ${to}::timestamptz
             GROUP BY r.bucket
@@ -162,7 +223,7 @@ export function createStatsService(deps: { db: Db; clock: () => Date; visitors: 
           SELECT to_char(s.t, 'YYYY-MM-DD"T"00:00:00.000"Z"') AS t, coalesce(a.clicks, 0)::bigint AS clicks
           FROM generate_series((${from}::timestamptz AT TIME ZONE 'UTC')::date, (${to}::timestamptz AT TIME ZONE 'UTC')::date, interval '1 day') AS s(t)
           LEFT JOIN (
-            SELECT r.bucket, sum(${counted(range, sql.raw('r'))}) AS clicks
+            SELECT r.bucket, sum(${counted(bots, sql.raw('r'))}) AS clicks
             FROM ${scope.daily} r
             WHERE ${scope.rows} AND r.bucket BETWEEN (${from}::timestamptz AT TIME ZONE 'UTC')::date AND (${to}::timestamptz AT TIME ZONE 'UTC')::date
             GROUP BY r.bucket
@@ -177,12 +238,12 @@ export function createStatsService(deps: { db: Db; clock: () => Date; visitors: 
     r.bucket BETWEEN (${range.from.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date
       AND (${range.to.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
 
-  async function dimensions(scope: Scope, range: StatsRange) {
+  async function dimensions(scope: Scope, range: StatsRange, bots: BotSelection) {
     const result = await db.execute<{ dimension: Dimension; value: string; clicks: string }>(sql`
       SELECT dimension, value, clicks FROM (
         SELECT u.dimension, u.value, sum(u.clicks) AS clicks,
           row_number() OVER (PARTITION BY u.dimension ORDER BY sum(u.clicks) DESC, u.value) AS rank
-        FROM (${scope.dimensionRows(counted(range, sql.raw('r')), dayBounds(range))}) u
+        FROM (${scope.dimensionRows(counted(bots, sql.raw('r')), dayBounds(range))}) u
         GROUP BY u.dimension, u.value
       ) ranked
       WHERE rank <= ${TOP} AND clicks > 0
@@ -201,34 +262,43 @@ export function createStatsService(deps: { db: Db; clock: () => Date; visitors: 
     return out;
   }
 
-  // A link's unique visitors are exact: link_visitors_daily holds one row per visitor and day. The count reads
-  // its primary key alone (it INCLUDEs is_bot, migration 0007) and hashes the visitors instead of sorting them.
-  async function linkVisitors(linkId: string, range: StatsRange): Promise<number> {
-    const bots = range.includeBots ? sql`` : sql`AND NOT r.is_bot`;
+  // Unique visitors of links are exact: link_visitors_daily holds one row per visitor, link and day. One link's
+  // count reads its primary key alone (it INCLUDEs is_bot, migration 0007) and hashes the visitors instead of
+  // sorting them; a set of links reads each link's rows the same way.
+  async function linkVisitors(rows: SQL, range: StatsRange, bots: BotSelection): Promise<number> {
+    const who = bots === 'all' ? sql`` : bots === 'bots' ? sql`AND r.is_bot` : sql`AND NOT r.is_bot`;
     const result = await db.execute<{ visitors: string }>(sql`
       SELECT count(*) AS visitors FROM (
         SELECT r.visitor_hash FROM link_visitors_daily r
-        WHERE r.link_id = ${linkId}::uuid AND ${dayBounds(range)} ${bots}
+        WHERE ${rows} AND ${dayBounds(range)} ${who}
         GROUP BY r.visitor_hash
       ) v`);
     return Number(result.rows[0]?.visitors ?? 0);
   }
 
-  async function statsFor(
+  const answerOf = (asked: Asked, source: StatsResult['source'], clamped = false) => ({
+    from: asked.range.from.toISOString(),
+    to: asked.range.to.toISOString(),
+    interval: asked.range.interval,
+    includeBots: asked.filters.bots !== 'people',
+    source,
+    rawEventsSince: asked.rawEventsSince.toISOString(),
+    clampedToRawEvents: clamped,
+  });
+
+  async function fromRollups(
     scope: Scope,
     uniqueVisitors: Promise<number>,
-    range: StatsRange,
+    asked: Asked,
   ): Promise<StatsResult> {
+    const { range, filters } = asked;
     const [series, dims, uniques] = await Promise.all([
-      timeseries(scope, range),
-      dimensions(scope, range),
+      timeseries(scope, range, filters.bots),
+      dimensions(scope, range, filters.bots),
       uniqueVisitors,
     ]);
     return {
-      from: range.from.toISOString(),
-      to: range.to.toISOString(),
-      interval: range.interval,
-      includeBots: range.includeBots,
+      ...answerOf(asked, 'rollups'),
       total: series.reduce((sum, point) => sum + point.clicks, 0),
       uniqueVisitors: uniques,
       timeseries: series,
@@ -236,48 +306,126 @@ export function createStatsService(deps: { db: Db; clock: () => Date; visitors: 
     };
   }
 
+  async function fromEvents(scope: EventScope, asked: Asked, topLinks: boolean) {
+    const { filters, rawEventsSince } = asked;
+    const clamped = asked.range.from.getTime() < rawEventsSince.getTime();
+    const range = clamped ? { ...asked.range, from: rawEventsSince } : asked.range;
+    if (range.from.getTime() > range.to.getTime()) {
+      throw new AppError(
+        'validation_failed',
+        `to: filtered statistics count raw click events, kept from ${rawEventsSince.toISOString()} on (rawEventsSince); this range ends before`,
+      );
+    }
+    const starts = bucketStarts(range);
+    const first = starts[0] ?? range.from;
+    const end = new Date((starts.at(-1) ?? first).getTime() + STEP_MS[range.interval]);
+    const answer = await eventStats(db.$client, {
+      scope,
+      visitor: filters.visitor,
+      bots: filters.bots,
+      start: first,
+      end,
+      interval: range.interval,
+      topLinks,
+    });
+    const series = starts.map((t) => {
+      const iso = t.toISOString();
+      return { t: iso, clicks: answer.buckets.get(iso) ?? 0 };
+    });
+    const result: StatsResult = {
+      ...answerOf({ ...asked, range }, 'events', clamped),
+      total: series.reduce((sum, point) => sum + point.clicks, 0),
+      uniqueVisitors: answer.uniqueVisitors,
+      timeseries: series,
+      countries: answer.countries,
+      referrers: answer.referrers,
+      devices: answer.devices,
+      browsers: answer.browsers,
+      os: answer.os,
+    };
+    return { result, topLinks: answer.topLinks };
+  }
+
+  /** The code and domain of the top links, in the order given. */
+  async function describeLinks(top: { id: string; clicks: number }[]): Promise<TopLink[]> {
+    if (top.length === 0) return [];
+    const ids = top.map((link) => link.id);
+    const rows = await db
+      .select({ id: links.id, code: links.code, domain: links.domain })
+      .from(links)
+      .where(inArray(links.id, ids));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return top.flatMap((link) => {
+      const row = byId.get(link.id);
+      return row ? [{ id: row.id, code: row.code, domain: row.domain, clicks: link.clicks }] : [];
+    });
+  }
+
+  async function topLinksFromRollups(links: SQL, asked: Asked): Promise<TopLink[]> {
+    const top = await db.execute<{ id: string; code: string; domain: string; clicks: string }>(sql`
+      SELECT l.id, l.code, l.domain, t.clicks FROM (
+        SELECT r.link_id, sum(${counted(asked.filters.bots, sql.raw('r'))}) AS clicks
+        FROM link_clicks_daily r
+        WHERE r.link_id IN (SELECT l.id FROM links l WHERE ${links}) AND ${dayBounds(asked.range)}
+        GROUP BY r.link_id
+      ) t JOIN links l ON l.id = t.link_id
+      WHERE t.clicks > 0
+      ORDER BY t.clicks DESC, l.id
+      LIMIT ${TOP}`);
+    return top.rows.map((row) => ({
+      id: row.id,
+      code: row.code,
+      domain: row.domain,
+      clicks: Number(row.clicks),
+    }));
+  }
+
   return {
     async forLink(workspaceId: string, linkId: string, query: StatsQuery): Promise<StatsResult> {
-      const range = resolveRange(query, clock());
+      const asked = ask(query);
       const [owned] = await db
         .select({ id: links.id })
         .from(links)
         .where(and(eq(links.id, linkId), eq(links.workspaceId, workspaceId)));
       if (!owned) throw new AppError('not_found', 'link not found');
-      return statsFor(linkScope(owned.id), linkVisitors(owned.id, range), range);
+      if (selectsVisitors(asked.filters)) {
+        return (await fromEvents({ linkId: owned.id }, asked, false)).result;
+      }
+      const rows = sql`r.link_id = ${owned.id}::uuid`;
+      return fromRollups(linkScope(rows), linkVisitors(rows, asked.range, asked.filters.bots), asked);
     },
 
-    async forAccount(workspaceId: string, query: StatsQuery): Promise<StatsResult & { topLinks: TopLink[] }> {
-      const range = resolveRange(query, clock());
-      const ownLinks = sql`r.link_id IN (SELECT l.id FROM links l WHERE l.workspace_id = ${workspaceId}::uuid)`;
+    async forAccount(
+      workspaceId: string,
+      query: AccountStatsQuery,
+    ): Promise<StatsResult & { topLinks: TopLink[] }> {
+      const asked = ask(query);
+      const { filters, range } = asked;
+      const chosen = selectedLinks(workspaceId, filters.links);
+      if (selectsVisitors(filters)) {
+        const { result, topLinks } = await fromEvents({ links: chosen }, asked, true);
+        return { ...result, topLinks: await describeLinks(topLinks) };
+      }
+      if (selectsLinks(filters)) {
+        // The per-link roll-ups of the links chosen, summed: exact, unique visitors included.
+        const rows = sql`r.link_id IN (SELECT l.id FROM links l WHERE ${chosen})`;
+        const [stats, top] = await Promise.all([
+          fromRollups(linkScope(rows), linkVisitors(rows, range, filters.bots), asked),
+          topLinksFromRollups(chosen, asked),
+        ]);
+        return { ...stats, topLinks: top };
+      }
       const [stats, top] = await Promise.all([
         // Account-wide unique visitors are a HyperLogLog estimate (account-visitors.ts): an exact count
         // would read about one row per click.
-        statsFor(
+        fromRollups(
           accountScope(workspaceId),
-          deps.visitors.count(workspaceId, utcDays(range), range.includeBots),
-          range,
+          deps.visitors.count(workspaceId, utcDays(range), filters.bots),
+          asked,
         ),
-        db.execute<{ id: string; code: string; domain: string; clicks: string }>(sql`
-          SELECT l.id, l.code, l.domain, t.clicks FROM (
-            SELECT r.link_id, sum(${counted(range, sql.raw('r'))}) AS clicks
-            FROM link_clicks_daily r
-            WHERE ${ownLinks} AND ${dayBounds(range)}
-            GROUP BY r.link_id
-          ) t JOIN links l ON l.id = t.link_id
-          WHERE t.clicks > 0
-          ORDER BY t.clicks DESC, l.id
-          LIMIT ${TOP}`),
+        topLinksFromRollups(chosen, asked),
       ]);
-      return {
-        ...stats,
-        topLinks: top.rows.map((row) => ({
-          id: row.id,
-          code: row.code,
-          domain: row.domain,
-          clicks: Number(row.clicks),
-        })),
-      };
+      return { ...stats, topLinks: top };
     },
   };
 }

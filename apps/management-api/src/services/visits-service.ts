@@ -23,9 +23,8 @@ const EXPORTS_IN_FLIGHT = 2;
 /** Whose visits: one link (already checked to be the workspace's) or every link of a workspace. */
 export type VisitScope = { linkId: string } | { workspaceId: string };
 
-interface Filters {
-  from: Date;
-  to: Date;
+/** The visitor dimensions a visit filter matches, as stored: null stands for `unknown` / `(direct)`. */
+export interface VisitorFilters {
   /** null: visits without a country (`unknown`). */
   country?: string | null;
   /** null: visits without a referrer (`(direct)`). */
@@ -33,6 +32,33 @@ interface Filters {
   device?: string;
   browser?: string;
   os?: string;
+}
+
+/** The click_events column each visitor filter compares (alias `e`); the visits and the stats read it here. */
+export const VISITOR_FILTER_COLUMNS: Record<keyof VisitorFilters, string> = {
+  country: 'e.country',
+  referrer: 'e.referrer_host',
+  device: 'e.device',
+  browser: 'e.browser',
+  os: 'e.os',
+};
+
+/** The visitor filters of a query, in the stored form: country codes in capitals, `unknown` and `(direct)` as null. */
+export function visitorFilters(query: Pick<VisitFilterQuery, keyof VisitorFilters>): VisitorFilters {
+  return {
+    ...(query.country !== undefined && {
+      country: query.country === 'unknown' ? null : query.country.toUpperCase(),
+    }),
+    ...(query.referrer !== undefined && { referrer: query.referrer === '(direct)' ? null : query.referrer }),
+    ...(query.device !== undefined && { device: query.device }),
+    ...(query.browser !== undefined && { browser: query.browser }),
+    ...(query.os !== undefined && { os: query.os }),
+  };
+}
+
+interface Filters extends VisitorFilters {
+  from: Date;
+  to: Date;
   bot?: boolean;
 }
 
@@ -57,13 +83,7 @@ export function resolveVisitFilters(
     from,
     to,
     rawEventsSince,
-    ...(query.country !== undefined && {
-      country: query.country === 'unknown' ? null : query.country.toUpperCase(),
-    }),
-    ...(query.referrer !== undefined && { referrer: query.referrer === '(direct)' ? null : query.referrer }),
-    ...(query.device !== undefined && { device: query.device }),
-    ...(query.browser !== undefined && { browser: query.browser }),
-    ...(query.os !== undefined && { os: query.os }),
+    ...visitorFilters(query),
     ...(query.bot !== undefined && { bot: query.bot }),
   };
 }
@@ -95,15 +115,7 @@ export function visitsStatement(
     `e.occurred_at >= ${p(window.from.toISOString())}::timestamptz`,
     `e.occurred_at < ${p(window.to.toISOString())}::timestamptz`,
   ];
-  const equal = (column: string, value: string | null | undefined) => {
-    if (value === undefined) return;
-    where.push(value === null ? `${column} IS NULL` : `${column} = ${p(value)}`);
-  };
-  equal('e.country', filters.country);
-  equal('e.referrer_host', filters.referrer);
-  equal('e.device', filters.device);
-  equal('e.browser', filters.browser);
-  equal('e.os', filters.os);
+  where.push(...visitorConditions(filters, p));
   if (filters.bot !== undefined) where.push(`e.is_bot = ${p(filters.bot)}`);
   if (options.after) {
     where.push(
@@ -116,6 +128,17 @@ export function visitsStatement(
       ORDER BY e.occurred_at DESC, e.event_id DESC${limit}`,
     values,
   };
+}
+
+/** The SQL conditions of visitor filters on click_events `e`; `p` adds a parameter and returns its placeholder. */
+export function visitorConditions(filters: VisitorFilters, p: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  for (const [name, column] of Object.entries(VISITOR_FILTER_COLUMNS)) {
+    const value = filters[name as keyof VisitorFilters];
+    if (value === undefined) continue;
+    where.push(value === null ? `${column} IS NULL` : `${column} = ${p(value)}`);
+  }
+  return where;
 }
 
 /** The UTC days of [from, to), newest first, each clipped to the range. */

@@ -1,0 +1,173 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Pool } from 'pg';
+import { AppError } from '../errors.ts';
+import type { Counted, StatsInterval } from '../schemas/stats.ts';
+import type { BotSelection } from './stats-filters.ts';
+import { VISITOR_FILTER_COLUMNS, type VisitorFilters } from './visits-service.ts';
+
+const dialect = new PgDialect();
+
+/**
+ * A filtered query over raw events may read millions of rows (a workspace's busiest links over the retention
+ * period): each statement gets this long, then the request is answered 503 with what to narrow, instead of
+ * holding a connection and a core for the API's general 10 s.
+ */
+export const EVENT_STATS_TIMEOUT_MS = 5_000;
+const TOP = 10;
+/** The value cap and substitutes of the roll-ups (apps/analytics-consumer ingest-clicks.ts), so both sources agree. */
+const VALUE_MAX = 255;
+const UNKNOWN_COUNTRY = 'unknown';
+const DIRECT_REFERRER = '(direct)';
+
+/** Whose events: one link's, or those of the links a workspace query selects (a condition on `links l`). */
+export type EventScope = { linkId: string } | { links: SQL };
+
+export interface EventQuery {
+  scope: EventScope;
+  visitor: VisitorFilters;
+  bots: BotSelection;
+  /** [start, end): whole buckets of the interval. */
+  start: Date;
+  end: Date;
+  interval: StatsInterval;
+  topLinks: boolean;
+}
+
+export interface EventAnswer {
+  /** Clicks per bucket start (ISO), only the buckets with clicks. */
+  buckets: Map<string, number>;
+  countries: Counted[];
+  referrers: Counted[];
+  devices: Counted[];
+  browsers: Counted[];
+  os: Counted[];
+  topLinks: { id: string; clicks: number }[];
+  uniqueVisitors: number;
+}
+
+function eventWhere(query: EventQuery): SQL {
+  const where: SQL[] = [
+    'linkId' in query.scope
+      ? sql`e.link_id = ${query.scope.linkId}::uuid`
+      : sql`e.link_id IN (SELECT l.id FROM links l WHERE ${query.scope.links})`,
+    // Constant bounds: the planner keeps only the day partitions of the range.
+    sql`e.occurred_at >= ${query.start.toISOString()}::timestamptz`,
+    sql`e.occurred_at < ${query.end.toISOString()}::timestamptz`,
+  ];
+  for (const [name, column] of Object.entries(VISITOR_FILTER_COLUMNS)) {
+    const value = query.visitor[name as keyof VisitorFilters];
+    if (value === undefined) continue;
+    where.push(value === null ? sql`${sql.raw(column)} IS NULL` : sql`${sql.raw(column)} = ${value}`);
+  }
+  if (query.bots === 'people') where.push(sql`NOT e.is_bot`);
+  if (query.bots === 'bots') where.push(sql`e.is_bot`);
+  return sql.join(where, sql` AND `);
+}
+
+const DIMENSION_FIELD = {
+  country: 'countries',
+  referrer: 'referrers',
+  device: 'devices',
+  browser: 'browsers',
+  os: 'os',
+} as const;
+
+/**
+ * Every count of the answer in one pass over the events (grouping sets: one hash table per list, as the
+ * per-link device/browser/OS lists are summed), each list ranked to its top 10 as the roll-ups rank theirs;
+ * the distinct visitors in a second statement, run beside it on another connection.
+ */
+export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAnswer> {
+  const where = eventWhere(query);
+  const unit = sql.raw(query.interval === 'hour' ? "'hour'" : "'day'");
+  // The link of each event only when the top links are asked for (the account's answers).
+  const linkSet = sql.raw(query.topLinks ? ', (link_id)' : '');
+  const linkValue = sql.raw(query.topLinks ? ', link_id::text' : '');
+  const linkColumn = sql.raw(query.topLinks ? ', e.link_id' : '');
+  const max = sql.raw(String(VALUE_MAX));
+  const counts = sql`
+    SELECT dimension, value, clicks FROM (
+      SELECT dimension, value, clicks,
+        row_number() OVER (PARTITION BY dimension ORDER BY clicks DESC, value) AS rank
+      FROM (
+        SELECT
+          CASE WHEN grouping(bucket) = 0 THEN 'bucket' WHEN grouping(country) = 0 THEN 'country'
+            WHEN grouping(referrer) = 0 THEN 'referrer' WHEN grouping(device) = 0 THEN 'device'
+            WHEN grouping(browser) = 0 THEN 'browser' WHEN grouping(os) = 0 THEN 'os' ELSE 'link' END AS dimension,
+          coalesce(to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            country, referrer, device, browser, os${linkValue}) AS value,
+          count(*) AS clicks
+        FROM (
+          SELECT date_trunc(${unit}, e.occurred_at, 'UTC') AS bucket,
+            coalesce(e.country::text, ${sql.raw(`'${UNKNOWN_COUNTRY}'`)}) AS country,
+            left(coalesce(e.referrer_host, ${sql.raw(`'${DIRECT_REFERRER}'`)}), ${sql.raw(String(VALUE_MAX))}) AS referrer,
+            left(e.device, ${max}) AS device, left(e.browser, ${max}) AS browser,
+            left(e.os, ${max}) AS os${linkColumn}
+          FROM click_events e WHERE ${where}
+        ) s
+        GROUP BY GROUPING SETS ((bucket), (country), (referrer), (device), (browser), (os)${linkSet})
+      ) g
+    ) ranked
+    WHERE dimension = 'bucket' OR rank <= ${sql.raw(String(TOP))}
+    ORDER BY dimension, clicks DESC, value`;
+  const visitors = sql`
+    SELECT count(*) AS visitors FROM (
+      SELECT e.visitor_hash FROM click_events e WHERE ${where} AND e.visitor_hash IS NOT NULL
+      GROUP BY e.visitor_hash
+    ) v`;
+  const [rows, distinct] = await Promise.all([
+    bounded<{ dimension: string; value: string; clicks: string }>(pool, counts),
+    bounded<{ visitors: string }>(pool, visitors),
+  ]);
+  const answer: EventAnswer = {
+    buckets: new Map(),
+    countries: [],
+    referrers: [],
+    devices: [],
+    browsers: [],
+    os: [],
+    topLinks: [],
+    uniqueVisitors: Number(distinct[0]?.visitors ?? 0),
+  };
+  for (const row of rows) {
+    const clicks = Number(row.clicks);
+    if (row.dimension === 'bucket') answer.buckets.set(row.value, clicks);
+    else if (row.dimension === 'link') answer.topLinks.push({ id: row.value, clicks });
+    else if (row.dimension in DIMENSION_FIELD) {
+      answer[DIMENSION_FIELD[row.dimension as keyof typeof DIMENSION_FIELD]].push({
+        value: row.value,
+        clicks,
+      });
+    }
+  }
+  return answer;
+}
+
+/** One statement under EVENT_STATS_TIMEOUT_MS; a statement cut off by it becomes a 503 saying what to narrow. */
+async function bounded<T extends object>(pool: Pool, statement: SQL): Promise<T[]> {
+  const { sql: text, params } = dialect.sqlToQuery(statement);
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${EVENT_STATS_TIMEOUT_MS}`);
+    const result = await client.query<T>(text, params);
+    await client.query('COMMIT');
+    return result.rows;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    if ((error as { code?: string }).code === '57014') {
+      throw new AppError(
+        'unavailable',
+        `filtered statistics read raw click events and this query took over ${EVENT_STATS_TIMEOUT_MS / 1000} s: ` +
+          'narrow the range, or the links (a link, tag, domain or campaignId)',
+      );
+    }
+    throw error;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
