@@ -27,6 +27,9 @@ export const clickEvents = pgTable(
     isBot: boolean('is_bot').notNull().default(false),
     // Keyed hash of IP and User-Agent with a daily salt: counts unique visitors, never stores an IP.
     visitorHash: text('visitor_hash'),
+    // The name of the link's A/B variant the visitor was sent to; null without a split (or a rule won). Its
+    // format is the click contract's (packages/queues); no check here, which would scan every partition.
+    variant: text('variant'),
   },
   (t) => [
     primaryKey({ name: 'click_events_pkey', columns: [t.eventId, t.occurredAt] }),
