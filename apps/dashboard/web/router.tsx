@@ -9,6 +9,7 @@ import {
 } from '@tanstack/react-router';
 import type { RuntimeConfig } from './api.ts';
 import { validateLinksSearch } from './links-search.ts';
+import { validateOrphanSearch } from './orphan-search.ts';
 import { auditLogSearch } from './pages/audit-log-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
@@ -129,6 +130,12 @@ const visitsRoute = createRoute({
   validateSearch: validateVisitsSearch,
   component: lazyRouteComponent(() => import('./pages/visits.tsx'), 'VisitsPage'),
 });
+const orphanVisitsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/orphan-visits',
+  validateSearch: validateOrphanSearch,
+  component: lazyRouteComponent(() => import('./pages/orphan-visits.tsx'), 'OrphanVisitsPage'),
+});
 const analyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/analytics',
@@ -187,6 +194,7 @@ const routeTree = rootRoute.addChildren([
     linkVisitsRoute,
     analyticsRoute,
     visitsRoute,
+    orphanVisitsRoute,
     campaignsRoute,
     domainsRoute,
     apiKeysRoute,
