@@ -79,7 +79,10 @@ describe('visits in the dashboard', () => {
     const shop = await createLink(person, 'Winter shop');
     const docs = await createLink(person, 'Docs');
 
-    await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Visits' }).click();
+    await page
+      .getByRole('navigation', { name: 'Workspace' })
+      .getByRole('link', { name: 'Visits', exact: true })
+      .click();
     await page.waitForURL('**/visits');
     await expect
       .poll(() => shown(page))
@@ -176,7 +179,7 @@ describe('visits in the dashboard', () => {
 
     // A link's own visits, from its page; the filters work the same there.
     await page.goto(`${stack().dashboard}/links/${shop.id}`);
-    await page.locator('.link-summary').getByRole('link', { name: 'Visits' }).click();
+    await page.locator('.link-summary').getByRole('link', { name: 'Visits', exact: true }).click();
     await page.waitForURL(`**/links/${shop.id}/visits`);
     await page.getByRole('heading', { name: 'Link visits' }).waitFor();
     await expect.poll(() => shown(page)).toBe('2 visits shown.');
