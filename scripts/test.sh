@@ -34,6 +34,8 @@ step node --import tsx scripts/licences/check-licences.ts
 step ./scripts/ensure-nginx.sh
 # caddy for the on-demand TLS test (infra/caddy); without it that test is skipped and says so.
 step ./scripts/ensure-caddy.sh
+# PgBouncer for the whole flow through a transaction pooler (infra/pgbouncer); without it that test is skipped and says so.
+step ./scripts/ensure-pgbouncer.sh
 # Debian's Chromium for the dashboard's browser test (apps/dashboard/test); installed with apt when missing.
 step ./scripts/ensure-chromium.sh
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration

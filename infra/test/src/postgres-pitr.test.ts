@@ -158,7 +158,7 @@ describe('Postgres backup and point-in-time recovery (docs/operations/backups.md
       database: 'boltlink',
       settings: {
         restore_command: `cp ${quoted(archive)}/%f %p`,
-        recovery_target_time: `'${target}'`,
+        recovery_target_time: target ?? '',
         recovery_target_action: 'promote',
       },
     });
