@@ -8,7 +8,7 @@ import { repoRoot } from './paths.ts';
 const rulesFile = join(repoRoot, 'infra/prometheus/alerts.yml');
 const testsFile = join(repoRoot, 'infra/prometheus/alerts.test.yml');
 
-// Debian's prometheus package brings promtool; scripts/ensure-promtool.sh installs it before `make test`.
+// Debian's prometheus package brings promtool; scripts/ensure-tool.sh installs it before `make test`.
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 if (!promtool)
   console.warn('[boltlink] promtool is not installed: the promtool checks of alerts.yml are skipped');
