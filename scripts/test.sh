@@ -23,15 +23,19 @@ step() { "$@" 2>&1 | tee -a "$log"; }
 
 step ./scripts/pnpm.sh lint
 step ./scripts/pnpm.sh typecheck
+# promtool for the alerting rules' checks and unit tests (infra/prometheus); without it those are skipped and say so.
+step ./scripts/ensure-tool.sh promtool prometheus 'the alerting-rule tests'
 step ./scripts/pnpm.sh test:unit
 # The local runner (`make up`), the licence policy and this summary's count have no package of their own: node's test runner,
 # counted below from its "pass N" line.
 step node --import tsx --test scripts/stack/*.test.ts scripts/licences/*.test.ts scripts/test-summary/*.test.ts
 step node --import tsx scripts/licences/check-licences.ts
 # nginx for the TLS reverse-proxy test (infra/nginx); without it that test is skipped and says so.
-step ./scripts/ensure-nginx.sh
+step ./scripts/ensure-tool.sh nginx nginx-light 'the TLS reverse-proxy test'
 # caddy for the on-demand TLS test (infra/caddy); without it that test is skipped and says so.
-step ./scripts/ensure-caddy.sh
+step ./scripts/ensure-tool.sh caddy caddy 'the on-demand TLS test'
+# PgBouncer for the whole flow through a transaction pooler (infra/pgbouncer); without it that test is skipped and says so.
+step ./scripts/ensure-tool.sh pgbouncer pgbouncer 'the whole-flow test through PgBouncer'
 # Debian's Chromium for the dashboard's browser test (apps/dashboard/test); installed with apt when missing.
 step ./scripts/ensure-chromium.sh
 step node --import tsx packages/testing/src/with-servers.ts -- ./scripts/pnpm.sh test:integration

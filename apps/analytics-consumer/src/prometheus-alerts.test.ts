@@ -4,9 +4,11 @@ import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import {
   alertRules,
   expectRuleMatchesMetrics,
+  metricNames,
   registeredMetrics,
   selectors,
 } from '@boltlink/testing/alert-rules';
+import { expectDashboardsMatchMetrics } from '@boltlink/testing/dashboards';
 import { describe, expect, it } from 'vitest';
 import { createConsumerMetrics } from './metrics.ts';
 import { QUEUE_JOB_STATES, registerQueueJobsGauge } from './queue-metrics.ts';
@@ -69,9 +71,15 @@ describe('infra/prometheus/alerts.yml', () => {
 describe('docs/operations/operating.md', () => {
   it('describes every metric the consumer registers (Node process metrics aside)', () => {
     const page = readFileSync(new URL('../../../docs/operations/operating.md', import.meta.url), 'utf8');
-    const missing = [...consumerMetrics().keys()].filter(
+    const missing = metricNames(consumerMetrics()).filter(
       (name) => !/^(process|nodejs)_/.test(name) && !page.includes(`\`${name}\``),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe('infra/grafana/dashboards', () => {
+  it('queries only metrics and labels the consumer exports', () => {
+    expect(expectDashboardsMatchMetrics('analytics-consumer', consumerMetrics())).toBeGreaterThan(0);
   });
 });

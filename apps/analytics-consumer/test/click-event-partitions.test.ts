@@ -118,7 +118,10 @@ describe('click_events partitions (real Postgres)', () => {
     const [linkId] = await seedLinks(database.pool, 1);
     const link = linkId as string;
     // No partition exists in 2033: ingestion must not fail for it.
-    const batch = clicksAt(link, ['2033-05-05T08:00:00.000Z', '2033-04-20T10:00:00.000Z']);
+    // One with an A/B variant: the column (added to the partitioned parent, migration 0015) moves with it.
+    const batch = clicksAt(link, ['2033-05-05T08:00:00.000Z', '2033-04-20T10:00:00.000Z']).map((click, i) =>
+      i === 0 ? { ...click, variant: 'b' } : click,
+    );
     expect(await ingestClicks(workerPool, batch)).toMatchObject({ inserted: 2, duplicates: 0 });
     expect((await placedEvents(database.pool, link)).map((row) => row.partition)).toEqual([
       'click_events_default',
@@ -137,6 +140,11 @@ describe('click_events partitions (real Postgres)', () => {
       { partition: 'click_events_p20330420', at: '2033-04-20T10:00:00.000' },
       { partition: 'click_events_p20330505', at: '2033-05-05T08:00:00.000' },
     ]);
+
+    const moved = await database.pool.query('SELECT variant FROM click_events_p20330505 WHERE link_id = $1', [
+      link,
+    ]);
+    expect(moved.rows).toEqual([{ variant: 'b' }]);
 
     // The moved events are still recognised: a redelivered batch adds nothing anywhere.
     expect(await ingestClicks(workerPool, batch)).toMatchObject({ inserted: 0, duplicates: 2 });

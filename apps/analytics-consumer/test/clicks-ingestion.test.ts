@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
-import { JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { encodeClickBatchV2, JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import { createRedisKeys, type RedisKeys } from '@boltlink/redis-keys/keys';
@@ -103,6 +103,52 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     const storedBots = await database.pool.query('SELECT sum(bot_clicks)::int AS n FROM link_clicks_daily');
     expect(storedBots.rows[0].n).toBe(bots);
     expect(await counter('clicksIngested')).toBe(3000);
+  });
+
+  test("stores each click's A/B variant and counts clicks per variant and day, a redelivered job once", async ({
+    database,
+  }) => {
+    const [link] = await seedLinks(database.pool, 1);
+    const variants = ['control', 'b', null];
+    const events = makeEvents([link as string], 300).map((event, i) => ({
+      ...event,
+      variant: variants[i % 3],
+    }));
+    const { eventId: _first, ...withoutId } = events[0] as (typeof events)[number];
+    const batch = encodeClickBatchV2(
+      randomUUID(),
+      events.map(({ eventId: _id, ...click }) => click),
+    );
+    expect(withoutId.variant).toBe('control');
+    await run([batch]);
+    // What an edge retrying after a lost acknowledgement sends: the same batch under another job id.
+    await queue.add(JOB_NAMES.clickBatch, batch, { jobId: randomUUID() });
+    finished += 1;
+    await waitForQueue(queue, finished);
+
+    const stored = await database.pool.query<{ variant: string | null; n: number }>(
+      'SELECT variant, count(*)::int AS n FROM click_events WHERE link_id = $1 GROUP BY 1 ORDER BY 1',
+      [link],
+    );
+    expect(stored.rows).toEqual([
+      { variant: 'b', n: 100 },
+      { variant: 'control', n: 100 },
+      { variant: null, n: 100 },
+    ]);
+    // The roll-up equals what the raw events say, day by day, bots apart; a click without a variant adds none.
+    const rollup = await database.pool.query(
+      `SELECT bucket::text AS day, value, clicks::int, bot_clicks::int FROM link_dimensions_daily
+       WHERE link_id = $1 AND dimension = 'variant' ORDER BY 1, 2`,
+      [link],
+    );
+    const fromEvents = await database.pool.query(
+      `SELECT (occurred_at AT TIME ZONE 'UTC')::date::text AS day, variant AS value, count(*)::int AS clicks,
+         (count(*) FILTER (WHERE is_bot))::int AS bot_clicks
+       FROM click_events WHERE link_id = $1 AND variant IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+      [link],
+    );
+    expect(rollup.rows).toEqual(fromEvents.rows);
+    expect(rollup.rows.reduce((sum, row) => sum + row.clicks, 0)).toBe(200);
   });
 
   test('counts a job delivered twice once', async ({ database }) => {

@@ -140,8 +140,9 @@ export async function rollupsVersusEvents(pool: Pool) {
           count(*) FILTER (WHERE is_bot)::int AS bot_clicks
         FROM (SELECT link_id, (occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, is_bot, d.dimension, d.value
               FROM click_events CROSS JOIN LATERAL (VALUES
-                ('country', coalesce(country, 'unknown')), ('referrer', coalesce(referrer_host, '(direct)')))
-                AS d(dimension, value)) x
+                ('country', coalesce(country, 'unknown')), ('referrer', coalesce(referrer_host, '(direct)')),
+                ('variant', variant))
+                AS d(dimension, value) WHERE d.value IS NOT NULL) x
         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`),
     },
     agents: {

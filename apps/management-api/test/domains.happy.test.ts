@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import type { DomainView } from '../src/schemas/domains.ts';
-import { createLink, createWorkspace, expectProblem, signup, test } from './support/api.ts';
+import { createLink, createWorkspace, expectProblem, signup, type TestApi, test } from './support/api.ts';
 
 // A real DNS server on loopback: the API's resolver asks it, as it would ask the internet's.
 const dns = await startLocalDnsServer();
@@ -44,6 +44,20 @@ const eventually = async (check: () => void) => {
   }
   check();
 };
+
+/** Adds a custom domain to the caller's workspace and verifies it by its TXT record on the test's DNS server. */
+async function addVerifiedDomain(
+  api: TestApi,
+  auth: Record<string, string>,
+  hostname: string,
+): Promise<DomainView> {
+  const domain = (
+    await api.app.inject({ method: 'POST', url: '/api/v1/domains', headers: auth, payload: { hostname } })
+  ).json() as DomainView;
+  dns.zone.txt.set(`_boltlink.${hostname}`, [domain.verification.txt.value]);
+  await api.app.inject({ method: 'POST', url: `/api/v1/domains/${domain.id}/verify`, headers: auth });
+  return domain;
+}
 
 describe('custom domains', () => {
   test('added pending with the records to publish, verified by its TXT record, then serves links', async ({
@@ -145,16 +159,7 @@ describe('custom domains', () => {
 
   test("links refuse another workspace's verified domain", async ({ api }) => {
     const owner = await signup(api);
-    const domain = (
-      await api.app.inject({
-        method: 'POST',
-        url: '/api/v1/domains',
-        headers: owner.auth,
-        payload: { hostname: 'mine.brand.example' },
-      })
-    ).json() as DomainView;
-    dns.zone.txt.set('_boltlink.mine.brand.example', [domain.verification.txt.value]);
-    await api.app.inject({ method: 'POST', url: `/api/v1/domains/${domain.id}/verify`, headers: owner.auth });
+    const domain = await addVerifiedDomain(api, owner.auth, 'mine.brand.example');
 
     const team = await createWorkspace(api, owner.auth);
     const other = await signup(api);
@@ -241,16 +246,7 @@ describe('custom domains', () => {
 
   test('removing a domain deletes its links, and the edges are told', async ({ api }) => {
     const user = await signup(api);
-    const domain = (
-      await api.app.inject({
-        method: 'POST',
-        url: '/api/v1/domains',
-        headers: user.auth,
-        payload: { hostname: 'gone.brand.example' },
-      })
-    ).json() as DomainView;
-    dns.zone.txt.set('_boltlink.gone.brand.example', [domain.verification.txt.value]);
-    await api.app.inject({ method: 'POST', url: `/api/v1/domains/${domain.id}/verify`, headers: user.auth });
+    const domain = await addVerifiedDomain(api, user.auth, 'gone.brand.example');
     const onDomain = await createLink(api, user.auth, {
       url: 'https://brand.example/a',
       domain: 'gone.brand.example',
@@ -281,16 +277,7 @@ describe('custom domains', () => {
     api,
   }) => {
     const user = await signup(api);
-    const domain = (
-      await api.app.inject({
-        method: 'POST',
-        url: '/api/v1/domains',
-        headers: user.auth,
-        payload: { hostname: 'racing.brand.example' },
-      })
-    ).json() as DomainView;
-    dns.zone.txt.set('_boltlink.racing.brand.example', [domain.verification.txt.value]);
-    await api.app.inject({ method: 'POST', url: `/api/v1/domains/${domain.id}/verify`, headers: user.auth });
+    const domain = await addVerifiedDomain(api, user.auth, 'racing.brand.example');
     const elsewhere = await createLink(api, user.auth, { url: 'https://brand.example/stay' });
 
     // The removal's transaction, stopped between its two deletes: the domain row is deleted, not yet committed.

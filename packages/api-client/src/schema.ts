@@ -1060,6 +1060,15 @@ export interface paths {
                             /** @description Destination when the rule matches */
                             url: string;
                         }[];
+                        /** @description A/B split: 2 to 10 named destinations with weights; each visitor keeps their variant. A matching redirect rule wins over the split; `null` or `[]` removes it */
+                        variants?: {
+                            /** @description Unique within the link: 1 to 32 of a-z 0-9 _ -, starting with a letter or digit */
+                            name: string;
+                            /** @description Destination of the visitors of this variant */
+                            url: string;
+                            /** @description Share of visitors: this weight over the sum of the link's weights */
+                            weight: number;
+                        }[] | null;
                     };
                 };
             };
@@ -1387,7 +1396,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            /** @description Any creatable field but alias; null clears (rules: [] removes them) */
+            /** @description Any creatable field but alias; null clears (rules: [] removes them, variants: null or [] the split) */
             requestBody: {
                 content: {
                     "application/json": {
@@ -1433,6 +1442,15 @@ export interface paths {
                             /** @description Destination when the rule matches */
                             url: string;
                         }[];
+                        /** @description A/B split: 2 to 10 named destinations with weights; each visitor keeps their variant. A matching redirect rule wins over the split; `null` or `[]` removes it */
+                        variants?: {
+                            /** @description Unique within the link: 1 to 32 of a-z 0-9 _ -, starting with a letter or digit */
+                            name: string;
+                            /** @description Destination of the visitors of this variant */
+                            url: string;
+                            /** @description Share of visitors: this weight over the sum of the link's weights */
+                            weight: number;
+                        }[] | null;
                     };
                 };
             };
@@ -5288,6 +5306,15 @@ export interface components {
                 /** @description Destination when the rule matches */
                 url: string;
             }[];
+            /** @description A/B split in order; [] without one */
+            variants: {
+                /** @description Unique within the link: 1 to 32 of a-z 0-9 _ -, starting with a letter or digit */
+                name: string;
+                /** @description Destination of the visitors of this variant */
+                url: string;
+                /** @description Share of visitors: this weight over the sum of the link's weights */
+                weight: number;
+            }[];
             /** @description Persisted total of recorded clicks */
             clicks: number;
             /** Format: date-time */
@@ -5341,6 +5368,15 @@ export interface components {
                 /** @description Destination when the rule matches */
                 url: string;
             }[];
+            /** @description A/B split: 2 to 10 named destinations with weights; each visitor keeps their variant. A matching redirect rule wins over the split; `null` or `[]` removes it */
+            variants?: {
+                /** @description Unique within the link: 1 to 32 of a-z 0-9 _ -, starting with a letter or digit */
+                name: string;
+                /** @description Destination of the visitors of this variant */
+                url: string;
+                /** @description Share of visitors: this weight over the sum of the link's weights */
+                weight: number;
+            }[] | null;
         };
         /** Campaign */
         Campaign: {

@@ -545,7 +545,8 @@ describe('runMigrations', () => {
     await withClient(url, async (client) => {
       expect(await appliedMigrations(client)).toBe(await journalLength());
       const after = await client.query('SELECT * FROM click_events ORDER BY event_id');
-      expect(after.rows).toEqual(before);
+      // Every event as it was, with the A/B variant column of migration 0015 empty.
+      expect(after.rows).toEqual(before.map((row) => ({ ...row, variant: null })));
       // Each event sits in its own UTC day's partition; none was left to the default partition.
       const misplaced = await client.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM click_events
@@ -586,10 +587,10 @@ describe('runMigrations', () => {
     });
   });
 
-  test("widens click_events' link index (0015) on stored events: a link's filtered counts read it alone, in every partition, new ones too", async () => {
+  test("widens click_events' link index (0016) on stored events: a link's filtered counts read it alone, in every partition, new ones too", async () => {
     const url = await emptyDatabase();
-    await migrateUpTo(url, '0014_orphan_visits_retention');
-    const linkId = '6f1c2a9e-0b7d-4c3e-9a41-7d2b00000015';
+    await migrateUpTo(url, '0015_link_variants');
+    const linkId = '6f1c2a9e-0b7d-4c3e-9a41-7d2b00000016';
     // 600 events of today, a third of them from DE on mobile, every tenth a bot.
     const insert = `INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
       SELECT gen_random_uuid(), $1, now() - g * interval '1 second', NULL, CASE WHEN g % 3 = 0 THEN 'DE' ELSE 'FR' END,
@@ -620,7 +621,7 @@ describe('runMigrations', () => {
       expect(definitions.rows).toHaveLength(parts.rows[0]?.n ?? -1);
       for (const row of definitions.rows) {
         expect(row.definition).toContain(
-          'INCLUDE (country, device, browser, os, referrer_host, is_bot, visitor_hash)',
+          'INCLUDE (country, device, browser, os, referrer_host, is_bot, visitor_hash, variant)',
         );
       }
       // Once the visibility map is set (autovacuum does that on a live table), the count reads no heap page.

@@ -32,6 +32,8 @@ export interface StartPostgresOptions {
   detached?: boolean;
   maxConnections?: number;
   startTimeoutMs?: number;
+  /** More server settings, each passed as `-c name=value` (e.g. WAL archiving, recovery targets). */
+  settings?: Record<string, string>;
 }
 
 export interface LocalPostgres {
@@ -89,6 +91,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Loca
   if (options.ephemeral) {
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
+  for (const [name, value] of Object.entries(options.settings ?? {})) flags.push('-c', `${name}=${value}`);
 
   const child = spawn(binaries.postgres, flags, {
     ...runAs,

@@ -218,6 +218,59 @@ describe('click batch v2', () => {
     ).toBe(true);
   });
 
+  it('carries the A/B variant of the clicks that have one, and only batches with one carry the columns', () => {
+    const withVariants = clicks.map((click, i) => ({ ...click, variant: i % 3 === 0 ? null : `v${i % 2}` }));
+    const payload: ClickBatchV2 = JSON.parse(JSON.stringify(encodeClickBatchV2(batchId, withVariants)));
+    expect(payload.variants).toEqual(['v1', 'v0']);
+    expect(payload.variant?.slice(0, 4)).toEqual([-1, 0, 1, -1]);
+    const events = parseClickBatch(payload).events;
+    expect(events.map((e) => e.variant ?? null)).toEqual(withVariants.map((c) => c.variant));
+    expect('variants' in wire()).toBe(false);
+    expect('variant' in wire()).toBe(false);
+  });
+
+  it('ingests a batch queued before variants existed (v1 and v2), the events without a variant', () => {
+    // Byte for byte what an edge of the previous version queued: no variant anywhere.
+    const oldV2 = wire();
+    expect(parseClickBatch(oldV2).events.every((e) => e.variant === undefined)).toBe(true);
+    const oldV1 = { v: 1, batchId, events: [event()] };
+    expect(parseClickBatch(oldV1).events[0]?.variant).toBeUndefined();
+    expect(
+      parseClickBatch({ v: 1, batchId, events: [event({ variant: 'control' })] }).events[0]?.variant,
+    ).toBe('control');
+  });
+
+  it.each([
+    [
+      'a variant column without names',
+      (p: ClickBatchV2) => Object.assign(p, { variant: p.link.map(() => -1) }),
+      '/variant',
+    ],
+    [
+      'a variant index out of range',
+      (p: ClickBatchV2) => Object.assign(p, { variants: ['a'], variant: p.link.map(() => 1) }),
+      '/variant/0',
+    ],
+    [
+      'a shorter variant column',
+      (p: ClickBatchV2) => Object.assign(p, { variants: ['a'], variant: [0] }),
+      '/variant',
+    ],
+    [
+      'a variant name out of format',
+      (p: ClickBatchV2) => Object.assign(p, { variants: ['Bad Name'], variant: p.link.map(() => 0) }),
+      '/variants/0',
+    ],
+  ])('rejects %s', (_label, corrupt, path) => {
+    const payload = wire();
+    corrupt(payload);
+    const error = rejection(() => parseClickBatch(payload));
+    expect(
+      error.problems.some((problem) => problem.startsWith(`${path}:`)),
+      error.message,
+    ).toBe(true);
+  });
+
   it(`accepts up to ${MAX_EVENTS_PER_BATCH} clicks`, () => {
     const many = Array.from(
       { length: MAX_EVENTS_PER_BATCH },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CachedLink,
+  type CachedLinkV3,
   cachedLinkFromRow,
   decodeCachedLink,
   decodeLinkInvalidation,
@@ -95,6 +96,7 @@ describe('cached link from a row', () => {
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     blockedAt: null,
     redirectRules: [],
+    variants: [],
   };
 
   it('keeps what a redirect needs, the expiry as epoch milliseconds, and no campaign as null UTM', () => {
@@ -125,6 +127,26 @@ describe('cached link from a row', () => {
     const value = cachedLinkFromRow({ ...row, redirectRules }, null);
     expect(value).toMatchObject({ v: 2, rules: redirectRules });
     expect(decodeCachedLink(encodeCachedLink(value))).toEqual(value);
+  });
+
+  it('writes a link with a split as a v3 value (its rules beside it, [] without) that reads back, and refuses a split of one', () => {
+    const variants = [
+      { name: 'a', url: 'https://example.com/a', weight: 1 },
+      { name: 'b', url: 'https://example.com/b', weight: 3 },
+    ];
+    const value = cachedLinkFromRow({ ...row, variants }, null) as CachedLinkV3;
+    expect(value).toMatchObject({ v: 3, rules: [], variants });
+    expect(decodeCachedLink(encodeCachedLink(value))).toEqual(value);
+    const withRules = cachedLinkFromRow(
+      { ...row, variants, redirectRules: [{ conditions: { os: ['iOS'] }, url: 'https://apps.apple.com/' }] },
+      null,
+    );
+    expect(decodeCachedLink(encodeCachedLink(withRules))).toMatchObject({
+      v: 3,
+      rules: [{ url: 'https://apps.apple.com/' }],
+    });
+    expect(() => encodeCachedLink({ ...value, variants: variants.slice(0, 1) })).toThrow();
+    expect(decodeCachedLink(JSON.stringify({ ...value, variants: variants.slice(0, 1) }))).toBeNull();
   });
 
   it('marks a link an admin blocked, and only such a link, and reads the mark back', () => {

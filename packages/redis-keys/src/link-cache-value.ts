@@ -1,5 +1,6 @@
 import { MAX_RULES, RedirectRule } from '@boltlink/redirect-location/rules';
 import { utmParameters as utmQuery } from '@boltlink/redirect-location/utm';
+import { type LinkVariant, LinkVariants } from '@boltlink/redirect-location/variants';
 import { type Static, Type } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 
@@ -54,8 +55,25 @@ export const CachedLinkV2 = Type.Object(
 );
 export type CachedLinkV2 = Static<typeof CachedLinkV2>;
 
+/**
+ * A link with an A/B split (and its rules, if any: `[]` without). Written only for such links, so links
+ * without a split keep their v1 or v2 bytes. An edge from before splits reads a v3 value as a miss and serves
+ * the link's own URL (and its rules) from its Postgres read, as an edge from before rules did with v2 values:
+ * the split takes full effect once every edge runs this version (docs/operations/deploying.md).
+ */
+export const CachedLinkV3 = Type.Object(
+  {
+    v: Type.Literal(3),
+    ...linkFields,
+    rules: Type.Array(RedirectRule, { maxItems: MAX_RULES }),
+    variants: LinkVariants,
+  },
+  { additionalProperties: false },
+);
+export type CachedLinkV3 = Static<typeof CachedLinkV3>;
+
 /** The versions this code writes and reads (`v` tells them apart). */
-export type CachedLink = CachedLinkV1 | CachedLinkV2;
+export type CachedLink = CachedLinkV1 | CachedLinkV2 | CachedLinkV3;
 
 /** The columns of a link row the cache value is built from (a `links` row, or the edge's lookup). */
 export interface LinkRowForCache {
@@ -68,6 +86,8 @@ export interface LinkRowForCache {
   blockedAt: Date | null;
   /** The link's redirect rules (an empty list: none). */
   redirectRules: readonly RedirectRule[];
+  /** The link's A/B split (an empty list: none). */
+  variants: readonly LinkVariant[];
 }
 
 /** A campaign's UTM columns (a `campaigns` row, or the columns of a join). */
@@ -94,9 +114,11 @@ export function cachedLinkFromRow(link: LinkRowForCache, campaign: CampaignUtmCo
     utm: campaign === null ? null : utmParameters(campaign),
   };
   const value: CachedLink =
-    link.redirectRules.length === 0
-      ? { v: 1, ...fields }
-      : { v: 2, ...fields, rules: [...link.redirectRules] };
+    link.variants.length > 0
+      ? { v: 3, ...fields, rules: [...link.redirectRules], variants: [...link.variants] }
+      : link.redirectRules.length === 0
+        ? { v: 1, ...fields }
+        : { v: 2, ...fields, rules: [...link.redirectRules] };
   if (link.blockedAt !== null) value.blocked = true;
   return value;
 }
@@ -114,6 +136,7 @@ export function utmParameters(campaign: CampaignUtmColumns): Record<string, stri
 
 const checkV1 = Compile(CachedLinkV1);
 const checkV2 = Compile(CachedLinkV2);
+const checkV3 = Compile(CachedLinkV3);
 
 export class InvalidCachedValueError extends Error {
   override readonly name = 'InvalidCachedValueError';
@@ -125,7 +148,7 @@ function firstError(check: Validator, value: unknown): string {
 }
 
 export function encodeCachedLink(value: CachedLink): string {
-  const check = value.v === 2 ? checkV2 : checkV1;
+  const check = value.v === 3 ? checkV3 : value.v === 2 ? checkV2 : checkV1;
   if (!check.Check(value)) {
     throw new InvalidCachedValueError(`refusing to cache an invalid link (${firstError(check, value)})`);
   }
@@ -147,6 +170,8 @@ export function decodeCachedLink(raw: string | null | undefined): CachedLink | n
       return checkV1.Check(value) ? value : null;
     case 2:
       return checkV2.Check(value) ? value : null;
+    case 3:
+      return checkV3.Check(value) ? value : null;
     default:
       return null;
   }

@@ -33,10 +33,25 @@ export function alertRules(...groups: string[]): AlertRule[] {
 export function registeredMetrics(registry: { getMetricsAsArray(): unknown[] }): Map<string, Set<string>> {
   const known = new Map<string, Set<string>>();
   for (const metric of registry.getMetricsAsArray()) {
-    const { name, labelNames } = metric as { name: string; labelNames?: string[] };
-    known.set(name, new Set([...(labelNames ?? []), 'service']));
+    const { name, labelNames, type } = metric as { name: string; labelNames?: string[]; type?: string };
+    const labels = [...(labelNames ?? []), 'service'];
+    known.set(name, new Set(labels));
+    // A histogram is queried by its series: buckets (with `le`), count and sum.
+    if (type === 'histogram') {
+      known.set(`${name}_bucket`, new Set([...labels, 'le']));
+      known.set(`${name}_count`, new Set(labels));
+      known.set(`${name}_sum`, new Set(labels));
+    }
   }
   return known;
+}
+
+/** The metrics themselves, without the series a histogram is queried by (`_bucket`, `_count`, `_sum`). */
+export function metricNames(known: Map<string, Set<string>>): string[] {
+  return [...known.keys()].filter((name) => {
+    const base = /^(.*)_(bucket|count|sum)$/.exec(name)?.[1];
+    return base === undefined || !known.has(base);
+  });
 }
 
 /** Every metric an expression selects (names not followed by `(`), with the label matchers it applies. */

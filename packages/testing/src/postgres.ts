@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDb, createPool, type Db } from '@boltlink/db/client';
 import { type LocalPostgres, startPostgres } from '@boltlink/local-servers/postgres';
-import type pg from 'pg';
+import { startStreamingReplica } from '@boltlink/local-servers/postgres-replica';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { databaseUrlFor, randomSuffix, type TestEnvironment } from './context.ts';
 import { makeTempRoot } from './servers.ts';
@@ -90,8 +91,19 @@ export interface PrivatePostgres {
   /** Crash-like stop. */
   kill(): Promise<void>;
   start(): Promise<void>;
-  /** Stops the server and deletes its data. */
+  /** Stops the server and deletes its data (and its replica's). */
   destroy(): Promise<void>;
+  /** A streaming replica of this server (local servers only): a base backup of it, started as a hot standby. */
+  startReplica(): Promise<PrivateReplica>;
+}
+
+export interface PrivateReplica {
+  url: string;
+  adminUrl: string;
+  /** Stops applying the primary's WAL (it still arrives): the replica lags until resumed. */
+  pauseReplay(): Promise<void>;
+  resumeReplay(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
@@ -102,6 +114,7 @@ export interface PrivatePostgres {
 export async function startPrivatePostgres(options: { migrate?: boolean } = {}): Promise<PrivatePostgres> {
   const root = await makeTempRoot('boltlink-private-pg-');
   const dataDir = join(root, 'data');
+  const replicas: LocalPostgres[] = [];
   let server: LocalPostgres | undefined = await startPostgres({
     dataDir,
     database: 'boltlink',
@@ -129,9 +142,35 @@ export async function startPrivatePostgres(options: { migrate?: boolean } = {}):
       server = await startPostgres({ dataDir, port, database: 'boltlink', ephemeral: true });
     },
     async destroy() {
+      for (const replica of replicas) await replica.stop();
       await server?.stop();
       server = undefined;
       await rm(root, { recursive: true, force: true });
+    },
+    async startReplica() {
+      if (!server) throw new Error('start the primary before its replica');
+      const replica = await startStreamingReplica(server, {
+        dataDir: join(root, `replica-${replicas.length + 1}`),
+        database: 'boltlink',
+        ephemeral: true,
+      });
+      replicas.push(replica);
+      const admin = async (statement: string) => {
+        const client = new pg.Client({ connectionString: replica.adminUrl });
+        await client.connect();
+        try {
+          await client.query(statement);
+        } finally {
+          await client.end();
+        }
+      };
+      return {
+        url: replica.url,
+        adminUrl: replica.adminUrl,
+        pauseReplay: () => admin('SELECT pg_wal_replay_pause()'),
+        resumeReplay: () => admin('SELECT pg_wal_replay_resume()'),
+        stop: () => replica.stop(),
+      };
     },
   };
 }

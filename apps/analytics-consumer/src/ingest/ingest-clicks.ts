@@ -13,6 +13,8 @@ export interface IncomingClick {
   os: string;
   isBot: boolean;
   visitorHash: string | null;
+  /** The link's A/B variant the visitor was sent to; absent in events from before splits. */
+  variant?: string | null | undefined;
 }
 
 export interface IngestResult {
@@ -65,7 +67,8 @@ const ADD_COUNTS = 'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_
 //
 // link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of
 // the first batch that saw the visitor (human if any of that batch's clicks was). Country and referrer are
-// one row per click each in link_dimensions_daily; device, browser and OS one row per click together in
+// one row per click each in link_dimensions_daily, and so is the A/B variant of a click that has one (a
+// click without a split adds no variant row); device, browser and OS one row per click together in
 // link_agents_daily (their combination), three roll-up rows per click instead of five. Dimension values are capped
 // to the 255 characters the table allows; a click without a country or referrer counts as 'unknown' and
 // '(direct)', which no real value can be (countries are two capital letters, hosts have no parentheses).
@@ -73,17 +76,18 @@ const INGEST_BATCH = `
   WITH input AS (
     SELECT * FROM unnest(
       $1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[],
-      $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
-      AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+      $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[], $12::text[])
+      AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash, variant)
   ), locked AS (
     SELECT l.id, l.workspace_id AS user_id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
   ), inserted AS (
     INSERT INTO click_events
-      (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+      (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash, variant)
     SELECT e.* FROM input e
     WHERE e.link_id IN (SELECT id FROM locked)
     ON CONFLICT (event_id, occurred_at) DO NOTHING
-    RETURNING event_id, link_id, occurred_at, referrer_host, country::text, device, browser, os, is_bot, visitor_hash
+    RETURNING event_id, link_id, occurred_at, referrer_host, country::text, device, browser, os, is_bot, visitor_hash,
+      variant
   ), stored AS (
     SELECT i.*, k.user_id, date_trunc('hour', i.occurred_at, 'UTC') AS hour,
       (i.occurred_at AT TIME ZONE 'UTC')::date AS day
@@ -103,7 +107,9 @@ const INGEST_BATCH = `
     SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
     FROM stored s CROSS JOIN LATERAL (VALUES
       ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
-      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
+      ('variant', s.variant)) AS d(dimension, value)
+    WHERE d.value IS NOT NULL
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (link_id, bucket, dimension, value) DO UPDATE
       ${ADD_COUNTS}
@@ -188,6 +194,8 @@ function normalise(click: IncomingClick): IncomingClick {
     browser: text(click.browser),
     os: text(click.os),
     visitorHash: nullableText(click.visitorHash),
+    // The queue's schema holds the name to the links' format; nothing here can fail the batch.
+    variant: click.variant ?? null,
   };
 }
 
@@ -235,6 +243,7 @@ export async function ingestEvents(
     unique.map((c) => c.isBot),
     unique.map((c) => c.visitorHash),
     shard,
+    unique.map((c) => c.variant ?? null),
   ]);
   const row = result.rows[0];
   return {

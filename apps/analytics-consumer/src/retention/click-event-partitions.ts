@@ -1,5 +1,5 @@
 import { rawEventsKeptFrom, utcDay } from '@boltlink/db/queries/click-event-retention';
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 
 /**
  * Days of partitions that exist ahead of today. Ingestion writes into the partition of each event's day; with
@@ -37,8 +37,24 @@ export async function maintainClickEventPartitions(
   const keptFrom = rawEventsKeptFrom(options.now, options.retentionDays);
   const daysAhead = options.daysAhead ?? PARTITION_DAYS_AHEAD;
   const client = await pool.connect();
+  let broken = false;
+  // Each step is a transaction of its own with its lock timeout set for that transaction only (SET LOCAL): a
+  // session setting would outlive the step on a pooled server connection (PgBouncer in transaction pooling).
+  const step = async <T extends QueryResultRow>(text: string, values: unknown[]): Promise<T[]> => {
+    await client.query('BEGIN');
+    try {
+      await client.query(`SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`);
+      const result = await client.query<T>(text, values);
+      await client.query('COMMIT');
+      return result.rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    }
+  };
   try {
-    await client.query(`SET lock_timeout = ${LOCK_TIMEOUT_MS}`);
     const strays = await client.query<{ day: string }>(
       `SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
        FROM click_events_default WHERE occurred_at >= $1 ORDER BY 1`,
@@ -50,19 +66,18 @@ export async function maintainClickEventPartitions(
     const created: string[] = [];
     // One transaction per day: a partition's locks are held only while it is made.
     for (const day of [...days].sort()) {
-      const result = await client.query<{ created: boolean }>(
+      const [made] = await step<{ created: boolean }>(
         'SELECT click_events_create_partition($1::date) AS created',
         [day],
       );
-      if (result.rows[0]?.created) created.push(`click_events_p${day.replaceAll('-', '')}`);
+      if (made?.created) created.push(`click_events_p${day.replaceAll('-', '')}`);
     }
-    const dropped = await client.query<{ dropped: string[] }>(
+    const [dropped] = await step<{ dropped: string[] }>(
       'SELECT click_events_drop_partitions($1::date) AS dropped',
       [utcDay(keptFrom)],
     );
-    return { created, dropped: dropped.rows[0]?.dropped ?? [], keptFrom };
+    return { created, dropped: dropped?.dropped ?? [], keptFrom };
   } finally {
-    await client.query('RESET lock_timeout').catch(() => {});
-    client.release();
+    client.release(broken ? true : undefined);
   }
 }

@@ -1,6 +1,7 @@
 import './formats.ts';
 import { ALIAS_MIN_LENGTH, SHORT_CODE_CHARACTERS, SHORT_CODE_MAX_LENGTH } from '@boltlink/db/short-code';
 import { RedirectRules } from '@boltlink/redirect-location/rules';
+import { LinkVariant, MAX_VARIANTS } from '@boltlink/redirect-location/variants';
 import { type Static, Type } from 'typebox';
 import { MAX_TAGS } from '../services/link-rules.ts';
 import { Pagination, ProblemSchema, refTo, Uuid } from './common.ts';
@@ -22,6 +23,12 @@ const Domain = Type.String({
   description: 'One of the configured short domains',
 });
 const Title = Type.String({ maxLength: 500 });
+// Counted (0, or 2 to 10) by the link service, so a split of one gets a message that says so.
+const Variants = Type.Array(LinkVariant, {
+  maxItems: MAX_VARIANTS,
+  description:
+    'A/B split: 2 to 10 named destinations with weights; each visitor keeps their variant. A matching redirect rule wins over the split; `null` or `[]` removes it',
+});
 const ExpiresAt = Type.String({ format: 'date-time', description: 'Must be in the future' });
 const MaxClicks = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const LinkPassword = Type.String({
@@ -47,6 +54,7 @@ export const LinkSchema = Type.Object(
     hasPassword: Type.Boolean(),
     campaignId: Nullable(Uuid),
     rules: RedirectRules,
+    variants: Type.Array(LinkVariant, { description: 'A/B split in order; [] without one' }),
     clicks: Type.Integer({ description: 'Persisted total of recorded clicks' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
@@ -74,6 +82,7 @@ export const CreateLinkBody = Type.Object(
     redirectType: Type.Optional(RedirectTypeSchema),
     campaignId: Type.Optional(Uuid),
     rules: Type.Optional(RedirectRules),
+    variants: Type.Optional(Nullable(Variants)),
   },
   { additionalProperties: false, $id: 'CreateLink', title: 'CreateLink' },
 );
@@ -90,11 +99,13 @@ export const UpdateLinkBody = Type.Object(
     redirectType: Type.Optional(RedirectTypeSchema),
     campaignId: Type.Optional(Nullable(Uuid)),
     rules: Type.Optional(RedirectRules),
+    variants: Type.Optional(Nullable(Variants)),
   },
   {
     additionalProperties: false,
     minProperties: 1,
-    description: 'Any creatable field but alias; null clears (rules: [] removes them)',
+    description:
+      'Any creatable field but alias; null clears (rules: [] removes them, variants: null or [] the split)',
   },
 );
 

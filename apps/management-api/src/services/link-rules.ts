@@ -1,5 +1,6 @@
 import { isAlias } from '@boltlink/db/short-code';
 import type { RedirectRule } from '@boltlink/redirect-location/rules';
+import { type LinkVariant, MAX_VARIANTS, MIN_VARIANTS } from '@boltlink/redirect-location/variants';
 import { AppError } from '../errors.ts';
 
 /** Destinations longer than this are refused: browsers and proxies start truncating around here. */
@@ -193,6 +194,35 @@ export function validateRedirectRules(
       if (values !== undefined) (conditions as Record<string, unknown>)[key] = unique(values);
     }
     return { conditions, url: validateDestination(rule.url, policy, `rules[${index}].url`) };
+  });
+}
+
+/**
+ * An A/B split as stored: none (`null` or `[]`), or 2 to 10 variants with unique names, each destination
+ * checked like the link's own (`variants[i].url: ...`). Names and weights are the schema's.
+ */
+export function validateVariants(
+  variants: readonly LinkVariant[] | null | undefined,
+  policy: DestinationPolicy,
+): LinkVariant[] {
+  if (variants === null || variants === undefined || variants.length === 0) return [];
+  if (variants.length < MIN_VARIANTS || variants.length > MAX_VARIANTS) {
+    throw new AppError(
+      'validation_failed',
+      `variants: a split needs ${MIN_VARIANTS} to ${MAX_VARIANTS} variants (null or [] removes it)`,
+    );
+  }
+  const names = new Set<string>();
+  return variants.map((variant, index) => {
+    if (names.has(variant.name)) {
+      throw new AppError('validation_failed', `variants[${index}].name: "${variant.name}" is used twice`);
+    }
+    names.add(variant.name);
+    return {
+      name: variant.name,
+      url: validateDestination(variant.url, policy, `variants[${index}].url`),
+      weight: variant.weight,
+    };
   });
 }
 

@@ -19,6 +19,7 @@ import {
   validateExpiry,
   validateRedirectRules,
   validateTags,
+  validateVariants,
 } from './link-rules.ts';
 import { toCacheable, toLinkView } from './link-view.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -190,6 +191,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     const { workspaceId } = actor;
     const url = validateDestination(input.url, policy);
     const redirectRules = validateRedirectRules(input.rules ?? [], policy);
+    const variants = validateVariants(input.variants, policy);
     const alias = input.alias === undefined ? undefined : validateAlias(input.alias);
     const domain = await lookupDomain(workspaceId, input.domain);
     const expiresAt = input.expiresAt === undefined ? null : validateExpiry(input.expiresAt, clock());
@@ -212,6 +214,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         redirectType: input.redirectType ?? 302,
         campaignId: input.campaignId ?? null,
         redirectRules,
+        variants,
       },
       alias,
       campaign,
@@ -491,10 +494,11 @@ export function createLinkService(deps: LinkServiceDeps) {
     async update(workspaceId: string, id: string, input: UpdateLinkInput): Promise<LinkView> {
       const current = await getOwned(workspaceId, id);
       const patch: Partial<NewLink> = {};
-      if (input.url !== undefined || input.rules !== undefined) {
+      if (input.url !== undefined || input.rules !== undefined || input.variants !== undefined) {
         const policy = await currentPolicy();
         if (input.url !== undefined) patch.url = validateDestination(input.url, policy);
         if (input.rules !== undefined) patch.redirectRules = validateRedirectRules(input.rules, policy);
+        if (input.variants !== undefined) patch.variants = validateVariants(input.variants, policy);
       }
       if (input.domain !== undefined) patch.domain = await resolveDomain(workspaceId, input.domain);
       if (input.title !== undefined) patch.title = input.title?.trim() || null;

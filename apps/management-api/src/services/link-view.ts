@@ -24,6 +24,7 @@ export function toLinkView(link: Link, scheme: string): LinkView {
     hasPassword: link.passwordHash !== null,
     campaignId: link.campaignId,
     rules: link.redirectRules,
+    variants: link.variants,
     clicks: link.clickCount,
     createdAt: link.createdAt.toISOString(),
     updatedAt: link.updatedAt.toISOString(),

@@ -198,10 +198,13 @@ export function createVisitsService(deps: {
     let broken = false;
     try {
       client = await pool.connect();
-      await client.query(`SET statement_timeout = ${EXPORT_STATEMENT_TIMEOUT_MS}`);
       const windows = 'linkId' in scope ? [filters] : dayWindows(filters.from, filters.to);
       for (const window of windows) {
         const statement = visitsStatement(scope, filters, window);
+        // Each window reads in a read-only transaction with its timeout set for that transaction only
+        // (SET LOCAL): a session setting would outlive the export on a pooled server connection (PgBouncer).
+        await client.query('BEGIN READ ONLY');
+        await client.query(`SET LOCAL statement_timeout = ${EXPORT_STATEMENT_TIMEOUT_MS}`);
         const cursor = client.query(new Cursor<Visit>(statement.text, statement.values));
         try {
           for (;;) {
@@ -216,18 +219,17 @@ export function createVisitsService(deps: {
           await cursor.close().catch(() => {
             broken = true;
           });
+          if (!broken) {
+            await client.query('COMMIT').catch(() => {
+              broken = true;
+            });
+          }
         }
       }
     } finally {
       done();
-      if (client) {
-        if (!broken)
-          await client.query('RESET statement_timeout').catch(() => {
-            broken = true;
-          });
-        // A connection left mid-statement is closed rather than handed to the next request.
-        client.release(broken ? true : undefined);
-      }
+      // A connection left mid-statement or mid-transaction is closed rather than handed to the next request.
+      client?.release(broken ? true : undefined);
     }
   }
 

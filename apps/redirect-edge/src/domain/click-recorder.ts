@@ -14,6 +14,8 @@ export interface ClickContext {
   country: string | string[] | undefined;
   /** When the redirect was served, if the caller has read the clock already; else now. */
   occurredAt?: number;
+  /** The name of the link's A/B variant the visitor was sent to; absent without a split (or when a rule won). */
+  variant?: string | undefined;
 }
 
 export interface ClickRecorderOptions {
@@ -100,6 +102,7 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
       // Counted, but flagged: bots, HEAD and requests without a User-Agent.
       isBot: !isHumanClick(context.method, visitor.agent),
       visitorHash: visitor.hash,
+      variant: context.variant ?? null,
     });
   };
 }

@@ -3,7 +3,7 @@ import type { RedirectLink } from './ports.ts';
 
 /**
  * The destination host names instance admins blocked, held whole in memory (the list is small). A link to
- * one of them (by its URL or a redirect rule's) is served as blocked (410): `apply` marks it when it enters the in-process cache, so a
+ * one of them (by its URL, a redirect rule's or a variant's) is served as blocked (410): `apply` marks it when it enters the in-process cache, so a
  * redirect pays nothing per request, and a change of the list clears that cache (`onChange`) so every link
  * is marked again against the new list.
  */
@@ -20,11 +20,12 @@ export function createDestinationBlocklist(): DestinationBlocklist {
   return {
     apply(link) {
       if (blocked.size === 0 || link.blocked === true) return link;
-      // A rule's destination counts as the link's: a link that would send some visitors to a blocked domain
-      // is blocked for everyone, as the API refuses to create one.
+      // A rule's or a variant's destination counts as the link's: a link that would send some visitors to a
+      // blocked domain is blocked for everyone, as the API refuses to create one.
       const sendsToBlocked =
         isBlockedDestination(link.url, blocked) ||
-        (link.v === 2 && link.rules.some((rule) => isBlockedDestination(rule.url, blocked)));
+        (link.v !== 1 && link.rules.some((rule) => isBlockedDestination(rule.url, blocked))) ||
+        (link.v === 3 && link.variants.some((variant) => isBlockedDestination(variant.url, blocked)));
       return sendsToBlocked ? { ...link, blocked: true } : link;
     },
     replace(hostnames) {

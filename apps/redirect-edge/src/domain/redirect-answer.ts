@@ -14,8 +14,9 @@ const PERMANENT = 'private, max-age=3600';
 
 export function cacheControl(link: RedirectLink, status: number): string {
   if (status !== 301 && status !== 308) return NO_STORE;
-  // With rules, the same short URL goes elsewhere for another country, device or language.
-  if (link.v === 2) return NO_STORE;
+  // With rules or a split, the same short URL goes elsewhere for another visitor, and a browser that kept
+  // one answer would not see an edit of the rules or the weights.
+  if (link.v !== 1) return NO_STORE;
   if (link.expiresAt !== null || link.maxClicks !== null || link.passwordHash !== null) return NO_STORE;
   return PERMANENT;
 }
@@ -31,13 +32,24 @@ export function rawQuery(url: string): string {
 // link, not once per request. Keyed weakly: an entry goes when its link leaves the LRU.
 const plainLocations = new WeakMap<RedirectLink, string | null>();
 const plainRuleLocations = new WeakMap<RedirectLink, (string | null | undefined)[]>();
+const plainVariantLocations = new WeakMap<RedirectLink, (string | null | undefined)[]>();
 
 /**
- * `buildLocation` for a link (or its rule number `rule`, when one matched) and a raw visitor query; null when
- * the stored destination cannot be served.
+ * `buildLocation` for a link (or its rule number `rule`, when one matched, else its variant number `variant`,
+ * when it has a split) and a raw visitor query; null when the stored destination cannot be served.
  */
-export function locationFor(link: RedirectLink, visitorQuery: string, rule = -1): string | null {
-  if (rule >= 0 && link.v === 2) return ruleLocationFor(link, visitorQuery, rule);
+export function locationFor(
+  link: RedirectLink,
+  visitorQuery: string,
+  rule = -1,
+  variant = -1,
+): string | null {
+  if (link.v !== 1) {
+    if (rule >= 0) return targetLocation(link, plainRuleLocations, rule, link.rules[rule]?.url, visitorQuery);
+    if (variant >= 0 && link.v === 3) {
+      return targetLocation(link, plainVariantLocations, variant, link.variants[variant]?.url, visitorQuery);
+    }
+  }
   if (visitorQuery.length > 0) return buildLocation(link.url, visitorQuery, link.utm);
   const known = plainLocations.get(link);
   if (known !== undefined) return known;
@@ -46,19 +58,25 @@ export function locationFor(link: RedirectLink, visitorQuery: string, rule = -1)
   return location;
 }
 
-function ruleLocationFor(link: RedirectLink & { v: 2 }, visitorQuery: string, rule: number): string | null {
-  const target = link.rules[rule];
-  if (target === undefined) return null;
-  if (visitorQuery.length > 0) return buildLocation(target.url, visitorQuery, link.utm);
-  let known = plainRuleLocations.get(link);
+/** The location of a rule's or a variant's URL; without a visitor query, built once per cached link. */
+function targetLocation(
+  link: RedirectLink,
+  plain: WeakMap<RedirectLink, (string | null | undefined)[]>,
+  index: number,
+  url: string | undefined,
+  visitorQuery: string,
+): string | null {
+  if (url === undefined) return null;
+  if (visitorQuery.length > 0) return buildLocation(url, visitorQuery, link.utm);
+  let known = plain.get(link);
   if (known === undefined) {
     known = [];
-    plainRuleLocations.set(link, known);
+    plain.set(link, known);
   }
-  const cached = known[rule];
+  const cached = known[index];
   if (cached !== undefined) return cached;
-  const location = buildLocation(target.url, '', link.utm);
-  known[rule] = location;
+  const location = buildLocation(url, '', link.utm);
+  known[index] = location;
   return location;
 }
 

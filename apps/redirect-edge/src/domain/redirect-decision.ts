@@ -3,6 +3,7 @@ import type { RedirectLink } from './ports.ts';
 import type { GoneReason } from './problem-page.ts';
 import { cacheControl, locationFor, rawQuery } from './redirect-answer.ts';
 import { matchingRule, type VisitorClassifier } from './redirect-rules.ts';
+import { visitorVariant } from './redirect-variants.ts';
 
 /**
  * The one place that decides what a request for a short link gets. Both entrances call it: the fast path in
@@ -96,9 +97,10 @@ export function decideRedirect(
   if (link.expiresAt !== null && link.expiresAt <= now) return EXPIRED;
   if (link.passwordHash !== null && facts.unlocked !== true) return PASSWORD;
   const query = rawQuery(facts.url);
-  // The first rule that holds picks the destination; the link's URL otherwise. Compiled once per cached link.
+  // Targeting before testing: the first rule that holds picks the destination; else the visitor's variant of
+  // the link's split; else the link's URL. Rules and split are compiled once per cached link.
   const rule =
-    link.v === 2
+    link.v !== 1
       ? matchingRule(
           link,
           {
@@ -111,7 +113,8 @@ export function decideRedirect(
           visitors,
         )
       : -1;
-  const location = locationFor(link, query, rule);
+  const variant = rule < 0 && link.v === 3 ? visitorVariant(link, facts.ip, facts.headers.userAgent) : -1;
+  const location = locationFor(link, query, rule, variant);
   // The API validates destinations; a stored one we cannot serve is a data problem, not the visitor's.
   if (location === null) return UNUSABLE;
   // 303 after a form POST whatever the link's type: a 307/308 would make the browser re-POST the password.
@@ -132,6 +135,7 @@ export function decideRedirect(
     country: visitor.country,
     occurredAt: now,
   };
+  if (variant >= 0 && link.v === 3) click.variant = link.variants[variant]?.name;
   if (link.maxClicks !== null) {
     return { kind: 'capped-redirect', maxClicks: link.maxClicks, linkId: link.id, status, headers, click };
   }

@@ -119,7 +119,7 @@ class RequestVisitor implements RuleVisitor {
  */
 const compiledRules = new WeakMap<RedirectLink, CompiledRules>();
 
-function rulesOf(link: RedirectLink & { v: 2 }): CompiledRules {
+function rulesOf(link: RedirectLink & { v: 2 | 3 }): CompiledRules {
   let compiled = compiledRules.get(link);
   if (compiled === undefined) {
     compiled = compileRules(link.rules);
@@ -134,6 +134,6 @@ export function matchingRule(
   request: RuleRequest,
   classifier: VisitorClassifier,
 ): number {
-  if (link.v !== 2) return -1;
+  if (link.v === 1 || link.rules.length === 0) return -1;
   return rulesOf(link).match(new RequestVisitor(request, classifier));
 }

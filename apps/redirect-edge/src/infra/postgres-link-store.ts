@@ -28,3 +28,20 @@ export function createPostgresLinkStore(db: Db): LinkStore {
     },
   };
 }
+
+/**
+ * Reads from a replica (DATABASE_READ_URL) with the primary behind it for what a replica may not have yet: a
+ * link the replica does not know is asked of the primary before the edge answers 404 (and caches the miss), so
+ * a link created a moment ago redirects even when the cache missed it and the replica lags. The human click
+ * count that re-seeds a click cap is read from the primary: a lagging count would let a capped link overrun.
+ * An unknown code costs one primary read per negative-cache period (LRU, then Redis), and 404s are rate
+ * limited per client.
+ */
+export function createReplicaLinkStore(replica: LinkStore, primary: LinkStore): LinkStore {
+  return {
+    async findLink(domain, code) {
+      return (await replica.findLink(domain, code)) ?? primary.findLink(domain, code);
+    },
+    humanClickCount: (linkId) => primary.humanClickCount(linkId),
+  };
+}

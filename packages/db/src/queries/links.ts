@@ -1,4 +1,5 @@
 import type { RedirectRule } from '@boltlink/redirect-location/rules';
+import type { LinkVariant } from '@boltlink/redirect-location/variants';
 import { and, eq, fillPlaceholders, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { campaigns } from '../schema/campaigns.ts';
@@ -21,6 +22,8 @@ export interface LinkRowForRedirect {
   clickCount: number;
   /** Ordered redirect rules; [] = none. */
   redirectRules: RedirectRule[];
+  /** The A/B split; [] = none. */
+  variants: LinkVariant[];
   /** The link's campaign's UTM columns; null without a campaign. */
   campaign: CampaignUtmRow | null;
 }
@@ -61,6 +64,7 @@ const redirectColumns = {
   blockedAt: links.blockedAt,
   clickCount: links.clickCount,
   redirectRules: links.redirectRules,
+  variants: links.variants,
   campaignId: campaigns.id,
   utmSource: campaigns.utmSource,
   utmMedium: campaigns.utmMedium,
@@ -79,6 +83,7 @@ type RedirectRow = [
   blockedAt: Date | null,
   clickCount: string | number,
   redirectRules: RedirectRule[],
+  variants: LinkVariant[],
   campaignId: string | null,
   utmSource: string | null,
   utmMedium: string | null,
@@ -121,6 +126,7 @@ function createRedirectLinkFinder(
       blockedAt,
       clickCount,
       redirectRules,
+      variants,
       campaignId,
       utmSource,
       utmMedium,
@@ -138,6 +144,7 @@ function createRedirectLinkFinder(
       blockedAt,
       clickCount: Number(clickCount),
       redirectRules,
+      variants,
       campaign: campaignId === null ? null : { utmSource, utmMedium, utmCampaign, utmTerm, utmContent },
     };
   };

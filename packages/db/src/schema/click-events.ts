@@ -27,11 +27,14 @@ export const clickEvents = pgTable(
     isBot: boolean('is_bot').notNull().default(false),
     // Keyed hash of IP and User-Agent with a daily salt: counts unique visitors, never stores an IP.
     visitorHash: text('visitor_hash'),
+    // The name of the link's A/B variant the visitor was sent to; null without a split (or a rule won). Its
+    // format is the click contract's (packages/queues); no check here, which would scan every partition.
+    variant: text('variant'),
   },
   (t) => [
     primaryKey({ name: 'click_events_pkey', columns: [t.eventId, t.occurredAt] }),
-    // The index also INCLUDEs country, device, browser, os, referrer_host, is_bot and visitor_hash (migration
-    // 0015; drizzle's index cannot say so): filtered stats count a link's events from it alone (ADR 0016).
+    // The index also INCLUDEs country, device, browser, os, referrer_host, is_bot, visitor_hash and variant (migration
+    // 0016; drizzle's index cannot say so): filtered stats count a link's events from it alone (ADR 0016).
     index('click_events_link_id_occurred_at_idx').on(t.linkId, t.occurredAt),
     check('click_events_country_check', sql`${t.country} IS NULL OR ${t.country} ~ '^[A-Z]{2}$'`),
   ],

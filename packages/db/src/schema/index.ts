@@ -41,6 +41,8 @@ export {
   type LinkDimensionsDaily,
   linkDimensionsDaily,
   type NewLinkDimensionsDaily,
+  VARIANT_DIMENSION,
+  type VariantDimension,
 } from './link-dimensions-daily.ts';
 export {
   type LinkVisitorsDaily,

@@ -6,6 +6,9 @@ import type { AgentDimension } from './link-agents-daily.ts';
 /** The dimensions ingestion writes here; device, browser and OS go to link_agents_daily (migration 0003). */
 export const clickDimensions = ['country', 'referrer'] as const;
 export type ClickDimension = (typeof clickDimensions)[number];
+/** The A/B variant a click was sent to (a link's split), counted per day like country and referrer. */
+export const VARIANT_DIMENSION = 'variant';
+export type VariantDimension = typeof VARIANT_DIMENSION;
 
 /**
  * Clicks per link, UTC day, dimension and value (e.g. country = 'DE'). Feeds the "top countries and
@@ -24,7 +27,7 @@ export const linkDimensionsDaily = pgTable(
     // (migration 0002) deletes a link's roll-ups with the link, as a cascade would.
     linkId: uuid('link_id').notNull(),
     bucket: date('bucket', { mode: 'string' }).notNull(),
-    dimension: text('dimension').$type<ClickDimension | AgentDimension>().notNull(),
+    dimension: text('dimension').$type<ClickDimension | VariantDimension | AgentDimension>().notNull(),
     value: text('value').notNull(),
     clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
     botClicks: bigint('bot_clicks', { mode: 'number' }).notNull().default(0),
@@ -34,7 +37,7 @@ export const linkDimensionsDaily = pgTable(
       name: 'link_dimensions_daily_pkey',
       columns: [t.linkId, t.bucket, t.dimension, t.value],
     }),
-    check('link_dimensions_daily_dimension_check', sql`${t.dimension} IN ('country', 'referrer')`),
+    check('link_dimensions_daily_dimension_check', sql`${t.dimension} IN ('country', 'referrer', 'variant')`),
     check('link_dimensions_daily_value_length_check', sql`char_length(${t.value}) <= 255`),
     check(
       'link_dimensions_daily_counts_check',

@@ -1,4 +1,5 @@
 import type { RedirectRule } from '@boltlink/redirect-location/rules';
+import type { LinkVariant } from '@boltlink/redirect-location/variants';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -48,6 +49,8 @@ export const links = pgTable(
     redirectType: smallint('redirect_type').$type<RedirectType>().notNull().default(302),
     // Ordered redirect rules (`@boltlink/redirect-location/rules`), validated by the API; [] = none.
     redirectRules: jsonb('redirect_rules').$type<RedirectRule[]>().notNull().default(sql`'[]'::jsonb`),
+    // A/B split (`@boltlink/redirect-location/variants`), validated by the API; [] = none, else 2 to 10.
+    variants: jsonb('variants').$type<LinkVariant[]>().notNull().default(sql`'[]'::jsonb`),
     campaignId: uuid('campaign_id').references(() => campaigns.id, { onDelete: 'set null' }),
     // A JS number is exact up to 2^53 clicks, far beyond any single link.
     clickCount: bigint('click_count', { mode: 'number' }).notNull().default(0),
@@ -80,6 +83,7 @@ export const links = pgTable(
     check('links_domain_length_check', sql`char_length(${t.domain}) BETWEEN 1 AND 259`),
     check('links_url_length_check', sql`char_length(${t.url}) BETWEEN 1 AND 8192`),
     check('links_redirect_rules_array_check', sql`jsonb_typeof(${t.redirectRules}) = 'array'`),
+    check('links_variants_array_check', sql`jsonb_typeof(${t.variants}) = 'array'`),
     check('links_tags_count_check', sql`coalesce(array_length(${t.tags}, 1), 0) <= 10`),
   ],
 );

@@ -31,6 +31,7 @@ describe('findLinkForRedirect', () => {
       clickCount: 3,
       blockedAt: null,
       redirectRules: [],
+      variants: [],
       campaign: null,
     });
   });
@@ -43,6 +44,16 @@ describe('findLinkForRedirect', () => {
     ];
     await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'rules1', redirectRules });
     expect(await findLinkForRedirect(database.db, 'sho.rt', 'rules1')).toMatchObject({ redirectRules });
+  });
+
+  test('carries the A/B split in its order', async ({ database }) => {
+    const user = await insertUser(database.db);
+    const variants = [
+      { name: 'control', url: 'https://example.com/a', weight: 3 },
+      { name: 'b', url: 'https://example.com/b', weight: 1 },
+    ];
+    await insertLink(database.db, user.id, { domain: 'sho.rt', code: 'split1', variants });
+    expect(await findLinkForRedirect(database.db, 'sho.rt', 'split1')).toMatchObject({ variants });
   });
 
   test('carries when an instance admin blocked the link', async ({ database }) => {

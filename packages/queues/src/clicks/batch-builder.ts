@@ -19,6 +19,8 @@ export interface CapturedClick {
   readonly country: string | null;
   readonly isBot: boolean;
   readonly visitorHash: string | null;
+  /** The A/B variant's name; null or absent without one. */
+  readonly variant?: string | null | undefined;
 }
 
 /**
@@ -39,11 +41,14 @@ export class ClickBatchBuilder {
   private country: string[] = [];
   private flags: number[] = [];
   private visitor: number[] = [];
+  private variants: string[] = [];
+  private variant: number[] = [];
   private linkIndex = new Map<string, number>();
   private agentByObject = new Map<ClickAgent, number>();
   private agentByValue = new Map<string, number>();
   private referrerIndex = new Map<string, number>();
   private visitorIndex = new Map<string, number>();
+  private variantIndex = new Map<string, number>();
 
   /** Clicks added since the last build. */
   get size(): number {
@@ -60,6 +65,10 @@ export class ClickBatchBuilder {
     this.country.push(country ?? '');
     this.flags.push(click.isBot ? CLICK_FLAG_BOT : 0);
     this.visitor.push(visitorHash === null ? -1 : intern(this.visitorIndex, this.visitors, visitorHash));
+    const { variant } = click;
+    this.variant.push(
+      variant === null || variant === undefined ? -1 : intern(this.variantIndex, this.variants, variant),
+    );
   }
 
   /** The batch so far (at least one click), under `batchId`; the builder starts over. */
@@ -81,6 +90,11 @@ export class ClickBatchBuilder {
       flags: this.flags,
       visitor: this.visitor,
     };
+    // Only a batch with a variant carries the columns: the others stay what consumers before splits read.
+    if (this.variants.length > 0) {
+      batch.variants = this.variants;
+      batch.variant = this.variant;
+    }
     this.reset();
     return batch;
   }
@@ -111,11 +125,14 @@ export class ClickBatchBuilder {
     this.country = [];
     this.flags = [];
     this.visitor = [];
+    this.variants = [];
+    this.variant = [];
     this.linkIndex.clear();
     this.agentByObject.clear();
     this.agentByValue.clear();
     this.referrerIndex.clear();
     this.visitorIndex.clear();
+    this.variantIndex.clear();
   }
 }
 

@@ -16,6 +16,11 @@ function v2Problems(batch: ClickBatchV2): string[] {
       problems.push(`/${column}: ${batch[column].length} entries, /link has ${count}`);
     }
   }
+  if ((batch.variants === undefined) !== (batch.variant === undefined)) {
+    problems.push('/variant: comes with /variants, and /variants with /variant');
+  } else if (batch.variant !== undefined && batch.variant.length !== count) {
+    problems.push(`/variant: ${batch.variant.length} entries, /link has ${count}`);
+  }
   if (problems.length > 0) return problems;
   const indexed = [
     ['link', batch.links.length],
@@ -28,6 +33,15 @@ function v2Problems(batch: ClickBatchV2): string[] {
     for (let i = 0; i < count; i += 1) {
       if ((values[i] as number) >= size) {
         problems.push(`/${column}/${i}: index ${values[i]} outside a dictionary of ${size}`);
+        break;
+      }
+    }
+  }
+  if (batch.variant !== undefined) {
+    const size = batch.variants?.length ?? 0;
+    for (let i = 0; i < count; i += 1) {
+      if ((batch.variant[i] as number) >= size) {
+        problems.push(`/variant/${i}: index ${batch.variant[i]} outside a dictionary of ${size}`);
         break;
       }
     }
@@ -51,7 +65,7 @@ export function assertClickBatchV2(data: unknown): asserts data is ClickBatchV2 
 }
 
 function decodeClickBatchV2(batch: ClickBatchV2): ClickBatch {
-  const { batchId, baseTime, links, agents, referrers, visitors } = batch;
+  const { batchId, baseTime, links, agents, referrers, visitors, variants, variant: variantColumn } = batch;
   const events: ClickEvent[] = new Array(batch.link.length);
   for (let i = 0; i < events.length; i += 1) {
     // Indices were checked against their dictionaries by assertClickBatchV2.
@@ -59,6 +73,7 @@ function decodeClickBatchV2(batch: ClickBatchV2): ClickBatch {
     const referrer = batch.referrer[i] as number;
     const visitor = batch.visitor[i] as number;
     const country = batch.country[i] as string;
+    const variant = variantColumn === undefined ? -1 : (variantColumn[i] as number);
     events[i] = {
       eventId: clickEventId(batchId, i),
       linkId: links[batch.link[i] as number] as string,
@@ -71,6 +86,9 @@ function decodeClickBatchV2(batch: ClickBatchV2): ClickBatch {
       isBot: ((batch.flags[i] as number) & CLICK_FLAG_BOT) !== 0,
       visitorHash: visitor === -1 ? null : (visitors[visitor] as string),
     };
+    // Set only when there is one: a batch without variants decodes to the events it always did.
+    if (variant !== -1 && variants !== undefined)
+      (events[i] as ClickEvent).variant = variants[variant] as string;
   }
   return { v: 1, batchId, events };
 }

@@ -1,9 +1,13 @@
+import { VARIANT_NAME_PATTERN } from '@boltlink/redirect-location/variants';
 import { type Static, type TSchema, Type } from 'typebox';
 import { Nullable, Uuid } from '../payload.ts';
 
 /** The `clicks` job: one batch of clicks captured by an edge. v2 is what edges write; v1 stays readable. */
 
 export const MAX_EVENTS_PER_BATCH = 5000;
+
+/** A variant name as links define them (`@boltlink/redirect-location/variants`). */
+const VariantName = () => Type.String({ pattern: VARIANT_NAME_PATTERN, maxLength: 32 });
 
 export const ClickEventV1 = Type.Object(
   {
@@ -21,6 +25,11 @@ export const ClickEventV1 = Type.Object(
     isBot: Type.Boolean(),
     /** Keyed hash of IP + User-Agent with a daily salt; never a raw IP. */
     visitorHash: Nullable(Type.String({ minLength: 1, maxLength: 128 })),
+    /**
+     * The name of the link's A/B variant the visitor was sent to. Optional: events from before splits have
+     * none, and an absent value reads as null (no split, or a redirect rule won).
+     */
+    variant: Type.Optional(Nullable(VariantName())),
   },
   { additionalProperties: false },
 );
@@ -57,10 +66,14 @@ const Dictionary = <T extends TSchema>(item: T) => Type.Array(item, { maxItems: 
  * hash once per batch (dictionaries) and the events as equal-length columns of small integers:
  * event i is `links[link[i]]` at `baseTime + time[i]`, agent `agents[agent[i]]`, referrer
  * `referrers[referrer[i]]` or none (-1), `country[i]` or none (''), `flags[i]` (CLICK_FLAG_BOT), visitor
- * `visitors[visitor[i]]` or none (-1). Its event id is `clickEventId(batchId, i)`: no id travels per event.
+ * `visitors[visitor[i]]` or none (-1), A/B variant `variants[variant[i]]` or none (-1). Its event id is `clickEventId(batchId, i)`: no id travels per event.
  *
  * The schema checks types and bounds; `parseClickBatch` also checks what a schema cannot say (equal column
  * lengths, every index inside its dictionary, every time at or after the epoch).
+ *
+ * `variants` and `variant` came with A/B splits. They are optional and written only when a click of the batch
+ * has a variant, so a batch without one is the same bytes as before and batches queued by an older edge
+ * (which has neither) still ingest.
  */
 export const ClickBatchV2 = Type.Object(
   {
@@ -88,6 +101,8 @@ export const ClickBatchV2 = Type.Object(
     country: Column(Type.String({ pattern: '^([A-Z]{2})?$', maxLength: 2 })),
     flags: Column(Type.Integer({ minimum: 0, maximum: CLICK_FLAG_BOT })),
     visitor: Column(Index(-1)),
+    variants: Type.Optional(Type.Array(VariantName(), { minItems: 1, maxItems: MAX_EVENTS_PER_BATCH })),
+    variant: Type.Optional(Column(Index(-1))),
   },
   { additionalProperties: false },
 );

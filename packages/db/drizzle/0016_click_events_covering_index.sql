@@ -9,6 +9,6 @@
 -- On a partitioned table the index is built on every partition in this statement (no CONCURRENTLY): ingestion
 -- waits while it is built (its jobs stay queued), reads do not; the partition job's new day partitions get it
 -- when they are attached. The build reads click_events once (see docs/operations/upgrades.md).
-CREATE INDEX "click_events_link_id_occurred_at_covering_idx" ON "click_events" USING btree ("link_id", "occurred_at") INCLUDE ("country", "device", "browser", "os", "referrer_host", "is_bot", "visitor_hash");--> statement-breakpoint
+CREATE INDEX "click_events_link_id_occurred_at_covering_idx" ON "click_events" USING btree ("link_id", "occurred_at") INCLUDE ("country", "device", "browser", "os", "referrer_host", "is_bot", "visitor_hash", "variant");--> statement-breakpoint
 DROP INDEX "click_events_link_id_occurred_at_idx";--> statement-breakpoint
 ALTER INDEX "click_events_link_id_occurred_at_covering_idx" RENAME TO "click_events_link_id_occurred_at_idx";
