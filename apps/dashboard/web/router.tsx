@@ -13,6 +13,7 @@ import { auditLogSearch } from './pages/audit-log-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
 import { validateStatsSearch } from './ui/stats-range.ts';
+import { validateVisitsSearch } from './visits-search.ts';
 import { currentWorkspaceQuery } from './workspace.tsx';
 
 export interface RouterContext {
@@ -116,6 +117,18 @@ const linkAnalyticsRoute = createRoute({
   validateSearch: validateStatsSearch,
   component: lazyRouteComponent(() => import('./pages/link-analytics.tsx'), 'LinkAnalyticsPage'),
 });
+const linkVisitsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/links/$linkId/visits',
+  validateSearch: validateVisitsSearch,
+  component: lazyRouteComponent(() => import('./pages/visits.tsx'), 'LinkVisitsPage'),
+});
+const visitsRoute = createRoute({
+  getParentRoute: () => signedInRoute,
+  path: '/visits',
+  validateSearch: validateVisitsSearch,
+  component: lazyRouteComponent(() => import('./pages/visits.tsx'), 'VisitsPage'),
+});
 const analyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/analytics',
@@ -171,7 +184,9 @@ const routeTree = rootRoute.addChildren([
     linkImportRoute,
     linkRoute,
     linkAnalyticsRoute,
+    linkVisitsRoute,
     analyticsRoute,
+    visitsRoute,
     campaignsRoute,
     domainsRoute,
     apiKeysRoute,

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { freePort } from '@boltlink/local-servers/free-port';
 import { type LocalPgBouncer, pgbouncerBinary, startPgBouncer } from '@boltlink/local-servers/pgbouncer';
 import { type LocalPostgres, startPostgres } from '@boltlink/local-servers/postgres';
 import { type LocalRedis, startRedis } from '@boltlink/local-servers/redis';
+import { type ServiceProcesses, startServiceProcesses } from '@boltlink/testing/service-processes';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/paths.ts';
@@ -27,22 +27,9 @@ chmodSync(work, 0o755);
 let postgres: LocalPostgres | undefined;
 let redis: LocalRedis | undefined;
 let bouncer: LocalPgBouncer | undefined;
-const children: ChildProcess[] = [];
+let processes: ServiceProcesses | undefined;
 const urls = { api: '', edge: '' };
 let edgeHost = '';
-
-async function waitReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 150_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) })
-      .then((res) => res.status === 200)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`${url} not ready:\n${output()}`);
-}
 
 beforeAll(async () => {
   if (!hasPgBouncer) return;
@@ -67,9 +54,9 @@ beforeAll(async () => {
     },
     database: 'boltlink',
   });
-  const [apiPort, edgePort, consumerPort, apiMetrics, edgeMetrics] = await Promise.all(
+  const [apiPort, edgePort, consumerPort, apiMetrics, edgeMetrics] = (await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
-  );
+  )) as [number, number, number, number, number];
   urls.api = `http://127.0.0.1:${apiPort}`;
   urls.edge = `http://127.0.0.1:${edgePort}`;
   edgeHost = `127.0.0.1:${edgePort}`;
@@ -90,33 +77,11 @@ beforeAll(async () => {
     { dir: 'redirect-edge', port: edgePort, metricsPort: edgeMetrics },
     { dir: 'analytics-consumer', port: consumerPort },
   ];
-  await Promise.all(
-    services.map(({ dir, port, metricsPort }) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-        cwd: join(repoRoot, 'apps', dir),
-        env: { ...common, PORT: String(port), ...(metricsPort ? { METRICS_PORT: String(metricsPort) } : {}) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let output = '';
-      child.stdout?.on('data', (chunk) => (output += chunk));
-      child.stderr?.on('data', (chunk) => (output += chunk));
-      return waitReady(`http://127.0.0.1:${port}`, child, () => output);
-    }),
-  );
+  processes = await startServiceProcesses(services, common);
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all(
-    children.map(async (child) => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
+  await processes?.close();
   await bouncer?.stop();
   await redis?.stop();
   await postgres?.stop();

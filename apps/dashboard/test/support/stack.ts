@@ -1,11 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/free-port';
 import { startSmtpServer, type TestSmtpServer } from '@boltlink/local-servers/smtp';
 import type { TestEnvironment } from '@boltlink/testing/context';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
+import { type ServiceProcesses, startServiceProcesses } from '@boltlink/testing/service-processes';
 
-const appsDir = fileURLToPath(new URL('../../../', import.meta.url));
 const dashboardDir = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where the services of the stack listen. */
@@ -33,19 +33,6 @@ export function buildPages(): void {
   );
 }
 
-async function waitReady(url: string, child: ChildProcess, output: () => string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) })
-      .then((res) => res.status === 200)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`${url} not ready after ${ms} ms:\n${output()}`);
-}
-
 /**
  * The real stack as `make up` runs it — management API, redirect edge, analytics consumer and dashboard,
  * each its own process — on free loopback ports, a fresh database and its own Redis prefix. Stopped (SIGTERM,
@@ -62,10 +49,16 @@ export async function startStack(
   const database: TestDatabase = await createTestDatabase({ environment });
   const prefix = `blt-dashboard-e2e-${environment.runId}${options.email ? `-mail-${process.pid}` : ''}`;
   const mail = options.email ? await startSmtpServer() : undefined;
-  const [apiPort, edgePort, consumerPort, dashboardPort, ...metricsPorts] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
-  );
-  const url = (port: number | undefined) => `http://127.0.0.1:${port}`;
+  const [apiPort, edgePort, consumerPort, dashboardPort, apiMetricsPort, edgeMetricsPort] =
+    (await Promise.all(Array.from({ length: 6 }, () => freePort()))) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+  const url = (port: number) => `http://127.0.0.1:${port}`;
   const common = {
     ...process.env,
     NODE_ENV: 'test',
@@ -91,45 +84,19 @@ export async function startStack(
       : {}),
   };
   const services = [
-    { dir: 'management-api', port: apiPort, metricsPort: metricsPorts[0] },
-    { dir: 'redirect-edge', port: edgePort, metricsPort: metricsPorts[1] },
+    { dir: 'management-api', port: apiPort, metricsPort: apiMetricsPort },
+    { dir: 'redirect-edge', port: edgePort, metricsPort: edgeMetricsPort },
     { dir: 'analytics-consumer', port: consumerPort },
     { dir: 'dashboard', port: dashboardPort },
   ];
-  const children: ChildProcess[] = [];
+  let processes: ServiceProcesses | undefined;
   const close = async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null) return;
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await processes?.close();
     await mail?.stop();
     await database.drop();
   };
   try {
-    await Promise.all(
-      services.map(({ dir, port, metricsPort }) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-          cwd: `${appsDir}${dir}`,
-          env: {
-            ...common,
-            PORT: String(port),
-            ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        children.push(child);
-        let output = '';
-        child.stdout?.on('data', (chunk) => (output += chunk));
-        child.stderr?.on('data', (chunk) => (output += chunk));
-        return waitReady(url(port), child, () => output, 150_000);
-      }),
-    );
+    processes = await startServiceProcesses(services, common);
   } catch (error) {
     await close();
     throw error;

@@ -8,6 +8,7 @@ import { useWorkspace } from '../workspace.tsx';
 const SECTIONS = [
   { to: '/links', label: 'Links', permission: 'links:read' },
   { to: '/analytics', label: 'Analytics', permission: 'stats:read' },
+  { to: '/visits', label: 'Visits', permission: 'stats:read' },
   { to: '/campaigns', label: 'Campaigns', permission: 'links:read' },
   { to: '/domains', label: 'Domains', permission: 'domains:read' },
   { to: '/api-keys', label: 'API keys', permission: 'keys:manage' },

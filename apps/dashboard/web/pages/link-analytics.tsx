@@ -60,6 +60,10 @@ export function LinkAnalyticsPage() {
           <Link to="/links">Links</Link> /{' '}
           <Link to="/analytics" search={search}>
             Workspace analytics
+          </Link>{' '}
+          /{' '}
+          <Link to="/links/$linkId/visits" params={{ linkId }}>
+            Visits
           </Link>
         </p>
         <h1>Link analytics</h1>

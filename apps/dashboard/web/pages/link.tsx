@@ -243,6 +243,11 @@ export function LinkPage() {
                 Analytics
               </Link>
             )}
+            {canReadStats && (
+              <Link to="/links/$linkId/visits" params={{ linkId: data.id }}>
+                Visits
+              </Link>
+            )}
 
             {canWrite && <DeleteLink link={data} />}
           </div>
