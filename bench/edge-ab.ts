@@ -17,7 +17,9 @@
 //
 // CODE_A / CODE_B (default `hot`, a link without rules) set the short code each side is loaded with: `hot5` is the
 // same link with 5 redirect rules of which none holds for the load's visitor (every condition kind asked, the
-// link URL served), so `CODE_B=hot5` with one build on both sides measures what 5 rules cost. VISITOR=browser
+// link URL served), so `CODE_B=hot5` with one build on both sides measures what 5 rules cost; `hotab` is the same
+// link with a 50/50 A/B split (the visitor's variant hashed and picked on every request, its name on the click).
+// VISITOR=browser
 // sends a desktop Chrome User-Agent and an Accept-Language with every request (default: neither, as before).
 //
 // DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50). The figures go to
@@ -29,7 +31,7 @@ import { describeRevision, gitRevision } from './lib/git-revision.ts';
 import type { LoadResult } from './lib/load.ts';
 import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
-import { benchEdgeEnv, FIVE_RULES_NONE_HOLDS, seedLink } from './lib/seed-link.ts';
+import { benchEdgeEnv, FIVE_RULES_NONE_HOLDS, seedLink, TWO_VARIANTS } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
 
 const SEGMENT = Number(process.env.DURATION ?? 5);
@@ -71,6 +73,7 @@ const servers: ServerProcess[] = [];
 try {
   await seedLink(stack.databaseUrl, DOMAIN, 'hot');
   await seedLink(stack.databaseUrl, DOMAIN, 'hot5', FIVE_RULES_NONE_HOLDS);
+  await seedLink(stack.databaseUrl, DOMAIN, 'hotab', [], TWO_VARIANTS);
   // Only warnings (a log line per request would be measured), one process each.
   const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
   const start = async (dir: string) => {

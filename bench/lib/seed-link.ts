@@ -17,11 +17,18 @@ export const FIVE_RULES_NONE_HOLDS: NonNullable<typeof links.$inferInsert.redire
  * Creates one user and one link `domain/code` -> https://example.com/landing (idempotent on the link), with
  * the given redirect rules (none by default).
  */
+/** A 50/50 A/B split: the edge A/B's `hotab` link. */
+export const TWO_VARIANTS: NonNullable<typeof links.$inferInsert.variants> = [
+  { name: 'control', url: 'https://example.com/landing', weight: 50 },
+  { name: 'b', url: 'https://example.com/landing-b', weight: 50 },
+];
+
 export async function seedLink(
   databaseUrl: string,
   domain: string,
   code: string,
   redirectRules: NonNullable<typeof links.$inferInsert.redirectRules> = [],
+  variants: NonNullable<typeof links.$inferInsert.variants> = [],
 ): Promise<void> {
   const pool = createPool({ connectionString: databaseUrl, max: 1 });
   const db = createDb(pool);
@@ -33,7 +40,7 @@ export async function seedLink(
     if (!user) throw new Error('no user');
     await db
       .insert(links)
-      .values({ userId: user.id, domain, code, url: 'https://example.com/landing', redirectRules })
+      .values({ userId: user.id, domain, code, url: 'https://example.com/landing', redirectRules, variants })
       .onConflictDoNothing();
   } finally {
     await pool.end();

@@ -188,6 +188,7 @@ describe('OpenAPI document', () => {
         'tags',
         'title',
         'url',
+        'variants',
       ].sort(),
     );
     const link = resolvePointer(doc, '#/components/schemas/Link') as { properties: Json };
@@ -203,6 +204,7 @@ describe('OpenAPI document', () => {
         'image',
         'tags',
         'rules',
+        'variants',
         'expiresAt',
         'maxClicks',
         'redirectType',

@@ -315,7 +315,7 @@ describe('bad filters', () => {
       `/links/${linkA.id}/stats?country=DEU`,
       `/links/${linkA.id}/stats?tag=spring`,
       `/links/${linkA.id}/stats?campaignId=${campaignId}`,
-      `/links/${linkA.id}/stats?variant=b`,
+      `/links/${linkA.id}/stats?variant=B`,
       `/links/${linkA.id}/stats?bot=maybe`,
       `/links/${linkA.id}/stats?bot=true&includeBots=true`,
       '/stats?campaignId=spring',

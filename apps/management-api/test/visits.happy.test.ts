@@ -12,6 +12,7 @@ interface SeededVisit {
   browser: string;
   os: string;
   bot: boolean;
+  variant: string | null;
 }
 
 let user: Awaited<ReturnType<typeof signup>>;
@@ -36,7 +37,7 @@ async function seedVisits(api: TestApi, linkId: string, count: number, offsetMs 
      FROM generate_series(1, $3::int) AS g
      RETURNING event_id AS id, link_id AS "linkId",
        to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt",
-       country::text AS country, referrer_host AS "referrerHost", device, browser, os, is_bot AS bot`,
+       country::text AS country, referrer_host AS "referrerHost", device, browser, os, is_bot AS bot, variant`,
     [linkId, NOW - 60_000 - offsetMs, count],
   );
   return result.rows;
@@ -162,6 +163,7 @@ describe('visits', () => {
         country: v.country ?? '',
         referrerHost: v.referrerHost ?? '',
         bot: 'false',
+        variant: v.variant ?? '',
       })),
     );
 

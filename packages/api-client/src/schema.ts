@@ -2589,6 +2589,8 @@ export interface paths {
                     device?: string;
                     browser?: string;
                     os?: string;
+                    /** @description The name of a link's A/B variant: only the visits sent to a variant of that name */
+                    variant?: string;
                     /** @description true: only visits flagged as bots; false: only the others (default: both) */
                     bot?: boolean;
                 };
@@ -2706,6 +2708,8 @@ export interface paths {
                     device?: string;
                     browser?: string;
                     os?: string;
+                    /** @description The name of a link's A/B variant: only the visits sent to a variant of that name */
+                    variant?: string;
                     /** @description true: only visits flagged as bots; false: only the others (default: both) */
                     bot?: boolean;
                     tag?: string;
@@ -2873,6 +2877,8 @@ export interface paths {
                     device?: string;
                     browser?: string;
                     os?: string;
+                    /** @description The name of a link's A/B variant: only the visits sent to a variant of that name */
+                    variant?: string;
                     /** @description true: only visits flagged as bots; false: only the others (default: both) */
                     bot?: boolean;
                 };
@@ -2914,6 +2920,8 @@ export interface paths {
                                 browser: string;
                                 os: string;
                                 bot: boolean;
+                                /** @description The link's A/B variant the visitor was sent to; null without a split or when a redirect rule won */
+                                variant: string | null;
                             }[];
                             nextCursor: string | null;
                             /**
@@ -3008,6 +3016,8 @@ export interface paths {
                     device?: string;
                     browser?: string;
                     os?: string;
+                    /** @description The name of a link's A/B variant: only the visits sent to a variant of that name */
+                    variant?: string;
                     /** @description true: only visits flagged as bots; false: only the others (default: both) */
                     bot?: boolean;
                 };
@@ -3047,6 +3057,8 @@ export interface paths {
                                 browser: string;
                                 os: string;
                                 bot: boolean;
+                                /** @description The link's A/B variant the visitor was sent to; null without a split or when a redirect rule won */
+                                variant: string | null;
                             }[];
                             nextCursor: string | null;
                             /**
@@ -3129,6 +3141,8 @@ export interface paths {
                     device?: string;
                     browser?: string;
                     os?: string;
+                    /** @description The name of a link's A/B variant: only the visits sent to a variant of that name */
+                    variant?: string;
                     /** @description true: only visits flagged as bots; false: only the others (default: both) */
                     bot?: boolean;
                     /** @description csv (a header row, then one visit a line) or ndjson (one Visit object a line) */
@@ -3236,6 +3250,8 @@ export interface paths {
                     device?: string;
                     browser?: string;
                     os?: string;
+                    /** @description The name of a link's A/B variant: only the visits sent to a variant of that name */
+                    variant?: string;
                     /** @description true: only visits flagged as bots; false: only the others (default: both) */
                     bot?: boolean;
                     /** @description csv (a header row, then one visit a line) or ndjson (one Visit object a line) */
@@ -5444,6 +5460,11 @@ export interface components {
             }[];
             /** @description Top 10, most clicks first */
             os: {
+                value: string;
+                clicks: number;
+            }[];
+            /** @description Clicks per A/B variant name, every variant with clicks in the range (not only 10), most first; [] for a link without a split. Always present in a link's stats */
+            variants?: {
                 value: string;
                 clicks: number;
             }[];

@@ -5,8 +5,8 @@ import { VisitFilters } from './visits.ts';
 // The visit filters, with the names, values and meaning of GET /visits: any of them makes the answer count raw
 // click events (source `events`). `bot` chooses bots or people; `includeBots` (today's parameter) adds bots
 // to people. They say the same thing two ways, so a query may carry one of them, not both.
-const { country, referrer, device, browser, os, bot } = VisitFilters;
-const visitorFilters = { country, referrer, device, browser, os, bot };
+const { country, referrer, device, browser, os, variant, bot } = VisitFilters;
+const visitorFilters = { country, referrer, device, browser, os, variant, bot };
 
 // The link filters of GET /links, with the same names and values: they choose the workspace's links whose
 // per-link roll-ups are summed (source `rollups`, exact).
@@ -85,7 +85,20 @@ const statsFields = {
   os: CountedList,
 };
 
-export const LinkStats = Type.Object(statsFields, { $id: 'LinkStats', title: 'LinkStats' });
+export const LinkStats = Type.Object(
+  {
+    ...statsFields,
+    // Optional in the schema only so the account's answer, which has no per-variant counts, keeps the shape
+    // clients share between both: every link stats answer carries it.
+    variants: Type.Optional(
+      Type.Array(Type.Object({ value: Type.String(), clicks: Type.Integer() }), {
+        description:
+          "Clicks per A/B variant name, every variant with clicks in the range (not only 10), most first; [] for a link without a split. Always present in a link's stats",
+      }),
+    ),
+  },
+  { $id: 'LinkStats', title: 'LinkStats' },
+);
 export const AccountStats = Type.Object(
   {
     ...statsFields,

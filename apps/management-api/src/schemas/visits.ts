@@ -1,3 +1,4 @@
+import { VARIANT_NAME_PATTERN } from '@boltlink/redirect-location/variants';
 import { type Static, Type } from 'typebox';
 import { Pagination } from './common.ts';
 
@@ -37,6 +38,12 @@ export const VisitFilters = {
   ),
   browser: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   os: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  variant: Type.Optional(
+    Type.String({
+      pattern: VARIANT_NAME_PATTERN,
+      description: "The name of a link's A/B variant: only the visits sent to a variant of that name",
+    }),
+  ),
   bot: Type.Optional(
     Type.Boolean({
       description: 'true: only visits flagged as bots; false: only the others (default: both)',
@@ -70,6 +77,10 @@ export const Visit = Type.Object(
     browser: Type.String(),
     os: Type.String(),
     bot: Type.Boolean(),
+    variant: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "The link's A/B variant the visitor was sent to; null without a split or when a redirect rule won",
+    }),
   },
   { title: 'Visit' },
 );

@@ -43,6 +43,8 @@ export interface EventAnswer {
   devices: Counted[];
   browsers: Counted[];
   os: Counted[];
+  /** Every A/B variant with clicks (not ranked to 10). */
+  variants: Counted[];
   topLinks: { id: string; clicks: number }[];
   uniqueVisitors: number;
 }
@@ -72,6 +74,7 @@ const DIMENSION_FIELD = {
   device: 'devices',
   browser: 'browsers',
   os: 'os',
+  variant: 'variants',
 } as const;
 
 /**
@@ -95,22 +98,25 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
         SELECT
           CASE WHEN grouping(bucket) = 0 THEN 'bucket' WHEN grouping(country) = 0 THEN 'country'
             WHEN grouping(referrer) = 0 THEN 'referrer' WHEN grouping(device) = 0 THEN 'device'
-            WHEN grouping(browser) = 0 THEN 'browser' WHEN grouping(os) = 0 THEN 'os' ELSE 'link' END AS dimension,
+            WHEN grouping(browser) = 0 THEN 'browser' WHEN grouping(os) = 0 THEN 'os'
+            WHEN grouping(variant) = 0 THEN 'variant' ELSE 'link' END AS dimension,
           coalesce(to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-            country, referrer, device, browser, os${linkValue}) AS value,
+            country, referrer, device, browser, os, variant${linkValue}) AS value,
           count(*) AS clicks
         FROM (
           SELECT date_trunc(${unit}, e.occurred_at, 'UTC') AS bucket,
             coalesce(e.country::text, ${sql.raw(`'${UNKNOWN_COUNTRY}'`)}) AS country,
             left(coalesce(e.referrer_host, ${sql.raw(`'${DIRECT_REFERRER}'`)}), ${sql.raw(String(VALUE_MAX))}) AS referrer,
             left(e.device, ${max}) AS device, left(e.browser, ${max}) AS browser,
-            left(e.os, ${max}) AS os${linkColumn}
+            left(e.os, ${max}) AS os, e.variant${linkColumn}
           FROM click_events e WHERE ${where}
         ) s
-        GROUP BY GROUPING SETS ((bucket), (country), (referrer), (device), (browser), (os)${linkSet})
+        GROUP BY GROUPING SETS ((bucket), (country), (referrer), (device), (browser), (os), (variant)${linkSet})
       ) g
+      -- Clicks without a variant make a group of their own (NULL): not a variant.
+      WHERE value IS NOT NULL
     ) ranked
-    WHERE dimension = 'bucket' OR rank <= ${sql.raw(String(TOP))}
+    WHERE dimension IN ('bucket', 'variant') OR rank <= ${sql.raw(String(TOP))}
     ORDER BY dimension, clicks DESC, value`;
   const visitors = sql`
     SELECT count(*) AS visitors FROM (
@@ -128,6 +134,7 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
     devices: [],
     browsers: [],
     os: [],
+    variants: [],
     topLinks: [],
     uniqueVisitors: Number(distinct[0]?.visitors ?? 0),
   };

@@ -6,6 +6,8 @@ import {
   type ClickDimension,
   clickDimensions,
   links,
+  VARIANT_DIMENSION,
+  type VariantDimension,
 } from '@boltlink/db/schema';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
@@ -65,18 +67,19 @@ export function resolveRange(query: StatsQuery, now: Date): StatsRange {
   return { from, to, interval, includeBots: query.includeBots ?? false };
 }
 
-type Dimension = ClickDimension | AgentDimension;
-const dimensionNames: readonly Dimension[] = [...clickDimensions, ...agentDimensions];
+type Dimension = ClickDimension | VariantDimension | AgentDimension;
+const dimensionNames: readonly Dimension[] = [...clickDimensions, VARIANT_DIMENSION, ...agentDimensions];
 
 const DIMENSION_FIELD: Record<
   Dimension,
-  keyof Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os'>
+  keyof Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os' | 'variants'>
 > = {
   country: 'countries',
   referrer: 'referrers',
   device: 'devices',
   browser: 'browsers',
   os: 'os',
+  variant: 'variants',
 };
 
 /** The UTC days (YYYY-MM-DD) a range touches, as the daily roll-ups count them. */
@@ -254,14 +257,18 @@ export function createStatsService(deps: {
         FROM (${scope.dimensionRows(counted(bots, sql.raw('r')), dayBounds(range))}) u
         GROUP BY u.dimension, u.value
       ) ranked
-      WHERE rank <= ${TOP} AND clicks > 0
+      WHERE (rank <= ${TOP} OR dimension = ${VARIANT_DIMENSION}) AND clicks > 0
       ORDER BY dimension, clicks DESC, value`);
-    const out: Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os'> = {
+    // Every variant with clicks: a split has at most 10, but renamed ones keep their counts under the old name.
+    const out: Required<
+      Pick<StatsResult, 'countries' | 'referrers' | 'devices' | 'browsers' | 'os' | 'variants'>
+    > = {
       countries: [],
       referrers: [],
       devices: [],
       browsers: [],
       os: [],
+      variants: [],
     };
     for (const row of rows) {
       if (!dimensionNames.includes(row.dimension)) continue;
@@ -350,6 +357,7 @@ export function createStatsService(deps: {
       devices: answer.devices,
       browsers: answer.browsers,
       os: answer.os,
+      variants: answer.variants,
     };
     return { result, topLinks: answer.topLinks };
   }

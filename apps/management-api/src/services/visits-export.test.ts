@@ -13,6 +13,7 @@ const visit = (overrides: Partial<Visit> = {}): Visit => ({
   browser: 'Safari',
   os: 'iOS',
   bot: false,
+  variant: 'control',
   ...overrides,
 });
 
@@ -42,6 +43,7 @@ describe('visit exports', () => {
       'Safari',
       'iOS',
       'false',
+      'control',
     ]);
     expect(parsed[2]?.slice(3, 5)).toEqual(['', '']);
     expect(parsed[2]?.[8]).toBe('true');

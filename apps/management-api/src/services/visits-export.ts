@@ -14,6 +14,7 @@ export const VISIT_COLUMNS = [
   'browser',
   'os',
   'bot',
+  'variant',
 ] as const satisfies readonly (keyof Visit)[];
 
 export const EXPORT_CONTENT_TYPE: Record<VisitsExportFormat, string> = {

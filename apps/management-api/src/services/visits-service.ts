@@ -32,6 +32,8 @@ export interface VisitorFilters {
   device?: string;
   browser?: string;
   os?: string;
+  /** The A/B variant's name. */
+  variant?: string;
 }
 
 /** The click_events column each visitor filter compares (alias `e`); the visits and the stats read it here. */
@@ -41,6 +43,7 @@ export const VISITOR_FILTER_COLUMNS: Record<keyof VisitorFilters, string> = {
   device: 'e.device',
   browser: 'e.browser',
   os: 'e.os',
+  variant: 'e.variant',
 };
 
 /** The visitor filters of a query, in the stored form: country codes in capitals, `unknown` and `(direct)` as null. */
@@ -53,6 +56,7 @@ export function visitorFilters(query: Pick<VisitFilterQuery, keyof VisitorFilter
     ...(query.device !== undefined && { device: query.device }),
     ...(query.browser !== undefined && { browser: query.browser }),
     ...(query.os !== undefined && { os: query.os }),
+    ...(query.variant !== undefined && { variant: query.variant }),
   };
 }
 
@@ -90,7 +94,8 @@ export function resolveVisitFilters(
 
 const COLUMNS = `e.event_id AS id, e.link_id AS "linkId",
   to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt",
-  e.country::text AS country, e.referrer_host AS "referrerHost", e.device, e.browser, e.os, e.is_bot AS bot`;
+  e.country::text AS country, e.referrer_host AS "referrerHost", e.device, e.browser, e.os, e.is_bot AS bot,
+  e.variant`;
 
 /**
  * One statement over click_events, newest first. A link's visits are read from its index (link_id,

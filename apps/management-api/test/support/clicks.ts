@@ -11,6 +11,8 @@ export interface Click {
   os: string;
   bot: boolean;
   visitor: string;
+  /** The link's A/B variant; none when absent. */
+  variant?: string | null;
 }
 
 /**
@@ -22,10 +24,10 @@ export interface Click {
 export async function recordClicks(api: TestApi, clicks: readonly Click[]): Promise<void> {
   const pool = api.database.pool;
   const inserted = await pool.query<{ event_id: string }>(
-    `INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
-     SELECT gen_random_uuid(), e.link_id, e.occurred_at, e.referrer, e.country, e.device, e.browser, e.os, e.bot, e.visitor
-     FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::text[])
-       AS e(link_id, occurred_at, referrer, country, device, browser, os, bot, visitor)
+    `INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash, variant)
+     SELECT gen_random_uuid(), e.link_id, e.occurred_at, e.referrer, e.country, e.device, e.browser, e.os, e.bot, e.visitor, e.variant
+     FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::text[], $10::text[])
+       AS e(link_id, occurred_at, referrer, country, device, browser, os, bot, visitor, variant)
      RETURNING event_id`,
     [
       clicks.map((c) => c.linkId),
@@ -37,6 +39,7 @@ export async function recordClicks(api: TestApi, clicks: readonly Click[]): Prom
       clicks.map((c) => c.os),
       clicks.map((c) => c.bot),
       clicks.map((c) => c.visitor),
+      clicks.map((c) => c.variant ?? null),
     ],
   );
   const ids = inserted.rows.map((row) => row.event_id);
@@ -51,8 +54,9 @@ export async function recordClicks(api: TestApi, clicks: readonly Click[]): Prom
     `INSERT INTO link_dimensions_daily (link_id, bucket, dimension, value, clicks, bot_clicks)
      SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
      FROM (${events}) s CROSS JOIN LATERAL (VALUES
-       ('country', coalesce(s.country::text, 'unknown')), ('referrer', coalesce(s.referrer_host, '(direct)'))
-     ) AS d(dimension, value) GROUP BY 1, 2, 3, 4`,
+       ('country', coalesce(s.country::text, 'unknown')), ('referrer', coalesce(s.referrer_host, '(direct)')),
+       ('variant', s.variant)
+     ) AS d(dimension, value) WHERE d.value IS NOT NULL GROUP BY 1, 2, 3, 4`,
     `INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks)
      SELECT link_id, day, device, browser, os, count(*), count(*) FILTER (WHERE is_bot)
      FROM (${events}) s GROUP BY 1, 2, 3, 4, 5`,

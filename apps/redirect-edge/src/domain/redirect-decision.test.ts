@@ -317,3 +317,43 @@ describe('decideRedirect with redirect rules', () => {
     });
   });
 });
+
+describe('A/B split in the redirect decision', () => {
+  const split: RedirectLink = {
+    ...link({ redirectType: 301 }),
+    v: 3,
+    rules: [{ conditions: { query: { name: 'preview' } }, url: 'https://example.com/preview' }],
+    variants: [
+      { name: 'a', url: 'https://example.com/a', weight: 1 },
+      { name: 'b', url: 'https://example.com/b', weight: 1 },
+    ],
+  };
+  const DAY_MS = 86_400_000;
+  const answer = (given: Partial<RequestFacts>, now = NOW) => {
+    const decision = decideRedirect(split, facts(given), now);
+    if (decision.kind !== 'redirect') throw new Error(`expected a redirect, got ${decision.kind}`);
+    return {
+      location: decision.headers.location,
+      variant: decision.click.variant,
+      cache: decision.headers['cache-control'],
+    };
+  };
+
+  it('keeps a visitor on their variant across days (no clock in the pick) and names it on the click', () => {
+    for (let i = 0; i < 20; i += 1) {
+      const visitor = { ip: `198.51.100.${i}` };
+      const today = answer(visitor);
+      expect(today.location).toBe(`https://example.com/${today.variant}`);
+      expect(answer(visitor, NOW + DAY_MS)).toEqual(today);
+      expect(answer(visitor, NOW + 30 * DAY_MS)).toEqual(today);
+      // Never kept by a browser, even for a permanent redirect: the next visit must ask again.
+      expect(today.cache).toBe('private, no-store');
+    }
+  });
+
+  it('lets a matching rule win, and then records no variant', () => {
+    const ruled = answer({ url: '/abc?preview' });
+    expect(ruled.location).toBe('https://example.com/preview?preview');
+    expect(ruled.variant).toBeUndefined();
+  });
+});
