@@ -286,8 +286,9 @@ try {
     'every run verified: click_events, links.click_count, daily, country, referrer and agent roll-ups each sum to the event count',
   ];
   console.log(`\n${notes.join('\n')}`);
+  // RESULTS_NAME: a paired comparison (e.g. before and after an index) keeps both files.
   await writeResults(
-    'ingest-clicks',
+    process.env.RESULTS_NAME ?? 'ingest-clicks',
     {
       events: EVENTS,
       batch: BATCH,

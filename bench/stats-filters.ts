@@ -211,25 +211,21 @@ interface Recorded {
   values: unknown[] | undefined;
 }
 
-/** Records the SQL statements sent through `pool` (and its clients) while `recording` is on. */
+/**
+ * Records the SQL statements every client of `pool` sends while `recording` is on (pool.query and the stats'
+ * own transactions alike). Installed before the pool's first connection, so every client is wrapped.
+ */
 function recordQueries(pool: Pool) {
   const state = { recording: false, statements: [] as Recorded[] };
-  const record = (config: unknown, values?: unknown[]) => {
-    if (!state.recording) return;
-    const text = typeof config === 'string' ? config : (config as { text: string }).text;
-    if (/^\s*(BEGIN|COMMIT|ROLLBACK|SET|RESET)\b/i.test(text)) return;
-    state.statements.push({ text, values });
-  };
-  const query = pool.query.bind(pool) as (config: unknown, values?: unknown[]) => Promise<unknown>;
-  (pool as unknown as { query: unknown }).query = (config: unknown, values?: unknown[]) => {
-    record(config, values);
-    return query(config, values);
-  };
   pool.on('connect', (client) => {
-    const clientQuery = client.query.bind(client) as (config: unknown, values?: unknown[]) => unknown;
-    (client as unknown as { query: unknown }).query = (config: unknown, values?: unknown[]) => {
-      record(config, values);
-      return clientQuery(config, values);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+      const [config, values] = args;
+      const text = typeof config === 'string' ? config : (config as { text?: string }).text;
+      if (state.recording && text !== undefined && !/^\s*(BEGIN|COMMIT|ROLLBACK|SET|RESET)\b/i.test(text)) {
+        state.statements.push({ text, values: Array.isArray(values) ? values : undefined });
+      }
+      return query(...args);
     };
   });
   return state;
@@ -255,7 +251,6 @@ async function measure(seed: Seed, reused: boolean): Promise<void> {
      WHERE x.indrelid = 'click_events'::regclass GROUP BY p.relname ORDER BY p.relname`,
   );
 
-  const recorder = recordQueries(pool);
   const stats = createStatsService({
     db: createDb(pool),
     clock: () => new Date(),
@@ -482,6 +477,7 @@ const migrationStarted = performance.now();
 await runMigrations(database.url);
 const migrationSeconds = (performance.now() - migrationStarted) / 1000;
 const pool = createPool({ connectionString: database.url, max: 10, applicationName: 'bench-stats-filters' });
+const recorder = recordQueries(pool);
 const explainPool = createPool({ connectionString: database.url, max: 1, applicationName: 'bench-explain' });
 try {
   let seed: Seed;

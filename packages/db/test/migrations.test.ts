@@ -587,6 +587,54 @@ describe('runMigrations', () => {
     });
   });
 
+  test("widens click_events' link index (0016) on stored events: a link's filtered counts read it alone, in every partition, new ones too", async () => {
+    const url = await emptyDatabase();
+    await migrateUpTo(url, '0015_link_variants');
+    const linkId = '6f1c2a9e-0b7d-4c3e-9a41-7d2b00000016';
+    // 600 events of today, a third of them from DE on mobile, every tenth a bot.
+    const insert = `INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash)
+      SELECT gen_random_uuid(), $1, now() - g * interval '1 second', NULL, CASE WHEN g % 3 = 0 THEN 'DE' ELSE 'FR' END,
+        CASE WHEN g % 3 = 0 THEN 'mobile' ELSE 'desktop' END, 'Safari', 'iOS', g % 10 = 0, 'v' || (g % 40)
+      FROM generate_series(0, 599) AS g`;
+    await withClient(url, (client) => client.query(insert, [linkId]));
+
+    await runMigrations(url);
+
+    await withClient(url, async (client) => {
+      expect(await appliedMigrations(client)).toBe(await journalLength());
+      const filtered = `SELECT count(*)::int AS n, count(DISTINCT visitor_hash)::int AS visitors FROM click_events e
+        WHERE e.link_id = $1 AND e.occurred_at >= now() - interval '1 day' AND e.country = 'DE' AND e.device = 'mobile'
+          AND NOT e.is_bot`;
+      // g % 3 = 0 and not g % 10 = 0: 200 - 20 events; visitors v0…v39 whose number does not end in 0 (36).
+      expect((await client.query(filtered, [linkId])).rows[0]).toEqual({ n: 180, visitors: 36 });
+      // A day partition made after the migration gets the same index when it is attached.
+      await client.query("SELECT click_events_create_partition((now() AT TIME ZONE 'UTC')::date + 30)");
+      const definitions = await client.query<{ name: string; definition: string }>(
+        `SELECT c.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_index x ON x.indrelid = c.oid
+         JOIN pg_inherits ii ON ii.inhrelid = x.indexrelid
+         WHERE i.inhparent = 'click_events'::regclass AND ii.inhparent = 'click_events_link_id_occurred_at_idx'::regclass`,
+      );
+      const parts = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'click_events'::regclass",
+      );
+      expect(definitions.rows).toHaveLength(parts.rows[0]?.n ?? -1);
+      for (const row of definitions.rows) {
+        expect(row.definition).toContain(
+          'INCLUDE (country, device, browser, os, referrer_host, is_bot, visitor_hash, variant)',
+        );
+      }
+      // Once the visibility map is set (autovacuum does that on a live table), the count reads no heap page.
+      await client.query('VACUUM click_events');
+      await client.query('SET enable_seqscan = off');
+      await client.query('SET enable_bitmapscan = off');
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${filtered}`, [linkId]);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(
+        /Index Only Scan using click_events_p/,
+      );
+    });
+  });
+
   test('reads migrations from an explicit folder (bundled apps, containers)', async () => {
     const url = await emptyDatabase();
     await expect(

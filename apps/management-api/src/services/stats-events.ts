@@ -9,11 +9,12 @@ import { VISITOR_FILTER_COLUMNS, type VisitorFilters } from './visits-service.ts
 const dialect = new PgDialect();
 
 /**
- * A filtered query over raw events may read millions of rows (a workspace's busiest links over the retention
- * period): each statement gets this long, then the request is answered 503 with what to narrow, instead of
- * holding a connection and a core for the API's general 10 s.
+ * A filtered query reads rows that grow with the links chosen and the range: raw events (a workspace's busiest
+ * links over the retention period), or the per-link roll-ups of hundreds of links. Each of its statements gets
+ * this long, then the request is answered 503 with what to narrow, instead of holding a connection and a core
+ * for the API's general 10 s (whose end would be a 500).
  */
-export const EVENT_STATS_TIMEOUT_MS = 5_000;
+export const FILTERED_STATS_TIMEOUT_MS = 5_000;
 const TOP = 10;
 /** The value cap and substitutes of the roll-ups (apps/analytics-consumer ingest-clicks.ts), so both sources agree. */
 const VALUE_MAX = 255;
@@ -123,8 +124,8 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
       GROUP BY e.visitor_hash
     ) v`;
   const [rows, distinct] = await Promise.all([
-    bounded<{ dimension: string; value: string; clicks: string }>(pool, counts),
-    bounded<{ visitors: string }>(pool, visitors),
+    boundedQuery<{ dimension: string; value: string; clicks: string }>(pool, counts),
+    boundedQuery<{ visitors: string }>(pool, visitors),
   ]);
   const answer: EventAnswer = {
     buckets: new Map(),
@@ -151,14 +152,17 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
   return answer;
 }
 
-/** One statement under EVENT_STATS_TIMEOUT_MS; a statement cut off by it becomes a 503 saying what to narrow. */
-async function bounded<T extends object>(pool: Pool, statement: SQL): Promise<T[]> {
+/** One statement under FILTERED_STATS_TIMEOUT_MS; a statement cut off by it becomes a 503 saying what to narrow. */
+export async function boundedQuery<T extends Record<string, unknown>>(
+  pool: Pool,
+  statement: SQL,
+): Promise<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(statement);
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL statement_timeout = ${EVENT_STATS_TIMEOUT_MS}`);
+    await client.query(`SET LOCAL statement_timeout = ${FILTERED_STATS_TIMEOUT_MS}`);
     const result = await client.query<T>(text, params);
     await client.query('COMMIT');
     return result.rows;
@@ -169,7 +173,7 @@ async function bounded<T extends object>(pool: Pool, statement: SQL): Promise<T[
     if ((error as { code?: string }).code === '57014') {
       throw new AppError(
         'unavailable',
-        `filtered statistics read raw click events and this query took over ${EVENT_STATS_TIMEOUT_MS / 1000} s: ` +
+        `these filtered statistics took over ${FILTERED_STATS_TIMEOUT_MS / 1000} s to count: ` +
           'narrow the range, or the links (a link, tag, domain or campaignId)',
       );
     }

@@ -13,7 +13,7 @@ import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { AccountStatsQuery, StatsInterval, StatsQuery, StatsResult, TopLink } from '../schemas/stats.ts';
 import type { AccountVisitors } from './account-visitors.ts';
-import { type EventScope, eventStats } from './stats-events.ts';
+import { boundedQuery, type EventScope, eventStats } from './stats-events.ts';
 import {
   type BotSelection,
   type LinkSelection,
@@ -100,6 +100,8 @@ export function utcDays(range: Pick<StatsRange, 'from' | 'to'>): string[] {
  */
 interface Scope {
   rows: SQL;
+  /** Runs one of the scope's statements: a set of links is bounded like the raw-event queries (stats-events.ts). */
+  run<T extends Record<string, unknown>>(statement: SQL): Promise<T[]>;
   hourly: SQL;
   daily: SQL;
   /** Rows of (dimension, value, clicks) over the days of the range, before they are summed and ranked. */
@@ -111,9 +113,10 @@ interface Scope {
 // per column, half the time of expanding every row into three). Rows written to link_dimensions_daily
 // for device, browser and OS before link_agents_daily existed (migration 0003) are still read, so every
 // click counted then stays counted: a day ingested across the migration adds both sources.
-function linkScope(rows: SQL): Scope {
+function linkScope(rows: SQL, run: Scope['run']): Scope {
   return {
     rows,
+    run,
     hourly: sql.raw('link_clicks_hourly'),
     daily: sql.raw('link_clicks_daily'),
     dimensionRows: (clicks, days) => sql`
@@ -142,10 +145,11 @@ function selectedLinks(workspaceId: string, selection: LinkSelection): SQL {
 
 // The account roll-ups already hold device, browser and OS as dimensions of their own. The account is the
 // workspace: their user_id column holds the workspace id (ADR 0014).
-function accountScope(workspaceId: string): Scope {
+function accountScope(workspaceId: string, run: Scope['run']): Scope {
   const rows = sql`r.user_id = ${workspaceId}::uuid`;
   return {
     rows,
+    run,
     hourly: sql.raw('account_clicks_hourly'),
     daily: sql.raw('account_clicks_daily'),
     dimensionRows: (clicks, days) => sql`
@@ -196,6 +200,10 @@ export function createStatsService(deps: {
   retentionDays: number;
 }) {
   const { db, clock } = deps;
+  const plain = async <T extends Record<string, unknown>>(statement: SQL): Promise<T[]> =>
+    (await db.execute<T>(statement)).rows as T[];
+  const bounded = <T extends Record<string, unknown>>(statement: SQL) =>
+    boundedQuery<T>(db.$client, statement);
 
   function ask(query: Partial<AccountStatsQuery>): Asked {
     const filters = resolveStatsFilters(query);
@@ -232,8 +240,8 @@ export function createStatsService(deps: {
             GROUP BY r.bucket
           ) a ON a.bucket = s.t::date
           ORDER BY s.t`;
-    const result = await db.execute<{ t: string; clicks: string }>(query);
-    return result.rows.map((row) => ({ t: row.t, clicks: Number(row.clicks) }));
+    const rows = await scope.run<{ t: string; clicks: string }>(query);
+    return rows.map((row) => ({ t: row.t, clicks: Number(row.clicks) }));
   }
 
   // Dimension and visitor roll-ups are daily: for an hourly range they cover the whole UTC days it touches.
@@ -242,7 +250,7 @@ export function createStatsService(deps: {
       AND (${range.to.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
 
   async function dimensions(scope: Scope, range: StatsRange, bots: BotSelection) {
-    const result = await db.execute<{ dimension: Dimension; value: string; clicks: string }>(sql`
+    const rows = await scope.run<{ dimension: Dimension; value: string; clicks: string }>(sql`
       SELECT dimension, value, clicks FROM (
         SELECT u.dimension, u.value, sum(u.clicks) AS clicks,
           row_number() OVER (PARTITION BY u.dimension ORDER BY sum(u.clicks) DESC, u.value) AS rank
@@ -262,7 +270,7 @@ export function createStatsService(deps: {
       os: [],
       variants: [],
     };
-    for (const row of result.rows) {
+    for (const row of rows) {
       if (!dimensionNames.includes(row.dimension)) continue;
       out[DIMENSION_FIELD[row.dimension]].push({ value: row.value, clicks: Number(row.clicks) });
     }
@@ -272,15 +280,15 @@ export function createStatsService(deps: {
   // Unique visitors of links are exact: link_visitors_daily holds one row per visitor, link and day. One link's
   // count reads its primary key alone (it INCLUDEs is_bot, migration 0007) and hashes the visitors instead of
   // sorting them; a set of links reads each link's rows the same way.
-  async function linkVisitors(rows: SQL, range: StatsRange, bots: BotSelection): Promise<number> {
+  async function linkVisitors(scope: Scope, range: StatsRange, bots: BotSelection): Promise<number> {
     const who = bots === 'all' ? sql`` : bots === 'bots' ? sql`AND r.is_bot` : sql`AND NOT r.is_bot`;
-    const result = await db.execute<{ visitors: string }>(sql`
+    const rows = await scope.run<{ visitors: string }>(sql`
       SELECT count(*) AS visitors FROM (
         SELECT r.visitor_hash FROM link_visitors_daily r
-        WHERE ${rows} AND ${dayBounds(range)} ${who}
+        WHERE ${scope.rows} AND ${dayBounds(range)} ${who}
         GROUP BY r.visitor_hash
       ) v`);
-    return Number(result.rows[0]?.visitors ?? 0);
+    return Number(rows[0]?.visitors ?? 0);
   }
 
   const answerOf = (asked: Asked, source: StatsResult['source'], clamped = false) => ({
@@ -369,8 +377,8 @@ export function createStatsService(deps: {
     });
   }
 
-  async function topLinksFromRollups(links: SQL, asked: Asked): Promise<TopLink[]> {
-    const top = await db.execute<{ id: string; code: string; domain: string; clicks: string }>(sql`
+  async function topLinksFromRollups(links: SQL, asked: Asked, run: Scope['run']): Promise<TopLink[]> {
+    const top = await run<{ id: string; code: string; domain: string; clicks: string }>(sql`
       SELECT l.id, l.code, l.domain, t.clicks FROM (
         SELECT r.link_id, sum(${counted(asked.filters.bots, sql.raw('r'))}) AS clicks
         FROM link_clicks_daily r
@@ -380,7 +388,7 @@ export function createStatsService(deps: {
       WHERE t.clicks > 0
       ORDER BY t.clicks DESC, l.id
       LIMIT ${TOP}`);
-    return top.rows.map((row) => ({
+    return top.map((row) => ({
       id: row.id,
       code: row.code,
       domain: row.domain,
@@ -399,8 +407,8 @@ export function createStatsService(deps: {
       if (selectsVisitors(asked.filters)) {
         return (await fromEvents({ linkId: owned.id }, asked, false)).result;
       }
-      const rows = sql`r.link_id = ${owned.id}::uuid`;
-      return fromRollups(linkScope(rows), linkVisitors(rows, asked.range, asked.filters.bots), asked);
+      const scope = linkScope(sql`r.link_id = ${owned.id}::uuid`, plain);
+      return fromRollups(scope, linkVisitors(scope, asked.range, asked.filters.bots), asked);
     },
 
     async forAccount(
@@ -416,10 +424,10 @@ export function createStatsService(deps: {
       }
       if (selectsLinks(filters)) {
         // The per-link roll-ups of the links chosen, summed: exact, unique visitors included.
-        const rows = sql`r.link_id IN (SELECT l.id FROM links l WHERE ${chosen})`;
+        const scope = linkScope(sql`r.link_id IN (SELECT l.id FROM links l WHERE ${chosen})`, bounded);
         const [stats, top] = await Promise.all([
-          fromRollups(linkScope(rows), linkVisitors(rows, range, filters.bots), asked),
-          topLinksFromRollups(chosen, asked),
+          fromRollups(scope, linkVisitors(scope, range, filters.bots), asked),
+          topLinksFromRollups(chosen, asked, bounded),
         ]);
         return { ...stats, topLinks: top };
       }
@@ -427,11 +435,11 @@ export function createStatsService(deps: {
         // Account-wide unique visitors are a HyperLogLog estimate (account-visitors.ts): an exact count
         // would read about one row per click.
         fromRollups(
-          accountScope(workspaceId),
+          accountScope(workspaceId, plain),
           deps.visitors.count(workspaceId, utcDays(range), filters.bots),
           asked,
         ),
-        topLinksFromRollups(chosen, asked),
+        topLinksFromRollups(chosen, asked, plain),
       ]);
       return { ...stats, topLinks: top };
     },

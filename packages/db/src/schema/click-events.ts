@@ -33,6 +33,8 @@ export const clickEvents = pgTable(
   },
   (t) => [
     primaryKey({ name: 'click_events_pkey', columns: [t.eventId, t.occurredAt] }),
+    // The index also INCLUDEs country, device, browser, os, referrer_host, is_bot, visitor_hash and variant (migration
+    // 0016; drizzle's index cannot say so): filtered stats count a link's events from it alone (ADR 0016).
     index('click_events_link_id_occurred_at_idx').on(t.linkId, t.occurredAt),
     check('click_events_country_check', sql`${t.country} IS NULL OR ${t.country} ~ '^[A-Z]{2}$'`),
   ],
