@@ -360,6 +360,7 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
   const campaigns = createCampaignService({ db, cache, logger: app.log });
   const stats = createStatsService({
     db: deps.readDb ?? db,
+    primary: db,
     clock,
     visitors: createRedisAccountVisitors(deps.redis, keys),
     retentionDays: config.clickEventRetentionDays,

@@ -193,7 +193,13 @@ interface Asked {
  * which are kept from `rawEventsSince` on: a range starting before it is clamped to it, and says so.
  */
 export function createStatsService(deps: {
+  /** Where statistics are read: the replica (DATABASE_READ_URL) when there is one. */
   db: Db;
+  /**
+   * The primary, for whether a link exists and is the caller's: a replica that lags would not know a link made
+   * a moment ago and answer 404 for it. Absent: `db`.
+   */
+  primary?: Db;
   clock: () => Date;
   visitors: AccountVisitors;
   /** CLICK_EVENT_RETENTION_DAYS: how far back raw events go. */
@@ -399,7 +405,7 @@ export function createStatsService(deps: {
   return {
     async forLink(workspaceId: string, linkId: string, query: StatsQuery): Promise<StatsResult> {
       const asked = ask(query);
-      const [owned] = await db
+      const [owned] = await (deps.primary ?? db)
         .select({ id: links.id })
         .from(links)
         .where(and(eq(links.id, linkId), eq(links.workspaceId, workspaceId)));

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadApiConfig } from '@boltlink/config/services';
+import type { Db } from '@boltlink/db/client';
 import { type WorkspaceRole, workspaceMembers } from '@boltlink/db/schema';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry, type MetricsRegistry } from '@boltlink/observability/metrics';
@@ -55,7 +56,7 @@ const RELAXED_LIMITS: Record<string, string> = {
  */
 export async function startTestApi(
   env: Record<string, string> = {},
-  shared?: { database: TestDatabase; prefix: string },
+  shared?: { database: TestDatabase; prefix: string; readDb?: Db },
 ): Promise<TestApi> {
   const database = shared?.database ?? (await createTestDatabase());
   const prefix = shared?.prefix ?? uniquePrefix('api');
@@ -97,6 +98,7 @@ export async function startTestApi(
   const app = await buildApp({
     config,
     db: database.db,
+    ...(shared?.readDb ? { readDb: shared.readDb } : {}),
     redis,
     cacheRedis,
     metadataQueue: producer,
