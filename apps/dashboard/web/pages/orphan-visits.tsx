@@ -15,6 +15,7 @@ import { DateTime } from '../ui/date-time.tsx';
 import { ErrorText } from '../ui/error-text.tsx';
 import { RequirePermission } from '../ui/require-permission.tsx';
 import './visits.css';
+import { LoadMore } from '../ui/load-more.tsx';
 
 type OrphanPage = paths['/api/v1/orphan-visits']['get']['responses'][200]['content']['application/json'];
 
@@ -192,16 +193,7 @@ function OrphanVisits() {
                 </tbody>
               </table>
             </div>
-            {visits.hasNextPage && (
-              <button
-                type="button"
-                className="secondary"
-                disabled={visits.isFetchingNextPage}
-                onClick={() => void visits.fetchNextPage()}
-              >
-                {visits.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            )}
+            <LoadMore pages={visits} />
           </>
         )}
       </section>

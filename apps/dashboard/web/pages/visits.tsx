@@ -18,6 +18,7 @@ import {
 } from '../visits-search.ts';
 import { keptSince, VISIT_RANGE_LABELS, visitsQuery } from './visits-query.ts';
 import './visits.css';
+import { LoadMore } from '../ui/load-more.tsx';
 
 type VisitPage = paths['/api/v1/visits']['get']['responses'][200]['content']['application/json'];
 type Visit = VisitPage['items'][number];
@@ -326,16 +327,7 @@ function VisitsView({
               {items.length === 1 ? '1 visit shown' : `${numbers.format(items.length)} visits shown`}
               {visits.hasNextPage ? '; there are more.' : '.'}
             </p>
-            {visits.hasNextPage && (
-              <button
-                type="button"
-                className="secondary"
-                disabled={visits.isFetchingNextPage}
-                onClick={() => void visits.fetchNextPage()}
-              >
-                {visits.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            )}
+            <LoadMore pages={visits} />
           </>
         )}
       </section>
