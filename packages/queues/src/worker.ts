@@ -1,12 +1,12 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { type Job, type Processor, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DependencyGate } from './dependency-gate.ts';
 import type { QueueName } from './names.ts';
 import { InvalidJobPayloadError } from './payload.ts';
 
 export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'> & {
   /** A worker connection (`createQueueRedis(url, 'worker')`, maxRetriesPerRequest: null). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   /**
