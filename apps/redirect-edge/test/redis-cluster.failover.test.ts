@@ -79,7 +79,7 @@ describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes unde
     const keys = createRedisKeys(prefix);
     const queuePrimary = await cluster.primaryOf(`{${prefix}}:clicks:id`);
     // Links until each of the three primaries holds some of their cache keys.
-    const links = [];
+    const links: Awaited<ReturnType<typeof insertLink>>[] = [];
     const owners = new Set<number>();
     while (owners.size < 3 || links.length < 9) {
       const link = await insertLink(database.db, { userId });
