@@ -11,6 +11,7 @@ export interface ConsumerMetrics {
   clicksOrphaned: Counter<string>;
   clickBatchesFailed: Counter<'reason'>;
   clickBatchDuration: Histogram<string>;
+  clickTransactionEvents: Histogram<string>;
   metadataFetches: Counter<'outcome'>;
   /** 1 while the dependency answers, 0 from the first failure that says it is unreachable until a probe answers. */
   dependencyAvailable: Gauge<'dependency'>;
@@ -42,6 +43,11 @@ export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics
       name: 'boltlink_click_batch_duration_seconds',
       help: 'Time to ingest one click batch (one transaction)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    }),
+    clickTransactionEvents: metrics.histogram({
+      name: 'boltlink_click_transaction_events',
+      help: 'Click events per ingestion transaction (batches grouped by group commit and CLICK_INGEST_LINGER_MS)',
+      buckets: [10, 100, 500, 1000, 2500, 5000, 10000],
     }),
     metadataFetches: metrics.counter({
       name: 'boltlink_link_metadata_fetches_total',

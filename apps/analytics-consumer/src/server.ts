@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       metrics,
       logger: logger.child({ worker: 'clicks' }),
       partitions: Math.min(config.clickIngestPartitions, config.databasePoolMax),
+      lingerMs: config.clickIngestLingerMs,
       sketches: createRedisVisitorSketches(queueRedis, createRedisKeys(config.redisKeyPrefix)),
     },
     {

@@ -313,6 +313,55 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(await humans()).toBe(estimate);
   });
 
+  test('with a linger window, batches arriving within it share one transaction, counted once each', async ({
+    database,
+    workerPool,
+  }) => {
+    const links = await seedLinks(database.pool, 5);
+    const before = await totals(database.pool);
+    const transactions: number[] = [];
+    const ingestor = createCoalescingIngestor({
+      pool: workerPool,
+      partitions: 1,
+      lingerMs: 400,
+      onTransaction: (events) => transactions.push(events),
+    });
+    const batches = chunk(makeEvents(links, 400), 100);
+    const submissions: Promise<unknown>[] = [];
+    // Four batches 50 ms apart: all inside the window the first one opened.
+    for (const batch of batches) {
+      submissions.push(ingestor.ingest(batch));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await Promise.all(submissions);
+
+    expect(transactions).toEqual([400]);
+    const after = await totals(database.pool);
+    expect(after?.events).toBe((before?.events ?? 0) + 400);
+    expect(after?.counted).toBe((before?.counted ?? 0) + 400);
+    for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
+      expect(stored, table).toEqual(expected);
+    }
+  });
+
+  test('without a linger window, a lone batch is its own transaction at once', async ({
+    database,
+    workerPool,
+  }) => {
+    const links = await seedLinks(database.pool, 2);
+    const transactions: number[] = [];
+    const ingestor = createCoalescingIngestor({
+      pool: workerPool,
+      partitions: 1,
+      onTransaction: (events) => transactions.push(events),
+    });
+    const [first, second] = chunk(makeEvents(links, 20), 10);
+    await ingestor.ingest(first ?? []);
+    await ingestor.ingest(second ?? []);
+
+    expect(transactions).toEqual([10, 10]);
+  });
+
   test('groups concurrent batches into shared transactions and still counts every event once', async ({
     database,
     workerPool,

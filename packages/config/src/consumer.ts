@@ -41,6 +41,13 @@ export const ConsumerConfigSchema = Type.Object({
     description:
       'Click transactions in flight at once, each owning a disjoint set of links (never more than DATABASE_POOL_MAX)',
   }),
+  clickIngestLingerMs: int({
+    default: 0,
+    min: 0,
+    max: 10_000,
+    description:
+      'How long a click transaction waits for more batches before it starts; a wider window folds more clicks into each roll-up upsert (less Postgres CPU per click) and shows them that much later in the stats',
+  }),
   metadataWorkerConcurrency: int({
     default: 4,
     min: 1,

@@ -28,7 +28,7 @@ export interface IngestResult {
   orphaned: number;
 }
 
-/** Dimension values for clicks that did not carry one (see INGEST_BATCH). */
+/** Dimension values for clicks that did not carry one (see INGEST_BATCH_SQL). */
 export const UNKNOWN_COUNTRY = 'unknown';
 export const DIRECT_REFERRER = '(direct)';
 /** link_dimensions_daily.value and link_agents_daily's device, browser and os are capped at 255 characters by CHECK constraints. */
@@ -72,7 +72,7 @@ const ADD_COUNTS = 'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_
 // link_agents_daily (their combination), three roll-up rows per click instead of five. Dimension values are capped
 // to the 255 characters the table allows; a click without a country or referrer counts as 'unknown' and
 // '(direct)', which no real value can be (countries are two capital letters, hosts have no parentheses).
-const INGEST_BATCH = `
+export const INGEST_BATCH_SQL = `
   WITH input AS (
     SELECT * FROM unnest(
       $1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[],
@@ -215,7 +215,7 @@ export interface IngestOutcome {
 export async function ingestEvents(
   pool: Pool,
   events: readonly IncomingClick[],
-  /** The account roll-up shard this transaction writes: its lane's number (see INGEST_BATCH). */
+  /** The account roll-up shard this transaction writes: its lane's number (see INGEST_BATCH_SQL). */
   shard = 0,
 ): Promise<IngestOutcome> {
   // Sorted by event id: two transactions inserting overlapping events take the unique-index locks in
@@ -231,7 +231,7 @@ export async function ingestEvents(
     inserted: string[];
     dead: string[];
     visitors: [string, string, string, boolean][];
-  }>(INGEST_BATCH, [
+  }>(INGEST_BATCH_SQL, [
     unique.map((c) => c.eventId),
     unique.map((c) => c.linkId),
     unique.map((c) => new Date(c.occurredAt).toISOString()),

@@ -19,13 +19,28 @@ export interface ClicksWorkerDeps {
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** Click transactions in flight at once (disjoint link sets); default 2. */
   partitions?: number;
+  /** How long a click transaction waits for more batches (see createCoalescingIngestor); default 0. */
+  lingerMs?: number;
   /** Account-wide unique visitor sketches (see createCoalescingIngestor). */
   sketches?: VisitorSketches;
 }
 
 /** Ingests one validated click batch and records what happened to its events. */
-export function createClickBatchProcessor({ pool, metrics, logger, partitions, sketches }: ClicksWorkerDeps) {
-  const ingestor = createCoalescingIngestor({ pool, partitions, sketches });
+export function createClickBatchProcessor({
+  pool,
+  metrics,
+  logger,
+  partitions,
+  lingerMs,
+  sketches,
+}: ClicksWorkerDeps) {
+  const ingestor = createCoalescingIngestor({
+    pool,
+    partitions,
+    lingerMs,
+    sketches,
+    onTransaction: (events) => metrics.clickTransactionEvents.observe(events),
+  });
   return async function processClickBatch(batch: ClickBatch): Promise<IngestResult> {
     const stopTimer = metrics.clickBatchDuration.startTimer();
     const result = await ingestor.ingest(batch.events);

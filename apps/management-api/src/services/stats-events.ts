@@ -78,9 +78,12 @@ const DIMENSION_FIELD = {
 } as const;
 
 /**
- * Every count of the answer in one pass over the events (grouping sets: one hash table per list, as the
- * per-link device/browser/OS lists are summed), each list ranked to its top 10 as the roll-ups rank theirs;
- * the distinct visitors in a second statement, run beside it on another connection.
+ * Every count of the answer in one statement and one pass over the events: the chosen events are read once
+ * (a parallel index-only scan of the link's entries, migration 0016) into a CTE, whose rows the filters have
+ * already narrowed; the lists are grouping sets over it (one hash table per list, as the per-link
+ * device/browser/OS lists are summed), each ranked to its top 10 as the roll-ups rank theirs, and the distinct
+ * visitors are counted from the same rows. Reading the events once, not once per count, is half the work of a
+ * filtered query (bench/results/stats-filters.md).
  */
 export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAnswer> {
   const where = eventWhere(query);
@@ -90,7 +93,15 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
   const linkValue = sql.raw(query.topLinks ? ', link_id::text' : '');
   const linkColumn = sql.raw(query.topLinks ? ', e.link_id' : '');
   const max = sql.raw(String(VALUE_MAX));
-  const counts = sql`
+  const statement = sql`
+    WITH s AS MATERIALIZED (
+      SELECT date_trunc(${unit}, e.occurred_at, 'UTC') AS bucket,
+        coalesce(e.country::text, ${sql.raw(`'${UNKNOWN_COUNTRY}'`)}) AS country,
+        left(coalesce(e.referrer_host, ${sql.raw(`'${DIRECT_REFERRER}'`)}), ${max}) AS referrer,
+        left(e.device, ${max}) AS device, left(e.browser, ${max}) AS browser,
+        left(e.os, ${max}) AS os, e.variant, e.visitor_hash${linkColumn}
+      FROM click_events e WHERE ${where}
+    )
     SELECT dimension, value, clicks FROM (
       SELECT dimension, value, clicks,
         row_number() OVER (PARTITION BY dimension ORDER BY clicks DESC, value) AS rank
@@ -103,30 +114,21 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
           coalesce(to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
             country, referrer, device, browser, os, variant${linkValue}) AS value,
           count(*) AS clicks
-        FROM (
-          SELECT date_trunc(${unit}, e.occurred_at, 'UTC') AS bucket,
-            coalesce(e.country::text, ${sql.raw(`'${UNKNOWN_COUNTRY}'`)}) AS country,
-            left(coalesce(e.referrer_host, ${sql.raw(`'${DIRECT_REFERRER}'`)}), ${sql.raw(String(VALUE_MAX))}) AS referrer,
-            left(e.device, ${max}) AS device, left(e.browser, ${max}) AS browser,
-            left(e.os, ${max}) AS os, e.variant${linkColumn}
-          FROM click_events e WHERE ${where}
-        ) s
+        FROM s
         GROUP BY GROUPING SETS ((bucket), (country), (referrer), (device), (browser), (os), (variant)${linkSet})
       ) g
       -- Clicks without a variant make a group of their own (NULL): not a variant.
       WHERE value IS NOT NULL
     ) ranked
     WHERE dimension IN ('bucket', 'variant') OR rank <= ${sql.raw(String(TOP))}
+    UNION ALL
+    -- count(DISTINCT) leaves out the NULL hashes of clicks recorded without a visitor.
+    SELECT 'visitors', NULL, count(DISTINCT visitor_hash) FROM s
     ORDER BY dimension, clicks DESC, value`;
-  const visitors = sql`
-    SELECT count(*) AS visitors FROM (
-      SELECT e.visitor_hash FROM click_events e WHERE ${where} AND e.visitor_hash IS NOT NULL
-      GROUP BY e.visitor_hash
-    ) v`;
-  const [rows, distinct] = await Promise.all([
-    boundedQuery<{ dimension: string; value: string; clicks: string }>(pool, counts),
-    boundedQuery<{ visitors: string }>(pool, visitors),
-  ]);
+  const rows = await boundedQuery<{ dimension: string; value: string | null; clicks: string }>(
+    pool,
+    statement,
+  );
   const answer: EventAnswer = {
     buckets: new Map(),
     countries: [],
@@ -136,11 +138,13 @@ export async function eventStats(pool: Pool, query: EventQuery): Promise<EventAn
     os: [],
     variants: [],
     topLinks: [],
-    uniqueVisitors: Number(distinct[0]?.visitors ?? 0),
+    uniqueVisitors: 0,
   };
   for (const row of rows) {
     const clicks = Number(row.clicks);
-    if (row.dimension === 'bucket') answer.buckets.set(row.value, clicks);
+    if (row.dimension === 'visitors') answer.uniqueVisitors = clicks;
+    else if (row.value === null) continue;
+    else if (row.dimension === 'bucket') answer.buckets.set(row.value, clicks);
     else if (row.dimension === 'link') answer.topLinks.push({ id: row.value, clicks });
     else if (row.dimension in DIMENSION_FIELD) {
       answer[DIMENSION_FIELD[row.dimension as keyof typeof DIMENSION_FIELD]].push({
