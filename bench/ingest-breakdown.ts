@@ -36,7 +36,10 @@ function linkPicker(): () => number {
   if (DISTRIBUTION === 'uniform') return () => Math.floor(Math.random() * LINKS);
   const cdf: number[] = [];
   let sum = 0;
-  for (let k = 1; k <= LINKS; k++) cdf.push((sum += 1 / k));
+  for (let k = 1; k <= LINKS; k++) {
+    sum += 1 / k;
+    cdf.push(sum);
+  }
   return () => {
     const target = Math.random() * sum;
     let lo = 0;
