@@ -32,6 +32,23 @@ describe('visitor variant', () => {
     expect(hash).toBeLessThan(2 ** 32);
   });
 
+  it('keeps every visitor on the variant earlier releases gave them (hashes pinned)', () => {
+    expect([
+      visitorBucketHash(LINK, '203.0.113.7', UA),
+      visitorBucketHash(LINK, '2001:db8::1', undefined),
+      visitorBucketHash(LINK, '198.51.100.23', 'curl/8.5.0'),
+    ]).toEqual([2033832633, 2494877326, 405363111]);
+  });
+
+  it('picks the same variant from a split compiled for its link as from the whole hash', () => {
+    const compiled = compileVariants(split(5, 3, 2), LINK);
+    for (let i = 0; i < 2000; i += 1) {
+      const ip = `192.0.${(i >> 8) & 255}.${i & 255}`;
+      const agent = i % 7 === 0 ? undefined : `${UA} ${i % 13}`;
+      expect(compiled.pickFor(ip, agent)).toBe(compiled.pick(visitorBucketHash(LINK, ip, agent)));
+    }
+  });
+
   it('shares visitors by weight (loose bounds over 20 000 visitors)', () => {
     const [a, b] = shares([1, 1], 20_000) as [number, number];
     expect(Math.abs(a - 0.5)).toBeLessThan(0.03);

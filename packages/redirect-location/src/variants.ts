@@ -48,9 +48,14 @@ export interface CompiledVariants {
   readonly variants: readonly LinkVariant[];
   /** `hash` is an unsigned 32-bit hash of the visitor (`visitorBucketHash`). */
   pick(hash: number): number;
+  /**
+   * The visitor's variant on the link compiled for (`linkId`): `pick(visitorBucketHash(linkId, ip, userAgent))`
+   * with the link's part of the hash computed once, at compile time.
+   */
+  pickFor(ip: string, userAgent: string | undefined): number;
 }
 
-export function compileVariants(variants: readonly LinkVariant[]): CompiledVariants {
+export function compileVariants(variants: readonly LinkVariant[], linkId = ''): CompiledVariants {
   // Cumulative upper bounds: variant i holds the buckets [bounds[i-1], bounds[i]).
   const bounds = new Uint32Array(variants.length);
   let total = 0;
@@ -59,16 +64,19 @@ export function compileVariants(variants: readonly LinkVariant[]): CompiledVaria
     bounds[i] = total;
   }
   const last = variants.length - 1;
+  const pick = (hash: number): number => {
+    if (total === 0) return last;
+    const bucket = hash % total;
+    for (let i = 0; i < last; i += 1) {
+      if (bucket < (bounds[i] as number)) return i;
+    }
+    return last;
+  };
+  const seed = linkSeed(linkId);
   return {
     variants,
-    pick(hash) {
-      if (total === 0) return last;
-      const bucket = hash % total;
-      for (let i = 0; i < last; i += 1) {
-        if (bucket < (bounds[i] as number)) return i;
-      }
-      return last;
-    },
+    pick,
+    pickFor: (ip, userAgent) => pick(visitorHash(seed, ip, userAgent)),
   };
 }
 
@@ -78,10 +86,16 @@ export function compileVariants(variants: readonly LinkVariant[]): CompiledVaria
  * only has to be stable (the same visitor, the same variant, on every edge and every day) and spread evenly.
  */
 export function visitorBucketHash(linkId: string, ip: string, userAgent: string | undefined): number {
-  let h = 0x811c9dc5;
-  h = fnv(h, linkId);
-  h = Math.imul(h ^ 0x0a, 0x01000193);
-  h = fnv(h, ip);
+  return visitorHash(linkSeed(linkId), ip, userAgent);
+}
+
+/** The hash's state after the link id and its separator: the same for every visitor of the link. */
+function linkSeed(linkId: string): number {
+  return Math.imul(fnv(0x811c9dc5, linkId) ^ 0x0a, 0x01000193);
+}
+
+function visitorHash(seed: number, ip: string, userAgent: string | undefined): number {
+  let h = fnv(seed, ip);
   h = Math.imul(h ^ 0x0a, 0x01000193);
   if (userAgent !== undefined) h = fnv(h, userAgent);
   h ^= h >>> 16;

@@ -1,8 +1,4 @@
-import {
-  type CompiledVariants,
-  compileVariants,
-  visitorBucketHash,
-} from '@boltlink/redirect-location/variants';
+import { type CompiledVariants, compileVariants } from '@boltlink/redirect-location/variants';
 import type { RedirectLink } from './ports.ts';
 
 /**
@@ -14,7 +10,7 @@ const compiledVariants = new WeakMap<RedirectLink, CompiledVariants>();
 function variantsOf(link: RedirectLink & { v: 3 }): CompiledVariants {
   let compiled = compiledVariants.get(link);
   if (compiled === undefined) {
-    compiled = compileVariants(link.variants);
+    compiled = compileVariants(link.variants, link.id);
     compiledVariants.set(link, compiled);
   }
   return compiled;
@@ -27,5 +23,5 @@ function variantsOf(link: RedirectLink & { v: 3 }): CompiledVariants {
  */
 export function visitorVariant(link: RedirectLink, ip: string, userAgent: string | undefined): number {
   if (link.v !== 3) return -1;
-  return variantsOf(link).pick(visitorBucketHash(link.id, ip, userAgent));
+  return variantsOf(link).pickFor(ip, userAgent);
 }
