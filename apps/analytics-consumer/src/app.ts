@@ -2,8 +2,8 @@ import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 
 /** Anything the app must stop before its clients close (BullMQ workers). */
@@ -14,7 +14,7 @@ export interface Closeable {
 export interface ConsumerAppDeps {
   pool: Pool;
   /** The workers' Redis connection; checked in the background: it answers and does not evict (noeviction). */
-  queueRedis: Redis;
+  queueRedis: RedisClient;
   metrics: MetricsRegistry;
   /**
    * Closed first on app.close(), so a batch in flight finishes (or is handed back to the queue) while

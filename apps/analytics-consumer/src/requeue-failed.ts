@@ -6,9 +6,8 @@ import { parseArgs } from 'node:util';
 import { exitOnConfigError } from '@boltlink/config/env';
 import { loadConsumerConfig } from '@boltlink/config/services';
 import { QUEUE_NAMES, type QueueName } from '@boltlink/queues/catalog';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { requeueFailed } from './failed-jobs.ts';
 
 const USAGE = `usage: requeue-failed --queue <${Object.values(QUEUE_NAMES).join('|')}> [--limit N] [--dry-run]
@@ -48,7 +47,7 @@ function parseCommandLine(argv: string[]) {
 
 const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 
-async function readyWithin(connection: Redis, timeoutMs: number): Promise<boolean> {
+async function readyWithin(connection: RedisClient, timeoutMs: number): Promise<boolean> {
   if (connection.status === 'ready') return true;
   let timer: NodeJS.Timeout | undefined;
   // Not events.once: it rejects on the first 'error', and ioredis emits one per failed reconnect.

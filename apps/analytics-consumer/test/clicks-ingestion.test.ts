@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { encodeClickBatchV2, JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { createQueueProducer, type QueueProducer } from '@boltlink/queues/producer';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys, type RedisKeys } from '@boltlink/redis-keys/keys';
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
 import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
@@ -27,7 +26,7 @@ import { test } from './support/consumer.ts';
 // Concurrency 4 with coalescing lanes: the worker gets more connections than the default.
 test.override('workerPoolSize', 6);
 
-let producerRedis: Redis;
+let producerRedis: RedisClient;
 let producer: QueueProducer;
 let queue: Queue;
 let worker: Worker;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickBatch, ClickEvent } from '@boltlink/queues/catalog';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
 
@@ -106,7 +106,7 @@ export async function waitForQueue(queue: Queue, finished: number, timeoutMs = 6
   );
 }
 
-export function inspectQueue(name: string, connection: Redis, prefix: string): Queue {
+export function inspectQueue(name: string, connection: RedisClient, prefix: string): Queue {
   return new Queue(name, { connection, prefix });
 }
 

@@ -1,9 +1,9 @@
 import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { defaultJobOptions, JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { type PrivatePostgres, startPrivatePostgres } from '@boltlink/testing/postgres';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { expect } from 'vitest';
@@ -61,7 +61,7 @@ async function clicksCounted(): Promise<number> {
 }
 
 /** Clicks queued before and during a Postgres outage longer than the retry budget; then Postgres returns. */
-async function runOutage(redis: Redis, filePrefix: string, withGate: boolean) {
+async function runOutage(redis: RedisClient, filePrefix: string, withGate: boolean) {
   const prefix = `{${filePrefix}-${withGate ? 'gate' : 'no-gate'}}`;
   const queue = new Queue(QUEUE_NAMES.clicks, {
     connection: redis,

@@ -6,13 +6,13 @@ import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltl
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
 import type { Tracing } from '@boltlink/observability/tracing';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import { createAuthenticator, WORKSPACE_HEADER } from './plugins/auth.ts';
 import { CSRF_HEADER } from './plugins/browser-session.ts';
 import { registerDocs } from './plugins/docs.ts';
@@ -83,9 +83,9 @@ export interface AppDeps {
   /** Replica for statistics (DATABASE_READ_URL); the primary when absent. */
   readDb?: Db;
   /** Queue Redis (noeviction): sessions, rate-limit counters, API key last-use buffer. */
-  redis: Redis;
+  redis: RedisClient;
   /** Link cache Redis (may evict); invalidations are published here, where the edges subscribe. */
-  cacheRedis: Redis;
+  cacheRedis: RedisClient;
   metadataQueue: MetadataQueue;
   /** The `email` queue; mails are queued only when SMTP_URL is set (email on). */
   mailQueue?: MailQueue;

@@ -1,8 +1,7 @@
 import { decodeBlocklistChange } from '@boltlink/redis-keys/blocked-destinations';
-import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
+import { createSubscriber, type RedisClient, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeCachedLink, decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { testRedisUrl } from '@boltlink/testing/redis';
-import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import {
   test as base,
@@ -17,7 +16,7 @@ import {
 // The file's database starts empty, so the first account signed up here is the instance admin.
 const test = base.extend('admin', { scope: 'file' }, async ({ api }) => signup(api, uniqueEmail('admin')));
 
-let subscriber: Redis;
+let subscriber: RedisClient;
 const heard: { channel: 'link' | 'blocklist'; code?: string }[] = [];
 test.beforeAll(async ({ api }) => {
   subscriber = createSubscriber(testRedisUrl());

@@ -1,11 +1,10 @@
-import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
+import { createSubscriber, type RedisClient, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeCachedLink, decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { testRedisUrl } from '@boltlink/testing/redis';
-import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { createLink, expectProblem, signup, test } from './support/api.ts';
 
-let subscriber: Redis;
+let subscriber: RedisClient;
 const invalidated: string[] = [];
 test.beforeAll(async ({ api }) => {
   subscriber = createSubscriber(testRedisUrl());

@@ -1,11 +1,10 @@
 import { auditEvents, blockedDestinations, links } from '@boltlink/db/schema';
 import { startLocalDnsServer } from '@boltlink/local-servers/dns';
-import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
+import { createSubscriber, type RedisClient, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import { decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { testRedisUrl } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import type { DomainView } from '../src/schemas/domains.ts';
 import { createLink, createWorkspace, expectProblem, signup, type TestApi, test } from './support/api.ts';
@@ -14,7 +13,7 @@ import { createLink, createWorkspace, expectProblem, signup, type TestApi, test 
 const dns = await startLocalDnsServer();
 test.override('apiEnv', { DNS_SERVERS: dns.address, EDGE_HOSTNAME: 'edge.sho.rt', DNS_TIMEOUT_MS: '1000' });
 
-let subscriber: Redis;
+let subscriber: RedisClient;
 const domainMessages: string[] = [];
 const linkMessages: string[] = [];
 test.beforeAll(async ({ api }) => {

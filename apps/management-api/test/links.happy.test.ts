@@ -1,5 +1,5 @@
 import { findLinkForRedirect } from '@boltlink/db/queries/links';
-import { createSubscriber, waitForReady } from '@boltlink/redis-keys/clients';
+import { createSubscriber, type RedisClient, waitForReady } from '@boltlink/redis-keys/clients';
 import { decodeCachedLink, decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import { testRedisUrl } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
@@ -8,7 +8,7 @@ import { describe, expect } from 'vitest';
 import type { LinkView } from '../src/schemas/links.ts';
 import { createLink, signup, type TestApi, test } from './support/api.ts';
 
-let subscriber: Redis;
+let subscriber: RedisClient;
 let queueConnection: Redis;
 let metadataQueue: Queue;
 const invalidations: { domain: string; code: string }[] = [];

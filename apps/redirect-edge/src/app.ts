@@ -3,6 +3,7 @@ import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { InvalidJobPayloadError, type OrphanVisitKind } from '@boltlink/queues/catalog';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -16,7 +17,6 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createCircuitBreaker } from './domain/circuit-breaker.ts';
 import { type ClickBatchPublisher, createClickBuffer } from './domain/click-buffer.ts';
@@ -67,13 +67,13 @@ export interface EdgeDeps {
   /** The destination host names instance admins blocked (Postgres), held whole in memory. */
   blocklistStore: BlocklistStore;
   /** CACHE_REDIS_URL: the link projection (may be an evicting Redis). */
-  cacheRedis: Redis;
+  cacheRedis: RedisClient;
   /** REDIS_URL, fail-fast preset: rate limits, click-cap counters and password attempts (must not evict). */
-  stateRedis: Redis;
+  stateRedis: RedisClient;
   /** REDIS_URL, BullMQ producer connection; checked for `noeviction` by the dependency monitor. */
-  queueRedis: Redis;
+  queueRedis: RedisClient;
   /** Pub/sub connection on CACHE_REDIS_URL for link invalidations from the management API. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   clickPublisher: ClickBatchPublisher;
   /** Enqueues the counts of requests that reached no link (orphan visits). */
   orphanVisitPublisher: OrphanVisitPublisher;

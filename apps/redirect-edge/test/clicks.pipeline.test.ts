@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { TestDatabase } from '@boltlink/testing/postgres';
 import { Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect } from 'vitest';
@@ -36,7 +35,7 @@ test.override('edgeEnv', {
 });
 
 let port: number;
-let workerRedis: Redis;
+let workerRedis: RedisClient;
 let workerPool: Pool;
 let worker: Worker;
 let queue: Queue;

@@ -2,9 +2,8 @@ import http from 'node:http';
 import { createPool } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import type { LinkVariant } from '@boltlink/redirect-location/variants';
-import { createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect } from 'vitest';
@@ -27,7 +26,7 @@ const URL_B = 'https://example.com/b';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 let port: number;
-let workerRedis: Redis;
+let workerRedis: RedisClient;
 let workerPool: Pool;
 let worker: Worker;
 

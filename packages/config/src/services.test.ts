@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { REDIS_CLUSTER_UNSUPPORTED, REDIS_URL_RULE } from '@boltlink/redis-keys/redis-url';
+import { REDIS_URL_RULE } from '@boltlink/redis-keys/redis-url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig } from './env.ts';
 import {
@@ -179,11 +179,33 @@ describe('service configs', () => {
     ]);
   });
 
-  it('refuses Redis Cluster by name, since the services cannot use it yet', () => {
+  it('accepts a Redis Cluster for the queues and for the cache', () => {
+    const queues = 'redis-cluster://app:s3cret@10.0.0.1:7000,10.0.0.2:7001,10.0.0.3:7002';
+    const cache = 'redis-cluster://cache-1:6379?tls=true';
+    for (const load of [loadEdgeConfig, loadApiConfig, loadConsumerConfig]) {
+      const config = load({ REDIS_URL: queues, CACHE_REDIS_URL: cache });
+      expect([config.redisUrl, config.cacheRedisUrl]).toEqual([queues, cache]);
+    }
+  });
+
+  it('refuses a Redis Cluster URL it cannot connect with, naming the problem at startup', () => {
     const issues = issuesOf(() =>
-      loadApiConfig({ REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001' }),
+      loadApiConfig({
+        REDIS_URL: 'redis-cluster://10.0.0.1,10.0.0.2:7001',
+        CACHE_REDIS_URL: 'redis-cluster://c:7000/1',
+      }),
     );
-    expect(issues).toEqual([{ variable: 'REDIS_URL', problem: `must be ${REDIS_CLUSTER_UNSUPPORTED}` }]);
+    expect(issues).toEqual([
+      {
+        variable: 'REDIS_URL',
+        problem: 'must be a redis-cluster:// URL whose hosts are host:port (invalid: "10.0.0.1")',
+      },
+      {
+        variable: 'CACHE_REDIS_URL',
+        problem:
+          'must be a redis-cluster:// URL without a path: a Redis Cluster has a single database (redis-cluster://host:port,host:port)',
+      },
+    ]);
   });
 
   it('validates trusted proxies, CORS origins and blocked domains item by item', () => {

@@ -48,12 +48,12 @@ export function sharedFields(defaultPort: number) {
     redisUrl: redisUrl({
       default: 'redis://127.0.0.1:6379',
       description:
-        'Redis for queues, sessions, counters and rate limits (must be maxmemory-policy noeviction); a redis-sentinel:// URL follows the master through failovers',
+        'Redis for queues, sessions, counters and rate limits (must be maxmemory-policy noeviction); a redis-sentinel:// URL follows the master through failovers, a redis-cluster:// URL a Redis Cluster',
     }),
     cacheRedisUrl: redisUrl({
       defaultFrom: 'redisUrl',
       description:
-        'Redis for the link cache; may be a separate, evicting (allkeys-lru) instance, standalone or behind Sentinel',
+        'Redis for the link cache; may be a separate, evicting (allkeys-lru) instance, standalone, behind Sentinel or a Redis Cluster',
     }),
     redisKeyPrefix: str({
       default: 'bl',

@@ -29,6 +29,12 @@ export interface StartRedisOptions {
   maxmemoryPolicy?: MaxmemoryPolicy;
   /** e.g. `256mb`; omitted means no limit. */
   maxmemory?: string;
+  /**
+   * A Redis Cluster node (`cluster-enabled yes`, its nodes.conf in the data directory) that counts a peer as
+   * failed after `nodeTimeoutMs` without an answer. The cluster bus listens on `busPort` (omitted: a free
+   * port; Redis's own default, port + 10000, may be taken or beyond 65535). See ./redis-cluster.
+   */
+  cluster?: { nodeTimeoutMs: number; busPort?: number };
   /** Binary to run (default: `redis-server` from PATH). */
   binary?: string;
   /** Run in its own process group so a terminal Ctrl-C reaches only the parent, which then stops it in order. */
@@ -88,6 +94,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Local
     options.maxmemoryPolicy ?? 'noeviction',
   ];
   if (options.maxmemory !== undefined) args.push('--maxmemory', options.maxmemory);
+  if (options.cluster !== undefined) {
+    args.push(
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dataDir, 'nodes.conf'),
+      '--cluster-port',
+      String(options.cluster.busPort ?? (await freePort())),
+      '--cluster-node-timeout',
+      String(options.cluster.nodeTimeoutMs),
+      // A replica may take over however long it was cut off: on one host the replica is never far behind,
+      // and a cluster whose primary is gone must not stay down for want of a fresh-enough replica.
+      '--cluster-replica-validity-factor',
+      '0',
+    );
+  }
 
   const binary = options.binary ?? 'redis-server';
   const child = spawn(binary, args, {

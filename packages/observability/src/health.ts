@@ -1,6 +1,6 @@
+import { primaries, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { FastifyPluginCallback } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { DependencyMonitor } from './dependencies.ts';
 
@@ -148,12 +148,16 @@ export function postgresCheck(pool: Pick<Pool, 'query'>): ReadinessCheck {
   };
 }
 
-/** `PING`: the cache or rate-limit Redis answers. */
-export function redisCheck(redis: Pick<Redis, 'ping'>): ReadinessCheck {
+/** `PING`: the cache or rate-limit Redis answers; on a Redis Cluster every primary (each holds a share of the keys). */
+export function redisCheck(redis: RedisClient): ReadinessCheck {
   return async () => {
-    const reply = await redis.ping();
-    if (reply !== 'PONG') throw new Error(`unexpected PING reply: ${String(reply)}`);
+    await Promise.all(primaries(redis).map(ping));
   };
+}
+
+async function ping(node: Pick<RedisClient, 'ping'>): Promise<void> {
+  const reply = await node.ping();
+  if (reply !== 'PONG') throw new Error(`unexpected PING reply: ${String(reply)}`);
 }
 
 export function parseMaxmemoryPolicy(info: string): string | undefined {
@@ -162,19 +166,23 @@ export function parseMaxmemoryPolicy(info: string): string | undefined {
 
 /**
  * `PING` plus the eviction policy: BullMQ keeps jobs as ordinary keys, so a Redis allowed to evict
- * them drops queued clicks silently. Anything but `noeviction` makes the service not ready.
+ * them drops queued clicks silently. Anything but `noeviction` makes the service not ready. On a Redis
+ * Cluster, of every primary.
  */
-export function queueRedisCheck(redis: Pick<Redis, 'ping' | 'info'>): ReadinessCheck {
+export function queueRedisCheck(redis: RedisClient): ReadinessCheck {
   return async () => {
-    const pong = await redis.ping();
-    if (pong !== 'PONG') throw new Error(`unexpected PING reply: ${String(pong)}`);
-    const policy = parseMaxmemoryPolicy(await redis.info('memory'));
-    if (policy === undefined) throw new Error('INFO memory did not report maxmemory_policy');
-    if (policy !== 'noeviction') {
-      throw new Error(
-        `queue Redis has maxmemory-policy "${policy}"; BullMQ needs "noeviction" or Redis may evict queued jobs and they would be lost. ` +
-          'Fix: set "maxmemory-policy noeviction" in redis.conf (or run CONFIG SET maxmemory-policy noeviction, then CONFIG REWRITE).',
-      );
-    }
+    await Promise.all(primaries(redis).map(evictionPolicyCheck));
   };
+}
+
+async function evictionPolicyCheck(redis: Pick<RedisClient, 'ping' | 'info'>): Promise<void> {
+  await ping(redis);
+  const policy = parseMaxmemoryPolicy(await redis.info('memory'));
+  if (policy === undefined) throw new Error('INFO memory did not report maxmemory_policy');
+  if (policy !== 'noeviction') {
+    throw new Error(
+      `queue Redis has maxmemory-policy "${policy}"; BullMQ needs "noeviction" or Redis may evict queued jobs and they would be lost. ` +
+        'Fix: set "maxmemory-policy noeviction" in redis.conf (or run CONFIG SET maxmemory-policy noeviction, then CONFIG REWRITE).',
+    );
+  }
 }

@@ -1,8 +1,7 @@
-import { createCacheRedis, createQueueRedis } from '@boltlink/redis-keys/clients';
+import { createCacheRedis, createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import { test } from '@boltlink/testing/fixtures';
 import { type PrivateRedis, startPrivateRedis } from '@boltlink/testing/redis';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createDependencyMonitor, type DependencyMonitor } from '../src/dependencies.ts';
@@ -23,8 +22,8 @@ async function upGauge(metrics: MetricsRegistry, dependency: string): Promise<nu
 
 describe('dependency checks against a real Postgres and Redis that stop and come back', () => {
   let redis: PrivateRedis;
-  let cache: Redis;
-  let queue: Redis;
+  let cache: RedisClient;
+  let queue: RedisClient;
   let metrics: MetricsRegistry;
   let monitor: DependencyMonitor;
   let edgeLike: FastifyInstance;
@@ -109,7 +108,7 @@ describe('dependency checks against a real Postgres and Redis that stop and come
 
 describe('a queue Redis that may evict keys', () => {
   let redis: PrivateRedis;
-  let queue: Redis;
+  let queue: RedisClient;
 
   beforeAll(async () => {
     redis = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru', appendOnly: false });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { assertClickBatchV2, parseClickBatch } from './clicks/parse.ts';
 import type { ClickBatch, ClickBatchV2 } from './clicks/schema.ts';
 import { type EmailJob, emailJobOptions, parseEmailJob } from './email.ts';
@@ -24,7 +24,7 @@ export interface QueueSendTracer {
 
 export interface QueueProducerOptions {
   /** A producer connection (`createQueueRedis(url, 'producer')`): fails fast instead of buffering. */
-  connection: Redis;
+  connection: RedisClient;
   /** BullMQ prefix, a hash tag such as `{bl}` so each queue stays in one Redis Cluster slot. */
   prefix: string;
   /** Called when queues whose start failed are replaced (see `QueueProducer`), e.g. to log it. */
@@ -65,7 +65,7 @@ interface Queues {
   startFailed: boolean;
 }
 
-function openQueues(connection: Redis, prefix: string): Queues {
+function openQueues(connection: RedisClient, prefix: string): Queues {
   const queues: Queues = {
     clicks: new Queue(QUEUE_NAMES.clicks, { connection, prefix, defaultJobOptions }),
     linkMetadata: new Queue(QUEUE_NAMES.linkMetadata, { connection, prefix, defaultJobOptions }),

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { type Job, type Processor, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DependencyGate } from './dependency-gate.ts';
 import type { QueueName } from './names.ts';
 import { InvalidJobPayloadError, type TraceCarrier, traceCarrierOf } from './payload.ts';
@@ -16,7 +16,7 @@ export interface JobTracer {
 
 export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'> & {
   /** A worker connection (`createQueueRedis(url, 'worker')`, maxRetriesPerRequest: null). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: number;
   /**

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
+import { createQueueRedis, type RedisClient, waitForReady } from '@boltlink/redis-keys/clients';
 import { startPrivateRedis, testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { type Job, Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ClickBatch,
@@ -37,10 +36,10 @@ function batch(events = 2): ClickBatch {
   };
 }
 
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
-function connection(role: 'producer' | 'worker'): Redis {
+function connection(role: 'producer' | 'worker'): RedisClient {
   const client = createQueueRedis(testRedisUrl(), role);
   connections.push(client);
   return client;

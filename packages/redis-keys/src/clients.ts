@@ -1,5 +1,13 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl, REDIS_CLUSTER_UNSUPPORTED, RedisUrlError } from './redis-url.ts';
+import { type ChainableCommander, Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, type RedisTopology } from './redis-url.ts';
+
+/**
+ * A connection to one of the topologies a Redis URL names: a single server (standalone, or the master found
+ * through Sentinel) or a Redis Cluster. Both run every command BoltLink sends; on a Cluster a command, Lua
+ * script, MULTI or pipeline must keep its keys in one hash slot (`./keys` tags them), and SCAN runs per
+ * primary (`primaries`).
+ */
+export type RedisClient = Redis | Cluster;
 
 export interface RedisClientOptions {
   /** Shown in CLIENT LIST, so an operator can tell the edge's cache connection from a worker's. */
@@ -21,8 +29,10 @@ const reconnect = (times: number): number => Math.min(50 * 2 ** Math.min(times, 
  * master, re-asks after every disconnect, and (failoverDetector) also reconnects as soon as a Sentinel
  * announces a failover, so a promoted replica is picked up without waiting for the old master to die.
  */
-function topologyOptions(url: string): { url?: string; options: RedisOptions } {
-  const topology = parseRedisUrl(url);
+function topologyOptions(topology: Exclude<RedisTopology, { kind: 'cluster' }>): {
+  url?: string;
+  options: RedisOptions;
+} {
   switch (topology.kind) {
     case 'standalone':
       return { url: topology.url, options: {} };
@@ -44,13 +54,49 @@ function topologyOptions(url: string): { url?: string; options: RedisOptions } {
           ...(topology.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
         },
       };
-    case 'cluster':
-      throw new RedisUrlError(REDIS_CLUSTER_UNSUPPORTED);
   }
 }
 
-function build(url: string, opts: RedisClientOptions | undefined, preset: RedisOptions): Redis {
-  const target = topologyOptions(url);
+/**
+ * A Redis Cluster client with the same role preset on every node connection. Offline queue and
+ * auto-pipelining are cluster-level options (a node's own are ioredis's business); the rest of the preset
+ * (command timeout, retries per request, authentication, TLS) applies to each node. When a primary dies its
+ * slots answer with errors until the cluster promotes a replica (cluster-node-timeout); the client then
+ * reloads the slot map, on the error itself and every `slotsRefreshInterval`, and follows MOVED replies.
+ */
+function buildCluster(
+  topology: Extract<RedisTopology, { kind: 'cluster' }>,
+  opts: RedisClientOptions | undefined,
+  preset: RedisOptions,
+): Cluster {
+  const { enableOfflineQueue, enableAutoPipelining, lazyConnect, ...nodePreset } = preset;
+  const options: ClusterOptions = {
+    clusterRetryStrategy: reconnect,
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    enableAutoPipelining: enableAutoPipelining ?? false,
+    lazyConnect: lazyConnect ?? opts?.lazyConnect ?? false,
+    // Reads and writes both go to primaries: a replica lags, and the cache and counters read their own writes.
+    scaleReads: 'master',
+    slotsRefreshTimeout: 2000,
+    slotsRefreshInterval: 5000,
+    redisOptions: {
+      connectionName: opts?.connectionName,
+      connectTimeout: opts?.connectTimeoutMs ?? 2000,
+      username: topology.username,
+      password: topology.password,
+      ...(topology.tls ? { tls: {} } : {}),
+      ...nodePreset,
+    },
+  };
+  const cluster = new Cluster(topology.nodes, options);
+  if (opts?.onError) cluster.on('error', opts.onError);
+  return cluster;
+}
+
+function build(url: string, opts: RedisClientOptions | undefined, preset: RedisOptions): RedisClient {
+  const topology = parseRedisUrl(url);
+  if (topology.kind === 'cluster') return buildCluster(topology, opts, preset);
+  const target = topologyOptions(topology);
   const options: RedisOptions = {
     ...target.options,
     connectionName: opts?.connectionName,
@@ -70,7 +116,7 @@ function build(url: string, opts: RedisClientOptions | undefined, preset: RedisO
  * with it). A dead Redis must fail fast, not stall a redirect: no offline queue, one retry, short timeouts.
  * Because there is no offline queue, wait for `ready` (see `waitForReady`) before sending the first command.
  */
-export function createCacheRedis(url: string, opts?: RedisClientOptions): Redis {
+export function createCacheRedis(url: string, opts?: RedisClientOptions): RedisClient {
   return build(url, opts, failFast(opts));
 }
 
@@ -78,7 +124,7 @@ export function createCacheRedis(url: string, opts?: RedisClientOptions): Redis 
  * The state connection (sessions, rate-limit counters, click-cap counters) on the queue Redis. It answers
  * requests as the cache does, so it fails as fast: the same settings as `createCacheRedis`.
  */
-export function createStateRedis(url: string, opts?: RedisClientOptions): Redis {
+export function createStateRedis(url: string, opts?: RedisClientOptions): RedisClient {
   return build(url, opts, failFast(opts));
 }
 
@@ -98,7 +144,11 @@ function failFast(opts: RedisClientOptions | undefined): RedisOptions {
  * `maxRetriesPerRequest: null`. Never auto-pipelining: it reorders nothing, but it delays BullMQ's
  * blocking and Lua calls behind batching for no gain.
  */
-export function createQueueRedis(url: string, role: 'producer' | 'worker', opts?: RedisClientOptions): Redis {
+export function createQueueRedis(
+  url: string,
+  role: 'producer' | 'worker',
+  opts?: RedisClientOptions,
+): RedisClient {
   // A producer's command timeout bounds what a hung (not down) Redis can stall: without it a write waits for
   // as long as the server is frozen. Workers keep none: their blocking commands wait by design.
   const preset: RedisOptions =
@@ -117,7 +167,10 @@ export function createQueueRedis(url: string, role: 'producer' | 'worker', opts?
  * A pub/sub connection (a subscribed connection can run nothing else). SUBSCRIBE may be called before the
  * connection is up; ioredis re-subscribes after every reconnect.
  */
-export function createSubscriber(url: string, opts?: Omit<RedisClientOptions, 'commandTimeoutMs'>): Redis {
+export function createSubscriber(
+  url: string,
+  opts?: Omit<RedisClientOptions, 'commandTimeoutMs'>,
+): RedisClient {
   return build(url, opts, {
     enableAutoPipelining: false,
     enableOfflineQueue: true,
@@ -127,7 +180,7 @@ export function createSubscriber(url: string, opts?: Omit<RedisClientOptions, 'c
 }
 
 /** Resolves once the client is ready; rejects after `timeoutMs` (or if the client is closed meanwhile). */
-export async function waitForReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+export async function waitForReady(redis: RedisClient, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return;
   // A lazy client: start connecting; failures surface as the timeout below, bounded by timeoutMs.
   if (redis.status === 'wait') redis.connect().catch(() => undefined);
@@ -155,4 +208,37 @@ export async function waitForReady(redis: Redis, timeoutMs = 5000): Promise<void
       redis.on('end', onEnd);
     }
   });
+}
+
+/**
+ * The servers that hold keys: the client itself on a single server, each primary on a Cluster. SCAN, KEYS
+ * and FLUSHDB see one node's keys only, so a Cluster runs them once per primary.
+ */
+export function primaries(redis: RedisClient): Redis[] {
+  if (!(redis instanceof Cluster)) return [redis];
+  const nodes = redis.nodes('master');
+  // Before the first slot map (or while every node is unreachable) there is nobody to ask: that is not "all fine".
+  if (nodes.length === 0) throw new Error(`Redis Cluster: no primary known yet (status ${redis.status})`);
+  return nodes;
+}
+
+/**
+ * Independent commands for many items in as few round trips as the topology allows: one pipeline on a single
+ * server; on a Redis Cluster, whose pipelines must keep to one hash slot, one pipeline per item, sent
+ * together (ioredis routes each to its primary). So the commands `add` queues for one item must share a hash
+ * slot (`./keys` gives an entity's keys one tag). Rejects with the first command error.
+ */
+export async function execPipelined<T>(
+  redis: RedisClient,
+  items: readonly T[],
+  add: (pipeline: ChainableCommander, item: T) => void,
+): Promise<void> {
+  const groups = redis instanceof Cluster ? items.map((item) => [item]) : [items];
+  await Promise.all(
+    groups.map(async (group) => {
+      const pipeline = redis.pipeline();
+      for (const item of group) add(pipeline, item);
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    }),
+  );
 }

@@ -1,6 +1,7 @@
+import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createCacheRedis, createQueueRedis, createSubscriber } from './clients.ts';
-import { parseRedisUrl, REDIS_CLUSTER_UNSUPPORTED, RedisUrlError, redisUrlProblem } from './redis-url.ts';
+import { parseRedisUrl, RedisUrlError, redisUrlProblem } from './redis-url.ts';
 
 describe('parseRedisUrl', () => {
   it('passes redis:// and rediss:// URLs through untouched', () => {
@@ -72,17 +73,38 @@ describe('parseRedisUrl', () => {
     );
   });
 
-  it('recognises Redis Cluster URLs, which the services refuse for now', () => {
+  it('reads the seed nodes, credentials and TLS of a Redis Cluster URL', () => {
     expect(parseRedisUrl('redis-cluster://10.0.0.1:7000,10.0.0.2:7001')).toEqual({
       kind: 'cluster',
       nodes: [
         { host: '10.0.0.1', port: 7000 },
         { host: '10.0.0.2', port: 7001 },
       ],
+      tls: false,
     });
-    expect(redisUrlProblem('redis-cluster://10.0.0.1:7000')).toBe(REDIS_CLUSTER_UNSUPPORTED);
+    expect(parseRedisUrl('redis-cluster://app:p%40ss@[::1]:7000?tls=true')).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: '::1', port: 7000 }],
+      username: 'app',
+      password: 'p@ss',
+      tls: true,
+    });
+    expect(redisUrlProblem('redis-cluster://10.0.0.1:7000')).toBeUndefined();
+  });
+
+  it('refuses Redis Cluster URLs it cannot connect with, saying what is wrong', () => {
     // A cluster node needs its port: there is no conventional default to assume.
     expect(redisUrlProblem('redis-cluster://10.0.0.1')).toContain('host:port');
+    expect(redisUrlProblem('redis-cluster://')).toContain('comma-separated list of host:port');
+    expect(redisUrlProblem('redis-cluster://10.0.0.1:7000,')).toContain('comma-separated list of host:port');
+    expect(redisUrlProblem('redis-cluster://10.0.0.1:7000/2')).toContain('single database');
+    expect(redisUrlProblem('redis-cluster://10.0.0.1:7000?db=2')).toContain(
+      'only the parameters tls (unknown: db)',
+    );
+    expect(redisUrlProblem('redis-cluster://10.0.0.1:7000?tls=yes')).toContain(
+      'tls parameter is true or false',
+    );
+    expect(redisUrlProblem('redis-cluster://u:%zz@10.0.0.1:7000')).toContain('percent-encoded password');
   });
 });
 
@@ -126,7 +148,8 @@ describe('client factories and topologies', () => {
       maxRetriesPerRequest: null,
     });
     expect(subscriber.options).toMatchObject({ ...sentinelOptions, autoResubscribe: true });
-    expect(cache.options.tls).toBeUndefined();
+    for (const client of [cache, producer, worker, subscriber]) expect(client).toBeInstanceOf(Redis);
+    expect((cache as Redis).options.tls).toBeUndefined();
     for (const client of [cache, producer, worker, subscriber]) client.disconnect();
   });
 
@@ -136,9 +159,37 @@ describe('client factories and topologies', () => {
     client.disconnect();
   });
 
-  it('refuse a Redis Cluster URL instead of connecting to one node of it', () => {
-    expect(() => createCacheRedis('redis-cluster://127.0.0.1:7000', { lazyConnect: true })).toThrow(
-      REDIS_CLUSTER_UNSUPPORTED,
-    );
+  it('build Redis Cluster clients with the role presets on every node connection', () => {
+    const url = 'redis-cluster://u:pw@127.0.0.1:7000,127.0.0.1:7001?tls=true';
+    const cache = createCacheRedis(url, { lazyConnect: true, connectionName: 'edge-cache' });
+    const producer = createQueueRedis(url, 'producer', { lazyConnect: true, commandTimeoutMs: 800 });
+    const worker = createQueueRedis(url, 'worker', { lazyConnect: true });
+    const subscriber = createSubscriber(url, { lazyConnect: true });
+    for (const client of [cache, producer, worker, subscriber]) expect(client).toBeInstanceOf(Cluster);
+    const options = (client: unknown) => (client as Cluster).options;
+    expect(options(cache)).toMatchObject({
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      scaleReads: 'master',
+      redisOptions: {
+        connectionName: 'edge-cache',
+        username: 'u',
+        password: 'pw',
+        tls: {},
+        maxRetriesPerRequest: 1,
+        commandTimeout: 500,
+      },
+    });
+    expect(options(producer)).toMatchObject({
+      enableAutoPipelining: false,
+      enableOfflineQueue: false,
+      redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 800 },
+    });
+    expect(options(worker)).toMatchObject({
+      enableOfflineQueue: true,
+      redisOptions: { maxRetriesPerRequest: null },
+    });
+    expect(options(subscriber)).toMatchObject({ redisOptions: { autoResubscribe: true } });
+    for (const client of [cache, producer, worker, subscriber]) client.disconnect();
   });
 });

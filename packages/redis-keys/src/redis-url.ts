@@ -10,8 +10,10 @@
  *   `sentinelUsername`/`sentinelPassword` to the Sentinels (which often run without a password); `tls=true`
  *   uses TLS both to the Sentinels and to the master. Percent-encode reserved characters in every part
  *   (`@ : / ? # & = + %`, e.g. a `+` in sentinelPassword as `%2B`).
- * - `redis-cluster://host1:7000,host2:7001` is recognised so it can be refused by name: the services type their
- *   connections as single-node clients, which a Redis Cluster is not (see `REDIS_CLUSTER_UNSUPPORTED`).
+ * - `redis-cluster://[user:password@]host1:7000[,host2:7001…][?tls=true]`: a Redis Cluster, found from any of the
+ *   seed nodes listed (each with its port: a cluster has no conventional one); the client learns the other
+ *   nodes and the slot map from them and follows failovers. `user:password` authenticate to every node, and
+ *   `tls=true` connects to every node over TLS. A cluster has one database, so there is no `/db` or `db=`.
  */
 
 export interface RedisHostPort {
@@ -32,14 +34,11 @@ export type RedisTopology =
       sentinelPassword?: string;
       tls: boolean;
     }
-  | { kind: 'cluster'; nodes: RedisHostPort[] };
+  | { kind: 'cluster'; nodes: RedisHostPort[]; username?: string; password?: string; tls: boolean };
 
 /** What a valid URL looks like, phrased to follow "must be …" (config errors and the README). */
 export const REDIS_URL_RULE =
-  'a redis:// or rediss:// URL, or redis-sentinel://[user:password@]host:26379[,host:26379…]/MASTER[?db=N&sentinelPassword=…&tls=true]';
-
-export const REDIS_CLUSTER_UNSUPPORTED =
-  'a redis://, rediss:// or redis-sentinel:// URL: redis-cluster:// is not supported yet (the services use single-node connections; run Redis with Sentinel for high availability)';
+  'a redis:// or rediss:// URL, redis-sentinel://[user:password@]host:26379[,host:26379…]/MASTER[?db=N&sentinelPassword=…&tls=true], or redis-cluster://[user:password@]host:port[,host:port…][?tls=true]';
 
 export const DEFAULT_SENTINEL_PORT = 26379;
 
@@ -53,14 +52,12 @@ export class RedisUrlError extends Error {
 }
 
 const SENTINEL_PARAMS = new Set(['db', 'sentinelUsername', 'sentinelPassword', 'tls']);
+const CLUSTER_PARAMS = new Set(['tls']);
 
 export function parseRedisUrl(url: string): RedisTopology {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'redis-sentinel') return parseSentinel(url.slice(scheme.length + 3));
-  if (scheme === 'redis-cluster') {
-    const { hosts } = authorityOf(url.slice(scheme.length + 3));
-    return { kind: 'cluster', nodes: parseHostList(hosts, 'redis-cluster://') };
-  }
+  if (scheme === 'redis-cluster') return parseCluster(url.slice(scheme.length + 3));
   if (!URL.canParse(url)) throw new RedisUrlError(`a valid URL (${REDIS_URL_RULE})`);
   const parsed = new URL(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
@@ -107,54 +104,89 @@ function parseHostList(hosts: string, scheme: string, defaultPort?: number): Red
   });
 }
 
-function decode(part: string, what: string): string {
+function decode(part: string, what: string, scheme: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new RedisUrlError(`a redis-sentinel:// URL with a correctly percent-encoded ${what}`);
+    throw new RedisUrlError(`a ${scheme} URL with a correctly percent-encoded ${what}`);
   }
 }
 
-function parseSentinel(afterScheme: string): RedisTopology {
-  const { userinfo, hosts, rest } = authorityOf(afterScheme);
-  const sentinels = parseHostList(hosts, 'redis-sentinel://', DEFAULT_SENTINEL_PORT);
+function credentialsOf(
+  userinfo: string | undefined,
+  scheme: string,
+): { username?: string; password?: string } {
+  if (userinfo === undefined) return {};
+  const colon = userinfo.indexOf(':');
+  const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+  const username = user === '' ? undefined : decode(user, 'user name', scheme);
+  const password = colon < 0 ? undefined : decode(userinfo.slice(colon + 1), 'password', scheme);
+  return {
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  };
+}
 
-  let username: string | undefined;
-  let password: string | undefined;
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    username = user === '' ? undefined : decode(user, 'user name');
-    password = colon < 0 ? undefined : decode(userinfo.slice(colon + 1), 'password');
-  }
-
+/** The path (without its leading `/`) and the parameters of `rest`; unknown parameters are refused. */
+function pathAndParams(
+  rest: string,
+  scheme: string,
+  known: ReadonlySet<string>,
+): { path: string; params: URLSearchParams } {
   const hash = rest.indexOf('#');
   const withoutFragment = hash < 0 ? rest : rest.slice(0, hash);
   const question = withoutFragment.indexOf('?');
   const path = question < 0 ? withoutFragment : withoutFragment.slice(0, question);
-  const query = question < 0 ? '' : withoutFragment.slice(question + 1);
-  const masterName = decode(path.replace(/^\//, ''), 'master name');
+  const params = new URLSearchParams(question < 0 ? '' : withoutFragment.slice(question + 1));
+  const unknown = [...new Set(params.keys())].filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new RedisUrlError(
+      `a ${scheme} URL with only the parameters ${[...known].join(', ')} (unknown: ${unknown.join(', ')})`,
+    );
+  }
+  return { path: path.replace(/^\//, ''), params };
+}
+
+function tlsOf(params: URLSearchParams, scheme: string): boolean {
+  const tlsText = (params.get('tls') ?? 'false').toLowerCase();
+  if (tlsText !== 'true' && tlsText !== 'false') {
+    throw new RedisUrlError(`a ${scheme} URL whose tls parameter is true or false`);
+  }
+  return tlsText === 'true';
+}
+
+function parseCluster(afterScheme: string): RedisTopology {
+  const scheme = 'redis-cluster://';
+  const { userinfo, hosts, rest } = authorityOf(afterScheme);
+  const nodes = parseHostList(hosts, scheme);
+  const { path, params } = pathAndParams(rest, scheme, CLUSTER_PARAMS);
+  if (path !== '') {
+    throw new RedisUrlError(
+      'a redis-cluster:// URL without a path: a Redis Cluster has a single database (redis-cluster://host:port,host:port)',
+    );
+  }
+  return { kind: 'cluster', nodes, tls: tlsOf(params, scheme), ...credentialsOf(userinfo, scheme) };
+}
+
+function parseSentinel(afterScheme: string): RedisTopology {
+  const scheme = 'redis-sentinel://';
+  const { userinfo, hosts, rest } = authorityOf(afterScheme);
+  const sentinels = parseHostList(hosts, scheme, DEFAULT_SENTINEL_PORT);
+  const { username, password } = credentialsOf(userinfo, scheme);
+
+  const { path, params } = pathAndParams(rest, scheme, SENTINEL_PARAMS);
+  const masterName = decode(path, 'master name', scheme);
   if (masterName === '' || masterName.includes('/')) {
     throw new RedisUrlError(
       'a redis-sentinel:// URL naming its master group: redis-sentinel://host:26379/MASTER',
     );
   }
 
-  const params = new URLSearchParams(query);
-  const unknown = [...new Set(params.keys())].filter((key) => !SENTINEL_PARAMS.has(key));
-  if (unknown.length > 0) {
-    throw new RedisUrlError(
-      `a redis-sentinel:// URL with only the parameters db, sentinelUsername, sentinelPassword, tls (unknown: ${unknown.join(', ')})`,
-    );
-  }
   const dbText = params.get('db') ?? '0';
   if (!/^\d{1,5}$/.test(dbText)) {
     throw new RedisUrlError('a redis-sentinel:// URL whose db parameter is a database number (0, 1, …)');
   }
-  const tlsText = (params.get('tls') ?? 'false').toLowerCase();
-  if (tlsText !== 'true' && tlsText !== 'false') {
-    throw new RedisUrlError('a redis-sentinel:// URL whose tls parameter is true or false');
-  }
+  const tls = tlsOf(params, scheme);
   const sentinelUsername = params.get('sentinelUsername') ?? undefined;
   const sentinelPassword = params.get('sentinelPassword') ?? undefined;
 
@@ -163,7 +195,7 @@ function parseSentinel(afterScheme: string): RedisTopology {
     sentinels,
     masterName,
     db: Number(dbText),
-    tls: tlsText === 'true',
+    tls,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
     ...(sentinelUsername === undefined ? {} : { sentinelUsername }),
@@ -173,12 +205,11 @@ function parseSentinel(afterScheme: string): RedisTopology {
 
 /** The problem with `url` ("must be …" wording), or undefined when the services can connect with it. */
 export function redisUrlProblem(url: string): string | undefined {
-  let topology: RedisTopology;
   try {
-    topology = parseRedisUrl(url);
+    parseRedisUrl(url);
+    return undefined;
   } catch (error) {
     if (error instanceof RedisUrlError) return error.problem;
     throw error;
   }
-  return topology.kind === 'cluster' ? REDIS_CLUSTER_UNSUPPORTED : undefined;
 }

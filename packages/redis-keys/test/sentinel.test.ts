@@ -3,7 +3,13 @@ import { type LocalSentinel, startSentinel } from '@boltlink/local-servers/senti
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCacheRedis, createQueueRedis, createSubscriber, waitForReady } from '../src/clients.ts';
+import {
+  createCacheRedis,
+  createQueueRedis,
+  createSubscriber,
+  type RedisClient,
+  waitForReady,
+} from '../src/clients.ts';
 import { createRedisKeys } from '../src/keys.ts';
 
 // Real servers: a master, a replica of it, and one Sentinel (quorum 1) that knows both. The clients are
@@ -14,10 +20,12 @@ const ignore = () => undefined;
 let master: LocalRedis;
 let replica: LocalRedis;
 let sentinel: LocalSentinel;
-const opened: Redis[] = [];
+const opened: RedisClient[] = [];
 
-function track<T extends Redis>(client: T): T {
+/** Tracks a client for closing; a Sentinel URL always gives a single-server client. */
+function track(client: RedisClient): Redis {
   opened.push(client);
+  if (!(client instanceof Redis)) throw new Error('a Sentinel URL gave a Redis Cluster client');
   return client;
 }
 

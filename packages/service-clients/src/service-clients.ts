@@ -4,9 +4,9 @@ import {
   createQueueRedis,
   createStateRedis,
   createSubscriber,
+  type RedisClient,
   type RedisClientOptions,
 } from '@boltlink/redis-keys/clients';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 
 export interface ClientsLogger {
@@ -31,7 +31,7 @@ export interface ServiceClients {
   /** A pg pool whose idle-client errors are logged (an unhandled one would crash the process). */
   pool(options: Omit<CreatePoolOptions, 'onError'>): pg.Pool;
   /** A Redis connection whose connection errors are logged with its name. */
-  redis(role: RedisRole, url: string, options: RedisOptions): Redis;
+  redis(role: RedisRole, url: string, options: RedisOptions): RedisClient;
   /**
    * Something that uses the connections and must stop before they close (a queue producer, BullMQ queues,
    * workers); stopped in the reverse order of registration.
@@ -51,7 +51,7 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
   const { logger } = options;
   const stepMs = options.closeStepMs ?? DEFAULT_CLOSE_STEP_MS;
   const pools: pg.Pool[] = [];
-  const redisClients: Redis[] = [];
+  const redisClients: RedisClient[] = [];
   const users: { name: string; close: () => Promise<unknown> }[] = [];
   let closing: Promise<void> | undefined;
 

@@ -1,5 +1,5 @@
+import { primaries, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createRedisVisitorSketches } from './visitor-sketches.ts';
 
@@ -18,7 +18,7 @@ export interface RebuildReport {
  * sketch if it does not on one of them.
  */
 export async function rebuildVisitorSketches(
-  deps: { pool: Pool; redis: Redis; keys: RedisKeys },
+  deps: { pool: Pool; redis: RedisClient; keys: RedisKeys },
   options: { accounts?: readonly string[] } = {},
 ): Promise<RebuildReport> {
   const { pool, redis, keys } = deps;
@@ -58,11 +58,14 @@ export async function rebuildVisitorSketches(
   return report;
 }
 
-async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+/** SCAN sees one server's keys: on a Redis Cluster each primary is scanned (the pattern's keys share a slot). */
+async function deleteMatching(redis: RedisClient, pattern: string): Promise<void> {
+  for (const node of primaries(redis)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) await node.del(...found);
+    } while (cursor !== '0');
+  }
 }

@@ -1,5 +1,5 @@
+import { execPipelined, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 
 /** A visitor seen on one UTC day (YYYY-MM-DD) on a link of an account. */
 export interface SeenVisitor {
@@ -22,7 +22,7 @@ export interface VisitorSketches {
 /** Elements per PFADD: bounds one command's size whatever the batch. */
 const PFADD_CHUNK = 1000;
 
-export function createRedisVisitorSketches(redis: Redis, keys: RedisKeys): VisitorSketches {
+export function createRedisVisitorSketches(redis: RedisClient, keys: RedisKeys): VisitorSketches {
   return {
     async add(visitors) {
       if (visitors.length === 0) return;
@@ -33,14 +33,11 @@ export function createRedisVisitorSketches(redis: Redis, keys: RedisKeys): Visit
         if (hashes) hashes.push(visitor.visitorHash);
         else byKey.set(key, [visitor.visitorHash]);
       }
-      const pipeline = redis.pipeline();
-      for (const [key, hashes] of byKey) {
+      await execPipelined(redis, [...byKey], (pipeline, [key, hashes]) => {
         for (let i = 0; i < hashes.length; i += PFADD_CHUNK) {
           pipeline.pfadd(key, ...hashes.slice(i, i + PFADD_CHUNK));
         }
-      }
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import { principalOf } from './auth.ts';
 
@@ -17,7 +17,7 @@ export interface Limit {
  */
 export async function registerRateLimits(
   app: FastifyInstance,
-  deps: { redis: Redis; keys: RedisKeys; perIp: Limit },
+  deps: { redis: RedisClient; keys: RedisKeys; perIp: Limit },
 ): Promise<void> {
   await app.register(rateLimit, {
     global: true,

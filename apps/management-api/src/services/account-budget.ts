@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { AppError } from '../errors.ts';
 
 /**
@@ -58,7 +58,7 @@ return back
 `;
 
 export function createAccountBudget(deps: {
-  redis: Redis;
+  redis: RedisClient;
   name: string;
   /** What one unit is, for the 429 detail ("links", "password hashes"). */
   unit: string;

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys, VisitorKind } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 import type { BotSelection } from './stats-filters.ts';
 
 const KINDS: Record<BotSelection, VisitorKind[]> = {
@@ -18,7 +18,7 @@ export interface AccountVisitors {
   count(accountId: string, days: readonly string[], bots: BotSelection): Promise<number>;
 }
 
-export function createRedisAccountVisitors(redis: Redis, keys: RedisKeys): AccountVisitors {
+export function createRedisAccountVisitors(redis: RedisClient, keys: RedisKeys): AccountVisitors {
   return {
     async count(accountId, days, bots) {
       const kinds = KINDS[bots];

@@ -1,8 +1,8 @@
 import type { Registration } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
 import { users } from '@boltlink/db/schema';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { eq, sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import type { InvitationService } from './invitation-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -26,7 +26,7 @@ export const ACCOUNT_CEILING_FACTOR = 10;
 
 export interface AuthServiceDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   hasher: PasswordHasher;
   sessions: SessionStore;
   loginThrottle: LoginThrottle;
@@ -108,17 +108,14 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   async function recordFailure(email: string, ip: string): Promise<void> {
-    // One transaction, and NX so each window starts at the first failure: a crash between the commands can
-    // never leave a counter without expiry (a permanent lockout).
+    // A transaction per counter, and NX so each window starts at the first failure: a crash between the
+    // commands can never leave a counter without expiry (a permanent lockout).
     const pair = pairKey(email, ip);
     const account = accountKey(email);
-    await redis
-      .multi()
-      .incr(pair)
-      .pexpire(pair, loginThrottle.windowMs, 'NX')
-      .incr(account)
-      .pexpire(account, loginThrottle.windowMs, 'NX')
-      .exec();
+    // One MULTI per counter: the two keys hash to different slots, which a Redis Cluster refuses in one.
+    await Promise.all(
+      [pair, account].map((key) => redis.multi().incr(key).pexpire(key, loginThrottle.windowMs, 'NX').exec()),
+    );
   }
 
   async function createAccount(

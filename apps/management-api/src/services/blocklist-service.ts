@@ -1,8 +1,8 @@
 import type { Db } from '@boltlink/db/client';
 import { blockedDestinations, links } from '@boltlink/db/schema';
 import { encodeBlocklistChange } from '@boltlink/redis-keys/blocked-destinations';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { asc, eq, sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import { AppError, notFound } from '../errors.ts';
 import type { BlockedDestinationView, BlockedLinkView } from '../schemas/admin.ts';
 import type { LinkCache } from './link-cache.ts';
@@ -32,7 +32,7 @@ export function createBlocklistService(deps: {
   db: Db;
   cache: LinkCache;
   /** Where the edges subscribe (the cache Redis). */
-  publisher: Redis;
+  publisher: RedisClient;
   publishChannel: string;
   logger: ServiceLogger;
   clock: () => Date;

@@ -1,6 +1,6 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { publishDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 
 /** Tells every edge that a custom domain changed (added, verified, redirects changed, removed). */
 export interface DomainInvalidations {
@@ -9,7 +9,7 @@ export interface DomainInvalidations {
 
 /** On the cache Redis, beside the link invalidations, where the edges subscribe. */
 export function createRedisDomainInvalidations(deps: {
-  publisher: Redis;
+  publisher: RedisClient;
   keys: RedisKeys;
 }): DomainInvalidations {
   return {

@@ -1,6 +1,6 @@
 import type { Db } from '@boltlink/db/client';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { ServiceLogger } from './link-service.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,7 +30,7 @@ export interface LastUsedTracker {
  * from several API instances harmless.
  */
 export function createLastUsedTracker(deps: {
-  redis: Redis;
+  redis: RedisClient;
   db: Db;
   hashKey: string;
   clock: () => Date;

@@ -1,6 +1,6 @@
+import { execPipelined, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
 import { encodeCachedLink, encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
-import type { Redis } from 'ioredis';
 import type { CacheableLink, LinkCache, LinkRef } from './link-cache.ts';
 
 /** Writes per round trip; a campaign with 100k links is refreshed in bounded pipelines, not one giant one. */
@@ -12,7 +12,7 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+async function execOrThrow(pipeline: ReturnType<RedisClient['pipeline']>): Promise<void> {
   const results = await pipeline.exec();
   for (const [error] of results ?? []) {
     if (error) throw error;
@@ -24,8 +24,8 @@ async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<voi
  * invalidation channel the edges subscribe to (their in-process LRU copies must go too).
  */
 export function createRedisLinkCache(deps: {
-  cache: Redis;
-  publisher: Redis;
+  cache: RedisClient;
+  publisher: RedisClient;
   keys: RedisKeys;
   ttlSeconds: number;
 }): LinkCache {
@@ -44,8 +44,8 @@ export function createRedisLinkCache(deps: {
   return {
     async refresh(links: readonly CacheableLink[]) {
       for (const part of chunks(links)) {
-        const pipeline = cache.pipeline();
-        for (const link of part) {
+        // A link's entry and its "unknown code" marker share the link's hash tag (one slot on a Cluster).
+        await execPipelined(cache, part, (pipeline, link) => {
           pipeline.set(
             keys.linkCache(link.domain, link.code),
             encodeCachedLink(link.value),
@@ -53,19 +53,16 @@ export function createRedisLinkCache(deps: {
             ttlSeconds,
           );
           pipeline.del(keys.linkNegative(link.domain, link.code));
-        }
-        await execOrThrow(pipeline);
+        });
       }
       await announce(links);
     },
 
     async invalidate(refs: readonly LinkRef[]) {
       for (const part of chunks(refs)) {
-        const pipeline = cache.pipeline();
-        for (const ref of part) {
+        await execPipelined(cache, part, (pipeline, ref) => {
           pipeline.del(keys.linkCache(ref.domain, ref.code), keys.linkNegative(ref.domain, ref.code));
-        }
-        await execOrThrow(pipeline);
+        });
       }
       await announce(refs);
     },

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { newSessionToken, sha256Hex } from './secrets.ts';
 
 export interface SessionKeys {
@@ -51,7 +51,7 @@ const epochOf = (raw: string | null): number => {
  * from before the revocation survives. The epoch key has no TTL: it must outlive every session that saw it.
  */
 export function createSessionStore(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: SessionKeys;
   ttlSeconds: number;
   clock: () => Date;

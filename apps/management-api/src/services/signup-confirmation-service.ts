@@ -1,8 +1,8 @@
 import type { Db } from '@boltlink/db/client';
 import { users } from '@boltlink/db/schema';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { eq } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import type { AccountBudget } from './account-budget.ts';
 import type { AuthService } from './auth-service.ts';
@@ -40,7 +40,7 @@ function decodePending(raw: string | null): PendingSignupV1 | null {
  */
 export function createSignupConfirmationService(deps: {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   keys: { pendingSignup(tokenHash: string): string };
   auth: Pick<AuthService, 'prepareSignup' | 'completeSignup'>;
   mail: { queue: MailQueue; composer: MailComposer };

@@ -10,6 +10,7 @@ import {
   createCacheRedis,
   createQueueRedis,
   createStateRedis,
+  type RedisClient,
   waitForReady,
 } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
@@ -17,7 +18,6 @@ import { bounded, test as withDatabase } from '@boltlink/testing/fixtures';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { type BoltlinkApi, buildApp } from '../../src/app.ts';
 import { API_REDIS_COMMAND_TIMEOUT_MS } from '../../src/redis-options.ts';
@@ -26,7 +26,7 @@ import type { LinkView } from '../../src/schemas/links.ts';
 export interface TestApi {
   app: BoltlinkApi;
   database: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queuePrefix: string;
   keys: ReturnType<typeof createRedisKeys>;

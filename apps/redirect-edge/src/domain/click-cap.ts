@@ -1,5 +1,5 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 import { luaScript } from '../infra/lua-script.ts';
 
 /**
@@ -40,7 +40,7 @@ export interface ClickCap {
 }
 
 export function createClickCap(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   /** Persisted total of the clicks that count against a cap, used once when the counter does not exist yet. */
   seed: (linkId: string) => Promise<number | null>;

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 import { luaScript } from '../infra/lua-script.ts';
 
 /**
@@ -54,7 +54,7 @@ export interface PasswordAttempts {
  * password form would otherwise be open to unlimited guessing.
  */
 export function createPasswordAttempts(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   max: number;
   maxFailuresPerLink: number;

@@ -1,8 +1,8 @@
 import { decodeBlocklistChange } from '@boltlink/redis-keys/blocked-destinations';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { decodeDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import { decodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { DomainDirectory } from '../domain/domain-directory.ts';
 import type { LinkResolver } from '../domain/resolve-link.ts';
 
@@ -15,7 +15,7 @@ const UNSUBSCRIBE_TIMEOUT_MS = 1000;
  * staleness, this makes it zero after an outage.
  */
 export async function subscribeToInvalidations(deps: {
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** Link changes. */
   channel: string;
   /** Custom-domain changes. */
@@ -65,6 +65,9 @@ export async function subscribeToInvalidations(deps: {
 
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
+  // On a Redis Cluster the subscription lives on one node; when that node leaves (a crash, a failover) ioredis
+  // subscribes again on another without a new 'ready', so a node leaving counts as a reconnect here.
+  subscriber.on('-node', onReady);
   const subscribed = subscriber.subscribe(...channels).then(
     () => undefined,
     (error: unknown) => {
@@ -77,6 +80,7 @@ export async function subscribeToInvalidations(deps: {
   return async () => {
     subscriber.off('message', onMessage);
     subscriber.off('ready', onReady);
+    subscriber.off('-node', onReady);
     // With Redis down, UNSUBSCRIBE would sit in the offline queue forever; closing the connection ends it anyway.
     // A hung Redis never answers it: bounded, since closing the connection ends the subscription anyway.
     if (subscriber.status === 'ready') {

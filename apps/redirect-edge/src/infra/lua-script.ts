@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 
 export type LuaArg = string | number;
 
@@ -9,7 +9,7 @@ export type LuaArg = string | number;
  */
 export function luaScript(source: string) {
   const sha = createHash('sha1').update(source).digest('hex');
-  return async (redis: Redis, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> => {
+  return async (redis: RedisClient, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> => {
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args);
     } catch (error) {

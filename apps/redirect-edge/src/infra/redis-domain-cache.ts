@@ -1,6 +1,6 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { type CachedDomain, decodeCachedDomain, encodeCachedDomain } from '@boltlink/redis-keys/domain-cache';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
-import type { Redis } from 'ioredis';
 import type { DomainCache } from '../domain/ports.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { DomainCache } from '../domain/ports.ts';
  * read per custom domain and TTL for the whole fleet.
  */
 export function createRedisDomainCache(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   ttlSeconds: number;
 }): DomainCache {

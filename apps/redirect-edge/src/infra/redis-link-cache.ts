@@ -1,6 +1,6 @@
+import type { RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
 import { type CachedLink, decodeCachedLink, encodeCachedLink } from '@boltlink/redis-keys/link-cache';
-import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { LinkCache } from '../domain/ports.ts';
 
@@ -20,7 +20,7 @@ const DECODED_MAX_ENTRIES = 1000;
 const DECODED_MAX_LENGTH = 4096;
 
 export function createRedisLinkCache(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   ttlSeconds: number;
   negativeTtlSeconds: number;
