@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from './support/accessible.ts';
 import {
   accessibilityViolations,
   destination,
@@ -9,6 +10,7 @@ import {
   screenshot,
   signUp,
   stack,
+  USER_AGENT,
 } from './support/browser.ts';
 
 let browser: Browser;
@@ -23,9 +25,10 @@ afterAll(async () => {
 /** Creates a link with the person's own browser session, as the dashboard's pages do. */
 async function createLink(
   person: Person,
+  fields: { tags?: string[] } = {},
 ): Promise<{ id: string; code: string; domain: string; shortUrl: string }> {
   const response = await person.context.request.post(`${stack().api}/api/v1/links`, {
-    data: { url: destination() },
+    data: { url: destination(), ...fields },
     headers: { 'boltlink-csrf': '1', origin: stack().dashboard },
   });
   expect(response.status()).toBe(201);
@@ -44,6 +47,18 @@ async function totalAfterReloads(page: Page, expected: string): Promise<void> {
       { timeout: 60_000, interval: 1000 },
     )
     .toBe(expected);
+}
+
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+
+/** One click through the edge, as this browser (or bot) from this page. */
+async function click(url: string, userAgent: string, referer?: string): Promise<void> {
+  const response = await fetch(url, {
+    redirect: 'manual',
+    headers: { 'user-agent': userAgent, ...(referer ? { referer } : {}) },
+  });
+  expect(response.status).toBe(302);
 }
 
 const timeseriesRows = (page: Page) =>
@@ -73,16 +88,18 @@ describe('analytics in a real browser', () => {
     await page.goto(`${stack().dashboard}/links/${link.id}/analytics`);
     await page.getByRole('heading', { name: 'Link analytics' }).waitFor();
     await totalAfterReloads(page, '1');
-    await expect.poll(() => page.getByRole('img', { name: /^Browsers: Chrome 1 / }).count()).toBe(1);
+    const browsers = page.getByRole('region', { name: 'Browsers' });
+    await expect.poll(() => browsers.locator('tbody tr').count()).toBe(1);
+    expect(await browsers.locator('tbody tr').textContent()).toBe('Chrome1100 %');
     await expect
       .poll(() => page.getByRole('img', { name: /^Clicks by day, .*: 1 in total/ }).count())
       .toBe(1);
 
-    await page.getByLabel('Include bot clicks').check();
+    await page.getByLabel('Clicks of').selectOption('People and bots');
     await page.waitForURL(/bots=true/);
     await totalAfterReloads(page, '2');
     await expect.poll(() => page.getByText('Clicks (bots included)').count()).toBe(1);
-    await page.getByLabel('Include bot clicks').uncheck();
+    await page.getByLabel('Clicks of').selectOption('People only');
     await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
     expect(page.url()).not.toMatch(/bots=/);
 
@@ -149,6 +166,104 @@ describe('analytics in a real browser', () => {
     await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
     expect(person.scriptErrors).toEqual([]);
     await context.close();
+  });
+
+  it('filters the analytics by a breakdown row, a tag and bots, shows the filters as chips and keeps them in the URL', async () => {
+    const person = await newPerson(browser, { label: 'analytics-filters' });
+    const { page } = person;
+    await signUp(person);
+    const spring = await createLink(person, { tags: ['spring'] });
+    const other = await createLink(person);
+    // The spring link: two desktop visits, one from an iPhone that came from a newsletter, one bot; the
+    // other link one desktop visit.
+    await click(spring.shortUrl, USER_AGENT);
+    await click(spring.shortUrl, USER_AGENT, 'https://news.example/issue-12');
+    await click(spring.shortUrl, IPHONE, 'https://news.example/issue-12');
+    await click(spring.shortUrl, 'curl/8.11.1');
+    await click(other.shortUrl, USER_AGENT);
+
+    await page.goto(`${stack().dashboard}/analytics`);
+    await totalAfterReloads(page, '4');
+    expect(await page.getByTestId('stats-source').textContent()).toMatch(
+      /^Counted from the daily totals, which are kept for good\. .* kept for \d+ days: since /,
+    );
+
+    // A row of a breakdown filters the page: the iPhone's device.
+    const devices = page.getByRole('region', { name: 'Devices' });
+    await devices.getByRole('button', { name: 'mobile' }).click();
+    await page.waitForURL(/device=mobile/);
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
+    expect(await devices.getByRole('button', { name: 'mobile' }).getAttribute('aria-pressed')).toBe('true');
+    const chips = page.getByRole('list', { name: 'Filters on' });
+    expect(await chips.getByRole('listitem').allTextContents()).toEqual(['Device: mobile×']);
+    expect(await page.getByTestId('stats-source').textContent()).toMatch(
+      /^Filtered figures come from single visits, kept for \d+ days: since .*\.$/,
+    );
+    // Filters combine: the newsletter's readers on mobile.
+    await page
+      .getByRole('region', { name: 'Referrers' })
+      .getByRole('button', { name: 'news.example' })
+      .click();
+    await page.waitForURL(/referrer=news\.example/);
+    await expect.poll(() => chips.getByRole('listitem').count()).toBe(2);
+    expect(await page.getByTestId('stats-total').textContent()).toBe('1');
+    expect(await page.getByTestId('stats-visitors').textContent()).toBe('1');
+    await screenshot(page, 'analytics-filtered');
+    await expectAccessible(page, 'analytics, filtered');
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // A shared URL opens the same view.
+    const shared = page.url();
+    const colleague = await person.context.newPage();
+    await colleague.goto(shared);
+    await expect.poll(() => colleague.getByTestId('stats-total').textContent()).toBe('1');
+    expect(await colleague.getByRole('list', { name: 'Filters on' }).getByRole('listitem').count()).toBe(2);
+    await colleague.close();
+
+    // Removing the device chip leaves the newsletter's two readers.
+    await page.getByRole('button', { name: 'Remove filter Device: mobile' }).click();
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('2');
+    expect(page.url()).not.toMatch(/device=/);
+    await page.getByRole('button', { name: 'Remove filter Referrer: news.example' }).click();
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('4');
+    expect(await chips.count()).toBe(0);
+
+    // The links counted: the spring tag; then its bots only.
+    await page.getByLabel('Tag').fill('spring');
+    await page.getByRole('button', { name: 'Apply to links' }).click();
+    await page.waitForURL(/tag=spring/);
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('3');
+    expect(await page.getByRole('link', { name: `${other.domain}/${other.code}` }).count()).toBe(0);
+    await page.getByLabel('Clicks of').selectOption('Bots only');
+    await page.waitForURL(/bots=only/);
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
+    expect(await page.getByText('Clicks of bots only').count()).toBe(1);
+
+    // A top link opens the link's own analytics with the visit filters, never the workspace's link filters.
+    await page.getByLabel('Clicks of').selectOption('People only');
+    await page
+      .getByRole('region', { name: 'Browsers' })
+      .getByRole('button', { name: 'Mobile Safari' })
+      .click();
+    await page.waitForURL(/browser=Mobile/);
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
+    await page.getByRole('link', { name: `${spring.domain}/${spring.code}` }).click();
+    await page.waitForURL(`**/links/${spring.id}/analytics**`);
+    await page.getByRole('heading', { name: 'Link analytics' }).waitFor();
+    expect(page.url()).not.toMatch(/tag=/);
+    await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('1');
+    expect(
+      await page.getByRole('list', { name: 'Filters on' }).getByRole('listitem').allTextContents(),
+    ).toEqual(['Browser: Mobile Safari×']);
+
+    // At phone width nothing needs sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(shared);
+    await page.getByTestId('stats-total').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    expect(person.scriptErrors).toEqual([]);
+    await person.context.close();
   });
 
   it('says so when a link is not in the workspace', async () => {

@@ -65,7 +65,9 @@ describe('redirect rules in the dashboard', () => {
     await rule(page, 2).getByLabel('Operating systems').fill('iOS');
     await rule(page, 2).getByRole('group', { name: 'Devices' }).getByLabel('Mobile').check();
     await page.getByRole('button', { name: 'Add rule' }).click();
-    // The new rule's URL field has the focus: the person types straight away.
+    // The new rule's URL field has the focus (from the next frame): the person types straight away.
+    const focused = rule(page, 3).getByLabel('Send to URL');
+    await expect.poll(() => focused.evaluate((field) => field === document.activeElement)).toBe(true);
     await page.keyboard.type(`${stack().edge}/loop`);
 
     // A rule without a condition is stopped before the API is asked.

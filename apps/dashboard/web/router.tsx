@@ -13,7 +13,7 @@ import { validateOrphanSearch } from './orphan-search.ts';
 import { auditLogSearch } from './pages/audit-log-search.ts';
 import { Layout } from './pages/layout.tsx';
 import { LoginPage, redirectSearch, SignupPage } from './pages/sign-in.tsx';
-import { validateStatsSearch } from './ui/stats-range.ts';
+import { validateLinkStatsSearch, validateStatsSearch } from './ui/stats-range.ts';
 import { validateVisitsSearch } from './visits-search.ts';
 import { currentWorkspaceQuery } from './workspace.tsx';
 
@@ -115,7 +115,7 @@ const linkRoute = createRoute({
 const linkAnalyticsRoute = createRoute({
   getParentRoute: () => signedInRoute,
   path: '/links/$linkId/analytics',
-  validateSearch: validateStatsSearch,
+  validateSearch: validateLinkStatsSearch,
   component: lazyRouteComponent(() => import('./pages/link-analytics.tsx'), 'LinkAnalyticsPage'),
 });
 const linkVisitsRoute = createRoute({

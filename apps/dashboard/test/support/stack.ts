@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type LocalDnsServer, startLocalDnsServer } from '@boltlink/local-servers/dns';
 import { freePort } from '@boltlink/local-servers/free-port';
 import { startSmtpServer, type TestSmtpServer } from '@boltlink/local-servers/smtp';
 import type { TestEnvironment } from '@boltlink/testing/context';
@@ -7,6 +8,14 @@ import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgre
 import { type ServiceProcesses, startServiceProcesses } from '@boltlink/testing/service-processes';
 
 const dashboardDir = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What a custom domain's CNAME points at in the stack (EDGE_HOSTNAME). */
+const EDGE_HOSTNAME = 'edge.boltlink-e2e.test';
+/**
+ * A custom domain the stack's DNS server publishes a CNAME for, pointing at the edge: a person who adds it
+ * can verify it (one workspace per stack at a time, as on the internet).
+ */
+export const VERIFIABLE_DOMAIN = 'go.orphans-e2e.test';
 
 /** Where the services of the stack listen. */
 export interface StackUrls {
@@ -49,6 +58,9 @@ export async function startStack(
   const database: TestDatabase = await createTestDatabase({ environment });
   const prefix = `blt-dashboard-e2e-${environment.runId}${options.email ? `-mail-${process.pid}` : ''}`;
   const mail = options.email ? await startSmtpServer() : undefined;
+  // Custom domains are looked up on a DNS server of the stack's own, never the host's resolver.
+  const dns: LocalDnsServer = await startLocalDnsServer();
+  dns.zone.cname.set(VERIFIABLE_DOMAIN, `${EDGE_HOSTNAME}.`);
   const [apiPort, edgePort, consumerPort, dashboardPort, apiMetricsPort, edgeMetricsPort] =
     (await Promise.all(Array.from({ length: 6 }, () => freePort()))) as [
       number,
@@ -79,6 +91,8 @@ export async function startStack(
     SIGNUP_RATE_LIMIT_MAX: '1000000',
     LOGIN_RATE_LIMIT_MAX: '1000000',
     NOT_FOUND_RATE_LIMIT_MAX: '1000000',
+    DNS_SERVERS: dns.address,
+    EDGE_HOSTNAME,
     ...(mail
       ? { SMTP_URL: mail.url, MAIL_FROM: 'BoltLink <no-reply@boltlink.test>', APP_URL: url(dashboardPort) }
       : {}),
@@ -93,6 +107,7 @@ export async function startStack(
   const close = async () => {
     await processes?.close();
     await mail?.stop();
+    await dns.close();
     await database.drop();
   };
   try {

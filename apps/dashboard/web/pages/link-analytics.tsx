@@ -3,20 +3,43 @@ import { Link, useNavigate, useParams, useRouteContext, useSearch } from '@tanst
 import { useMemo } from 'react';
 import { problemText } from '../api.ts';
 import { ErrorText } from '../ui/error-text.tsx';
-import { resolveRange } from '../ui/stats-range.ts';
-import { ClicksOverTime, Dimensions, StatsControls, Totals } from '../ui/stats-view.tsx';
+import {
+  activeFilters,
+  filtersOf,
+  type StatsFilter,
+  statsProblem,
+  withoutFilters,
+} from '../ui/stats-filters.ts';
+import { resolveRange, type StatsSearch } from '../ui/stats-range.ts';
+import {
+  ClicksOverTime,
+  Dimensions,
+  FilterChips,
+  SourceNote,
+  StatsControls,
+  Totals,
+} from '../ui/stats-view.tsx';
 import './analytics.css';
 
 /** Null when the link is not in this workspace (or the address names no link). */
 const NOT_FOUND = new Set([400, 404]);
 
-/** One link's clicks: over time and by dimension (GET /links/:id/stats). */
+/** One link's clicks: over time and by dimension, A/B variants included (GET /links/:id/stats), filtered as the URL says. */
 export function LinkAnalyticsPage() {
   const { api } = useRouteContext({ from: '__root__' });
   const { linkId } = useParams({ from: '/signed-in/links/$linkId/analytics' });
   const search = useSearch({ from: '/signed-in/links/$linkId/analytics' });
   const navigate = useNavigate();
   const resolved = useMemo(() => resolveRange(search, Date.now()), [search]);
+  const filters = useMemo(() => filtersOf(search, 'link'), [search]);
+  const show = (next: StatsSearch) =>
+    void navigate({ to: '/links/$linkId/analytics', params: { linkId }, search: next });
+  const setFilter = (name: StatsFilter, value: string | undefined) => {
+    const next: StatsSearch = { ...search };
+    if (value === undefined) delete next[name];
+    else next[name] = value;
+    show(next);
+  };
 
   const link = useQuery({
     queryKey: ['links', linkId],
@@ -31,14 +54,14 @@ export function LinkAnalyticsPage() {
   });
 
   const stats = useQuery({
-    queryKey: ['stats', 'link', linkId, resolved.ok ? resolved.query : null],
+    queryKey: ['stats', 'link', linkId, resolved.ok ? resolved.query : null, filters],
     enabled: resolved.ok && Boolean(link.data),
     queryFn: async () => {
       if (!resolved.ok) throw new Error(resolved.message);
-      const { data, error } = await api.GET('/api/v1/links/{id}/stats', {
-        params: { path: { id: linkId }, query: resolved.query },
+      const { data, error, response } = await api.GET('/api/v1/links/{id}/stats', {
+        params: { path: { id: linkId }, query: { ...resolved.query, ...filters } },
       });
-      if (!data) throw new Error(problemText(error, 'could not load the analytics'));
+      if (!data) throw new Error(statsProblem(response.status, problemText(error, ''), 'link'));
       return data;
     },
   });
@@ -75,30 +98,43 @@ export function LinkAnalyticsPage() {
             <span className="url">{link.data.title ?? link.data.url}</span>
           </p>
         )}
-        <StatsControls
-          search={search}
-          resolved={resolved}
-          onChange={(next) =>
-            void navigate({ to: '/links/$linkId/analytics', params: { linkId }, search: next })
-          }
+        <StatsControls search={search} resolved={resolved} onChange={show} />
+        <FilterChips
+          filters={filters}
+          onRemove={(name) => setFilter(name, undefined)}
+          onClear={() => show(withoutFilters(search))}
         />
         <ErrorText error={!resolved.ok && resolved.message} />
         <ErrorText error={stats.error} />
         {resolved.ok && (link.isPending || stats.isPending) && <p>Loading…</p>}
-        {stats.data && <Totals stats={stats.data} visitorsEstimated={false} />}
+        {stats.data && (
+          <Totals stats={stats.data} visitorsEstimated={false} botsOnly={search.bots === 'only'} />
+        )}
+        {stats.data && <SourceNote stats={stats.data} />}
       </section>
       {stats.data && stats.data.total === 0 && link.data && (
         <section className="card">
           <p data-testid="stats-empty">
-            No clicks in this range yet. Share <a href={link.data.shortUrl}>{link.data.shortUrl}</a>: each
-            visit shows here a few seconds later.
+            {activeFilters(filters).length > 0 ? (
+              'No clicks match these filters in this range.'
+            ) : (
+              <>
+                No clicks in this range yet. Share <a href={link.data.shortUrl}>{link.data.shortUrl}</a>: each
+                visit shows here a few seconds later.
+              </>
+            )}
           </p>
         </section>
       )}
       {stats.data && stats.data.total > 0 && (
         <>
           <ClicksOverTime stats={stats.data} />
-          <Dimensions stats={stats.data} />
+          <Dimensions
+            stats={stats.data}
+            filters={filters}
+            onFilter={setFilter}
+            withVariants={(link.data?.variants.length ?? 0) > 0}
+          />
         </>
       )}
     </div>

@@ -12,6 +12,7 @@ import { LinkOptionFields, REDIRECT_TYPES, readLinkOptions } from '../ui/link-op
 import { QrCode } from '../ui/qr-code.tsx';
 import { useCan } from '../workspace.tsx';
 import { RulesEditor } from './link-rules.tsx';
+import { VariantsEditor } from './link-variants.tsx';
 import './links.css';
 import './link.css';
 
@@ -142,6 +143,8 @@ function Details({ link }: { link: ShortLink }) {
       <dd>
         {link.rules.length === 0 ? 'None' : link.rules.length === 1 ? '1 rule' : `${link.rules.length} rules`}
       </dd>
+      <dt>A/B split</dt>
+      <dd>{link.variants.length === 0 ? 'None' : `${link.variants.length} variants`}</dd>
       <dt>Campaign</dt>
       <dd>{link.campaignId === null ? 'None' : (campaign?.name ?? link.campaignId)}</dd>
       <dt>Created</dt>
@@ -259,6 +262,7 @@ export function LinkPage() {
       </section>
       {canWrite && <EditLinkForm link={data} />}
       {canWrite && <RulesEditor link={data} />}
+      {canWrite && <VariantsEditor link={data} />}
     </>
   );
 }

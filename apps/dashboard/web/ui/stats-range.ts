@@ -1,6 +1,9 @@
+import { type StatsFilters, validateFilters } from './stats-filters.ts';
+
 /**
  * The view of an analytics page, kept in the URL's search params so a view can be shared: a range (a preset
- * or custom UTC days), an interval and whether bot clicks are counted. The API counts UTC hours and days
+ * or custom UTC days), an interval, whose clicks are counted (people, people and bots, bots only) and the
+ * filters (stats-filters.ts). The API counts UTC hours and days
  * (docs/api.md), so ranges are whole UTC hours or days.
  */
 export const RANGES = ['24h', '7d', '30d', '90d', 'custom'] as const;
@@ -15,13 +18,14 @@ export const RANGE_LABELS: Record<RangeName, string> = {
   custom: 'Custom dates',
 };
 
-export interface StatsSearch {
+export interface StatsSearch extends StatsFilters {
   range?: RangeName;
   interval?: Interval;
   /** Custom range: first and last UTC day, YYYY-MM-DD. */
   from?: string;
   to?: string;
-  bots?: boolean;
+  /** true: people and bots; 'only': bots only; absent: people only. */
+  bots?: true | 'only';
 }
 
 const DEFAULT_RANGE: RangeName = '7d';
@@ -34,14 +38,27 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const isDay = (value: unknown): value is string =>
   typeof value === 'string' && DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
 
-/** The router's validateSearch: unknown or malformed params are dropped, so any URL opens a view. */
+/**
+ * The router's validateSearch of the workspace's analytics: unknown or malformed params are dropped, so any
+ * URL opens a view.
+ */
 export function validateStatsSearch(search: Record<string, unknown>): StatsSearch {
+  return { ...validateRange(search), ...validateFilters(search, 'workspace') };
+}
+
+/** The same for a link's analytics, which take no link filters (tag, domain, campaign). */
+export function validateLinkStatsSearch(search: Record<string, unknown>): StatsSearch {
+  return { ...validateRange(search), ...validateFilters(search, 'link') };
+}
+
+function validateRange(search: Record<string, unknown>): StatsSearch {
   const out: StatsSearch = {};
   if (RANGES.includes(search.range as RangeName)) out.range = search.range as RangeName;
   if (search.interval === 'hour' || search.interval === 'day') out.interval = search.interval;
   if (isDay(search.from)) out.from = search.from;
   if (isDay(search.to)) out.to = search.to;
   if (search.bots === true || search.bots === 'true') out.bots = true;
+  if (search.bots === 'only') out.bots = 'only';
   return out;
 }
 
@@ -56,7 +73,8 @@ export type ResolvedRange =
       lastDay: string;
       /** Whether an hourly view fits the range (≤ 31 days). */
       hourAllowed: boolean;
-      query: { from: string; to?: string; interval: Interval; includeBots: boolean };
+      /** `bot: true` (bots only) replaces includeBots: the API refuses both together. */
+      query: { from: string; to?: string; interval: Interval; includeBots?: boolean; bot?: true };
     }
   | { ok: false; message: string };
 
@@ -69,7 +87,7 @@ const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
  */
 export function resolveRange(search: StatsSearch, now: number): ResolvedRange {
   const range = search.range ?? DEFAULT_RANGE;
-  const includeBots = search.bots === true;
+  const bots = search.bots === 'only' ? { bot: true as const } : { includeBots: search.bots === true };
   if (range === 'custom') {
     const { from, to } = search;
     if (!from || !to) return { ok: false, message: 'Choose the first and the last day of the range.' };
@@ -87,7 +105,7 @@ export function resolveRange(search: StatsSearch, now: number): ResolvedRange {
       firstDay: from,
       lastDay: to,
       hourAllowed,
-      query: { from: new Date(start).toISOString(), to: new Date(end).toISOString(), interval, includeBots },
+      query: { from: new Date(start).toISOString(), to: new Date(end).toISOString(), interval, ...bots },
     };
   }
   const days = range === '24h' ? 1 : Number.parseInt(range, 10);
@@ -105,6 +123,6 @@ export function resolveRange(search: StatsSearch, now: number): ResolvedRange {
     firstDay: dayOf(start),
     lastDay: dayOf(now),
     hourAllowed,
-    query: { from: new Date(start).toISOString(), interval, includeBots },
+    query: { from: new Date(start).toISOString(), interval, ...bots },
   };
 }

@@ -1,7 +1,17 @@
 import type { components } from '@boltlink/api-client/client';
 import type { EChartsCoreOption } from 'echarts/core';
-import { type ChangeEvent, useEffect, useId, useMemo, useState } from 'react';
+import { type ChangeEvent, useId, useMemo } from 'react';
 import { Chart, type ChartColours, useChartColours } from './chart.tsx';
+import {
+  activeFilters,
+  FILTER_LABELS,
+  filterValue,
+  type StatsFilter,
+  type StatsFilters,
+  sourceText,
+  type VisitFilter,
+  valueLabel,
+} from './stats-filters.ts';
 import {
   type Interval,
   RANGE_LABELS,
@@ -35,7 +45,16 @@ const hourFormat = new Intl.DateTimeFormat(undefined, {
 export const bucketLabel = (t: string, interval: Interval): string =>
   (interval === 'hour' ? hourFormat : dayFormat).format(new Date(t));
 
-/** The range, its interval and the bots switch: each change is a new URL, so the view can be shared. */
+const BOTS = [
+  { value: '', label: 'People only' },
+  { value: 'true', label: 'People and bots' },
+  { value: 'only', label: 'Bots only' },
+] as const;
+
+/**
+ * The range, its interval and whose clicks count (people, people and bots, bots only): each change is a new
+ * URL, so the view can be shared. The filters stay as they are.
+ */
 export function StatsControls({
   search,
   resolved,
@@ -47,9 +66,6 @@ export function StatsControls({
 }) {
   const id = useId();
   const range = search.range ?? '7d';
-  // The switch shows its new state at once; the URL (a navigation, a moment later) stays the source of truth.
-  const [bots, setBots] = useState(search.bots === true);
-  useEffect(() => setBots(search.bots === true), [search.bots]);
   const change = (patch: Partial<StatsSearch>) => {
     const next: StatsSearch = { ...search, ...patch };
     if (next.range !== 'custom') {
@@ -62,8 +78,10 @@ export function StatsControls({
   const pickRange = (event: ChangeEvent<HTMLSelectElement>) => {
     const picked = event.target.value as RangeName;
     // A preset comes with its own interval; a custom range starts as the days shown now.
-    const next: StatsSearch = { range: picked };
-    if (search.bots) next.bots = true;
+    const next: StatsSearch = { ...search, range: picked };
+    delete next.interval;
+    delete next.from;
+    delete next.to;
     if (picked === 'custom' && resolved.ok) {
       next.from = resolved.firstDay;
       next.to = resolved.lastDay;
@@ -119,17 +137,22 @@ export function StatsControls({
           <option value="day">By day</option>
         </select>
       </div>
-      <div className="stats-bots">
-        <input
+      <div>
+        <label htmlFor={`${id}-bots`}>Clicks of</label>
+        <select
           id={`${id}-bots`}
-          type="checkbox"
-          checked={bots}
+          value={search.bots === undefined ? '' : String(search.bots)}
           onChange={(event) => {
-            setBots(event.target.checked);
-            change({ bots: event.target.checked });
+            const picked = event.target.value;
+            change({ bots: picked === 'true' ? true : picked === 'only' ? 'only' : undefined });
           }}
-        />
-        <label htmlFor={`${id}-bots`}>Include bot clicks</label>
+        >
+          {BOTS.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
       </div>
     </form>
   );
@@ -224,107 +247,192 @@ export function ClicksOverTime({ stats }: { stats: Stats }) {
   );
 }
 
-const regionNames = new Intl.DisplayNames(undefined, { type: 'region', fallback: 'code' });
+/** The breakdowns of the answer, and the filter each one's rows set. */
+const DIMENSIONS = {
+  countries: { title: 'Countries', filter: 'country' },
+  referrers: { title: 'Referrers', filter: 'referrer' },
+  devices: { title: 'Devices', filter: 'device' },
+  browsers: { title: 'Browsers', filter: 'browser' },
+  os: { title: 'Operating systems', filter: 'os' },
+  variants: { title: 'A/B variants', filter: 'variant' },
+} as const satisfies Record<string, { title: string; filter: VisitFilter }>;
+type Dimension = keyof typeof DIMENSIONS;
 
 /**
- * A dimension's value as people read it: a country's name, "Direct" for no referrer. The consumer stores
- * 'unknown' for a country it could not tell and '(direct)' for a visit without a referrer.
+ * One breakdown as a table: a row per value, most clicks first, with its share as a bar. A value's button
+ * filters the page by it (pressed while that filter is on; pressing it again removes the filter).
  */
-function valueLabel(dimension: keyof typeof DIMENSIONS, value: string): string {
-  if (value === '(direct)') return 'Direct (no referrer)';
-  if (value === '' || value === 'unknown') return 'Unknown';
-  if (dimension === 'countries' && /^[A-Z]{2}$/.test(value)) {
-    try {
-      return regionNames.of(value) ?? value;
-    } catch {
-      return value;
-    }
-  }
-  return value;
-}
-
-const DIMENSIONS = {
-  countries: 'Countries',
-  referrers: 'Referrers',
-  devices: 'Devices',
-  browsers: 'Browsers',
-  os: 'Operating systems',
-} as const;
-
-function dimensionOption(labels: string[], counted: Counted, colours: ChartColours): EChartsCoreOption {
-  return {
-    animation: false,
-    grid: { left: 8, right: 40, top: 4, bottom: 4, containLabel: true },
-    xAxis: { type: 'value', show: false },
-    yAxis: {
-      type: 'category',
-      inverse: true,
-      data: labels,
-      axisLabel: { color: colours.fg, width: 140, overflow: 'truncate' },
-      axisLine: { show: false },
-      axisTick: { show: false },
-    },
-    series: [
-      {
-        type: 'bar',
-        data: counted.map((entry) => entry.clicks),
-        itemStyle: { color: colours.accent, borderRadius: 3 },
-        label: { show: true, position: 'right', color: colours.fg },
-        barMaxWidth: 18,
-      },
-    ],
-  };
-}
-
-function Dimension({
+function Breakdown({
   name,
   counted,
   total,
+  active,
+  onFilter,
 }: {
-  name: keyof typeof DIMENSIONS;
+  name: Dimension;
   counted: Counted;
   total: number;
+  active: string | undefined;
+  onFilter: (filter: VisitFilter, value: string | undefined) => void;
 }) {
-  const colours = useChartColours();
-  const labels = useMemo(() => counted.map((entry) => valueLabel(name, entry.value)), [name, counted]);
-  const option = useMemo(() => dimensionOption(labels, counted, colours), [labels, counted, colours]);
-  const title = DIMENSIONS[name];
+  const { title, filter } = DIMENSIONS[name];
   const headingId = `dimension-${name}`;
-  const summary = `${title}: ${counted
-    .map((entry, index) => {
-      const share = total > 0 ? ` (${Math.round((entry.clicks / total) * 100)} %)` : '';
-      return `${labels[index]} ${numbers.format(entry.clicks)}${share}`;
-    })
-    .join(', ')}.`;
+  const top = counted[0]?.clicks ?? 0;
   return (
     <section className="card dimension" aria-labelledby={headingId}>
       <h2 id={headingId}>{title}</h2>
       {counted.length === 0 ? (
         <p className="muted">None recorded in this range.</p>
       ) : (
-        <Chart option={option} label={summary} className="chart" height={counted.length * 28 + 16} />
+        <table className="breakdown">
+          <caption className="visually-hidden">
+            {title}, most clicks first; choose one to see only its clicks
+          </caption>
+          <thead className="visually-hidden">
+            <tr>
+              <th scope="col">{FILTER_LABELS[filter]}</th>
+              <th scope="col">Clicks</th>
+              <th scope="col">Share</th>
+            </tr>
+          </thead>
+          <tbody>
+            {counted.map((entry) => {
+              const value = filterValue(filter, entry.value);
+              const label = valueLabel(filter, entry.value);
+              const pressed = value !== undefined && value === active;
+              const share = total > 0 ? Math.round((entry.clicks / total) * 100) : 0;
+              return (
+                <tr key={entry.value}>
+                  <th scope="row">
+                    {value === undefined ? (
+                      <span className="breakdown-value">{label}</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="breakdown-value"
+                        aria-pressed={pressed}
+                        onClick={() => onFilter(filter, pressed ? undefined : value)}
+                      >
+                        {label}
+                      </button>
+                    )}
+                    <span className="breakdown-bar" aria-hidden="true">
+                      <span style={{ width: `${top > 0 ? (entry.clicks / top) * 100 : 0}%` }} />
+                    </span>
+                  </th>
+                  <td className="number">{numbers.format(entry.clicks)}</td>
+                  <td className="number share">{share} %</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
       )}
     </section>
   );
 }
 
-/** Countries, referrers, devices, browsers and operating systems: the top 10 of each. */
-export function Dimensions({ stats }: { stats: Stats }) {
+/**
+ * Countries, referrers, devices, browsers and operating systems (the top 10 of each), and a link's A/B
+ * variants when it has a split or had one in the range.
+ */
+export function Dimensions({
+  stats,
+  filters,
+  onFilter,
+  withVariants = false,
+}: {
+  stats: Stats;
+  filters: StatsFilters;
+  onFilter: (filter: VisitFilter, value: string | undefined) => void;
+  withVariants?: boolean;
+}) {
+  const names = (Object.keys(DIMENSIONS) as Dimension[]).filter(
+    (name) => name !== 'variants' || withVariants || (stats.variants?.length ?? 0) > 0,
+  );
   return (
     <div className="dimensions">
-      {(Object.keys(DIMENSIONS) as (keyof typeof DIMENSIONS)[]).map((name) => (
-        <Dimension key={name} name={name} counted={stats[name]} total={stats.total} />
+      {names.map((name) => (
+        <Breakdown
+          key={name}
+          name={name}
+          counted={stats[name] ?? []}
+          total={stats.total}
+          active={filters[DIMENSIONS[name].filter]}
+          onFilter={onFilter}
+        />
       ))}
     </div>
   );
 }
 
+/**
+ * The filters on, as chips that remove themselves, and a way to remove them all. `names` labels the values
+ * that are ids (a campaign's name for its id).
+ */
+export function FilterChips({
+  filters,
+  names = {},
+  onRemove,
+  onClear,
+}: {
+  filters: StatsFilters;
+  names?: Partial<Record<StatsFilter, string>>;
+  onRemove: (filter: StatsFilter) => void;
+  onClear: () => void;
+}) {
+  const active = activeFilters(filters);
+  if (active.length === 0) return null;
+  return (
+    <div className="filter-chips">
+      <h2 className="visually-hidden">Filters on</h2>
+      <ul aria-label="Filters on">
+        {active.map(({ name, value }) => {
+          const text = `${FILTER_LABELS[name]}: ${names[name] ?? valueLabel(name, value)}`;
+          return (
+            <li key={name}>
+              <span className="chip">
+                {text}
+                <button type="button" aria-label={`Remove filter ${text}`} onClick={() => onRemove(name)}>
+                  <span aria-hidden="true">×</span>
+                </button>
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      {active.length > 1 && (
+        <button type="button" className="secondary" onClick={onClear}>
+          Remove all filters
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Where the figures come from, in words: the daily totals, or single visits kept for a while. */
+export function SourceNote({ stats }: { stats: Stats }) {
+  return (
+    <p className="muted source-note" data-testid="stats-source">
+      {sourceText(stats, Date.now())}
+    </p>
+  );
+}
+
 /** Total clicks and unique visitors of the range. */
-export function Totals({ stats, visitorsEstimated }: { stats: Stats; visitorsEstimated: boolean }) {
+export function Totals({
+  stats,
+  visitorsEstimated,
+  botsOnly,
+}: {
+  stats: Stats;
+  visitorsEstimated: boolean;
+  botsOnly: boolean;
+}) {
   return (
     <dl className="totals">
       <div>
-        <dt>Clicks{stats.includeBots ? ' (bots included)' : ''}</dt>
+        <dt>Clicks{botsOnly ? ' of bots only' : stats.includeBots ? ' (bots included)' : ''}</dt>
         <dd data-testid="stats-total">{numbers.format(stats.total)}</dd>
       </div>
       <div>
