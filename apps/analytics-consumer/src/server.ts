@@ -1,10 +1,11 @@
 import { exitOnConfigError } from '@boltlink/config/env';
-import { loadConsumerConfig } from '@boltlink/config/services';
+import { loadConsumerConfig, tracingSettingsOf } from '@boltlink/config/services';
 import { createDb } from '@boltlink/db/client';
 import { domainChecksFromSettings } from '@boltlink/domains/checks';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
+import { startTracing } from '@boltlink/observability/tracing';
 import { QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { publishDomainInvalidation } from '@boltlink/redis-keys/domain-invalidation';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
@@ -32,6 +33,7 @@ const EMAIL_CONCURRENCY = 2;
 async function main(): Promise<void> {
   const config = exitOnConfigError(() => loadConsumerConfig(process.env));
   const logger = pino(createLoggerOptions({ service: SERVICE, level: config.logLevel }));
+  const tracing = await startTracing(tracingSettingsOf(config), logger);
 
   const clients = createServiceClients({ logger });
   const pool = clients.pool({
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
       prefix: config.queuePrefix,
       concurrency: config.clickWorkerConcurrency,
       gate: postgresGate,
+      tracer: tracing,
     },
   );
   const metadataWorker = createLinkMetadataWorker(
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
       fetchHtml: createSafeFetcher({
         timeoutMs: config.metadataTimeoutMs,
         maxBytes: config.metadataMaxBytes,
+        tracer: tracing,
       }),
     },
     {
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
       prefix: config.queuePrefix,
       concurrency: config.metadataWorkerConcurrency,
       gate: postgresGate,
+      tracer: tracing,
     },
   );
 
@@ -157,7 +162,11 @@ async function main(): Promise<void> {
         ...inspected,
         { close: async () => postgresGate.stop() },
       ],
-      close: clients.close,
+      // The spans of the last jobs are exported once the workers have stopped and the clients closed.
+      close: async () => {
+        await clients.close();
+        await tracing?.shutdown();
+      },
     },
     {
       logger,

@@ -5,6 +5,7 @@ import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
 import { logEachRequestOnce, requestLogOptions } from '@boltlink/observability/request-log';
+import type { Tracing } from '@boltlink/observability/tracing';
 import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import cookie from '@fastify/cookie';
@@ -91,6 +92,8 @@ export interface AppDeps {
   metrics: MetricsRegistry;
   logger: FastifyBaseLogger;
   clock?: () => Date;
+  /** Server spans for every request (OTEL_EXPORTER_OTLP_ENDPOINT set); none when tracing is off. */
+  tracing?: Pick<Tracing, 'instrumentFastify'>;
 }
 
 export interface AppOptions {
@@ -118,6 +121,8 @@ export async function buildApp(deps: AppDeps, opts: AppOptions = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so every other hook and handler runs inside the request's span.
+  deps.tracing?.instrumentFastify(app);
   logEachRequestOnce(app);
   registerErrorHandling(app);
   registerInputHygiene(app);

@@ -1,10 +1,11 @@
 import { runClustered } from '@boltlink/cluster/run';
 import { exitOnConfigError } from '@boltlink/config/env';
-import { loadApiConfig } from '@boltlink/config/services';
+import { loadApiConfig, tracingSettingsOf } from '@boltlink/config/services';
 import { createDb } from '@boltlink/db/client';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
+import { startTracing } from '@boltlink/observability/tracing';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { waitForReady } from '@boltlink/redis-keys/clients';
 import { createServiceClients } from '@boltlink/service-clients/clients';
@@ -20,6 +21,7 @@ const logger = pino(createLoggerOptions({ service: 'management-api', level: conf
 // WEB_CONCURRENCY=1).
 
 async function start() {
+  const tracing = await startTracing(tracingSettingsOf(config), logger);
   const clients = createServiceClients({ logger });
   const pool = clients.pool({
     connectionString: config.databaseUrl,
@@ -57,6 +59,7 @@ async function start() {
     connection: queueRedis,
     prefix: config.queuePrefix,
     onReplaced: () => logger.warn('queue producer failed to start; replaced'),
+    tracer: tracing,
   });
   clients.closeFirst('queue producer', () => producer.close());
 
@@ -71,10 +74,13 @@ async function start() {
     mailQueue: producer,
     metrics,
     logger,
+    tracing,
   });
 
   // Closed after the server stopped taking requests and the last lastUsedAt flush ran (preClose).
   app.addHook('onClose', clients.close);
+  // Last: the spans of the requests and jobs that finished while closing are exported too.
+  if (tracing !== undefined) app.addHook('onClose', () => tracing.shutdown());
 
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });

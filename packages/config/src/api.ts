@@ -15,6 +15,7 @@ import {
   mailFields,
   rateLimitFields,
   sharedFields,
+  tracingFields,
   webConcurrencyFields,
 } from './shared.ts';
 
@@ -33,6 +34,7 @@ export const ApiConfigSchema = Type.Object({
   ...linkCacheFields(),
   ...mailFields(),
   ...clickEventRetentionFields(),
+  ...tracingFields('management-api', 1),
   appUrl: optional(
     url({
       protocols: ['http:', 'https:'],

@@ -11,6 +11,7 @@ import {
   deriveShared,
   mailFields,
   sharedFields,
+  tracingFields,
 } from './shared.ts';
 
 // No WEB_CONCURRENCY: the consumer scales by worker concurrency and replicas, not by forking. No METRICS_PORT
@@ -21,6 +22,7 @@ export const ConsumerConfigSchema = Type.Object({
   ...customDomainFields(),
   ...mailFields(),
   ...clickEventRetentionFields(),
+  ...tracingFields('analytics-consumer', 1),
   mailFrom: str({
     default: 'BoltLink <boltlink@localhost>',
     description: 'From address of the mails the consumer sends (used when SMTP_URL is set)',

@@ -10,6 +10,7 @@ import {
   linkCacheFields,
   rateLimitFields,
   sharedFields,
+  tracingFields,
   webConcurrencyFields,
 } from './shared.ts';
 
@@ -19,6 +20,7 @@ export const EdgeConfigSchema = Type.Object({
   ...dependencyCheckFields(),
   ...keepAliveFields(),
   ...linkCacheFields(),
+  ...tracingFields('redirect-edge', 0.01),
   edgeHeadersTimeoutMs: int({
     default: 10_000,
     min: 1000,

@@ -9,6 +9,7 @@ import {
   loadApiConfig,
   loadConsumerConfig,
   loadEdgeConfig,
+  tracingSettingsOf,
 } from './services.ts';
 
 function issuesOf(fn: () => unknown): ConfigError['issues'] {
@@ -292,5 +293,44 @@ describe('service configs', () => {
     expect(describeConfig(EdgeConfigSchema).find((row) => row.variable === 'WEB_CONCURRENCY')?.default).toBe(
       'the number of CPU cores',
     );
+  });
+
+  it('traces only when a collector is named, each service under its own name', () => {
+    expect(tracingSettingsOf(loadApiConfig({}))).toBeUndefined();
+    expect(
+      tracingSettingsOf(loadEdgeConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })),
+    ).toEqual({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'redirect-edge',
+      sampleRatio: 0.01,
+    });
+    expect(
+      tracingSettingsOf(
+        loadConsumerConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp/spans',
+          OTEL_SERVICE_NAME: 'consumer-eu',
+          OTEL_TRACES_SAMPLER_ARG: '0.25',
+        }),
+      ),
+    ).toEqual({
+      tracesUrl: 'https://traces.example.com/otlp/spans',
+      serviceName: 'consumer-eu',
+      sampleRatio: 0.25,
+    });
+    expect(
+      tracingSettingsOf(loadApiConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }))?.sampleRatio,
+    ).toBe(1);
+  });
+
+  it('names every bad tracing variable at once', () => {
+    expect(
+      issuesOf(() =>
+        loadApiConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317', OTEL_TRACES_SAMPLER_ARG: '5' }),
+      ),
+    ).toEqual([
+      { variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', problem: 'must be a http:// or https:// URL (got grpc://)' },
+      { variable: 'OTEL_TRACES_SAMPLER_ARG', problem: 'must be a number between 0 and 1 (got "5")' },
+    ]);
   });
 });

@@ -325,3 +325,61 @@ export function deriveCustomDomains<C extends { edgeHostname?: string; shortDoma
 export function optionalStr(description: string) {
   return optional(str({ description }));
 }
+
+/**
+ * OpenTelemetry tracing (docs/operations/tracing.md), under the standard OTEL_* names so a collector's usual
+ * settings carry over. Off unless an endpoint is set: then no tracing code is even loaded.
+ */
+export function tracingFields(service: string, defaultSampleRatio: number) {
+  return {
+    otelExporterOtlpEndpoint: optional(
+      url({
+        protocols: ['http:', 'https:'],
+        description:
+          'OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); traces go to its /v1/traces. Unset (with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): tracing is off',
+      }),
+    ),
+    otelExporterOtlpTracesEndpoint: optional(
+      url({
+        protocols: ['http:', 'https:'],
+        description:
+          'Full OTLP/HTTP URL traces are sent to (protobuf), used as given; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces',
+      }),
+    ),
+    otelServiceName: str({
+      default: service,
+      maxLength: 200,
+      description: 'service.name of the spans this service exports',
+    }),
+    otelTracesSamplerArg: Type.Number({
+      default: defaultSampleRatio,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'Share of traces started here that are recorded and exported (0 to 1); a request that carries a sampled W3C traceparent is recorded whatever the ratio, except on the redirect edge',
+      config: { rule: 'a number between 0 and 1' },
+    }),
+  };
+}
+
+/** Where and what to trace, or undefined when no endpoint is configured (tracing off). */
+export interface TracingSettings {
+  tracesUrl: string;
+  serviceName: string;
+  sampleRatio: number;
+}
+
+export function tracingSettingsOf(config: {
+  otelExporterOtlpEndpoint?: string;
+  otelExporterOtlpTracesEndpoint?: string;
+  otelServiceName: string;
+  otelTracesSamplerArg: number;
+}): TracingSettings | undefined {
+  const base = config.otelExporterOtlpEndpoint;
+  // The OTLP specification: the signal path is appended to the base URL, after exactly one '/'.
+  const tracesUrl =
+    config.otelExporterOtlpTracesEndpoint ??
+    (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+  if (tracesUrl === undefined) return undefined;
+  return { tracesUrl, serviceName: config.otelServiceName, sampleRatio: config.otelTracesSamplerArg };
+}

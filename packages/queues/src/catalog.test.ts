@@ -15,6 +15,7 @@ import {
   parseClickEventPartitionsJob,
   parseLinkMetadataJob,
   QUEUE_NAMES,
+  traceCarrierOf,
 } from './catalog.ts';
 
 const event = (overrides: Partial<ClickEvent> = {}): ClickEvent => ({
@@ -304,6 +305,25 @@ describe('parseLinkMetadataJob', () => {
     ['an unknown version', { v: 3, linkId, url: 'https://example.com' }],
   ])('rejects %s', (_label, data) => {
     expect(rejection(() => parseLinkMetadataJob(data)).queue).toBe(QUEUE_NAMES.linkMetadata);
+  });
+
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+  it('keeps the trace context of the request that queued it', () => {
+    const job = { v: 1, linkId, url: 'https://example.com', trace: { traceparent, tracestate: 'bl=1' } };
+    expect(parseLinkMetadataJob(job)).toEqual(job);
+    expect(traceCarrierOf(job)).toEqual({ traceparent, tracestate: 'bl=1' });
+  });
+
+  it.each([
+    ['not an object', 'trace me'],
+    ['a malformed traceparent', { traceparent: '00-xyz-01' }],
+    ['an unknown key', { traceparent, baggage: 'user=1' }],
+    ['an oversized tracestate', { traceparent, tracestate: 'x'.repeat(513) }],
+  ])('runs a job whose trace context is %s, without it', (_label, trace) => {
+    const job = { v: 1, linkId, url: 'https://example.com', trace };
+    expect(parseLinkMetadataJob(job)).toEqual({ v: 1, linkId, url: 'https://example.com' });
+    expect(traceCarrierOf(job)).toBeUndefined();
   });
 });
 

@@ -41,4 +41,4 @@ export {
   type OrphanVisitKind,
   parseOrphanVisitBatch,
 } from './orphan-visits.ts';
-export { InvalidJobPayloadError } from './payload.ts';
+export { InvalidJobPayloadError, TraceCarrier, traceCarrierOf } from './payload.ts';

@@ -1,7 +1,15 @@
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { QUEUE_NAMES } from './names.ts';
-import { InvalidJobPayloadError, problemsOf, Uuid, unknownVersion, versionOf } from './payload.ts';
+import {
+  InvalidJobPayloadError,
+  problemsOf,
+  TraceCarrier,
+  Uuid,
+  unknownVersion,
+  versionOf,
+  withoutInvalidTrace,
+} from './payload.ts';
 
 /** The `link-metadata` job: fetch a link's page and store its title, description and image. */
 export const LinkMetadataJobV1 = Type.Object(
@@ -9,6 +17,8 @@ export const LinkMetadataJobV1 = Type.Object(
     v: Type.Literal(1),
     linkId: Uuid(),
     url: Type.String({ minLength: 1, maxLength: 8192, pattern: '^[hH][tT][tT][pP][sS]?://' }),
+    /** The trace of the request that asked for it; added after v1 shipped, so optional (older jobs lack it). */
+    trace: Type.Optional(TraceCarrier),
   },
   { additionalProperties: false },
 );
@@ -18,7 +28,8 @@ export type LinkMetadataJob = LinkMetadataJobV1;
 
 const checkLinkMetadataV1 = Compile(LinkMetadataJobV1);
 
-export function parseLinkMetadataJob(data: unknown): LinkMetadataJob {
+export function parseLinkMetadataJob(input: unknown): LinkMetadataJob {
+  const data = withoutInvalidTrace(input);
   const version = versionOf(data);
   switch (version) {
     case 1:

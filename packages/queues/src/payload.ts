@@ -1,5 +1,5 @@
-import { type TSchema, Type } from 'typebox';
-import type { Validator } from 'typebox/compile';
+import { type Static, type TSchema, Type } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import type { QueueName } from './names.ts';
 
 /**
@@ -44,4 +44,38 @@ export function versionOf(data: unknown): unknown {
 
 export function unknownVersion(queue: QueueName, version: unknown): InvalidJobPayloadError {
   return new InvalidJobPayloadError(queue, [`unknown payload version ${JSON.stringify(version)}`]);
+}
+
+/**
+ * The W3C trace context a job may carry from the request that queued it to the worker that runs it
+ * (docs/operations/tracing.md). Optional in every payload that has it; a value that does not match is dropped
+ * when the payload is read, never a reason to fail the job: tracing is a diagnosis aid, not part of the work.
+ */
+export const TraceCarrier = Type.Object(
+  {
+    traceparent: Type.String({
+      pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+      maxLength: 55,
+    }),
+    tracestate: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+export type TraceCarrier = Static<typeof TraceCarrier>;
+
+const checkTraceCarrier = Compile(TraceCarrier);
+
+/** The payload's trace context if it carries a valid one. */
+export function traceCarrierOf(data: unknown): TraceCarrier | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const trace: unknown = (data as { trace?: unknown }).trace;
+  return checkTraceCarrier.Check(trace) ? trace : undefined;
+}
+
+/** `data` without a `trace` that is not a valid trace context, so the payload's own check judges the rest. */
+export function withoutInvalidTrace(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || !('trace' in data)) return data;
+  if (traceCarrierOf(data) !== undefined) return data;
+  const { trace: _dropped, ...rest } = data as Record<string, unknown>;
+  return rest;
 }

@@ -8,6 +8,19 @@ import { defaultJobOptions } from './job-options.ts';
 import { type LinkMetadataJob, parseLinkMetadataJob } from './link-metadata.ts';
 import { JOB_NAMES, QUEUE_NAMES } from './names.ts';
 import { type OrphanVisitBatch, parseOrphanVisitBatch } from './orphan-visits.ts';
+import type { TraceCarrier } from './payload.ts';
+
+/**
+ * Producer spans (Tracing.produce of @boltlink/observability/tracing, when tracing is on): `send` runs inside
+ * one and is given the trace context to put in the job.
+ */
+export interface QueueSendTracer {
+  produce<T>(
+    queue: string,
+    jobName: string,
+    send: (carrier: TraceCarrier | undefined) => Promise<T>,
+  ): Promise<T>;
+}
 
 export interface QueueProducerOptions {
   /** A producer connection (`createQueueRedis(url, 'producer')`): fails fast instead of buffering. */
@@ -16,6 +29,8 @@ export interface QueueProducerOptions {
   prefix: string;
   /** Called when queues whose start failed are replaced (see `QueueProducer`), e.g. to log it. */
   onReplaced?: () => void;
+  /** Traces the link-metadata enqueues and carries their context in the job; none when tracing is off. */
+  tracer?: QueueSendTracer;
 }
 
 export interface QueueProducer {
@@ -72,7 +87,12 @@ function openQueues(connection: RedisClient, prefix: string): Queues {
  * is ready again: a fresh queue waits for the connection to become ready before its first command, so one made
  * while Redis is away would hold the write until Redis returns instead of failing it at once.
  */
-export function createQueueProducer({ connection, prefix, onReplaced }: QueueProducerOptions): QueueProducer {
+export function createQueueProducer({
+  connection,
+  prefix,
+  onReplaced,
+  tracer,
+}: QueueProducerOptions): QueueProducer {
   let queues = openQueues(connection, prefix);
   const current = (): Queues => {
     if (queues.startFailed && connection.status === 'ready') {
@@ -104,10 +124,14 @@ export function createQueueProducer({ connection, prefix, onReplaced }: QueuePro
       return job.id ?? payload.batchId;
     },
     async enqueueLinkMetadata(input) {
-      const payload = parseLinkMetadataJob({ v: 1, linkId: input.linkId, url: input.url });
-      const jobId = linkMetadataJobId(payload.linkId, payload.url);
-      const job = await current().linkMetadata.add(JOB_NAMES.linkMetadata, payload, { jobId });
-      return job.id ?? jobId;
+      const send = async (trace: TraceCarrier | undefined) => {
+        const payload = parseLinkMetadataJob({ v: 1, linkId: input.linkId, url: input.url, trace });
+        const jobId = linkMetadataJobId(payload.linkId, payload.url);
+        const job = await current().linkMetadata.add(JOB_NAMES.linkMetadata, payload, { jobId });
+        return job.id ?? jobId;
+      };
+      if (tracer === undefined) return send(undefined);
+      return tracer.produce(QUEUE_NAMES.linkMetadata, JOB_NAMES.linkMetadata, send);
     },
     async enqueueEmail(mail) {
       const payload = parseEmailJob({ v: 1, to: mail.to, subject: mail.subject, text: mail.text });

@@ -2,7 +2,17 @@ import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { type Job, type Processor, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { DependencyGate } from './dependency-gate.ts';
 import type { QueueName } from './names.ts';
-import { InvalidJobPayloadError } from './payload.ts';
+import { InvalidJobPayloadError, type TraceCarrier, traceCarrierOf } from './payload.ts';
+
+/** Consumer spans (Tracing.consume of @boltlink/observability/tracing, when tracing is on). */
+export interface JobTracer {
+  consume<T>(
+    queue: string,
+    job: { name: string; id?: string | undefined; attemptsMade: number },
+    carrier: TraceCarrier | undefined,
+    run: () => Promise<T>,
+  ): Promise<T>;
+}
 
 export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'> & {
   /** A worker connection (`createQueueRedis(url, 'worker')`, maxRetriesPerRequest: null). */
@@ -17,6 +27,8 @@ export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix'
   gate?: DependencyGate;
   /** Called for each job handed back to the queue because the gate is closed (for a metric). */
   onDeferred?: (job: Job) => void;
+  /** Runs each job in a span, a child of the trace context the job carries; none when tracing is off. */
+  tracer?: JobTracer;
 };
 
 /**
@@ -31,7 +43,7 @@ export function createValidatedWorker<P, R = unknown>(
   processor: (payload: P, job: Job) => Promise<R>,
   options: ValidatedWorkerOptions,
 ): Worker<unknown, R> {
-  const { gate, onDeferred, ...workerOptions } = options;
+  const { gate, onDeferred, tracer, ...workerOptions } = options;
 
   // RateLimitError is BullMQ's way for a processor to hand a job back: the job moves from active to waiting
   // with its attempts unchanged. No limiter key is set (Worker.rateLimit would stop every consumer of the
@@ -41,7 +53,7 @@ export function createValidatedWorker<P, R = unknown>(
     throw Worker.RateLimitError();
   }
 
-  const run: Processor<unknown, R> = async (job) => {
+  const runJob: Processor<unknown, R> = async (job) => {
     let payload: P;
     try {
       payload = parse(job.data);
@@ -59,6 +71,11 @@ export function createValidatedWorker<P, R = unknown>(
       return defer(job);
     }
   };
+  const run: Processor<unknown, R> =
+    tracer === undefined
+      ? runJob
+      : (job, token, signal) =>
+          tracer.consume(name, job, traceCarrierOf(job.data), () => runJob(job, token, signal));
   const worker = new Worker<unknown, R>(name, run, workerOptions);
   if (gate) followGate(worker, gate);
   return worker;

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { ClientSpan, Tracing } from '@boltlink/observability/tracing';
 import { Agent, errors as undiciErrors } from 'undici';
 import { refusalReason, unbracket } from './address-policy.ts';
 import { MetadataFetchError } from './fetch-errors.ts';
@@ -28,6 +29,8 @@ export interface SafeFetchOptions {
   timeoutMs?: number;
   maxBytes?: number;
   userAgent?: string;
+  /** A client span per request (OTEL_EXPORTER_OTLP_ENDPOINT set); none when tracing is off. */
+  tracer?: Pick<Tracing, 'clientRequest'>;
 }
 
 export interface FetchedDocument {
@@ -70,6 +73,7 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): HtmlFetcher {
   const maxRedirects = options.maxRedirects ?? 5;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const tracer = options.tracer;
   const userAgent = options.userAgent ?? 'BoltLinkBot/1.0 (link preview; +https://github.com/boltlink)';
 
   function portOf(url: URL): number {
@@ -145,6 +149,71 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): HtmlFetcher {
     };
   }
 
+  /** One request of the fetch (the first, or a redirect's), in a client span when tracing is on. */
+  async function fetchHop(
+    url: URL,
+    signal: AbortSignal,
+    span: ClientSpan | undefined,
+  ): Promise<{ next: URL } | { document: FetchedDocument }> {
+    const target = await vet(url, signal);
+    const agent = new Agent({
+      connect: { lookup: pinnedLookup(target), timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      pipelining: 0,
+    });
+    try {
+      const response = await agent
+        .request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'GET',
+          signal,
+          headers: {
+            'user-agent': userAgent,
+            accept: 'text/html,application/xhtml+xml;q=0.9',
+            'accept-encoding': 'gzip, deflate, br',
+          },
+        })
+        .catch((error: unknown) => {
+          throw translateNetworkError(error, signal);
+        });
+      span?.setStatusCode(response.statusCode);
+
+      if (REDIRECT_STATUSES.has(response.statusCode)) {
+        discard(response.body);
+        const location = header(response.headers, 'location');
+        if (location === undefined) {
+          throw new MetadataFetchError('http_status', `redirect ${response.statusCode} without Location`);
+        }
+        if (!URL.canParse(location, url)) {
+          throw new MetadataFetchError('invalid_url', 'redirect to an invalid URL');
+        }
+        return { next: new URL(location, url) };
+      }
+      if (response.statusCode < 200 || response.statusCode > 299) {
+        discard(response.body);
+        const retryable = response.statusCode >= 500 || response.statusCode === 429;
+        throw new MetadataFetchError('http_status', `status ${response.statusCode}`, retryable);
+      }
+      const contentType = header(response.headers, 'content-type') ?? '';
+      const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+      if (!HTML_TYPES.has(mediaType)) {
+        discard(response.body);
+        throw new MetadataFetchError('not_html', `content type ${mediaType || 'missing'}`);
+      }
+      const encoding = header(response.headers, 'content-encoding')?.trim().toLowerCase();
+      const { body, truncated } = await readCapped(decoded(response.body, encoding), maxBytes).catch(
+        (error: unknown) => {
+          throw translateNetworkError(error, signal);
+        },
+      );
+      return { document: { url, contentType, body, truncated } };
+    } finally {
+      await agent.destroy().catch(() => undefined);
+    }
+  }
+
   return async function fetchHtml(input: string): Promise<FetchedDocument> {
     let url: URL;
     try {
@@ -155,64 +224,13 @@ export function createSafeFetcher(options: SafeFetchOptions = {}): HtmlFetcher {
     const signal = AbortSignal.timeout(timeoutMs);
 
     for (let hop = 0; hop <= maxRedirects; hop += 1) {
-      const target = await vet(url, signal);
-      const agent = new Agent({
-        connect: { lookup: pinnedLookup(target), timeout: timeoutMs },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        pipelining: 0,
-      });
-      try {
-        const response = await agent
-          .request({
-            origin: url.origin,
-            path: `${url.pathname}${url.search}`,
-            method: 'GET',
-            signal,
-            headers: {
-              'user-agent': userAgent,
-              accept: 'text/html,application/xhtml+xml;q=0.9',
-              'accept-encoding': 'gzip, deflate, br',
-            },
-          })
-          .catch((error: unknown) => {
-            throw translateNetworkError(error, signal);
-          });
-
-        if (REDIRECT_STATUSES.has(response.statusCode)) {
-          discard(response.body);
-          const location = header(response.headers, 'location');
-          if (location === undefined) {
-            throw new MetadataFetchError('http_status', `redirect ${response.statusCode} without Location`);
-          }
-          try {
-            url = new URL(location, url);
-          } catch {
-            throw new MetadataFetchError('invalid_url', 'redirect to an invalid URL');
-          }
-          continue;
-        }
-        if (response.statusCode < 200 || response.statusCode > 299) {
-          discard(response.body);
-          const retryable = response.statusCode >= 500 || response.statusCode === 429;
-          throw new MetadataFetchError('http_status', `status ${response.statusCode}`, retryable);
-        }
-        const contentType = header(response.headers, 'content-type') ?? '';
-        const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-        if (!HTML_TYPES.has(mediaType)) {
-          discard(response.body);
-          throw new MetadataFetchError('not_html', `content type ${mediaType || 'missing'}`);
-        }
-        const encoding = header(response.headers, 'content-encoding')?.trim().toLowerCase();
-        const { body, truncated } = await readCapped(decoded(response.body, encoding), maxBytes).catch(
-          (error: unknown) => {
-            throw translateNetworkError(error, signal);
-          },
-        );
-        return { url, contentType, body, truncated };
-      } finally {
-        await agent.destroy().catch(() => undefined);
-      }
+      const current = url;
+      const outcome =
+        tracer === undefined
+          ? await fetchHop(current, signal, undefined)
+          : await tracer.clientRequest('GET', current.href, (span) => fetchHop(current, signal, span));
+      if ('document' in outcome) return outcome.document;
+      url = outcome.next;
     }
     throw new MetadataFetchError('too_many_redirects', `more than ${maxRedirects} redirects`);
   };
