@@ -220,6 +220,18 @@ describe('analytics in a real browser', () => {
     expect(await colleague.getByRole('list', { name: 'Filters on' }).getByRole('listitem').count()).toBe(2);
     await colleague.close();
 
+    // A range that starts before the single visits kept is answered from the first day kept, and says so.
+    const today = new Date().toISOString().slice(0, 10);
+    const earlier = await person.context.newPage();
+    await earlier.goto(
+      `${stack().dashboard}/analytics?range=custom&from=2025-12-08&to=${today}&device=mobile`,
+    );
+    await expect
+      .poll(() => earlier.getByTestId('stats-source').textContent())
+      .toMatch(/kept for \d+ days: since .*\. This range starts earlier, so these figures start on /);
+    expect(await earlier.getByTestId('stats-total').textContent()).toBe('1');
+    await earlier.close();
+
     // Removing the device chip leaves the newsletter's two readers.
     await page.getByRole('button', { name: 'Remove filter Device: mobile' }).click();
     await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe('2');

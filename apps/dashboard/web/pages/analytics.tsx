@@ -10,7 +10,6 @@ import {
   filtersOf,
   filterValue,
   type StatsFilter,
-  statsProblem,
   withoutFilters,
   withoutLinkFilters,
 } from '../ui/stats-filters.ts';
@@ -23,6 +22,7 @@ import {
   StatsControls,
   Totals,
 } from '../ui/stats-view.tsx';
+import { statsProblem } from '../ui/stats-words.ts';
 import './analytics.css';
 
 type AccountStats = paths['/api/v1/stats']['get']['responses'][200]['content']['application/json'];

@@ -3,13 +3,7 @@ import { Link, useNavigate, useParams, useRouteContext, useSearch } from '@tanst
 import { useMemo } from 'react';
 import { problemText } from '../api.ts';
 import { ErrorText } from '../ui/error-text.tsx';
-import {
-  activeFilters,
-  filtersOf,
-  type StatsFilter,
-  statsProblem,
-  withoutFilters,
-} from '../ui/stats-filters.ts';
+import { activeFilters, filtersOf, type StatsFilter, withoutFilters } from '../ui/stats-filters.ts';
 import { resolveRange, type StatsSearch } from '../ui/stats-range.ts';
 import {
   ClicksOverTime,
@@ -19,6 +13,7 @@ import {
   StatsControls,
   Totals,
 } from '../ui/stats-view.tsx';
+import { statsProblem } from '../ui/stats-words.ts';
 import './analytics.css';
 
 /** Null when the link is not in this workspace (or the address names no link). */

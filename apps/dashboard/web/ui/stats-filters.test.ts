@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sourceText, statsProblem, validateFilters, withoutLinkFilters } from './stats-filters.ts';
+import { validateFilters, withoutLinkFilters } from './stats-filters.ts';
 import { resolveRange, validateLinkStatsSearch, validateStatsSearch } from './stats-range.ts';
+import { sourceText, statsProblem } from './stats-words.ts';
 
 const NOW = Date.parse('2026-12-07T10:42:17.000Z');
 

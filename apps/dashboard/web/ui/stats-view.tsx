@@ -4,13 +4,10 @@ import { type ChangeEvent, useId, useMemo } from 'react';
 import { Chart, type ChartColours, useChartColours } from './chart.tsx';
 import {
   activeFilters,
-  FILTER_LABELS,
   filterValue,
   type StatsFilter,
   type StatsFilters,
-  sourceText,
   type VisitFilter,
-  valueLabel,
 } from './stats-filters.ts';
 import {
   type Interval,
@@ -20,6 +17,7 @@ import {
   type ResolvedRange,
   type StatsSearch,
 } from './stats-range.ts';
+import { FILTER_LABELS, sourceText, valueLabel } from './stats-words.ts';
 
 /** The stats answer both pages show (GET /links/:id/stats; GET /stats adds top links). */
 export type Stats = components['schemas']['LinkStats'];
