@@ -22,8 +22,15 @@
 // VISITOR=browser
 // sends a desktop Chrome User-Agent and an Accept-Language with every request (default: neither, as before).
 //
+// ENV_A / ENV_B add variables to one side, `NAME=value` separated by spaces; `{sink}` in a value is the URL of a
+// stand-in OTLP collector this process then runs (it takes /v1/traces, counts exports and bytes, decodes nothing).
+// What tracing costs a redirect: the same edge on both sides, B with
+// ENV_B='OTEL_EXPORTER_OTLP_ENDPOINT={sink}' (the default ratio, 0.01) or with OTEL_TRACES_SAMPLER_ARG=1 added.
+//
 // DURATION of a segment (s, default 5), SEGMENTS (8), WARMUP (12), CONNECTIONS per build (50). The figures go to
 // bench/results/<RESULTS_NAME>.{json,md} (default edge-ab): name a comparison you keep, e.g. RESULTS_NAME=edge-ab-node26.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
@@ -52,6 +59,46 @@ const VISITOR_HEADERS: Record<string, string> =
       }
     : {};
 const RESULTS_NAME = process.env.RESULTS_NAME ?? 'edge-ab';
+const SINK = '{sink}';
+
+/** `NAME=value NAME=value` (ENV_A, ENV_B) as variables. */
+function sideEnv(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of (text ?? '').split(/\s+/).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`ENV_A/ENV_B: "${pair}" is not NAME=value`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+const envA = sideEnv(process.env.ENV_A);
+const envB = sideEnv(process.env.ENV_B);
+
+/** The stand-in collector: answers every export at once, as a healthy collector would. */
+async function startOtlpSink() {
+  const received = { exports: 0, bytes: 0 };
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => {
+      received.bytes += chunk.length;
+    });
+    req.on('end', () => {
+      if (req.url === '/v1/traces') received.exports += 1;
+      res.writeHead(req.url === '/v1/traces' ? 200 : 404, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+const usesSink = [...Object.values(envA), ...Object.values(envB)].some((value) => value.includes(SINK));
+const sink = usesSink ? await startOtlpSink() : undefined;
+const withSink = (env: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, value.replaceAll(SINK, sink?.url ?? '')]),
+  );
 
 const [dirA, dirB] = process.argv.slice(2).filter((arg) => arg !== '--');
 if (dirA === undefined || dirB === undefined) {
@@ -76,20 +123,20 @@ try {
   await seedLink(stack.databaseUrl, DOMAIN, 'hotab', [], TWO_VARIANTS);
   // Only warnings (a log line per request would be measured), one process each.
   const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
-  const start = async (dir: string) => {
+  const start = async (dir: string, extra: Record<string, string>) => {
     const server = await startServer({
       ...(dir === BARE
         ? { entry: 'lib/bare-server.ts', cwd: benchDir }
         : { entry: 'src/server.ts', cwd: resolve(dir) }),
       port: await freePort(),
       cpu: SERVER_CPU,
-      env,
+      env: { ...env, ...withSink(extra) },
     });
     servers.push(server);
     return server;
   };
-  const a = await start(dirA);
-  const b = await start(dirB);
+  const a = await start(dirA, envA);
+  const b = await start(dirB, envB);
   const load = (server: ServerProcess, code: string, durationSeconds: number) =>
     runPinnedLoad<LoadResult>({
       cpu: LOAD_CPU,
@@ -138,11 +185,17 @@ try {
   const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
   const verdict = `B/A server CPU per request, median of ${ratios.length}: ${median.toFixed(3)} (range ${sorted[0]?.toFixed(3)}-${sorted.at(-1)?.toFixed(3)})`;
   console.log(verdict);
+  const exported =
+    sink === undefined
+      ? ''
+      : `OTLP stand-in collector: ${sink.received.exports} exports, ${(sink.received.bytes / 1e6).toFixed(2)} MB over the run (warm-up included)`;
+  if (exported !== '') console.log(exported);
   await writeResults(
     RESULTS_NAME,
     {
-      a: { dir: shown(dirA), revision: revisionA, code: CODE_A },
-      b: { dir: shown(dirB), revision: revisionB, code: CODE_B },
+      a: { dir: shown(dirA), revision: revisionA, code: CODE_A, env: envA },
+      b: { dir: shown(dirB), revision: revisionB, code: CODE_B, env: envB },
+      ...(sink === undefined ? {} : { otlpSink: sink.received }),
       visitorHeaders: VISITOR_HEADERS,
       segmentSeconds: SEGMENT,
       warmup: WARMUP,
@@ -156,6 +209,12 @@ try {
       title: 'Edge A/B: server CPU per hot redirect',
       body: [
         `A = \`${shown(dirA)}\` at ${describeRevision(revisionA)} on \`/${CODE_A}\`, B = \`${shown(dirB)}\` at ${describeRevision(revisionB)} on \`/${CODE_B}\`${VISITOR_HEADERS['user-agent'] === undefined ? '' : ' (browser User-Agent and Accept-Language)'}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
+        '',
+        ...[
+          Object.keys(envA).length > 0 ? `A adds \`${process.env.ENV_A}\`.` : '',
+          Object.keys(envB).length > 0 ? `B adds \`${process.env.ENV_B}\`.` : '',
+          exported,
+        ].filter((line) => line !== ''),
         '',
         `**${verdict}**`,
         '',
@@ -171,4 +230,5 @@ try {
 } finally {
   for (const server of servers) await server.stop();
   await stack.stop();
+  await sink?.close();
 }

@@ -1,7 +1,10 @@
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { EdgeConfig } from '@boltlink/config/services';
+import { shortCodeOfPath } from '@boltlink/db/short-code';
 import { createDependencyMonitor } from '@boltlink/observability/dependencies';
 import { healthPlugin, postgresCheck, queueRedisCheck, redisCheck } from '@boltlink/observability/health';
 import { type MetricsRegistry, metricsPlugin } from '@boltlink/observability/metrics';
+import type { Tracing } from '@boltlink/observability/tracing';
 import { InvalidJobPayloadError, type OrphanVisitKind } from '@boltlink/queues/catalog';
 import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
@@ -91,6 +94,11 @@ export interface EdgeAppOptions {
    * close: in cluster mode, the worker reports its final counters to the primary here.
    */
   afterFinalFlush?: () => Promise<void>;
+  /**
+   * A server span for a sampled share of requests (OTEL_TRACES_SAMPLER_ARG), whichever path answers them; none
+   * when tracing is off (the listener is then not wrapped at all).
+   */
+  tracing?: Pick<Tracing, 'wrapEdgeListener' | 'instrumentEdgeRoutes'>;
 }
 
 export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promise<FastifyInstance> {
@@ -271,6 +279,16 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     now,
   });
 
+  // The fast path serves `/:code` only; what Fastify answers gets the route it matched (instrumentEdgeRoutes).
+  const routeOf = (req: IncomingMessage): string | undefined => {
+    const code = req.url === undefined ? null : shortCodeOfPath(req.url);
+    return code === null || reservedPaths.has(code) ? undefined : '/:code';
+  };
+  const listen = (handler: RequestListener): RequestListener => {
+    const listener: RequestListener = (req, res) => fast.handle(req, res, handler);
+    return opts.tracing === undefined ? listener : opts.tracing.wrapEdgeListener(listener, routeOf);
+  };
+
   const trust = config.trustProxy.length > 0 ? proxyAddr.compile([...config.trustProxy]) : undefined;
   const isTrustedProxy = (address: string): boolean => trust?.(address, 0) === true;
 
@@ -291,7 +309,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     // The server is ours so the fast path sees each request before Fastify does (see http/fast-redirect.ts).
     // Configured as Fastify configures its own node:http server.
     serverFactory: (handler, options) =>
-      createEdgeServer((req, res) => fast.handle(req, res, handler), options, {
+      createEdgeServer(listen(handler), options, {
         headersTimeoutMs: config.edgeHeadersTimeoutMs,
         maxConnectionsPerAddress: config.edgeMaxConnectionsPerAddress,
         isExempt: isTrustedProxy,
@@ -302,6 +320,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
       sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request'),
     clientErrorHandler: answerClientError,
   });
+  opts.tracing?.instrumentEdgeRoutes(app);
   // While the edge closes (after preClose), a request still arriving on an open connection is turned away so
   // the client retries elsewhere: the fast path steps aside, and this first hook answers before any route.
   app.addHook('onRequest', (_request, reply, done) => {

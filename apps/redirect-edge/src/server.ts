@@ -1,8 +1,9 @@
 import { reportFinalMetrics, runClustered } from '@boltlink/cluster/run';
 import { EXIT_CONFIG, exitOnConfigError } from '@boltlink/config/env';
-import { loadEdgeConfig } from '@boltlink/config/services';
+import { loadEdgeConfig, tracingSettingsOf } from '@boltlink/config/services';
 import { createLoggerOptions } from '@boltlink/observability/logger';
 import { installGracefulShutdown } from '@boltlink/observability/shutdown';
+import { startTracing } from '@boltlink/observability/tracing';
 import { waitForReady } from '@boltlink/redis-keys/clients';
 import pino from 'pino';
 import { buildApp } from './app.ts';
@@ -31,6 +32,7 @@ const countryLookup = await loadCountryLookup(config.geoipDbPath);
 // clients and the server exist only in the process that serves (a worker, or this one when
 // WEB_CONCURRENCY=1).
 async function start() {
+  const tracing = await startTracing(tracingSettingsOf(config), logger);
   const deps = createEdgeDeps(config, logger, { countryLookup });
   if (countryLookup !== undefined) {
     const { type, builtAt } = countryLookup.database;
@@ -48,7 +50,12 @@ async function start() {
   );
 
   // In cluster mode the primary keeps an exited worker's counters, clicks lost by the last flush included.
-  const app = await buildApp(deps, { afterFinalFlush: () => reportFinalMetrics(deps.metrics.registry) });
+  const app = await buildApp(deps, {
+    afterFinalFlush: () => reportFinalMetrics(deps.metrics.registry),
+    tracing,
+  });
+  // Last: the spans of the requests answered while closing are exported too.
+  if (tracing !== undefined) app.addHook('onClose', () => tracing.shutdown());
   installGracefulShutdown({ app, logger, delayMs: config.shutdownTimeoutMs });
   await app.listen({ host: config.host, port: config.port });
   return { server: app.server, metricsRegistry: deps.metrics.registry };

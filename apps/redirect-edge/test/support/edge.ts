@@ -1,6 +1,7 @@
 import { type EdgeConfig, loadEdgeConfig } from '@boltlink/config/services';
 import type { Db } from '@boltlink/db/client';
 import { campaigns, links, type NewLink, users } from '@boltlink/db/schema';
+import type { Tracing } from '@boltlink/observability/tracing';
 import { type ClickBatch, parseClickBatch } from '@boltlink/queues/catalog';
 import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { bounded, test as withDatabase } from '@boltlink/testing/fixtures';
@@ -35,6 +36,8 @@ export async function startEdge(options: {
   countryLookup?: CountryLookup;
   /** Where the edge logs; silent by default. */
   logger?: FastifyBaseLogger;
+  /** Tracing as server.ts starts it when an OTLP endpoint is configured; none by default. */
+  tracing?: Tracing;
 }): Promise<TestEdge> {
   const config = loadEdgeConfig({
     NODE_ENV: 'test',
@@ -67,7 +70,7 @@ export async function startEdge(options: {
       waitForReady(redis, 5000).catch(() => undefined),
     ),
   );
-  const app = await buildApp(deps);
+  const app = await buildApp(deps, options.tracing === undefined ? {} : { tracing: options.tracing });
   await app.ready();
   return { app, deps, config, storeLookups: () => lookups };
 }

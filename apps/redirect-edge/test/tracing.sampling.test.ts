@@ -1,0 +1,135 @@
+import { createServer } from 'node:net';
+import { startTracing, type Tracing } from '@boltlink/observability/tracing';
+import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '@boltlink/testing/otlp-receiver';
+import pino from 'pino';
+import { describe, expect } from 'vitest';
+import { insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
+import { edgeRequest, listenOnLoopback } from './support/http.ts';
+
+// The edge traces a share of its requests (OTEL_TRACES_SAMPLER_ARG), whichever path answers them: the fast
+// path or Fastify. Three edges on the same links, exporting to a collector this file runs (or to none).
+
+const silent = pino({ level: 'silent' });
+
+let receiver: OtlpReceiver;
+
+async function tracedEdge(
+  context: { database: { url: string }; redisUrl: string; prefix: string },
+  serviceName: string,
+  sampleRatio: number,
+  tracesUrl: string,
+): Promise<{ edge: TestEdge; tracing: Tracing; port: number }> {
+  const tracing = await startTracing({ tracesUrl, serviceName, sampleRatio }, silent);
+  if (tracing === undefined) throw new Error('tracing did not start');
+  const edge = await startEdge({
+    databaseUrl: context.database.url,
+    redisUrl: context.redisUrl,
+    prefix: context.prefix,
+    tracing,
+  });
+  return { edge, tracing, port: await listenOnLoopback(edge) };
+}
+
+/** A port nothing listens on: the collector is down. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test.beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+
+test.afterAll(async () => {
+  await receiver?.close();
+});
+
+describe('sampled tracing on the edge', () => {
+  test('ratio 1 traces each request once, with its route and status', async ({
+    database,
+    redisUrl,
+    prefix,
+    userId,
+  }) => {
+    const link = await insertLink(database.db, { userId, url: 'https://example.com/sampled' });
+    const { edge, tracing, port } = await tracedEdge(
+      { database, redisUrl, prefix },
+      'edge-every-request',
+      1,
+      `${receiver.url}/v1/traces`,
+    );
+    const statuses = [];
+    for (const path of [`/${link.code}`, `/${link.code}?ref=a`, `/${link.code}`, '/nosuchcode', '/health'])
+      statuses.push((await edgeRequest(port, path)).status);
+    expect(statuses).toEqual([302, 302, 302, 404, 200]);
+    await edge.app.close();
+    await tracing.shutdown();
+
+    const spans = receiver.spans.filter((span) => span.service === 'edge-every-request');
+    expect(
+      spans.map((span) => [
+        span.name,
+        span.attributes['http.route'],
+        span.attributes['http.response.status_code'],
+      ]),
+    ).toEqual([
+      ['GET /:code', '/:code', 302],
+      ['GET /:code', '/:code', 302],
+      ['GET /:code', '/:code', 302],
+      ['GET /:code', '/:code', 404],
+      ['GET /health', '/health', 200],
+    ]);
+    expect(spans.every((span) => span.kind === SPAN_KIND.server && span.parentSpanId === '')).toBe(true);
+    expect(spans.find((span) => span.attributes['url.path'] === `/${link.code}`)).toBeDefined();
+    // Each request is a trace of its own.
+    expect(new Set(spans.map((span) => span.traceId)).size).toBe(5);
+  });
+
+  test('ratio 0 sends nothing, even for a caller that asks for a sampled trace', async ({
+    database,
+    redisUrl,
+    prefix,
+    userId,
+  }) => {
+    const link = await insertLink(database.db, { userId });
+    const { edge, tracing, port } = await tracedEdge(
+      { database, redisUrl, prefix },
+      'edge-no-request',
+      0,
+      `${receiver.url}/v1/traces`,
+    );
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    for (const path of [`/${link.code}`, `/${link.code}`, '/nosuchcode', '/health'])
+      expect((await edgeRequest(port, path, { headers: { traceparent } })).status).toBeLessThan(500);
+    await edge.app.close();
+    await tracing.shutdown();
+
+    expect(receiver.spans.filter((span) => span.service === 'edge-no-request')).toEqual([]);
+  });
+
+  test('redirects are answered while the collector is down', async ({
+    database,
+    redisUrl,
+    prefix,
+    userId,
+  }) => {
+    const link = await insertLink(database.db, { userId, url: 'https://example.com/collector-down' });
+    const { edge, tracing, port } = await tracedEdge(
+      { database, redisUrl, prefix },
+      'edge-collector-down',
+      1,
+      `http://127.0.0.1:${await closedPort()}/v1/traces`,
+    );
+    for (let i = 0; i < 20; i += 1) {
+      const answer = await edgeRequest(port, `/${link.code}`);
+      expect([answer.status, answer.headers.location]).toEqual([302, 'https://example.com/collector-down']);
+    }
+    await edge.app.close();
+    // The export fails (connection refused); the shutdown still ends within its bound.
+    await tracing.shutdown(1000);
+    expect(receiver.spans.filter((span) => span.service === 'edge-collector-down')).toEqual([]);
+  });
+});
