@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
-import { QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { defaultJobOptions, JOB_NAMES, parseClickBatch, QUEUE_NAMES } from '@boltlink/queues/catalog';
+import { createValidatedWorker } from '@boltlink/queues/worker';
 import { createQueueRedis, type RedisClient, waitForReady } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { uniquePrefix } from '@boltlink/testing/redis';
@@ -13,8 +18,10 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
 import { rebuildVisitorSketches } from '../src/ingest/rebuild-visitor-sketches.ts';
 import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
+import { createConsumerMetrics } from '../src/metrics.ts';
 import { registerQueueJobsGauge } from '../src/queue-metrics.ts';
-import { chunk, makeEvents, seedLinks } from './helpers.ts';
+import { createClicksWorker } from '../src/workers/clicks-worker.ts';
+import { batchOf, chunk, makeEvents, seedLinks, silentLogger, waitFor, waitForQueue } from './helpers.ts';
 import { test } from './support/consumer.ts';
 
 // The consumer's Redis work on one real Redis Cluster of six servers.
@@ -37,6 +44,8 @@ afterAll(async () => {
 });
 
 const DAYS = ['2025-08-01', '2025-08-02'];
+const requeueCommand = fileURLToPath(new URL('../src/requeue-failed.ts', import.meta.url));
+const run = promisify(execFile);
 
 describe.skipIf(unavailable !== undefined)('the analytics consumer on a Redis Cluster', () => {
   test('writes the visitor sketches of many accounts in one batch, and rebuilds one from Postgres', async ({
@@ -106,6 +115,66 @@ describe.skipIf(unavailable !== undefined)('the analytics consumer on a Redis Cl
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();
+    }
+  });
+
+  test('requeue-failed, run as the operator runs it, puts failed click batches back on the cluster', async ({
+    workerPool,
+  }) => {
+    const prefix = `{${uniquePrefix('consumer-cluster')}}`;
+    const queue = new Queue(QUEUE_NAMES.clicks, {
+      connection: redis,
+      prefix,
+      defaultJobOptions: { ...defaultJobOptions, attempts: 1 },
+    });
+    const worker = createQueueRedis(cluster.url, 'worker');
+    try {
+      const links = await seedLinks(workerPool, 2);
+      for (let i = 0; i < 2; i += 1) await queue.add(JOB_NAMES.clickBatch, batchOf(makeEvents(links, 20)));
+      await queue.add(JOB_NAMES.clickBatch, { v: 1, batchId: randomUUID(), events: [] });
+      const failing = createValidatedWorker(
+        QUEUE_NAMES.clicks,
+        parseClickBatch,
+        async () => {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        },
+        { connection: worker, prefix, concurrency: 2 },
+      );
+      await waitFor(
+        () => queue.getFailedCount(),
+        (n) => n === 3,
+        20_000,
+        'three failed jobs',
+      );
+      await failing.close();
+
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', requeueCommand, '--queue', 'clicks'],
+        {
+          env: { ...process.env, REDIS_URL: cluster.url, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' },
+          timeout: 30_000,
+        },
+      );
+      expect(JSON.parse(stdout)).toMatchObject({ failed: 3, requeued: 2, invalid: 1, skipped: 0 });
+
+      const clicks = createClicksWorker(
+        {
+          pool: workerPool,
+          metrics: createConsumerMetrics(createMetricsRegistry('cluster-requeue', { defaultMetrics: false })),
+          logger: silentLogger,
+        },
+        { connection: worker, prefix, concurrency: 2 },
+      );
+      try {
+        expect(await waitForQueue(queue, 3, 30_000)).toMatchObject({ completed: 2, failed: 1 });
+      } finally {
+        await clicks.close();
+      }
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      worker.disconnect();
     }
   });
 });
