@@ -1,35 +1,27 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import { createPool } from '@boltlink/db/client';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '@boltlink/local-servers/redis';
-import { createMetricsRegistry } from '@boltlink/observability/metrics';
-import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import {
   type LocalRedisCluster,
   redisClusterUnavailable,
   startRedisCluster,
 } from '@boltlink/testing/redis-cluster';
-import type { Worker } from 'bullmq';
-import type { Pool } from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-// The consumer's own worker: what the edge enqueues on the cluster is what gets counted.
-import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
-import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
 import { DOMAIN, insertLink, metricValue, test, waitFor } from './support/edge.ts';
 import { type EdgeProcess, spawnEdge } from './support/edge-process.ts';
 import { edgeStatus } from './support/http.ts';
 
-// The edge's server.ts, as an operator runs it, on a real Redis Cluster whose primaries hold its link keys
-// and its click queue; the primary holding the queue is killed in the middle of the traffic.
+// The edge's and the consumer's server.ts, as an operator runs them, on a real Redis Cluster whose primaries
+// hold the link keys and the click queue; the primary holding the queue is killed in the middle of the traffic.
+const consumerServer = fileURLToPath(new URL('../../analytics-consumer/src/server.ts', import.meta.url));
 const unavailable = redisClusterUnavailable();
 if (unavailable) console.warn(`Redis Cluster failover test skipped: ${unavailable}`);
 
 let cluster: LocalRedisCluster;
 let edge: EdgeProcess | undefined;
-let pool: Pool | undefined;
-let connection: RedisClient | undefined;
-let worker: Worker | undefined;
+let consumer: ChildProcess | undefined;
 
 beforeAll(async () => {
   if (unavailable) return;
@@ -38,9 +30,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await edge?.stop();
-  await worker?.close();
-  connection?.disconnect();
-  await pool?.end();
+  if (consumer && consumer.exitCode === null && consumer.signalCode === null) {
+    const exited = new Promise((resolve) => consumer?.once('exit', resolve));
+    consumer.kill('SIGTERM');
+    const timer = setTimeout(() => consumer?.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
   await cluster?.stop();
 });
 
@@ -71,7 +67,7 @@ function trafficOn(port: number, codes: string[], clients: number) {
 }
 
 describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes under redirect traffic', () => {
-  test('every served click is counted or counted as dropped, and the edge recovers without a restart', async ({
+  test('every served click is counted or counted as dropped, and edge and consumer recover without a restart', async ({
     database,
     userId,
     prefix,
@@ -88,18 +84,33 @@ describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes unde
     }
     const codes = links.map((link) => link.code);
 
-    pool = createPool({ connectionString: database.url, max: 2 });
-    connection = createQueueRedis(cluster.url, 'worker', { onError: () => undefined });
-    worker = createClicksWorker(
-      {
-        pool,
-        metrics: createConsumerMetrics(createMetricsRegistry('test-consumer', { defaultMetrics: false })),
-        logger: pino({ level: 'silent' }),
+    const consumerPort = await freePort();
+    let consumerOutput = '';
+    consumer = spawn(process.execPath, ['--import', 'tsx', consumerServer], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        HOST: '127.0.0.1',
+        PORT: String(consumerPort),
+        DATABASE_URL: database.url,
+        REDIS_URL: cluster.url,
+        REDIS_KEY_PREFIX: prefix,
+        QUEUE_PREFIX: `{${prefix}}`,
+        SHORT_DOMAINS: DOMAIN,
       },
-      { connection, prefix: `{${prefix}}`, concurrency: 2 },
-    );
-    worker.on('error', () => undefined);
-    await worker.waitUntilReady();
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      consumerOutput += chunk.toString();
+    };
+    consumer.stdout?.on('data', keep);
+    consumer.stderr?.on('data', keep);
+    const consumerReady = async () =>
+      (await fetch(`http://127.0.0.1:${consumerPort}/ready`).then(
+        (res) => res.status,
+        () => 0,
+      )) === 200;
     const counted = async (): Promise<number> => {
       const { rows } = await database.pool.query<{ n: string }>(
         'SELECT count(*) AS n FROM click_events WHERE link_id = ANY($1)',
@@ -140,6 +151,9 @@ describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes unde
     await waitFor(async () => (starts() >= 1 ? true : undefined), 60_000, 100).catch(() => {
       throw new Error(`the edge did not start:\n${running.output()}`);
     });
+    await waitFor(async () => ((await consumerReady()) ? true : undefined), 60_000, 200).catch(() => {
+      throw new Error(`the consumer did not become ready:\n${consumerOutput}`);
+    });
     for (const code of codes) expect(await edgeStatus(port, `/${code}`)).toBe(302);
 
     const traffic = trafficOn(port, codes, 8);
@@ -170,8 +184,10 @@ describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes unde
     // No visitor saw an error: the edge redirected through the whole failover.
     expect(Object.keys(statuses)).toEqual(['302']);
 
-    // The same process, never restarted, still redirects and its clicks still arrive.
+    // The same processes, never restarted, still redirect and ingest.
     expect(running.child.exitCode).toBeNull();
+    expect(consumer.exitCode, consumerOutput).toBeNull();
+    expect(await consumerReady()).toBe(true);
     expect(starts()).toBe(1);
     const fresh = await insertLink(database.db, { userId });
     expect(await edgeStatus(port, `/${fresh.code}`)).toBe(302);
