@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { freePort } from '@boltlink/local-servers/free-port';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { startTracing, type Tracing } from '@boltlink/observability/tracing';
+import { createQueueProducer } from '@boltlink/queues/producer';
+import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import {
   MODULE_LOAD_RECORDER,
   type OtlpReceiver,
@@ -40,6 +42,7 @@ let worker: Worker | undefined;
 const traced = { url: '' };
 const untraced = { url: '' };
 const loads = { dir: '', traced: '', untraced: '' };
+let serviceEnv: NodeJS.ProcessEnv = {};
 
 async function signUpAndCreateLink(api: string, email: string, path: string) {
   const signup = await fetch(`${api}/api/v1/auth/signup`, {
@@ -74,6 +77,8 @@ test.beforeAll(async ({ database, redisUrl, prefix, workerPool, queueRedis }) =>
   untraced.url = `http://127.0.0.1:${untracedPort}`;
   const env = {
     ...process.env,
+    OTEL_SERVICE_NAME: '',
+    OTEL_TRACES_SAMPLER_ARG: '',
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
@@ -88,6 +93,7 @@ test.beforeAll(async ({ database, redisUrl, prefix, workerPool, queueRedis }) =>
     OTEL_EXPORTER_OTLP_ENDPOINT: '',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
   };
+  serviceEnv = env;
   apis = await Promise.all([
     startServiceProcesses([{ dir: 'management-api', port: tracedPort, metricsPort: 0 }], {
       ...env,
@@ -210,5 +216,69 @@ describe('tracing a link creation', () => {
       receiver.spans.filter((span) => span.attributes['url.path'] === '/api/v1/auth/signup'),
     ).toHaveLength(1);
     expect(loaded(loads.untraced)).toEqual([]);
+  });
+
+  test('the consumer as deployed continues the trace its job carries and exports its spans', async ({
+    database,
+    redisUrl,
+    prefix,
+  }) => {
+    // Its own queues, so the worker of this file does not take the job.
+    const queuePrefix = `{${prefix}-deployed}`;
+    const port = await freePort();
+    const consumer = await startServiceProcesses([{ dir: 'analytics-consumer', port }], {
+      ...serviceEnv,
+      DATABASE_URL: database.url,
+      QUEUE_PREFIX: queuePrefix,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'consumer-as-deployed',
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? '',
+    });
+    const connection = createQueueRedis(redisUrl, 'producer');
+    // A job queued within a traced request elsewhere: its trace context rides in the payload.
+    const caller = { traceId: 'a3ce929d0e0e47364bf92f3577b34da6', spanId: '0b7a902b00f067aa' };
+    const producer = createQueueProducer({
+      connection,
+      prefix: queuePrefix,
+      tracer: {
+        produce: (_queue, _name, send) => send({ traceparent: `00-${caller.traceId}-${caller.spanId}-01` }),
+      },
+    });
+    try {
+      // The deployed consumer fetches only ports 80 and 443 of public addresses: this fetch is refused, and its
+      // span says why.
+      await producer.enqueueLinkMetadata({
+        linkId: crypto.randomUUID(),
+        url: `http://127.0.0.1:${site.port}/traced`,
+      });
+      const deployed = (span: ReceivedSpan) => span.service === 'consumer-as-deployed';
+      const spans = await receiver.waitFor(
+        (all) =>
+          all.some((span) => deployed(span) && span.kind === SPAN_KIND.client) &&
+          all.some((span) => deployed(span) && span.kind === SPAN_KIND.consumer),
+      );
+      const job = spans.find(
+        (span) => span.service === 'consumer-as-deployed' && span.kind === SPAN_KIND.consumer,
+      );
+      const pageFetch = spans.find(
+        (span) => span.service === 'consumer-as-deployed' && span.kind === SPAN_KIND.client,
+      );
+      expect(job).toMatchObject({
+        name: 'process link-metadata',
+        traceId: caller.traceId,
+        parentSpanId: caller.spanId,
+      });
+      expect(pageFetch).toMatchObject({
+        name: 'GET',
+        traceId: caller.traceId,
+        parentSpanId: job?.spanId,
+        statusCode: 2,
+        attributes: { 'error.type': 'blocked_port' },
+      });
+    } finally {
+      await producer.close();
+      connection.disconnect();
+      await consumer.close();
+    }
   });
 });

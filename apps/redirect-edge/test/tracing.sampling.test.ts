@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { startTracing, type Tracing } from '@boltlink/observability/tracing';
 import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '@boltlink/testing/otlp-receiver';
+import { startServiceProcesses } from '@boltlink/testing/service-processes';
 import pino from 'pino';
 import { describe, expect } from 'vitest';
 import { insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
@@ -30,7 +31,7 @@ async function tracedEdge(
   return { edge, tracing, port: await listenOnLoopback(edge) };
 }
 
-/** A port nothing listens on: the collector is down. */
+/** A port nothing listens on (a collector that is down, or a port for a server to take). */
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -131,5 +132,43 @@ describe('sampled tracing on the edge', () => {
     // The export fails (connection refused); the shutdown still ends within its bound.
     await tracing.shutdown(1000);
     expect(receiver.spans.filter((span) => span.service === 'edge-collector-down')).toEqual([]);
+  });
+
+  test('the edge as deployed exports its spans when OTEL_EXPORTER_OTLP_ENDPOINT is set, flushed at shutdown', async ({
+    database,
+    redisUrl,
+    prefix,
+    userId,
+  }) => {
+    const link = await insertLink(database.db, { userId, url: 'https://example.com/deployed' });
+    const port = await closedPort();
+    const edge = await startServiceProcesses([{ dir: 'redirect-edge', port, metricsPort: 0 }], {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      WEB_CONCURRENCY: '1',
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      QUEUE_PREFIX: `{${prefix}}`,
+      SHORT_DOMAINS: 'sho.rt',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+      OTEL_SERVICE_NAME: '',
+      OTEL_TRACES_SAMPLER_ARG: '1',
+    });
+    try {
+      expect((await edgeRequest(port, `/${link.code}`)).status).toBe(302);
+    } finally {
+      await edge.close();
+    }
+    // Exported by the shutdown's flush at the latest: the export interval has not necessarily passed.
+    const spans = receiver.spans.filter(
+      (span) => span.service === 'redirect-edge' && span.attributes['url.path'] === `/${link.code}`,
+    );
+    expect(spans.map((span) => [span.name, span.attributes['http.response.status_code']])).toEqual([
+      ['GET /:code', 302],
+    ]);
   });
 });
