@@ -57,6 +57,8 @@ export interface LocalRedisCluster {
    * (after the node timeout) and serves every slot again.
    */
   crashPrimary(port: number, timeoutMs?: number): Promise<Failover>;
+  /** A crash of a replica: SIGKILL it, then wait until the cluster counts it failed and is healthy again. */
+  crashReplica(port: number, timeoutMs?: number): Promise<void>;
   /** Resolves once every live node says cluster_state:ok and all 16384 slots are served. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -189,6 +191,20 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
         await sleep(50);
       }
       throw new Error(`no replica of 127.0.0.1:${port} took over within ${timeoutMs} ms`);
+    },
+    async crashReplica(port, timeoutMs = 30_000) {
+      const replica = (await nodes()).find((node) => node.port === port && node.role === 'replica');
+      const server = servers.find((candidate) => candidate.port === port);
+      if (!replica || !server) throw new Error(`127.0.0.1:${port} is not a replica of this cluster`);
+      await server.kill();
+      killed.add(port);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const failed = (await nodes().catch(() => [])).some((node) => node.port === port && node.failed);
+        if (failed && (await isHealthy().catch(() => false))) return;
+        await sleep(50);
+      }
+      throw new Error(`the cluster did not count 127.0.0.1:${port} as failed within ${timeoutMs} ms`);
     },
     async stop() {
       await stopAll();

@@ -65,8 +65,10 @@ export async function subscribeToInvalidations(deps: {
 
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
-  // On a Redis Cluster the subscription lives on one node; when that node leaves (a crash, a failover) ioredis
-  // subscribes again on another without a new 'ready', so a node leaving counts as a reconnect here.
+  // On a Redis Cluster the subscription lives on one node; when that node dies ioredis subscribes again on
+  // another without a new 'ready', and messages published meanwhile are lost. It announces no such move, so
+  // the LRU TTL bounds the staleness; a node leaving the slot map ('-node', as after a failover) is the one
+  // topology change it does announce, and it is treated as a reconnect.
   subscriber.on('-node', onReady);
   const subscribed = subscriber.subscribe(...channels).then(
     () => undefined,
