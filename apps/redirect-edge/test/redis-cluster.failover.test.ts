@@ -1,17 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { links as linksTable } from '@boltlink/db/schema';
 import { freePort } from '@boltlink/local-servers/redis';
+import { createCacheRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
+import { encodeLinkInvalidation } from '@boltlink/redis-keys/link-cache';
 import {
   type LocalRedisCluster,
   redisClusterUnavailable,
   startRedisCluster,
 } from '@boltlink/testing/redis-cluster';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { DOMAIN, insertLink, metricValue, test, waitFor } from './support/edge.ts';
 import { type EdgeProcess, spawnEdge } from './support/edge-process.ts';
-import { edgeStatus } from './support/http.ts';
+import { edgeRequest, edgeStatus } from './support/http.ts';
 
 // The edge's and the consumer's server.ts, as an operator runs them, on a real Redis Cluster whose primaries
 // hold the link keys and the click queue; the primary holding the queue is killed in the middle of the traffic.
@@ -134,6 +138,8 @@ describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes unde
       SHORT_DOMAINS: DOMAIN,
       CLICK_BATCH_INTERVAL_MS: '20',
       REDIRECT_RATE_LIMIT_MAX: '1000000',
+      // In-process copies live long: after the failover only an invalidation message can drop one.
+      LRU_TTL_MS: '600000',
       METRICS_PORT: String(metricsPort),
       WEB_CONCURRENCY: '1',
     });
@@ -202,6 +208,32 @@ describe.skipIf(unavailable !== undefined)('a Redis Cluster primary crashes unde
       20_000,
       100,
     );
+
+    // Invalidations still reach the edge, whichever node its subscription had been on: what the API does
+    // when a link is edited (Postgres, the cache entry, the message) changes where the edge sends visitors.
+    const [edited] = links;
+    if (!edited) throw new Error('no link');
+    expect((await edgeRequest(port, `/${edited.code}`)).headers.location).toBe('https://example.com/landing');
+    await database.db
+      .update(linksTable)
+      .set({ url: 'https://example.com/edited' })
+      .where(eq(linksTable.id, edited.id));
+    const publisher = createCacheRedis(cluster.url, { onError: () => undefined });
+    try {
+      await waitForReady(publisher);
+      await publisher.del(keys.linkCache(DOMAIN, edited.code));
+      await publisher.publish(
+        keys.invalidationChannel(),
+        encodeLinkInvalidation({ domain: DOMAIN, code: edited.code }),
+      );
+    } finally {
+      publisher.disconnect();
+    }
+    const location = await waitFor(async () => {
+      const { headers } = await edgeRequest(port, `/${edited.code}`);
+      return headers.location === 'https://example.com/edited' ? headers.location : undefined;
+    }, 5000);
+    expect(location).toBe('https://example.com/edited');
     expect(running.lines().filter((line) => Number(line.level) >= 60)).toEqual([]);
   }, 90_000);
 });
