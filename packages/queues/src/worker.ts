@@ -53,7 +53,14 @@ export function createValidatedWorker<P, R = unknown>(
     throw Worker.RateLimitError();
   }
 
-  const runJob: Processor<unknown, R> = async (job) => {
+  // The span covers the processor's work only: a job handed back unopened while the gate is closed is no
+  // attempt, and an unreadable payload never reaches it.
+  const traced = (payload: P, job: Job): Promise<R> =>
+    tracer === undefined
+      ? processor(payload, job)
+      : tracer.consume(name, job, traceCarrierOf(job.data), () => processor(payload, job));
+
+  const run: Processor<unknown, R> = async (job) => {
     let payload: P;
     try {
       payload = parse(job.data);
@@ -61,21 +68,16 @@ export function createValidatedWorker<P, R = unknown>(
       if (error instanceof InvalidJobPayloadError) throw new UnrecoverableError(error.message);
       throw error;
     }
-    if (gate === undefined) return processor(payload, job);
+    if (gate === undefined) return traced(payload, job);
     if (!gate.available) return defer(job);
     try {
-      return await processor(payload, job);
+      return await traced(payload, job);
     } catch (error) {
       if (!gate.isUnavailable(error)) throw error;
       gate.close(error);
       return defer(job);
     }
   };
-  const run: Processor<unknown, R> =
-    tracer === undefined
-      ? runJob
-      : (job, token, signal) =>
-          tracer.consume(name, job, traceCarrierOf(job.data), () => runJob(job, token, signal));
   const worker = new Worker<unknown, R>(name, run, workerOptions);
   if (gate) followGate(worker, gate);
   return worker;
