@@ -48,8 +48,9 @@ interface Submission {
  * Group commit for click batches. While a partition's transaction runs, the events of the jobs that
  * arrive meanwhile wait and then go into its next transaction together, so a busy consumer pays one
  * commit and one set of roll-up upserts per group instead of per job, and pre-aggregates over more clicks
- * (a hot link's counters are updated once per group). An idle consumer runs each batch at once, adding
- * no latency.
+ * (a hot link's counters are updated once per group). With `lingerMs` a lane also lets its first
+ * waiting batch wait that long for others (CLICK_INGEST_LINGER_MS, ADR 0018); without it an idle consumer
+ * runs each batch at once.
  *
  * A job resolves only after every transaction holding its events has committed, so acknowledging it
  * stays safe. If one of them fails, the job fails and BullMQ retries it whole: the part that did commit
