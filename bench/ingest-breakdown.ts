@@ -11,14 +11,13 @@
 // worst case for the roll-ups: nearly every click its own row), zipf gives a few links most clicks. Postgres
 // runs with its durable defaults. Times are EXPLAIN's actual times, which include the instrumentation's own
 // overhead: read them as shares. Results: bench/results/ingest-breakdown.{json,md} (RESULTS_NAME to rename).
-import { randomUUID } from 'node:crypto';
 import { createPool } from '@boltlink/db/client';
 import {
   INGEST_BATCH_SQL,
   type IncomingClick,
   ingestClicks,
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
-import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
+import { linkPicker, seedBenchLinks, syntheticClick } from './lib/click-traffic.ts';
 import { writeResults } from './lib/results-file.ts';
 import { startBenchStack } from './lib/stack.ts';
 
@@ -29,45 +28,12 @@ const DISTRIBUTION = process.env.DISTRIBUTION === 'zipf' ? 'zipf' : 'uniform';
 const WARMUP = Number(process.env.WARMUP ?? 100);
 const RUNS = Number(process.env.RUNS ?? 20);
 
-const pick = <T>(items: readonly T[], i: number) => items[i % items.length] as T;
-
-/** Index of a link: uniform, or Zipf s=1 over the links. */
-function linkPicker(): () => number {
-  if (DISTRIBUTION === 'uniform') return () => Math.floor(Math.random() * LINKS);
-  const cdf: number[] = [];
-  let sum = 0;
-  for (let k = 1; k <= LINKS; k++) {
-    sum += 1 / k;
-    cdf.push(sum);
-  }
-  return () => {
-    const target = Math.random() * sum;
-    let lo = 0;
-    let hi = cdf.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cdf[mid] as number) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
 /** One batch as the edge sends it: about 100 ms of clicks, ~8 % bots, VISITORS distinct visitors. */
 function batchOf(linkIds: readonly string[], nextLink: () => number): IncomingClick[] {
   const start = Date.now() - 100;
-  return Array.from({ length: GROUP }, (_, i) => ({
-    eventId: randomUUID(),
-    linkId: linkIds[nextLink()] as string,
-    occurredAt: start + Math.floor((i / GROUP) * 100),
-    referrerHost: pick(REFERRERS, Math.floor(Math.random() * 97)),
-    country: pick(COUNTRIES, Math.floor(Math.random() * 997)),
-    device: pick(DEVICES, i * 7),
-    browser: pick(BROWSERS, i * 13),
-    os: pick(OSES, i * 3),
-    isBot: Math.random() < 0.08,
-    visitorHash: `v${Math.floor(Math.random() * VISITORS).toString(36)}`,
-  }));
+  return Array.from({ length: GROUP }, (_, i) =>
+    syntheticClick(linkIds[nextLink()] as string, i, start + Math.floor((i / GROUP) * 100), VISITORS),
+  );
 }
 
 /** The statement's parameters, as ingestEvents binds them. */
@@ -141,18 +107,8 @@ function partsOf(root: PlanNode): Map<string, Figures> {
 const stack = await startBenchStack({ durable: true, redis: { appendOnly: true } });
 const pool = createPool({ connectionString: stack.databaseUrl, max: 2, applicationName: 'bench' });
 try {
-  const user = await pool.query<{ id: string }>(
-    "INSERT INTO users (email, password_hash) VALUES ($1, 'bench') RETURNING id",
-    [`bench-${randomUUID()}@example.com`],
-  );
-  const seeded = await pool.query<{ id: string }>(
-    `INSERT INTO links (user_id, domain, code, url)
-     SELECT $1, 'bench.local', 'b' || g || '-' || substr(md5(random()::text), 1, 6), 'https://example.com/' || g
-     FROM generate_series(1, $2::int) AS g RETURNING id`,
-    [user.rows[0]?.id, LINKS],
-  );
-  const linkIds = seeded.rows.map((r) => r.id);
-  const nextLink = linkPicker();
+  const linkIds = await seedBenchLinks(pool, LINKS);
+  const nextLink = linkPicker(LINKS, DISTRIBUTION);
   // Roll-up tables of some size, vacuumed and analysed as autovacuum keeps them.
   for (let i = 0; i < WARMUP; i++) await ingestClicks(pool, batchOf(linkIds, nextLink));
   await pool.query('VACUUM ANALYZE');

@@ -23,7 +23,7 @@ import { createClicksWorker } from '../apps/analytics-consumer/src/workers/click
 import { createMetricsRegistry } from '../packages/observability/src/metrics.ts';
 import { createQueueProducer } from '../packages/queues/src/producer.ts';
 import { createQueueRedis } from '../packages/redis-keys/src/clients.ts';
-import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './lib/click-dimensions.ts';
+import { type Distribution, linkPicker, seedBenchLinks, syntheticClick } from './lib/click-traffic.ts';
 import { writeResults } from './lib/results-file.ts';
 import { startBenchStack } from './lib/stack.ts';
 
@@ -37,36 +37,6 @@ const PARTITIONS = Number(process.env.PARTITIONS ?? 2);
 const LINKS = Number(process.env.LINKS ?? 1000);
 const TARGET = 20_000;
 
-function pick<T>(items: readonly T[], i: number): T {
-  return items[i % items.length] as T;
-}
-
-type Distribution = 'uniform' | 'zipf';
-
-/** Link index for event i: uniform (the headline: nearly every click of a batch is a different link's
- * roll-up row, the worst case for aggregation) or Zipf s=1 (a few hot links take most clicks, as real
- * traffic does). */
-function linkPicker(links: number, distribution: Distribution): () => number {
-  if (distribution === 'uniform') return () => Math.floor(Math.random() * links);
-  const cdf: number[] = [];
-  let sum = 0;
-  for (let k = 1; k <= links; k++) {
-    sum += 1 / k;
-    cdf.push(sum);
-  }
-  return () => {
-    const target = Math.random() * sum;
-    let lo = 0;
-    let hi = cdf.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cdf[mid] as number) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
 /**
  * ~8% bots, 50k distinct visitors. Timestamps ascend over the last SPAN_MINUTES (default 60), because an
  * edge batch holds at most ~100 ms of clicks: events of one batch share their hour and day buckets, as
@@ -76,18 +46,9 @@ function makeEvents(linkIds: readonly string[], distribution: Distribution): Inc
   const spanMs = Number(process.env.SPAN_MINUTES ?? 60) * 60_000;
   const start = Date.now() - spanMs;
   const nextLink = linkPicker(linkIds.length, distribution);
-  return Array.from({ length: EVENTS }, (_, i) => ({
-    eventId: randomUUID(),
-    linkId: linkIds[nextLink()] as string,
-    occurredAt: start + Math.floor((i / EVENTS) * spanMs),
-    referrerHost: pick(REFERRERS, Math.floor(Math.random() * 97)),
-    country: pick(COUNTRIES, Math.floor(Math.random() * 997)),
-    device: pick(DEVICES, i * 7),
-    browser: pick(BROWSERS, i * 13),
-    os: pick(OSES, i * 3),
-    isBot: Math.random() < 0.08,
-    visitorHash: `v${Math.floor(Math.random() * 50_000).toString(36)}`,
-  }));
+  return Array.from({ length: EVENTS }, (_, i) =>
+    syntheticClick(linkIds[nextLink()] as string, i, start + Math.floor((i / EVENTS) * spanMs), 50_000),
+  );
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -172,17 +133,7 @@ const pool = createPool({
 });
 try {
   await pool.query('CREATE TABLE IF NOT EXISTS click_events_baseline (LIKE click_events INCLUDING ALL)');
-  const user = await pool.query<{ id: string }>(
-    "INSERT INTO users (email, password_hash) VALUES ($1, 'bench') RETURNING id",
-    [`bench-${randomUUID()}@example.com`],
-  );
-  const seeded = await pool.query<{ id: string }>(
-    `INSERT INTO links (user_id, domain, code, url)
-     SELECT $1, 'bench.local', 'b' || g || '-' || substr(md5(random()::text), 1, 6), 'https://example.com/' || g
-     FROM generate_series(1, $2::int) AS g RETURNING id`,
-    [user.rows[0]?.id, LINKS],
-  );
-  const linkIds = seeded.rows.map((r) => r.id);
+  const linkIds = await seedBenchLinks(pool, LINKS);
   const batches = chunk(makeEvents(linkIds, 'uniform'), BATCH);
   const zipfBatches = chunk(makeEvents(linkIds, 'zipf'), BATCH);
   const results: Array<{ name: string; seconds: number }> = [];
