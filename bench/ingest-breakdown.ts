@@ -16,6 +16,7 @@ import {
   INGEST_BATCH_SQL,
   type IncomingClick,
   ingestClicks,
+  ingestParameters,
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
 import { linkPicker, seedBenchLinks, syntheticClick } from './lib/click-traffic.ts';
 import { writeResults } from './lib/results-file.ts';
@@ -34,25 +35,6 @@ function batchOf(linkIds: readonly string[], nextLink: () => number): IncomingCl
   return Array.from({ length: GROUP }, (_, i) =>
     syntheticClick(linkIds[nextLink()] as string, i, start + Math.floor((i / GROUP) * 100), VISITORS),
   );
-}
-
-/** The statement's parameters, as ingestEvents binds them. */
-function parametersOf(batch: IncomingClick[]): unknown[] {
-  const sorted = [...batch].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
-  return [
-    sorted.map((c) => c.eventId),
-    sorted.map((c) => c.linkId),
-    sorted.map((c) => new Date(c.occurredAt).toISOString()),
-    sorted.map((c) => c.referrerHost),
-    sorted.map((c) => c.country),
-    sorted.map((c) => c.device),
-    sorted.map((c) => c.browser),
-    sorted.map((c) => c.os),
-    sorted.map((c) => c.isBot),
-    sorted.map((c) => c.visitorHash),
-    0,
-    sorted.map(() => null),
-  ];
 }
 
 interface PlanNode {
@@ -120,7 +102,7 @@ try {
     const lsn = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn() AS lsn');
     const explained = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
       `EXPLAIN (ANALYZE, WAL, FORMAT JSON) ${INGEST_BATCH_SQL}`,
-      parametersOf(batchOf(linkIds, nextLink)),
+      ingestParameters(batchOf(linkIds, nextLink), 0),
     );
     const written = await pool.query<{ bytes: string }>(
       'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes',

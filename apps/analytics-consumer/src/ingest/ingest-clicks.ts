@@ -209,29 +209,18 @@ export interface IngestOutcome {
 }
 
 /**
- * Stores click events and their roll-ups in a single statement (one transaction). Only rows that the
- * INSERT actually added (RETURNING) are aggregated, so a redelivered or overlapping batch adds nothing twice.
+ * The bind parameters of INGEST_BATCH_SQL for a batch: its events normalised, repeats dropped (the first
+ * occurrence wins) and sorted by event id, so two transactions inserting overlapping events take the
+ * unique-index locks in the same order; each column travels as one array.
  */
-export async function ingestEvents(
-  pool: Pool,
-  events: readonly IncomingClick[],
-  /** The account roll-up shard this transaction writes: its lane's number (see INGEST_BATCH_SQL). */
-  shard = 0,
-): Promise<IngestOutcome> {
-  // Sorted by event id: two transactions inserting overlapping events take the unique-index locks in
-  // the same order. Repeats are dropped here (the first occurrence wins).
+export function ingestParameters(events: readonly IncomingClick[], shard: number): unknown[] {
   const byId = new Map<string, IncomingClick>();
   for (const raw of events) {
     const click = normalise(raw);
     if (!byId.has(click.eventId)) byId.set(click.eventId, click);
   }
   const unique = [...byId.values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
-
-  const result = await pool.query<{
-    inserted: string[];
-    dead: string[];
-    visitors: [string, string, string, boolean][];
-  }>(INGEST_BATCH_SQL, [
+  return [
     unique.map((c) => c.eventId),
     unique.map((c) => c.linkId),
     unique.map((c) => new Date(c.occurredAt).toISOString()),
@@ -244,7 +233,24 @@ export async function ingestEvents(
     unique.map((c) => c.visitorHash),
     shard,
     unique.map((c) => c.variant ?? null),
-  ]);
+  ];
+}
+
+/**
+ * Stores click events and their roll-ups in a single statement (one transaction). Only rows that the
+ * INSERT actually added (RETURNING) are aggregated, so a redelivered or overlapping batch adds nothing twice.
+ */
+export async function ingestEvents(
+  pool: Pool,
+  events: readonly IncomingClick[],
+  /** The account roll-up shard this transaction writes: its lane's number (see INGEST_BATCH_SQL). */
+  shard = 0,
+): Promise<IngestOutcome> {
+  const result = await pool.query<{
+    inserted: string[];
+    dead: string[];
+    visitors: [string, string, string, boolean][];
+  }>(INGEST_BATCH_SQL, ingestParameters(events, shard));
   const row = result.rows[0];
   return {
     insertedIds: new Set(row?.inserted ?? []),
