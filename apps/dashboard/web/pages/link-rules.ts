@@ -149,16 +149,26 @@ export function rulesOf(
 }
 
 /**
- * The API names the rule a problem is about (`rules[2].url: destination domain is blocked`, from its checks
- * or its schema): that rule's position and the message without the path, or null for a problem of the link.
+ * The API names the item of a link's list a problem is about (`rules[2].url: destination domain is blocked`,
+ * `variants[1].weight: …`, from its checks or its schema): that item's position and the message without the
+ * path, its field said with `fieldNames` where one is given, or null for a problem of the list or the link.
  */
-export function ruleProblem(detail: string): { index: number; message: string } | null {
-  const match = /^rules\[(\d+)\](?:\.([\w.[\]]+))?:\s*(.*)$/s.exec(detail);
+export function itemProblem(
+  list: 'rules' | 'variants',
+  detail: string,
+  fieldNames: Readonly<Record<string, string>>,
+): { index: number; message: string } | null {
+  const match = new RegExp(`^${list}\\[(\\d+)\\](?:\\.([\\w.[\\]]+))?:\\s*(.*)$`, 's').exec(detail);
   if (!match) return null;
   const field = match[2];
   const message = match[3] ?? '';
-  const named = field === 'url' ? 'URL' : field;
+  const named = field === undefined ? undefined : (fieldNames[field] ?? field);
   return { index: Number(match[1]), message: named ? `${named}: ${message}` : message };
+}
+
+/** The rule a problem is about (see itemProblem). */
+export function ruleProblem(detail: string): { index: number; message: string } | null {
+  return itemProblem('rules', detail, { url: 'URL' });
 }
 
 /** Moves the rule at `index` one place up (-1) or down (+1); out of range moves nothing. */

@@ -1,5 +1,6 @@
 import type { components } from '@boltlink/api-client/client';
 import { VARIANT_NAME } from '../ui/stats-filters.ts';
+import { itemProblem } from './link-rules.ts';
 
 /** A variant of a link's A/B split as the API stores it (docs/api.md#ab-splits). */
 export type Variant = components['schemas']['Link']['variants'][number];
@@ -100,15 +101,7 @@ export function variantsOf(
   return { variants };
 }
 
-/**
- * The API names the variant a problem is about (`variants[1].url: destination domain is blocked`): that
- * variant's position and the message without the path, or null for a problem of the split or the link.
- */
+/** The variant a problem is about (`variants[1].url: destination domain is blocked`, see itemProblem). */
 export function variantProblem(detail: string): { index: number; message: string } | null {
-  const match = /^variants\[(\d+)\](?:\.([\w.[\]]+))?:\s*(.*)$/s.exec(detail);
-  if (!match) return null;
-  const field = match[2];
-  const message = match[3] ?? '';
-  const named = field === 'url' ? 'URL' : field === 'name' ? 'Name' : field === 'weight' ? 'Weight' : field;
-  return { index: Number(match[1]), message: named ? `${named}: ${message}` : message };
+  return itemProblem('variants', detail, { url: 'URL', name: 'Name', weight: 'Weight' });
 }
