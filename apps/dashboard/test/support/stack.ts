@@ -92,6 +92,8 @@ export async function startStack(
     LOGIN_RATE_LIMIT_MAX: '1000000',
     NOT_FOUND_RATE_LIMIT_MAX: '1000000',
     DNS_SERVERS: dns.address,
+    // The breakdowns (countries, devices, variants …) follow the clicks within this; 10 s by default.
+    CLICK_ROLLUP_INTERVAL_MS: '200',
     EDGE_HOSTNAME,
     ...(mail
       ? { SMTP_URL: mail.url, MAIL_FROM: 'BoltLink <no-reply@boltlink.test>', APP_URL: url(dashboardPort) }
