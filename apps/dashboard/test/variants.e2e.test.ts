@@ -163,6 +163,28 @@ describe('A/B splits in the dashboard', () => {
     await expectAccessible(page, 'link analytics by variant');
     await page.emulateMedia({ colorScheme: 'light' });
 
+    // The visits behind these figures: the page's variant, range and people only, carried to the visits page,
+    // which shows each visit's variant.
+    await page.locator('.crumbs').getByRole('link', { name: 'Visits', exact: true }).click();
+    await page.waitForURL(`**/links/${link.id}/visits?**`);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({
+      variant: 'annual',
+      bot: 'false',
+      range: 'custom',
+    });
+    await expect.poll(() => page.getByTestId('visits-shown').textContent()).toBe(`${toAnnual} visits shown.`);
+    expect(await page.getByLabel('Variant', { exact: true }).inputValue()).toBe('annual');
+    const headers = await page.locator('table.visits-table thead th').allTextContents();
+    const variantColumn = headers.indexOf('Variant') + 1;
+    expect(variantColumn).toBeGreaterThan(0);
+    const shownVariants = await page
+      .locator(`table.visits-table tbody td:nth-child(${variantColumn})`)
+      .allTextContents();
+    expect(new Set(shownVariants)).toEqual(new Set(['annual']));
+    await screenshot(page, 'visits-by-variant');
+    await expectAccessible(page, 'link visits by variant');
+    await page.emulateMedia({ colorScheme: 'light' });
+
     // At phone width nothing needs sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${stack().dashboard}/links/${link.id}`);

@@ -84,6 +84,12 @@ describe('visits in the dashboard', () => {
       .getByRole('link', { name: 'Visits', exact: true })
       .click();
     await page.waitForURL('**/visits');
+    // The links of the visits are looked up together, one request per page of visits, never one per link.
+    const linkRequests: URL[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname.startsWith('/api/v1/links')) linkRequests.push(url);
+    });
     await expect
       .poll(() => shown(page))
       .toBe('No visits yet. Each click on a short link shows here a few seconds later.');
@@ -101,6 +107,15 @@ describe('visits in the dashboard', () => {
       .poll(() => rows(page).nth(0).getByRole('link').textContent())
       .toBe(`${new URL(docs.shortUrl).host}/${docs.code}`);
     expect(await rows(page).nth(2).textContent()).toContain('news.example');
+    expect(linkRequests.length).toBeGreaterThan(0);
+    for (const url of linkRequests) {
+      expect(url.pathname).toBe('/api/v1/links');
+      expect([shop.id, docs.id]).toEqual(
+        expect.arrayContaining(url.searchParams.get('ids')?.split(',') ?? ['']),
+      );
+    }
+    // No link of these visits has an A/B split: no variant column.
+    expect(await page.getByRole('columnheader', { name: 'Variant' }).count()).toBe(0);
     await screenshot(page, 'visits');
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });

@@ -1,13 +1,16 @@
+import { VARIANT_NAME } from './ui/stats-filters.ts';
+import type { ResolvedRange, StatsSearch } from './ui/stats-range.ts';
+
 /**
  * The view of a visits page in the URL's search params (/visits?range=7d&country=DE&bot=false…), so a
  * filtered list can be bookmarked and shared. The filters take the values the stats report
  * (docs/api.md, visits): a country's two letters or `unknown`, a referrer host or `(direct)`, device,
- * browser and OS names as the stats name them.
+ * browser and OS names as the stats name them, an A/B variant's name.
  */
 export const VISIT_RANGES = ['all', '24h', '7d', '30d', 'custom'] as const;
 export type VisitRange = (typeof VISIT_RANGES)[number];
 
-export const TEXT_FILTERS = ['country', 'referrer', 'device', 'browser', 'os'] as const;
+export const TEXT_FILTERS = ['country', 'referrer', 'device', 'browser', 'os', 'variant'] as const;
 export type TextFilter = (typeof TEXT_FILTERS)[number];
 
 export interface VisitsSearch {
@@ -20,6 +23,8 @@ export interface VisitsSearch {
   device?: string;
   browser?: string;
   os?: string;
+  /** An A/B variant's name: the visits sent to a variant of that name. */
+  variant?: string;
   /** Only bots (true) or only people (false); both when absent. */
   bot?: boolean;
 }
@@ -33,6 +38,7 @@ export interface VisitsQuery {
   device?: string;
   browser?: string;
   os?: string;
+  variant?: string;
   bot?: boolean;
 }
 
@@ -51,6 +57,11 @@ export function checkFilter(name: TextFilter, raw: string): { value?: string } |
       ? { value: value === 'unknown' ? value : value.toUpperCase() }
       : { problem: 'Country: two letters such as DE, or "unknown".' };
   }
+  if (name === 'variant') {
+    return VARIANT_NAME.test(value)
+      ? { value }
+      : { problem: 'Variant: a variant name, 1 to 32 of a-z, 0-9, _ and - (lower case, no spaces).' };
+  }
   if (value.length > 255) return { problem: `${FILTER_LABELS[name]}: at most 255 characters.` };
   return { value };
 }
@@ -61,6 +72,7 @@ export const FILTER_LABELS: Record<TextFilter, string> = {
   device: 'Device',
   browser: 'Browser',
   os: 'Operating system',
+  variant: 'Variant',
 };
 
 /** The router's validateSearch: unknown or malformed params are dropped, so any URL opens a view. */
@@ -80,5 +92,26 @@ export function validateVisitsSearch(search: Record<string, unknown>): VisitsSea
   }
   if (search.bot === true || search.bot === 'true') out.bot = true;
   if (search.bot === false || search.bot === 'false') out.bot = false;
+  return out;
+}
+
+/**
+ * The visits behind an analytics view: its filters, whose clicks it counts (people only unless it says
+ * otherwise) and its range. The last 24 hours are the same hours on both pages; any other range becomes its
+ * UTC days, which is what the analytics count (their "last 7 days" are today and the 6 days before, the visits'
+ * preset the last 168 hours).
+ */
+export function visitsSearchOf(search: StatsSearch, resolved: ResolvedRange): VisitsSearch {
+  const out: VisitsSearch = {};
+  if (resolved.ok) {
+    if (resolved.range === '24h') out.range = '24h';
+    else Object.assign(out, { range: 'custom', from: resolved.firstDay, to: resolved.lastDay });
+  }
+  for (const name of TEXT_FILTERS) {
+    const value = search[name];
+    if (value !== undefined) out[name] = value;
+  }
+  if (search.bots === undefined) out.bot = false;
+  else if (search.bots === 'only') out.bot = true;
   return out;
 }

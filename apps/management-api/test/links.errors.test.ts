@@ -102,7 +102,7 @@ describe('field rules', () => {
     expect(again.json().code).toBe(link.code);
   });
 
-  test('rejects an empty PATCH, a bad id and a forged cursor', async ({ api }) => {
+  test('rejects an empty PATCH, a bad id, a bad list of ids and a forged cursor', async ({ api }) => {
     const link = await createLink(api, user.auth, { url: 'https://example.com/q' });
     expectProblem(
       await api.app.inject({
@@ -120,6 +120,17 @@ describe('field rules', () => {
     ).toString('base64url');
     expectProblem(await api.app.inject({ url: `/api/v1/links?cursor=${forged}`, headers: user.auth }), 400);
     expectProblem(await api.app.inject({ url: '/api/v1/links?limit=501', headers: user.auth }), 400);
+    const ids = async (list: string) =>
+      expectProblem(await api.app.inject({ url: `/api/v1/links?ids=${list}`, headers: user.auth }), 400)
+        .detail;
+    expect(await ids(`${link.id},not-a-link`)).toBe('ids: "not-a-link" is not a link id (a uuid)');
+    expect(await ids(`${link.id},`)).toBe('ids: "" is not a link id (a uuid)');
+    const many = Array.from(
+      { length: 101 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    expect(await ids(many.join(','))).toBe('ids: at most 100 link ids (got 101)');
+    expectProblem(await api.app.inject({ url: '/api/v1/links?ids=', headers: user.auth }), 400);
     expectProblem(
       await api.app.inject({ url: `/api/v1/links/${link.id}/qr?format=gif`, headers: user.auth }),
       400,

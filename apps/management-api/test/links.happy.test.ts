@@ -243,7 +243,7 @@ describe('reading, changing and deleting links', () => {
     expect((await cached(api, { domain: 'localhost:8080', code: 'mover' }))?.id).toBe(link.id);
   });
 
-  test('lists newest first with filters by tag, search and campaign', async ({ api }) => {
+  test('lists newest first with filters by tag, search, domain and ids', async ({ api }) => {
     const owner = await signup(api);
     const make = (payload: Record<string, unknown>) => createLink(api, owner.auth, payload);
     const a = await make({ url: 'https://alpha.example/', tags: ['red'], title: 'Alpha page' });
@@ -266,6 +266,12 @@ describe('reading, changing and deleting links', () => {
     expect((await list('?domain=SHO.RT&tag=red')).items.map((l) => l.id)).toEqual([b.id, a.id]);
     expect((await list('?domain=elsewhere.example')).items).toEqual([]);
     await api.app.inject({ method: 'DELETE', url: `/api/v1/links/${d.id}`, headers: owner.auth });
+    // By id: another workspace's link and a deleted one are simply absent; ids combine with the filters.
+    const elsewhere = await createLink(api, user.auth, { url: 'https://elsewhere.example/' });
+    const chosen = `${a.id},${c.id.toUpperCase()},${elsewhere.id},${d.id},${a.id}`;
+    expect((await list(`?ids=${chosen}`)).items.map((l) => l.id)).toEqual([c.id, a.id]);
+    expect((await list(`?ids=${a.id},${b.id}&tag=blue`)).items.map((l) => l.id)).toEqual([b.id]);
+    expect((await list(`?ids=${a.id},${b.id},${c.id}&limit=2`)).items.map((l) => l.id)).toEqual([c.id, b.id]);
     const page = await list('?limit=2');
     expect(page.items.map((l) => l.id)).toEqual([c.id, b.id]);
     const next = await list(`?limit=2&cursor=${page.nextCursor}`);

@@ -83,6 +83,8 @@ describe('stats and visits per A/B variant', () => {
     const workspace = (await get(api, `/stats?${RANGE}&variant=control&includeBots=true`)).json();
     expect(workspace.total).toBe(30);
     expect(workspace.topLinks).toEqual([expect.objectContaining({ id: split.id, clicks: 30 })]);
+    // Variant names are per link: the workspace's stats list no clicks per variant (docs/api.md).
+    expect(workspace).not.toHaveProperty('variants');
     const events = (await get(api, `/links/${split.id}/stats?${RANGE}&country=DE`)).json();
     expect(events.variants).toEqual([
       { value: 'control', clicks: 28 },

@@ -5,6 +5,7 @@ import {
   loadConsumerConfig,
   loadDashboardConfig,
   loadEdgeConfig,
+  tracingSettingsOf,
 } from '@boltlink/config/services';
 import { describe, expect, it } from 'vitest';
 import { serviceSchemas } from './env-template.ts';
@@ -284,6 +285,35 @@ describe.each(overlays)('overlay %s', (overlay) => {
     // A key no service reads is a typo or a leftover: it would change nothing, silently.
     const configMapKeys = [...configMaps.values()].flatMap((data) => Object.keys(data));
     expect(configMapKeys.filter((variable) => !readSomewhere.has(variable))).toEqual([]);
+  });
+
+  it('traces nothing as shipped, and one ConfigMap key turns tracing on for each back-end service at its own ratio', () => {
+    const config = byKind<Manifest & { data: Record<string, string> }>(manifests, 'ConfigMap')[0]?.data ?? {};
+    // The key is there to be filled in, and empty it means off.
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('');
+    const ratios: Record<string, number> = {
+      'redirect-edge': 0.01,
+      'management-api': 1,
+      'analytics-consumer': 1,
+    };
+    const collector = 'http://otel-collector.observability:4318';
+    for (const deployment of deployments.filter((d) => isBackend(d.metadata.name))) {
+      const service = deployment.metadata.name as ServiceName;
+      const container = containersOf(deployment)[0] as Container;
+      const env: Record<string, string> = { ...config };
+      for (const variable of container.env ?? []) {
+        const value = variable.value ?? clusterValue(variable.name, variable.valueFrom);
+        if (value !== undefined) env[variable.name] = value;
+      }
+      const tracing = (extra: Record<string, string>) =>
+        tracingSettingsOf(loaders[service]({ ...env, ...extra }) as Parameters<typeof tracingSettingsOf>[0]);
+      expect(tracing({}), service).toBeUndefined();
+      expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: collector }), service).toEqual({
+        tracesUrl: `${collector}/v1/traces`,
+        serviceName: service,
+        sampleRatio: ratios[service],
+      });
+    }
   });
 
   it('runs one edge/API worker per CPU of the limit', () => {

@@ -941,6 +941,8 @@ export interface paths {
                     campaignId?: string;
                     /** @description Only the links on this short domain */
                     domain?: string;
+                    /** @description Only these links: up to 100 comma-separated link ids. Ids of links this workspace does not have (deleted, or another workspace's) are absent from the page, not an error; combine with limit=100 for one page */
+                    ids?: string;
                 };
                 header?: {
                     /** @description The workspace this request acts in (a session; default: the user's personal workspace). An API key acts in its own workspace only. */

@@ -297,6 +297,14 @@ describe('service configs', () => {
 
   it('traces only when a collector is named, each service under its own name', () => {
     expect(tracingSettingsOf(loadApiConfig({}))).toBeUndefined();
+    // An empty value (a ConfigMap's placeholder, a blank line in .env) is unset: tracing stays off.
+    for (const blank of ['', '  ']) {
+      expect(
+        tracingSettingsOf(
+          loadEdgeConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: blank, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: blank }),
+        ),
+      ).toBeUndefined();
+    }
     expect(
       tracingSettingsOf(loadEdgeConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })),
     ).toEqual({

@@ -14,6 +14,7 @@ import {
   Totals,
 } from '../ui/stats-view.tsx';
 import { statsProblem } from '../ui/stats-words.ts';
+import { visitsSearchOf } from '../visits-search.ts';
 import './analytics.css';
 
 /** Null when the link is not in this workspace (or the address names no link). */
@@ -79,8 +80,8 @@ export function LinkAnalyticsPage() {
           <Link to="/analytics" search={search}>
             Workspace analytics
           </Link>{' '}
-          /{' '}
-          <Link to="/links/$linkId/visits" params={{ linkId }}>
+          / {/* The visits behind these figures: the same filters, range and bots. */}
+          <Link to="/links/$linkId/visits" params={{ linkId }} search={visitsSearchOf(search, resolved)}>
             Visits
           </Link>
         </p>

@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useRouteContext, useSearch } from '@tanstack/react-router';
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { problemText } from '../api.ts';
-import { linkQuery } from '../link-queries.ts';
+import { linkKeys, linkQuery } from '../link-queries.ts';
 import { DateTime } from '../ui/date-time.tsx';
 import { ErrorText } from '../ui/error-text.tsx';
 import {
@@ -33,6 +33,7 @@ const FILTER_HINTS: Record<TextFilter, string> = {
   device: 'desktop, mobile, tablet…',
   browser: 'As the stats name it: Chrome, Firefox',
   os: 'As the stats name it: iOS, Windows',
+  variant: "An A/B split's variant: control, b…",
 };
 
 /** The filters of a visits page, applied together: each application is a new URL, so a view can be shared. */
@@ -131,23 +132,45 @@ function VisitsFilters({ search, onApply }: { search: VisitsSearch; onApply: (ne
   );
 }
 
-/** The short link a visit went to (workspace view), from the link's own query (cached per link). */
-function useLinkNames(ids: readonly string[]): Map<string, string> {
+/**
+ * The short link each visit went to (workspace view): one `GET /links?ids=` per page of visits (at most 50
+ * links, within the API's 100), cached by the page's ids. A link deleted since keeps no name.
+ */
+function useLinkNames(pages: readonly VisitPage[], enabled: boolean): Map<string, string> {
   const { api } = useRouteContext({ from: '__root__' });
-  const links = useQueries({
-    queries: ids.map((id) => ({ ...linkQuery(api, id), staleTime: 60_000 })),
+  const idsPerPage = useMemo(
+    () => (enabled ? pages.map((page) => [...new Set(page.items.map((visit) => visit.linkId))].sort()) : []),
+    [pages, enabled],
+  );
+  const lookups = useQueries({
+    queries: idsPerPage.map((ids) => ({
+      queryKey: [...linkKeys.all, 'names', ids],
+      enabled: ids.length > 0,
+      staleTime: 60_000,
+      queryFn: async () => {
+        const { data, error } = await api.GET('/api/v1/links', {
+          params: { query: { ids: ids.join(','), limit: 100 } },
+        });
+        if (!data) throw new Error(problemText(error, 'could not load the links of these visits'));
+        return data.items.map((link) => [link.id, `${link.domain}/${link.code}`] as const);
+      },
+    })),
   });
   const names = new Map<string, string>();
-  links.forEach((result, index) => {
-    const id = ids[index];
-    if (id !== undefined && result.data) names.set(id, `${result.data.domain}/${result.data.code}`);
-  });
+  for (const lookup of lookups) for (const [id, name] of lookup.data ?? []) names.set(id, name);
   return names;
 }
 
-function VisitsTable({ visits, withLink }: { visits: readonly Visit[]; withLink: boolean }) {
-  const ids = useMemo(() => (withLink ? [...new Set(visits.map((v) => v.linkId))] : []), [visits, withLink]);
-  const names = useLinkNames(ids);
+function VisitsTable({
+  visits,
+  names,
+}: {
+  visits: readonly Visit[];
+  /** The workspace view's link names by id; undefined on a link's own page (no link column). */
+  names?: Map<string, string>;
+}) {
+  // Only a split link's visits have a variant: the column is there when this list has one.
+  const withVariant = visits.some((visit) => visit.variant !== null);
   return (
     <div className="table-scroll">
       <table className="visits-table">
@@ -155,12 +178,13 @@ function VisitsTable({ visits, withLink }: { visits: readonly Visit[]; withLink:
         <thead>
           <tr>
             <th scope="col">Time</th>
-            {withLink && <th scope="col">Link</th>}
+            {names && <th scope="col">Link</th>}
             <th scope="col">Country</th>
             <th scope="col">Referrer</th>
             <th scope="col">Device</th>
             <th scope="col">Browser</th>
             <th scope="col">OS</th>
+            {withVariant && <th scope="col">Variant</th>}
             <th scope="col">Bot</th>
           </tr>
         </thead>
@@ -170,7 +194,7 @@ function VisitsTable({ visits, withLink }: { visits: readonly Visit[]; withLink:
               <td>
                 <DateTime value={visit.occurredAt} />
               </td>
-              {withLink && (
+              {names && (
                 <td>
                   <Link to="/links/$linkId/visits" params={{ linkId: visit.linkId }}>
                     {names.get(visit.linkId) ?? 'Link'}
@@ -182,6 +206,7 @@ function VisitsTable({ visits, withLink }: { visits: readonly Visit[]; withLink:
               <td>{visit.device}</td>
               <td>{visit.browser}</td>
               <td>{visit.os}</td>
+              {withVariant && <td>{visit.variant ?? '—'}</td>}
               <td>{visit.bot ? 'Bot' : 'No'}</td>
             </tr>
           ))}
@@ -285,7 +310,9 @@ function VisitsView({
       return data;
     },
   });
-  const items = useMemo(() => visits.data?.pages.flatMap((page) => page.items) ?? [], [visits.data]);
+  const pages = useMemo(() => visits.data?.pages ?? [], [visits.data]);
+  const items = useMemo(() => pages.flatMap((page) => page.items), [pages]);
+  const names = useLinkNames(pages, linkId === undefined);
   const since = visits.data?.pages[0]?.rawEventsSince;
   const filtered = Object.keys(search).length > 0;
 
@@ -322,7 +349,7 @@ function VisitsView({
         )}
         {items.length > 0 && (
           <>
-            <VisitsTable visits={items} withLink={linkId === undefined} />
+            <VisitsTable visits={items} names={linkId === undefined ? names : undefined} />
             <p className="muted" role="status" data-testid="visits-shown">
               {items.length === 1 ? '1 visit shown' : `${numbers.format(items.length)} visits shown`}
               {visits.hasNextPage ? '; there are more.' : '.'}

@@ -131,6 +131,9 @@ export const BulkCreateResponse = Type.Object({
   ),
 });
 
+/** How many ids one `GET /links?ids=` names at most: a page of visits or of anything that lists links. */
+export const MAX_LIST_IDS = 100;
+
 export const ListLinksQuery = Type.Object(
   {
     ...Pagination,
@@ -141,6 +144,15 @@ export const ListLinksQuery = Type.Object(
     campaignId: Type.Optional(Uuid),
     domain: Type.Optional(
       Type.String({ minLength: 1, maxLength: 259, description: 'Only the links on this short domain' }),
+    ),
+    ids: Type.Optional(
+      Type.String({
+        minLength: 1,
+        // 100 uuids and their commas take 3,699 characters; the room above lets a list a few ids too long be
+        // refused with its count.
+        maxLength: 4000,
+        description: `Only these links: up to ${MAX_LIST_IDS} comma-separated link ids. Ids of links this workspace does not have (deleted, or another workspace's) are absent from the page, not an error; combine with limit=${MAX_LIST_IDS} for one page`,
+      }),
     ),
   },
   { additionalProperties: false },

@@ -1,9 +1,20 @@
 import type { Db } from '@boltlink/db/client';
 import { links } from '@boltlink/db/schema';
-import { and, arrayContains, desc, eq, getTableColumns, ilike, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  arrayContains,
+  desc,
+  eq,
+  getTableColumns,
+  ilike,
+  inArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import { DEFAULT_PAGE_SIZE } from '../schemas/common.ts';
-import type { LinkView, ListLinksQuery } from '../schemas/links.ts';
+import { type LinkView, type ListLinksQuery, MAX_LIST_IDS } from '../schemas/links.ts';
 import { toLinkView } from './link-view.ts';
 
 interface CursorV1 {
@@ -42,6 +53,21 @@ export function decodeCursor(raw: string): CursorV1 {
   throw new AppError('validation_failed', 'cursor: is not a cursor returned by this API');
 }
 
+/** `?ids=a,b,…`: each a uuid (lower-cased, repeats dropped), at most MAX_LIST_IDS of them. */
+export function parseLinkIds(raw: string): string[] {
+  const items = raw.split(',').map((item) => item.trim());
+  const bad = items.find((item) => !UUID.test(item));
+  if (bad !== undefined) {
+    const shown = bad.length > 40 ? `${bad.slice(0, 37)}...` : bad;
+    throw new AppError('validation_failed', `ids: ${JSON.stringify(shown)} is not a link id (a uuid)`);
+  }
+  const ids = [...new Set(items.map((item) => item.toLowerCase()))];
+  if (ids.length > MAX_LIST_IDS) {
+    throw new AppError('validation_failed', `ids: at most ${MAX_LIST_IDS} link ids (got ${ids.length})`);
+  }
+  return ids;
+}
+
 /** `%` and `_` in a search are literal characters, not wildcards. */
 export const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -62,6 +88,7 @@ export async function listLinks(
     const cursor = decodeCursor(query.cursor);
     conditions.push(sql`(${links.createdAt}, ${links.id}) < (${cursor.t}::timestamptz, ${cursor.id}::uuid)`);
   }
+  if (query.ids !== undefined) conditions.push(inArray(links.id, parseLinkIds(query.ids)));
   if (query.tag !== undefined) conditions.push(arrayContains(links.tags, [query.tag]));
   if (query.campaignId !== undefined) conditions.push(eq(links.campaignId, query.campaignId));
   // Stored domains are lower-case (custom hostnames) or as configured (SHORT_DOMAINS): compare as the edge does.
