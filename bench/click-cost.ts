@@ -7,7 +7,8 @@
 // The stack is the one `make up` runs (one edge process, one consumer, Postgres with fsync on, Redis with AOF),
 // on local servers of its own. The load asks for RATE redirects a second over LINKS links for DURATION seconds
 // (after a WARMUP); CPU is read from /proc around the run and the drain that follows, until every served
-// click is counted (links.click_count sums to the redirects answered). Whatever the host does meanwhile does
+// click is counted (links.click_count sums to the redirects answered) and in the breakdowns (the consumer's
+// dimension roll-up, every CLICK_ROLLUP_INTERVAL_MS, has folded it into link_agents_daily: ADR 0018). Whatever the host does meanwhile does
 // not enter the figures: only these processes' own CPU time is counted. RATE (default 3000), LINKS (1000),
 // DURATION (20), WARMUP (8).
 import { readdir, readFile } from 'node:fs/promises';
@@ -148,10 +149,17 @@ try {
     for (const match of text.matchAll(/^edge_redirects_total\{[^}]*\} (\d+)/gm)) sum += Number(match[1]);
     return sum;
   };
-  /** Waits until every click the edge served is counted. */
+  /** Clicks in the device/browser/OS breakdown: one per click once the dimension roll-up has folded it. */
+  const rolledUp = async () =>
+    Number(
+      (await pool.query<{ n: string }>('SELECT coalesce(sum(clicks), 0) AS n FROM link_agents_daily')).rows[0]
+        ?.n ?? 0,
+    );
+  /** Waits until every click the edge served is counted and in the breakdowns. */
   const drained = async (deadlineMs: number) => {
     for (const until = Date.now() + deadlineMs; Date.now() < until; ) {
-      if ((await counted()) === (await served())) return true;
+      const total = await counted();
+      if (total === (await served()) && total === (await rolledUp())) return true;
       await new Promise((r) => setTimeout(r, 100));
     }
     return false;

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createPool } from '@boltlink/db/client';
 import type { Pool } from 'pg';
 // The consumer's own code, imported from source so the bench measures exactly what production runs.
+import { rollUpCommitted } from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
 import { type IncomingClick, ingestClicks } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
 import { createConsumerMetrics } from '../apps/analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../apps/analytics-consumer/src/workers/clicks-worker.ts';
@@ -102,6 +103,8 @@ async function resetClickTables(pool: Pool) {
 }
 
 async function verify(pool: Pool, label: string) {
+  // The breakdowns are folded by the consumer's dimension roll-up (ADR 0018), run here once after the timed part.
+  await rollUpCommitted(pool);
   // Every click is one row's worth in each roll-up: once per dimension (country, referrer) in
   // link_dimensions_daily and once (its device+browser+OS combination) in link_agents_daily.
   const row = await pool.query<Record<string, number>>(`SELECT

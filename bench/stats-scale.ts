@@ -47,6 +47,7 @@ import { clickEventId } from '@boltlink/queues/catalog';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import { rollUpCommitted } from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
 import {
   type IncomingClick,
   ingestEvents,
@@ -565,7 +566,9 @@ try {
     );
   }
 
-  // The estimate against the exact count (the statement the account scenario ran before the sketches).
+  // The estimate against the exact count (the statement the account scenario ran before the sketches), once the
+  // dimension roll-up has folded the visitors of the clicks ingested meanwhile (ADR 0018).
+  await rollUpCommitted(pool);
   const exact = await pool.query<{ n: string }>(
     `SELECT count(DISTINCT r.visitor_hash) AS n FROM link_visitors_daily r
      WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) AND NOT r.is_bot

@@ -12,6 +12,8 @@ export interface ConsumerMetrics {
   clickBatchesFailed: Counter<'reason'>;
   clickBatchDuration: Histogram<string>;
   clickTransactionEvents: Histogram<string>;
+  clickRollupEvents: Counter<string>;
+  clickRollupRuns: Counter<'outcome'>;
   metadataFetches: Counter<'outcome'>;
   /** 1 while the dependency answers, 0 from the first failure that says it is unreachable until a probe answers. */
   dependencyAvailable: Gauge<'dependency'>;
@@ -48,6 +50,15 @@ export function createConsumerMetrics(metrics: MetricsRegistry): ConsumerMetrics
       name: 'boltlink_click_transaction_events',
       help: 'Click events per ingestion transaction (batches grouped by group commit and CLICK_INGEST_LINGER_MS)',
       buckets: [10, 100, 500, 1000, 2500, 5000, 10000],
+    }),
+    clickRollupEvents: metrics.counter({
+      name: 'boltlink_click_rollup_events_total',
+      help: 'Click events folded into the dimension roll-ups (country, referrer, variant, device/browser/OS, visitors) by this consumer',
+    }),
+    clickRollupRuns: metrics.counter({
+      name: 'boltlink_click_rollup_runs_total',
+      help: 'Dimension roll-up runs by outcome (done; busy: another consumer was running one; failed: retried at the next interval)',
+      labelNames: ['outcome'],
     }),
     metadataFetches: metrics.counter({
       name: 'boltlink_link_metadata_fetches_total',

@@ -14,6 +14,7 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { startDomainCheckSweeper } from './domains/domain-check-sweeper.ts';
+import { startDimensionRollup } from './ingest/dimension-rollup.ts';
 import { createRedisVisitorSketches } from './ingest/visitor-sketches.ts';
 import { createSmtpMailer } from './mail/smtp-mailer.ts';
 import { createSafeFetcher } from './metadata/safe-fetch.ts';
@@ -81,6 +82,17 @@ async function main(): Promise<void> {
       tracer: tracing,
     },
   );
+  // The breakdowns of the clicks the worker stores, folded every CLICK_ROLLUP_INTERVAL_MS (ADR 0018); every
+  // replica runs it, one at a time.
+  const dimensionRollup = startDimensionRollup({
+    pool,
+    intervalMs: config.clickRollupIntervalMs,
+    logger: logger.child({ worker: 'click-rollup' }),
+    onRun: (outcome, events) => {
+      metrics.clickRollupRuns.inc({ outcome });
+      metrics.clickRollupEvents.inc(events);
+    },
+  });
   const metadataWorker = createLinkMetadataWorker(
     {
       pool,
@@ -154,6 +166,7 @@ async function main(): Promise<void> {
       metrics: registry,
       workers: [
         clicksWorker,
+        dimensionRollup,
         metadataWorker,
         maintenanceWorker,
         orphanVisitsWorker,

@@ -5,8 +5,10 @@ import { createQueueProducer, type QueueProducer } from '@boltlink/queues/produc
 import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients';
 import { createRedisKeys, type RedisKeys } from '@boltlink/redis-keys/keys';
 import type { Queue, Worker } from 'bullmq';
+import type { Pool } from 'pg';
 import { describe, expect } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
+import { ROLLUP_LOCK, rollUpCommitted, rollUpDimensions } from '../src/ingest/dimension-rollup.ts';
 import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
@@ -33,6 +35,8 @@ let worker: Worker;
 let metrics: ConsumerMetrics;
 let finished = 0;
 let keys: RedisKeys;
+/** The worker's pool: the dimension roll-up runs on it as in the consumer. */
+let workerDatabase: Pool;
 
 async function counter(name: keyof ConsumerMetrics, labels?: Record<string, string>) {
   const metric = await metrics[name].get();
@@ -44,13 +48,36 @@ async function counter(name: keyof ConsumerMetrics, labels?: Record<string, stri
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-async function run(batches: Parameters<QueueProducer['enqueueClickBatch']>[0][]) {
+/**
+ * Enqueues the batches, waits until the worker has taken them all, then brings the dimension roll-up past them
+ * (the consumer runs it every CLICK_ROLLUP_INTERVAL_MS; this worker alone does not).
+ */
+async function run(batches: Parameters<QueueProducer['enqueueClickBatch']>[0][], { rollUp = true } = {}) {
   for (const batch of batches) await producer.enqueueClickBatch(batch);
   finished += batches.length;
-  return waitForQueue(queue, finished);
+  const counts = await waitForQueue(queue, finished);
+  if (rollUp) await rollUpCommitted(workerDatabase);
+  return counts;
+}
+
+/** The breakdowns of some links, summed: what the stats' countries, agents and visitors lists add up to. */
+async function breakdownsOf(pool: Pool, links: readonly string[]) {
+  const result = await pool.query<{ countries: number; agents: number; visitors: number; accountOs: number }>(
+    `SELECT
+       (SELECT coalesce(sum(clicks), 0)::int FROM link_dimensions_daily
+        WHERE link_id = ANY($1::uuid[]) AND dimension = 'country') AS countries,
+       (SELECT coalesce(sum(clicks), 0)::int FROM link_agents_daily WHERE link_id = ANY($1::uuid[])) AS agents,
+       (SELECT count(*)::int FROM link_visitors_daily WHERE link_id = ANY($1::uuid[])) AS visitors,
+       (SELECT coalesce(sum(clicks), 0)::int FROM account_dimensions_daily
+        WHERE dimension = 'os' AND user_id IN (SELECT workspace_id FROM links WHERE id = ANY($1::uuid[])))
+         AS "accountOs"`,
+    [links],
+  );
+  return result.rows[0];
 }
 
 test.beforeAll(async ({ workerPool, queueRedis: workerRedis, redisUrl, prefix: filePrefix }) => {
+  workerDatabase = workerPool;
   const prefix = `{${filePrefix}}`;
   producerRedis = createQueueRedis(redisUrl, 'producer');
   await producerRedis.ping().catch(() => undefined);
@@ -169,6 +196,85 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(await counter('clickDuplicatesSkipped')).toBe(duplicatesBefore + 400);
     const row = await database.pool.query('SELECT click_count::int AS n FROM links WHERE id = $1', [link]);
     expect(row.rows[0].n).toBe(400);
+  });
+
+  test('counts clicks at once and adds them to the breakdowns at the next roll-up, once however often it runs', async ({
+    database,
+  }) => {
+    const links = await seedLinks(database.pool, 3);
+    const events = makeEvents(links, 300);
+    await run(chunk(events, 100).map(batchOf), { rollUp: false });
+
+    // Totals and timelines are written by the ingestion transaction itself.
+    const counted = await database.pool.query<{ n: number }>(
+      'SELECT sum(click_count)::int AS n FROM links WHERE id = ANY($1::uuid[])',
+      [links],
+    );
+    expect(counted.rows[0]?.n).toBe(300);
+    expect(await breakdownsOf(database.pool, links)).toEqual({
+      countries: 0,
+      agents: 0,
+      visitors: 0,
+      accountOs: 0,
+    });
+
+    await rollUpCommitted(workerDatabase);
+    const visitors = new Set(
+      events
+        .filter((e) => e.visitorHash !== null)
+        .map((e) => `${e.linkId} ${new Date(e.occurredAt).toISOString().slice(0, 10)} ${e.visitorHash}`),
+    ).size;
+    const rolledUp = { countries: 300, agents: 300, visitors, accountOs: 300 };
+    expect(await breakdownsOf(database.pool, links)).toEqual(rolledUp);
+    await rollUpDimensions(workerDatabase);
+    await rollUpDimensions(workerDatabase);
+    expect(await breakdownsOf(database.pool, links)).toEqual(rolledUp);
+    for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
+      expect(stored, table).toEqual(expected);
+    }
+  });
+
+  test('leaves the clicks stored after a still-running transaction began for a later roll-up, and loses none', async ({
+    database,
+  }) => {
+    const links = await seedLinks(database.pool, 2);
+    const older = await database.pool.connect();
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      await run([batchOf(makeEvents(links, 50))], { rollUp: false });
+      // The clicks are committed, but a transaction older than theirs could still store some: not yet.
+      expect(await rollUpDimensions(workerDatabase)).toMatchObject({ ran: true });
+      expect(await breakdownsOf(database.pool, links)).toMatchObject({ countries: 0, agents: 0 });
+      await older.query('COMMIT');
+    } finally {
+      older.release();
+    }
+    await rollUpCommitted(workerDatabase);
+    expect(await breakdownsOf(database.pool, links)).toMatchObject({
+      countries: 50,
+      agents: 50,
+      accountOs: 50,
+    });
+  });
+
+  test('runs one roll-up at a time across consumers: a run that finds another one going does nothing', async ({
+    database,
+  }) => {
+    const links = await seedLinks(database.pool, 1);
+    await run([batchOf(makeEvents(links, 20))], { rollUp: false });
+    const other = await database.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1)', [ROLLUP_LOCK]);
+      expect(await rollUpDimensions(workerDatabase)).toEqual({ ran: false });
+      expect(await breakdownsOf(database.pool, links)).toMatchObject({ countries: 0 });
+      await other.query('COMMIT');
+    } finally {
+      other.release();
+    }
+    await rollUpCommitted(workerDatabase);
+    expect(await breakdownsOf(database.pool, links)).toMatchObject({ countries: 20 });
   });
 
   test('stores an event repeated inside one batch once', async ({ database }) => {

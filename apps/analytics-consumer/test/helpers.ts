@@ -4,6 +4,7 @@ import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
+import { rollUpCommitted } from '../src/ingest/dimension-rollup.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -111,10 +112,12 @@ export function inspectQueue(name: string, connection: RedisClient, prefix: stri
 }
 
 /**
- * Every roll-up recomputed from the stored click events, and the roll-up tables as they are; an exact
- * pipeline makes each pair equal.
+ * Every roll-up recomputed from the stored click events, and the roll-up tables as a reader sees them once
+ * the dimension roll-up has run (the consumer runs it every CLICK_ROLLUP_INTERVAL_MS); an exact pipeline makes
+ * each pair equal.
  */
 export async function rollupsVersusEvents(pool: Pool) {
+  await rollUpCommitted(pool);
   const q = async (sql: string) => (await pool.query(sql)).rows;
   return {
     hourly: {

@@ -35,18 +35,32 @@ async function createLink(
   return response.json();
 }
 
-/** The edge batches clicks and the consumer ingests them: the figure shows after a reload or a few. */
+/** The clicks a breakdown lists, summed from its rows' counts. */
+async function breakdownSum(page: Page, name: string): Promise<number> {
+  const counts = await page
+    .getByRole('region', { name })
+    .locator('tbody td.number:not(.share)')
+    .allTextContents()
+    .catch(() => []);
+  return counts.reduce((sum, text) => sum + Number(text.replace(/\D/g, '')), 0);
+}
+
+/**
+ * The edge batches clicks and the consumer ingests them: the total shows after a reload or a few, and the
+ * breakdowns once the consumer's dimension roll-up has folded them (every country counts, 'unknown' too).
+ */
 async function totalAfterReloads(page: Page, expected: string): Promise<void> {
   await expect
     .poll(
       async () => {
         await page.reload();
         await page.getByTestId('stats-total').or(page.getByTestId('stats-empty')).waitFor();
-        return (await page.getByTestId('stats-total').textContent()) ?? '';
+        const total = (await page.getByTestId('stats-total').textContent()) ?? '';
+        return `${total} clicks, ${await breakdownSum(page, 'Countries')} by country`;
       },
       { timeout: 60_000, interval: 1000 },
     )
-    .toBe(expected);
+    .toBe(`${expected} clicks, ${expected} by country`);
 }
 
 const IPHONE =

@@ -10,6 +10,7 @@ import { Queue, type Worker } from 'bullmq';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect } from 'vitest';
+import { rollUpCommitted } from '../../analytics-consumer/src/ingest/dimension-rollup.ts';
 // The consumer's own worker, used read-only: what the edge writes must be what the consumer ingests.
 import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
@@ -158,6 +159,8 @@ describe('click pipeline: edge (v2 batches) -> consumer worker -> Postgres', () 
       [other.id],
     );
     expect(daily.rows[0]).toEqual({ clicks: '5', bot_clicks: '5' });
+    // The breakdowns follow at the consumer's next dimension roll-up; this test runs the worker alone.
+    await rollUpCommitted(database.pool);
     const countries = await database.pool.query<{ value: string; clicks: string }>(
       `SELECT value, sum(clicks) AS clicks FROM link_dimensions_daily
         WHERE link_id = $1 AND dimension = 'country' GROUP BY value ORDER BY value`,

@@ -7,6 +7,7 @@ import type { Worker } from 'bullmq';
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect } from 'vitest';
+import { rollUpCommitted } from '../../analytics-consumer/src/ingest/dimension-rollup.ts';
 // The consumer's own worker, used read-only: what the edge writes must be what the consumer ingests.
 import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
@@ -184,6 +185,8 @@ describe('A/B splits at the edge', () => {
         { variant: null, n: 5 },
       ].filter((row) => row.n > 0),
     );
+    // The breakdowns follow at the consumer's next dimension roll-up; this test runs the worker alone.
+    await rollUpCommitted(database.pool);
     const rollup = await database.pool.query<{ value: string; clicks: number }>(
       `SELECT value, sum(clicks)::int AS clicks FROM link_dimensions_daily
        WHERE link_id = $1 AND dimension = 'variant' GROUP BY 1 ORDER BY 1`,

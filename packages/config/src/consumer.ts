@@ -50,6 +50,15 @@ export const ConsumerConfigSchema = Type.Object({
     description:
       'How long a click transaction waits for more batches before it starts (0: at once); a wider window folds more clicks into each roll-up upsert (less Postgres CPU per click) and shows them that much later in the stats',
   }),
+  // ADR 0018: the breakdowns are folded from the events of many ingestion transactions at once; a longer
+  // interval folds more clicks of the same link, day and value into one row (less Postgres CPU per click).
+  clickRollupIntervalMs: int({
+    default: 10_000,
+    min: 50,
+    max: 300_000,
+    description:
+      'How often the breakdowns (countries, referrers, variants, devices, browsers, OS, unique visitors) are brought up to date from the stored clicks; totals and timelines are counted at once, breakdowns follow within this interval',
+  }),
   metadataWorkerConcurrency: int({
     default: 4,
     min: 1,

@@ -35,13 +35,19 @@ export const DIRECT_REFERRER = '(direct)';
 export const DIMENSION_VALUE_MAX = 255;
 
 // Every counting roll-up adds a batch's clicks and bot clicks to the row it already has.
-const ADD_COUNTS = 'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks';
+export const ADD_COUNTS =
+  'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_clicks + excluded.bot_clicks';
 
-// One job is one statement: the event insert and every roll-up are data-modifying CTEs of a single
-// statement, which Postgres runs as one implicit transaction (all or nothing), so a batch costs one round
-// trip instead of four (BEGIN, insert, roll-ups, COMMIT) and its roll-ups are aggregated in place from the
-// rows the INSERT actually added (RETURNING): a redelivered event adds nothing anywhere. The events travel
-// as whole arrays (unnest), so a batch of any size is ten bind parameters (and the shard).
+// One transaction is one statement: the event insert and the counting roll-ups (hourly, daily, the account's,
+// the link's total) are data-modifying CTEs of a single statement, which Postgres runs as one implicit
+// transaction (all or nothing), so a batch costs one round trip instead of four (BEGIN, insert, roll-ups,
+// COMMIT) and its counts are aggregated in place from the rows the INSERT actually added (RETURNING): a
+// redelivered event adds nothing anywhere. The events travel as whole arrays (unnest), so a batch of any size
+// is eleven bind parameters (and the shard).
+//
+// The breakdowns (country, referrer, variant, device/browser/OS, visitors, the account's dimensions) are not
+// written here: each event records its transaction's id (ingest_xid), and the dimension roll-up
+// (dimension-rollup.ts, ADR 0018) folds the events of many finished transactions into those rows at once.
 //
 // Before anything is written, the statement takes a key-share lock on each of the batch's links, once
 // per link: the lock a foreign key check takes, without the check's query per event. click_events has no
@@ -59,19 +65,11 @@ const ADD_COUNTS = 'SET clicks = t.clicks + excluded.clicks, bot_clicks = t.bot_
 // the links update are resolved by Postgres aborting one, whose jobs BullMQ retries: nothing of it committed.
 //
 // The account roll-ups (migration 0005) are the same counts keyed by the link's account, its workspace
-// (migration 0006, ADR 0014; the column is still called user_id), instead of the link,
-// with device, browser and OS as dimensions of their own. Their rows are shared by all of an account's links,
-// so by every lane: each lane writes its own shard of them (the `shard` parameter, its lane number), and
+// (migration 0006, ADR 0014; the column is still called user_id), instead of the link. Their rows are shared
+// by all of an account's links, so by every lane: each lane writes its own shard of them (the `shard` parameter, its lane number), and
 // readers sum the shards. Lanes therefore still share no row; consumers that use the same shard numbers
 // lock shared account rows in key order, as they do link rows.
 //
-// link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of
-// the first batch that saw the visitor (human if any of that batch's clicks was). Country and referrer are
-// one row per click each in link_dimensions_daily, and so is the A/B variant of a click that has one (a
-// click without a split adds no variant row); device, browser and OS one row per click together in
-// link_agents_daily (their combination), three roll-up rows per click instead of five. Dimension values are capped
-// to the 255 characters the table allows; a click without a country or referrer counts as 'unknown' and
-// '(direct)', which no real value can be (countries are two capital letters, hosts have no parentheses).
 export const INGEST_BATCH_SQL = `
   WITH input AS (
     SELECT * FROM unnest(
@@ -81,13 +79,12 @@ export const INGEST_BATCH_SQL = `
   ), locked AS (
     SELECT l.id, l.workspace_id AS user_id FROM links l WHERE l.id IN (SELECT link_id FROM input) FOR KEY SHARE
   ), inserted AS (
-    INSERT INTO click_events
-      (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash, variant)
-    SELECT e.* FROM input e
+    INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot,
+      visitor_hash, variant, ingest_xid)
+    SELECT e.*, pg_current_xact_id()::text::bigint FROM input e
     WHERE e.link_id IN (SELECT id FROM locked)
     ON CONFLICT (event_id, occurred_at) DO NOTHING
-    RETURNING event_id, link_id, occurred_at, referrer_host, country::text, device, browser, os, is_bot, visitor_hash,
-      variant
+    RETURNING event_id, link_id, occurred_at, is_bot
   ), stored AS (
     SELECT i.*, k.user_id, date_trunc('hour', i.occurred_at, 'UTC') AS hour,
       (i.occurred_at AT TIME ZONE 'UTC')::date AS day
@@ -102,29 +99,6 @@ export const INGEST_BATCH_SQL = `
     SELECT link_id, day, count(*), count(*) FILTER (WHERE is_bot) FROM stored GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (link_id, bucket) DO UPDATE
       ${ADD_COUNTS}
-  ), dimensions AS (
-    INSERT INTO link_dimensions_daily AS t (link_id, bucket, dimension, value, clicks, bot_clicks)
-    SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
-    FROM stored s CROSS JOIN LATERAL (VALUES
-      ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
-      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
-      ('variant', s.variant)) AS d(dimension, value)
-    WHERE d.value IS NOT NULL
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (link_id, bucket, dimension, value) DO UPDATE
-      ${ADD_COUNTS}
-  ), agents AS (
-    INSERT INTO link_agents_daily AS t (link_id, bucket, device, browser, os, clicks, bot_clicks)
-    SELECT link_id, day, left(device, ${DIMENSION_VALUE_MAX}), left(browser, ${DIMENSION_VALUE_MAX}),
-      left(os, ${DIMENSION_VALUE_MAX}), count(*), count(*) FILTER (WHERE is_bot)
-    FROM stored GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (link_id, bucket, device, browser, os) DO UPDATE
-      ${ADD_COUNTS}
-  ), visitors AS (
-    INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
-    SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM stored
-    WHERE visitor_hash IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (link_id, bucket, visitor_hash) DO NOTHING
   ), account_hourly AS (
     INSERT INTO account_clicks_hourly AS t (user_id, bucket, shard, clicks, bot_clicks)
     SELECT user_id, hour, $11::smallint, count(*), count(*) FILTER (WHERE is_bot) FROM stored
@@ -137,34 +111,21 @@ export const INGEST_BATCH_SQL = `
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (user_id, bucket, shard) DO UPDATE
       ${ADD_COUNTS}
-  ), account_dimensions AS (
-    INSERT INTO account_dimensions_daily AS t (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
-    SELECT s.user_id, s.day, d.dimension, d.value, $11::smallint, count(*), count(*) FILTER (WHERE s.is_bot)
-    FROM stored s CROSS JOIN LATERAL (VALUES
-      ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
-      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
-      ('device', left(s.device, ${DIMENSION_VALUE_MAX})),
-      ('browser', left(s.browser, ${DIMENSION_VALUE_MAX})),
-      ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (user_id, bucket, dimension, value, shard) DO UPDATE
-      ${ADD_COUNTS}
   ), counted AS (
     UPDATE links AS l SET click_count = l.click_count + c.clicks
     FROM (SELECT link_id, count(*) AS clicks FROM stored GROUP BY 1) AS c
     WHERE l.id = c.link_id
   )
   SELECT
-    ARRAY(SELECT event_id::text FROM inserted) AS inserted,
-    -- Every visitor of the batch's live links, inserted or already stored: the account sketches in Redis are
-    -- written after this commits (see createCoalescingIngestor), so a batch redelivered because that failed
-    -- must add its visitors again. Adding one twice changes nothing.
-    (SELECT coalesce(json_agg(json_build_array(v.user_id, v.day, v.visitor_hash, v.is_bot)), '[]')
-     FROM (SELECT DISTINCT k.user_id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-             e.visitor_hash, e.is_bot
-           FROM input e JOIN locked k ON k.id = e.link_id WHERE e.visitor_hash IS NOT NULL) v) AS visitors,
-    -- Events not inserted are either already stored or belong to a deleted link; tell them apart only when
-    -- some were not inserted (a metric).
+    -- Normally every event is inserted: the answer then names none (the consumer knows what it sent). Events
+    -- not inserted were already stored or belong to a deleted link: named only when there are some.
+    CASE WHEN (SELECT count(*) FROM inserted) < cardinality($1::uuid[])
+      THEN ARRAY(SELECT e.event_id::text FROM input e WHERE e.event_id NOT IN (SELECT event_id FROM inserted))
+      ELSE '{}'::text[] END AS skipped,
+    -- The batch's live links and their accounts: the account visitor sketches in Redis are written from the
+    -- batch's events on these links after this commits (see createCoalescingIngestor), so a batch redelivered
+    -- because that failed adds its visitors again. Adding one twice changes nothing.
+    (SELECT coalesce(json_agg(json_build_array(k.id, k.user_id)), '[]') FROM locked k) AS accounts,
     CASE WHEN (SELECT count(*) FROM inserted) < cardinality($1::uuid[])
       THEN ARRAY(SELECT DISTINCT e.link_id::text FROM input e
                  WHERE e.link_id NOT IN (SELECT id FROM locked))
@@ -209,17 +170,21 @@ export interface IngestOutcome {
 }
 
 /**
- * The bind parameters of INGEST_BATCH_SQL for a batch: its events normalised, repeats dropped (the first
- * occurrence wins) and sorted by event id, so two transactions inserting overlapping events take the
- * unique-index locks in the same order; each column travels as one array.
+ * A batch's events as one transaction stores them: normalised, repeats dropped (the first occurrence wins) and
+ * sorted by event id, so two transactions inserting overlapping events take the unique-index locks in the same
+ * order.
  */
-export function ingestParameters(events: readonly IncomingClick[], shard: number): unknown[] {
+function uniqueEvents(events: readonly IncomingClick[]): IncomingClick[] {
   const byId = new Map<string, IncomingClick>();
   for (const raw of events) {
     const click = normalise(raw);
     if (!byId.has(click.eventId)) byId.set(click.eventId, click);
   }
-  const unique = [...byId.values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
+  return [...byId.values()].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
+}
+
+/** The bind parameters of INGEST_BATCH_SQL for events of uniqueEvents(): each column travels as one array. */
+function parametersOf(unique: readonly IncomingClick[], shard: number): unknown[] {
   return [
     unique.map((c) => c.eventId),
     unique.map((c) => c.linkId),
@@ -236,9 +201,14 @@ export function ingestParameters(events: readonly IncomingClick[], shard: number
   ];
 }
 
+/** The bind parameters of INGEST_BATCH_SQL for a batch (benches run the statement themselves). */
+export function ingestParameters(events: readonly IncomingClick[], shard: number): unknown[] {
+  return parametersOf(uniqueEvents(events), shard);
+}
+
 /**
- * Stores click events and their roll-ups in a single statement (one transaction). Only rows that the
- * INSERT actually added (RETURNING) are aggregated, so a redelivered or overlapping batch adds nothing twice.
+ * Stores click events and their counts in a single statement (one transaction). Only rows that the INSERT
+ * actually added (RETURNING) are counted, so a redelivered or overlapping batch adds nothing twice.
  */
 export async function ingestEvents(
   pool: Pool,
@@ -246,22 +216,29 @@ export async function ingestEvents(
   /** The account roll-up shard this transaction writes: its lane's number (see INGEST_BATCH_SQL). */
   shard = 0,
 ): Promise<IngestOutcome> {
-  const result = await pool.query<{
-    inserted: string[];
-    dead: string[];
-    visitors: [string, string, string, boolean][];
-  }>(INGEST_BATCH_SQL, ingestParameters(events, shard));
+  const unique = uniqueEvents(events);
+  const result = await pool.query<{ skipped: string[]; dead: string[]; accounts: [string, string][] }>(
+    INGEST_BATCH_SQL,
+    parametersOf(unique, shard),
+  );
   const row = result.rows[0];
-  return {
-    insertedIds: new Set(row?.inserted ?? []),
-    deadLinkIds: new Set(row?.dead ?? []),
-    visitors: (row?.visitors ?? []).map(([accountId, day, visitorHash, isBot]) => ({
+  const skipped = new Set(row?.skipped ?? []);
+  const accountOf = new Map(row?.accounts ?? []);
+  const insertedIds = new Set<string>();
+  const visitors = new Map<string, SeenVisitor>();
+  for (const click of unique) {
+    if (!skipped.has(click.eventId)) insertedIds.add(click.eventId);
+    const accountId = accountOf.get(click.linkId);
+    if (accountId === undefined || click.visitorHash === null) continue;
+    const visitor = {
       accountId,
-      day,
-      visitorHash,
-      isBot,
-    })),
-  };
+      day: new Date(click.occurredAt).toISOString().slice(0, 10),
+      visitorHash: click.visitorHash,
+      isBot: click.isBot,
+    };
+    visitors.set(`${accountId} ${visitor.day} ${visitor.visitorHash} ${visitor.isBot}`, visitor);
+  }
+  return { insertedIds, deadLinkIds: new Set(row?.dead ?? []), visitors: [...visitors.values()] };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { primaries, type RedisClient } from '@boltlink/redis-keys/clients';
 import type { RedisKeys } from '@boltlink/redis-keys/keys';
 import type { Pool } from 'pg';
+import { rollUpCommitted } from './dimension-rollup.ts';
 import { createRedisVisitorSketches } from './visitor-sketches.ts';
 
 export interface RebuildReport {
@@ -11,9 +12,10 @@ export interface RebuildReport {
 
 /**
  * Rebuilds the account visitor sketches of the given accounts (every account with visitors when none are
- * given) from link_visitors_daily: the account's keys are deleted first, then its visitors are read and
- * added day by day. A consumer that commits clicks meanwhile adds their visitors after its commit, so
- * after the delete: they are either read here or added by the consumer, never lost. A visitor is in the bot
+ * given) from link_visitors_daily: the account's keys are deleted first, the dimension roll-up is brought past
+ * every click committed by then (rollUpCommitted), then its visitors are read and added day by day. A consumer
+ * that commits clicks meanwhile adds their visitors after its commit, so after the delete: they are either
+ * read here or added by the consumer, never lost. A visitor is in the bot
  * sketch of a day if link_visitors_daily flags it a bot on one of the account's links, and in the human
  * sketch if it does not on one of them.
  */
@@ -23,6 +25,8 @@ export async function rebuildVisitorSketches(
 ): Promise<RebuildReport> {
   const { pool, redis, keys } = deps;
   const sketches = createRedisVisitorSketches(redis, keys);
+  // Accounts are found by their rolled-up visitors: the ones of recent clicks too.
+  if (options.accounts === undefined) await rollUpCommitted(pool);
   const accounts =
     options.accounts ??
     (
@@ -35,6 +39,7 @@ export async function rebuildVisitorSketches(
   for (const accountId of accounts) {
     // Sketches of days that no longer have any visitor (every link of that day deleted) go too.
     await deleteMatching(redis, keys.accountVisitorsPattern(accountId));
+    await rollUpCommitted(pool);
     const days = await pool.query<{ day: string }>(
       `SELECT DISTINCT r.bucket::text AS day FROM link_visitors_daily r
        WHERE r.link_id IN (SELECT id FROM links WHERE workspace_id = $1::uuid) ORDER BY 1`,

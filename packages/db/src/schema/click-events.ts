@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { boolean, char, check, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  char,
+  check,
+  index,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * One row per served redirect. `event_id` is minted by the edge, so a redelivered queue job inserts
@@ -30,15 +42,39 @@ export const clickEvents = pgTable(
     // The name of the link's A/B variant the visitor was sent to; null without a split (or a rule won). Its
     // format is the click contract's (packages/queues); no check here, which would scan every partition.
     variant: text('variant'),
+    // The ingesting transaction's id (pg_current_xact_id()): the dimension roll-up reads the events of the
+    // transactions that finished since its last run by this column (ADR 0018). Null for events ingested before
+    // migration 0017, whose dimension rows their own transaction wrote.
+    ingestXid: bigint('ingest_xid', { mode: 'number' }),
   },
   (t) => [
     primaryKey({ name: 'click_events_pkey', columns: [t.eventId, t.occurredAt] }),
     // The index also INCLUDEs country, device, browser, os, referrer_host, is_bot, visitor_hash and variant (migration
     // 0016; drizzle's index cannot say so): filtered stats count a link's events from it alone (ADR 0016).
     index('click_events_link_id_occurred_at_idx').on(t.linkId, t.occurredAt),
+    // Events are appended in ingestion order, so a block range's transaction ids are close together: a BRIN
+    // index finds the recent transactions' events in each partition for a few bytes per 32 pages.
+    index('click_events_ingest_xid_idx')
+      .using('brin', t.ingestXid)
+      .with({ pages_per_range: 32, autosummarize: true }),
     check('click_events_country_check', sql`${t.country} IS NULL OR ${t.country} ~ '^[A-Z]{2}$'`),
   ],
 );
 
 export type ClickEvent = typeof clickEvents.$inferSelect;
 export type NewClickEvent = typeof clickEvents.$inferInsert;
+
+/**
+ * How far the dimension roll-up has read click_events (ADR 0018): every event whose `ingest_xid` is below
+ * `next_xid` is in link_dimensions_daily, link_agents_daily, link_visitors_daily and account_dimensions_daily.
+ * One row; the roll-up advances it in the transaction that writes those rows, so a run counts each event once.
+ */
+export const clickRollupProgress = pgTable(
+  'click_rollup_progress',
+  {
+    id: smallint('id').primaryKey().default(1),
+    nextXid: bigint('next_xid', { mode: 'number' }).notNull(),
+    rolledUpAt: timestamp('rolled_up_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('click_rollup_progress_single_row', sql`${t.id} = 1`)],
+);

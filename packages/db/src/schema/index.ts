@@ -10,7 +10,7 @@ export {
 } from './account-rollups.ts';
 export { type ApiKey, type ApiKeyScope, apiKeyScopes, apiKeys, type NewApiKey } from './api-keys.ts';
 export { type Campaign, campaigns, type NewCampaign } from './campaigns.ts';
-export { type ClickEvent, clickEvents, type NewClickEvent } from './click-events.ts';
+export { type ClickEvent, clickEvents, clickRollupProgress, type NewClickEvent } from './click-events.ts';
 export {
   type Domain,
   type DomainStatus,
