@@ -1,17 +1,26 @@
 // Where a counted click's Postgres time and WAL go: the ingestion statement of the analytics consumer (one
-// transaction: the event insert and every roll-up, ingest-clicks.ts) run under EXPLAIN (ANALYZE, WAL) on batches
-// like the ones the edge sends, and its time and WAL split by part (the event insert, each roll-up, the link
+// transaction: the event insert and the counts, ingest-clicks.ts) run under EXPLAIN (ANALYZE, WAL) on batches
+// like the ones the edge sends, then the dimension roll-up (dimension-rollup.ts) folding all of those
+// transactions' clicks at once, as one run every CLICK_ROLLUP_INTERVAL_MS does; each split by part (the event
+// insert, each roll-up, the link
 // counters), per click. The levers of cheaper ingestion are judged by this split.
 //
 //   pnpm --filter @boltlink/bench ingest-breakdown
 //   GROUP=1200 LINKS=1000 VISITORS=50000 DISTRIBUTION=uniform WARMUP=100 RUNS=20 (defaults)
 //
 // GROUP is the events of one transaction (an edge batch at 12,000 redirects/s holds about 1,200; group commit and
-// CLICK_INGEST_LINGER_MS make transactions larger). DISTRIBUTION uniform spreads them evenly over the links (the
+// CLICK_INGEST_LINGER_MS make transactions larger). The roll-up run folds GROUP × RUNS clicks: at 12,000
+// redirects/s, a 10 s CLICK_ROLLUP_INTERVAL_MS folds 120,000 (GROUP=6000 RUNS=20). DISTRIBUTION uniform spreads them evenly over the links (the
 // worst case for the roll-ups: nearly every click its own row), zipf gives a few links most clicks. Postgres
 // runs with its durable defaults. Times are EXPLAIN's actual times, which include the instrumentation's own
 // overhead: read them as shares. Results: bench/results/ingest-breakdown.{json,md} (RESULTS_NAME to rename).
 import { createPool } from '@boltlink/db/client';
+import type pg from 'pg';
+import {
+  PROGRESS_SQL,
+  ROLLUP_SQL,
+  rollUpCommitted,
+} from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
 import {
   INGEST_BATCH_SQL,
   type IncomingClick,
@@ -47,7 +56,7 @@ interface PlanNode {
 }
 
 type Figures = { ms: number; walBytes: number };
-const ANSWER = 'answer (returned ids and visitors)';
+const ANSWER = 'the rest (answer, scans between parts)';
 
 /**
  * The time and WAL of each part: every CTE is a part ("CTE hourly" …), the rest of the statement is the answer.
@@ -93,18 +102,20 @@ try {
   const nextLink = linkPicker(LINKS, DISTRIBUTION);
   // Roll-up tables of some size, vacuumed and analysed as autovacuum keeps them.
   for (let i = 0; i < WARMUP; i++) await ingestClicks(pool, batchOf(linkIds, nextLink));
+  await rollUpCommitted(pool);
   await pool.query('VACUUM ANALYZE');
 
   const totals = new Map<string, { ms: number; walBytes: number }>();
   let statementMs = 0;
   let walBytes = 0;
-  for (let run = 0; run < RUNS; run++) {
-    const lsn = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn() AS lsn');
-    const explained = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
-      `EXPLAIN (ANALYZE, WAL, FORMAT JSON) ${INGEST_BATCH_SQL}`,
-      ingestParameters(batchOf(linkIds, nextLink), 0),
+  /** Runs `sql` under EXPLAIN (ANALYZE, WAL) on `client` and adds its parts, prefixed, to the totals. */
+  const explain = async (client: Pick<pg.Pool, 'query'>, prefix: string, sql: string, values: unknown[]) => {
+    const lsn = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn() AS lsn');
+    const explained = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
+      `EXPLAIN (ANALYZE, WAL, FORMAT JSON) ${sql}`,
+      values,
     );
-    const written = await pool.query<{ bytes: string }>(
+    const written = await client.query<{ bytes: string }>(
       'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes',
       [lsn.rows[0]?.lsn],
     );
@@ -113,9 +124,26 @@ try {
     statementMs += plan['Execution Time'];
     walBytes += Number(written.rows[0]?.bytes ?? 0);
     for (const [part, figures] of partsOf(plan.Plan)) {
-      const sum = totals.get(part) ?? { ms: 0, walBytes: 0 };
-      totals.set(part, { ms: sum.ms + figures.ms, walBytes: sum.walBytes + figures.walBytes });
+      const name = `${prefix}: ${part}`;
+      const sum = totals.get(name) ?? { ms: 0, walBytes: 0 };
+      totals.set(name, { ms: sum.ms + figures.ms, walBytes: sum.walBytes + figures.walBytes });
     }
+  };
+  for (let run = 0; run < RUNS; run++) {
+    await explain(pool, 'ingestion', INGEST_BATCH_SQL, ingestParameters(batchOf(linkIds, nextLink), 0));
+  }
+  // The breakdowns of those transactions' clicks, folded by one roll-up run, as the consumer's does (in a
+  // transaction, between the bounds it reads).
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const progress = await client.query<{ next_xid: string; finished_below: string }>(PROGRESS_SQL);
+    const bounds = progress.rows[0];
+    if (bounds === undefined) throw new Error('click_rollup_progress has no row');
+    await explain(client, 'roll-up', ROLLUP_SQL, [bounds.next_xid, bounds.finished_below]);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
   }
 
   const clicks = GROUP * RUNS;
@@ -138,7 +166,7 @@ try {
     '| part | µs per click | share | WAL bytes per click |',
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.part} | ${r.microsPerClick} | ${r.sharePercent} % | ${r.walBytesPerClick} |`),
-    `| **statement** | **${statementMicros.toFixed(1)}** | 100 % | **${walPerClick}** (whole WAL written) |`,
+    `| **both statements** | **${statementMicros.toFixed(1)}** | 100 % | **${walPerClick}** (whole WAL written) |`,
   ].join('\n');
   await writeResults(
     process.env.RESULTS_NAME ?? 'ingest-breakdown',
@@ -154,7 +182,7 @@ try {
     },
     {
       title: 'Where a counted click goes in Postgres',
-      body: `${RUNS} ingestion transactions of ${GROUP} clicks each, ${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors, under EXPLAIN (ANALYZE, WAL) on durable Postgres after ${WARMUP} warm-up transactions. Times include EXPLAIN's own overhead: read them as shares.\n\n${table}\n`,
+      body: `${RUNS} ingestion transactions of ${GROUP} clicks each, ${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors, then one dimension roll-up run folding their ${GROUP * RUNS} clicks, each under EXPLAIN (ANALYZE, WAL) on durable Postgres after ${WARMUP} warm-up transactions (rolled up). Times include EXPLAIN's own overhead: read them as shares.\n\n${table}\n`,
     },
   );
 } finally {

@@ -5,7 +5,7 @@ import { ADD_COUNTS, DIMENSION_VALUE_MAX, DIRECT_REFERRER, UNKNOWN_COUNTRY } fro
  * Where the roll-up stands: the events of every transaction below `nextXid` are in the dimension tables. Read
  * together with the bound of this run (the oldest transaction still running), in one statement.
  */
-const PROGRESS_SQL = `
+export const PROGRESS_SQL = `
   SELECT next_xid::text AS next_xid, pg_snapshot_xmin(pg_current_snapshot())::text AS finished_below
   FROM click_rollup_progress WHERE id = 1`;
 
@@ -25,7 +25,9 @@ const PROGRESS_SQL = `
 // variant row); device, browser and OS one row together in link_agents_daily (their combination). Dimension
 // values are capped to the 255 characters the tables allow; a click without a country or referrer counts as
 // 'unknown' and '(direct)', which no real value can be (countries are two capital letters, hosts have no
-// parentheses). The account's dimension rows go to shard 0: one run at a time writes them (the advisory lock).
+// parentheses). The clicks are grouped once per link (link_values, link_agents); the account's dimension rows
+// are sums of those groups, not a second pass over every click. They go to shard 0: one run at a time writes
+// them (the advisory lock).
 export const ROLLUP_SQL = `
   WITH events AS MATERIALIZED (
     SELECT link_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, referrer_host, country::text AS country,
@@ -36,22 +38,28 @@ export const ROLLUP_SQL = `
     WHERE l.id IN (SELECT DISTINCT link_id FROM events) ORDER BY l.id FOR KEY SHARE
   ), stored AS (
     SELECT e.*, k.user_id FROM events e JOIN locked k ON k.id = e.link_id
-  ), dimensions AS (
-    INSERT INTO link_dimensions_daily AS t (link_id, bucket, dimension, value, clicks, bot_clicks)
-    SELECT s.link_id, s.day, d.dimension, d.value, count(*), count(*) FILTER (WHERE s.is_bot)
+  ), link_values AS MATERIALIZED (
+    SELECT s.link_id, s.user_id, s.day, d.dimension, d.value, count(*) AS clicks,
+      count(*) FILTER (WHERE s.is_bot) AS bot_clicks
     FROM stored s CROSS JOIN LATERAL (VALUES
       ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
       ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
       ('variant', s.variant)) AS d(dimension, value)
     WHERE d.value IS NOT NULL
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4, 5
+  ), link_agents AS MATERIALIZED (
+    SELECT link_id, user_id, day, left(device, ${DIMENSION_VALUE_MAX}) AS device,
+      left(browser, ${DIMENSION_VALUE_MAX}) AS browser, left(os, ${DIMENSION_VALUE_MAX}) AS os, count(*) AS clicks,
+      count(*) FILTER (WHERE is_bot) AS bot_clicks
+    FROM stored GROUP BY 1, 2, 3, 4, 5, 6
+  ), dimensions AS (
+    INSERT INTO link_dimensions_daily AS t (link_id, bucket, dimension, value, clicks, bot_clicks)
+    SELECT link_id, day, dimension, value, clicks, bot_clicks FROM link_values ORDER BY 1, 2, 3, 4
     ON CONFLICT (link_id, bucket, dimension, value) DO UPDATE
       ${ADD_COUNTS}
   ), agents AS (
     INSERT INTO link_agents_daily AS t (link_id, bucket, device, browser, os, clicks, bot_clicks)
-    SELECT link_id, day, left(device, ${DIMENSION_VALUE_MAX}), left(browser, ${DIMENSION_VALUE_MAX}),
-      left(os, ${DIMENSION_VALUE_MAX}), count(*), count(*) FILTER (WHERE is_bot)
-    FROM stored GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    SELECT link_id, day, device, browser, os, clicks, bot_clicks FROM link_agents ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (link_id, bucket, device, browser, os) DO UPDATE
       ${ADD_COUNTS}
   ), visitors AS (
@@ -61,13 +69,13 @@ export const ROLLUP_SQL = `
     ON CONFLICT (link_id, bucket, visitor_hash) DO NOTHING
   ), account_dimensions AS (
     INSERT INTO account_dimensions_daily AS t (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
-    SELECT s.user_id, s.day, d.dimension, d.value, 0, count(*), count(*) FILTER (WHERE s.is_bot)
-    FROM stored s CROSS JOIN LATERAL (VALUES
-      ('country', coalesce(s.country, '${UNKNOWN_COUNTRY}')),
-      ('referrer', left(coalesce(s.referrer_host, '${DIRECT_REFERRER}'), ${DIMENSION_VALUE_MAX})),
-      ('device', left(s.device, ${DIMENSION_VALUE_MAX})),
-      ('browser', left(s.browser, ${DIMENSION_VALUE_MAX})),
-      ('os', left(s.os, ${DIMENSION_VALUE_MAX}))) AS d(dimension, value)
+    SELECT user_id, day, dimension, value, 0, sum(clicks), sum(bot_clicks) FROM (
+      SELECT user_id, day, dimension, value, clicks, bot_clicks FROM link_values WHERE dimension <> 'variant'
+      UNION ALL
+      SELECT a.user_id, a.day, d.dimension, d.value, a.clicks, a.bot_clicks
+      FROM link_agents a CROSS JOIN LATERAL (VALUES ('device', a.device), ('browser', a.browser), ('os', a.os))
+        AS d(dimension, value)
+    ) AS v
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (user_id, bucket, dimension, value, shard) DO UPDATE
       ${ADD_COUNTS}
