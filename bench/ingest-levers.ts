@@ -11,8 +11,8 @@
 // - events only, plain INSERT: the raw events and their indexes, no ON CONFLICT, no counts: the floor of an
 //   indexed row per click in Postgres.
 // - events only: the ingestion statement's event insert alone (ON CONFLICT against the primary key).
-// - breakdowns in every transaction: the ingestion statement, then the dimension roll-up after each transaction:
-//   what a click cost before the roll-up existed (the same rows, written per transaction).
+// - the statement before the roll-up: the ingestion statement of BASELINE_REVISION (default 34684c1, the last
+//   before migration 0017), read from git, which writes every breakdown row in each transaction itself.
 // - roll-up every N transactions: the consumer's way; N transactions are N × GROUP clicks, i.e. at 12,000
 //   clicks/s a roll-up every 2 s (N=4), 10 s (N=20, the default CLICK_ROLLUP_INTERVAL_MS) or 30 s (N=60).
 //
@@ -20,6 +20,11 @@
 // rounds as such). Uniform traffic over 1,000 links is the worst case for folding. Postgres is the only
 // process measured: a loaded host changes the figures less than it does a throughput. Results:
 // bench/results/ingest-levers.{json,md} (RESULTS_NAME to rename).
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createPool } from '@boltlink/db/client';
 import { rollUpCommitted } from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
 import {
@@ -38,6 +43,26 @@ const LINKS = Number(process.env.LINKS ?? 1000);
 const VISITORS = Number(process.env.VISITORS ?? 50_000);
 const DISTRIBUTION = process.env.DISTRIBUTION === 'zipf' ? 'zipf' : 'uniform';
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const BASELINE_REVISION = process.env.BASELINE_REVISION ?? '34684c1';
+const INGEST_MODULE = 'apps/analytics-consumer/src/ingest/ingest-clicks.ts';
+
+/** The ingestion statement as BASELINE_REVISION had it (its module imports only types: it loads on its own). */
+async function baselineStatement(): Promise<string> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const source = execFileSync('git', ['show', `${BASELINE_REVISION}:${INGEST_MODULE}`], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'boltlink-baseline-'));
+  try {
+    const file = join(dir, 'ingest-clicks.ts');
+    await writeFile(file, source);
+    const module = (await import(pathToFileURL(file).href)) as { INGEST_BATCH_SQL: string };
+    return module.INGEST_BATCH_SQL;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 // The event insert of the ingestion statement, alone ($11, the shard, is unused here but keeps the parameters).
 const EVENTS_ONLY = `
@@ -69,8 +94,9 @@ try {
   const ingest = async (parameters: unknown[]) => {
     await pool.query(INGEST_BATCH_SQL, parameters);
   };
+  const baseline = await baselineStatement();
   const rollUpEvery = (n: number): Way => ({
-    name: n === 1 ? 'breakdowns in every transaction' : `roll-up every ${n} transactions`,
+    name: `roll-up every ${n} transactions`,
     async store(parameters, index) {
       await ingest(parameters);
       if (index % n === 0 || index === TRANSACTIONS) await rollUpCommitted(pool);
@@ -89,7 +115,12 @@ try {
         await pool.query(`${EVENTS_ONLY} ON CONFLICT (event_id, occurred_at) DO NOTHING`, parameters);
       },
     },
-    rollUpEvery(1),
+    {
+      name: `the statement before the roll-up (${BASELINE_REVISION}: breakdowns in each transaction)`,
+      store: async (parameters) => {
+        await pool.query(baseline, parameters);
+      },
+    },
     rollUpEvery(4),
     rollUpEvery(20),
     rollUpEvery(60),
