@@ -4,6 +4,8 @@ import {
   context,
   DiagLogLevel,
   diag,
+  isSpanContextValid,
+  type Link,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -133,6 +135,17 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
   const requestContexts = new WeakMap<FastifyRequest, Context>();
   const edgeSpans = new WeakMap<IncomingMessage, Span>();
 
+  /** Span links to W3C traceparents; a value the propagator cannot read is left out. */
+  function linksTo(traceparents: readonly string[] | undefined): Link[] | undefined {
+    if (traceparents === undefined || traceparents.length === 0) return undefined;
+    const links: Link[] = [];
+    for (const traceparent of traceparents) {
+      const linked = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, { traceparent }, headerGetter));
+      if (linked !== undefined && isSpanContextValid(linked)) links.push({ context: linked });
+    }
+    return links.length > 0 ? links : undefined;
+  }
+
   function carrierOf(ctx: Context): TraceCarrier | undefined {
     const carrier: Record<string, string> = {};
     propagator.inject(ctx, carrier, { set: (target, key, value) => (target[key] = value) });
@@ -233,9 +246,22 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
       });
     },
 
-    async produce(queue, jobName, send) {
-      const span = tracer.startSpan(`send ${queue}`, {
+    sampledTraceparent() {
+      const span = trace.getSpan(context.active());
+      if (span === undefined) return undefined;
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      // On the edge the only spans are its sampled request spans (wrapEdgeListener); a non-sampled request runs
+      // in the root context and has none.
+      if ((traceFlags & 1) === 0) return undefined;
+      return `00-${traceId}-${spanId}-01`;
+    },
+
+    async produce(queue, jobName, send, traceparents) {
+      const links = linksTo(traceparents);
+      // A job that holds work of sampled traces is recorded with them; otherwise the ratio decides.
+      const span = (links === undefined ? tracer : edgeTracer).startSpan(`send ${queue}`, {
         kind: SpanKind.PRODUCER,
+        links,
         attributes: {
           'messaging.system': 'bullmq',
           'messaging.operation.type': 'send',
@@ -256,7 +282,7 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
       }
     },
 
-    async consume(queue, job, carrier, run) {
+    async consume(queue, job, carrier, run, traceparents) {
       const parent =
         carrier === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, carrier, headerGetter);
       const span = tracer.startSpan(
@@ -271,6 +297,7 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
             'bullmq.job.attempts_made': job.attemptsMade,
             ...(job.id === undefined ? {} : { 'messaging.message.id': job.id }),
           },
+          links: linksTo(traceparents),
         },
         parent,
       );
