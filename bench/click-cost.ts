@@ -11,13 +11,12 @@
 // dimension roll-up, every CLICK_ROLLUP_INTERVAL_MS, has folded it into link_agents_daily: ADR 0018). Whatever the host does meanwhile does
 // not enter the figures: only these processes' own CPU time is counted. RATE (default 3000), LINKS (1000),
 // DURATION (20), WARMUP (8).
-import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createDb, createPool } from '@boltlink/db/client';
 import { links, users } from '@boltlink/db/schema';
 import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
-import { type ServerProcess, startServer } from './lib/processes.ts';
+import { type ServerProcess, startServer, treeCpuMs } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv } from './lib/seed-link.ts';
 import { localServers, startBenchStack } from './lib/stack.ts';
@@ -27,44 +26,11 @@ const LINKS = Number(process.env.LINKS ?? 1000);
 const DURATION = Number(process.env.DURATION ?? 20);
 const WARMUP = Number(process.env.WARMUP ?? 8);
 const DOMAIN = 'bench.local';
-const CLOCK_TICKS = 100;
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const appsDir = fileURLToPath(new URL('../apps/', import.meta.url));
-
-/** CPU milliseconds a process and its reaped children have used (utime, stime, cutime, cstime). */
-async function processCpuMs(pid: number, withChildren: boolean): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  if (stat === '') return 0;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks =
-    Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
-  return (ticks * 1000) / CLOCK_TICKS;
-}
-
-/** A process tree's CPU: the root with its reaped children, plus every live descendant. */
-async function treeCpuMs(root: number): Promise<number> {
-  const parents = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (stat === '') continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    parents.set(Number(entry), Number(fields[1]));
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
-      if (p === root) return true;
-      p = parents.get(p) ?? 0;
-    }
-    return false;
-  };
-  let total = await processCpuMs(root, true);
-  for (const pid of parents.keys()) if (pid !== root && inTree(pid)) total += await processCpuMs(pid, false);
-  return total;
-}
 
 async function load(url: string, paths: string[], seconds: number): Promise<{ answered: number }> {
   let next = 0;

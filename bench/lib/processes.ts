@@ -134,3 +134,35 @@ export async function pinProcessTree(pid: number, cpu: number): Promise<void> {
       throw new Error(`taskset could not pin process ${member} to CPU ${cpu}`);
   }
 }
+
+/** CPU milliseconds a process and its reaped children have used (utime, stime, cutime, cstime). */
+async function processCpuMs(pid: number, withChildren: boolean): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (stat === '') return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks =
+    Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** A process tree's CPU: the root with its reaped children, plus every live descendant. */
+export async function treeCpuMs(root: number): Promise<number> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (stat === '') continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    parents.set(Number(entry), Number(fields[1]));
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+      if (p === root) return true;
+      p = parents.get(p) ?? 0;
+    }
+    return false;
+  };
+  let total = await processCpuMs(root, true);
+  for (const pid of parents.keys()) if (pid !== root && inTree(pid)) total += await processCpuMs(pid, false);
+  return total;
+}

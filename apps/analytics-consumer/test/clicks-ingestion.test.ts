@@ -8,7 +8,12 @@ import type { Queue, Worker } from 'bullmq';
 import type { Pool } from 'pg';
 import { describe, expect } from 'vitest';
 import { createCoalescingIngestor } from '../src/ingest/coalescing-ingestor.ts';
-import { ROLLUP_LOCK, rollUpCommitted, rollUpDimensions } from '../src/ingest/dimension-rollup.ts';
+import {
+  ROLLUP_LOCK,
+  rollUpCommitted,
+  rollUpDimensions,
+  startDimensionRollup,
+} from '../src/ingest/dimension-rollup.ts';
 import { createRedisVisitorSketches } from '../src/ingest/visitor-sketches.ts';
 import { type ConsumerMetrics, createConsumerMetrics } from '../src/metrics.ts';
 import { createClicksWorker } from '../src/workers/clicks-worker.ts';
@@ -232,6 +237,29 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
       expect(stored, table).toEqual(expected);
     }
+  });
+
+  test('brings the breakdowns up to date by itself on its interval, as the consumer runs it', async ({
+    database,
+  }) => {
+    const links = await seedLinks(database.pool, 2);
+    await run([batchOf(makeEvents(links, 40))], { rollUp: false });
+    const outcomes: string[] = [];
+    const rollup = startDimensionRollup({
+      pool: workerDatabase,
+      intervalMs: 50,
+      logger: silentLogger,
+      onRun: (outcome) => outcomes.push(outcome),
+    });
+    try {
+      await expect
+        .poll(async () => (await breakdownsOf(database.pool, links))?.countries, { timeout: 20_000 })
+        .toBe(40);
+    } finally {
+      await rollup.close();
+    }
+    expect(outcomes).toContain('done');
+    expect(outcomes).not.toContain('failed');
   });
 
   test('leaves the clicks stored after a still-running transaction began for a later roll-up, and loses none', async ({

@@ -172,10 +172,10 @@ export interface DimensionRollupOptions {
 /**
  * The dimension roll-up on a timer, in every consumer replica (the advisory lock makes one run at a time). A
  * failed run (Postgres down) is logged and the next interval tries again: the events wait in click_events.
- * `runNow()` runs one at once (tests and shutdown use it); `close()` stops the timer after the run in flight.
+ * `close()` stops the timer after the run in flight. After a long stop (roll-ups failing while ingestion went
+ * on) the first run that succeeds folds the whole backlog in one transaction.
  */
 export function startDimensionRollup({ pool, intervalMs, logger, onRun }: DimensionRollupOptions): {
-  runNow(): Promise<RollupRun>;
   close(): Promise<void>;
 } {
   let timer: NodeJS.Timeout | undefined;
@@ -201,12 +201,6 @@ export function startDimensionRollup({ pool, intervalMs, logger, onRun }: Dimens
     return running;
   }
 
-  /** A run that begins after this call: one in flight may have started before the caller's clicks were stored. */
-  async function runNow(): Promise<RollupRun> {
-    await running?.catch(() => undefined);
-    return start();
-  }
-
   function schedule(): void {
     if (closed) return;
     timer = setTimeout(() => {
@@ -224,7 +218,6 @@ export function startDimensionRollup({ pool, intervalMs, logger, onRun }: Dimens
 
   schedule();
   return {
-    runNow,
     async close() {
       closed = true;
       clearTimeout(timer);

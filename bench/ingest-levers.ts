@@ -1,0 +1,139 @@
+// What each lever of cheaper ingestion buys, in Postgres CPU per click (ADR 0018): the same stream of click
+// batches stored in several ways, one after another on the same durable Postgres, each way's share of the
+// Postgres processes' CPU (every backend, the WAL writer, the checkpointer) read from /proc around it.
+//
+//   pnpm --filter @boltlink/bench ingest-levers
+//   GROUP=6000 TRANSACTIONS=60 LINKS=1000 VISITORS=50000 DISTRIBUTION=uniform ROUNDS=2 (defaults)
+//
+// GROUP is the clicks of one ingestion transaction (at 12,000 redirects/s, CLICK_INGEST_LINGER_MS=500 gives each
+// of the consumer's two lanes about 3,000; 6,000 is one lane's share at twice that or a single lane). The ways:
+//
+// - events only, plain INSERT: the raw events and their indexes, no ON CONFLICT, no counts: the floor of an
+//   indexed row per click in Postgres.
+// - events only: the ingestion statement's event insert alone (ON CONFLICT against the primary key).
+// - breakdowns in every transaction: the ingestion statement, then the dimension roll-up after each transaction:
+//   what a click cost before the roll-up existed (the same rows, written per transaction).
+// - roll-up every N transactions: the consumer's way; N transactions are N × GROUP clicks, i.e. at 12,000
+//   clicks/s a roll-up every 2 s (N=4), 10 s (N=20, the default CLICK_ROLLUP_INTERVAL_MS) or 30 s (N=60).
+//
+// Each way runs ROUNDS times, interleaved, on fresh batches; the tables keep growing through the run (read the
+// rounds as such). Uniform traffic over 1,000 links is the worst case for folding. Postgres is the only
+// process measured: a loaded host changes the figures less than it does a throughput. Results:
+// bench/results/ingest-levers.{json,md} (RESULTS_NAME to rename).
+import { createPool } from '@boltlink/db/client';
+import { rollUpCommitted } from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
+import {
+  INGEST_BATCH_SQL,
+  type IncomingClick,
+  ingestParameters,
+} from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
+import { linkPicker, seedBenchLinks, syntheticClick } from './lib/click-traffic.ts';
+import { treeCpuMs } from './lib/processes.ts';
+import { writeResults } from './lib/results-file.ts';
+import { localServers, startBenchStack } from './lib/stack.ts';
+
+const GROUP = Number(process.env.GROUP ?? 6000);
+const TRANSACTIONS = Number(process.env.TRANSACTIONS ?? 60);
+const LINKS = Number(process.env.LINKS ?? 1000);
+const VISITORS = Number(process.env.VISITORS ?? 50_000);
+const DISTRIBUTION = process.env.DISTRIBUTION === 'zipf' ? 'zipf' : 'uniform';
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+
+// The event insert of the ingestion statement, alone ($11, the shard, is unused here but keeps the parameters).
+const EVENTS_ONLY = `
+  INSERT INTO click_events (event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot,
+    visitor_hash, variant, ingest_xid)
+  SELECT e.*, NULL::bigint FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[],
+    $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[], $12::text[])
+    AS e(event_id, link_id, occurred_at, referrer_host, country, device, browser, os, is_bot, visitor_hash, variant)
+  WHERE $11::smallint IS NOT NULL`;
+
+interface Way {
+  name: string;
+  /** Stores one transaction's clicks; `index` counts the transactions of this way's pass from 1. */
+  store(parameters: unknown[], index: number): Promise<void>;
+}
+
+const stack = await startBenchStack({ fromEnv: false, durable: true });
+const pool = createPool({ connectionString: stack.databaseUrl, max: 2, applicationName: 'bench' });
+try {
+  const { postgres } = localServers(stack);
+  const linkIds = await seedBenchLinks(pool, LINKS);
+  const nextLink = linkPicker(LINKS, DISTRIBUTION);
+  const batch = (): IncomingClick[] => {
+    const now = Date.now();
+    return Array.from({ length: GROUP }, (_, i) =>
+      syntheticClick(linkIds[nextLink()] as string, i, now, VISITORS),
+    );
+  };
+  const ingest = async (parameters: unknown[]) => {
+    await pool.query(INGEST_BATCH_SQL, parameters);
+  };
+  const rollUpEvery = (n: number): Way => ({
+    name: n === 1 ? 'breakdowns in every transaction' : `roll-up every ${n} transactions`,
+    async store(parameters, index) {
+      await ingest(parameters);
+      if (index % n === 0 || index === TRANSACTIONS) await rollUpCommitted(pool);
+    },
+  });
+  const ways: Way[] = [
+    {
+      name: 'events only, plain INSERT (no ON CONFLICT, no counts)',
+      store: async (parameters) => {
+        await pool.query(EVENTS_ONLY, parameters);
+      },
+    },
+    {
+      name: 'events only (ON CONFLICT, no counts)',
+      store: async (parameters) => {
+        await pool.query(`${EVENTS_ONLY} ON CONFLICT (event_id, occurred_at) DO NOTHING`, parameters);
+      },
+    },
+    rollUpEvery(1),
+    rollUpEvery(4),
+    rollUpEvery(20),
+    rollUpEvery(60),
+  ];
+  // Roll-up tables of some size before anything is measured.
+  for (let i = 1; i <= 10; i++) await rollUpEvery(20).store(ingestParameters(batch(), 0), i);
+  await rollUpCommitted(pool);
+  await pool.query('VACUUM ANALYZE');
+
+  const figures = new Map<string, number[]>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const way of ways) {
+      const batches = Array.from({ length: TRANSACTIONS }, () => ingestParameters(batch(), 0));
+      await pool.query('CHECKPOINT');
+      const before = await treeCpuMs(postgres.pid);
+      for (let i = 0; i < batches.length; i++) await way.store(batches[i] as unknown[], i + 1);
+      const micros = (((await treeCpuMs(postgres.pid)) - before) * 1000) / (TRANSACTIONS * GROUP);
+      figures.set(way.name, [...(figures.get(way.name) ?? []), micros]);
+      console.log(`round ${round}: ${way.name}: ${micros.toFixed(1)} µs of Postgres CPU per click`);
+    }
+  }
+
+  const rows = ways.map((way) => ({ way: way.name, microsPerClick: figures.get(way.name) ?? [] }));
+  const table = [
+    `| way | Postgres CPU µs per click, ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(', ')} |`,
+    '| --- | --- |',
+    ...rows.map((row) => `| ${row.way} | ${row.microsPerClick.map((m) => m.toFixed(1)).join(', ')} |`),
+  ].join('\n');
+  await writeResults(
+    process.env.RESULTS_NAME ?? 'ingest-levers',
+    {
+      group: GROUP,
+      transactions: TRANSACTIONS,
+      links: LINKS,
+      visitors: VISITORS,
+      distribution: DISTRIBUTION,
+      rows,
+    },
+    {
+      title: 'What each ingestion lever buys in Postgres CPU',
+      body: `${TRANSACTIONS} transactions of ${GROUP} clicks per way and round (${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors), durable Postgres, the Postgres processes' CPU from /proc. The ways run interleaved, round after round, on growing tables.\n\n${table}\n`,
+    },
+  );
+} finally {
+  await pool.end();
+  await stack.stop();
+}
