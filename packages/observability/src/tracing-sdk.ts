@@ -258,18 +258,25 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
 
     async produce(queue, jobName, send, traceparents) {
       const links = linksTo(traceparents);
-      // A job that holds work of sampled traces is recorded with them; otherwise the ratio decides.
-      const span = (links === undefined ? tracer : edgeTracer).startSpan(`send ${queue}`, {
-        kind: SpanKind.PRODUCER,
-        links,
-        attributes: {
-          'messaging.system': 'bullmq',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': queue,
-          'bullmq.job.name': jobName,
+      // A job that holds work of several sampled traces (a click batch) is a trace of its own, linked to them
+      // and recorded with them, even when a request that filled it is active; otherwise the current trace and
+      // the ratio decide.
+      const base = links === undefined ? context.active() : ROOT_CONTEXT;
+      const span = (links === undefined ? tracer : edgeTracer).startSpan(
+        `send ${queue}`,
+        {
+          kind: SpanKind.PRODUCER,
+          links,
+          attributes: {
+            'messaging.system': 'bullmq',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': queue,
+            'bullmq.job.name': jobName,
+          },
         },
-      });
-      const ctx = trace.setSpan(context.active(), span);
+        base,
+      );
+      const ctx = trace.setSpan(base, span);
       try {
         const result = await context.with(ctx, () => send(carrierOf(ctx)));
         if (typeof result === 'string') span.setAttribute('messaging.message.id', result);
