@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@boltlink/local-servers/free-port';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
 import { startTracing, type Tracing } from '@boltlink/observability/tracing';
+import { encodeClickBatchV2 } from '@boltlink/queues/catalog';
 import { createQueueProducer } from '@boltlink/queues/producer';
 import { createQueueRedis } from '@boltlink/redis-keys/clients';
 import {
@@ -14,13 +16,13 @@ import {
   startOtlpReceiver,
 } from '@boltlink/testing/otlp-receiver';
 import { type ServiceProcesses, startServiceProcesses } from '@boltlink/testing/service-processes';
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { describe, expect } from 'vitest';
 import { createSafeFetcher, type Resolver } from '../src/metadata/safe-fetch.ts';
 import { createConsumerMetrics } from '../src/metrics.ts';
 import { createLinkMetadataWorker } from '../src/workers/link-metadata-worker.ts';
 import { html, startSite, type TestServer } from './fixtures/http-servers.ts';
-import { silentLogger, waitFor } from './helpers.ts';
+import { seedLinks, silentLogger, waitFor } from './helpers.ts';
 import { test } from './support/consumer.ts';
 
 // The trace of a link creation, exported over OTLP to a collector this file runs: the API as deployed (its own
@@ -59,6 +61,18 @@ async function signUpAndCreateLink(api: string, email: string, path: string) {
   });
   expect(created.status).toBe(201);
   return (await created.json()) as { id: string };
+}
+
+/** A redirect of the edge at `port` for `code` on the links' domain (seedLinks): its status. */
+function redirect(port: number, code: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path: `/${code}`, headers: { host: 'localhost:8080' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 function loaded(file: string): string[] {
@@ -218,22 +232,34 @@ describe('tracing a link creation', () => {
     expect(loaded(loads.untraced)).toEqual([]);
   });
 
-  test('the consumer as deployed continues the trace its job carries and exports its spans', async ({
+  test('the consumer as deployed continues the trace its job carries, links each click batch to the redirects it counts, and exports its spans', async ({
     database,
     redisUrl,
     prefix,
   }) => {
     // Its own queues, so the worker of this file does not take the job.
     const queuePrefix = `{${prefix}-deployed}`;
-    const port = await freePort();
-    const consumer = await startServiceProcesses([{ dir: 'analytics-consumer', port }], {
+    const [port, edgePort] = await Promise.all([freePort(), freePort()]);
+    const deployedEnv = {
       ...serviceEnv,
       DATABASE_URL: database.url,
       QUEUE_PREFIX: queuePrefix,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: 'consumer-as-deployed',
       NODE_OPTIONS: process.env.NODE_OPTIONS ?? '',
-    });
+    };
+    // An edge tracing every redirect (ratio 1) in front of the same queues, on the domain of seedLinks' links.
+    const [consumer, edge] = await Promise.all([
+      startServiceProcesses([{ dir: 'analytics-consumer', port }], {
+        ...deployedEnv,
+        OTEL_SERVICE_NAME: 'consumer-as-deployed',
+      }),
+      startServiceProcesses([{ dir: 'redirect-edge', port: edgePort, metricsPort: 0 }], {
+        ...deployedEnv,
+        SHORT_DOMAINS: 'localhost:8080',
+        OTEL_SERVICE_NAME: 'edge-as-deployed',
+        OTEL_TRACES_SAMPLER_ARG: '1',
+      }),
+    ]);
     const connection = createQueueRedis(redisUrl, 'producer');
     // A job queued within a traced request elsewhere: its trace context rides in the payload.
     const caller = { traceId: 'a3ce929d0e0e47364bf92f3577b34da6', spanId: '0b7a902b00f067aa' };
@@ -244,27 +270,70 @@ describe('tracing a link creation', () => {
         produce: (_queue, _name, send) => send({ traceparent: `00-${caller.traceId}-${caller.spanId}-01` }),
       },
     });
+    const clicksQueue = new Queue('clicks', { connection, prefix: queuePrefix });
+    let edgeClosed = false;
     try {
+      const [redirected, written] = await seedLinks(database.pool, 2);
+      const { rows } = await database.pool.query<{ code: string }>('SELECT code FROM links WHERE id = $1', [
+        redirected,
+      ]);
+      expect(await redirect(edgePort, rows[0]?.code as string)).toBe(302);
+      // A batch written by another producer with one malformed trace link among its valid one: the link is
+      // dropped, the click counts.
+      const linked = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+      const batchId = crypto.randomUUID();
+      await clicksQueue.add(
+        'click-batch',
+        {
+          ...encodeClickBatchV2(batchId, [
+            {
+              linkId: written as string,
+              occurredAt: Date.now(),
+              referrerHost: null,
+              country: null,
+              device: 'desktop',
+              browser: 'Firefox',
+              os: 'Linux',
+              isBot: false,
+              visitorHash: null,
+            },
+          ]),
+          traces: ['00-not-a-traceparent', `00-${linked.traceId}-${linked.spanId}-01`],
+        },
+        { jobId: batchId },
+      );
       // The deployed consumer fetches only ports 80 and 443 of public addresses: this fetch is refused, and its
       // span says why.
       await producer.enqueueLinkMetadata({
         linkId: crypto.randomUUID(),
         url: `http://127.0.0.1:${site.port}/traced`,
       });
+      await waitFor(
+        async () =>
+          (
+            await database.pool.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM click_events WHERE link_id = ANY($1::uuid[])',
+              [[redirected, written]],
+            )
+          ).rows[0]?.n,
+        (counted) => counted === 2,
+        30_000,
+        'both clicks counted',
+      );
+      // Closing flushes each process's spans.
+      await edge.close();
+      edgeClosed = true;
       const deployed = (span: ReceivedSpan) => span.service === 'consumer-as-deployed';
+      const processesClicks = (span: ReceivedSpan) => deployed(span) && span.name === 'process clicks';
       const spans = await receiver.waitFor(
         (all) =>
           all.some((span) => deployed(span) && span.kind === SPAN_KIND.client) &&
-          all.some((span) => deployed(span) && span.kind === SPAN_KIND.consumer),
+          all.some((span) => deployed(span) && span.name === 'process link-metadata') &&
+          all.filter(processesClicks).length === 2,
       );
-      const job = spans.find(
-        (span) => span.service === 'consumer-as-deployed' && span.kind === SPAN_KIND.consumer,
-      );
-      const pageFetch = spans.find(
-        (span) => span.service === 'consumer-as-deployed' && span.kind === SPAN_KIND.client,
-      );
+      const job = spans.find((span) => deployed(span) && span.name === 'process link-metadata');
+      const pageFetch = spans.find((span) => deployed(span) && span.kind === SPAN_KIND.client);
       expect(job).toMatchObject({
-        name: 'process link-metadata',
         traceId: caller.traceId,
         parentSpanId: caller.spanId,
       });
@@ -275,9 +344,35 @@ describe('tracing a link creation', () => {
         statusCode: 2,
         attributes: { 'error.type': 'blocked_port' },
       });
+
+      // The redirect's trace is linked from the span of the batch that counted its click, a child of the
+      // edge's enqueue of that batch.
+      const fromEdge = spans.filter((span) => span.service === 'edge-as-deployed');
+      const request = fromEdge.find((span) => span.attributes['url.path'] === `/${rows[0]?.code}`);
+      const enqueue = fromEdge.find((span) => span.name === 'send clicks');
+      expect(request).toMatchObject({
+        kind: SPAN_KIND.server,
+        attributes: { 'http.response.status_code': 302 },
+      });
+      expect(enqueue?.links).toEqual([{ traceId: request?.traceId, spanId: request?.spanId }]);
+      const edgeBatch = spans.find(
+        (span) => processesClicks(span) && span.attributes['messaging.message.id'] !== batchId,
+      );
+      expect(edgeBatch).toMatchObject({
+        kind: SPAN_KIND.consumer,
+        traceId: enqueue?.traceId,
+        parentSpanId: enqueue?.spanId,
+        links: [{ traceId: request?.traceId, spanId: request?.spanId }],
+        statusCode: 0,
+      });
+      expect(
+        spans.find((span) => processesClicks(span) && span.attributes['messaging.message.id'] === batchId),
+      ).toMatchObject({ parentSpanId: '', links: [linked], statusCode: 0 });
     } finally {
+      await clicksQueue.close();
       await producer.close();
       connection.disconnect();
+      if (!edgeClosed) await edge.close();
       await consumer.close();
     }
   });

@@ -96,9 +96,10 @@ export interface EdgeAppOptions {
   afterFinalFlush?: () => Promise<void>;
   /**
    * A server span for a sampled share of requests (OTEL_TRACES_SAMPLER_ARG), whichever path answers them; none
-   * when tracing is off (the listener is then not wrapped at all).
+   * when tracing is off (the listener is then not wrapped at all). A sampled request's click carries its span's
+   * traceparent into its batch (`traces`).
    */
-  tracing?: Pick<Tracing, 'wrapEdgeListener' | 'instrumentEdgeRoutes'>;
+  tracing?: Pick<Tracing, 'wrapEdgeListener' | 'instrumentEdgeRoutes' | 'sampledTraceparent'>;
 }
 
 export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promise<FastifyInstance> {
@@ -186,6 +187,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions = {}): Promi
     appSecret: config.appSecret,
     countryLookup: deps.countryLookup,
     now,
+    sampledTraceparent: opts.tracing?.sampledTraceparent,
   });
   // One line when enqueuing starts failing and one when it recovers, as for clicks.
   let orphanPublishFailing = false;

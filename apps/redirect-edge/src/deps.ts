@@ -1,7 +1,7 @@
 import type { EdgeConfig } from '@boltlink/config/services';
 import { createDb } from '@boltlink/db/client';
 import { createMetricsRegistry } from '@boltlink/observability/metrics';
-import { createQueueProducer } from '@boltlink/queues/producer';
+import { createQueueProducer, type QueueSendTracer } from '@boltlink/queues/producer';
 import { createServiceClients, withTimeout } from '@boltlink/service-clients/clients';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EdgeDeps } from './app.ts';
@@ -17,7 +17,11 @@ import { createPostgresLinkStore, createReplicaLinkStore } from './infra/postgre
 export function createEdgeDeps(
   config: EdgeConfig,
   logger: FastifyBaseLogger,
-  options: { countryLookup?: CountryLookup } = {},
+  options: {
+    countryLookup?: CountryLookup;
+    /** Tracing, when on: a click batch holding sampled requests is enqueued in a `send clicks` span. */
+    tracer?: QueueSendTracer;
+  } = {},
 ): EdgeDeps {
   const clients = createServiceClients({ logger });
   const pool = clients.pool({
@@ -57,6 +61,7 @@ export function createEdgeDeps(
     connection: queueRedis,
     prefix: config.queuePrefix,
     onReplaced: () => logger.warn('queue producer failed to start; replaced'),
+    tracer: options.tracer,
   });
   // Bounded: with the queue Redis down, closing BullMQ's queue must not hold the shutdown hostage.
   clients.closeFirst('queue producer', () => producer.close());

@@ -33,7 +33,7 @@ const countryLookup = await loadCountryLookup(config.geoipDbPath);
 // WEB_CONCURRENCY=1).
 async function start() {
   const tracing = await startTracing(tracingSettingsOf(config), logger);
-  const deps = createEdgeDeps(config, logger, { countryLookup });
+  const deps = createEdgeDeps(config, logger, { countryLookup, tracer: tracing });
   if (countryLookup !== undefined) {
     const { type, builtAt } = countryLookup.database;
     logger.info({ type, builtAt }, 'country of clicks from the MaxMind database (GEOIP_DB_PATH)');

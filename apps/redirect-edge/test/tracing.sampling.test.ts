@@ -1,10 +1,11 @@
 import { createServer } from 'node:net';
 import { startTracing, type Tracing } from '@boltlink/observability/tracing';
+import type { ClickBatchV2 } from '@boltlink/queues/catalog';
 import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '@boltlink/testing/otlp-receiver';
 import { startServiceProcesses } from '@boltlink/testing/service-processes';
 import pino from 'pino';
 import { describe, expect } from 'vitest';
-import { insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
+import { insertLink, readClickJobs, startEdge, type TestEdge, test } from './support/edge.ts';
 import { edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // The edge traces a share of its requests (OTEL_TRACES_SAMPLER_ARG), whichever path answers them: the fast
@@ -31,6 +32,12 @@ async function tracedEdge(
   return { edge, tracing, port: await listenOnLoopback(edge) };
 }
 
+/** The click batches (wire format) the edge enqueued for `linkId`. */
+async function batchesOf(redisUrl: string, prefix: string, linkId: string): Promise<ClickBatchV2[]> {
+  const jobs = (await readClickJobs(redisUrl, prefix)) as ClickBatchV2[];
+  return jobs.filter((job) => job.links.includes(linkId));
+}
+
 /** A port nothing listens on (a collector that is down, or a port for a server to take). */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -49,7 +56,7 @@ test.afterAll(async () => {
 });
 
 describe('sampled tracing on the edge', () => {
-  test('ratio 1 traces each request once, with its route and status', async ({
+  test('ratio 1 traces each request once, with its route and status, and its click batch links to them', async ({
     database,
     redisUrl,
     prefix,
@@ -69,7 +76,8 @@ describe('sampled tracing on the edge', () => {
     await edge.app.close();
     await tracing.shutdown();
 
-    const spans = receiver.spans.filter((span) => span.service === 'edge-every-request');
+    const all = receiver.spans.filter((span) => span.service === 'edge-every-request');
+    const spans = all.filter((span) => span.kind === SPAN_KIND.server);
     expect(
       spans.map((span) => [
         span.name,
@@ -87,6 +95,30 @@ describe('sampled tracing on the edge', () => {
     expect(spans.find((span) => span.attributes['url.path'] === `/${link.code}`)).toBeDefined();
     // Each request is a trace of its own.
     expect(new Set(spans.map((span) => span.traceId)).size).toBe(5);
+
+    // The three redirects' clicks went out in click batches that name their spans (one batch unless a flush
+    // fell between the requests); each batch's enqueue is a span linked to them, whose context it carries.
+    const redirects = spans.filter((span) => span.attributes['http.response.status_code'] === 302);
+    const batches = await batchesOf(redisUrl, prefix, link.id);
+    expect(batches.flatMap((batch) => batch.link)).toHaveLength(3);
+    expect(batches.flatMap((batch) => batch.traces ?? [])).toEqual(
+      redirects.map((span) => `00-${span.traceId}-${span.spanId}-01`),
+    );
+    const enqueues = all.filter((span) => span.name === 'send clicks');
+    expect(enqueues).toHaveLength(batches.length);
+    for (const batch of batches) {
+      const enqueue = enqueues.find((span) => span.attributes['messaging.message.id'] === batch.batchId);
+      expect(enqueue).toMatchObject({
+        kind: SPAN_KIND.producer,
+        parentSpanId: '',
+        attributes: { 'messaging.destination.name': 'clicks', 'bullmq.job.name': 'click-batch' },
+        links: (batch.traces ?? []).map((traceparent) => ({
+          traceId: traceparent.slice(3, 35),
+          spanId: traceparent.slice(36, 52),
+        })),
+      });
+      expect(batch.trace?.traceparent).toBe(`00-${enqueue?.traceId}-${enqueue?.spanId}-01`);
+    }
   });
 
   test('ratio 0 sends nothing, even for a caller that asks for a sampled trace', async ({
@@ -109,6 +141,11 @@ describe('sampled tracing on the edge', () => {
     await tracing.shutdown();
 
     expect(receiver.spans.filter((span) => span.service === 'edge-no-request')).toEqual([]);
+    // The clicks were enqueued as ever, and their batch names no trace.
+    const batches = await batchesOf(redisUrl, prefix, link.id);
+    expect(batches.map((batch) => [batch.link.length, 'traces' in batch, 'trace' in batch])).toEqual([
+      [2, false, false],
+    ]);
   });
 
   test('redirects are answered while the collector is down', async ({

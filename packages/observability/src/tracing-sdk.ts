@@ -4,6 +4,8 @@ import {
   context,
   DiagLogLevel,
   diag,
+  isSpanContextValid,
+  type Link,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -133,6 +135,17 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
   const requestContexts = new WeakMap<FastifyRequest, Context>();
   const edgeSpans = new WeakMap<IncomingMessage, Span>();
 
+  /** Span links to W3C traceparents; a value the propagator cannot read is left out. */
+  function linksTo(traceparents: readonly string[] | undefined): Link[] | undefined {
+    if (traceparents === undefined || traceparents.length === 0) return undefined;
+    const links: Link[] = [];
+    for (const traceparent of traceparents) {
+      const linked = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, { traceparent }, headerGetter));
+      if (linked !== undefined && isSpanContextValid(linked)) links.push({ context: linked });
+    }
+    return links.length > 0 ? links : undefined;
+  }
+
   function carrierOf(ctx: Context): TraceCarrier | undefined {
     const carrier: Record<string, string> = {};
     propagator.inject(ctx, carrier, { set: (target, key, value) => (target[key] = value) });
@@ -233,17 +246,37 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
       });
     },
 
-    async produce(queue, jobName, send) {
-      const span = tracer.startSpan(`send ${queue}`, {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'bullmq',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': queue,
-          'bullmq.job.name': jobName,
+    sampledTraceparent() {
+      const span = trace.getSpan(context.active());
+      if (span === undefined) return undefined;
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      // On the edge the only spans are its sampled request spans (wrapEdgeListener); a non-sampled request runs
+      // in the root context and has none.
+      if ((traceFlags & 1) === 0) return undefined;
+      return `00-${traceId}-${spanId}-01`;
+    },
+
+    async produce(queue, jobName, send, traceparents) {
+      const links = linksTo(traceparents);
+      // A job that holds work of several sampled traces (a click batch) is a trace of its own, linked to them
+      // and recorded with them, even when a request that filled it is active; otherwise the current trace and
+      // the ratio decide.
+      const base = links === undefined ? context.active() : ROOT_CONTEXT;
+      const span = (links === undefined ? tracer : edgeTracer).startSpan(
+        `send ${queue}`,
+        {
+          kind: SpanKind.PRODUCER,
+          links,
+          attributes: {
+            'messaging.system': 'bullmq',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': queue,
+            'bullmq.job.name': jobName,
+          },
         },
-      });
-      const ctx = trace.setSpan(context.active(), span);
+        base,
+      );
+      const ctx = trace.setSpan(base, span);
       try {
         const result = await context.with(ctx, () => send(carrierOf(ctx)));
         if (typeof result === 'string') span.setAttribute('messaging.message.id', result);
@@ -256,7 +289,7 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
       }
     },
 
-    async consume(queue, job, carrier, run) {
+    async consume(queue, job, carrier, run, traceparents) {
       const parent =
         carrier === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, carrier, headerGetter);
       const span = tracer.startSpan(
@@ -271,6 +304,7 @@ export function createTracing(settings: TracingSettings, logger: TracingLogger):
             'bullmq.job.attempts_made': job.attemptsMade,
             ...(job.id === undefined ? {} : { 'messaging.message.id': job.id }),
           },
+          links: linksTo(traceparents),
         },
         parent,
       );

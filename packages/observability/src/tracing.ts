@@ -44,18 +44,32 @@ export interface Tracing {
   ): RequestListener;
   /** The route Fastify matched for a request the edge listener traces (the fast path serves `/:code` only). */
   instrumentEdgeRoutes(app: FastifyInstance): void;
-  /** Runs `send` inside a producer span of `queue`, giving it the context the job should carry. */
+  /**
+   * The W3C traceparent of the sampled span this code runs in (on the edge: its request's span, see
+   * `wrapEdgeListener`), else undefined: what a click remembers of its request so its batch can link to it.
+   */
+  sampledTraceparent(): string | undefined;
+  /**
+   * Runs `send` inside a producer span of `queue`, giving it the context the job should carry. With `links`
+   * (traceparents of the traces the job holds work of, e.g. a click batch's sampled requests) the span links to
+   * them and is recorded whatever the ratio: the traces it links were sampled.
+   */
   produce<T>(
     queue: string,
     jobName: string,
     send: (carrier: TraceCarrier | undefined) => Promise<T>,
+    links?: readonly string[],
   ): Promise<T>;
-  /** Runs a job inside a consumer span, a child of the context the job carried (if any). */
+  /**
+   * Runs a job inside a consumer span, a child of the context the job carried (if any), with a span link to each
+   * of `links` (traceparents).
+   */
   consume<T>(
     queue: string,
     job: { name: string; id?: string | undefined; attemptsMade: number },
     carrier: TraceCarrier | undefined,
     run: () => Promise<T>,
+    links?: readonly string[],
   ): Promise<T>;
   /** Runs an outgoing HTTP request inside a client span. */
   clientRequest<T>(method: string, url: string, run: (span: ClientSpan) => Promise<T>): Promise<T>;

@@ -11,11 +11,13 @@ import {
   encodeClickBatchV2,
   InvalidJobPayloadError,
   MAX_EVENTS_PER_BATCH,
+  MAX_TRACE_LINKS,
   parseClickBatch,
   parseClickEventPartitionsJob,
   parseLinkMetadataJob,
   QUEUE_NAMES,
   traceCarrierOf,
+  traceLinksOf,
 } from './catalog.ts';
 
 const event = (overrides: Partial<ClickEvent> = {}): ClickEvent => ({
@@ -282,6 +284,48 @@ describe('click batch v2', () => {
     expect(rejection(() => parseClickBatch(tooMany)).problems[0]).toMatch(
       /^\/(link|time|agent|referrer|country|flags|visitor): /,
     );
+  });
+});
+
+describe('click batch trace links', () => {
+  const agent = { device: 'desktop', browser: 'Firefox', os: 'Linux' };
+  const click = (trace?: string) => ({
+    linkId: randomUUID(),
+    occurredAt: 1_700_000_000_000,
+    agent,
+    referrerHost: null,
+    country: null,
+    isBot: false,
+    visitorHash: null,
+    trace,
+  });
+  const traceparent = (i: number) => `00-${i.toString(16).padStart(32, 'a')}-00f067aa0ba902b7-01`;
+
+  it('a batch holds the traceparents of its sampled clicks, capped, and none without a sampled click', () => {
+    const builder = new ClickBatchBuilder();
+    builder.add(click());
+    builder.add(click(traceparent(1)));
+    const some = builder.build(randomUUID());
+    expect(some.traces).toEqual([traceparent(1)]);
+    builder.add(click());
+    expect('traces' in builder.build(randomUUID())).toBe(false);
+    for (let i = 0; i < MAX_TRACE_LINKS + 5; i += 1) builder.add(click(traceparent(i)));
+    const full = builder.build(randomUUID());
+    expect(full.traces).toHaveLength(MAX_TRACE_LINKS);
+    expect(full.link).toHaveLength(MAX_TRACE_LINKS + 5);
+    expect(parseClickBatch(full).events).toHaveLength(MAX_TRACE_LINKS + 5);
+  });
+
+  it('a malformed trace link is dropped on read and the batch still parses', () => {
+    const wire = {
+      ...encodeClickBatchV2(randomUUID(), [event()]),
+      traces: ['not-a-traceparent', traceparent(2), 42],
+      trace: { traceparent: 'garbage' },
+    };
+    expect(parseClickBatch(wire).events).toHaveLength(1);
+    expect(traceLinksOf(wire)).toEqual([traceparent(2)]);
+    expect(parseClickBatch({ ...wire, traces: 'no list' }).events).toHaveLength(1);
+    expect(traceLinksOf({ ...wire, traces: ['nothing valid'] })).toBeUndefined();
   });
 });
 

@@ -41,4 +41,10 @@ export {
   type OrphanVisitKind,
   parseOrphanVisitBatch,
 } from './orphan-visits.ts';
-export { InvalidJobPayloadError, TraceCarrier, traceCarrierOf } from './payload.ts';
+export {
+  InvalidJobPayloadError,
+  MAX_TRACE_LINKS,
+  TraceCarrier,
+  traceCarrierOf,
+  traceLinksOf,
+} from './payload.ts';

@@ -51,12 +51,13 @@ export function unknownVersion(queue: QueueName, version: unknown): InvalidJobPa
  * (docs/operations/tracing.md). Optional in every payload that has it; a value that does not match is dropped
  * when the payload is read, never a reason to fail the job: tracing is a diagnosis aid, not part of the work.
  */
+/** A W3C `traceparent` value: version, trace id, parent span id, flags (lower-case hex). */
+export const Traceparent = () =>
+  Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$', maxLength: 55 });
+
 export const TraceCarrier = Type.Object(
   {
-    traceparent: Type.String({
-      pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
-      maxLength: 55,
-    }),
+    traceparent: Traceparent(),
     tracestate: Type.Optional(Type.String({ maxLength: 512 })),
   },
   { additionalProperties: false },
@@ -78,4 +79,44 @@ export function withoutInvalidTrace(data: unknown): unknown {
   if (traceCarrierOf(data) !== undefined) return data;
   const { trace: _dropped, ...rest } = data as Record<string, unknown>;
   return rest;
+}
+
+/**
+ * The most traces one payload links to (a click batch's `traces`: the sampled requests whose clicks it holds).
+ * At the edge's default ratio (0.01) a batch of 2,000 clicks holds about 20; past the cap the rest are left out.
+ */
+export const MAX_TRACE_LINKS = 32;
+
+const checkTraceparent = Compile(Traceparent());
+
+/**
+ * The payload's `traces` (W3C traceparents of the traces it should link to): the valid entries, at most
+ * MAX_TRACE_LINKS, or undefined when there are none. A malformed entry is left out, never a reason to fail.
+ */
+export function traceLinksOf(data: unknown): string[] | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const traces: unknown = (data as { traces?: unknown }).traces;
+  if (!Array.isArray(traces)) return undefined;
+  let valid: string[] | undefined;
+  for (const entry of traces) {
+    if (!checkTraceparent.Check(entry)) continue;
+    valid ??= [];
+    valid.push(entry);
+    if (valid.length === MAX_TRACE_LINKS) break;
+  }
+  return valid;
+}
+
+/**
+ * `data` with its tracing fields reduced to what is valid (see `withoutInvalidTrace` and `traceLinksOf`), so the
+ * payload's own check judges the rest. The input is not modified; it is returned as is when nothing is dropped.
+ */
+export function withValidTracing(data: unknown): unknown {
+  const checked = withoutInvalidTrace(data);
+  if (typeof checked !== 'object' || checked === null || !('traces' in checked)) return checked;
+  const { traces, ...rest } = checked as Record<string, unknown>;
+  const valid = traceLinksOf(checked);
+  if (valid === undefined) return rest;
+  if (Array.isArray(traces) && valid.length === traces.length) return checked;
+  return { ...rest, traces: valid };
 }

@@ -8,7 +8,7 @@ import { defaultJobOptions } from './job-options.ts';
 import { type LinkMetadataJob, parseLinkMetadataJob } from './link-metadata.ts';
 import { JOB_NAMES, QUEUE_NAMES } from './names.ts';
 import { type OrphanVisitBatch, parseOrphanVisitBatch } from './orphan-visits.ts';
-import type { TraceCarrier } from './payload.ts';
+import { type TraceCarrier, withValidTracing } from './payload.ts';
 
 /**
  * Producer spans (Tracing.produce of @boltlink/observability/tracing, when tracing is on): `send` runs inside
@@ -19,6 +19,7 @@ export interface QueueSendTracer {
     queue: string,
     jobName: string,
     send: (carrier: TraceCarrier | undefined) => Promise<T>,
+    links?: readonly string[],
   ): Promise<T>;
 }
 
@@ -29,7 +30,10 @@ export interface QueueProducerOptions {
   prefix: string;
   /** Called when queues whose start failed are replaced (see `QueueProducer`), e.g. to log it. */
   onReplaced?: () => void;
-  /** Traces the link-metadata enqueues and carries their context in the job; none when tracing is off. */
+  /**
+   * Traces the link-metadata enqueues, and the click batches that carry `traces` (linked to them), and carries
+   * the enqueue's context in the job; none when tracing is off.
+   */
   tracer?: QueueSendTracer;
 }
 
@@ -115,13 +119,26 @@ export function createQueueProducer({
       // v2 is checked as it stands (cheap: one dictionary of link ids per batch), v1 via the full parser.
       let payload: ClickBatch | ClickBatchV2;
       if (batch.v === 2) {
-        assertClickBatchV2(batch);
-        payload = batch;
+        // A malformed trace link is dropped, never a reason to refuse the clicks (the edge would drop them).
+        const checked =
+          batch.traces === undefined && batch.trace === undefined ? batch : withValidTracing(batch);
+        assertClickBatchV2(checked);
+        payload = checked;
       } else {
         payload = parseClickBatch(batch);
       }
-      const job = await current().clicks.add(JOB_NAMES.clickBatch, payload, { jobId: payload.batchId });
-      return job.id ?? payload.batchId;
+      const add = async (job: ClickBatch | ClickBatchV2) =>
+        (await current().clicks.add(JOB_NAMES.clickBatch, job, { jobId: job.batchId })).id ?? job.batchId;
+      const links = payload.v === 2 ? payload.traces : undefined;
+      if (tracer === undefined || links === undefined) return add(payload);
+      // The batch holds sampled requests: its enqueue is a span linked to them, and its context rides along.
+      const v2 = payload as ClickBatchV2;
+      return tracer.produce(
+        QUEUE_NAMES.clicks,
+        JOB_NAMES.clickBatch,
+        (trace) => add(trace === undefined ? v2 : { ...v2, trace }),
+        links,
+      );
     },
     async enqueueLinkMetadata(input) {
       const send = async (trace: TraceCarrier | undefined) => {

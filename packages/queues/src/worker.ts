@@ -2,7 +2,7 @@ import type { RedisClient } from '@boltlink/redis-keys/clients';
 import { type Job, type Processor, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { DependencyGate } from './dependency-gate.ts';
 import type { QueueName } from './names.ts';
-import { InvalidJobPayloadError, type TraceCarrier, traceCarrierOf } from './payload.ts';
+import { InvalidJobPayloadError, type TraceCarrier, traceCarrierOf, traceLinksOf } from './payload.ts';
 
 /** Consumer spans (Tracing.consume of @boltlink/observability/tracing, when tracing is on). */
 export interface JobTracer {
@@ -11,6 +11,7 @@ export interface JobTracer {
     job: { name: string; id?: string | undefined; attemptsMade: number },
     carrier: TraceCarrier | undefined,
     run: () => Promise<T>,
+    links?: readonly string[],
   ): Promise<T>;
 }
 
@@ -27,7 +28,10 @@ export type ValidatedWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix'
   gate?: DependencyGate;
   /** Called for each job handed back to the queue because the gate is closed (for a metric). */
   onDeferred?: (job: Job) => void;
-  /** Runs each job in a span, a child of the trace context the job carries; none when tracing is off. */
+  /**
+   * Runs each job in a span, a child of the trace context the job carries (`trace`) and linked to the traces it
+   * names (`traces`, click batches); none when tracing is off.
+   */
   tracer?: JobTracer;
 };
 
@@ -58,7 +62,13 @@ export function createValidatedWorker<P, R = unknown>(
   const traced = (payload: P, job: Job): Promise<R> =>
     tracer === undefined
       ? processor(payload, job)
-      : tracer.consume(name, job, traceCarrierOf(job.data), () => processor(payload, job));
+      : tracer.consume(
+          name,
+          job,
+          traceCarrierOf(job.data),
+          () => processor(payload, job),
+          traceLinksOf(job.data),
+        );
 
   const run: Processor<unknown, R> = async (job) => {
     let payload: P;

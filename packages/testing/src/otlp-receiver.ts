@@ -17,8 +17,9 @@ message InstrumentationScope { string name = 1; string version = 2; }
 message Span {
   bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5;
   int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
-  repeated KeyValue attributes = 9; Status status = 15;
+  repeated KeyValue attributes = 9; repeated Link links = 13; Status status = 15;
 }
+message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; }
 message Status { string message = 2; int32 code = 3; }
 message KeyValue { string key = 1; AnyValue value = 2; }
 message AnyValue {
@@ -48,6 +49,8 @@ export interface ReceivedSpan {
   attributes: Record<string, string | number | boolean>;
   /** 0 unset, 1 ok, 2 error. */
   statusCode: number;
+  /** The span's links (OpenTelemetry span links: spans of other traces it relates to). */
+  links: { traceId: string; spanId: string }[];
 }
 
 export interface OtlpReceiver {
@@ -83,6 +86,7 @@ interface DecodedRequest {
         name: string;
         kind: number;
         attributes?: DecodedKeyValue[];
+        links?: { traceId: Uint8Array; spanId: Uint8Array }[];
         status?: { code?: number };
       }[];
     }[];
@@ -118,6 +122,7 @@ export function decodeTraceRequest(body: Buffer): ReceivedSpan[] {
           kind: span.kind,
           attributes: attributesOf(span.attributes),
           statusCode: span.status?.code ?? 0,
+          links: (span.links ?? []).map((link) => ({ traceId: hex(link.traceId), spanId: hex(link.spanId) })),
         });
       }
     }

@@ -26,6 +26,11 @@ export interface ClickRecorderOptions {
   /** The User-Agent classifier, shared with the click-cap check so both read one memo. */
   classify?: (userAgent: string | undefined) => UserAgentInfo;
   now?: () => number;
+  /**
+   * The traceparent of the request's span when it is sampled (Tracing.sampledTraceparent); absent when tracing is
+   * off, and then nothing is asked per click.
+   */
+  sampledTraceparent?: (() => string | undefined) | undefined;
 }
 
 export type ClickRecorder = (linkId: string, context: ClickContext) => void;
@@ -45,7 +50,7 @@ interface Visitor {
 }
 
 export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
-  const { buffer } = options;
+  const { buffer, sampledTraceparent } = options;
   const now = options.now ?? Date.now;
   const classify = options.classify ?? createUserAgentClassifier();
   const hashVisitor = createVisitorHasher(options.appSecret, now);
@@ -103,6 +108,7 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
       isBot: !isHumanClick(context.method, visitor.agent),
       visitorHash: visitor.hash,
       variant: context.variant ?? null,
+      trace: sampledTraceparent === undefined ? undefined : sampledTraceparent(),
     });
   };
 }

@@ -55,7 +55,10 @@ export async function startEdge(options: {
   const countryLookup =
     options.countryLookup ??
     (config.geoipDbPath === undefined ? undefined : await createCountryLookup(config.geoipDbPath));
-  const deps = createEdgeDeps(config, options.logger ?? pino({ level: 'silent' }), { countryLookup });
+  const deps = createEdgeDeps(config, options.logger ?? pino({ level: 'silent' }), {
+    countryLookup,
+    tracer: options.tracing,
+  });
   let lookups = 0;
   const store: LinkStore = deps.linkStore;
   deps.linkStore = {
@@ -130,12 +133,17 @@ export async function insertCampaign(db: Db, userId: string) {
 
 /** Reads the click batches the edge enqueued, straight from BullMQ. */
 export async function readClickBatches(redisUrl: string, prefix: string): Promise<ClickBatch[]> {
+  return (await readClickJobs(redisUrl, prefix)).map((data) => parseClickBatch(data));
+}
+
+/** The click jobs' payloads as the edge wrote them (the wire format, before any parsing). */
+export async function readClickJobs(redisUrl: string, prefix: string): Promise<unknown[]> {
   const connection = createQueueRedis(redisUrl, 'producer');
   await waitForReady(connection);
   const queue = new Queue('clicks', { connection, prefix: `{${prefix}}` });
   try {
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
-    return jobs.map((job) => parseClickBatch(job.data));
+    return jobs.map((job) => job.data as unknown);
   } finally {
     await queue.close();
     connection.disconnect();

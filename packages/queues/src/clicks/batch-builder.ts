@@ -1,3 +1,4 @@
+import { MAX_TRACE_LINKS } from '../payload.ts';
 import { CLICK_FLAG_BOT, type ClickBatchV2, type ClickEventV1 } from './schema.ts';
 
 /** What the User-Agent classifier says about a click; objects are interned by identity, then by value. */
@@ -21,6 +22,8 @@ export interface CapturedClick {
   readonly visitorHash: string | null;
   /** The A/B variant's name; null or absent without one. */
   readonly variant?: string | null | undefined;
+  /** The W3C traceparent of the request's span when it was sampled (tracing on); absent otherwise. */
+  readonly trace?: string | undefined;
 }
 
 /**
@@ -43,6 +46,8 @@ export class ClickBatchBuilder {
   private visitor: number[] = [];
   private variants: string[] = [];
   private variant: number[] = [];
+  /** Sampled requests' traceparents, at most MAX_TRACE_LINKS; stays empty (and unallocated) without tracing. */
+  private traces: string[] | undefined;
   private linkIndex = new Map<string, number>();
   private agentByObject = new Map<ClickAgent, number>();
   private agentByValue = new Map<string, number>();
@@ -69,6 +74,11 @@ export class ClickBatchBuilder {
     this.variant.push(
       variant === null || variant === undefined ? -1 : intern(this.variantIndex, this.variants, variant),
     );
+    const { trace } = click;
+    if (trace !== undefined) {
+      this.traces ??= [];
+      if (this.traces.length < MAX_TRACE_LINKS) this.traces.push(trace);
+    }
   }
 
   /** The batch so far (at least one click), under `batchId`; the builder starts over. */
@@ -95,6 +105,7 @@ export class ClickBatchBuilder {
       batch.variants = this.variants;
       batch.variant = this.variant;
     }
+    if (this.traces !== undefined) batch.traces = this.traces;
     this.reset();
     return batch;
   }
@@ -127,6 +138,7 @@ export class ClickBatchBuilder {
     this.visitor = [];
     this.variants = [];
     this.variant = [];
+    this.traces = undefined;
     this.linkIndex.clear();
     this.agentByObject.clear();
     this.agentByValue.clear();

@@ -1,6 +1,12 @@
 import { Compile } from 'typebox/compile';
 import { QUEUE_NAMES } from '../names.ts';
-import { InvalidJobPayloadError, problemsOf, unknownVersion, versionOf } from '../payload.ts';
+import {
+  InvalidJobPayloadError,
+  problemsOf,
+  unknownVersion,
+  versionOf,
+  withValidTracing,
+} from '../payload.ts';
 import { clickEventId } from './event-id.ts';
 import { CLICK_FLAG_BOT, type ClickBatch, ClickBatchV1, ClickBatchV2, type ClickEvent } from './schema.ts';
 
@@ -104,9 +110,12 @@ export function parseClickBatch(data: unknown): ClickBatch {
     case 1:
       if (checkClickBatchV1.Check(data)) return data;
       throw new InvalidJobPayloadError(QUEUE_NAMES.clicks, problemsOf(checkClickBatchV1, data));
-    case 2:
-      assertClickBatchV2(data);
-      return decodeClickBatchV2(data);
+    case 2: {
+      // Tracing is a diagnosis aid: a malformed `traces` entry or `trace` is dropped, the clicks still count.
+      const batch = withValidTracing(data);
+      assertClickBatchV2(batch);
+      return decodeClickBatchV2(batch);
+    }
     default:
       throw unknownVersion(QUEUE_NAMES.clicks, version);
   }

@@ -1,6 +1,6 @@
 import { VARIANT_NAME_PATTERN } from '@boltlink/redirect-location/variants';
 import { type Static, type TSchema, Type } from 'typebox';
-import { Nullable, Uuid } from '../payload.ts';
+import { MAX_TRACE_LINKS, Nullable, TraceCarrier, Traceparent, Uuid } from '../payload.ts';
 
 /** The `clicks` job: one batch of clicks captured by an edge. v2 is what edges write; v1 stays readable. */
 
@@ -73,7 +73,8 @@ const Dictionary = <T extends TSchema>(item: T) => Type.Array(item, { maxItems: 
  *
  * `variants` and `variant` came with A/B splits. They are optional and written only when a click of the batch
  * has a variant, so a batch without one is the same bytes as before and batches queued by an older edge
- * (which has neither) still ingest.
+ * (which has neither) still ingest. `traces` and `trace` came with tracing the same way
+ * (docs/operations/upgrades.md: consumers of an earlier release refuse a batch that has them).
  */
 export const ClickBatchV2 = Type.Object(
   {
@@ -103,6 +104,14 @@ export const ClickBatchV2 = Type.Object(
     visitor: Column(Index(-1)),
     variants: Type.Optional(Type.Array(VariantName(), { minItems: 1, maxItems: MAX_EVENTS_PER_BATCH })),
     variant: Type.Optional(Column(Index(-1))),
+    /**
+     * The W3C traceparents of the sampled edge requests whose clicks are in the batch (at most MAX_TRACE_LINKS),
+     * for span links (docs/operations/tracing.md). Written only while tracing is on and a request of the batch
+     * was sampled; a malformed entry is dropped when the batch is read.
+     */
+    traces: Type.Optional(Type.Array(Traceparent(), { minItems: 1, maxItems: MAX_TRACE_LINKS })),
+    /** The trace context of the batch's own enqueue (`send clicks`), written with `traces`; dropped when malformed. */
+    trace: Type.Optional(TraceCarrier),
   },
   { additionalProperties: false },
 );
