@@ -10,12 +10,15 @@
 // click is counted (links.click_count sums to the redirects answered) and in the breakdowns (the consumer's
 // dimension roll-up, every CLICK_ROLLUP_INTERVAL_MS, has folded it into link_agents_daily: ADR 0018). Whatever the host does meanwhile does
 // not enter the figures: only these processes' own CPU time is counted. RATE (default 3000), LINKS (1000),
-// DURATION (20), WARMUP (8).
+// DURATION (20), WARMUP (8), TRAFFIC (same: one browser, one address, no referrer or country, as the runs before
+// 2026-12-08 measured; varied: 50,000 visitor addresses through X-Forwarded-For, 24 User-Agents, the bench's
+// countries and referrers, so the breakdowns hold many rows per link as real traffic's do).
 import { fileURLToPath } from 'node:url';
 import { createDb, createPool } from '@boltlink/db/client';
 import { links, users } from '@boltlink/db/schema';
 import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
+import { COUNTRIES, REFERRERS } from './lib/click-dimensions.ts';
 import { type ServerProcess, startServer, treeCpuMs } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv } from './lib/seed-link.ts';
@@ -32,8 +35,40 @@ const BROWSER =
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const appsDir = fileURLToPath(new URL('../apps/', import.meta.url));
 
+const TRAFFIC = process.env.TRAFFIC === 'varied' ? 'varied' : 'same';
+/** 24 User-Agents: 4 platforms × 3 browsers × 2 versions. */
+const USER_AGENTS = [
+  'Windows NT 10.0; Win64; x64',
+  'Macintosh; Intel Mac OS X 14_5',
+  'Linux; Android 14; Pixel 8',
+  'X11; Linux x86_64',
+].flatMap((platform) =>
+  [125, 126].flatMap((version) => [
+    `Mozilla/5.0 (${platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version}.0.0.0 Safari/537.36`,
+    `Mozilla/5.0 (${platform}; rv:${version}.0) Gecko/20100101 Firefox/${version}.0`,
+    `Mozilla/5.0 (${platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version}.0.0.0 Safari/537.36 Edg/${version}.0.0.0`,
+  ]),
+);
+
+/** The headers of request number `i`: the same browser each time, or a varied visitor. */
+function visitorHeaders(i: number): Record<string, string> {
+  if (TRAFFIC === 'same') return { host: DOMAIN, 'user-agent': BROWSER };
+  const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T;
+  const address = Math.floor(Math.random() * 50_000);
+  const country = pick(COUNTRIES);
+  const referrer = pick(REFERRERS);
+  return {
+    host: DOMAIN,
+    'user-agent': USER_AGENTS[i % USER_AGENTS.length] as string,
+    'x-forwarded-for': `10.${address >> 16}.${(address >> 8) & 255}.${address & 255}`,
+    ...(country === null ? {} : { 'cf-ipcountry': country }),
+    ...(referrer === null ? {} : { referer: `https://${referrer}/` }),
+  };
+}
+
 async function load(url: string, paths: string[], seconds: number): Promise<{ answered: number }> {
   let next = 0;
+  let sent = 0;
   const result = await autocannon({
     url,
     connections: 50,
@@ -44,7 +79,8 @@ async function load(url: string, paths: string[], seconds: number): Promise<{ an
       {
         setupRequest: (request) => {
           next = (next + 1) % paths.length;
-          return { ...request, path: paths[next] as string };
+          sent += 1;
+          return { ...request, path: paths[next] as string, headers: visitorHeaders(sent) };
         },
       },
     ],
@@ -97,7 +133,13 @@ try {
     `bare Fastify 302: ${Math.round(bareRun.answered / DURATION)} req/s, ${bareMicros.toFixed(1)} µs CPU per request`,
   );
 
-  const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
+  const env = {
+    ...benchEdgeEnv(stack, DOMAIN),
+    LOG_LEVEL: 'warn',
+    WEB_CONCURRENCY: '1',
+    // The varied traffic's addresses and countries come in headers, as behind a proxy or a CDN.
+    ...(TRAFFIC === 'varied' ? { TRUST_PROXY: 'loopback', COUNTRY_HEADER: 'cf-ipcountry' } : {}),
+  };
   const edgePort = await freePort();
   const metricsPort = await freePort();
   const edge = await startServer({
@@ -178,7 +220,7 @@ try {
     ([name, micros]) => `| ${name} | ${micros.toFixed(1)} | ${((micros / total) * 100).toFixed(0)} % |`,
   );
   const body = [
-    `${RATE} redirects/s asked over ${LINKS} links for ${DURATION} s (after ${WARMUP} s of warm-up, drained): ${redirects} redirects served, ${clicks} clicks counted (every one), the drain took ${drainSeconds.toFixed(1)} s after the load. One edge and one consumer process; Postgres fsync on, Redis AOF on.`,
+    `${TRAFFIC === 'varied' ? 'Varied visitors (50,000 addresses, 24 browsers, the bench countries and referrers)' : 'One browser from one address'}: ${RATE} redirects/s asked over ${LINKS} links for ${DURATION} s (after ${WARMUP} s of warm-up, drained): ${redirects} redirects served, ${clicks} clicks counted (every one), the drain took ${drainSeconds.toFixed(1)} s after the load. One edge and one consumer process; Postgres fsync on, Redis AOF on.`,
     '',
     '| process | CPU µs per counted click | share |',
     '| --- | --- | --- |',
@@ -191,6 +233,7 @@ try {
   await writeResults(
     process.env.RESULTS_NAME ?? 'click-cost',
     {
+      traffic: TRAFFIC,
       rate: RATE,
       links: LINKS,
       durationSeconds: DURATION,
