@@ -1,9 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useRouteContext } from '@tanstack/react-router';
-import { type FormEvent, useEffect, useId, useState } from 'react';
-import { problemText } from '../api.ts';
-import { linkKeys, type Link as ShortLink } from '../link-queries.ts';
+import { useEffect, useId, useState } from 'react';
+import type { Link as ShortLink } from '../link-queries.ts';
 import { ErrorText } from '../ui/error-text.tsx';
+import { useLinkListEditor } from './link-list-editor.ts';
 import {
   DEVICE_TYPES,
   type DeviceType,
@@ -12,7 +10,6 @@ import {
   MAX_RULES,
   MAX_VALUES,
   moved,
-  type RedirectRule,
   type RuleDraft,
   ruleProblem,
   rulesOf,
@@ -168,13 +165,22 @@ function RuleFields({
  * next to that rule. Keyed by the stored link by its page: after a save it shows what the API kept.
  */
 export function RulesEditor({ link }: { link: ShortLink }) {
-  const { api } = useRouteContext({ from: '__root__' });
-  const queryClient = useQueryClient();
   const id = useId();
-  const [rules, setRules] = useState<RuleDraft[]>(() => link.rules.map(draftOf));
-  const [problems, setProblems] = useState<Record<number, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const editor = useLinkListEditor({
+    link,
+    field: 'rules',
+    draftOf,
+    read: (drafts) => {
+      const read = rulesOf(drafts);
+      return 'problems' in read
+        ? { problems: read.problems, problem: 'Some rules need a fix before they can be saved.' }
+        : { items: read.rules };
+    },
+    itemProblem: ruleProblem,
+    refusedItem: null,
+    words: { failed: 'could not save the rules', saved: 'Rules saved', removed: 'Rules removed' },
+  });
+  const { drafts: rules, edit, problems, setProblems, problem, saved, submit } = editor;
   // After a move, focus stays on the button that moved the rule (or its twin at the list's end).
   const [focus, setFocus] = useState<{ key: string; by: -1 | 1 } | null>(null);
   useEffect(() => {
@@ -185,48 +191,6 @@ export function RulesEditor({ link }: { link: ShortLink }) {
     target?.focus();
     setFocus(null);
   }, [focus, id]);
-
-  const save = useMutation({
-    mutationFn: async (body: RedirectRule[]) => {
-      const { data, error } = await api.PATCH('/api/v1/links/{id}', {
-        params: { path: { id: link.id } },
-        body: { rules: body },
-      });
-      if (!data) throw new Error(problemText(error, 'could not save the rules'));
-      return data;
-    },
-    onSuccess: async (updated) => {
-      setRules(updated.rules.map(draftOf));
-      queryClient.setQueryData(linkKeys.one(link.id), updated);
-      await queryClient.invalidateQueries({ queryKey: linkKeys.all });
-    },
-    onError: (error) => {
-      const about = ruleProblem(error.message);
-      if (about) setProblems({ [about.index]: about.message });
-      else setProblem(error.message);
-    },
-  });
-
-  const edit = (next: RuleDraft[]) => {
-    setRules(next);
-    setSaved(null);
-  };
-
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setProblem(null);
-    setSaved(null);
-    const read = rulesOf(rules);
-    if ('problems' in read) {
-      setProblems(read.problems);
-      setProblem('Some rules need a fix before they can be saved.');
-      return;
-    }
-    setProblems({});
-    save.mutate(read.rules, {
-      onSuccess: () => setSaved(read.rules.length === 0 ? 'Rules removed' : 'Rules saved'),
-    });
-  }
 
   return (
     <section className="card rules-editor" aria-labelledby={`${id}-heading`}>
@@ -278,7 +242,7 @@ export function RulesEditor({ link }: { link: ShortLink }) {
           >
             Add rule
           </button>
-          <button type="submit" disabled={save.isPending}>
+          <button type="submit" disabled={editor.saving}>
             Save rules
           </button>
         </div>

@@ -1,9 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useRouteContext } from '@tanstack/react-router';
-import { type FormEvent, useId, useState } from 'react';
-import { problemText } from '../api.ts';
-import { linkKeys, type Link as ShortLink } from '../link-queries.ts';
+import { useId } from 'react';
+import type { Link as ShortLink } from '../link-queries.ts';
 import { ErrorText } from '../ui/error-text.tsx';
+import { useLinkListEditor } from './link-list-editor.ts';
 import {
   draftOfVariant,
   MAX_VARIANTS,
@@ -11,7 +9,6 @@ import {
   MIN_VARIANTS,
   newVariant,
   sharesOf,
-  type Variant,
   type VariantDraft,
   variantProblem,
   variantsOf,
@@ -112,60 +109,23 @@ function VariantFields({
  * finds with one variant (`variants[1].url: …`) shows next to that variant.
  */
 export function VariantsEditor({ link }: { link: ShortLink }) {
-  const { api } = useRouteContext({ from: '__root__' });
-  const queryClient = useQueryClient();
   const id = useId();
-  const [variants, setVariants] = useState<VariantDraft[]>(() => link.variants.map(draftOfVariant));
-  const [problems, setProblems] = useState<Record<number, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-  const shares = sharesOf(variants);
-
-  const save = useMutation({
-    mutationFn: async (body: Variant[]) => {
-      const { data, error } = await api.PATCH('/api/v1/links/{id}', {
-        params: { path: { id: link.id } },
-        body: { variants: body },
-      });
-      if (!data) throw new Error(problemText(error, 'could not save the split'));
-      return data;
+  const editor = useLinkListEditor({
+    link,
+    field: 'variants',
+    draftOf: draftOfVariant,
+    read: (drafts) => {
+      const read = variantsOf(drafts);
+      return 'problems' in read ? read : { items: read.variants };
     },
-    onSuccess: async (updated) => {
-      setVariants(updated.variants.map(draftOfVariant));
-      queryClient.setQueryData(linkKeys.one(link.id), updated);
-      await queryClient.invalidateQueries({ queryKey: linkKeys.all });
-    },
-    onError: (error) => {
-      const about = variantProblem(error.message);
-      if (about) {
-        setProblems({ [about.index]: about.message });
-        setProblem('The split was not saved: a variant needs a fix.');
-      } else setProblem(error.message);
-    },
+    itemProblem: variantProblem,
+    refusedItem: 'The split was not saved: a variant needs a fix.',
+    words: { failed: 'could not save the split', saved: 'Split saved', removed: 'Split removed' },
   });
-
-  const edit = (next: VariantDraft[]) => {
-    setVariants(next);
-    setSaved(null);
-  };
+  const { drafts: variants, edit, problems, setProblems, problem, setProblem, saved, submit } = editor;
+  const shares = sharesOf(variants);
   const focusLater = (elementId: string) =>
     requestAnimationFrame(() => document.getElementById(elementId)?.focus());
-
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setProblem(null);
-    setSaved(null);
-    const read = variantsOf(variants);
-    if ('problems' in read) {
-      setProblems(read.problems);
-      setProblem(read.problem);
-      return;
-    }
-    setProblems({});
-    save.mutate(read.variants, {
-      onSuccess: () => setSaved(read.variants.length === 0 ? 'Split removed' : 'Split saved'),
-    });
-  }
 
   return (
     <section className="card rules-editor" aria-labelledby={`${id}-heading`}>
@@ -230,7 +190,7 @@ export function VariantsEditor({ link }: { link: ShortLink }) {
               Remove the split
             </button>
           )}
-          <button type="submit" disabled={save.isPending}>
+          <button type="submit" disabled={editor.saving}>
             Save split
           </button>
         </div>
