@@ -1,5 +1,6 @@
 import type { DomainChecks } from '@boltlink/domains/checks';
 import type { Closeable } from '../app.ts';
+import { startPeriodicTask } from '../periodic-task.ts';
 
 export interface DomainCheckSweeperDeps {
   checks: Pick<DomainChecks, 'sweep'>;
@@ -25,8 +26,7 @@ export function startDomainCheckSweeper(
   deps: DomainCheckSweeperDeps,
 ): Closeable & { sweepNow(): Promise<void> } {
   const batchSize = deps.batchSize ?? 20;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  // A sweep that finds full batches keeps going, until the sweeper is closed.
   let closed = false;
 
   async function sweepOnce(): Promise<void> {
@@ -56,34 +56,19 @@ export function startDomainCheckSweeper(
     }
   }
 
-  function run(): Promise<void> {
-    running ??= sweepOnce()
-      .catch((error: unknown) => {
-        // Postgres down, most likely: the domains stay due and the next sweep takes them.
-        deps.logger.warn({ err: error }, 'custom domain sweep failed; retrying at the next interval');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  }
-
-  function schedule(): void {
-    if (closed) return;
-    timer = setTimeout(() => {
-      void run().then(schedule);
-    }, deps.intervalMs);
-    timer.unref();
-  }
-
   // The first sweep waits one interval too: the cache connection that announces is up by then.
-  schedule();
+  const task = startPeriodicTask({
+    intervalMs: deps.intervalMs,
+    run: sweepOnce,
+    // Postgres down, most likely: the domains stay due and the next sweep takes them.
+    onError: (error) =>
+      deps.logger.warn({ err: error }, 'custom domain sweep failed; retrying at the next interval'),
+  });
   return {
-    sweepNow: run,
+    sweepNow: task.runNow,
     async close() {
       closed = true;
-      clearTimeout(timer);
-      await running;
+      await task.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { startPeriodicTask } from '../periodic-task.ts';
 import { ADD_COUNTS, DIMENSION_VALUE_MAX, DIRECT_REFERRER, UNKNOWN_COUNTRY } from './ingest-clicks.ts';
 
 /**
@@ -178,50 +179,25 @@ export interface DimensionRollupOptions {
 export function startDimensionRollup({ pool, intervalMs, logger, onRun }: DimensionRollupOptions): {
   close(): Promise<void>;
 } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<RollupRun> | undefined;
-  let closed = false;
   let failing = false;
-
-  function start(): Promise<RollupRun> {
-    running ??= rollUpDimensions(pool)
-      .then((run) => {
-        failing = false;
-        if (run.ran) onRun?.('done', run.events);
-        else onRun?.('busy', 0);
-        return run;
-      })
-      .catch((error: unknown) => {
+  return startPeriodicTask({
+    intervalMs,
+    run: async () => {
+      let run: RollupRun;
+      try {
+        run = await rollUpDimensions(pool);
+      } catch (error) {
         onRun?.('failed', 0);
         throw error;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  }
-
-  function schedule(): void {
-    if (closed) return;
-    timer = setTimeout(() => {
-      start()
-        .catch((error: unknown) => {
-          // Said once per outage, not at every interval.
-          if (!failing)
-            logger.warn({ err: error }, 'click dimension roll-up failed; retrying at each interval');
-          failing = true;
-        })
-        .finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  }
-
-  schedule();
-  return {
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      await running?.catch(() => undefined);
+      }
+      failing = false;
+      if (run.ran) onRun?.('done', run.events);
+      else onRun?.('busy', 0);
     },
-  };
+    onError: (error) => {
+      // Said once per outage, not at every interval.
+      if (!failing) logger.warn({ err: error }, 'click dimension roll-up failed; retrying at each interval');
+      failing = true;
+    },
+  });
 }
