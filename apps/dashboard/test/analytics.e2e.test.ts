@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './support/accessible.ts';
 import {
   accessibilityViolations,
+  connectBrowser,
   destination,
-  launchBrowser,
   newPerson,
   type Person,
   screenshot,
@@ -16,7 +16,7 @@ import {
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await connectBrowser();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,12 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './support/accessible.ts';
-import { destination, launchBrowser, newPerson, screenshot, signUp, stack } from './support/browser.ts';
+import { connectBrowser, destination, newPerson, screenshot, signUp, stack } from './support/browser.ts';
 
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await connectBrowser();
 });
 afterAll(async () => {
   await browser?.close();

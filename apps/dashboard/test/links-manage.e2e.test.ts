@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSession } from './support/api.ts';
 import {
   accessibilityViolations,
+  connectBrowser,
   destination,
-  launchBrowser,
+  downloaded,
   newPerson,
   PASSWORD,
   type Person,
@@ -18,7 +18,7 @@ import {
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await connectBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -297,14 +297,14 @@ describe('managing links in the dashboard', () => {
       page.getByRole('button', { name: 'Download SVG' }).click(),
     ]);
     expect(svg.suggestedFilename()).toBe('qr-code-qr.svg');
-    expect(await readFile(await svg.path(), 'utf8')).toMatch(/<svg[\s>]/);
+    expect((await downloaded(svg)).toString('utf8')).toMatch(/<svg[\s>]/);
 
     const [png] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download PNG' }).click(),
     ]);
     expect(png.suggestedFilename()).toBe('qr-code-qr.png');
-    const bytes = await readFile(await png.path());
+    const bytes = await downloaded(png);
     expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(person.scriptErrors).toEqual([]);
     await person.context.close();

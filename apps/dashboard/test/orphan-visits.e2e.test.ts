@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from './support/accessible.ts';
 import {
   accessibilityViolations,
-  launchBrowser,
+  connectBrowser,
   newPerson,
   screenshot,
   signUp,
@@ -16,7 +16,7 @@ import { VERIFIABLE_DOMAIN } from './support/stack.ts';
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await connectBrowser();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,12 +1,12 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSession } from './support/api.ts';
-import { launchBrowser, newPerson, screenshot, signUp, stack } from './support/browser.ts';
+import { connectBrowser, newPerson, screenshot, signUp, stack } from './support/browser.ts';
 
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await connectBrowser();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accessibilityViolations,
+  connectBrowser,
   destination,
-  launchBrowser,
+  downloaded,
   newPerson,
   type Person,
   screenshot,
@@ -16,7 +16,7 @@ import {
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await connectBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -67,8 +67,7 @@ const shown = (page: Page) =>
 const rows = (page: Page) => page.locator('table.visits-table tbody tr');
 
 async function saved(download: Download): Promise<string> {
-  const path = await download.path();
-  return readFile(path, 'utf8');
+  return (await downloaded(download)).toString('utf8');
 }
 
 describe('visits in the dashboard', () => {

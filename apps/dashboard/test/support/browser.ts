@@ -1,24 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Download, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { StackUrls } from './stack.ts';
 
 /** The stack every browser test file shares (test/support/stack-setup.ts). */
 export const stack = (): StackUrls => inject('dashboardStack');
 
-/** Debian's Chromium (`make test` installs it with apt when missing); CHROMIUM_PATH overrides. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
-    encoding: 'utf8',
-  }).trim();
-}
-
-export const launchBrowser = (): Promise<Browser> =>
-  chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+/**
+ * The run's Chromium (test/support/chromium.ts), as this file's own connection: closing it closes the
+ * contexts the file made and leaves the browser to the other files.
+ */
+export const connectBrowser = (): Promise<Browser> => chromium.connect(inject('chromiumEndpoint'));
 
 // A person's browser: headless Chromium's own User-Agent would be counted as a bot click.
 export const USER_AGENT =
@@ -77,10 +71,15 @@ export async function signUp(person: Person): Promise<void> {
 
 /**
  * axe-core's serious and critical violations on the page as it is now, as "rule: target" lines. axe is
- * evaluated through the DevTools protocol, which the page's CSP does not govern.
+ * evaluated through the DevTools protocol, which the page's CSP does not govern, once per document: parsing
+ * its half a megabyte cost more than a check, and the checks of one document (dark then light, or the screens
+ * reached without a reload) share it.
  */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
+  const loaded = await page.evaluate(
+    () => typeof (window as unknown as { axe?: typeof axe }).axe?.run === 'function',
+  );
+  if (!loaded) await page.evaluate(axe.source);
   const results = await page.evaluate(() =>
     (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }),
   );
@@ -96,4 +95,14 @@ const screenshotDir =
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true });
+}
+
+/**
+ * The bytes of a finished download, streamed from the browser: the files share a Chromium they are connected
+ * to, so a download has no local path to read.
+ */
+export async function downloaded(download: Download): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

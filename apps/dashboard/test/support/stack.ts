@@ -24,7 +24,9 @@ export interface StackUrls {
   dashboard: string;
 }
 
-export interface TestStack extends StackUrls {
+export interface TestStack extends Omit<StackUrls, 'edge'> {
+  /** The redirect edge; absent from a stack started with `edge: false`. */
+  edge?: string;
   /** The loopback mail server the consumer sends to, with `email: true`. */
   mail?: TestSmtpServer;
   close(): Promise<void>;
@@ -49,11 +51,12 @@ export function buildPages(): void {
  *
  * `email: true` turns email on (SMTP_URL to a loopback mail server, APP_URL to this dashboard), as a
  * deployment with a mail server runs: sign-up then waits for a mailed confirmation, so only a test file that
- * follows mails starts such a stack of its own; the shared one stays without email.
+ * follows mails starts such a stack of its own; the shared one stays without email. `edge: false` leaves the
+ * redirect edge out, for such a file whose people never open a short link (one service fewer to start).
  */
 export async function startStack(
   environment: TestEnvironment,
-  options: { email?: boolean } = {},
+  options: { email?: boolean; edge?: boolean } = {},
 ): Promise<TestStack> {
   const database: TestDatabase = await createTestDatabase({ environment });
   const prefix = `blt-dashboard-e2e-${environment.runId}${options.email ? `-mail-${process.pid}` : ''}`;
@@ -108,7 +111,9 @@ export async function startStack(
   };
   const services = [
     { dir: 'management-api', port: apiPort, metricsPort: apiMetricsPort },
-    { dir: 'redirect-edge', port: edgePort, metricsPort: edgeMetricsPort },
+    ...(options.edge === false
+      ? []
+      : [{ dir: 'redirect-edge', port: edgePort, metricsPort: edgeMetricsPort }]),
     { dir: 'analytics-consumer', port: consumerPort },
     { dir: 'dashboard', port: dashboardPort },
   ];
@@ -127,7 +132,7 @@ export async function startStack(
   }
   return {
     api: url(apiPort),
-    edge: url(edgePort),
+    ...(options.edge === false ? {} : { edge: url(edgePort) }),
     dashboard: url(dashboardPort),
     ...(mail ? { mail } : {}),
     close,
