@@ -18,53 +18,27 @@ import { createDb, createPool } from '@boltlink/db/client';
 import { links, users } from '@boltlink/db/schema';
 import { freePort } from '@boltlink/local-servers/redis';
 import autocannon from 'autocannon';
-import { COUNTRIES, REFERRERS } from './lib/click-dimensions.ts';
 import { type ServerProcess, startServer, treeCpuMs } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv } from './lib/seed-link.ts';
 import { localServers, startBenchStack } from './lib/stack.ts';
+import {
+  describeTraffic,
+  trafficFromEnv,
+  VARIED_TRAFFIC_EDGE_ENV,
+  visitorHeaders,
+} from './lib/visitor-traffic.ts';
 
 const RATE = Number(process.env.RATE ?? 3000);
 const LINKS = Number(process.env.LINKS ?? 1000);
 const DURATION = Number(process.env.DURATION ?? 20);
 const WARMUP = Number(process.env.WARMUP ?? 8);
 const DOMAIN = 'bench.local';
-const BROWSER =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const appsDir = fileURLToPath(new URL('../apps/', import.meta.url));
 
-const TRAFFIC = process.env.TRAFFIC === 'varied' ? 'varied' : 'same';
-/** 24 User-Agents: 4 platforms × 3 browsers × 2 versions. */
-const USER_AGENTS = [
-  'Windows NT 10.0; Win64; x64',
-  'Macintosh; Intel Mac OS X 14_5',
-  'Linux; Android 14; Pixel 8',
-  'X11; Linux x86_64',
-].flatMap((platform) =>
-  [125, 126].flatMap((version) => [
-    `Mozilla/5.0 (${platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version}.0.0.0 Safari/537.36`,
-    `Mozilla/5.0 (${platform}; rv:${version}.0) Gecko/20100101 Firefox/${version}.0`,
-    `Mozilla/5.0 (${platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version}.0.0.0 Safari/537.36 Edg/${version}.0.0.0`,
-  ]),
-);
-
-/** The headers of request number `i`: the same browser each time, or a varied visitor. */
-function visitorHeaders(i: number): Record<string, string> {
-  if (TRAFFIC === 'same') return { host: DOMAIN, 'user-agent': BROWSER };
-  const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)] as T;
-  const address = Math.floor(Math.random() * 50_000);
-  const country = pick(COUNTRIES);
-  const referrer = pick(REFERRERS);
-  return {
-    host: DOMAIN,
-    'user-agent': USER_AGENTS[i % USER_AGENTS.length] as string,
-    'x-forwarded-for': `10.${address >> 16}.${(address >> 8) & 255}.${address & 255}`,
-    ...(country === null ? {} : { 'cf-ipcountry': country }),
-    ...(referrer === null ? {} : { referer: `https://${referrer}/` }),
-  };
-}
+const TRAFFIC = trafficFromEnv(process.env.TRAFFIC);
 
 async function load(url: string, paths: string[], seconds: number): Promise<{ answered: number }> {
   let next = 0;
@@ -74,13 +48,13 @@ async function load(url: string, paths: string[], seconds: number): Promise<{ an
     connections: 50,
     overallRate: RATE,
     duration: seconds,
-    headers: { host: DOMAIN, 'user-agent': BROWSER },
+    headers: visitorHeaders('same', DOMAIN, 0),
     requests: [
       {
         setupRequest: (request) => {
           next = (next + 1) % paths.length;
           sent += 1;
-          return { ...request, path: paths[next] as string, headers: visitorHeaders(sent) };
+          return { ...request, path: paths[next] as string, headers: visitorHeaders(TRAFFIC, DOMAIN, sent) };
         },
       },
     ],
@@ -138,7 +112,7 @@ try {
     LOG_LEVEL: 'warn',
     WEB_CONCURRENCY: '1',
     // The varied traffic's addresses and countries come in headers, as behind a proxy or a CDN.
-    ...(TRAFFIC === 'varied' ? { TRUST_PROXY: 'loopback', COUNTRY_HEADER: 'cf-ipcountry' } : {}),
+    ...(TRAFFIC === 'varied' ? VARIED_TRAFFIC_EDGE_ENV : {}),
   };
   const edgePort = await freePort();
   const metricsPort = await freePort();
@@ -220,7 +194,7 @@ try {
     ([name, micros]) => `| ${name} | ${micros.toFixed(1)} | ${((micros / total) * 100).toFixed(0)} % |`,
   );
   const body = [
-    `${TRAFFIC === 'varied' ? 'Varied visitors (50,000 addresses, 24 browsers, the bench countries and referrers)' : 'One browser from one address'}: ${RATE} redirects/s asked over ${LINKS} links for ${DURATION} s (after ${WARMUP} s of warm-up, drained): ${redirects} redirects served, ${clicks} clicks counted (every one), the drain took ${drainSeconds.toFixed(1)} s after the load. One edge and one consumer process; Postgres fsync on, Redis AOF on.`,
+    `${describeTraffic(TRAFFIC)}: ${RATE} redirects/s asked over ${LINKS} links for ${DURATION} s (after ${WARMUP} s of warm-up, drained): ${redirects} redirects served, ${clicks} clicks counted (every one), the drain took ${drainSeconds.toFixed(1)} s after the load. One edge and one consumer process; Postgres fsync on, Redis AOF on.`,
     '',
     '| process | CPU µs per counted click | share |',
     '| --- | --- | --- |',

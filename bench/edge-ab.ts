@@ -21,6 +21,10 @@
 // link with a 50/50 A/B split (the visitor's variant hashed and picked on every request, its name on the click).
 // VISITOR=browser
 // sends a desktop Chrome User-Agent and an Accept-Language with every request (default: neither, as before).
+// TRAFFIC=varied sends every request as another visitor, as click-cost.ts's does (lib/visitor-traffic.ts: 50,000
+// addresses through X-Forwarded-For, 24 User-Agents, a cf-ipcountry country and a referrer), to both sides, each
+// edge trusting the loopback proxy and reading that country header. TRAFFIC_A / TRAFFIC_B set it for one side:
+// the same edge with TRAFFIC_A=same TRAFFIC_B=varied measures what varied visitors cost it.
 //
 // ENV_A / ENV_B add variables to one side, `NAME=value` separated by spaces; `{sink}` in a value is the URL of a
 // stand-in OTLP collector this process then runs (it takes /v1/traces, counts exports and bytes, decodes nothing).
@@ -40,6 +44,12 @@ import { runPinnedLoad, type ServerProcess, startServer } from './lib/processes.
 import { writeResults } from './lib/results-file.ts';
 import { benchEdgeEnv, FIVE_RULES_NONE_HOLDS, seedLink, TWO_VARIANTS } from './lib/seed-link.ts';
 import { startBenchStack } from './lib/stack.ts';
+import {
+  describeTraffic,
+  type Traffic,
+  trafficFromEnv,
+  VARIED_TRAFFIC_EDGE_ENV,
+} from './lib/visitor-traffic.ts';
 
 const SEGMENT = Number(process.env.DURATION ?? 5);
 const SEGMENTS = Number(process.env.SEGMENTS ?? 8);
@@ -58,6 +68,15 @@ const VISITOR_HEADERS: Record<string, string> =
         'accept-language': 'en-US,en;q=0.9,de;q=0.8',
       }
     : {};
+const TRAFFIC_A = trafficFromEnv(process.env.TRAFFIC_A ?? process.env.TRAFFIC);
+const TRAFFIC_B = trafficFromEnv(process.env.TRAFFIC_B ?? process.env.TRAFFIC);
+/** What the results say about the traffic: `` when both sides had the usual one. */
+const trafficNote =
+  TRAFFIC_A === TRAFFIC_B
+    ? TRAFFIC_A === 'varied'
+      ? describeTraffic(TRAFFIC_A)
+      : ''
+    : `A: ${describeTraffic(TRAFFIC_A)}, B: ${describeTraffic(TRAFFIC_B)}`;
 const RESULTS_NAME = process.env.RESULTS_NAME ?? 'edge-ab';
 const SINK = '{sink}';
 
@@ -122,22 +141,26 @@ try {
   await seedLink(stack.databaseUrl, DOMAIN, 'hot5', FIVE_RULES_NONE_HOLDS);
   await seedLink(stack.databaseUrl, DOMAIN, 'hotab', [], TWO_VARIANTS);
   // Only warnings (a log line per request would be measured), one process each.
-  const env = { ...benchEdgeEnv(stack, DOMAIN), LOG_LEVEL: 'warn', WEB_CONCURRENCY: '1' };
-  const start = async (dir: string, extra: Record<string, string>) => {
+  const env = {
+    ...benchEdgeEnv(stack, DOMAIN),
+    LOG_LEVEL: 'warn',
+    WEB_CONCURRENCY: '1',
+  };
+  const start = async (dir: string, extra: Record<string, string>, traffic: Traffic) => {
     const server = await startServer({
       ...(dir === BARE
         ? { entry: 'lib/bare-server.ts', cwd: benchDir }
         : { entry: 'src/server.ts', cwd: resolve(dir) }),
       port: await freePort(),
       cpu: SERVER_CPU,
-      env: { ...env, ...withSink(extra) },
+      env: { ...env, ...(traffic === 'varied' ? VARIED_TRAFFIC_EDGE_ENV : {}), ...withSink(extra) },
     });
     servers.push(server);
     return server;
   };
-  const a = await start(dirA, envA);
-  const b = await start(dirB, envB);
-  const load = (server: ServerProcess, code: string, durationSeconds: number) =>
+  const a = await start(dirA, envA, TRAFFIC_A);
+  const b = await start(dirB, envB, TRAFFIC_B);
+  const load = (server: ServerProcess, code: string, traffic: Traffic, durationSeconds: number) =>
     runPinnedLoad<LoadResult>({
       cpu: LOAD_CPU,
       cwd: benchDir,
@@ -148,12 +171,13 @@ try {
         durationSeconds,
         headers: { host: DOMAIN, ...VISITOR_HEADERS },
         expectStatusClass: 3,
+        traffic,
       },
     });
   console.log(
-    `edge A/B: A = ${dirA} at ${describeRevision(revisionA)} on /${CODE_A}, B = ${dirB} at ${describeRevision(revisionB)} on /${CODE_B}${VISITOR_HEADERS['user-agent'] === undefined ? '' : ', browser headers'}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
+    `edge A/B: A = ${dirA} at ${describeRevision(revisionA)} on /${CODE_A}, B = ${dirB} at ${describeRevision(revisionB)} on /${CODE_B}${VISITOR_HEADERS['user-agent'] === undefined ? '' : ', browser headers'}${trafficNote === '' ? '' : `; ${trafficNote}`}; both on CPU ${SERVER_CPU}, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} × ${SEGMENT} s`,
   );
-  await Promise.all([load(a, CODE_A, WARMUP), load(b, CODE_B, WARMUP)]);
+  await Promise.all([load(a, CODE_A, TRAFFIC_A, WARMUP), load(b, CODE_B, TRAFFIC_B, WARMUP)]);
   const ratios: number[] = [];
   const segments: {
     microsA: number;
@@ -165,7 +189,10 @@ try {
   }[] = [];
   for (let segment = 1; segment <= SEGMENTS; segment += 1) {
     const before = [await a.cpuMs(), await b.cpuMs()] as const;
-    const [resultA, resultB] = await Promise.all([load(a, CODE_A, SEGMENT), load(b, CODE_B, SEGMENT)]);
+    const [resultA, resultB] = await Promise.all([
+      load(a, CODE_A, TRAFFIC_A, SEGMENT),
+      load(b, CODE_B, TRAFFIC_B, SEGMENT),
+    ]);
     const microsA = (((await a.cpuMs()) - before[0]) * 1000) / Math.max(1, resultA.total);
     const microsB = (((await b.cpuMs()) - before[1]) * 1000) / Math.max(1, resultB.total);
     ratios.push(microsB / microsA);
@@ -197,6 +224,7 @@ try {
       b: { dir: shown(dirB), revision: revisionB, code: CODE_B, env: envB },
       ...(sink === undefined ? {} : { otlpSink: sink.received }),
       visitorHeaders: VISITOR_HEADERS,
+      traffic: { a: TRAFFIC_A, b: TRAFFIC_B },
       segmentSeconds: SEGMENT,
       warmup: WARMUP,
       connections: CONNECTIONS,
@@ -208,7 +236,7 @@ try {
     {
       title: 'Edge A/B: server CPU per hot redirect',
       body: [
-        `A = \`${shown(dirA)}\` at ${describeRevision(revisionA)} on \`/${CODE_A}\`, B = \`${shown(dirB)}\` at ${describeRevision(revisionB)} on \`/${CODE_B}\`${VISITOR_HEADERS['user-agent'] === undefined ? '' : ' (browser User-Agent and Accept-Language)'}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
+        `A = \`${shown(dirA)}\` at ${describeRevision(revisionA)} on \`/${CODE_A}\`, B = \`${shown(dirB)}\` at ${describeRevision(revisionB)} on \`/${CODE_B}\`${VISITOR_HEADERS['user-agent'] === undefined ? '' : ' (browser User-Agent and Accept-Language)'}${trafficNote === '' ? '' : `; ${trafficNote}`}; both on CPU ${SERVER_CPU} at once, loads on CPU ${LOAD_CPU}, ${CONNECTIONS} connections each, ${WARMUP} s warm-up, ${SEGMENTS} segments of ${SEGMENT} s.`,
         '',
         ...[
           Object.keys(envA).length > 0 ? `A adds \`${process.env.ENV_A}\`.` : '',

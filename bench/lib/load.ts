@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { type Traffic, visitorHeaders } from './visitor-traffic.ts';
 
 export interface LoadResult {
   name: string;
@@ -22,16 +23,40 @@ export interface LoadOptions {
   paths?: 'fixed' | 'random-codes';
   /** Status class every answer must have, e.g. 3 for redirects, 4 for not-found answers. */
   expectStatusClass: 3 | 4;
+  /**
+   * `varied`: each request comes from another visitor (lib/visitor-traffic.ts) to the Host of `headers`; default
+   * `same`, `headers` as given.
+   */
+  traffic?: Traffic;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const pathFor = options.paths === 'random-codes' ? randomCodePath : undefined;
+  const varied = options.traffic === 'varied';
+  const host = options.headers?.host ?? '';
+  let sent = 0;
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
     headers: options.headers,
-    requests: pathFor ? [{ setupRequest: (request) => ({ ...request, path: pathFor() }) }] : undefined,
+    requests:
+      pathFor !== undefined || varied
+        ? [
+            {
+              setupRequest: (request) => {
+                sent += 1;
+                return {
+                  ...request,
+                  ...(pathFor === undefined ? {} : { path: pathFor() }),
+                  ...(varied
+                    ? { headers: { ...options.headers, ...visitorHeaders('varied', host, sent) } }
+                    : {}),
+                };
+              },
+            },
+          ]
+        : undefined,
   });
   const classes = [result['1xx'], result['2xx'], result['3xx'], result['4xx'], result['5xx']];
   const expected = classes[options.expectStatusClass - 1] ?? 0;

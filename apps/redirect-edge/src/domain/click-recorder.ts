@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CountryLookup } from './geoip.ts';
+import { createRecentMemo } from './recent-memo.ts';
 import { createUserAgentClassifier, isHumanClick, type UserAgentInfo } from './user-agent.ts';
 import { createVisitorHasher, utcDayStart } from './visitor-hash.ts';
 
@@ -37,16 +37,21 @@ export type ClickRecorder = (linkId: string, context: ClickContext) => void;
 
 const COUNTRY = /^[A-Z]{2}$/;
 const MAX_HOST_LENGTH = 253;
-const DAY_MS = 86_400_000;
 /** Referers longer than this are parsed every time instead of being remembered. */
 const MAX_MEMO_REFERER_LENGTH = 512;
 
-/** What the last click from one IP was made of: reused while the same User-Agent comes back the same day. */
+/** Visitors remembered per IP: the addresses seen lately, each with the few last User-Agents seen from it. */
+const MEMO_ADDRESSES = 10_000;
+const USER_AGENTS_PER_ADDRESS = 4;
+
+/** What a click from one IP with one User-Agent was made of: reused while it comes back the same day. */
 interface Visitor {
   userAgent: string | undefined;
   agent: UserAgentInfo;
   hash: string;
   dayStart: number;
+  /** The visitor seen before this one at the same IP (another User-Agent: a household, an office). */
+  previous: Visitor | undefined;
 }
 
 export function createClickRecorder(options: ClickRecorderOptions): ClickRecorder {
@@ -59,24 +64,29 @@ export function createClickRecorder(options: ClickRecorderOptions): ClickRecorde
   // Each request brings fresh strings, and hashing a long User-Agent (or joining it to the IP) for every lookup
   // costs more than the rest of the click. Keyed by the short IP instead, with the User-Agent compared, a
   // returning visitor's classification and hash come from one lookup.
-  const visitors = new LRUCache<string, Visitor>({ max: 10_000 });
-  const referrers = new LRUCache<string, string>({ max: 2_000 });
+  const visitors = createRecentMemo<string, Visitor>(MEMO_ADDRESSES);
+  const referrers = createRecentMemo<string, string>(2_000);
 
   function visitorOf(ip: string, userAgent: string | undefined, occurredAt: number): Visitor {
-    const known = visitors.get(ip);
-    if (
-      known !== undefined &&
-      known.userAgent === userAgent &&
-      occurredAt >= known.dayStart &&
-      occurredAt < known.dayStart + DAY_MS
-    ) {
-      return known;
+    const dayStart = utcDayStart(occurredAt);
+    const latest = visitors.get(ip);
+    // An address's visitors are all of one day: a new day starts it over, yesterday's hashes are never reused.
+    const today = latest !== undefined && latest.dayStart === dayStart ? latest : undefined;
+    let lastKept: Visitor | undefined;
+    let count = 0;
+    for (let known = today; known !== undefined; known = known.previous) {
+      if (known.userAgent === userAgent) return known;
+      count += 1;
+      if (count === USER_AGENTS_PER_ADDRESS - 1) lastKept = known;
     }
+    // The address's oldest User-Agent is forgotten to make room.
+    if (lastKept !== undefined) lastKept.previous = undefined;
     const visitor: Visitor = {
       userAgent,
       agent: classify(userAgent),
       hash: hashVisitor(ip, userAgent, occurredAt),
-      dayStart: utcDayStart(occurredAt),
+      dayStart,
+      previous: today,
     };
     visitors.set(ip, visitor);
     return visitor;

@@ -1,6 +1,6 @@
 import { isbot } from 'isbot';
-import { LRUCache } from 'lru-cache';
 import UAParser from 'ua-parser-js';
+import { createRecentMemo } from './recent-memo.ts';
 
 export interface UserAgentInfo {
   device: string;
@@ -24,12 +24,13 @@ const EMPTY: UserAgentInfo = Object.freeze({
 
 /**
  * Classifies User-Agent strings. Parsing one costs tens of microseconds, and a redirect's traffic repeats a
- * small set of strings, so results are memoised in a bounded LRU keyed by the (truncated) string.
+ * small set of strings, so results are memoised (the strings seen lately, a bounded number) by the (truncated)
+ * string.
  */
 export function createUserAgentClassifier(
   maxEntries = 2000,
 ): (userAgent: string | undefined) => UserAgentInfo {
-  const cache = new LRUCache<string, UserAgentInfo>({ max: maxEntries });
+  const cache = createRecentMemo<string, UserAgentInfo>(maxEntries);
   return (userAgent) => {
     // No User-Agent at all is what scripts send, not browsers: count it, flagged as a bot.
     if (userAgent === undefined || userAgent.length === 0) return EMPTY;

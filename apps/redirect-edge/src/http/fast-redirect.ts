@@ -143,7 +143,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
       let link: RedirectLink | null | undefined;
       try {
         headers = readRedirectHeaders(req.rawHeaders, countryHeader);
-        ip = address.ip(req);
+        ip = address.ip(req, headers);
         // Charged before the lookup, as the Fastify hook does: a refused client costs no lookup.
         retryAfterSeconds = limiter.take(ip, time);
         if (retryAfterSeconds > 0) {
@@ -151,7 +151,7 @@ export function createFastRedirect(deps: FastRedirectDeps): FastRedirect {
           fallback(req, res);
           return;
         }
-        const served = directory.peek(address.host(req, headers.host));
+        const served = directory.peek(address.host(req, headers.host, headers));
         if (served === undefined) {
           // A custom domain this process has not looked up lately: Fastify looks it up, then the link.
           handOver(req, { retryAfterSeconds });

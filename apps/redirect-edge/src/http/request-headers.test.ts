@@ -17,6 +17,8 @@ async function readBoth(lines: [string, string][], countryHeader?: string) {
         referer: headers.referer,
         country: Array.isArray(country) ? country.join(', ') : country,
         acceptLanguage: headers['accept-language'],
+        forwardedFor: headers['x-forwarded-for'],
+        forwardedHost: headers['x-forwarded-host'],
       },
     };
     res.end();
@@ -77,6 +79,10 @@ describe('readRedirectHeaders', () => {
         ['X-Country', 'FR'],
         ['Accept-Language', 'fr'],
         ['accept-language', 'en;q=0.5'],
+        ['X-Forwarded-For', '203.0.113.9'],
+        ['x-forwarded-for', ' 10.0.0.2 ,10.0.0.3'],
+        ['X-FORWARDED-HOST', 'a.example'],
+        ['x-forwarded-host', 'b.example'],
       ],
       'x-country',
     );
@@ -86,6 +92,8 @@ describe('readRedirectHeaders', () => {
       userAgent: 'one',
       country: 'US, FR',
       acceptLanguage: 'fr, en;q=0.5',
+      forwardedFor: '203.0.113.9, 10.0.0.2 ,10.0.0.3',
+      forwardedHost: 'a.example, b.example',
     });
   });
 
@@ -101,6 +109,8 @@ describe('readRedirectHeaders', () => {
       referer: undefined,
       country: undefined,
       acceptLanguage: undefined,
+      forwardedFor: undefined,
+      forwardedHost: undefined,
     });
     expect(both?.fast).toEqual(both?.node);
   });

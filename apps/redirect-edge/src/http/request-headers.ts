@@ -7,10 +7,14 @@ export interface RedirectHeaders {
   country: string | undefined;
   /** Accept-Language (repeats joined with ", "): read by a link's language rules. */
   acceptLanguage: string | undefined;
+  /** X-Forwarded-For and X-Forwarded-Host (repeats joined with ", "): read only behind a trusted proxy. */
+  forwardedFor: string | undefined;
+  forwardedHost: string | undefined;
 }
 
 /**
- * Reads Host, User-Agent, Referer, Accept-Language and the trusted country header in one pass over `req.rawHeaders`.
+ * Reads Host, User-Agent, Referer, Accept-Language, X-Forwarded-For, X-Forwarded-Host and the trusted country
+ * header in one pass over `req.rawHeaders`.
  *
  * Touching `req.headers` makes node:http build the whole header object (every name lower-cased, every value
  * copied), which costs about half a microsecond per request, a visible share of a cached redirect. The values
@@ -28,6 +32,8 @@ export function readRedirectHeaders(
   let referer: string | undefined;
   let country: string | undefined;
   let acceptLanguage: string | undefined;
+  let forwardedFor: string | undefined;
+  let forwardedHost: string | undefined;
   const countryLength = countryHeader === undefined ? -1 : countryHeader.length;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -38,16 +44,22 @@ export function readRedirectHeaders(
       if (userAgent === undefined && isName(name, 'user-agent')) userAgent = raw[i + 1];
     } else if (length === 7) {
       if (referer === undefined && isName(name, 'referer')) referer = raw[i + 1];
-    } else if (length === 15 && isName(name, 'accept-language')) {
-      const value = raw[i + 1] as string;
-      acceptLanguage = acceptLanguage === undefined ? value : `${acceptLanguage}, ${value}`;
+    } else if (length === 15) {
+      if (isName(name, 'accept-language')) acceptLanguage = joined(acceptLanguage, raw[i + 1] as string);
+      else if (isName(name, 'x-forwarded-for')) forwardedFor = joined(forwardedFor, raw[i + 1] as string);
+    } else if (length === 16 && isName(name, 'x-forwarded-host')) {
+      forwardedHost = joined(forwardedHost, raw[i + 1] as string);
     }
     if (length === countryLength && isName(name, countryHeader as string)) {
-      const value = raw[i + 1] as string;
-      country = country === undefined ? value : `${country}, ${value}`;
+      country = joined(country, raw[i + 1] as string);
     }
   }
-  return { host, userAgent, referer, country, acceptLanguage };
+  return { host, userAgent, referer, country, acceptLanguage, forwardedFor, forwardedHost };
+}
+
+/** A repeated header's values as node:http joins them. */
+function joined(before: string | undefined, value: string): string {
+  return before === undefined ? value : `${before}, ${value}`;
 }
 
 function isName(name: string, lower: string): boolean {
