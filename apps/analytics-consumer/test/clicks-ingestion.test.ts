@@ -28,10 +28,10 @@ import {
   totals,
   waitForQueue,
 } from './helpers.ts';
-import { test } from './support/consumer.ts';
+import { test as consumerTest } from './support/consumer.ts';
 
 // Concurrency 4 with coalescing lanes: the worker gets more connections than the default.
-test.override('workerPoolSize', 6);
+const test = consumerTest.extend('workerPoolSize', { scope: 'file' }, 6);
 
 let producerRedis: RedisClient;
 let producer: QueueProducer;
