@@ -1,5 +1,5 @@
 // Operator command: re-queue the failed jobs of a queue once the cause of their failure is fixed.
-//   node dist/requeue-failed.js --queue clicks [--limit 1000] [--dry-run]
+//   node dist/requeue-failed.js --queue clicks [--limit 1000] [--dry-run] [--connect-timeout 10]
 // Reads REDIS_URL and QUEUE_PREFIX like the consumer (run it where the consumer runs, with its environment).
 // See docs/operations/postgres-outages.md.
 import { parseArgs } from 'node:util';
@@ -10,9 +10,14 @@ import { createQueueRedis, type RedisClient } from '@boltlink/redis-keys/clients
 import { Queue } from 'bullmq';
 import { requeueFailed } from './failed-jobs.ts';
 
+/** How long the command waits for the queue Redis before it gives up, unless --connect-timeout says otherwise. */
+const DEFAULT_CONNECT_TIMEOUT_S = 10;
+
 const USAGE = `usage: requeue-failed --queue <${Object.values(QUEUE_NAMES).join('|')}> [--limit N] [--dry-run]
+                      [--connect-timeout S]
   Moves failed jobs (oldest first, at most N, default 1000) back to waiting with their attempts reset.
-  Jobs whose payload is invalid stay in the failed set. --dry-run only counts.`;
+  Jobs whose payload is invalid stay in the failed set. --dry-run only counts. Stops with an error when the
+  queue Redis does not answer within S seconds (default ${DEFAULT_CONNECT_TIMEOUT_S}).`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -20,7 +25,13 @@ function fail(message: string): never {
 }
 
 function parseCommandLine(argv: string[]) {
-  let values: { queue?: string; limit?: string; 'dry-run'?: boolean; help?: boolean };
+  let values: {
+    queue?: string;
+    limit?: string;
+    'dry-run'?: boolean;
+    'connect-timeout'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -28,6 +39,7 @@ function parseCommandLine(argv: string[]) {
         queue: { type: 'string' },
         limit: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'connect-timeout': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -42,10 +54,18 @@ function parseCommandLine(argv: string[]) {
   if (!values.queue || !queues.includes(values.queue)) fail('--queue must name a queue');
   const limit = values.limit === undefined ? 1000 : Number(values.limit);
   if (!Number.isSafeInteger(limit) || limit < 1) fail('--limit must be a positive integer');
-  return { queue: values.queue as QueueName, limit, dryRun: values['dry-run'] === true };
+  const connectTimeout =
+    values['connect-timeout'] === undefined ? DEFAULT_CONNECT_TIMEOUT_S : Number(values['connect-timeout']);
+  if (!Number.isSafeInteger(connectTimeout) || connectTimeout < 1 || connectTimeout > 3600) {
+    fail('--connect-timeout must be a whole number of seconds from 1 to 3600');
+  }
+  return {
+    queue: values.queue as QueueName,
+    limit,
+    dryRun: values['dry-run'] === true,
+    connectTimeoutS: connectTimeout,
+  };
 }
-
-const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 
 async function readyWithin(connection: RedisClient, timeoutMs: number): Promise<boolean> {
   if (connection.status === 'ready') return true;
@@ -68,10 +88,10 @@ async function main(): Promise<void> {
   const connection = createQueueRedis(config.redisUrl, 'producer', { connectionName: 'requeue-failed' });
   connection.on('error', () => {});
   // ioredis reconnects forever; an operator command says so and stops instead.
-  if (!(await readyWithin(connection, REDIS_CONNECT_TIMEOUT_MS))) {
+  if (!(await readyWithin(connection, args.connectTimeoutS * 1000))) {
     connection.disconnect();
     process.stderr.write(
-      `requeue-failed: the queue Redis (REDIS_URL) did not answer within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s\n`,
+      `requeue-failed: the queue Redis (REDIS_URL) did not answer within ${args.connectTimeoutS} s\n`,
     );
     process.exit(1);
   }

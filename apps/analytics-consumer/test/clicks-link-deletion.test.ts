@@ -2,13 +2,13 @@ import type { Pool, PoolClient } from 'pg';
 import { describe, expect } from 'vitest';
 import { ingestClicks } from '../src/ingest/ingest-clicks.ts';
 import { makeEvents, rollupsVersusEvents, seedLinks, waitFor } from './helpers.ts';
-import { test } from './support/consumer.ts';
+import { test as consumerTest } from './support/consumer.ts';
 
 // click_events has no foreign key to links: ingestion key-share-locks the links it writes for before it
 // writes anything. These races are what that lock must decide, each forced with a second connection.
 
 // The ingestion under test runs on the worker pool; the racing transactions on the database's own pool.
-test.override('workerPoolSize', 2);
+const test = consumerTest.extend('workerPoolSize', { scope: 'file' }, 2);
 
 /** Rows anywhere the consumer writes for one link. */
 async function rowsFor(pool: Pool, linkId: string) {

@@ -122,7 +122,7 @@ test('stops with a clear error instead of waiting forever when the queue Redis d
 
   const outcome = await run(
     process.execPath,
-    ['--import', 'tsx', command, '--queue', 'clicks', '--dry-run'],
+    ['--import', 'tsx', command, '--queue', 'clicks', '--dry-run', '--connect-timeout', '1'],
     {
       env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: '{unused}' },
       timeout: 30_000,
@@ -132,5 +132,5 @@ test('stops with a clear error instead of waiting forever when the queue Redis d
     (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
   );
   expect(outcome.code).toBe(1);
-  expect(outcome.stderr).toContain('the queue Redis (REDIS_URL) did not answer within 10 s');
+  expect(outcome.stderr).toContain('the queue Redis (REDIS_URL) did not answer within 1 s');
 }, 60_000);

@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
-import { createApiKey, expectProblem, signup, test } from './support/api.ts';
+import { test as apiTest, createApiKey, expectProblem, signup } from './support/api.ts';
 
-test.override('apiEnv', { API_KEY_CREATE_RATE_LIMIT_MAX: '3' });
+const test = apiTest.extend('apiEnv', { scope: 'file' }, { API_KEY_CREATE_RATE_LIMIT_MAX: '3' });
 
 describe('API key authorization', () => {
   test("answers 404 when revoking another account's key, and the key keeps working", async ({ api }) => {

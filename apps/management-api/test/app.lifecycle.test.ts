@@ -6,9 +6,9 @@ import { apiKeys } from '@boltlink/db/schema';
 import { startPrivateRedis } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
-import { createApiKey, expectProblem, signup, startTestApi, test } from './support/api.ts';
+import { test as apiTest, createApiKey, expectProblem, signup, startTestApi } from './support/api.ts';
 
-test.override('apiEnv', { CORS_ORIGINS: 'https://app.example.com' });
+const test = apiTest.extend('apiEnv', { scope: 'file' }, { CORS_ORIGINS: 'https://app.example.com' });
 
 describe('operational endpoints', () => {
   test('answers /health, /ready and /health/dependencies, and keeps /metrics off its public port', async ({

@@ -1,7 +1,18 @@
 import { describe, expect } from 'vitest';
-import { expectProblem, PASSWORD, signup, type TestApi, test, uniqueEmail } from './support/api.ts';
+import {
+  test as apiTest,
+  expectProblem,
+  PASSWORD,
+  signup,
+  type TestApi,
+  uniqueEmail,
+} from './support/api.ts';
 
-test.override('apiEnv', { LOGIN_ACCOUNT_RATE_LIMIT_MAX: '3', SIGNUP_RATE_LIMIT_MAX: '1000' });
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  { LOGIN_ACCOUNT_RATE_LIMIT_MAX: '3', SIGNUP_RATE_LIMIT_MAX: '1000' },
+);
 
 const post = (api: TestApi, url: string, payload: unknown, headers: Record<string, string> = {}) =>
   api.app.inject({ method: 'POST', url, payload: payload as object, headers });

@@ -1,9 +1,20 @@
 import { apiKeys, users } from '@boltlink/db/schema';
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
-import { createApiKey, expectProblem, PASSWORD, signup, test, uniqueEmail } from './support/api.ts';
+import {
+  test as apiTest,
+  createApiKey,
+  expectProblem,
+  PASSWORD,
+  signup,
+  uniqueEmail,
+} from './support/api.ts';
 
-test.override('apiEnv', { SIGNUP_RATE_LIMIT_MAX: '3', LOGIN_RATE_LIMIT_MAX: '1000' });
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  { SIGNUP_RATE_LIMIT_MAX: '3', LOGIN_RATE_LIMIT_MAX: '1000' },
+);
 
 describe('secrets at rest and in logs', () => {
   test('never stores or logs passwords, session tokens or API keys in plaintext', async ({ api }) => {

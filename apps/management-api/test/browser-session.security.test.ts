@@ -1,8 +1,12 @@
 import { describe, expect } from 'vitest';
-import { PASSWORD, signup, test, uniqueEmail } from './support/api.ts';
+import { test as apiTest, PASSWORD, signup, uniqueEmail } from './support/api.ts';
 
 const DASHBOARD = 'http://dashboard.test';
-test.override('apiEnv', { CORS_ORIGINS: DASHBOARD, TRUST_PROXY: 'loopback' });
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  { CORS_ORIGINS: DASHBOARD, TRUST_PROXY: 'loopback' },
+);
 
 type Res = { cookies: { name: string; value: string; [key: string]: unknown }[] };
 const sessionCookie = (res: Res) => res.cookies.find((cookie) => cookie.name === 'boltlink_session');

@@ -5,22 +5,26 @@ import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import {
+  test as apiTest,
   createLink,
   createWorkspace,
   expectProblem,
   signup,
   type TestApi,
-  test,
   uniqueEmail,
 } from './support/api.ts';
 
-test.override('apiEnv', {
-  LINK_CREATE_RATE_LIMIT_MAX: '5',
-  LINK_PASSWORD_RATE_LIMIT_MAX: '3',
-  METADATA_FETCH_RATE_LIMIT_MAX: '3',
-  QR_PNG_RATE_LIMIT_MAX: '20',
-  INVITATION_RATE_LIMIT_MAX: '3',
-});
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  {
+    LINK_CREATE_RATE_LIMIT_MAX: '5',
+    LINK_PASSWORD_RATE_LIMIT_MAX: '3',
+    METADATA_FETCH_RATE_LIMIT_MAX: '3',
+    QR_PNG_RATE_LIMIT_MAX: '20',
+    INVITATION_RATE_LIMIT_MAX: '3',
+  },
+);
 
 let queueConnection: Redis;
 let metadataQueue: Queue;

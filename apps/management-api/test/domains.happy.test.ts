@@ -7,11 +7,22 @@ import { testRedisUrl } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
 import type { DomainView } from '../src/schemas/domains.ts';
-import { createLink, createWorkspace, expectProblem, signup, type TestApi, test } from './support/api.ts';
+import {
+  test as apiTest,
+  createLink,
+  createWorkspace,
+  expectProblem,
+  signup,
+  type TestApi,
+} from './support/api.ts';
 
 // A real DNS server on loopback: the API's resolver asks it, as it would ask the internet's.
 const dns = await startLocalDnsServer();
-test.override('apiEnv', { DNS_SERVERS: dns.address, EDGE_HOSTNAME: 'edge.sho.rt', DNS_TIMEOUT_MS: '1000' });
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  { DNS_SERVERS: dns.address, EDGE_HOSTNAME: 'edge.sho.rt', DNS_TIMEOUT_MS: '1000' },
+);
 
 let subscriber: RedisClient;
 const domainMessages: string[] = [];

@@ -1,12 +1,23 @@
 import { describe, expect } from 'vitest';
-import { createWorkspace, PASSWORD, queuedMails, type TestApi, test, uniqueEmail } from './support/api.ts';
+import {
+  test as apiTest,
+  createWorkspace,
+  PASSWORD,
+  queuedMails,
+  type TestApi,
+  uniqueEmail,
+} from './support/api.ts';
 
 // Email on: the API only queues mails (it never connects to this server); the consumer sends them.
-test.override('apiEnv', {
-  SMTP_URL: 'smtp://127.0.0.1:2525',
-  APP_URL: 'https://app.boltlink.test',
-  ADDRESS_MAIL_RATE_LIMIT_MAX: '3',
-});
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  {
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    APP_URL: 'https://app.boltlink.test',
+    ADDRESS_MAIL_RATE_LIMIT_MAX: '3',
+  },
+);
 
 const RESET = 'Reset your BoltLink password';
 const tokenIn = (text: string, label: string) => new RegExp(`${label}: ([A-Za-z0-9_-]+)`).exec(text)?.[1];

@@ -2,11 +2,15 @@ import { startLocalDnsServer } from '@boltlink/local-servers/dns';
 import { describe, expect } from 'vitest';
 import type { DomainView } from '../src/schemas/domains.ts';
 import type { LinkDomain } from '../src/schemas/links.ts';
-import { createApiKey, createLink, expectProblem, signup, test } from './support/api.ts';
+import { test as apiTest, createApiKey, createLink, expectProblem, signup } from './support/api.ts';
 
 // A real DNS server on loopback proves the custom domain, as the internet's would.
 const dns = await startLocalDnsServer();
-test.override('apiEnv', { DNS_SERVERS: dns.address, EDGE_HOSTNAME: 'edge.sho.rt', DNS_TIMEOUT_MS: '1000' });
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  { DNS_SERVERS: dns.address, EDGE_HOSTNAME: 'edge.sho.rt', DNS_TIMEOUT_MS: '1000' },
+);
 test.afterAll(async () => {
   await dns.close();
 });

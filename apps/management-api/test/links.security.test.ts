@@ -1,8 +1,8 @@
 import { describe, expect } from 'vitest';
 import type { LinkView } from '../src/schemas/links.ts';
-import { createApiKey, createLink, expectProblem, signup, test } from './support/api.ts';
+import { test as apiTest, createApiKey, createLink, expectProblem, signup } from './support/api.ts';
 
-test.override('apiEnv', { DATABASE_POOL_MAX: '10' });
+const test = apiTest.extend('apiEnv', { scope: 'file' }, { DATABASE_POOL_MAX: '10' });
 
 describe('authorization matrix', () => {
   test("answers 404 for another account's link on every route, and changes nothing", async ({ api }) => {

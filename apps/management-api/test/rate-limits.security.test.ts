@@ -1,7 +1,11 @@
 import { describe, expect } from 'vitest';
-import { createApiKey, expectProblem, signup, startTestApi, test } from './support/api.ts';
+import { test as apiTest, createApiKey, expectProblem, signup, startTestApi } from './support/api.ts';
 
-test.override('apiEnv', { LINK_CREATE_RATE_LIMIT_MAX: '3', DEFAULT_RATE_LIMIT_MAX: '40' });
+const test = apiTest.extend(
+  'apiEnv',
+  { scope: 'file' },
+  { LINK_CREATE_RATE_LIMIT_MAX: '3', DEFAULT_RATE_LIMIT_MAX: '40' },
+);
 
 describe('rate limits', () => {
   test('limits link creation per account, across its sessions and API keys, whatever the IP', async ({

@@ -15,7 +15,7 @@ import { rollUpCommitted } from '../../analytics-consumer/src/ingest/dimension-r
 import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
 import { writeTestCountryDatabase } from './fixtures/country-db.ts';
-import { DOMAIN, insertLink, test, waitFor } from './support/edge.ts';
+import { DOMAIN, test as edgeTest, insertLink, waitFor } from './support/edge.ts';
 import { edgeStatus, listenOnLoopback } from './support/http.ts';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
@@ -28,12 +28,16 @@ const LONDON = '81.2.69.160';
 // This file's edge looks countries up in a test MaxMind database (GEOIP_DB_PATH, read as the server reads it)
 // and trusts a country header from a proxy on loopback.
 const dir = await mkdtemp(join(tmpdir(), 'boltlink-edge-clicks-'));
-test.override('edgeEnv', {
-  GEOIP_DB_PATH: await writeTestCountryDatabase(dir),
-  COUNTRY_HEADER: 'CF-IPCountry',
-  TRUST_PROXY: '127.0.0.1',
-  CLICK_BATCH_INTERVAL_MS: '20',
-});
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  {
+    GEOIP_DB_PATH: await writeTestCountryDatabase(dir),
+    COUNTRY_HEADER: 'CF-IPCountry',
+    TRUST_PROXY: '127.0.0.1',
+    CLICK_BATCH_INTERVAL_MS: '20',
+  },
+);
 
 let port: number;
 let workerRedis: RedisClient;

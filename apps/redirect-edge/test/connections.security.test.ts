@@ -1,13 +1,20 @@
 import { uniquePrefix } from '@boltlink/testing/redis';
 import { describe, expect } from 'vitest';
-import { DOMAIN, insertLink, metricValue, startEdge, type TestEdge, test } from './support/edge.ts';
+import {
+  DOMAIN,
+  test as edgeTest,
+  insertLink,
+  metricValue,
+  startEdge,
+  type TestEdge,
+} from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
 import { openRawConnection, type RawConnection } from './support/raw-connection.ts';
 
 // Real sockets against the edge's own server: these limits live below Fastify, where app.inject never goes.
 
 // The file's edge is the one of the slow-headers tests; the connection tests start their own.
-test.override('edgeEnv', { EDGE_HEADERS_TIMEOUT_MS: '1000' });
+const test = edgeTest.extend('edgeEnv', { scope: 'file' }, { EDGE_HEADERS_TIMEOUT_MS: '1000' });
 
 const listen = listenOnLoopback;
 

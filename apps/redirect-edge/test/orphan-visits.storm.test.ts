@@ -3,15 +3,19 @@ import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
 import { uniquePrefix } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
 import { describe, expect } from 'vitest';
-import { DOMAIN, insertLink, metricValue, startEdge, test, waitFor } from './support/edge.ts';
+import { DOMAIN, test as edgeTest, insertLink, metricValue, startEdge, waitFor } from './support/edge.ts';
 import { edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // Ten distinct keys per flush: a storm of a few hundred random paths is well past the bound.
-test.override('edgeEnv', {
-  NOT_FOUND_RATE_LIMIT_MAX: '100000',
-  ORPHAN_VISITS_MAX_KEYS: '10',
-  ORPHAN_VISITS_FLUSH_MS: '50',
-});
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  {
+    NOT_FOUND_RATE_LIMIT_MAX: '100000',
+    ORPHAN_VISITS_MAX_KEYS: '10',
+    ORPHAN_VISITS_FLUSH_MS: '50',
+  },
+);
 
 const BROWSER = {
   'user-agent':

@@ -1,11 +1,22 @@
 import { linkClicksDaily } from '@boltlink/db/schema';
 import { describe, expect } from 'vitest';
-import { DOMAIN, insertLink, readClickBatches, startEdge, test, waitFor } from './support/edge.ts';
+import {
+  DOMAIN,
+  test as edgeTest,
+  insertLink,
+  readClickBatches,
+  startEdge,
+  waitFor,
+} from './support/edge.ts';
 import { type EdgeRequestOptions, edgeStatus, listenOnLoopback } from './support/http.ts';
 import { openRawConnection } from './support/raw-connection.ts';
 
 // This file is about answers, not enumeration limits (the security tests cover those).
-test.override('edgeEnv', { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' },
+);
 
 let port: number;
 

@@ -8,12 +8,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect } from 'vitest';
 import {
   DOMAIN,
+  test as edgeTest,
   insertCampaign,
   insertLink,
   readClickBatches,
   startEdge,
   type TestEdge,
-  test,
   uniqueCode,
   waitFor,
 } from './support/edge.ts';
@@ -65,7 +65,7 @@ function visible(status: number, headers: Record<string, unknown>) {
   };
 }
 
-test.override('edgeEnv', { CLICK_BATCH_INTERVAL_MS: '20' });
+const test = edgeTest.extend('edgeEnv', { scope: 'file' }, { CLICK_BATCH_INTERVAL_MS: '20' });
 
 let port: number;
 

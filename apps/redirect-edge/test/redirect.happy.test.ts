@@ -5,15 +5,19 @@ import { eq } from 'drizzle-orm';
 import { describe, expect } from 'vitest';
 import {
   DOMAIN,
+  test as edgeTest,
   insertCampaign,
   insertLink,
   readClickBatches,
   startEdge,
-  test,
   waitFor,
 } from './support/edge.ts';
 
-test.override('edgeEnv', { COUNTRY_HEADER: 'CF-IPCountry', CLICK_BATCH_INTERVAL_MS: '20' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { COUNTRY_HEADER: 'CF-IPCountry', CLICK_BATCH_INTERVAL_MS: '20' },
+);
 
 describe('redirects', () => {
   test('serves an uncached link from Postgres, caches it in Redis, then answers from memory', async ({

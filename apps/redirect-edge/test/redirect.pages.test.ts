@@ -4,12 +4,16 @@ import { links } from '@boltlink/db/schema';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect } from 'vitest';
-import { capturingLogger, insertLink, startEdge, type TestEdge, test } from './support/edge.ts';
+import { capturingLogger, test as edgeTest, insertLink, startEdge, type TestEdge } from './support/edge.ts';
 import { type EdgeAnswer, edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // Every request here goes to the edge's real port, so the fast path in front of Fastify sees it first: what a
 // person and an API client get is what either path answers.
-test.override('edgeEnv', { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { NOT_FOUND_RATE_LIMIT_MAX: '100000', CLICK_BATCH_INTERVAL_MS: '20' },
+);
 
 /** What Chrome sends for an address typed or clicked. */
 const BROWSER = {

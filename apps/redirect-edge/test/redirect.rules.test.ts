@@ -5,12 +5,23 @@ import { encodeBlocklistChange } from '@boltlink/redis-keys/blocked-destinations
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { decodeCachedLink } from '@boltlink/redis-keys/link-cache';
 import { afterAll, describe, expect } from 'vitest';
-import { DOMAIN, insertLink, readClickBatches, type TestEdge, test, waitFor } from './support/edge.ts';
+import {
+  DOMAIN,
+  test as edgeTest,
+  insertLink,
+  readClickBatches,
+  type TestEdge,
+  waitFor,
+} from './support/edge.ts';
 import { edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // Redirect rules seen by a visitor: through a real socket (the fast path in front of Fastify answers plain
 // redirects) and through Fastify's route (`inject`), which must pick the same destination.
-test.override('edgeEnv', { COUNTRY_HEADER: 'CF-IPCountry', CLICK_BATCH_INTERVAL_MS: '20' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { COUNTRY_HEADER: 'CF-IPCountry', CLICK_BATCH_INTERVAL_MS: '20' },
+);
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';

@@ -1,10 +1,14 @@
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import argon2 from 'argon2';
 import { describe, expect } from 'vitest';
-import { DOMAIN, insertLink, startEdge, test } from './support/edge.ts';
+import { DOMAIN, test as edgeTest, insertLink, startEdge } from './support/edge.ts';
 import { edgeRequest, listenOnLoopback } from './support/http.ts';
 
-test.override('edgeEnv', { PASSWORD_RATE_LIMIT_MAX: '3', NOT_FOUND_RATE_LIMIT_MAX: '5' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { PASSWORD_RATE_LIMIT_MAX: '3', NOT_FOUND_RATE_LIMIT_MAX: '5' },
+);
 
 let passwordHash: string;
 

@@ -11,12 +11,16 @@ import { rollUpCommitted } from '../../analytics-consumer/src/ingest/dimension-r
 // The consumer's own worker, used read-only: what the edge writes must be what the consumer ingests.
 import { createConsumerMetrics } from '../../analytics-consumer/src/metrics.ts';
 import { createClicksWorker } from '../../analytics-consumer/src/workers/clicks-worker.ts';
-import { DOMAIN, insertLink, type TestEdge, test, waitFor } from './support/edge.ts';
+import { DOMAIN, test as edgeTest, insertLink, type TestEdge, waitFor } from './support/edge.ts';
 import { edgeRequest, listenOnLoopback } from './support/http.ts';
 
 // A/B splits seen by visitors: each visitor is a client address (X-Forwarded-For from a trusted proxy on
 // loopback) and a User-Agent, through the fast path (a real socket) and Fastify's route (`inject`).
-test.override('edgeEnv', { TRUST_PROXY: '127.0.0.1', CLICK_BATCH_INTERVAL_MS: '20' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { TRUST_PROXY: '127.0.0.1', CLICK_BATCH_INTERVAL_MS: '20' },
+);
 
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { domains } from '@boltlink/db/schema';
 import { afterAll, describe, expect } from 'vitest';
-import { insertLink, test } from './support/edge.ts';
+import { test as edgeTest, insertLink } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
 import { replaceInExample, waitForPort } from './support/proxy-config.ts';
 
@@ -21,7 +21,11 @@ const caddy = ['caddy', '/usr/bin/caddy'].find((bin) => spawnSync(bin, ['version
 const VERIFIED = 'links.customer.test';
 const PENDING = 'pending.customer.test';
 
-test.override('edgeEnv', { SHORT_DOMAINS: 's.example.com', TRUST_PROXY: '127.0.0.1' });
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  { SHORT_DOMAINS: 's.example.com', TRUST_PROXY: '127.0.0.1' },
+);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

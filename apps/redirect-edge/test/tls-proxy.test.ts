@@ -12,7 +12,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
-import { insertLink, test } from './support/edge.ts';
+import { test as edgeTest, insertLink } from './support/edge.ts';
 import { listenOnLoopback } from './support/http.ts';
 import { replaceInExample, waitForPort } from './support/proxy-config.ts';
 
@@ -30,14 +30,18 @@ const CLIENT_A = '127.0.0.3';
 const CLIENT_B = '127.0.0.4';
 const REDIRECT_LIMIT = 3;
 
-test.override('edgeEnv', {
-  // The short domain is not the default one: the link is found only if the Host reaches the edge.
-  SHORT_DOMAINS: `default.example,${SHORT}`,
-  SHORT_URL_SCHEME: 'https',
-  // nginx connects from 127.0.0.1; the clients come from other loopback addresses.
-  TRUST_PROXY: '127.0.0.1',
-  REDIRECT_RATE_LIMIT_MAX: String(REDIRECT_LIMIT),
-});
+const test = edgeTest.extend(
+  'edgeEnv',
+  { scope: 'file' },
+  {
+    // The short domain is not the default one: the link is found only if the Host reaches the edge.
+    SHORT_DOMAINS: `default.example,${SHORT}`,
+    SHORT_URL_SCHEME: 'https',
+    // nginx connects from 127.0.0.1; the clients come from other loopback addresses.
+    TRUST_PROXY: '127.0.0.1',
+    REDIRECT_RATE_LIMIT_MAX: String(REDIRECT_LIMIT),
+  },
+);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -50,3 +50,20 @@ export const test = base
   });
 
 export type { TestDatabase };
+
+/**
+ * Marks an app's `test` as shared by every file of a worker. The apps run their files one after another in
+ * one worker each (vitest `isolate: false`: the app's modules are imported once per worker, not once per file),
+ * so a top-level `test.override(…)` in one file would change the fixtures of every later file of that worker.
+ * It throws instead, naming the file-local way: a file's own `test`, extended from the shared one.
+ */
+export function sharedByFiles<T extends object>(test: T, instead: string): T {
+  Object.defineProperty(test, 'override', {
+    value: () => {
+      throw new Error(
+        `test.override would change this fixture for every later file of the worker (isolate: false); give the file its own test instead: ${instead}`,
+      );
+    },
+  });
+  return test;
+}

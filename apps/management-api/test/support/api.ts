@@ -14,7 +14,7 @@ import {
   waitForReady,
 } from '@boltlink/redis-keys/clients';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
-import { bounded, test as withDatabase } from '@boltlink/testing/fixtures';
+import { bounded, sharedByFiles, test as withDatabase } from '@boltlink/testing/fixtures';
 import { createTestDatabase, type TestDatabase } from '@boltlink/testing/postgres';
 import { testRedisUrl, uniquePrefix } from '@boltlink/testing/redis';
 import { Queue } from 'bullmq';
@@ -128,15 +128,20 @@ export async function startTestApi(
 /**
  * vitest's `test` with the API of this test file: `test('…', async ({ api }) => …)`. One API per file, on
  * the file's database and Redis prefix (from @boltlink/testing), closed after the file. A file whose API needs
- * other settings says so once, at the top: `test.override('apiEnv', { SIGNUP_RATE_LIMIT_MAX: '3' })`.
+ * other settings gives itself its own `test`, once, at the top:
+ * `const test = apiTest.extend('apiEnv', { scope: 'file' }, { SIGNUP_RATE_LIMIT_MAX: '3' })` (this one
+ * imported as apiTest; not `test.override`, which would reach the worker's later files: see sharedByFiles).
  */
-export const test = withDatabase
-  .extend('apiEnv', { scope: 'file' }, {} as Record<string, string>)
-  .extend('api', { scope: 'file' }, async ({ database, prefix, apiEnv }, { onCleanup }) => {
-    const api = await startTestApi(apiEnv, { database, prefix });
-    onCleanup(() => bounded('management API', () => api.close()));
-    return api;
-  });
+export const test = sharedByFiles(
+  withDatabase
+    .extend('apiEnv', { scope: 'file' }, {} as Record<string, string>)
+    .extend('api', { scope: 'file' }, async ({ database, prefix, apiEnv }, { onCleanup }) => {
+      const api = await startTestApi(apiEnv, { database, prefix });
+      onCleanup(() => bounded('management API', () => api.close()));
+      return api;
+    }),
+  "const test = apiTest.extend('apiEnv', { scope: 'file' }, { … })",
+);
 
 let counter = 0;
 export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(36)}-${counter++}@example.com`;

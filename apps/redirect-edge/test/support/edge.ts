@@ -4,7 +4,7 @@ import { campaigns, links, type NewLink, users } from '@boltlink/db/schema';
 import type { Tracing } from '@boltlink/observability/tracing';
 import { type ClickBatch, parseClickBatch } from '@boltlink/queues/catalog';
 import { createQueueRedis, waitForReady } from '@boltlink/redis-keys/clients';
-import { bounded, test as withDatabase } from '@boltlink/testing/fixtures';
+import { bounded, sharedByFiles, test as withDatabase } from '@boltlink/testing/fixtures';
 import { Queue } from 'bullmq';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -81,16 +81,21 @@ export async function startEdge(options: {
 /**
  * vitest's `test` with this file's edge (`edge`, built as server.ts builds it on the file's database and
  * Redis prefix, closed after the file) and the user that owns its links (`userId`). A file whose edge needs
- * other settings says so once, at the top: `test.override('edgeEnv', { PASSWORD_RATE_LIMIT_MAX: '3' })`.
+ * other settings gives itself its own `test`, once, at the top:
+ * `const test = edgeTest.extend('edgeEnv', { scope: 'file' }, { PASSWORD_RATE_LIMIT_MAX: '3' })` (this one
+ * imported as edgeTest; not `test.override`, which would reach the worker's later files: see sharedByFiles).
  */
-export const test = withDatabase
-  .extend('edgeEnv', { scope: 'file' }, {} as Record<string, string>)
-  .extend('edge', { scope: 'file' }, async ({ database, prefix, redisUrl, edgeEnv }, { onCleanup }) => {
-    const edge = await startEdge({ databaseUrl: database.url, redisUrl, prefix, env: edgeEnv });
-    onCleanup(() => bounded('redirect edge', () => edge.app.close()));
-    return edge;
-  })
-  .extend('userId', { scope: 'file' }, ({ database }) => createUser(database.db));
+export const test = sharedByFiles(
+  withDatabase
+    .extend('edgeEnv', { scope: 'file' }, {} as Record<string, string>)
+    .extend('edge', { scope: 'file' }, async ({ database, prefix, redisUrl, edgeEnv }, { onCleanup }) => {
+      const edge = await startEdge({ databaseUrl: database.url, redisUrl, prefix, env: edgeEnv });
+      onCleanup(() => bounded('redirect edge', () => edge.app.close()));
+      return edge;
+    })
+    .extend('userId', { scope: 'file' }, ({ database }) => createUser(database.db)),
+  "const test = edgeTest.extend('edgeEnv', { scope: 'file' }, { … })",
+);
 
 export async function createUser(
   db: Db,
