@@ -15,15 +15,21 @@
 //   before migration 0017), read from git, which writes every breakdown row in each transaction itself.
 // - roll-up every N transactions: the consumer's way; N transactions are N × GROUP clicks, i.e. at 12,000
 //   clicks/s a roll-up every 2 s (N=4), 10 s (N=20, the default CLICK_ROLLUP_INTERVAL_MS) or 30 s (N=60).
+// - roll-up every 20 transactions as ROLLUP_BASELINE_REVISION had it (default a96ad90, the last before
+//   migration 0018: it wrote a row per link, day and visitor too), read from git.
+//
+// WAYS (comma-separated keys: plain, conflict, baseline, rollup4, rollup20, rollup60, rollup20-baseline; all by
+// default) runs some of them only, in that order.
 //
 // Each way runs ROUNDS times, interleaved, on fresh batches; the tables keep growing through the run (read the
-// rounds as such). Uniform traffic over 1,000 links is the worst case for folding. Postgres is the only
+// rounds as such); autovacuum is off and each way's window ends with a VACUUM, so the vacuum its writes call for is billed to it and not
+// to the way after it (figures before 2026-12-08 left it to autovacuum). Uniform traffic over 1,000 links is the worst case for folding. Postgres is the only
 // process measured: a loaded host changes the figures less than it does a throughput. Results:
 // bench/results/ingest-levers.{json,md} (RESULTS_NAME to rename).
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createPool } from '@boltlink/db/client';
 import { rollUpCommitted } from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
@@ -44,21 +50,28 @@ const VISITORS = Number(process.env.VISITORS ?? 50_000);
 const DISTRIBUTION = process.env.DISTRIBUTION === 'zipf' ? 'zipf' : 'uniform';
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const BASELINE_REVISION = process.env.BASELINE_REVISION ?? '34684c1';
-const INGEST_MODULE = 'apps/analytics-consumer/src/ingest/ingest-clicks.ts';
+const ROLLUP_BASELINE_REVISION = process.env.ROLLUP_BASELINE_REVISION ?? 'a96ad90';
+const WAYS = process.env.WAYS?.split(',').map((key) => key.trim());
+const CONSUMER_SOURCE = 'apps/analytics-consumer/src';
 
-/** The ingestion statement as BASELINE_REVISION had it (its module imports only types: it loads on its own). */
-async function baselineStatement(): Promise<string> {
+/**
+ * A module of the consumer's source as `revision` had it: `files` (paths under apps/analytics-consumer/src,
+ * the entry first, then what it imports at run time) are read from git into a directory of their own and the
+ * entry is imported from there.
+ */
+async function consumerModuleAt<T>(revision: string, files: readonly string[]): Promise<T> {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const source = execFileSync('git', ['show', `${BASELINE_REVISION}:${INGEST_MODULE}`], {
-    cwd: root,
-    encoding: 'utf8',
-  });
   const dir = await mkdtemp(join(tmpdir(), 'boltlink-baseline-'));
   try {
-    const file = join(dir, 'ingest-clicks.ts');
-    await writeFile(file, source);
-    const module = (await import(pathToFileURL(file).href)) as { INGEST_BATCH_SQL: string };
-    return module.INGEST_BATCH_SQL;
+    for (const file of files) {
+      const source = execFileSync('git', ['show', `${revision}:${CONSUMER_SOURCE}/${file}`], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      await mkdir(dirname(join(dir, file)), { recursive: true });
+      await writeFile(join(dir, file), source);
+    }
+    return (await import(pathToFileURL(join(dir, files[0] as string)).href)) as T;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -74,6 +87,7 @@ const EVENTS_ONLY = `
   WHERE $11::smallint IS NOT NULL`;
 
 interface Way {
+  key: string;
   name: string;
   /** Stores one transaction's clicks; `index` counts the transactions of this way's pass from 1. */
   store(parameters: unknown[], index: number): Promise<void>;
@@ -94,28 +108,38 @@ try {
   const ingest = async (parameters: unknown[]) => {
     await pool.query(INGEST_BATCH_SQL, parameters);
   };
-  const baseline = await baselineStatement();
-  const rollUpEvery = (n: number): Way => ({
-    name: `roll-up every ${n} transactions`,
+  const baseline = (
+    await consumerModuleAt<{ INGEST_BATCH_SQL: string }>(BASELINE_REVISION, ['ingest/ingest-clicks.ts'])
+  ).INGEST_BATCH_SQL;
+  const previousRollup = await consumerModuleAt<{ rollUpCommitted: typeof rollUpCommitted }>(
+    ROLLUP_BASELINE_REVISION,
+    ['ingest/dimension-rollup.ts', 'ingest/ingest-clicks.ts', 'periodic-task.ts'],
+  );
+  const rollUpEvery = (n: number, rollUp = rollUpCommitted, revision?: string): Way => ({
+    key: `rollup${n}${revision === undefined ? '' : '-baseline'}`,
+    name: `roll-up every ${n} transactions${revision === undefined ? '' : ` (${revision}'s roll-up)`}`,
     async store(parameters, index) {
       await ingest(parameters);
-      if (index % n === 0 || index === TRANSACTIONS) await rollUpCommitted(pool);
+      if (index % n === 0 || index === TRANSACTIONS) await rollUp(pool);
     },
   });
-  const ways: Way[] = [
+  const every: Way[] = [
     {
+      key: 'plain',
       name: 'events only, plain INSERT (no ON CONFLICT, no counts)',
       store: async (parameters) => {
         await pool.query(EVENTS_ONLY, parameters);
       },
     },
     {
+      key: 'conflict',
       name: 'events only (ON CONFLICT, no counts)',
       store: async (parameters) => {
         await pool.query(`${EVENTS_ONLY} ON CONFLICT (event_id, occurred_at) DO NOTHING`, parameters);
       },
     },
     {
+      key: 'baseline',
       name: `the statement before the roll-up (${BASELINE_REVISION}: breakdowns in each transaction)`,
       store: async (parameters) => {
         await pool.query(baseline, parameters);
@@ -123,8 +147,18 @@ try {
     },
     rollUpEvery(4),
     rollUpEvery(20),
+    rollUpEvery(20, previousRollup.rollUpCommitted, ROLLUP_BASELINE_REVISION),
     rollUpEvery(60),
   ];
+  const ways =
+    WAYS?.map((key) => {
+      const way = every.find((candidate) => candidate.key === key);
+      if (way === undefined) throw new Error(`WAYS: ${key} is none of ${every.map((w) => w.key).join(', ')}`);
+      return way;
+    }) ?? every;
+  // Vacuum runs at the end of each way's window (below), not whenever autovacuum picks: this cluster is the bench's.
+  await pool.query('ALTER SYSTEM SET autovacuum = off');
+  await pool.query('SELECT pg_reload_conf()');
   // Roll-up tables of some size before anything is measured.
   for (let i = 1; i <= 10; i++) await rollUpEvery(20).store(ingestParameters(batch(), 0), i);
   await rollUpCommitted(pool);
@@ -137,6 +171,8 @@ try {
       await pool.query('CHECKPOINT');
       const before = await treeCpuMs(postgres.pid);
       for (let i = 0; i < batches.length; i++) await way.store(batches[i] as unknown[], i + 1);
+      // The vacuum a way's writes call for is its own cost, not the next way's (autovacuum would do it then).
+      await pool.query('VACUUM');
       const micros = (((await treeCpuMs(postgres.pid)) - before) * 1000) / (TRANSACTIONS * GROUP);
       figures.set(way.name, [...(figures.get(way.name) ?? []), micros]);
       console.log(`round ${round}: ${way.name}: ${micros.toFixed(1)} µs of Postgres CPU per click`);
@@ -161,7 +197,7 @@ try {
     },
     {
       title: 'What each ingestion lever buys in Postgres CPU',
-      body: `${TRANSACTIONS} transactions of ${GROUP} clicks per way and round (${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors), durable Postgres, the Postgres processes' CPU from /proc. The ways run interleaved, round after round, on growing tables.\n\n${table}\n`,
+      body: `${TRANSACTIONS} transactions of ${GROUP} clicks per way and round (${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors), durable Postgres, the Postgres processes' CPU from /proc. The ways run interleaved, round after round, on growing tables; autovacuum is off and each way's window ends with a VACUUM of the database, so the vacuum work its writes leave is billed to it, not to the way after it.\n\n${table}\n`,
     },
   );
 } finally {

@@ -8,9 +8,8 @@
 // written to click_events with generate_series, then every roll-up is built from them by grouping the events
 // the way the consumer's ingestion statement (apps/analytics-consumer/src/ingest/ingest-clicks.ts) groups a
 // batch: same keys, same 'unknown' / '(direct)' substitutes, same bot counts, and links.click_count. Grouping
-// all events at once gives the rows that ingesting them batch by batch adds up to, with one exception that
-// cannot differ here: link_visitors_daily.is_bot is the flag of the first batch that saw the visitor, and in
-// this data a visitor is a bot or not on every click. VISITORS distinct visitor hashes (one in twelve a bot)
+// all events at once gives the rows that ingesting them batch by batch adds up to (a link's visitors are counted
+// from the events themselves: migration 0018). VISITORS distinct visitor hashes (one in twelve a bot)
 // are spread uniformly, so a visitor rarely comes back to the same link on the same day, as with real
 // visitors of many different links.
 //
@@ -47,7 +46,6 @@ import { clickEventId } from '@boltlink/queues/catalog';
 import { createRedisKeys } from '@boltlink/redis-keys/keys';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { rollUpCommitted } from '../apps/analytics-consumer/src/ingest/dimension-rollup.ts';
 import {
   type IncomingClick,
   ingestEvents,
@@ -566,13 +564,12 @@ try {
     );
   }
 
-  // The estimate against the exact count (the statement the account scenario ran before the sketches), once the
-  // dimension roll-up has folded the visitors of the clicks ingested meanwhile (ADR 0018).
-  await rollUpCommitted(pool);
+  // The estimate against the exact count, from the raw events of the range's UTC days (all kept here).
   const exact = await pool.query<{ n: string }>(
-    `SELECT count(DISTINCT r.visitor_hash) AS n FROM link_visitors_daily r
+    `SELECT count(DISTINCT r.visitor_hash) AS n FROM click_events r
      WHERE r.link_id IN (SELECT id FROM links WHERE user_id = $1::uuid) AND NOT r.is_bot
-       AND r.bucket BETWEEN ($2::timestamptz AT TIME ZONE 'UTC')::date AND ($3::timestamptz AT TIME ZONE 'UTC')::date`,
+       AND r.occurred_at >= date_trunc('day', $2::timestamptz, 'UTC')
+       AND r.occurred_at < date_trunc('day', $3::timestamptz, 'UTC') + interval '1 day'`,
     [userId, daily.from, daily.to],
   );
   const exactVisitors = Number(exact.rows[0]?.n ?? 0);

@@ -13,7 +13,7 @@ import { rebuildVisitorSketches } from './ingest/rebuild-visitor-sketches.ts';
 
 const USAGE = `usage: rebuild-visitor-sketches [--account <user id>]...
   Rebuilds the unique visitor sketches of the given accounts (default: every account with visitors) from
-  link_visitors_daily. Safe while the consumer runs.`;
+  their raw click events and link_visitors_daily. Safe while the consumer runs.`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -4,6 +4,7 @@ import { JOB_NAMES, QUEUE_NAMES } from '@boltlink/queues/catalog';
 import { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import { describe, expect } from 'vitest';
+import { rollUpCommitted } from '../src/ingest/dimension-rollup.ts';
 import { ingestClicks } from '../src/ingest/ingest-clicks.ts';
 import { createConsumerMetrics } from '../src/metrics.ts';
 import { maintainClickEventPartitions } from '../src/retention/click-event-partitions.ts';
@@ -51,6 +52,21 @@ function clicksAt(linkId: string, moments: string[]) {
   }));
 }
 
+/** A visitor's click of `linkId` at an ISO moment. */
+function visit(linkId: string, moment: string, visitorHash: string, isBot = false) {
+  return { ...clicksAt(linkId, [moment])[0], visitorHash, isBot } as ReturnType<typeof clicksAt>[number];
+}
+
+/** link_visitors_daily's rows of `linkId`: the visitors of days whose raw events have left the retention. */
+async function foldedVisitors(pool: Pool, linkId: string) {
+  const result = await pool.query<{ day: string; visitor: string; bot: boolean }>(
+    `SELECT bucket::text AS day, visitor_hash AS visitor, is_bot AS bot FROM link_visitors_daily
+     WHERE link_id = $1 ORDER BY 1, 2`,
+    [linkId],
+  );
+  return result.rows;
+}
+
 describe('click_events partitions (real Postgres)', () => {
   test("creates today's partition and a week ahead, once, however many consumers run the job at once", async ({
     database,
@@ -87,6 +103,7 @@ describe('click_events partitions (real Postgres)', () => {
       workerPool,
       clicksAt(link, ['2032-03-01T23:59:59.999Z', '2032-03-02T00:00:00.000Z', '2032-03-05T12:00:00.000Z']),
     );
+    await rollUpCommitted(workerPool);
     const countsBefore = await dailyClicks(database.pool, link);
 
     // Ten days of retention on 2032-03-12: raw events since 2032-03-02T00:00Z are kept.
@@ -109,6 +126,124 @@ describe('click_events partitions (real Postgres)', () => {
     // Roll-ups and the link's total outlive the raw events.
     expect(countsBefore.total).toBe(3);
     expect(await dailyClicks(database.pool, link)).toEqual(countsBefore);
+  });
+
+  test("folds the visitors of the days it drops into link_visitors_daily, and no kept day's", async ({
+    database,
+    workerPool,
+  }) => {
+    const [linkId] = await seedLinks(database.pool, 1);
+    const link = linkId as string;
+    await maintainClickEventPartitions(workerPool, {
+      now: new Date('2036-06-01T00:00:00Z'),
+      retentionDays: 1000,
+    });
+    await ingestClicks(workerPool, [
+      // 06-01, dropped: a visitor with a bot's click and a person's (a person), one with bots' clicks only, a
+      // click without a visitor.
+      visit(link, '2036-06-01T08:00:00.000Z', 'both', true),
+      visit(link, '2036-06-01T09:00:00.000Z', 'both'),
+      visit(link, '2036-06-01T10:00:00.000Z', 'crawler', true),
+      visit(link, '2036-06-01T11:00:00.000Z', 'crawler', true),
+      { ...visit(link, '2036-06-01T12:00:00.000Z', 'none'), visitorHash: null },
+      // 06-03, kept: its visitors stay in the raw events alone.
+      visit(link, '2036-06-03T08:00:00.000Z', 'later'),
+    ]);
+    // A day with no partition: caught by the default partition, and past the retention too.
+    await ingestClicks(workerPool, [visit(link, '2036-05-20T08:00:00.000Z', 'stray')]);
+    await rollUpCommitted(workerPool);
+
+    const run = await maintainClickEventPartitions(workerPool, {
+      now: new Date('2036-06-12T09:30:00Z'),
+      retentionDays: 10,
+    });
+
+    expect(run.keptFrom.toISOString()).toBe('2036-06-02T00:00:00.000Z');
+    expect(run.dropped).toContain('click_events_p20360601');
+    expect(await foldedVisitors(database.pool, link)).toEqual([
+      { day: '2036-05-20', visitor: 'stray', bot: false },
+      { day: '2036-06-01', visitor: 'both', bot: false },
+      { day: '2036-06-01', visitor: 'crawler', bot: true },
+    ]);
+    expect((await placedEvents(database.pool, link)).map((row) => row.at)).toEqual([
+      '2036-06-03T08:00:00.000',
+    ]);
+
+    // Folding is done once: a second run finds nothing to drop and leaves the rows as they are.
+    const again = await maintainClickEventPartitions(workerPool, {
+      now: new Date('2036-06-12T10:30:00Z'),
+      retentionDays: 10,
+    });
+    expect(again.dropped).toEqual([]);
+    expect(await foldedVisitors(database.pool, link)).toHaveLength(3);
+  });
+
+  test('keeps a day whose clicks the dimension roll-up has not read yet, and drops it on the run after it has', async ({
+    database,
+    workerPool,
+  }) => {
+    const [linkId] = await seedLinks(database.pool, 1);
+    const link = linkId as string;
+    await maintainClickEventPartitions(workerPool, {
+      now: new Date('2037-02-01T00:00:00Z'),
+      retentionDays: 1000,
+    });
+    await rollUpCommitted(workerPool);
+    // A late click of a day about to leave the retention, not rolled up yet.
+    await ingestClicks(workerPool, [visit(link, '2037-02-01T10:00:00.000Z', 'late')]);
+
+    const waiting = await maintainClickEventPartitions(workerPool, {
+      now: new Date('2037-02-12T09:30:00Z'),
+      retentionDays: 10,
+    });
+    expect(waiting.dropped).not.toContain('click_events_p20370201');
+    expect(await placedEvents(database.pool, link)).toEqual([
+      { partition: 'click_events_p20370201', at: '2037-02-01T10:00:00.000' },
+    ]);
+
+    await rollUpCommitted(workerPool);
+    const breakdown = await database.pool.query(
+      'SELECT bucket::text AS day, clicks::int FROM link_agents_daily WHERE link_id = $1',
+      [link],
+    );
+    expect(breakdown.rows).toEqual([{ day: '2037-02-01', clicks: 1 }]);
+    const next = await maintainClickEventPartitions(workerPool, {
+      now: new Date('2037-02-12T10:30:00Z'),
+      retentionDays: 10,
+    });
+    expect(next.dropped).toContain('click_events_p20370201');
+    expect(await foldedVisitors(database.pool, link)).toEqual([
+      { day: '2037-02-01', visitor: 'late', bot: false },
+    ]);
+  });
+
+  test('finishes a day a stopped run detached: folds its visitors and drops it', async ({
+    database,
+    workerPool,
+  }) => {
+    const [linkId] = await seedLinks(database.pool, 1);
+    const link = linkId as string;
+    await maintainClickEventPartitions(workerPool, {
+      now: new Date('2038-09-01T00:00:00Z'),
+      retentionDays: 1000,
+    });
+    await ingestClicks(workerPool, [visit(link, '2038-09-01T10:00:00.000Z', 'reader')]);
+    await rollUpCommitted(workerPool);
+    // The first step of a run that stopped before the others.
+    await database.pool.query("SELECT click_events_detach_partitions('2038-09-02')");
+    expect(await partitions(database.pool)).not.toContain('click_events_p20380901');
+    expect(await foldedVisitors(database.pool, link)).toEqual([]);
+
+    const run = await maintainClickEventPartitions(workerPool, {
+      now: new Date('2038-09-02T01:00:00Z'),
+      retentionDays: 1000,
+    });
+    expect(run.dropped).toContain('click_events_p20380901');
+    expect(await foldedVisitors(database.pool, link)).toEqual([
+      { day: '2038-09-01', visitor: 'reader', bot: false },
+    ]);
+    const left = await database.pool.query("SELECT to_regclass('click_events_p20380901') AS name");
+    expect(left.rows).toEqual([{ name: null }]);
   });
 
   test('ingests a click of a day without a partition into the default partition, and moves it when its day gets one', async ({

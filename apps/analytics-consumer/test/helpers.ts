@@ -156,12 +156,6 @@ export async function rollupsVersusEvents(pool: Pool) {
           count(*)::int AS clicks, count(*) FILTER (WHERE is_bot)::int AS bot_clicks
         FROM click_events GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`),
     },
-    visitors: {
-      stored: await q('SELECT link_id, bucket::text, visitor_hash FROM link_visitors_daily ORDER BY 1, 2, 3'),
-      expected:
-        await q(`SELECT DISTINCT link_id, (occurred_at AT TIME ZONE 'UTC')::date::text AS bucket, visitor_hash
-        FROM click_events WHERE visitor_hash IS NOT NULL ORDER BY 1, 2, 3`),
-    },
     // Account roll-ups: one row per ingestion shard, summed; the expected rows group the events by the link's
     // workspace, the account (their user_id column holds the workspace id, ADR 0014).
     accountHourly: {

@@ -57,7 +57,7 @@ export const ConsumerConfigSchema = Type.Object({
     min: 50,
     max: 300_000,
     description:
-      'How often the breakdowns (countries, referrers, variants, devices, browsers, OS, unique visitors) are brought up to date from the stored clicks; totals and timelines are counted at once, breakdowns follow within this interval',
+      'How often the breakdowns (countries, referrers, variants, devices, browsers, OS) are brought up to date from the stored clicks; totals, timelines and unique visitors are counted at once, breakdowns follow within this interval',
   }),
   metadataWorkerConcurrency: int({
     default: 4,

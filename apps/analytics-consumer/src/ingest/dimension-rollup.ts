@@ -20,19 +20,20 @@ export const PROGRESS_SQL = `
 // skipped (its events are gone with it), a delete that comes after waits and then removes what this run wrote.
 // Every upsert is grouped and sorted by its key, as ingestion's, so the two lock shared rows in the same order.
 //
-// link_visitors_daily only records that a visitor came that day (DO NOTHING): its is_bot flag is the one of the
-// first run that saw the visitor (human if any of that run's clicks was). Country and referrer are one row each
-// in link_dimensions_daily, and so is the A/B variant of a click that has one (a click without a split adds no
-// variant row); device, browser and OS one row together in link_agents_daily (their combination). Dimension
-// values are capped to the 255 characters the tables allow; a click without a country or referrer counts as
-// 'unknown' and '(direct)', which no real value can be (countries are two capital letters, hosts have no
-// parentheses). The clicks are grouped once per link (link_values, link_agents); the account's dimension rows
-// are sums of those groups, not a second pass over every click. They go to shard 0: one run at a time writes
-// them (the advisory lock).
+// A link's unique visitors are not rolled up here: the statistics count them from the raw events while those are
+// kept, and link_visitors_daily gets a day's visitors when the day leaves the retention (migration 0018).
+//
+// Country and referrer are one row each in link_dimensions_daily, and so is the A/B variant of a click that has
+// one (a click without a split adds no variant row); device, browser and OS one row together in
+// link_agents_daily (their combination). Dimension values are capped to the 255 characters the tables allow; a
+// click without a country or referrer counts as 'unknown' and '(direct)', which no real value can be (countries
+// are two capital letters, hosts have no parentheses). The clicks are grouped once per link (link_values,
+// link_agents); the account's dimension rows are sums of those groups, not a second pass over every click. They
+// go to shard 0: one run at a time writes them (the advisory lock).
 export const ROLLUP_SQL = `
   WITH events AS MATERIALIZED (
     SELECT link_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, referrer_host, country::text AS country,
-      device, browser, os, is_bot, visitor_hash, variant
+      device, browser, os, is_bot, variant
     FROM click_events WHERE ingest_xid >= $1::bigint AND ingest_xid < $2::bigint
   ), locked AS (
     SELECT l.id, l.workspace_id AS user_id FROM links l
@@ -63,11 +64,6 @@ export const ROLLUP_SQL = `
     SELECT link_id, day, device, browser, os, clicks, bot_clicks FROM link_agents ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (link_id, bucket, device, browser, os) DO UPDATE
       ${ADD_COUNTS}
-  ), visitors AS (
-    INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
-    SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM stored
-    WHERE visitor_hash IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (link_id, bucket, visitor_hash) DO NOTHING
   ), account_dimensions AS (
     INSERT INTO account_dimensions_daily AS t (user_id, bucket, dimension, value, shard, clicks, bot_clicks)
     SELECT user_id, day, dimension, value, 0, sum(clicks), sum(bot_clicks) FROM (

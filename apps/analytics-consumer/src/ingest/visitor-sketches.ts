@@ -13,7 +13,7 @@ export interface SeenVisitor {
  * Account-wide unique visitors as HyperLogLog sketches, one per (account, UTC day, human or bot) in Redis
  * (ADR 0004): a range's uniques are the union of its days' sketches (PFCOUNT of their keys), an estimate
  * with a standard error of 0.81 %. Adding a visitor twice changes nothing, so a redelivered batch adds it
- * again harmlessly. Per-link uniques stay exact (link_visitors_daily).
+ * again harmlessly. Per-link uniques stay exact (raw events and link_visitors_daily).
  */
 export interface VisitorSketches {
   add(visitors: readonly SeenVisitor[]): Promise<void>;

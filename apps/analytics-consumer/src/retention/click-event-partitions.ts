@@ -18,7 +18,7 @@ const LOCK_TIMEOUT_MS = 5_000;
 export interface PartitionMaintenance {
   /** Partitions created by this run (click_events_pYYYYMMDD), oldest first. */
   created: string[];
-  /** Partitions dropped by this run, past the retention. */
+  /** Partitions dropped by this run, past the retention (their visitors folded into link_visitors_daily first). */
   dropped: string[];
   /** The first moment whose raw events are kept from now on. */
   keptFrom: Date;
@@ -27,8 +27,9 @@ export interface PartitionMaintenance {
 /**
  * Creates click_events' day partitions from today to PARTITION_DAYS_AHEAD days ahead, gives a partition to
  * every day within the retention whose events the default partition caught, and drops the days before the
- * retention. Idempotent and safe to run from several consumers at once: each step is one call of a function
- * of migration 0011, serialised by an advisory lock, which does nothing when its work is done.
+ * retention after folding their visitors into link_visitors_daily. Idempotent and safe to run from several
+ * consumers at once: each step is one call of a function of migrations 0011 and 0018, serialised by an advisory
+ * lock, which does nothing when its work is done.
  */
 export async function maintainClickEventPartitions(
   pool: Pool,
@@ -72,11 +73,23 @@ export async function maintainClickEventPartitions(
       );
       if (made?.created) created.push(`click_events_p${day.replaceAll('-', '')}`);
     }
-    const [dropped] = await step<{ dropped: string[] }>(
-      'SELECT click_events_drop_partitions($1::date) AS dropped',
-      [utcDay(keptFrom)],
+    // Days past the retention leave in steps of their own (migration 0018): detached (click_events' lock is held
+    // only for that), the default partition's old events folded and deleted, then each detached day's visitors
+    // folded into link_visitors_daily and the day dropped. Detached days a stopped run left are taken here too.
+    await step('SELECT click_events_detach_partitions($1::date)', [utcDay(keptFrom)]);
+    await step('SELECT click_events_fold_default($1::date)', [utcDay(keptFrom)]);
+    const detached = await step<{ name: string }>(
+      'SELECT name FROM click_events_detached_days ORDER BY name',
+      [],
     );
-    return { created, dropped: dropped?.dropped ?? [], keptFrom };
+    const dropped: string[] = [];
+    for (const { name } of detached) {
+      const [done] = await step<{ dropped: boolean }>('SELECT click_events_fold_and_drop($1) AS dropped', [
+        name,
+      ]);
+      if (done?.dropped) dropped.push(name);
+    }
+    return { created, dropped, keptFrom };
   } finally {
     client.release(broken ? true : undefined);
   }

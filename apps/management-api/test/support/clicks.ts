@@ -60,8 +60,6 @@ export async function recordClicks(api: TestApi, clicks: readonly Click[]): Prom
     `INSERT INTO link_agents_daily (link_id, bucket, device, browser, os, clicks, bot_clicks)
      SELECT link_id, day, device, browser, os, count(*), count(*) FILTER (WHERE is_bot)
      FROM (${events}) s GROUP BY 1, 2, 3, 4, 5`,
-    `INSERT INTO link_visitors_daily (link_id, bucket, visitor_hash, is_bot)
-     SELECT link_id, day, visitor_hash, bool_and(is_bot) FROM (${events}) s GROUP BY 1, 2, 3`,
     `INSERT INTO account_clicks_hourly (user_id, bucket, shard, clicks, bot_clicks)
      SELECT workspace_id, hour, 0, count(*), count(*) FILTER (WHERE is_bot) FROM (${events}) s GROUP BY 1, 2`,
     `INSERT INTO account_clicks_daily (user_id, bucket, shard, clicks, bot_clicks)

@@ -66,7 +66,7 @@ export type NewClickEvent = typeof clickEvents.$inferInsert;
 
 /**
  * How far the dimension roll-up has read click_events (ADR 0018): every event whose `ingest_xid` is below
- * `next_xid` is in link_dimensions_daily, link_agents_daily, link_visitors_daily and account_dimensions_daily.
+ * `next_xid` is in link_dimensions_daily, link_agents_daily and account_dimensions_daily.
  * One row; the roll-up advances it in the transaction that writes those rows, so a run counts each event once.
  */
 export const clickRollupProgress = pgTable(

@@ -1,7 +1,9 @@
 import { boolean, date, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 
 /**
- * One row per distinct visitor per link per UTC day, so unique visitors are a COUNT over a day range.
+ * One row per distinct visitor per link per UTC day, for the days whose raw events have left the retention: a day's
+ * visitors are folded in when its click_events partition is dropped (migration 0018; consumers of earlier releases
+ * wrote them for every day). Unique visitors are a COUNT over these rows and the kept raw events together.
  * The visitor hash salt rotates daily, so the same person on two days counts twice by design.
  */
 export const linkVisitorsDaily = pgTable(
