@@ -21,7 +21,9 @@ export function createRecentMemo<K, V>(maxEntries: number): RecentMemo<K, V> {
   let old = new Map<K, V>();
 
   function set(key: K, value: V): void {
-    if (young.size >= generation && !young.has(key)) {
+    // Full: a new generation, even when `key` is young already (asking would cost a lookup on every set). Its
+    // older value, now in the old generation, is never read: the young one is found first, and both go before it.
+    if (young.size >= generation) {
       old = young;
       young = new Map();
     }

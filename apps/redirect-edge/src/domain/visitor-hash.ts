@@ -29,6 +29,16 @@ export function createVisitorHasher(appSecret: string, now: () => number = Date.
   // key ⊕ ipad, then room for the input; key ⊕ opad, then room for the inner digest.
   const inner = Buffer.alloc(BLOCK + SCRATCH_BYTES);
   const outer = Buffer.alloc(BLOCK + 32);
+  // A view of `inner` per input length, made once: a new view per visitor is an object for the collector.
+  const views: Buffer[] = [];
+  const viewOf = (length: number): Buffer => {
+    let view = views[length];
+    if (view === undefined) {
+      view = inner.subarray(0, length);
+      views[length] = view;
+    }
+    return view;
+  };
 
   function rotate(time: number): void {
     dayStart = utcDayStart(time);
@@ -56,7 +66,8 @@ export function createVisitorHasher(appSecret: string, now: () => number = Date.
     let length = BLOCK + inner.write(ip, BLOCK, 'utf8');
     inner[length] = 0x0a;
     length += 1 + inner.write(ua, length + 1, 'utf8');
-    hash('sha256', inner.subarray(0, length), 'buffer').copy(outer, BLOCK);
+    // The inner digest as a latin1 string (one byte per character): no buffer allocated for 32 bytes.
+    outer.write(hash('sha256', viewOf(length), 'latin1'), BLOCK, 'latin1');
     return hash('sha256', outer, 'base64url');
   };
 }

@@ -70,6 +70,20 @@ describe('client address', () => {
     expect(seen.fromHeaders).toEqual(seen.fastify);
   });
 
+  it('answers as proxy-addr does for a request whose socket has already closed (no peer address)', async () => {
+    const proxyAddr = (await import('@fastify/proxy-addr')).default;
+    const address = createClientAddress(['loopback']);
+    for (const forwardedFor of [undefined, '198.51.100.7', '198.51.100.7, 127.0.0.1']) {
+      const req = {
+        socket: { remoteAddress: undefined },
+        headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+      } as unknown as Parameters<typeof address.ip>[0];
+      const expected = proxyAddr(req, proxyAddr.compile(['loopback']));
+      expect(address.ip(req, { forwardedFor, forwardedHost: undefined })).toBe(expected);
+      expect(address.ip(req)).toBe(expected);
+    }
+  });
+
   it('gives each request its own client when many pass through one proxy, with trust answers remembered', async () => {
     const address = createClientAddress(['loopback']);
     const socket = { remoteAddress: '127.0.0.1' };

@@ -49,7 +49,9 @@ export function createClientAddress(trustProxy: readonly string[]): ClientAddres
   }
   const compiled = proxyAddr.compile([...trustProxy]);
   const trusted = createRecentMemo<string, boolean>(TRUST_MEMO_ADDRESSES);
-  const trust = (address: string): boolean => {
+  const trust = (address: string | undefined): boolean => {
+    // No address (a socket closed meanwhile) is not a proxy's; a huge one is asked, not kept.
+    if (address === undefined) return false;
     if (address.length > MAX_MEMO_ADDRESS_LENGTH) return compiled(address, 0);
     let answer = trusted.get(address);
     if (answer === undefined) {
@@ -61,8 +63,16 @@ export function createClientAddress(trustProxy: readonly string[]): ClientAddres
   return {
     ip(req, forwarding) {
       if (forwarding === undefined) return proxyAddr(req, trust);
+      const forwardedFor = forwarding.forwardedFor;
+      const peer = req.socket.remoteAddress;
+      if (forwardedFor === undefined || forwardedFor.length === 0) return peer as string;
+      if (forwardedFor.indexOf(',') === -1 && peer !== undefined) {
+        // One hop, what a single proxy in front sends: its client if the peer is trusted, as proxy-addr decides.
+        const client = forwardedFor.trim();
+        return client.length > 0 && trust(peer) ? client : peer;
+      }
       // proxy-addr reads only these two fields of the request.
-      const forwarded = { headers: { 'x-forwarded-for': forwarding.forwardedFor }, socket: req.socket };
+      const forwarded = { headers: { 'x-forwarded-for': forwardedFor }, socket: req.socket };
       return proxyAddr(forwarded as unknown as IncomingMessage, trust);
     },
     host(req, hostHeader, forwarding) {

@@ -25,26 +25,27 @@ export function createRedirectRateLimiter(options: {
   const { max, windowMs } = options;
   const now = options.now ?? Date.now;
   const maxClients = options.maxClients ?? 100_000;
-  let counts = new Map<string, number>();
+  // One object per client and window, counted in place: a returning client costs one Map lookup, not two.
+  let counts = new Map<string, { count: number }>();
   let windowEnds = now() + windowMs;
-
-  /** The count this request would reach; 0 = not tracked (the client table is full), always allowed. */
-  function next(client: string, time: number): number {
-    if (time >= windowEnds) {
-      counts = new Map();
-      windowEnds = time + windowMs;
-    }
-    const count = (counts.get(client) ?? 0) + 1;
-    // Past maxClients distinct clients in one window, new ones are not tracked: memory stays bounded.
-    if (count === 1 && counts.size >= maxClients) return 0;
-    return count;
-  }
 
   return {
     take(client, time = now()) {
-      const count = next(client, time);
-      if (count === 0) return 0;
-      counts.set(client, count);
+      if (time >= windowEnds) {
+        counts = new Map();
+        windowEnds = time + windowMs;
+      }
+      const tally = counts.get(client);
+      let count: number;
+      if (tally === undefined) {
+        // Past maxClients distinct clients in one window, new ones are not tracked: memory stays bounded.
+        if (counts.size >= maxClients) return 0;
+        counts.set(client, { count: 1 });
+        count = 1;
+      } else {
+        tally.count += 1;
+        count = tally.count;
+      }
       if (count <= max) return 0;
       return Math.max(1, Math.ceil((windowEnds - time) / 1000));
     },
