@@ -3,7 +3,7 @@
 // Postgres processes' CPU (every backend, the WAL writer, the checkpointer) read from /proc around it.
 //
 //   pnpm --filter @boltlink/bench ingest-levers
-//   GROUP=6000 TRANSACTIONS=60 LINKS=1000 VISITORS=50000 DISTRIBUTION=uniform ROUNDS=2 (defaults)
+//   GROUP=6000 TRANSACTIONS=60 LINKS=1000 VISITORS=50000 DISTRIBUTION=uniform ROUNDS=2 EVENT_IDS=edge (defaults)
 //
 // GROUP is the clicks of one ingestion transaction (at 12,000 redirects/s, CLICK_INGEST_LINGER_MS=500 gives each
 // of the consumer's two lanes about 3,000; 6,000 is one lane's share at twice that or a single lane). The ways:
@@ -18,7 +18,10 @@
 // - roll-up every 20 transactions as ROLLUP_BASELINE_REVISION had it (default a96ad90, the last before
 //   migration 0018: it wrote a row per link, day and visitor too), read from git.
 //
-// WAYS (comma-separated keys: plain, conflict, baseline, rollup4, rollup20, rollup60, rollup20-baseline; all by
+// EVENT_IDS: how event ids are made (bench/lib/click-traffic.ts: `edge`, from their batch's id as the edge does;
+// `v7`, from time-ordered batch ids; `random`, as figures before 2026-12-08 had them).
+//
+// WAYS (comma-separated keys: plain, conflict, baseline, rollup4, rollup20, rollup60, rollup20-baseline, rollup20-v7, conflict-v7; all by
 // default) runs some of them only, in that order.
 //
 // Each way runs ROUNDS times, interleaved, on fresh batches; the tables keep growing through the run (read the
@@ -38,7 +41,7 @@ import {
   type IncomingClick,
   ingestParameters,
 } from '../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
-import { linkPicker, seedBenchLinks, syntheticClick } from './lib/click-traffic.ts';
+import { type EventIds, eventIds, linkPicker, seedBenchLinks, syntheticClick } from './lib/click-traffic.ts';
 import { treeCpuMs } from './lib/processes.ts';
 import { writeResults } from './lib/results-file.ts';
 import { localServers, startBenchStack } from './lib/stack.ts';
@@ -49,6 +52,8 @@ const LINKS = Number(process.env.LINKS ?? 1000);
 const VISITORS = Number(process.env.VISITORS ?? 50_000);
 const DISTRIBUTION = process.env.DISTRIBUTION === 'zipf' ? 'zipf' : 'uniform';
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const EVENT_IDS: EventIds =
+  (['random', 'edge', 'v7'] as const).find((kind) => kind === process.env.EVENT_IDS) ?? 'edge';
 const BASELINE_REVISION = process.env.BASELINE_REVISION ?? '34684c1';
 const ROLLUP_BASELINE_REVISION = process.env.ROLLUP_BASELINE_REVISION ?? 'a96ad90';
 const WAYS = process.env.WAYS?.split(',').map((key) => key.trim());
@@ -89,6 +94,8 @@ const EVENTS_ONLY = `
 interface Way {
   key: string;
   name: string;
+  /** How its clicks' event ids are made, when not EVENT_IDS. */
+  ids?: EventIds;
   /** Stores one transaction's clicks; `index` counts the transactions of this way's pass from 1. */
   store(parameters: unknown[], index: number): Promise<void>;
 }
@@ -99,10 +106,10 @@ try {
   const { postgres } = localServers(stack);
   const linkIds = await seedBenchLinks(pool, LINKS);
   const nextLink = linkPicker(LINKS, DISTRIBUTION);
-  const batch = (): IncomingClick[] => {
+  const batch = (ids = eventIds(EVENT_IDS, GROUP)): IncomingClick[] => {
     const now = Date.now();
     return Array.from({ length: GROUP }, (_, i) =>
-      syntheticClick(linkIds[nextLink()] as string, i, now, VISITORS),
+      syntheticClick(linkIds[nextLink()] as string, i, now, VISITORS, ids[i]),
     );
   };
   const ingest = async (parameters: unknown[]) => {
@@ -149,6 +156,20 @@ try {
     rollUpEvery(20),
     rollUpEvery(20, previousRollup.rollUpCommitted, ROLLUP_BASELINE_REVISION),
     rollUpEvery(60),
+    {
+      ...rollUpEvery(20),
+      key: 'rollup20-v7',
+      name: 'roll-up every 20 transactions, time-ordered event ids',
+      ids: 'v7',
+    },
+    {
+      key: 'conflict-v7',
+      name: 'events only (ON CONFLICT, no counts), time-ordered event ids',
+      ids: 'v7',
+      store: async (parameters) => {
+        await pool.query(`${EVENTS_ONLY} ON CONFLICT (event_id, occurred_at) DO NOTHING`, parameters);
+      },
+    },
   ];
   const ways =
     WAYS?.map((key) => {
@@ -164,26 +185,70 @@ try {
   await rollUpCommitted(pool);
   await pool.query('VACUUM ANALYZE');
 
-  const figures = new Map<string, number[]>();
+  // WAL written so far: records, full-page images (a page's first change after a checkpoint) and bytes. Backends
+  // report theirs at least every second, hence the wait.
+  const walSoFar = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const { rows } = await pool.query<{ records: string; fpi: string; bytes: string }>(
+      'SELECT wal_records AS records, wal_fpi AS fpi, wal_bytes AS bytes FROM pg_stat_wal',
+    );
+    const row = rows[0];
+    return { records: Number(row?.records), fpi: Number(row?.fpi), bytes: Number(row?.bytes) };
+  };
+
+  const figures = new Map<string, { micros: number[]; walBytes: number[]; fpiBytesShare: number[] }>();
+  const clicks = TRANSACTIONS * GROUP;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const way of ways) {
-      const batches = Array.from({ length: TRANSACTIONS }, () => ingestParameters(batch(), 0));
+      const batches = Array.from({ length: TRANSACTIONS }, () =>
+        ingestParameters(batch(eventIds(way.ids ?? EVENT_IDS, GROUP)), 0),
+      );
       await pool.query('CHECKPOINT');
+      const walBefore = await walSoFar();
       const before = await treeCpuMs(postgres.pid);
       for (let i = 0; i < batches.length; i++) await way.store(batches[i] as unknown[], i + 1);
       // The vacuum a way's writes call for is its own cost, not the next way's (autovacuum would do it then).
       await pool.query('VACUUM');
-      const micros = (((await treeCpuMs(postgres.pid)) - before) * 1000) / (TRANSACTIONS * GROUP);
-      figures.set(way.name, [...(figures.get(way.name) ?? []), micros]);
-      console.log(`round ${round}: ${way.name}: ${micros.toFixed(1)} µs of Postgres CPU per click`);
+      const micros = (((await treeCpuMs(postgres.pid)) - before) * 1000) / clicks;
+      const walAfter = await walSoFar();
+      const walBytes = (walAfter.bytes - walBefore.bytes) / clicks;
+      // A full-page image is about a page (8 kB) of WAL; the share is an upper bound (images are compressed
+      // only with wal_compression, off here).
+      const fpiBytesShare = Math.min(
+        1,
+        ((walAfter.fpi - walBefore.fpi) * 8192) / (walAfter.bytes - walBefore.bytes),
+      );
+      const kept = figures.get(way.name) ?? { micros: [], walBytes: [], fpiBytesShare: [] };
+      kept.micros.push(micros);
+      kept.walBytes.push(walBytes);
+      kept.fpiBytesShare.push(fpiBytesShare);
+      figures.set(way.name, kept);
+      console.log(
+        `round ${round}: ${way.name}: ${micros.toFixed(1)} µs of Postgres CPU per click, ` +
+          `${walBytes.toFixed(0)} WAL bytes per click (full-page images ≤ ${(fpiBytesShare * 100).toFixed(0)} % of them)`,
+      );
     }
   }
 
-  const rows = ways.map((way) => ({ way: way.name, microsPerClick: figures.get(way.name) ?? [] }));
+  const rows = ways.map((way) => {
+    const kept = figures.get(way.name);
+    return {
+      way: way.name,
+      microsPerClick: kept?.micros ?? [],
+      walBytesPerClick: kept?.walBytes ?? [],
+      fullPageImageShare: kept?.fpiBytesShare ?? [],
+    };
+  });
+  const rounds = Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(', ');
   const table = [
-    `| way | Postgres CPU µs per click, ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(', ')} |`,
-    '| --- | --- |',
-    ...rows.map((row) => `| ${row.way} | ${row.microsPerClick.map((m) => m.toFixed(1)).join(', ')} |`),
+    `| way | Postgres CPU µs per click, ${rounds} | WAL bytes per click (full-page images' share) |`,
+    '| --- | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${row.way} | ${row.microsPerClick.map((m) => m.toFixed(1)).join(', ')} | ${row.walBytesPerClick
+          .map((b, i) => `${b.toFixed(0)} (≤ ${((row.fullPageImageShare[i] ?? 0) * 100).toFixed(0)} %)`)
+          .join(', ')} |`,
+    ),
   ].join('\n');
   await writeResults(
     process.env.RESULTS_NAME ?? 'ingest-levers',
@@ -193,11 +258,12 @@ try {
       links: LINKS,
       visitors: VISITORS,
       distribution: DISTRIBUTION,
+      eventIds: EVENT_IDS,
       rows,
     },
     {
       title: 'What each ingestion lever buys in Postgres CPU',
-      body: `${TRANSACTIONS} transactions of ${GROUP} clicks per way and round (${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors), durable Postgres, the Postgres processes' CPU from /proc. The ways run interleaved, round after round, on growing tables; autovacuum is off and each way's window ends with a VACUUM of the database, so the vacuum work its writes leave is billed to it, not to the way after it.\n\n${table}\n`,
+      body: `${TRANSACTIONS} transactions of ${GROUP} clicks per way and round (${DISTRIBUTION} over ${LINKS} links, ${VISITORS} distinct visitors, event ids: ${EVENT_IDS}), durable Postgres, the Postgres processes' CPU from /proc. The ways run interleaved, round after round, on growing tables; autovacuum is off and each way's window ends with a VACUUM of the database, so the vacuum work its writes leave is billed to it, not to the way after it.\n\n${table}\n`,
     },
   );
 } finally {

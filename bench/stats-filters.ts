@@ -286,6 +286,17 @@ async function measure(seed: Seed, reused: boolean): Promise<void> {
       target: TARGETS.accountMs,
       run: account({ ...last(30), domain: 'go.bench.local' }),
     },
+    // Unfiltered per-link statistics: their unique visitors come from the raw events (migration 0018).
+    {
+      name: 'hot link, 30 days',
+      target: TARGETS.accountMs,
+      run: () => stats.forLink(workspaceId, hot, last(30)),
+    },
+    {
+      name: 'an ordinary link, 30 days',
+      target: TARGETS.accountMs,
+      run: () => stats.forLink(workspaceId, linkIds[5] ?? '', last(30)),
+    },
     {
       name: 'hot link, DE + mobile, 30 days daily',
       target: TARGETS.filteredLinkMs,

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { IncomingClick } from '../../apps/analytics-consumer/src/ingest/ingest-clicks.ts';
+import { clickEventId } from '../../packages/queues/src/clicks/event-id.ts';
 import { BROWSERS, COUNTRIES, DEVICES, OSES, REFERRERS } from './click-dimensions.ts';
 
 export type Distribution = 'uniform' | 'zipf';
@@ -32,15 +33,19 @@ export function linkPicker(links: number, distribution: Distribution): () => num
   };
 }
 
-/** Click number `i` of a synthetic stream: ~8 % bots, `visitors` distinct visitors, the bench dimension values. */
+/**
+ * Click number `i` of a synthetic stream: ~8 % bots, `visitors` distinct visitors (hashes as long as the edge's:
+ * 43 characters of base64url), the bench dimension values. Its event id is `eventId`, else a random UUID.
+ */
 export function syntheticClick(
   linkId: string,
   i: number,
   occurredAt: number,
   visitors: number,
+  eventId: string = randomUUID(),
 ): IncomingClick {
   return {
-    eventId: randomUUID(),
+    eventId,
     linkId,
     occurredAt,
     referrerHost: pick(REFERRERS, Math.floor(Math.random() * 97)),
@@ -49,7 +54,7 @@ export function syntheticClick(
     browser: pick(BROWSERS, i * 13),
     os: pick(OSES, i * 3),
     isBot: Math.random() < 0.08,
-    visitorHash: `v${Math.floor(Math.random() * visitors).toString(36)}`,
+    visitorHash: visitorHash(Math.floor(Math.random() * visitors)),
   };
 }
 
@@ -66,4 +71,45 @@ export async function seedBenchLinks(pool: Pool, count: number): Promise<string[
     [user.rows[0]?.id, count],
   );
   return seeded.rows.map((r) => r.id);
+}
+
+const visitorHashes = new Map<number, string>();
+/** Visitor number `n`'s hash, shaped as the edge's (an HMAC-SHA-256 in base64url). */
+function visitorHash(n: number): string {
+  let hash = visitorHashes.get(n);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(`visitor ${n}`).digest('base64url');
+    visitorHashes.set(n, hash);
+  }
+  return hash;
+}
+
+/**
+ * How event ids are made: `random`, a random UUID each (what the benches did before 2026-12-08); `edge`, as the
+ * edge makes them, from the id of their batch of `batchSize` clicks (clickEventId); `v7`, the same from batch ids
+ * that begin with the time (UUID version 7), so a day's ids grow as they come.
+ */
+export type EventIds = 'random' | 'edge' | 'v7';
+
+/** UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. */
+export function uuidV7(now = Date.now()): string {
+  const hex = now.toString(16).padStart(12, '0');
+  const random = randomUUID().replaceAll('-', '');
+  const variant = ((Number.parseInt(random[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(13, 16)}-${variant}${random.slice(17, 20)}-${random.slice(20, 32)}`;
+}
+
+/** The event ids of `count` clicks made the `kind` way, in batches of `batchSize`. */
+export function eventIds(kind: EventIds, count: number, batchSize = 1200): string[] {
+  const ids: string[] = [];
+  let batchId = '';
+  for (let i = 0; i < count; i++) {
+    if (kind === 'random') {
+      ids.push(randomUUID());
+      continue;
+    }
+    if (i % batchSize === 0) batchId = kind === 'v7' ? uuidV7() : randomUUID();
+    ids.push(clickEventId(batchId, i % batchSize));
+  }
+  return ids;
 }

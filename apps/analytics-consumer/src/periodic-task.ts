@@ -1,11 +1,12 @@
 /**
  * A background task on a timer: it runs `intervalMs` after the previous run ended (the first one too), never two
  * at once; a run that fails is reported to `onError` and the next interval tries again. `runNow()` joins the run
- * in flight or starts one; `close()` stops the timer and waits for the run in flight.
+ * in flight or starts one; `close()` stops the timer and waits for the run in flight, which can ask `closing()`
+ * to end early.
  */
 export function startPeriodicTask(options: {
   intervalMs: number;
-  run: () => Promise<void>;
+  run: (closing: () => boolean) => Promise<void>;
   onError: (error: unknown) => void;
 }): { runNow(): Promise<void>; close(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
@@ -14,7 +15,7 @@ export function startPeriodicTask(options: {
 
   function runNow(): Promise<void> {
     running ??= options
-      .run()
+      .run(() => closed)
       .catch(options.onError)
       .finally(() => {
         running = undefined;

@@ -44,6 +44,13 @@ async function dailyClicks(pool: Pool, linkId: string) {
   return { days: result.rows, total: total.rows[0]?.n };
 }
 
+/** A new link, and click_events' partitions from `day` on (a retention long enough to drop none yet). */
+async function linkWithPartitionsFrom(pool: Pool, workerPool: Pool, day: string): Promise<string> {
+  const [linkId] = await seedLinks(pool, 1);
+  await maintainClickEventPartitions(workerPool, { now: new Date(`${day}T00:00:00Z`), retentionDays: 1000 });
+  return linkId as string;
+}
+
 /** One click of `linkId` at each ISO moment. */
 function clicksAt(linkId: string, moments: string[]) {
   return makeEvents([linkId], moments.length).map((event, i) => ({
@@ -92,12 +99,7 @@ describe('click_events partitions (real Postgres)', () => {
     database,
     workerPool,
   }) => {
-    const [linkId] = await seedLinks(database.pool, 1);
-    const link = linkId as string;
-    await maintainClickEventPartitions(workerPool, {
-      now: new Date('2032-03-01T00:00:00Z'),
-      retentionDays: 1000,
-    });
+    const link = await linkWithPartitionsFrom(database.pool, workerPool, '2032-03-01');
     // The last instant of the first day dropped, the first instant of the first day kept, and one after.
     await ingestClicks(
       workerPool,
@@ -132,12 +134,7 @@ describe('click_events partitions (real Postgres)', () => {
     database,
     workerPool,
   }) => {
-    const [linkId] = await seedLinks(database.pool, 1);
-    const link = linkId as string;
-    await maintainClickEventPartitions(workerPool, {
-      now: new Date('2036-06-01T00:00:00Z'),
-      retentionDays: 1000,
-    });
+    const link = await linkWithPartitionsFrom(database.pool, workerPool, '2036-06-01');
     await ingestClicks(workerPool, [
       // 06-01, dropped: a visitor with a bot's click and a person's (a person), one with bots' clicks only, a
       // click without a visitor.
@@ -182,12 +179,7 @@ describe('click_events partitions (real Postgres)', () => {
     database,
     workerPool,
   }) => {
-    const [linkId] = await seedLinks(database.pool, 1);
-    const link = linkId as string;
-    await maintainClickEventPartitions(workerPool, {
-      now: new Date('2037-02-01T00:00:00Z'),
-      retentionDays: 1000,
-    });
+    const link = await linkWithPartitionsFrom(database.pool, workerPool, '2037-02-01');
     await rollUpCommitted(workerPool);
     // A late click of a day about to leave the retention, not rolled up yet.
     await ingestClicks(workerPool, [visit(link, '2037-02-01T10:00:00.000Z', 'late')]);
@@ -221,12 +213,7 @@ describe('click_events partitions (real Postgres)', () => {
     database,
     workerPool,
   }) => {
-    const [linkId] = await seedLinks(database.pool, 1);
-    const link = linkId as string;
-    await maintainClickEventPartitions(workerPool, {
-      now: new Date('2038-09-01T00:00:00Z'),
-      retentionDays: 1000,
-    });
+    const link = await linkWithPartitionsFrom(database.pool, workerPool, '2038-09-01');
     await ingestClicks(workerPool, [visit(link, '2038-09-01T10:00:00.000Z', 'reader')]);
     await rollUpCommitted(workerPool);
     // The first step of a run that stopped before the others.

@@ -260,6 +260,30 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     expect(outcomes).not.toContain('failed');
   });
 
+  test('folds a backlog in runs of a bounded number of transactions, each its own, and counts every click once', async ({
+    database,
+  }) => {
+    const links = await seedLinks(database.pool, 2);
+    // Five ingestion transactions, one after another, that no roll-up has read.
+    for (let i = 0; i < 5; i++) await run([batchOf(makeEvents(links, 30))], { rollUp: false });
+
+    const runs = [];
+    for (let i = 0; i < 100; i++) {
+      const next = await rollUpDimensions(workerDatabase, { maxTransactions: 2n });
+      if (!next.ran) continue;
+      runs.push(next);
+      if (next.caughtUp) break;
+    }
+    // Two transaction ids a run: the five transactions took three runs at least, each stopping short of the rest.
+    expect(runs.filter((r) => !r.caughtUp).length).toBeGreaterThanOrEqual(2);
+    expect(runs.at(-1)?.caughtUp).toBe(true);
+    expect(runs.reduce((sum, r) => sum + r.events, 0)).toBeGreaterThanOrEqual(150);
+    expect(await breakdownsOf(database.pool, links)).toMatchObject({ countries: 150, agents: 150 });
+    for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
+      expect(stored, table).toEqual(expected);
+    }
+  });
+
   test('leaves the clicks stored after a still-running transaction began for a later roll-up, and loses none', async ({
     database,
   }) => {
