@@ -267,17 +267,16 @@ describe('clicks worker on real Postgres, Redis and BullMQ', () => {
     // Five ingestion transactions, one after another, that no roll-up has read.
     for (let i = 0; i < 5; i++) await run([batchOf(makeEvents(links, 30))], { rollUp: false });
 
+    // Two transaction ids a run. Other tests' transactions take ids meanwhile (the ids are the Postgres cluster's),
+    // so the runs go on until these clicks are in, not until a run finds nothing left.
     const runs = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 2000; i++) {
       const next = await rollUpDimensions(workerDatabase, { maxTransactions: 2n });
-      if (!next.ran) continue;
-      runs.push(next);
-      if (next.caughtUp) break;
+      if (next.ran) runs.push(next);
+      if (((await breakdownsOf(database.pool, links))?.countries ?? 0) >= 150) break;
     }
-    // Two transaction ids a run: the five transactions took three runs at least, each stopping short of the rest.
+    // The five transactions took three runs at least, the runs before the last stopping short of the rest.
     expect(runs.filter((r) => !r.caughtUp).length).toBeGreaterThanOrEqual(2);
-    expect(runs.at(-1)?.caughtUp).toBe(true);
-    expect(runs.reduce((sum, r) => sum + r.events, 0)).toBeGreaterThanOrEqual(150);
     expect(await breakdownsOf(database.pool, links)).toMatchObject({ countries: 150, agents: 150 });
     for (const [table, { stored, expected }] of Object.entries(await rollupsVersusEvents(database.pool))) {
       expect(stored, table).toEqual(expected);
