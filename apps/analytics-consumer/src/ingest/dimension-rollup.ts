@@ -139,7 +139,7 @@ export async function rollUpDimensions(
       ran: true,
       events,
       nextXid: bound > nextXid ? bound : nextXid,
-      caughtUp: bound === finishedBelow || finishedBelow <= nextXid,
+      caughtUp: bound === finishedBelow,
     };
   } catch (error) {
     failed = true;
